@@ -1,0 +1,5 @@
+//! bp: a small differentiable scripting language with PyTorch's autograd semantics.
+
+pub mod diagnostic;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,87 @@
+//! Source texts and the spans that point into them.
+//!
+//! Every AST node and every recorded operation carries a [`Span`]: which source
+//! (a file, `<stdin>`, one REPL entry) and which byte range of it. [`Sources`]
+//! owns the texts so that a diagnostic can be rendered long after parsing.
+
+use std::rc::Rc;
+
+/// Index of a source text in a [`Sources`] registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct SourceId(pub u32);
+
+/// A byte range `start..end` of one source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub source: SourceId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(source: SourceId, start: usize, end: usize) -> Span {
+        Span {
+            source,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The smallest span that covers both `self` and `other` (same source).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            source: self.source,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// One named source text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Rc<str>,
+}
+
+/// The registry of every source text seen in a session.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Rc<str>>) -> SourceId {
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        });
+        SourceId((self.files.len() - 1) as u32)
+    }
+
+    pub fn get(&self, id: SourceId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// The text a span covers, or "" when it points nowhere valid.
+    pub fn slice(&self, span: Span) -> &str {
+        self.get(span.source)
+            .and_then(|f| f.text.get(span.range()))
+            .unwrap_or("")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (SourceId(i as u32), f))
+    }
+}

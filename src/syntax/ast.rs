@@ -1,0 +1,196 @@
+//! The abstract syntax tree: spanned types only, no behaviour.
+
+use crate::source::Span;
+use std::rc::Rc;
+
+/// A name as written in the source.
+pub type Name = Rc<str>;
+
+/// A name together with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: Name,
+    pub span: Span,
+}
+
+/// A whole script or one REPL entry.
+pub type Program = Vec<Stmt>;
+
+/// Statements between `{` and `}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    /// `expr`
+    Expr(Expr),
+    /// `x = expr`
+    Assign { target: Ident, value: Expr },
+    /// `a, b = expr`
+    Unpack { targets: Vec<Ident>, value: Expr },
+    /// `x += expr` (also `-=`, `*=`, `/=`); `op_span` covers the `+=`.
+    CompoundAssign {
+        target: Ident,
+        op: BinOp,
+        op_span: Span,
+        value: Expr,
+    },
+    /// `fn name(p, q) { ... }`
+    FnDef(Rc<FnDecl>),
+    /// `if c { } else if c { } else { }`
+    If {
+        branches: Vec<(Expr, Block)>,
+        else_block: Option<Block>,
+    },
+    /// `while c { }`
+    While { cond: Expr, body: Block },
+    /// `for x in iter { }`
+    For { var: Ident, iter: Expr, body: Block },
+    Break,
+    Continue,
+    /// `return` or `return expr`
+    Return(Option<Expr>),
+    /// `no_grad { }`
+    NoGrad(Block),
+}
+
+/// A function: named (`fn f(x) {}`) or anonymous (`fn(x) {}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FnDecl {
+    /// `None` for an anonymous function.
+    pub name: Option<Ident>,
+    pub params: Vec<Ident>,
+    pub body: Block,
+    /// The whole definition, `fn` to `}`.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Number(f64),
+    Str(Rc<str>),
+    Bool(bool),
+    None,
+    Name(Name),
+    /// `[a, b, c]`: stacks its elements along a new first axis.
+    TensorLit(Vec<Expr>),
+    /// `(a, b)`, `(a,)`, `()`
+    Tuple(Vec<Expr>),
+    Unary {
+        op: UnOp,
+        operand: Box<Expr>,
+    },
+    /// Every binary operator, `and`/`or` included (they short-circuit).
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `f(args)`
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
+    /// `x.f(args)`, which means `f(x, args)`
+    Method {
+        receiver: Box<Expr>,
+        name: Ident,
+        args: Vec<Arg>,
+    },
+    /// `x.name`
+    Attr {
+        object: Box<Expr>,
+        name: Ident,
+    },
+    /// `x[i, a:b, ::s]`
+    Index {
+        object: Box<Expr>,
+        indices: Vec<Index>,
+    },
+    /// `fn(x) { ... }`
+    Lambda(Rc<FnDecl>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    MatMul,
+    Pow,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinOp {
+    /// The operator as written in source.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
+            BinOp::MatMul => "@",
+            BinOp::Pow => "**",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        }
+    }
+}
+
+/// One call argument. The bare flag `grad` is `Keyword { name: grad, value: true }`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Positional(Expr),
+    Keyword { name: Ident, value: Expr },
+}
+
+/// One entry between `[` and `]` of an index expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Index {
+    /// `x[i]`: removes the axis.
+    Single(Expr),
+    /// `x[a:b:s]` with any part left out: keeps the axis.
+    Slice {
+        start: Option<Expr>,
+        end: Option<Expr>,
+        step: Option<Expr>,
+        span: Span,
+    },
+}
