@@ -1,0 +1,593 @@
+//! Reverse-mode differentiation: order the graph, apply each operation's
+//! vector-Jacobian product, and deliver gradients to leaves or to chosen inputs.
+//!
+//! Every backward rule below is written with the same recorded tensor operations
+//! as the forward pass. When `create_graph` is off they run with recording off and
+//! cost nothing extra; when it is on, the backward pass is itself recorded and can
+//! be differentiated again.
+
+use super::elementwise::{self as ew, zip_with};
+use super::linalg::{batched_matmul, transpose_last2};
+use super::op::IndexItem;
+use super::reduce::arg_extreme;
+use super::shape::reduced_shape;
+use super::shape_ops::{broadcast_to, index, index_backward, permute, reshape, sum_to};
+use super::{set_current_span, with_grad_mode, Array, Node, Op, Tensor, TensorError};
+use crate::source::Span;
+use ndarray::{Axis, Dimension, IxDyn};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// What a backward pass is asked to do.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BackwardOptions {
+    /// Keep the saved values so that the graph can be differentiated again.
+    pub retain_graph: bool,
+    /// Record the backward pass itself (for higher-order derivatives).
+    pub create_graph: bool,
+    /// Look for the first operation whose gradient turned NaN or infinite.
+    pub detect_anomalies: bool,
+    /// The `backward`/`grad` call, for diagnostics about freed graphs.
+    pub span: Span,
+}
+
+/// The first operation in a backward pass that turned finite gradients non-finite.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Anomaly {
+    /// The forward expression that recorded the operation.
+    pub span: Span,
+    /// The operation, as a user names it (`sqrt`).
+    pub op: &'static str,
+    /// "nan" or "inf".
+    pub kind: &'static str,
+    /// The value of the input at the first position that went wrong, when known.
+    pub input_value: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+pub struct BackwardOutcome {
+    /// For `Some(targets)`: the gradient of each target (`None` when unused).
+    pub grads: Vec<Option<Tensor>>,
+    pub anomaly: Option<Anomaly>,
+}
+
+/// The tensors reachable from `root` through recorded operations, inputs first.
+fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, HashMap<usize, usize>), TensorError> {
+    let mut order = Vec::new();
+    let mut index = HashMap::new();
+    let mut visited = std::collections::HashSet::new();
+    let mut stack: Vec<(Tensor, usize)> = vec![(root.clone(), 0)];
+    visited.insert(root.id());
+    while let Some((t, next)) = stack.last_mut() {
+        let node = t.node().cloned();
+        match node {
+            Some(node) if *next < node.inputs.len() => {
+                if let Some(by) = node.freed_by() {
+                    return Err(TensorError::Freed {
+                        freed_by: by,
+                        node_span: node.span,
+                    });
+                }
+                let input = node.inputs[*next].clone();
+                *next += 1;
+                if input.requires_grad() && visited.insert(input.id()) {
+                    stack.push((input, 0));
+                }
+            }
+            _ => {
+                if let Some((t, _)) = stack.pop() {
+                    if let Some(node) = t.node() {
+                        if let Some(by) = node.freed_by() {
+                            return Err(TensorError::Freed {
+                                freed_by: by,
+                                node_span: node.span,
+                            });
+                        }
+                    }
+                    index.insert(t.id(), order.len());
+                    order.push(t);
+                }
+            }
+        }
+    }
+    Ok((order, index))
+}
+
+fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
+    a.iter().enumerate().find(|(_, v)| !v.is_finite()).map(|(i, v)| (i, *v))
+}
+
+/// One pass over `order`, from the root (last) to the leaves. Returns the gradient
+/// of every tensor that `keep` selects, and the anomaly when `check` is on.
+fn pass(
+    order: &[Tensor],
+    index: &HashMap<usize, usize>,
+    seed: Tensor,
+    options: &BackwardOptions,
+    keep: &dyn Fn(&Tensor) -> bool,
+    check: bool,
+) -> Result<(Vec<(Tensor, Tensor)>, Option<Anomaly>), TensorError> {
+    let mut grads: Vec<Option<Tensor>> = vec![None; order.len()];
+    if let Some(last) = grads.last_mut() {
+        *last = Some(seed);
+    }
+    let mut kept = Vec::new();
+    let mut anomaly = None;
+    for i in (0..order.len()).rev() {
+        let Some(g) = grads[i].take() else { continue };
+        let t = &order[i];
+        if keep(t) {
+            kept.push((t.clone(), g.clone()));
+        }
+        let Some(node) = t.node() else { continue };
+        let previous_span = set_current_span(node.span);
+        let input_grads = vjp(node, &g, options.create_graph);
+        set_current_span(previous_span);
+        let input_grads = input_grads?;
+        for (j, ig) in input_grads.into_iter().enumerate() {
+            let Some(ig) = ig else { continue };
+            let Some(input) = node.inputs.get(j) else { continue };
+            if check && anomaly.is_none() {
+                if let Some((pos, v)) = first_non_finite(&ig.data_ref()) {
+                    if first_non_finite(&g.data_ref()).is_none() {
+                        let input_value = node.saved(j).and_then(|d| {
+                            if d.len() == ig.numel() {
+                                d.iter().nth(pos).copied()
+                            } else {
+                                None
+                            }
+                        });
+                        anomaly = Some(Anomaly {
+                            span: node.span,
+                            op: node.op.describe(),
+                            kind: if v.is_nan() { "nan" } else { "inf" },
+                            input_value,
+                        });
+                    }
+                }
+            }
+            let Some(&k) = index.get(&input.id()) else { continue };
+            grads[k] = Some(match grads[k].take() {
+                None => ig,
+                Some(acc) => ew::add(&acc, &ig)?,
+            });
+        }
+    }
+    Ok((kept, anomaly))
+}
+
+/// Runs backward from `root`, starting from `seed` (of `root`'s shape).
+///
+/// With `targets: None`, gradients accumulate into `.grad` of the leaves that
+/// require grad and of tensors that `retain_grad` marked (`backward`). With
+/// `Some(xs)`, the gradient of each `x` is returned and `.grad` is untouched (`grad`).
+pub fn backward(
+    root: &Tensor,
+    seed: &Tensor,
+    targets: Option<&[Tensor]>,
+    options: BackwardOptions,
+) -> Result<BackwardOutcome, TensorError> {
+    if !root.requires_grad() {
+        return Err(TensorError::NoGrad);
+    }
+    if seed.shape() != root.shape() {
+        return Err(TensorError::Shapes {
+            op: "backward",
+            shapes: vec![root.shape(), seed.shape()],
+            message: format!(
+                "backward: the starting gradient has shape {} but the output has shape {}",
+                super::error::fmt_shape(&seed.shape()),
+                super::error::fmt_shape(&root.shape())
+            ),
+        });
+    }
+    let (order, index) = topological_order(root)?;
+    let seed = if options.create_graph { seed.clone() } else { seed.detach() };
+    let target_ids: Vec<usize> = targets.map(|ts| ts.iter().map(|t| t.id()).collect()).unwrap_or_default();
+    let keep = |t: &Tensor| -> bool {
+        if targets.is_some() {
+            target_ids.contains(&t.id())
+        } else {
+            (t.is_leaf() && t.requires_grad()) || t.retains_grad()
+        }
+    };
+    let (kept, _) = with_grad_mode(options.create_graph, || pass(&order, &index, seed.clone(), &options, &keep, false))?;
+
+    let mut outcome = BackwardOutcome::default();
+    if options.detect_anomalies && kept.iter().any(|(_, g)| first_non_finite(&g.data_ref()).is_some()) {
+        let (_, anomaly) = with_grad_mode(false, || {
+            let plain = BackwardOptions {
+                create_graph: false,
+                ..options
+            };
+            pass(&order, &index, seed.detach(), &plain, &|_| false, true)
+        })?;
+        outcome.anomaly = anomaly;
+    }
+
+    if !options.retain_graph {
+        for t in &order {
+            if let Some(node) = t.node() {
+                node.free(options.span);
+            }
+        }
+    }
+
+    match targets {
+        Some(ts) => {
+            outcome.grads = ts
+                .iter()
+                .map(|x| kept.iter().find(|(t, _)| t.ptr_eq(x)).map(|(_, g)| g.clone()))
+                .collect();
+        }
+        None => {
+            with_grad_mode(options.create_graph, || -> Result<(), TensorError> {
+                for (t, g) in kept {
+                    let new = match t.grad() {
+                        Some(old) => ew::add(&old, &g)?,
+                        None => g,
+                    };
+                    t.set_grad(Some(new));
+                }
+                Ok(())
+            })?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// The gradient flowing into each input of `node`, given the gradient `g` of its
+/// output (`None` for inputs that do not require grad).
+fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>>, TensorError> {
+    let freed = || TensorError::Freed {
+        freed_by: node.freed_by().unwrap_or_default(),
+        node_span: node.span,
+    };
+    // The value of input `i` as a tensor: the recorded input itself when the
+    // backward pass is recorded, else a constant holding its saved data.
+    let input = |i: usize| -> Result<Tensor, TensorError> {
+        if create_graph {
+            node.inputs.get(i).cloned().ok_or_else(freed)
+        } else {
+            node.saved(i).map(Tensor::constant_rc).ok_or_else(freed)
+        }
+    };
+    let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
+    let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
+    let output = || -> Result<Tensor, TensorError> {
+        let out = node.output().ok_or_else(freed)?;
+        Ok(if create_graph { out } else { out.detach() })
+    };
+    let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
+    let scalar = Tensor::scalar;
+    let one = |r: Result<Tensor, TensorError>| r.map(Some);
+
+    Ok(match &node.op {
+        // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape.
+        Op::Add => vec![
+            if needs(0) { Some(sum_to(g, &shape(0)?)?) } else { None },
+            if needs(1) { Some(sum_to(g, &shape(1)?)?) } else { None },
+        ],
+        // d(a-b)/db = -1
+        Op::Sub => vec![
+            if needs(0) { Some(sum_to(g, &shape(0)?)?) } else { None },
+            if needs(1) { Some(sum_to(&ew::neg(g), &shape(1)?)?) } else { None },
+        ],
+        // d(ab)/da = b, d(ab)/db = a
+        Op::Mul => vec![
+            if needs(0) { Some(sum_to(&ew::mul(g, &input(1)?)?, &shape(0)?)?) } else { None },
+            if needs(1) { Some(sum_to(&ew::mul(g, &input(0)?)?, &shape(1)?)?) } else { None },
+        ],
+        // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+        Op::Div => {
+            let b = input(1)?;
+            vec![
+                if needs(0) { Some(sum_to(&ew::div(g, &b)?, &shape(0)?)?) } else { None },
+                if needs(1) {
+                    let q = ew::div(&ew::mul(g, &input(0)?)?, &ew::mul(&b, &b)?)?;
+                    Some(sum_to(&ew::neg(&q), &shape(1)?)?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a = 0 and b >= 0.
+        Op::Pow => {
+            let (a, b) = (input(0)?, input(1)?);
+            vec![
+                if needs(0) {
+                    let bm1 = ew::sub(&b, &scalar(1.0))?;
+                    let d = ew::mul(&b, &ew::pow(&a, &bm1)?)?;
+                    Some(sum_to(&ew::mul(g, &d)?, &shape(0)?)?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let keep = zip_with(&*data(0)?, &*data(1)?, "**", |x, y| if x == 0.0 && y >= 0.0 { 0.0 } else { 1.0 })?;
+                    let safe_a = ew::where_(&Tensor::constant(keep.clone()), &a, &scalar(1.0))?;
+                    let d = ew::mul(&output()?, &ew::log(&safe_a))?;
+                    let d = ew::mul(&d, &Tensor::constant(keep))?;
+                    Some(sum_to(&ew::mul(g, &d)?, &shape(1)?)?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b)
+        Op::Rem => vec![
+            if needs(0) { Some(sum_to(g, &shape(0)?)?) } else { None },
+            if needs(1) {
+                let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| -(x / y).floor())?;
+                Some(sum_to(&ew::mul(g, &Tensor::constant(fl))?, &shape(1)?)?)
+            } else {
+                None
+            },
+        ],
+        // The larger (smaller) input gets the gradient; ties share it equally.
+        Op::Maximum | Op::Minimum => {
+            let want_max = matches!(node.op, Op::Maximum);
+            let (a, b) = (data(0)?, data(1)?);
+            let share = |x: f64, y: f64| {
+                if x == y {
+                    0.5
+                } else if (x > y) == want_max {
+                    1.0
+                } else {
+                    0.0
+                }
+            };
+            vec![
+                if needs(0) {
+                    let m = Tensor::constant(zip_with(&a, &b, "maximum", share)?);
+                    Some(sum_to(&ew::mul(g, &m)?, &shape(0)?)?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let m = Tensor::constant(zip_with(&b, &a, "maximum", share)?);
+                    Some(sum_to(&ew::mul(g, &m)?, &shape(1)?)?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // where(c, a, b): the gradient goes to a where c holds, to b elsewhere.
+        Op::Where(mask) => {
+            let m = Tensor::constant_rc(mask.clone());
+            vec![
+                if needs(0) { Some(sum_to(&ew::mul(g, &m)?, &shape(0)?)?) } else { None },
+                if needs(1) {
+                    let inv = Tensor::constant(mask.mapv(|v| 1.0 - v));
+                    Some(sum_to(&ew::mul(g, &inv)?, &shape(1)?)?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // d(-x) = -1
+        Op::Neg => vec![Some(ew::neg(g))],
+        // d exp(x) = exp(x)
+        Op::Exp => vec![one(ew::mul(g, &output()?))?],
+        // d ln(x) = 1/x
+        Op::Log => vec![one(ew::div(g, &input(0)?))?],
+        // d sqrt(x) = 1 / (2 sqrt(x))
+        Op::Sqrt => vec![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
+        // d|x| = sign(x), 0 at 0
+        Op::Abs => vec![one(ew::mul(g, &Tensor::constant(data(0)?.mapv(ew::sign_f64))))?],
+        // d sin(x) = cos(x)
+        Op::Sin => vec![one(ew::mul(g, &ew::cos(&input(0)?)))?],
+        // d cos(x) = -sin(x)
+        Op::Cos => vec![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
+        // d tanh(x) = 1 - tanh(x)²
+        Op::Tanh => {
+            let y = output()?;
+            vec![one(ew::mul(g, &ew::sub(&scalar(1.0), &ew::mul(&y, &y)?)?))?]
+        }
+        // d σ(x) = σ(x)(1 - σ(x))
+        Op::Sigmoid => {
+            let y = output()?;
+            vec![one(ew::mul(g, &ew::mul(&y, &ew::sub(&scalar(1.0), &y)?)?))?]
+        }
+        // d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
+        Op::Relu => vec![one(ew::mul(g, &ew::mask(&*data(0)?, |v| v > 0.0)))?],
+        // d leaky_relu(x) = 1 where x > 0, else slope
+        Op::LeakyRelu(slope) => {
+            let s = *slope;
+            let d = Tensor::constant(data(0)?.mapv(|v| if v > 0.0 { 1.0 } else { s }));
+            vec![one(ew::mul(g, &d))?]
+        }
+        // d softplus(x) = σ(x) (1 above the linear threshold 20)
+        Op::Softplus => {
+            let x = input(0)?;
+            let lin = ew::mask(&*data(0)?, |v| v > 20.0);
+            let d = ew::where_(&lin, &scalar(1.0), &ew::sigmoid(&x))?;
+            vec![one(ew::mul(g, &d))?]
+        }
+        // d clamp(x) = 1 where min <= x <= max, else 0
+        Op::Clamp(lo, hi) => {
+            let (lo, hi) = (*lo, *hi);
+            let m = ew::mask(&*data(0)?, |v| lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h));
+            vec![one(ew::mul(g, &m))?]
+        }
+        // sign is flat: its gradient is 0 everywhere
+        Op::Sign => vec![Some(ew::full(&shape(0)?, 0.0)?)],
+        // d x^p = p·x^(p-1)
+        Op::PowScalar(p) => {
+            let p = *p;
+            if p == 0.0 {
+                vec![Some(ew::full(&shape(0)?, 0.0)?)]
+            } else {
+                let d = ew::mul(&ew::pow_scalar(&input(0)?, p - 1.0), &scalar(p))?;
+                vec![one(ew::mul(g, &d))?]
+            }
+        }
+        // d sum = 1 for every summed element: the gradient is broadcast back.
+        Op::Sum { axes, keepdim } => {
+            let s = shape(0)?;
+            vec![Some(expand_reduced(g, &s, axes.as_deref(), *keepdim)?)]
+        }
+        // d mean = 1/n
+        Op::Mean { axes, keepdim } => {
+            let s = shape(0)?;
+            let n: usize = match axes {
+                None => s.iter().product(),
+                Some(a) => a.iter().filter_map(|&i| s.get(i)).product(),
+            };
+            let e = expand_reduced(g, &s, axes.as_deref(), *keepdim)?;
+            vec![one(ew::mul(&e, &scalar(1.0 / n.max(1) as f64)))?]
+        }
+        // A full max/min: shared evenly among the elements equal to it.
+        Op::MaxAll | Op::MinAll => {
+            let x = data(0)?;
+            let v = node.output().and_then(|o| o.item()).unwrap_or(f64::NAN);
+            let ties = x.iter().filter(|&&e| e == v).count().max(1) as f64;
+            let m = Tensor::constant(x.mapv(|e| if e == v { 1.0 / ties } else { 0.0 }));
+            vec![one(ew::mul(&m, g))?]
+        }
+        // Along an axis: to the selected (first) element.
+        Op::MaxAxis { axis, keepdim } | Op::MinAxis { axis, keepdim } => {
+            let x = data(0)?;
+            let want_max = matches!(node.op, Op::MaxAxis { .. });
+            let idx = arg_extreme(&x, *axis, want_max)?.insert_axis(Axis(*axis));
+            let mut m = Array::zeros(x.raw_dim());
+            for (pos, v) in m.indexed_iter_mut() {
+                let mut p: Vec<usize> = pos.slice().to_vec();
+                let k = p[*axis];
+                p[*axis] = 0;
+                if idx.get(IxDyn(&p)).is_some_and(|&i| i as usize == k) {
+                    *v = 1.0;
+                }
+            }
+            let e = expand_reduced(g, x.shape(), Some(&[*axis]), *keepdim)?;
+            vec![one(ew::mul(&e, &Tensor::constant(m)))?]
+        }
+        // d prod = prod / x_i (the product of the others, computed directly where x has zeros)
+        Op::Prod { axis, keepdim } => {
+            let x = data(0)?;
+            let axes = axis.map(|a| vec![a]);
+            let e = expand_reduced(g, x.shape(), axes.as_deref(), *keepdim)?;
+            if x.iter().all(|&v| v != 0.0) {
+                let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;
+                vec![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
+            } else {
+                let others = product_of_others(&x, *axis);
+                vec![one(ew::mul(&e, &Tensor::constant(others)))?]
+            }
+        }
+        // d ||x|| = x / ||x||, taken as 0 at 0
+        Op::Norm => {
+            let n = output()?;
+            if n.item() == Some(0.0) {
+                vec![Some(ew::full(&shape(0)?, 0.0)?)]
+            } else {
+                vec![one(ew::mul(&input(0)?, &ew::div(g, &n)?))?]
+            }
+        }
+        Op::Reshape => vec![one(reshape(g, &shape(0)?))?],
+        // The inverse permutation undoes it.
+        Op::Permute(perm) => {
+            let mut inv = vec![0; perm.len()];
+            for (i, &p) in perm.iter().enumerate() {
+                if let Some(slot) = inv.get_mut(p) {
+                    *slot = i;
+                }
+            }
+            vec![one(permute(g, &inv))?]
+        }
+        Op::BroadcastTo(_) => vec![one(sum_to(g, &shape(0)?))?],
+        Op::SumTo(_) => vec![one(broadcast_to(g, &shape(0)?))?],
+        // Indexing scatters the gradient back into zeros of the input's shape.
+        Op::Index(items) => vec![one(index_backward(g, &shape(0)?, items.clone()))?],
+        Op::IndexBackward { items, .. } => vec![one(index(g, items.clone()))?],
+        // Each input gets its own slice of the gradient along the axis.
+        Op::Concat(axis) => {
+            let mut out = Vec::with_capacity(node.inputs.len());
+            let mut offset = 0;
+            for i in 0..node.inputs.len() {
+                let s = shape(i)?;
+                let len = s.get(*axis).copied().unwrap_or(0);
+                let mut items: Vec<IndexItem> = s[..*axis]
+                    .iter()
+                    .map(|&d| IndexItem::Slice { start: 0, end: d, step: 1 })
+                    .collect();
+                items.push(IndexItem::Slice {
+                    start: offset,
+                    end: offset + len,
+                    step: 1,
+                });
+                offset += len;
+                out.push(if needs(i) { Some(index(g, items.into())?) } else { None });
+            }
+            out
+        }
+        // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G, each summed over broadcast batch axes.
+        Op::MatMul => {
+            let (a, b) = (input(0)?, input(1)?);
+            vec![
+                if needs(0) {
+                    Some(sum_to(&batched_matmul(g, &transpose_last2(&b)?)?, &shape(0)?)?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    Some(sum_to(&batched_matmul(&transpose_last2(&a)?, g)?, &shape(1)?)?)
+                } else {
+                    None
+                },
+            ]
+        }
+    })
+}
+
+/// The gradient of a reduction, broadcast back to the input's shape.
+fn expand_reduced(g: &Tensor, in_shape: &[usize], axes: Option<&[usize]>, keepdim: bool) -> Result<Tensor, TensorError> {
+    let g = if keepdim || axes.is_none() {
+        g.clone()
+    } else {
+        reshape(g, &reduced_shape(in_shape, axes, true))?
+    };
+    let g = if keepdim && axes.is_none() && g.ndim() != in_shape.len() {
+        reshape(&g, &vec![1; in_shape.len()])?
+    } else {
+        g
+    };
+    broadcast_to(&g, in_shape)
+}
+
+/// For each element, the product of the others along `axis` (all when `None`).
+fn product_of_others(x: &Array, axis: Option<usize>) -> Array {
+    let mut out = x.clone();
+    match axis {
+        None => {
+            let vals: Vec<f64> = x.iter().copied().collect();
+            let others = exclusive_products(&vals);
+            for (o, v) in out.iter_mut().zip(others) {
+                *o = v;
+            }
+        }
+        Some(ax) => {
+            for mut lane in out.lanes_mut(Axis(ax)) {
+                let vals: Vec<f64> = lane.iter().copied().collect();
+                for (o, v) in lane.iter_mut().zip(exclusive_products(&vals)) {
+                    *o = v;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn exclusive_products(v: &[f64]) -> Vec<f64> {
+    let n = v.len();
+    let mut prefix = vec![1.0; n + 1];
+    for i in 0..n {
+        prefix[i + 1] = prefix[i] * v[i];
+    }
+    let mut out = vec![1.0; n];
+    let mut suffix = 1.0;
+    for i in (0..n).rev() {
+        out[i] = prefix[i] * suffix;
+        suffix *= v[i];
+    }
+    out
+}

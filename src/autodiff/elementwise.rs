@@ -1,0 +1,256 @@
+//! Elementwise operations: one input, or two (and `where`'s three) with broadcasting.
+
+use super::shape::{broadcast_shape, checked_numel};
+use super::{Array, Op, Tensor, TensorError};
+use ndarray::{ArrayD, IxDyn, Zip};
+use std::rc::Rc;
+
+/// Applies `f` to every pair of elements of `a` and `b` broadcast together.
+pub fn zip_with(
+    a: &Array,
+    b: &Array,
+    name: &'static str,
+    f: impl Fn(f64, f64) -> f64,
+) -> Result<Array, TensorError> {
+    if a.shape() == b.shape() {
+        return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)));
+    }
+    if b.ndim() == 0 {
+        let s = b.iter().next().copied().unwrap_or(f64::NAN);
+        return Ok(a.mapv(|x| f(x, s)));
+    }
+    if a.ndim() == 0 {
+        let s = a.iter().next().copied().unwrap_or(f64::NAN);
+        return Ok(b.mapv(|y| f(s, y)));
+    }
+    let shape =
+        broadcast_shape(a.shape(), b.shape()).ok_or_else(|| TensorError::shapes(name, a.shape(), b.shape()))?;
+    checked_numel(&shape)?;
+    let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) else {
+        return Err(TensorError::shapes(name, a.shape(), b.shape()));
+    };
+    Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
+}
+
+fn binary(
+    a: &Tensor,
+    b: &Tensor,
+    op: Op,
+    name: &'static str,
+    f: impl Fn(f64, f64) -> f64,
+) -> Result<Tensor, TensorError> {
+    let data = zip_with(&a.data_ref(), &b.data_ref(), name, f)?;
+    Ok(Tensor::record(data, op, vec![a.clone(), b.clone()]))
+}
+
+pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Add, "+", |x, y| x + y)
+}
+
+pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Sub, "-", |x, y| x - y)
+}
+
+pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Mul, "*", |x, y| x * y)
+}
+
+pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Div, "/", |x, y| x / y)
+}
+
+pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Pow, "**", f64::powf)
+}
+
+/// The remainder with the sign of the divisor (Python's `%`, `torch.remainder`).
+pub fn rem_f64(x: f64, y: f64) -> f64 {
+    let r = x % y;
+    if r != 0.0 && ((r < 0.0) != (y < 0.0)) {
+        r + y
+    } else {
+        r
+    }
+}
+
+pub fn rem(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Rem, "%", rem_f64)
+}
+
+pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Maximum, "maximum", |x, y| {
+        if x.is_nan() || y.is_nan() {
+            f64::NAN
+        } else {
+            x.max(y)
+        }
+    })
+}
+
+pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    binary(a, b, Op::Minimum, "minimum", |x, y| {
+        if x.is_nan() || y.is_nan() {
+            f64::NAN
+        } else {
+            x.min(y)
+        }
+    })
+}
+
+/// Comparisons give 0/1 tensors that do not require grad.
+pub fn compare(
+    a: &Tensor,
+    b: &Tensor,
+    name: &'static str,
+    f: impl Fn(f64, f64) -> bool,
+) -> Result<Tensor, TensorError> {
+    let data = zip_with(&a.data_ref(), &b.data_ref(), name, |x, y| {
+        if f(x, y) {
+            1.0
+        } else {
+            0.0
+        }
+    })?;
+    Ok(Tensor::constant(data))
+}
+
+/// `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`, all broadcast.
+pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    let c = cond.data();
+    let (ad, bd) = (a.data(), b.data());
+    let shape = broadcast_shape(c.shape(), ad.shape())
+        .and_then(|s| broadcast_shape(&s, bd.shape()))
+        .ok_or_else(|| TensorError::Shapes {
+            op: "where",
+            shapes: vec![c.shape().to_vec(), ad.shape().to_vec(), bd.shape().to_vec()],
+            message: format!(
+                "where: shapes {}, {} and {} cannot be broadcast together",
+                super::error::fmt_shape(c.shape()),
+                super::error::fmt_shape(ad.shape()),
+                super::error::fmt_shape(bd.shape())
+            ),
+        })?;
+    checked_numel(&shape)?;
+    let dim = IxDyn(&shape);
+    let (Some(cv), Some(av), Some(bv)) = (c.broadcast(dim.clone()), ad.broadcast(dim.clone()), bd.broadcast(dim)) else {
+        return Err(TensorError::invalid("where: shapes cannot be broadcast together"));
+    };
+    let mask: Array = cv.mapv(|x| if x != 0.0 { 1.0 } else { 0.0 });
+    let data = Zip::from(&mask)
+        .and(&av)
+        .and(&bv)
+        .map_collect(|&m, &x, &y| if m != 0.0 { x } else { y });
+    Ok(Tensor::record(data, Op::Where(Rc::new(mask)), vec![a.clone(), b.clone()]))
+}
+
+fn unary(x: &Tensor, op: Op, f: impl Fn(f64) -> f64) -> Tensor {
+    let data = x.data_ref().mapv(f);
+    Tensor::record(data, op, vec![x.clone()])
+}
+
+pub fn neg(x: &Tensor) -> Tensor {
+    unary(x, Op::Neg, |v| -v)
+}
+
+pub fn exp(x: &Tensor) -> Tensor {
+    unary(x, Op::Exp, f64::exp)
+}
+
+pub fn log(x: &Tensor) -> Tensor {
+    unary(x, Op::Log, f64::ln)
+}
+
+pub fn sqrt(x: &Tensor) -> Tensor {
+    unary(x, Op::Sqrt, f64::sqrt)
+}
+
+pub fn abs(x: &Tensor) -> Tensor {
+    unary(x, Op::Abs, f64::abs)
+}
+
+pub fn sin(x: &Tensor) -> Tensor {
+    unary(x, Op::Sin, f64::sin)
+}
+
+pub fn cos(x: &Tensor) -> Tensor {
+    unary(x, Op::Cos, f64::cos)
+}
+
+pub fn tanh(x: &Tensor) -> Tensor {
+    unary(x, Op::Tanh, f64::tanh)
+}
+
+pub fn sigmoid_f64(v: f64) -> f64 {
+    if v >= 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
+}
+
+pub fn sigmoid(x: &Tensor) -> Tensor {
+    unary(x, Op::Sigmoid, sigmoid_f64)
+}
+
+pub fn relu(x: &Tensor) -> Tensor {
+    unary(x, Op::Relu, |v| if v > 0.0 { v } else if v.is_nan() { v } else { 0.0 })
+}
+
+pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
+    unary(x, Op::LeakyRelu(slope), move |v| if v > 0.0 { v } else { v * slope })
+}
+
+/// `log(1 + exp(x))`, linear above 20 as in PyTorch.
+pub fn softplus(x: &Tensor) -> Tensor {
+    unary(x, Op::Softplus, |v| if v > 20.0 { v } else { v.exp().ln_1p() })
+}
+
+pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {
+    unary(x, Op::Clamp(min, max), move |v| {
+        let mut r = v;
+        if let Some(lo) = min {
+            if r < lo {
+                r = lo;
+            }
+        }
+        if let Some(hi) = max {
+            if r > hi {
+                r = hi;
+            }
+        }
+        r
+    })
+}
+
+pub fn sign_f64(v: f64) -> f64 {
+    if v > 0.0 {
+        1.0
+    } else if v < 0.0 {
+        -1.0
+    } else {
+        v
+    }
+}
+
+pub fn sign(x: &Tensor) -> Tensor {
+    unary(x, Op::Sign, sign_f64)
+}
+
+pub fn pow_scalar(x: &Tensor, p: f64) -> Tensor {
+    if p == 2.0 {
+        return unary(x, Op::PowScalar(p), |v| v * v);
+    }
+    unary(x, Op::PowScalar(p), move |v| v.powf(p))
+}
+
+/// A 0/1 mask of `x`'s shape, not recorded.
+pub fn mask(x: &Array, f: impl Fn(f64) -> bool) -> Tensor {
+    Tensor::constant(x.mapv(|v| if f(v) { 1.0 } else { 0.0 }))
+}
+
+/// A constant tensor of `shape` filled with `value`.
+pub fn full(shape: &[usize], value: f64) -> Result<Tensor, TensorError> {
+    checked_numel(shape)?;
+    Ok(Tensor::constant(ArrayD::from_elem(IxDyn(shape), value)))
+}

@@ -1,0 +1,69 @@
+//! Errors of tensor operations, as data; the evaluator turns them into spanned reports.
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TensorError {
+    /// Operand shapes that do not fit together, e.g. broadcasting `[2, 3]` with `[4]`.
+    Shapes {
+        op: &'static str,
+        shapes: Vec<Vec<usize>>,
+        message: String,
+    },
+    /// An argument outside what the operation accepts (an axis, a size, an index).
+    Invalid(String),
+    /// A tensor larger than the element limit.
+    TooLarge { elements: u128, limit: usize },
+    /// `backward` through a graph that an earlier `backward` freed.
+    Freed { freed_by: Span, node_span: Span },
+    /// `backward` of a tensor that does not require grad.
+    NoGrad,
+    /// `grad(y, x)` where `y` does not depend on `x` (and `allow_unused` is off).
+    Unused { index: usize },
+    /// A second derivative of an operation whose graph was freed, or similar misuse.
+    Other(String),
+}
+
+impl TensorError {
+    pub fn invalid(message: impl Into<String>) -> TensorError {
+        TensorError::Invalid(message.into())
+    }
+
+    pub fn shapes(op: &'static str, a: &[usize], b: &[usize]) -> TensorError {
+        TensorError::Shapes {
+            op,
+            shapes: vec![a.to_vec(), b.to_vec()],
+            message: format!(
+                "{op}: shapes {} and {} cannot be broadcast together",
+                fmt_shape(a),
+                fmt_shape(b)
+            ),
+        }
+    }
+
+    /// A short, lowercase description.
+    pub fn message(&self) -> String {
+        match self {
+            TensorError::Shapes { message, .. } => message.clone(),
+            TensorError::Invalid(m) | TensorError::Other(m) => m.clone(),
+            TensorError::TooLarge { elements, limit } => format!(
+                "a tensor of {elements} elements is larger than the limit of {limit} elements"
+            ),
+            TensorError::Freed { .. } => {
+                "backward through a graph that was already freed".to_string()
+            }
+            TensorError::NoGrad => {
+                "backward of a tensor that does not require grad".to_string()
+            }
+            TensorError::Unused { index } => format!(
+                "input {index} of grad() was not used to compute the output"
+            ),
+        }
+    }
+}
+
+/// `[2, 3]`, `[]` for a 0-d shape.
+pub fn fmt_shape(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}

@@ -1,0 +1,139 @@
+//! Matrix products with `torch.matmul`'s rules.
+
+use super::error::fmt_shape;
+use super::shape::{broadcast_shape, checked_numel};
+use super::shape_ops::reshape;
+use super::{Array, Op, Tensor, TensorError};
+use ndarray::{ArrayD, Axis, Ix2, IxDyn};
+
+fn matmul_error(a: &[usize], b: &[usize], why: &str) -> TensorError {
+    TensorError::Shapes {
+        op: "matmul",
+        shapes: vec![a.to_vec(), b.to_vec()],
+        message: format!("matmul: shapes {} and {} {why}", fmt_shape(a), fmt_shape(b)),
+    }
+}
+
+/// The product of the last two axes of `a` and `b` (both at least 2-D), with the
+/// batch axes before them broadcast.
+pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
+    let (sa, sb) = (a.shape(), b.shape());
+    let (na, nb) = (sa.len(), sb.len());
+    if na < 2 || nb < 2 {
+        return Err(matmul_error(sa, sb, "need at least 2 dimensions"));
+    }
+    let (n, k) = (sa[na - 2], sa[na - 1]);
+    let (k2, m) = (sb[nb - 2], sb[nb - 1]);
+    if k != k2 {
+        return Err(matmul_error(
+            sa,
+            sb,
+            &format!("cannot be multiplied ({n}x{k} and {k2}x{m})"),
+        ));
+    }
+    if na == 2 && nb == 2 {
+        let (Ok(a2), Ok(b2)) = (a.view().into_dimensionality::<Ix2>(), b.view().into_dimensionality::<Ix2>()) else {
+            return Err(matmul_error(sa, sb, "are not matrices"));
+        };
+        return Ok(a2.dot(&b2).into_dyn());
+    }
+    let batch = broadcast_shape(&sa[..na - 2], &sb[..nb - 2])
+        .ok_or_else(|| matmul_error(sa, sb, "have batch axes that cannot be broadcast together"))?;
+    let nbatch: usize = batch.iter().product();
+    let mut full_a = batch.clone();
+    full_a.extend([n, k]);
+    let mut full_b = batch.clone();
+    full_b.extend([k, m]);
+    let mut out_shape = batch.clone();
+    out_shape.extend([n, m]);
+    checked_numel(&out_shape)?;
+    checked_numel(&full_a)?;
+    checked_numel(&full_b)?;
+    let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&full_a)), b.broadcast(IxDyn(&full_b))) else {
+        return Err(matmul_error(sa, sb, "have batch axes that cannot be broadcast together"));
+    };
+    let a3 = av
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((nbatch, n, k))
+        .map_err(|e| TensorError::invalid(e.to_string()))?;
+    let b3 = bv
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((nbatch, k, m))
+        .map_err(|e| TensorError::invalid(e.to_string()))?;
+    let mut out = ndarray::Array3::<f64>::zeros((nbatch, n, m));
+    for i in 0..nbatch {
+        let prod = a3.index_axis(Axis(0), i).dot(&b3.index_axis(Axis(0), i));
+        out.index_axis_mut(Axis(0), i).assign(&prod);
+    }
+    out.into_dyn()
+        .into_shape_with_order(IxDyn(&out_shape))
+        .map_err(|e| TensorError::invalid(e.to_string()))
+}
+
+/// The recorded core: both operands at least 2-D.
+pub fn batched_matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    let data = batched_product(&a.data_ref(), &b.data_ref())?;
+    Ok(Tensor::record(data, Op::MatMul, vec![a.clone(), b.clone()]))
+}
+
+/// `a @ b` with `torch.matmul`'s rules: 1-D·1-D is a 0-d dot product, a 1-D left
+/// operand is a row, a 1-D right operand a column (their added axis removed after),
+/// and N-D operands are batches of matrices with broadcast batch axes.
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    let (sa, sb) = (a.shape(), b.shape());
+    match (sa.len(), sb.len()) {
+        (0, _) | (_, 0) => Err(matmul_error(&sa, &sb, "need at least 1 dimension each")),
+        (2, 2) => Ok(batched_matmul(a, b)?.renamed("MmBackward")),
+        (1, 1) => {
+            if sa[0] != sb[0] {
+                return Err(matmul_error(&sa, &sb, "have different lengths"));
+            }
+            let r = batched_matmul(&reshape(a, &[1, sa[0]])?, &reshape(b, &[sb[0], 1])?)?;
+            Ok(reshape(&r, &[])?.renamed("DotBackward"))
+        }
+        (na, nb) => {
+            let a2 = if na == 1 { reshape(a, &[1, sa[0]])? } else { a.clone() };
+            let b2 = if nb == 1 { reshape(b, &[sb[0], 1])? } else { b.clone() };
+            let r = batched_matmul(&a2, &b2)?;
+            if na > 1 && nb > 1 {
+                return Ok(r.renamed("MatmulBackward"));
+            }
+            let mut shape = r.shape();
+            let len = shape.len();
+            if nb == 1 {
+                shape.remove(len - 1);
+            } else {
+                shape.remove(len - 2);
+            }
+            let name = if na == 2 && nb == 1 { "MvBackward" } else { "MatmulBackward" };
+            Ok(reshape(&r, &shape)?.renamed(name))
+        }
+    }
+}
+
+/// The transpose of the last two axes.
+pub fn transpose_last2(x: &Tensor) -> Result<Tensor, TensorError> {
+    let n = x.ndim();
+    if n < 2 {
+        return Ok(x.clone());
+    }
+    super::shape_ops::swap_axes(x, n - 2, n - 1)
+}
+
+/// `outer(a, b)`: the matrix `a[i] * b[j]` of two vectors.
+pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    let (sa, sb) = (a.shape(), b.shape());
+    if sa.len() != 1 || sb.len() != 1 {
+        return Err(matmul_error(&sa, &sb, "are not both vectors (outer takes two 1-D tensors)"));
+    }
+    let col = reshape(a, &[sa[0], 1])?;
+    let row = reshape(b, &[1, sb[0]])?;
+    Ok(super::elementwise::mul(&col, &row)?.renamed("OuterBackward"))
+}
+
+/// A 0-d array.
+pub fn scalar_array(v: f64) -> Array {
+    ArrayD::from_elem(IxDyn(&[]), v)
+}

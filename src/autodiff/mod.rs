@@ -1,0 +1,80 @@
+//! Tensors that record the operations made on them, and reverse-mode differentiation.
+//!
+//! The graph is made of reference-counted nodes: every result of a recorded
+//! operation holds its [`Node`] (the operation, its inputs and the values they had),
+//! so a graph that nothing refers to any more frees itself, and a training loop runs
+//! in constant memory. `backward` sorts the graph with an explicit stack and applies
+//! each operation's vector-Jacobian product, written in terms of the same recorded
+//! tensor operations so that, with `create_graph`, backward itself is recorded and
+//! derivatives of any order can be taken.
+//!
+//! Two pieces of state are per thread, as in PyTorch: whether recording is enabled
+//! (`no_grad`), and the source span of the expression being evaluated, which every
+//! recorded node keeps so that diagnostics can point at it.
+
+pub mod backward;
+pub mod elementwise;
+pub mod error;
+pub mod gradcheck;
+pub mod linalg;
+pub mod nn;
+pub mod op;
+pub mod reduce;
+pub mod shape;
+pub mod shape_ops;
+pub mod tensor;
+
+pub use backward::{backward, Anomaly, BackwardOptions, BackwardOutcome};
+pub use error::TensorError;
+pub use op::Op;
+pub use tensor::{Array, Node, Tensor};
+
+use crate::source::Span;
+use std::cell::Cell;
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+    static CURRENT_SPAN: Cell<Span> = Cell::new(Span::default());
+    static LIVE_NODES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether operations are being recorded (false inside `no_grad`).
+pub fn grad_enabled() -> bool {
+    GRAD_ENABLED.with(|g| g.get())
+}
+
+/// Sets whether operations are recorded; returns the previous setting.
+pub fn set_grad_enabled(enabled: bool) -> bool {
+    GRAD_ENABLED.with(|g| g.replace(enabled))
+}
+
+/// Runs `f` with recording switched off (or on), restoring the previous mode after.
+pub fn with_grad_mode<T>(enabled: bool, f: impl FnOnce() -> T) -> T {
+    let previous = set_grad_enabled(enabled);
+    let result = f();
+    set_grad_enabled(previous);
+    result
+}
+
+/// The span that newly recorded operations are attributed to.
+pub fn current_span() -> Span {
+    CURRENT_SPAN.with(|s| s.get())
+}
+
+/// Sets the span of the expression being evaluated; returns the previous one.
+pub fn set_current_span(span: Span) -> Span {
+    CURRENT_SPAN.with(|s| s.replace(span))
+}
+
+/// How many graph nodes are alive on this thread (for tests of constant memory).
+pub fn live_nodes() -> usize {
+    LIVE_NODES.with(|n| n.get())
+}
+
+pub(crate) fn node_created() {
+    LIVE_NODES.with(|n| n.set(n.get() + 1));
+}
+
+pub(crate) fn node_dropped() {
+    LIVE_NODES.with(|n| n.set(n.get().saturating_sub(1)));
+}

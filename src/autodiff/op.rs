@@ -1,0 +1,155 @@
+//! The recorded operations: one variant each, with the parameters its backward needs.
+
+use super::Array;
+use std::rc::Rc;
+
+/// One entry of a basic index, already checked against the tensor's shape.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndexItem {
+    /// Selects one position and removes the axis.
+    Single(usize),
+    /// Keeps the axis: positions `start, start + step, …` below `end`.
+    Slice { start: usize, end: usize, step: usize },
+}
+
+#[derive(Clone, Debug)]
+pub enum Op {
+    // Elementwise with broadcasting.
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Rem,
+    Maximum,
+    Minimum,
+    /// `where(cond, a, b)`; the condition (as 0/1) is not differentiable.
+    Where(Rc<Array>),
+    // Elementwise, one input.
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Abs,
+    Sin,
+    Cos,
+    Tanh,
+    Sigmoid,
+    Relu,
+    LeakyRelu(f64),
+    Softplus,
+    Clamp(Option<f64>, Option<f64>),
+    Sign,
+    /// `x ** p` for a plain number `p`.
+    PowScalar(f64),
+    // Reductions. `axes: None` reduces every axis.
+    Sum { axes: Option<Vec<usize>>, keepdim: bool },
+    Mean { axes: Option<Vec<usize>>, keepdim: bool },
+    /// Full max/min: the gradient is shared evenly among ties.
+    MaxAll,
+    MinAll,
+    /// Max/min along an axis: the gradient goes to the selected element.
+    MaxAxis { axis: usize, keepdim: bool },
+    MinAxis { axis: usize, keepdim: bool },
+    Prod { axis: Option<usize>, keepdim: bool },
+    Norm,
+    // Shapes.
+    Reshape,
+    Permute(Vec<usize>),
+    BroadcastTo(Vec<usize>),
+    SumTo(Vec<usize>),
+    Index(Rc<[IndexItem]>),
+    /// Scatters a gradient into zeros of `shape` at an index (the backward of `Index`).
+    IndexBackward { shape: Vec<usize>, items: Rc<[IndexItem]> },
+    Concat(usize),
+    // Linear algebra: matrix product of the last two axes, batch axes broadcast.
+    MatMul,
+}
+
+impl Op {
+    /// PyTorch's name for the backward of this operation, as shown in `grad_fn=<…>`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Add => "AddBackward",
+            Op::Sub => "SubBackward",
+            Op::Mul => "MulBackward",
+            Op::Div => "DivBackward",
+            Op::Pow | Op::PowScalar(_) => "PowBackward",
+            Op::Rem => "RemainderBackward",
+            Op::Maximum => "MaximumBackward",
+            Op::Minimum => "MinimumBackward",
+            Op::Where(_) => "WhereBackward",
+            Op::Neg => "NegBackward",
+            Op::Exp => "ExpBackward",
+            Op::Log => "LogBackward",
+            Op::Sqrt => "SqrtBackward",
+            Op::Abs => "AbsBackward",
+            Op::Sin => "SinBackward",
+            Op::Cos => "CosBackward",
+            Op::Tanh => "TanhBackward",
+            Op::Sigmoid => "SigmoidBackward",
+            Op::Relu => "ReluBackward",
+            Op::LeakyRelu(_) => "LeakyReluBackward",
+            Op::Softplus => "SoftplusBackward",
+            Op::Clamp(..) => "ClampBackward",
+            Op::Sign => "SignBackward",
+            Op::Sum { .. } => "SumBackward",
+            Op::Mean { .. } => "MeanBackward",
+            Op::MaxAll | Op::MaxAxis { .. } => "MaxBackward",
+            Op::MinAll | Op::MinAxis { .. } => "MinBackward",
+            Op::Prod { .. } => "ProdBackward",
+            Op::Norm => "NormBackward",
+            Op::Reshape => "ViewBackward",
+            Op::Permute(_) => "PermuteBackward",
+            Op::BroadcastTo(_) => "ExpandBackward",
+            Op::SumTo(_) => "SumToBackward",
+            Op::Index(_) => "IndexBackward",
+            Op::IndexBackward { .. } => "IndexPutBackward",
+            Op::Concat(_) => "CatBackward",
+            Op::MatMul => "MatmulBackward",
+        }
+    }
+
+    /// The operation as a user would name it (`sqrt`, `*`), for diagnostics.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Op::Add => "addition",
+            Op::Sub => "subtraction",
+            Op::Mul => "multiplication",
+            Op::Div => "division",
+            Op::Pow | Op::PowScalar(_) => "power",
+            Op::Rem => "remainder",
+            Op::Maximum => "maximum",
+            Op::Minimum => "minimum",
+            Op::Where(_) => "where",
+            Op::Neg => "negation",
+            Op::Exp => "exp",
+            Op::Log => "log",
+            Op::Sqrt => "sqrt",
+            Op::Abs => "abs",
+            Op::Sin => "sin",
+            Op::Cos => "cos",
+            Op::Tanh => "tanh",
+            Op::Sigmoid => "sigmoid",
+            Op::Relu => "relu",
+            Op::LeakyRelu(_) => "leaky_relu",
+            Op::Softplus => "softplus",
+            Op::Clamp(..) => "clamp",
+            Op::Sign => "sign",
+            Op::Sum { .. } => "sum",
+            Op::Mean { .. } => "mean",
+            Op::MaxAll | Op::MaxAxis { .. } => "max",
+            Op::MinAll | Op::MinAxis { .. } => "min",
+            Op::Prod { .. } => "prod",
+            Op::Norm => "norm",
+            Op::Reshape => "reshape",
+            Op::Permute(_) => "transpose",
+            Op::BroadcastTo(_) => "broadcast",
+            Op::SumTo(_) => "sum to shape",
+            Op::Index(_) => "indexing",
+            Op::IndexBackward { .. } => "index scatter",
+            Op::Concat(_) => "concat",
+            Op::MatMul => "matmul",
+        }
+    }
+}

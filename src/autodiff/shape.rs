@@ -1,0 +1,78 @@
+//! Shape arithmetic: broadcasting, axes, and overflow-safe sizes.
+
+use super::TensorError;
+use std::cell::Cell;
+
+thread_local! {
+    static ELEMENT_LIMIT: Cell<usize> = const { Cell::new(DEFAULT_ELEMENT_LIMIT) };
+}
+
+/// The default largest tensor: 2^28 elements (2 GiB of f64).
+pub const DEFAULT_ELEMENT_LIMIT: usize = 1 << 28;
+
+pub fn element_limit() -> usize {
+    ELEMENT_LIMIT.with(|l| l.get())
+}
+
+pub fn set_element_limit(limit: usize) {
+    ELEMENT_LIMIT.with(|l| l.set(limit));
+}
+
+/// The number of elements of `shape`, or an error past the element limit
+/// (computed without overflow).
+pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
+    let limit = element_limit();
+    let mut n: u128 = 1;
+    for &d in shape {
+        n = n.saturating_mul(d as u128);
+    }
+    if n > limit as u128 {
+        return Err(TensorError::TooLarge { elements: n, limit });
+    }
+    Ok(n as usize)
+}
+
+/// NumPy's broadcasting: align from the right; sizes must be equal or 1.
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i < n - a.len() { 1 } else { a[i - (n - a.len())] };
+        let db = if i < n - b.len() { 1 } else { b[i - (n - b.len())] };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return None;
+        };
+    }
+    Some(out)
+}
+
+/// A possibly negative axis of a tensor of `ndim` dimensions, made non-negative.
+pub fn normalize_axis(axis: i64, ndim: usize) -> Result<usize, TensorError> {
+    let n = ndim as i64;
+    let a = if axis < 0 { axis + n } else { axis };
+    if a < 0 || a >= n.max(1) || (ndim == 0 && a != 0) {
+        return Err(TensorError::invalid(format!(
+            "axis {axis} is out of range for a tensor of {ndim} dimension{}",
+            if ndim == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(a as usize)
+}
+
+/// The shape after reducing `axes` (all when `None`), keeping them as 1 or not.
+pub fn reduced_shape(shape: &[usize], axes: Option<&[usize]>, keepdim: bool) -> Vec<usize> {
+    let mut out = Vec::with_capacity(shape.len());
+    for (i, &d) in shape.iter().enumerate() {
+        let reduced = axes.map_or(true, |a| a.contains(&i));
+        if !reduced {
+            out.push(d);
+        } else if keepdim {
+            out.push(1);
+        }
+    }
+    out
+}

@@ -1,0 +1,258 @@
+//! Operations that move elements without computing: reshape, transpose, broadcast,
+//! indexing, concatenation.
+
+use super::error::fmt_shape;
+use super::op::IndexItem;
+use super::reduce::sum_array;
+use super::shape::checked_numel;
+use super::{Array, Op, Tensor, TensorError};
+use ndarray::{ArrayD, Axis, IxDyn, SliceInfo, SliceInfoElem};
+use std::rc::Rc;
+
+/// `data` with a new shape of the same number of elements, in row-major order.
+pub fn reshape_array(data: &Array, shape: &[usize]) -> Result<Array, TensorError> {
+    if checked_numel(shape)? != data.len() {
+        return Err(TensorError::invalid(format!(
+            "cannot reshape a tensor of shape {} ({} elements) into shape {}",
+            fmt_shape(data.shape()),
+            data.len(),
+            fmt_shape(shape)
+        )));
+    }
+    let flat: Vec<f64> = if data.is_standard_layout() {
+        data.as_slice().map(|s| s.to_vec()).unwrap_or_else(|| data.iter().copied().collect())
+    } else {
+        data.iter().copied().collect()
+    };
+    ArrayD::from_shape_vec(IxDyn(shape), flat).map_err(|e| TensorError::invalid(e.to_string()))
+}
+
+pub fn reshape(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
+    if x.data_ref().shape() == shape {
+        // Still a node, so that the graph shows the step the user wrote.
+        let data = x.data_ref().as_ref().clone();
+        return Ok(Tensor::record(data, Op::Reshape, vec![x.clone()]));
+    }
+    let data = reshape_array(&x.data_ref(), shape)?;
+    Ok(Tensor::record(data, Op::Reshape, vec![x.clone()]))
+}
+
+/// Reorders the axes: axis `i` of the result is axis `perm[i]` of `x`.
+pub fn permute(x: &Tensor, perm: &[usize]) -> Result<Tensor, TensorError> {
+    let d = x.data();
+    let mut seen = vec![false; d.ndim()];
+    if perm.len() != d.ndim() || perm.iter().any(|&p| p >= d.ndim() || std::mem::replace(&mut seen[p], true)) {
+        return Err(TensorError::invalid(format!(
+            "transpose: {perm:?} is not a permutation of the axes of a tensor of shape {}",
+            fmt_shape(d.shape())
+        )));
+    }
+    let data = d.view().permuted_axes(IxDyn(perm)).as_standard_layout().into_owned();
+    Ok(Tensor::record(data, Op::Permute(perm.to_vec()), vec![x.clone()]))
+}
+
+/// Swaps two axes.
+pub fn swap_axes(x: &Tensor, a: usize, b: usize) -> Result<Tensor, TensorError> {
+    let mut perm: Vec<usize> = (0..x.ndim()).collect();
+    if a >= perm.len() || b >= perm.len() {
+        return Err(TensorError::invalid("transpose: axis out of range"));
+    }
+    perm.swap(a, b);
+    permute(x, &perm)
+}
+
+/// `x` repeated along new leading axes and size-1 axes to `shape`.
+pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
+    if x.data_ref().shape() == shape {
+        return Ok(x.clone());
+    }
+    checked_numel(shape)?;
+    let data = x
+        .data_ref()
+        .broadcast(IxDyn(shape))
+        .map(|v| v.to_owned())
+        .ok_or_else(|| TensorError::shapes("broadcast", &x.shape(), shape))?;
+    Ok(Tensor::record(data, Op::BroadcastTo(shape.to_vec()), vec![x.clone()]))
+}
+
+/// The axes to sum so that an array of shape `from` becomes `to` (which broadcasts to `from`):
+/// the leading axes `from` has more of, and axes where `to` has 1; returned as
+/// (axes to sum with keepdim, number of leading axes to drop).
+fn sum_to_axes(from: &[usize], to: &[usize]) -> (Vec<usize>, usize) {
+    let lead = from.len().saturating_sub(to.len());
+    let mut axes: Vec<usize> = (0..lead).collect();
+    for (i, &t) in to.iter().enumerate() {
+        if t == 1 && from.get(lead + i).copied() != Some(1) {
+            axes.push(lead + i);
+        }
+    }
+    (axes, lead)
+}
+
+/// Sums `data` down to `shape` (the reverse of broadcasting).
+pub fn sum_to_array(data: &Array, shape: &[usize]) -> Result<Array, TensorError> {
+    let (axes, lead) = sum_to_axes(data.shape(), shape);
+    let summed = sum_array(data, Some(&axes), true);
+    let mut out = summed;
+    for _ in 0..lead {
+        out = out.index_axis_move(Axis(0), 0);
+    }
+    if out.shape() != shape {
+        return Err(TensorError::shapes("sum to shape", data.shape(), shape));
+    }
+    Ok(out)
+}
+
+/// Sums `x` down to `shape`: the gradient of a broadcast input.
+pub fn sum_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
+    if x.data_ref().shape() == shape {
+        return Ok(x.clone());
+    }
+    let data = sum_to_array(&x.data_ref(), shape)?;
+    Ok(Tensor::record(data, Op::SumTo(shape.to_vec()), vec![x.clone()]))
+}
+
+fn slice_info(items: &[IndexItem]) -> Result<SliceInfo<Vec<SliceInfoElem>, IxDyn, IxDyn>, TensorError> {
+    let elems: Vec<SliceInfoElem> = items
+        .iter()
+        .map(|it| match *it {
+            IndexItem::Single(i) => SliceInfoElem::Index(i as isize),
+            IndexItem::Slice { start, end, step } => SliceInfoElem::Slice {
+                start: start as isize,
+                end: Some(end.max(start) as isize),
+                step: step.max(1) as isize,
+            },
+        })
+        .collect();
+    SliceInfo::try_from(elems).map_err(|e| TensorError::invalid(e.to_string()))
+}
+
+fn check_items(shape: &[usize], items: &[IndexItem]) -> Result<(), TensorError> {
+    if items.len() > shape.len() {
+        return Err(TensorError::invalid(format!(
+            "too many indices ({}) for a tensor of shape {}",
+            items.len(),
+            fmt_shape(shape)
+        )));
+    }
+    for (axis, (it, &size)) in items.iter().zip(shape).enumerate() {
+        let ok = match *it {
+            IndexItem::Single(i) => i < size,
+            IndexItem::Slice { start, end, step } => start <= size && end <= size && step > 0,
+        };
+        if !ok {
+            return Err(TensorError::invalid(format!(
+                "index {it:?} is out of range for axis {axis} of size {size}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Basic indexing with checked items: integers remove their axis, slices keep it.
+pub fn index(x: &Tensor, items: Rc<[IndexItem]>) -> Result<Tensor, TensorError> {
+    let d = x.data();
+    check_items(d.shape(), &items)?;
+    let info = slice_info(&items)?;
+    let data = d.slice(info).to_owned();
+    Ok(Tensor::record(data, Op::Index(items), vec![x.clone()]))
+}
+
+/// Zeros of `shape` with `g` written at the index `items`: the gradient of `index`.
+pub fn index_backward(g: &Tensor, shape: &[usize], items: Rc<[IndexItem]>) -> Result<Tensor, TensorError> {
+    check_items(shape, &items)?;
+    let mut data = ArrayD::zeros(IxDyn(shape));
+    {
+        let info = slice_info(&items)?;
+        let mut view = data.slice_mut(info);
+        let gd = g.data();
+        if view.shape() != gd.shape() {
+            return Err(TensorError::shapes("index scatter", view.shape(), gd.shape()));
+        }
+        view.assign(&*gd);
+    }
+    Ok(Tensor::record(
+        data,
+        Op::IndexBackward {
+            shape: shape.to_vec(),
+            items,
+        },
+        vec![g.clone()],
+    ))
+}
+
+/// Joins tensors along an existing axis; all other sizes must agree.
+pub fn concat(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
+    let Some(first) = xs.first() else {
+        return Err(TensorError::invalid("concat needs at least one tensor"));
+    };
+    let first_shape = first.shape();
+    if axis >= first_shape.len() {
+        return Err(TensorError::invalid(format!(
+            "concat: axis {axis} is out of range for shape {}",
+            fmt_shape(&first_shape)
+        )));
+    }
+    let datas: Vec<Rc<Array>> = xs.iter().map(|t| t.data()).collect();
+    let mut total = 0usize;
+    for d in &datas {
+        let s = d.shape();
+        let fits = s.len() == first_shape.len()
+            && s.iter().zip(&first_shape).enumerate().all(|(i, (a, b))| i == axis || a == b);
+        if !fits {
+            return Err(TensorError::Shapes {
+                op: "concat",
+                shapes: vec![first_shape.clone(), s.to_vec()],
+                message: format!(
+                    "concat: shapes {} and {} differ outside axis {axis}",
+                    fmt_shape(&first_shape),
+                    fmt_shape(s)
+                ),
+            });
+        }
+        total = total.saturating_add(s[axis]);
+    }
+    let mut out_shape = first_shape.clone();
+    out_shape[axis] = total;
+    checked_numel(&out_shape)?;
+    let views: Vec<_> = datas.iter().map(|d| d.view()).collect();
+    let data = ndarray::concatenate(Axis(axis), &views).map_err(|e| TensorError::invalid(e.to_string()))?;
+    Ok(Tensor::record(data, Op::Concat(axis), xs.to_vec()))
+}
+
+/// Adds a size-1 axis at `axis` (0..=ndim).
+pub fn unsqueeze(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
+    let mut shape = x.shape();
+    if axis > shape.len() {
+        return Err(TensorError::invalid(format!(
+            "unsqueeze: axis {axis} is out of range for shape {}",
+            fmt_shape(&shape)
+        )));
+    }
+    shape.insert(axis, 1);
+    Ok(reshape(x, &shape)?.renamed("UnsqueezeBackward"))
+}
+
+/// Joins tensors of equal shape along a new axis.
+pub fn stack(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
+    let Some(first) = xs.first() else {
+        return Err(TensorError::invalid("stack needs at least one tensor"));
+    };
+    let shape = first.shape();
+    for x in xs {
+        let s = x.shape();
+        if s != shape {
+            return Err(TensorError::Shapes {
+                op: "stack",
+                shapes: vec![shape.clone(), s.clone()],
+                message: format!(
+                    "stack: every tensor needs the same shape; found {} and {}",
+                    fmt_shape(&shape),
+                    fmt_shape(&s)
+                ),
+            });
+        }
+    }
+    let parts = xs.iter().map(|x| unsqueeze(x, axis)).collect::<Result<Vec<_>, _>>()?;
+    Ok(concat(&parts, axis)?.renamed("StackBackward"))
+}

@@ -1,0 +1,247 @@
+//! The tensor type: data, the gradient flag, `.grad`, and the node that made it.
+
+use super::{current_span, grad_enabled, node_created, node_dropped, Op};
+use crate::source::Span;
+use ndarray::{ArrayD, IxDyn};
+use std::cell::{Cell, Ref, RefCell};
+use std::rc::{Rc, Weak};
+
+/// Every tensor holds f64 data of any rank.
+pub type Array = ArrayD<f64>;
+
+/// A shared handle to a tensor. Cloning it clones the handle, not the data.
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Rc<TensorInner>);
+
+pub struct TensorInner {
+    /// Replaced (never mutated behind a shared `Rc`) so that a node's saved
+    /// values keep what the inputs held when it was recorded.
+    data: RefCell<Rc<Array>>,
+    requires_grad: bool,
+    grad: RefCell<Option<Tensor>>,
+    retains_grad: Cell<bool>,
+    /// The operation that made this tensor; `None` for a leaf.
+    node: Option<Rc<Node>>,
+    /// Where the tensor was made (for a result, the node's span).
+    span: Span,
+}
+
+/// One recorded operation: what it was, its inputs, and where in the source.
+pub struct Node {
+    pub op: Op,
+    pub inputs: Vec<Tensor>,
+    /// The inputs' data at the time of recording; emptied when the graph is freed.
+    saved: RefCell<Vec<Rc<Array>>>,
+    /// The result, without keeping it alive (it owns this node).
+    output: Weak<TensorInner>,
+    pub span: Span,
+    /// A display name that overrides the op's (for composite operations).
+    name: Cell<Option<&'static str>>,
+    freed_by: Cell<Option<Span>>,
+}
+
+impl Node {
+    pub fn name(&self) -> &'static str {
+        self.name.get().unwrap_or_else(|| self.op.name())
+    }
+
+    /// The saved data of input `i`, or `None` once the graph was freed.
+    pub fn saved(&self, i: usize) -> Option<Rc<Array>> {
+        self.saved.borrow().get(i).cloned()
+    }
+
+    pub fn output(&self) -> Option<Tensor> {
+        self.output.upgrade().map(Tensor)
+    }
+
+    /// The span of the `backward` that freed this node's saved values.
+    pub fn freed_by(&self) -> Option<Span> {
+        self.freed_by.get()
+    }
+
+    pub(crate) fn free(&self, by: Span) {
+        self.saved.borrow_mut().clear();
+        self.freed_by.set(Some(by));
+    }
+}
+
+impl Drop for Node {
+    // Dropping a long chain recursively (node → input → node → …) would overflow
+    // the stack; instead, take the inputs that this node owned last and unlink
+    // them one by one.
+    fn drop(&mut self) {
+        node_dropped();
+        let mut stack: Vec<Tensor> = std::mem::take(&mut self.inputs);
+        while let Some(t) = stack.pop() {
+            if let Ok(inner) = Rc::try_unwrap(t.0) {
+                if let Some(g) = inner.grad.into_inner() {
+                    stack.push(g);
+                }
+                if let Some(node) = inner.node {
+                    if let Ok(mut node) = Rc::try_unwrap(node) {
+                        stack.append(&mut node.inputs);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Tensor {
+    fn from_parts(data: Rc<Array>, requires_grad: bool, span: Span) -> Tensor {
+        Tensor(Rc::new(TensorInner {
+            data: RefCell::new(data),
+            requires_grad,
+            grad: RefCell::new(None),
+            retains_grad: Cell::new(false),
+            node: None,
+            span,
+        }))
+    }
+
+    /// A leaf that does not require grad.
+    pub fn constant(data: Array) -> Tensor {
+        Tensor::from_parts(Rc::new(data), false, current_span())
+    }
+
+    /// A leaf sharing already-shared data.
+    pub fn constant_rc(data: Rc<Array>) -> Tensor {
+        Tensor::from_parts(data, false, current_span())
+    }
+
+    /// A leaf; `requires_grad` makes `backward` fill its `.grad`.
+    pub fn leaf(data: Array, requires_grad: bool) -> Tensor {
+        Tensor::from_parts(Rc::new(data), requires_grad, current_span())
+    }
+
+    pub fn scalar(value: f64) -> Tensor {
+        Tensor::constant(ArrayD::from_elem(IxDyn(&[]), value))
+    }
+
+    /// The result of `op` on `inputs`: recorded when recording is on and some
+    /// input requires grad, else a plain constant.
+    pub fn record(data: Array, op: Op, inputs: Vec<Tensor>) -> Tensor {
+        if !grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
+            return Tensor::constant(data);
+        }
+        let saved = inputs.iter().map(|t| t.data()).collect();
+        let span = current_span();
+        node_created();
+        Tensor(Rc::new_cyclic(|weak| TensorInner {
+            data: RefCell::new(Rc::new(data)),
+            requires_grad: true,
+            grad: RefCell::new(None),
+            retains_grad: Cell::new(false),
+            node: Some(Rc::new(Node {
+                op,
+                inputs,
+                saved: RefCell::new(saved),
+                output: weak.clone(),
+                span,
+                name: Cell::new(None),
+                freed_by: Cell::new(None),
+            })),
+            span,
+        }))
+    }
+
+    /// Shows a composite operation under one name (e.g. `SoftmaxBackward`).
+    pub fn renamed(self, name: &'static str) -> Tensor {
+        if let Some(node) = &self.0.node {
+            node.name.set(Some(name));
+        }
+        self
+    }
+
+    pub fn data(&self) -> Rc<Array> {
+        self.0.data.borrow().clone()
+    }
+
+    /// Borrows the data without touching its reference count.
+    pub fn data_ref(&self) -> Ref<'_, Rc<Array>> {
+        self.0.data.borrow()
+    }
+
+    pub fn shape(&self) -> Vec<usize> {
+        self.0.data.borrow().shape().to_vec()
+    }
+
+    pub fn ndim(&self) -> usize {
+        self.0.data.borrow().ndim()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.0.data.borrow().len()
+    }
+
+    /// The single value of a one-element tensor.
+    pub fn item(&self) -> Option<f64> {
+        let d = self.0.data.borrow();
+        if d.len() == 1 {
+            d.iter().next().copied()
+        } else {
+            None
+        }
+    }
+
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad
+    }
+
+    pub fn is_leaf(&self) -> bool {
+        self.0.node.is_none()
+    }
+
+    pub fn node(&self) -> Option<&Rc<Node>> {
+        self.0.node.as_ref()
+    }
+
+    /// Where this tensor was made.
+    pub fn span(&self) -> Span {
+        self.0.span
+    }
+
+    pub fn grad(&self) -> Option<Tensor> {
+        self.0.grad.borrow().clone()
+    }
+
+    pub fn set_grad(&self, grad: Option<Tensor>) {
+        *self.0.grad.borrow_mut() = grad;
+    }
+
+    pub fn retains_grad(&self) -> bool {
+        self.0.retains_grad.get()
+    }
+
+    pub fn set_retains_grad(&self) {
+        if !self.is_leaf() {
+            self.0.retains_grad.set(true);
+        }
+    }
+
+    /// Replaces the data of this tensor in place, keeping its identity, flag and
+    /// `.grad`. Nodes that saved the old data keep it.
+    pub fn replace_data(&self, data: Array) {
+        *self.0.data.borrow_mut() = Rc::new(data);
+    }
+
+    /// The same values, cut from the graph.
+    pub fn detach(&self) -> Tensor {
+        Tensor::constant_rc(self.data())
+    }
+
+    /// Identity of the underlying tensor, for maps keyed by tensor.
+    pub fn id(&self) -> usize {
+        Rc::as_ptr(&self.0) as usize
+    }
+
+    pub fn ptr_eq(&self, other: &Tensor) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tensor({:?}, requires_grad={})", self.data_ref(), self.requires_grad())
+    }
+}
