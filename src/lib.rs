@@ -1,5 +1,6 @@
 //! bp: a small differentiable scripting language with PyTorch's autograd semantics.
 
 pub mod diagnostic;
+pub mod display;
 pub mod source;
 pub mod syntax;
