@@ -2,5 +2,6 @@
 
 pub mod diagnostic;
 pub mod display;
+pub mod plot;
 pub mod source;
 pub mod syntax;
