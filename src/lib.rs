@@ -2,5 +2,7 @@
 
 pub mod autodiff;
 pub mod diagnostic;
+pub mod display;
+pub mod plot;
 pub mod source;
 pub mod syntax;
