@@ -223,20 +223,30 @@ fn describe_expected(expected: &[RichPattern<Token>]) -> String {
             .iter()
             .any(|p| matches!(p, RichPattern::Label(l) if l == "operator"));
     let any_newline = tokens.contains(&&Token::Newline);
+    // After `if c` a newline before `{` is allowed, but "expected `{`" says it better.
+    let wants_block = tokens.contains(&&Token::LBrace);
+    // "expected expression" covers the prefix operators `-` and `not`.
+    let wants_expression = expected
+        .iter()
+        .any(|p| matches!(p, RichPattern::Label(l) if l == "expression"));
 
     // (rank, text): rank orders the list.
     let mut items: Vec<(u8, String)> = Vec::new();
     for p in expected {
         let item = match p {
+            RichPattern::Label(l) if l == "operator" && wants_expression => continue,
             RichPattern::Label(l) if l == "operator" => (3, "operator".to_string()),
             RichPattern::Label(l) => (0, l.to_string()),
             RichPattern::Identifier(s) => (1, format!("`{s}`")),
             RichPattern::Token(t) => match &**t {
+                t if is_binary(t) && wants_expression => continue,
                 t if is_binary(t) => (3, "operator".into()),
                 Token::LParen | Token::LBracket | Token::Dot if any_binary => {
                     (3, "operator".into())
                 }
+                Token::Newline if wants_block => continue,
                 Token::Newline => (4, "end of line".into()),
+                Token::Comma => (1, t.describe()),
                 Token::Semi | Token::RBrace if any_newline => continue,
                 t => (2, t.describe()),
             },
@@ -383,6 +393,8 @@ where
                 Token::LParen,
                 Token::LBracket,
                 Token::LBrace,
+                Token::RParen,
+                Token::RBracket,
                 Token::RBrace,
                 Token::Newline,
                 Token::Semi,
@@ -390,7 +402,10 @@ where
             .ignored(),
         ))
     });
+    // A stray `)` or `]` is skipped too; a `}` ends the enclosing block.
+    let stray_closer = just(Token::RParen).or(just(Token::RBracket)).ignored();
     let skip_statement = tree
+        .or(stray_closer)
         .repeated()
         .at_least(1)
         .then_ignore(terminator.clone())
