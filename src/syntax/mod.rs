@@ -1,3 +1,8 @@
 //! The front end: source text to tokens (logos) to a spanned AST (chumsky).
 
 pub mod ast;
+pub mod parser;
+pub mod token;
+
+pub use parser::{parse, ParseOutput};
+pub use token::{highlight, lex, Highlight, Token};

@@ -1,0 +1,1274 @@
+//! The parser: tokens to a spanned AST (chumsky), with error recovery.
+//!
+//! [`parse`] lexes, checks bracket nesting, and runs the chumsky grammar below over the
+//! token slice. Expressions use one Pratt table ([`expr_parser`]'s `pratt(...)` call),
+//! whose levels are those of SPEC §5 and `grammar/bp.ebnf`. A failed statement is
+//! skipped up to the next newline, `;` or `}` so that every syntax error of a file is
+//! reported, not only the first. Messages are built from the error's expected set and
+//! found token (never from its `Display`, which embeds byte ranges).
+
+use super::ast::*;
+use super::token::{self, Token};
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceId, Span};
+use chumsky::error::{RichPattern, RichReason};
+use chumsky::input::ValueInput;
+use chumsky::pratt::*;
+use chumsky::prelude::*;
+use std::rc::Rc;
+
+pub use super::token::{highlight, lex, Highlight};
+
+/// Brackets and blocks nested deeper than this are rejected before parsing.
+pub const MAX_NESTING: usize = 512;
+
+/// What [`parse`] returns.
+#[derive(Debug)]
+pub struct ParseOutput {
+    /// The program, or `None` when there were errors.
+    pub program: Option<Program>,
+    /// Every lexical and syntax error, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when the input ended while something was still open or expected (an
+    /// unclosed bracket or block, a trailing operator, `if c` without its block, an
+    /// unterminated string): the REPL reads a continuation line instead of reporting.
+    pub incomplete: bool,
+}
+
+impl chumsky::span::Span for Span {
+    type Context = SourceId;
+    type Offset = usize;
+
+    fn new(context: SourceId, range: std::ops::Range<usize>) -> Span {
+        // An empty match can yield start > end (next token start, previous token end).
+        Span::new(context, range.start, range.end.max(range.start))
+    }
+    fn context(&self) -> SourceId {
+        self.source
+    }
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+    fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
+type Extra<'t> = extra::Err<Rich<'t, Token, Span>>;
+
+const UNTERMINATED_STRING: &str = "unterminated string";
+
+/// Parses one source text (a file or a REPL entry).
+pub fn parse(src: &str, source: SourceId) -> ParseOutput {
+    let (tokens, mut diagnostics) = token::lex(src, source);
+    let lex_incomplete =
+        !diagnostics.is_empty() && diagnostics.iter().all(|d| d.message == UNTERMINATED_STRING);
+
+    if let Some(diag) = check_nesting(&tokens) {
+        diagnostics.push(diag);
+        return ParseOutput {
+            program: None,
+            diagnostics,
+            incomplete: false,
+        };
+    }
+
+    let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
+    let eoi = Span::new(source, end, end);
+    let (program, errors) = program_parser()
+        .parse(tokens.as_slice().split_token_span(eoi))
+        .into_output_errors();
+
+    // An error at an `Error` token repeats a lexical diagnostic already reported.
+    let errors: Vec<_> = errors
+        .into_iter()
+        .filter(|e| e.found() != Some(&Token::Error))
+        .collect();
+    let at_end =
+        |e: &Rich<Token, Span>| matches!(e.reason(), RichReason::ExpectedFound { found: None, .. });
+    // Only end-of-input errors (and unterminated strings): more input may complete it.
+    let something_open = lex_incomplete || (diagnostics.is_empty() && !errors.is_empty());
+    let incomplete = something_open && errors.iter().all(at_end);
+
+    for err in &errors {
+        diagnostics.push(error_to_diagnostic(err, src, &tokens));
+    }
+    diagnostics.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
+
+    let program = match program {
+        Some(stmts) if diagnostics.is_empty() => Some(stmts.into_iter().flatten().collect()),
+        _ => None,
+    };
+    ParseOutput {
+        program,
+        diagnostics,
+        incomplete,
+    }
+}
+
+/// Rejects bracket and block nesting deeper than [`MAX_NESTING`], so that no input can
+/// exhaust the parser's stack.
+fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    for (tok, span) in tokens {
+        match tok {
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error("nesting too deep")
+                            .with_label(
+                                *span,
+                                format!("more than {MAX_NESTING} levels of brackets"),
+                            )
+                            .with_hint("split the expression with intermediate variables"),
+                    );
+                }
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// Error messages
+
+/// Turns one chumsky error into a short lowercase diagnostic.
+fn error_to_diagnostic(err: &Rich<Token, Span>, src: &str, tokens: &[(Token, Span)]) -> Diagnostic {
+    let span = *err.span();
+    match err.reason() {
+        RichReason::Custom(msg) => Diagnostic::error(msg.clone()).with_label(span, msg.clone()),
+        RichReason::ExpectedFound { expected, found } => {
+            let found_text = match found.as_deref() {
+                None => "end of input".to_string(),
+                Some(Token::Newline) => "end of line".to_string(),
+                Some(Token::Str(_)) => "string".to_string(),
+                Some(tok) => match src.get(span.range()) {
+                    Some(text) if !text.is_empty() && text.len() <= 20 => format!("`{text}`"),
+                    _ => tok.describe(),
+                },
+            };
+            let expected = describe_expected(expected);
+            let (message, label) = if expected.is_empty() {
+                (
+                    format!("unexpected {found_text}"),
+                    "unexpected here".to_string(),
+                )
+            } else {
+                (
+                    format!("expected {expected}, found {found_text}"),
+                    format!("expected {expected}"),
+                )
+            };
+            let mut diag = Diagnostic::error(message).with_label(span, label);
+            if found.is_none() {
+                if let Some((open, open_span)) = innermost_unclosed(tokens) {
+                    diag = diag.with_label(open_span, format!("this `{open}` is not closed"));
+                }
+            }
+            diag
+        }
+    }
+}
+
+/// The innermost bracket still open at the end of the tokens.
+fn innermost_unclosed(tokens: &[(Token, Span)]) -> Option<(Token, Span)> {
+    let mut stack: Vec<(Token, Span)> = Vec::new();
+    for (tok, span) in tokens {
+        match tok {
+            Token::LParen | Token::LBracket | Token::LBrace => stack.push((tok.clone(), *span)),
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
+/// "expression, `)` or end of line": deduplicated, operators folded into "operator",
+/// statement ends folded into "end of line".
+fn describe_expected(expected: &[RichPattern<Token>]) -> String {
+    let is_binary = |t: &Token| {
+        matches!(
+            t,
+            Token::Plus
+                | Token::Minus
+                | Token::Star
+                | Token::Slash
+                | Token::Percent
+                | Token::At
+                | Token::StarStar
+                | Token::EqEq
+                | Token::NotEq
+                | Token::Lt
+                | Token::Le
+                | Token::Gt
+                | Token::Ge
+                | Token::And
+                | Token::Or
+        )
+    };
+    let tokens: Vec<&Token> = expected
+        .iter()
+        .filter_map(|p| match p {
+            RichPattern::Token(t) => Some(&**t),
+            _ => None,
+        })
+        .collect();
+    let any_binary = tokens.iter().any(|t| is_binary(t))
+        || expected
+            .iter()
+            .any(|p| matches!(p, RichPattern::Label(l) if l == "operator"));
+    let any_newline = tokens.contains(&&Token::Newline);
+    // After `if c` a newline before `{` is allowed, but "expected `{`" says it better.
+    let wants_block = tokens.contains(&&Token::LBrace);
+    // "expected expression" covers the prefix operators `-` and `not`.
+    let wants_expression = expected
+        .iter()
+        .any(|p| matches!(p, RichPattern::Label(l) if l == "expression"));
+
+    // (rank, text): rank orders the list.
+    let mut items: Vec<(u8, String)> = Vec::new();
+    for p in expected {
+        let item = match p {
+            RichPattern::Label(l) if l == "operator" && wants_expression => continue,
+            RichPattern::Label(l) if l == "operator" => (3, "operator".to_string()),
+            RichPattern::Label(l) => (0, l.to_string()),
+            RichPattern::Identifier(s) => (1, format!("`{s}`")),
+            RichPattern::Token(t) => match &**t {
+                t if is_binary(t) && wants_expression => continue,
+                t if is_binary(t) => (3, "operator".into()),
+                Token::LParen | Token::LBracket | Token::Dot if any_binary => {
+                    (3, "operator".into())
+                }
+                Token::Newline if wants_block => continue,
+                Token::Newline => (4, "end of line".into()),
+                Token::Comma => (1, t.describe()),
+                Token::Semi | Token::RBrace if any_newline => continue,
+                t => (2, t.describe()),
+            },
+            RichPattern::EndOfInput if any_newline => continue,
+            RichPattern::EndOfInput => (5, "end of input".into()),
+            RichPattern::Any => (2, "something".into()),
+            _ => continue,
+        };
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    items.sort();
+    let words: Vec<String> = items.into_iter().map(|(_, s)| s).collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The grammar. Each function or `let` names the EBNF rule it implements
+// (see grammar/README.md).
+
+/// What follows an expression at the highest precedence level.
+enum Postfix {
+    Call(Vec<Arg>),
+    Index(Vec<Index>),
+    Member(Ident, Option<Vec<Arg>>),
+}
+
+fn placeholder(span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::None,
+        span,
+    }
+}
+
+fn binary(op: BinOp, lhs: Expr, rhs: Expr, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    }
+}
+
+fn is_comparison(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+    )
+}
+
+/// `program = sep* (statement_line sep*)* EOF`; a stray `}` is reported and skipped.
+/// Items are `None` for a skipped `}`.
+fn program_parser<'t, I>() -> impl Parser<'t, I, Vec<Option<Stmt>>, Extra<'t>>
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
+    let stray_rbrace = just(Token::RBrace).validate(|_, e, emitter| {
+        emitter.emit(Rich::custom(e.span(), "unmatched `}`"));
+        None
+    });
+    let line = statement_line_parser();
+    sep.clone()
+        .repeated()
+        .ignore_then(
+            line.map(Some)
+                .or(stray_rbrace)
+                .then_ignore(sep.repeated())
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(end())
+}
+
+/// `statement_line = statement (sep | &"}" | EOF)`, with recovery: a statement that fails
+/// is skipped (respecting brackets) up to the next separator or `}`.
+fn statement_line_parser<'t, I>() -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    let mut expr = Recursive::declare();
+    let mut block = Recursive::declare();
+    let mut line = Recursive::declare();
+
+    let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
+    let terminator = choice((sep.clone(), just(Token::RBrace).rewind().ignored(), end()));
+
+    expr.define(expr_parser(expr.clone(), block.clone()));
+
+    // block = "{" sep* (statement_line sep*)* "}"
+    block.define(
+        just(Token::LBrace)
+            .ignore_then(
+                sep.clone().repeated().ignore_then(
+                    line.clone()
+                        .then_ignore(sep.clone().repeated())
+                        .repeated()
+                        .collect::<Vec<_>>(),
+                ),
+            )
+            .then_ignore(just(Token::RBrace))
+            .map_with(|stmts, e| Block {
+                stmts,
+                span: e.span(),
+            })
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBrace,
+                Token::RBrace,
+                [
+                    (Token::LParen, Token::RParen),
+                    (Token::LBracket, Token::RBracket),
+                ],
+                |span| Block {
+                    stmts: Vec::new(),
+                    span,
+                },
+            )))
+            .boxed(),
+    );
+
+    let stmt = statement_parser(expr, block);
+
+    // Skips one balanced token tree (an unclosed one runs to the end of input).
+    let tree = recursive(|tree| {
+        let inner = tree.clone().or(sep.clone());
+        let group = |open: Token, close: Token| {
+            just(open)
+                .then(inner.clone().repeated())
+                .then(just(close).ignored().or(end()))
+                .ignored()
+        };
+        choice((
+            group(Token::LParen, Token::RParen),
+            group(Token::LBracket, Token::RBracket),
+            group(Token::LBrace, Token::RBrace),
+            none_of([
+                Token::LParen,
+                Token::LBracket,
+                Token::LBrace,
+                Token::RParen,
+                Token::RBracket,
+                Token::RBrace,
+                Token::Newline,
+                Token::Semi,
+            ])
+            .ignored(),
+        ))
+    });
+    // A stray `)` or `]` is skipped too; a `}` ends the enclosing block.
+    let stray_closer = just(Token::RParen).or(just(Token::RBracket)).ignored();
+    let skip_statement = tree
+        .or(stray_closer)
+        .repeated()
+        .at_least(1)
+        .then_ignore(terminator.clone())
+        .map_with(|_, e| Stmt {
+            kind: StmtKind::Expr(placeholder(e.span())),
+            span: e.span(),
+        });
+
+    line.define(
+        stmt.then_ignore(terminator)
+            .recover_with(via_parser(skip_statement))
+            .boxed(),
+    );
+    line
+}
+
+/// `statement`: every form of SPEC §4.
+fn statement_parser<'t, I, E, B>(expr: E, block: B) -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    B: Parser<'t, I, Block, Extra<'t>> + Clone + 't,
+{
+    let ident = ident_parser();
+    let nl = just(Token::Newline).repeated();
+    // A block may start on the next line: `if c` + newline + `{`.
+    let body = nl.clone().ignore_then(block.clone());
+
+    // fn_def = "fn" IDENT params block
+    let fn_def = just(Token::Fn)
+        .ignore_then(ident.clone())
+        .then(params_parser())
+        .then(body.clone())
+        .map_with(|((name, params), body), e| {
+            StmtKind::FnDef(Rc::new(FnDecl {
+                name: Some(name),
+                params,
+                body,
+                span: e.span(),
+            }))
+        });
+
+    // if_stmt = "if" expr block ("else" "if" expr block)* ("else" block)?
+    let cond_body = expr.clone().then(body.clone());
+    let else_kw = nl.clone().then(just(Token::Else));
+    let if_stmt = just(Token::If)
+        .ignore_then(cond_body.clone())
+        .then(
+            else_kw
+                .clone()
+                .then(just(Token::If))
+                .ignore_then(cond_body.clone())
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .then(else_kw.ignore_then(body.clone()).or_not())
+        .map(|((first, rest), else_block)| StmtKind::If {
+            branches: std::iter::once(first).chain(rest).collect(),
+            else_block,
+        });
+
+    // while_stmt = "while" expr block
+    let while_stmt = just(Token::While)
+        .ignore_then(cond_body)
+        .map(|(cond, body)| StmtKind::While { cond, body });
+
+    // for_stmt = "for" IDENT "in" expr block
+    let for_stmt = just(Token::For)
+        .ignore_then(ident.clone())
+        .then_ignore(just(Token::In))
+        .then(expr.clone())
+        .then(body.clone())
+        .map(|((var, iter), body)| StmtKind::For { var, iter, body });
+
+    // return_stmt = "return" expr?
+    let return_stmt = just(Token::Return)
+        .ignore_then(expr.clone().or_not())
+        .map(StmtKind::Return);
+
+    // no_grad_stmt = "no_grad" block
+    let no_grad = just(Token::NoGrad).ignore_then(body).map(StmtKind::NoGrad);
+
+    // unpack = IDENT ("," IDENT)+ "=" expr
+    let unpack = ident
+        .clone()
+        .then(
+            just(Token::Comma)
+                .ignore_then(ident.clone())
+                .repeated()
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|((first, rest), value)| StmtKind::Unpack {
+            targets: std::iter::once(first).chain(rest).collect(),
+            value,
+        });
+
+    // compound = IDENT ("+=" | "-=" | "*=" | "/=") expr
+    let compound_op = select! {
+        Token::PlusEq => BinOp::Add,
+        Token::MinusEq => BinOp::Sub,
+        Token::StarEq => BinOp::Mul,
+        Token::SlashEq => BinOp::Div,
+    }
+    .map_with(|op, e| (op, e.span()));
+    let compound = ident.clone().then(compound_op).then(expr.clone()).map(
+        |((target, (op, op_span)), value)| StmtKind::CompoundAssign {
+            target,
+            op,
+            op_span,
+            value,
+        },
+    );
+
+    // assign = IDENT "=" expr
+    let assign = ident
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|(target, value)| StmtKind::Assign { target, value });
+
+    choice((
+        fn_def,
+        if_stmt,
+        while_stmt,
+        for_stmt,
+        return_stmt,
+        just(Token::Break).to(StmtKind::Break),
+        just(Token::Continue).to(StmtKind::Continue),
+        no_grad,
+        assign,
+        compound,
+        unpack,
+        expr.map(StmtKind::Expr),
+    ))
+    .map_with(|kind, e| Stmt {
+        kind,
+        span: e.span(),
+    })
+    .labelled("statement")
+    .boxed()
+}
+
+fn ident_parser<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    select! { Token::Ident(name) = e => Ident { name, span: e.span() } }.labelled("identifier")
+}
+
+/// `params = "(" (IDENT ("," IDENT)* ","?)? ")"`
+fn params_parser<'t, I>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    ident_parser()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+}
+
+/// `expr`: atoms and the Pratt table of SPEC §5 (lowest first):
+///
+/// | level | operators | chumsky |
+/// | --- | --- | --- |
+/// | 1 | `or` | `infix(left(1))` |
+/// | 2 | `and` | `infix(left(2))` |
+/// | 3 | `not` | `prefix(3)` |
+/// | 4 | `== != < <= > >=` | `infix(left(4))` + a check that rejects chains |
+/// | 5 | `+ -` | `infix(left(5))` |
+/// | 6 | `* / % @` | `infix(left(6))` |
+/// | 7 | unary `-` | `prefix(7)` |
+/// | 8 | `**` | `infix(right(8))` |
+/// | 9 | call, index, attribute, method | `postfix(9)` |
+fn expr_parser<'t, I, E, B>(expr: E, block: B) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    B: Parser<'t, I, Block, Extra<'t>> + Clone + 't,
+{
+    let ident = ident_parser();
+    // Attribute, method and keyword-argument names: `grad` is a keyword but allowed here.
+    let member_name = ident.clone().or(just(Token::Grad).map_with(|_, e| Ident {
+        name: "grad".into(),
+        span: e.span(),
+    }));
+
+    // literal = NUMBER | STRING | "true" | "false" | "none" | IDENT | "grad"
+    let literal = select! {
+        Token::Number(n) => ExprKind::Number(n),
+        Token::Str(s) => ExprKind::Str(s),
+        Token::True => ExprKind::Bool(true),
+        Token::False => ExprKind::Bool(false),
+        Token::None => ExprKind::None,
+        Token::Ident(name) => ExprKind::Name(name),
+        Token::Grad => ExprKind::Name("grad".into()),
+        // Already reported by the lexer; parse on as a placeholder.
+        Token::Error => ExprKind::None,
+    }
+    .map_with(|kind, e| Expr {
+        kind,
+        span: e.span(),
+    });
+
+    // paren = "(" ")" | "(" expr ")" | "(" expr "," ")" | "(" expr ("," expr)+ ","? ")"
+    let paren = expr
+        .clone()
+        .separated_by(just(Token::Comma))
+        .collect::<Vec<_>>()
+        .then(just(Token::Comma).or_not())
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .validate(|(mut items, trailing), e, emitter| {
+            let span = e.span();
+            if items.is_empty() && trailing.is_some() {
+                emitter.emit(Rich::custom(span, "expected expression before `,`"));
+            }
+            if items.len() == 1 && trailing.is_none() {
+                if let Some(mut inner) = items.pop() {
+                    // `(a)`: the expression itself, spanned with its parentheses.
+                    inner.span = span;
+                    return inner;
+                }
+            }
+            Expr {
+                kind: ExprKind::Tuple(items),
+                span,
+            }
+        });
+
+    // tensor = "[" (expr ("," expr)* ","?)? "]"
+    let tensor = expr
+        .clone()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LBracket), just(Token::RBracket))
+        .map_with(|items, e| Expr {
+            kind: ExprKind::TensorLit(items),
+            span: e.span(),
+        });
+
+    // lambda = "fn" params block
+    let lambda = just(Token::Fn)
+        .ignore_then(params_parser())
+        .then_ignore(just(Token::Newline).repeated())
+        .then(block)
+        .map_with(|(params, body), e| Expr {
+            kind: ExprKind::Lambda(Rc::new(FnDecl {
+                name: None,
+                params,
+                body,
+                span: e.span(),
+            })),
+            span: e.span(),
+        });
+
+    let atom = choice((literal, paren, tensor, lambda))
+        .recover_with(via_parser(nested_delimiters(
+            Token::LParen,
+            Token::RParen,
+            [
+                (Token::LBracket, Token::RBracket),
+                (Token::LBrace, Token::RBrace),
+            ],
+            placeholder,
+        )))
+        .recover_with(via_parser(nested_delimiters(
+            Token::LBracket,
+            Token::RBracket,
+            [
+                (Token::LParen, Token::RParen),
+                (Token::LBrace, Token::RBrace),
+            ],
+            placeholder,
+        )))
+        .labelled("expression")
+        .boxed();
+
+    // arg = (IDENT | "grad") "=" expr | "grad" &("," | ")") | expr
+    let keyword_arg = member_name
+        .clone()
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|(name, value)| Arg::Keyword { name, value });
+    let grad_flag = just(Token::Grad)
+        .then_ignore(just(Token::Comma).or(just(Token::RParen)).rewind())
+        .map_with(|_, e| {
+            let span: Span = e.span();
+            Arg::Keyword {
+                name: Ident {
+                    name: "grad".into(),
+                    span,
+                },
+                value: Expr {
+                    kind: ExprKind::Bool(true),
+                    span,
+                },
+            }
+        });
+    let arg = choice((keyword_arg, grad_flag, expr.clone().map(Arg::Positional)));
+    let args = arg
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .boxed();
+
+    // index = expr | expr? ":" expr? (":" expr?)?
+    let index = expr
+        .clone()
+        .or_not()
+        .then(
+            just(Token::Colon)
+                .ignore_then(expr.clone().or_not())
+                .then(
+                    just(Token::Colon)
+                        .ignore_then(expr.clone().or_not())
+                        .or_not(),
+                )
+                .or_not(),
+        )
+        .validate(|(start, rest), e, emitter| {
+            let span: Span = e.span();
+            match (start, rest) {
+                (start, Some((end, step))) => Index::Slice {
+                    start,
+                    end,
+                    step: step.flatten(),
+                    span,
+                },
+                (Some(single), None) => Index::Single(single),
+                (None, None) => {
+                    emitter.emit(Rich::custom(span, "expected an index"));
+                    Index::Single(placeholder(span))
+                }
+            }
+        });
+    let indices = index
+        .separated_by(just(Token::Comma))
+        .at_least(1)
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LBracket), just(Token::RBracket));
+
+    let postfix_op = choice((
+        args.clone().map(Postfix::Call),
+        indices.map(Postfix::Index),
+        just(Token::Dot)
+            .ignore_then(member_name.labelled("attribute name"))
+            .then(args.or_not())
+            .map(|(name, args)| Postfix::Member(name, args)),
+    ));
+
+    let binop = |tok: Token, op: BinOp| just(tok).to(op).labelled("operator");
+    let product = choice((
+        binop(Token::Star, BinOp::Mul),
+        binop(Token::Slash, BinOp::Div),
+        binop(Token::Percent, BinOp::Rem),
+        binop(Token::At, BinOp::MatMul),
+    ));
+    let sum = choice((
+        binop(Token::Plus, BinOp::Add),
+        binop(Token::Minus, BinOp::Sub),
+    ));
+    let comparison = choice((
+        binop(Token::EqEq, BinOp::Eq),
+        binop(Token::NotEq, BinOp::Ne),
+        binop(Token::Le, BinOp::Le),
+        binop(Token::Lt, BinOp::Lt),
+        binop(Token::Ge, BinOp::Ge),
+        binop(Token::Gt, BinOp::Gt),
+    ));
+    let fold = |lhs, op, rhs, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
+        binary(op, lhs, rhs, e.span())
+    };
+
+    atom.pratt((
+        postfix(9, postfix_op, |lhs: Expr, post, e| {
+            let object = Box::new(lhs);
+            let kind = match post {
+                Postfix::Call(args) => ExprKind::Call {
+                    callee: object,
+                    args,
+                },
+                Postfix::Index(indices) => ExprKind::Index { object, indices },
+                Postfix::Member(name, None) => ExprKind::Attr { object, name },
+                Postfix::Member(name, Some(args)) => ExprKind::Method {
+                    receiver: object,
+                    name,
+                    args,
+                },
+            };
+            Expr {
+                kind,
+                span: e.span(),
+            }
+        }),
+        infix(right(8), binop(Token::StarStar, BinOp::Pow), fold),
+        prefix(
+            7,
+            just(Token::Minus).labelled("operator"),
+            |_, operand, e| Expr {
+                kind: ExprKind::Unary {
+                    op: UnOp::Neg,
+                    operand: Box::new(operand),
+                },
+                span: e.span(),
+            },
+        ),
+        infix(left(6), product, fold),
+        infix(left(5), sum, fold),
+        infix(left(4), comparison, |lhs: Expr, op, rhs, e| {
+            // `a < b < c` is not allowed (SPEC §5); `(a < b) < c` is, and its span
+            // starts at the parenthesis, before its own left operand.
+            if let ExprKind::Binary {
+                op: inner,
+                lhs: ref first,
+                ..
+            } = lhs.kind
+            {
+                if is_comparison(inner) && first.span.start == lhs.span.start {
+                    let span = e.span();
+                    e.emit(Rich::custom(
+                        span,
+                        "comparisons cannot be chained; use `and`",
+                    ));
+                }
+            }
+            binary(op, lhs, rhs, e.span())
+        }),
+        prefix(3, just(Token::Not).labelled("operator"), |_, operand, e| {
+            Expr {
+                kind: ExprKind::Unary {
+                    op: UnOp::Not,
+                    operand: Box::new(operand),
+                },
+                span: e.span(),
+            }
+        }),
+        infix(left(2), binop(Token::And, BinOp::And), fold),
+        infix(left(1), binop(Token::Or, BinOp::Or), fold),
+    ))
+    .labelled("expression")
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compact rendering of an expression, to test structure.
+    fn sexp(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Number(n) => format!("{n}"),
+            ExprKind::Str(s) => format!("{s:?}"),
+            ExprKind::Bool(b) => format!("{b}"),
+            ExprKind::None => "none".into(),
+            ExprKind::Name(n) => n.to_string(),
+            ExprKind::TensorLit(xs) => format!("[{}]", list(xs)),
+            ExprKind::Tuple(xs) => format!("(tuple {})", list(xs)),
+            ExprKind::Unary { op, operand } => {
+                let op = if *op == UnOp::Neg { "neg" } else { "not" };
+                format!("({op} {})", sexp(operand))
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs))
+            }
+            ExprKind::Call { callee, args } => format!("(call {} {})", sexp(callee), arglist(args)),
+            ExprKind::Method {
+                receiver,
+                name,
+                args,
+            } => format!(
+                "(method {} {} {})",
+                sexp(receiver),
+                name.name,
+                arglist(args)
+            ),
+            ExprKind::Attr { object, name } => format!("(attr {} {})", sexp(object), name.name),
+            ExprKind::Index { object, indices } => {
+                let ix: Vec<String> = indices
+                    .iter()
+                    .map(|i| match i {
+                        Index::Single(e) => sexp(e),
+                        Index::Slice {
+                            start, end, step, ..
+                        } => {
+                            let o = |x: &Option<Expr>| x.as_ref().map_or("_".to_string(), sexp);
+                            format!("{}:{}:{}", o(start), o(end), o(step))
+                        }
+                    })
+                    .collect();
+                format!("(index {} {})", sexp(object), ix.join(" "))
+            }
+            ExprKind::Lambda(f) => format!("(fn {})", f.params.len()),
+        }
+    }
+
+    fn list(xs: &[Expr]) -> String {
+        xs.iter().map(sexp).collect::<Vec<_>>().join(" ")
+    }
+
+    fn arglist(args: &[Arg]) -> String {
+        args.iter()
+            .map(|a| match a {
+                Arg::Positional(e) => sexp(e),
+                Arg::Keyword { name, value } => format!("{}={}", name.name, sexp(value)),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn program(src: &str) -> Program {
+        let out = parse(src, SourceId(0));
+        assert!(
+            out.diagnostics.is_empty(),
+            "{src:?}: {:#?}",
+            out.diagnostics
+        );
+        out.program.expect("a program")
+    }
+
+    fn expr(src: &str) -> Expr {
+        let mut p = program(src);
+        assert_eq!(p.len(), 1, "{src:?}");
+        match p.remove(0).kind {
+            StmtKind::Expr(e) => e,
+            other => panic!("not an expression: {other:?}"),
+        }
+    }
+
+    fn shape(src: &str) -> String {
+        sexp(&expr(src))
+    }
+
+    fn errors(src: &str) -> Vec<String> {
+        let out = parse(src, SourceId(0));
+        assert!(out.program.is_none());
+        out.diagnostics.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn precedence_follows_spec() {
+        assert_eq!(shape("-x ** 2"), "(neg (** x 2))");
+        assert_eq!(shape("2 ** -1"), "(** 2 (neg 1))");
+        assert_eq!(shape("2 ** 3 ** 2"), "(** 2 (** 3 2))");
+        assert_eq!(shape("a - b - c"), "(- (- a b) c)");
+        assert_eq!(shape("not a == b"), "(not (== a b))");
+        assert_eq!(shape("a @ b * c"), "(* (@ a b) c)");
+        assert_eq!(shape("a + b * c"), "(+ a (* b c))");
+        assert_eq!(shape("a or b and not c"), "(or a (and b (not c)))");
+        assert_eq!(shape("a < b + 1 and c"), "(and (< a (+ b 1)) c)");
+        assert_eq!(shape("-x.grad"), "(neg (attr x grad))");
+        assert_eq!(shape("-a * b"), "(* (neg a) b)");
+        assert_eq!(shape("(a < b) == c"), "(== (< a b) c)");
+    }
+
+    #[test]
+    fn chained_comparison_is_an_error() {
+        assert_eq!(
+            errors("a < b < c"),
+            vec!["comparisons cannot be chained; use `and`"]
+        );
+    }
+
+    #[test]
+    fn calls_methods_attributes_and_grad_flag() {
+        assert_eq!(shape("ones(3, 3, grad)"), "(call ones 3 3 grad=true)");
+        assert_eq!(
+            shape("f(x, axis=0, grad=false)"),
+            "(call f x axis=0 grad=false)"
+        );
+        assert_eq!(shape("grad(y, x)"), "(call grad y x)");
+        assert_eq!(shape("f(grad(y, x))"), "(call f (call grad y x))");
+        assert_eq!(shape("y.backward()"), "(method y backward )");
+        assert_eq!(shape("x.sum(axis=0).T"), "(attr (method x sum axis=0) T)");
+        assert_eq!(shape("x.grad.grad"), "(attr (attr x grad) grad)");
+        assert_eq!(shape("f(1)(2)"), "(call (call f 1) 2)");
+        assert_eq!(shape("fn(x) { return x * x }(3)"), "(call (fn 1) 3)");
+    }
+
+    #[test]
+    fn grad_flag_span_is_the_word() {
+        let e = expr("ones(3, grad)");
+        let ExprKind::Call { args, .. } = e.kind else {
+            panic!()
+        };
+        let Arg::Keyword { name, value } = &args[1] else {
+            panic!()
+        };
+        assert_eq!(name.span.range(), 8..12);
+        assert_eq!(value.span.range(), 8..12);
+    }
+
+    #[test]
+    fn indexing_and_slices() {
+        assert_eq!(shape("x[1]"), "(index x 1)");
+        assert_eq!(shape("x[-1]"), "(index x (neg 1))");
+        assert_eq!(shape("x[0, 2]"), "(index x 0 2)");
+        assert_eq!(shape("x[a:b]"), "(index x a:b:_)");
+        assert_eq!(shape("x[a:]"), "(index x a:_:_)");
+        assert_eq!(shape("x[:b]"), "(index x _:b:_)");
+        assert_eq!(shape("x[:]"), "(index x _:_:_)");
+        assert_eq!(shape("x[a:b:2]"), "(index x a:b:2)");
+        assert_eq!(shape("x[::2]"), "(index x _:_:2)");
+        assert_eq!(shape("x[1:, 0]"), "(index x 1:_:_ 0)");
+        assert_eq!(errors("x[]"), vec!["expected an index"]);
+    }
+
+    #[test]
+    fn literals_tuples_and_parens() {
+        assert_eq!(shape("[1, 2, 3]"), "[1 2 3]");
+        assert_eq!(shape("[[1, 2], [3, 4],]"), "[[1 2] [3 4]]");
+        assert_eq!(shape("()"), "(tuple )");
+        assert_eq!(shape("(a,)"), "(tuple a)");
+        assert_eq!(shape("(a, b)"), "(tuple a b)");
+        assert_eq!(shape("(a, b,)"), "(tuple a b)");
+        assert_eq!(shape("(a)"), "a");
+        assert_eq!(shape("\"hi\\n\""), "\"hi\\n\"");
+        assert_eq!(shape("none"), "none");
+        assert_eq!(shape("true"), "true");
+    }
+
+    #[test]
+    fn spans_cover_source_text() {
+        let src = "y = (a + b) * f(x, 2).T[0]";
+        let p = program(src);
+        let StmtKind::Assign { target, value } = &p[0].kind else {
+            panic!()
+        };
+        assert_eq!(&src[target.span.range()], "y");
+        assert_eq!(&src[value.span.range()], "(a + b) * f(x, 2).T[0]");
+        assert_eq!(&src[p[0].span.range()], src);
+        let ExprKind::Binary { lhs, rhs, .. } = &value.kind else {
+            panic!()
+        };
+        assert_eq!(&src[lhs.span.range()], "(a + b)");
+        assert_eq!(&src[rhs.span.range()], "f(x, 2).T[0]");
+        let ExprKind::Index { object, .. } = &rhs.kind else {
+            panic!()
+        };
+        assert_eq!(&src[object.span.range()], "f(x, 2).T");
+
+        let src = "x -= 0.1 * g";
+        let p = program(src);
+        let StmtKind::CompoundAssign {
+            op, op_span, value, ..
+        } = &p[0].kind
+        else {
+            panic!()
+        };
+        assert_eq!(*op, BinOp::Sub);
+        assert_eq!(&src[op_span.range()], "-=");
+        assert_eq!(&src[value.span.range()], "0.1 * g");
+    }
+
+    #[test]
+    fn statements() {
+        let p = program(
+            "fn f(a, b) {\n  return a + b\n}\n\
+             a, b = f(1, 2); c = 3\n\
+             if a { b } else if c { return } else { c }\n\
+             while a < 3 { a += 1; break }\n\
+             for i in range(3) { continue }\n\
+             no_grad { w -= 0.1 * w.grad }\n",
+        );
+        let kinds: Vec<&str> = p
+            .iter()
+            .map(|s| match &s.kind {
+                StmtKind::FnDef(_) => "fn",
+                StmtKind::Unpack { .. } => "unpack",
+                StmtKind::Assign { .. } => "assign",
+                StmtKind::If { .. } => "if",
+                StmtKind::While { .. } => "while",
+                StmtKind::For { .. } => "for",
+                StmtKind::NoGrad(_) => "no_grad",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["fn", "unpack", "assign", "if", "while", "for", "no_grad"]
+        );
+        let StmtKind::If {
+            branches,
+            else_block,
+        } = &p[3].kind
+        else {
+            panic!()
+        };
+        assert_eq!(branches.len(), 2);
+        assert!(else_block.is_some());
+        assert!(matches!(
+            branches[1].1.stmts[0].kind,
+            StmtKind::Return(None)
+        ));
+    }
+
+    #[test]
+    fn newline_rules() {
+        // A call spanning lines.
+        let p = program("y = f(1,\n  2,\n  3)\nz = [1,\n 2]\n");
+        assert_eq!(p.len(), 2);
+        // A block inside parentheses has significant newlines again.
+        let p = program("g = apply(fn(x) {\n  y = x * 2\n  return y\n}, 3)\n");
+        let StmtKind::Assign { value, .. } = &p[0].kind else {
+            panic!()
+        };
+        let ExprKind::Call { args, .. } = &value.kind else {
+            panic!()
+        };
+        let Arg::Positional(Expr {
+            kind: ExprKind::Lambda(f),
+            ..
+        }) = &args[0]
+        else {
+            panic!()
+        };
+        assert_eq!(f.body.stmts.len(), 2);
+        // Blank lines, comments, stray semicolons, `}` ending a statement, else on a new line.
+        let p = program("\n\n# c\n;;x = 1;\n\nif x { return 1 }\nelse\n{ y = 2 };\n");
+        assert_eq!(p.len(), 2);
+        // A trailing operator continues the line.
+        assert_eq!(program("x = 1 +\n 2").len(), 1);
+        // A newline ends a statement outside brackets.
+        assert_eq!(program("f\n(1)").len(), 2);
+    }
+
+    #[test]
+    fn several_errors_are_all_reported() {
+        let errs = errors("x = = 1\ny = 2\nz = (1 +)\nw = 3 4\n");
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        let errs = errors("fn f(x) {\n  a = )\n  b = 2\n}\nc = ]\n");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(!errors("x = ones(3, 3\ny = mean(x))").is_empty());
+        assert_eq!(errors("x = 1 }"), vec!["unmatched `}`"]);
+    }
+
+    #[test]
+    fn incomplete_input_is_detected() {
+        for src in [
+            "f(1,",
+            "x = [1, 2",
+            "if c {",
+            "if c {\n  x = 1\n",
+            "x = 1 +",
+            "if c",
+            "fn f(x)",
+            "while x < 3 {\n",
+            "print(\"abc",
+            "x = \"abc",
+        ] {
+            let out = parse(src, SourceId(0));
+            assert!(out.incomplete, "{src:?}: {:?}", out.diagnostics);
+            assert!(!out.diagnostics.is_empty());
+        }
+        for src in [
+            "x = )",
+            "f(1))",
+            "x = 1",
+            "x = 1 2 (",
+            "$ (",
+            "if c { x = = 1 }\nf(",
+        ] {
+            let out = parse(src, SourceId(0));
+            assert!(!out.incomplete, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn lex_errors_do_not_cascade() {
+        let out = parse("x = 3 $ + 1\ny = \"a\\q\"\n", SourceId(0));
+        let msgs: Vec<_> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            ["unexpected character `$`", "unknown escape `\\q` in string"]
+        );
+    }
+
+    fn on_big_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(512 * 1024 * 1024)
+            .spawn(f)
+            .expect("spawn")
+            .join()
+            .expect("no panic");
+    }
+
+    #[test]
+    fn deep_nesting_is_a_clean_error() {
+        let n = 100_000;
+        let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        let out = parse(&src, SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].message, "nesting too deep");
+        // Nesting just under the limit parses.
+        let n = MAX_NESTING - 1;
+        let src = format!("x = {}1{}", "[".repeat(n), "]".repeat(n));
+        on_big_stack(move || assert!(parse(&src, SourceId(0)).program.is_some()));
+    }
+
+    #[test]
+    fn long_flat_sum_parses() {
+        // The AST of a 300,000-term sum is 300,000 levels deep: dropping it recurses,
+        // so this test (like the evaluator) runs on a big stack.
+        on_big_stack(|| {
+            let src = vec!["1"; 300_000].join("+");
+            let out = parse(&src, SourceId(0));
+            assert!(out.diagnostics.is_empty());
+            assert_eq!(out.program.map(|p| p.len()), Some(1));
+        });
+    }
+
+    #[test]
+    fn no_panic_on_garbage() {
+        for src in [
+            "",
+            "\n",
+            ";",
+            "}",
+            ")",
+            "]",
+            "{",
+            "(",
+            "[",
+            "fn",
+            "fn(",
+            "fn f",
+            "if",
+            "else",
+            "x[",
+            "x[1:",
+            "a, b",
+            "a, b =",
+            "x.",
+            "x.1",
+            "1..2",
+            "\"",
+            "\\",
+            "==",
+            "**",
+            "-",
+            "not",
+            "(,)",
+            "f(a=)",
+            "f(=1)",
+            "x[::]",
+            "grad",
+            "grad = 1",
+            "{}}{",
+            "é",
+            "\u{0}",
+            "for in",
+            "for x in",
+            "return return",
+            "a +=",
+            "1 = 2",
+            "(x) = 3",
+            "x.y = 3",
+        ] {
+            let _ = parse(src, SourceId(0));
+        }
+    }
+}

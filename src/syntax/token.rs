@@ -1,0 +1,579 @@
+//! The lexer: source text to spanned tokens (logos), plus the newline rules of SPEC §2.
+//!
+//! [`lex`] turns a source into the token stream the parser reads. Lexical problems
+//! (a bad character, an unknown escape, an unterminated string) become diagnostics and
+//! an [`Token::Error`] placeholder in the stream, so parsing can still go on and report
+//! its own errors. Newlines are tokens; [`lex`] drops the ones that cannot end a
+//! statement (inside `( )` / `[ ]`, or after an operator). [`highlight`] classifies the
+//! raw tokens and comments for the REPL.
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceId, Span};
+use logos::Logos;
+use std::fmt;
+use std::ops::Range;
+use std::rc::Rc;
+
+/// What went wrong while lexing one token.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum LexError {
+    /// A character that starts no token.
+    #[default]
+    BadChar,
+    /// A string with no closing `"`.
+    UnterminatedString,
+    /// `\q` inside a string: byte offsets of the escape.
+    BadEscape { start: usize, end: usize },
+    /// A number literal that does not fit an f64 (cannot happen with the regex; kept total).
+    BadNumber,
+}
+
+/// One token of bp source.
+#[derive(Logos, Clone, Debug, PartialEq)]
+#[logos(error = LexError)]
+#[logos(skip r"[ \t\r\f]+")]
+#[logos(skip(r"#[^\n]*", allow_greedy = true))]
+pub enum Token {
+    #[regex(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", lex_number)]
+    Number(f64),
+    #[token("\"", lex_string)]
+    Str(Rc<str>),
+    #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| Rc::<str>::from(lex.slice()))]
+    Ident(Rc<str>),
+
+    #[token("fn")]
+    Fn,
+    #[token("return")]
+    Return,
+    #[token("if")]
+    If,
+    #[token("else")]
+    Else,
+    #[token("for")]
+    For,
+    #[token("in")]
+    In,
+    #[token("while")]
+    While,
+    #[token("break")]
+    Break,
+    #[token("continue")]
+    Continue,
+    #[token("no_grad")]
+    NoGrad,
+    #[token("true")]
+    True,
+    #[token("false")]
+    False,
+    #[token("none")]
+    None,
+    #[token("and")]
+    And,
+    #[token("or")]
+    Or,
+    #[token("not")]
+    Not,
+    #[token("grad")]
+    Grad,
+
+    #[token("+")]
+    Plus,
+    #[token("-")]
+    Minus,
+    #[token("*")]
+    Star,
+    #[token("/")]
+    Slash,
+    #[token("%")]
+    Percent,
+    #[token("@")]
+    At,
+    #[token("**")]
+    StarStar,
+    #[token("==")]
+    EqEq,
+    #[token("!=")]
+    NotEq,
+    #[token("<")]
+    Lt,
+    #[token("<=")]
+    Le,
+    #[token(">")]
+    Gt,
+    #[token(">=")]
+    Ge,
+    #[token("=")]
+    Assign,
+    #[token("+=")]
+    PlusEq,
+    #[token("-=")]
+    MinusEq,
+    #[token("*=")]
+    StarEq,
+    #[token("/=")]
+    SlashEq,
+
+    #[token("(")]
+    LParen,
+    #[token(")")]
+    RParen,
+    #[token("[")]
+    LBracket,
+    #[token("]")]
+    RBracket,
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+    #[token(",")]
+    Comma,
+    #[token(";")]
+    Semi,
+    #[token(":")]
+    Colon,
+    #[token(".")]
+    Dot,
+    #[token("\n")]
+    Newline,
+
+    /// Placeholder for text that failed to lex; its diagnostic is already reported.
+    Error,
+}
+
+fn lex_number(lex: &mut logos::Lexer<Token>) -> Result<f64, LexError> {
+    lex.slice().parse().map_err(|_| LexError::BadNumber)
+}
+
+/// Scans a string after its opening `"`, decoding escapes. A string may span lines.
+fn lex_string(lex: &mut logos::Lexer<Token>) -> Result<Rc<str>, LexError> {
+    let open = lex.span().start;
+    let rest = lex.remainder();
+    let mut out = String::new();
+    let mut bad_escape = None;
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                lex.bump(i + 1);
+                return match bad_escape {
+                    Some(e) => Err(e),
+                    None => Ok(out.into()),
+                };
+            }
+            '\\' => match chars.next() {
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((j, other)) => {
+                    if bad_escape.is_none() {
+                        let start = open + 1 + i;
+                        let end = open + 1 + j + other.len_utf8();
+                        bad_escape = Some(LexError::BadEscape { start, end });
+                    }
+                }
+                None => break,
+            },
+            c => out.push(c),
+        }
+    }
+    lex.bump(rest.len());
+    Err(LexError::UnterminatedString)
+}
+
+impl Token {
+    /// How the token reads in a message ("expected `)`", "expected identifier").
+    pub fn describe(&self) -> String {
+        match self {
+            Token::Number(_) => "number".into(),
+            Token::Str(_) => "string".into(),
+            Token::Ident(_) => "identifier".into(),
+            Token::Newline => "end of line".into(),
+            Token::Error => "invalid token".into(),
+            other => format!("`{other}`"),
+        }
+    }
+
+    /// True for tokens after which a line cannot end a statement (an operand must follow).
+    fn continues_line(&self) -> bool {
+        use Token::*;
+        matches!(
+            self,
+            Plus | Minus
+                | Star
+                | Slash
+                | Percent
+                | At
+                | StarStar
+                | EqEq
+                | NotEq
+                | Lt
+                | Le
+                | Gt
+                | Ge
+                | Assign
+                | PlusEq
+                | MinusEq
+                | StarEq
+                | SlashEq
+                | And
+                | Or
+                | Not
+                | Comma
+                | Dot
+        )
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let s = match self {
+            Token::Number(n) => return write!(f, "{n}"),
+            Token::Str(s) => return write!(f, "{s:?}"),
+            Token::Ident(s) => return write!(f, "{s}"),
+            Token::Fn => "fn",
+            Token::Return => "return",
+            Token::If => "if",
+            Token::Else => "else",
+            Token::For => "for",
+            Token::In => "in",
+            Token::While => "while",
+            Token::Break => "break",
+            Token::Continue => "continue",
+            Token::NoGrad => "no_grad",
+            Token::True => "true",
+            Token::False => "false",
+            Token::None => "none",
+            Token::And => "and",
+            Token::Or => "or",
+            Token::Not => "not",
+            Token::Grad => "grad",
+            Token::Plus => "+",
+            Token::Minus => "-",
+            Token::Star => "*",
+            Token::Slash => "/",
+            Token::Percent => "%",
+            Token::At => "@",
+            Token::StarStar => "**",
+            Token::EqEq => "==",
+            Token::NotEq => "!=",
+            Token::Lt => "<",
+            Token::Le => "<=",
+            Token::Gt => ">",
+            Token::Ge => ">=",
+            Token::Assign => "=",
+            Token::PlusEq => "+=",
+            Token::MinusEq => "-=",
+            Token::StarEq => "*=",
+            Token::SlashEq => "/=",
+            Token::LParen => "(",
+            Token::RParen => ")",
+            Token::LBracket => "[",
+            Token::RBracket => "]",
+            Token::LBrace => "{",
+            Token::RBrace => "}",
+            Token::Comma => ",",
+            Token::Semi => ";",
+            Token::Colon => ":",
+            Token::Dot => ".",
+            Token::Newline => "\\n",
+            Token::Error => "<error>",
+        };
+        f.write_str(s)
+    }
+}
+
+/// Every token of `src` as logos produces it (all newlines kept), lex errors as
+/// [`Token::Error`] with their diagnostics. Adjacent bad characters give one diagnostic.
+pub fn lex_raw(src: &str, source: SourceId) -> (Vec<(Token, Span)>, Vec<Diagnostic>) {
+    let mut tokens: Vec<(Token, Span)> = Vec::new();
+    let mut diags = Vec::new();
+    let mut bad_run: Option<Range<usize>> = None;
+    let flush = |run: &mut Option<Range<usize>>, diags: &mut Vec<Diagnostic>| {
+        if let Some(r) = run.take() {
+            let text = src.get(r.clone()).unwrap_or("");
+            let what = if text.chars().count() == 1 {
+                format!("unexpected character `{}`", text.escape_debug())
+            } else {
+                format!("unexpected characters `{}`", text.escape_debug())
+            };
+            diags.push(
+                Diagnostic::error(what)
+                    .with_label(Span::new(source, r.start, r.end), "not valid here"),
+            );
+        }
+    };
+    for (result, range) in Token::lexer(src).spanned() {
+        let span = Span::new(source, range.start, range.end);
+        match result {
+            Ok(tok) => {
+                flush(&mut bad_run, &mut diags);
+                tokens.push((tok, span));
+            }
+            Err(LexError::BadChar) => {
+                match &mut bad_run {
+                    Some(run) if run.end == range.start => run.end = range.end,
+                    _ => {
+                        flush(&mut bad_run, &mut diags);
+                        bad_run = Some(range.clone());
+                    }
+                }
+                // One placeholder per run of bad characters.
+                if tokens.last().map(|(t, s)| (t, s.end)) == Some((&Token::Error, span.start)) {
+                    if let Some(last) = tokens.last_mut() {
+                        last.1.end = span.end;
+                    }
+                } else {
+                    tokens.push((Token::Error, span));
+                }
+            }
+            Err(err) => {
+                flush(&mut bad_run, &mut diags);
+                diags.push(lex_error_diagnostic(err, src, source, range.clone()));
+                tokens.push((Token::Error, span));
+            }
+        }
+    }
+    flush(&mut bad_run, &mut diags);
+    (tokens, diags)
+}
+
+fn lex_error_diagnostic(
+    err: LexError,
+    src: &str,
+    source: SourceId,
+    range: Range<usize>,
+) -> Diagnostic {
+    match err {
+        LexError::UnterminatedString => {
+            // Label only the first line of the string so the report stays short.
+            let text = src.get(range.clone()).unwrap_or("");
+            let end = text.find('\n').map_or(range.end, |i| range.start + i);
+            Diagnostic::error("unterminated string").with_label(
+                Span::new(source, range.start, end),
+                "this string has no closing `\"`",
+            )
+        }
+        LexError::BadEscape { start, end } => {
+            let esc = src.get(start..end).unwrap_or("\\?");
+            Diagnostic::error(format!("unknown escape `{esc}` in string"))
+                .with_label(Span::new(source, start, end), "unknown escape")
+                .with_hint("the escapes are \\n \\t \\\" \\\\")
+        }
+        LexError::BadNumber => Diagnostic::error("invalid number")
+            .with_label(Span::new(source, range.start, range.end), "not a number"),
+        LexError::BadChar => Diagnostic::error("unexpected character")
+            .with_label(Span::new(source, range.start, range.end), "not valid here"),
+    }
+}
+
+/// Lexes `src` for the parser: like [`lex_raw`], but a newline is dropped when it cannot
+/// end a statement — when the innermost open bracket is `(` or `[` (a `{` inside
+/// parentheses makes newlines significant again), or when the previous token is an
+/// operator, `=`, `,` or `.` that needs an operand after it.
+pub fn lex(src: &str, source: SourceId) -> (Vec<(Token, Span)>, Vec<Diagnostic>) {
+    let (raw, diags) = lex_raw(src, source);
+    let mut out: Vec<(Token, Span)> = Vec::with_capacity(raw.len());
+    let mut stack: Vec<Token> = Vec::new();
+    for (tok, span) in raw {
+        match tok {
+            Token::LParen | Token::LBracket | Token::LBrace => stack.push(tok.clone()),
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                stack.pop();
+            }
+            Token::Newline => {
+                let in_parens = matches!(stack.last(), Some(Token::LParen | Token::LBracket));
+                let after_op = out.last().is_some_and(|(t, _)| t.continues_line());
+                let repeated = matches!(out.last(), Some((Token::Newline, _)));
+                if in_parens || after_op || repeated {
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push((tok, span));
+    }
+    (out, diags)
+}
+
+/// Classes of source text for syntax highlighting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Highlight {
+    Keyword,
+    /// `true`, `false`, `none`
+    Constant,
+    Number,
+    String,
+    Comment,
+    Name,
+    Operator,
+    Punctuation,
+    Error,
+}
+
+/// Byte ranges of `src` with their highlight class, in order; whitespace is left out.
+/// Never fails: text that does not lex is [`Highlight::Error`].
+pub fn highlight(src: &str) -> Vec<(Highlight, Range<usize>)> {
+    let (tokens, _) = lex_raw(src, SourceId::default());
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut pos = 0;
+    let comment_in = |from: usize, to: usize, out: &mut Vec<(Highlight, Range<usize>)>| {
+        // Between two tokens there is only whitespace and at most one comment.
+        if let Some(gap) = src.get(from..to) {
+            if let Some(i) = gap.find('#') {
+                out.push((Highlight::Comment, from + i..to));
+            }
+        }
+    };
+    for (tok, span) in tokens {
+        let range = span.range();
+        comment_in(pos, range.start, &mut out);
+        pos = range.end;
+        let class = match tok {
+            Token::Number(_) => Highlight::Number,
+            Token::Str(_) => Highlight::String,
+            Token::Ident(_) => Highlight::Name,
+            Token::True | Token::False | Token::None => Highlight::Constant,
+            Token::Fn
+            | Token::Return
+            | Token::If
+            | Token::Else
+            | Token::For
+            | Token::In
+            | Token::While
+            | Token::Break
+            | Token::Continue
+            | Token::NoGrad
+            | Token::And
+            | Token::Or
+            | Token::Not
+            | Token::Grad => Highlight::Keyword,
+            Token::LParen
+            | Token::RParen
+            | Token::LBracket
+            | Token::RBracket
+            | Token::LBrace
+            | Token::RBrace
+            | Token::Comma
+            | Token::Semi
+            | Token::Colon
+            | Token::Dot => Highlight::Punctuation,
+            Token::Newline => continue,
+            Token::Error => Highlight::Error,
+            _ => Highlight::Operator,
+        };
+        out.push((class, range));
+    }
+    comment_in(pos, src.len(), &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<Token> {
+        let (toks, diags) = lex(src, SourceId(0));
+        assert!(diags.is_empty(), "{diags:?}");
+        toks.into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn numbers_are_floats() {
+        assert_eq!(
+            kinds("3 3.0 0.5 1e-3 2.5E+4"),
+            vec![
+                Token::Number(3.0),
+                Token::Number(3.0),
+                Token::Number(0.5),
+                Token::Number(0.001),
+                Token::Number(25000.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_operators_and_comments() {
+        use Token::*;
+        assert_eq!(
+            kinds("fn grad no_grad x # comment\n** * <= = == += .T"),
+            vec![
+                Fn,
+                Grad,
+                NoGrad,
+                Ident("x".into()),
+                Newline,
+                StarStar,
+                Star,
+                Le,
+                Assign,
+                EqEq,
+                PlusEq,
+                Dot,
+                Ident("T".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn string_escapes() {
+        assert_eq!(
+            kinds(r#""a\n\t\"\\b""#),
+            vec![Token::Str("a\n\t\"\\b".into())]
+        );
+    }
+
+    #[test]
+    fn bad_escape_and_unterminated_string_are_spanned() {
+        let (toks, diags) = lex(r#"x = "a\qb""#, SourceId(0));
+        assert_eq!(toks.last().map(|t| &t.0), Some(&Token::Error));
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].primary_span().map(|s| s.range()), Some(6..8));
+
+        let (_, diags) = lex("x = \"abc", SourceId(0));
+        assert_eq!(diags[0].message, "unterminated string");
+        assert_eq!(diags[0].primary_span().map(|s| s.range()), Some(4..8));
+    }
+
+    #[test]
+    fn bad_characters_become_one_diagnostic_per_run() {
+        let (toks, diags) = lex("x = 1 $$ 2 ?", SourceId(0));
+        assert_eq!(diags.len(), 2);
+        assert_eq!(diags[0].primary_span().map(|s| s.range()), Some(6..8));
+        assert_eq!(toks.iter().filter(|t| t.0 == Token::Error).count(), 2);
+        let (_, diags) = lex("é", SourceId(0));
+        assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn newlines_inside_parens_are_dropped_but_not_inside_braces() {
+        use Token::*;
+        let toks = kinds("f(1,\n2)\ng(fn(x) {\na\nb\n})");
+        let newlines = toks.iter().filter(|t| **t == Newline).count();
+        // after `)` of f(...), and the two inside the braces after `{`... `{\n` and `a\n`, `b\n`
+        assert_eq!(newlines, 4, "{toks:?}");
+        let toks = kinds("[1,\n 2]");
+        assert!(!toks.contains(&Newline));
+    }
+
+    #[test]
+    fn newline_after_operator_is_dropped() {
+        let toks = kinds("x = 1 +\n 2\n");
+        assert_eq!(toks.iter().filter(|t| **t == Token::Newline).count(), 1);
+    }
+
+    #[test]
+    fn highlight_includes_comments() {
+        let h = highlight("x = 1 # hi\nfn");
+        assert_eq!(
+            h,
+            vec![
+                (Highlight::Name, 0..1),
+                (Highlight::Operator, 2..3),
+                (Highlight::Number, 4..5),
+                (Highlight::Comment, 6..10),
+                (Highlight::Keyword, 11..13)
+            ]
+        );
+    }
+}
