@@ -1,1 +1,125 @@
-fn main() {}
+//! The `bp` command: run a script, check one, or start the REPL.
+
+use bp::eval::Options;
+use bp::Exit;
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+/// bp — a small differentiable scripting language with PyTorch's autograd.
+#[derive(Parser)]
+#[command(name = "bp", version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A script to run (same as `bp run FILE`).
+    file: Option<String>,
+    /// Make a gradient anomaly (NaN or inf in backward) an error.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a script (`-` reads it from standard input).
+    Run {
+        file: String,
+        /// Make a gradient anomaly (NaN or inf in backward) an error (exit 1).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Parse a script and report its syntax errors without running it.
+    Check { file: String },
+}
+
+/// Reads a script; a missing file or invalid UTF-8 is a usage error.
+fn read_script(path: &str) -> Result<String, String> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("error: cannot read standard input: {e}"))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| format!("error: cannot read '{path}': {e}"))?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "error: '{path}' is not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn run_file(path: &str, strict: bool) -> Exit {
+    let text = match read_script(path) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return Exit::SyntaxError;
+        }
+    };
+    let name = if path == "-" { "<stdin>" } else { path };
+    let color = std::io::stderr().is_terminal();
+    let out = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    let options = Options {
+        strict,
+        ..Options::default()
+    };
+    let mut err = std::io::stderr();
+    let code = bp::run(&text, name, out, &mut err, options, color);
+    let _ = err.flush();
+    code
+}
+
+fn main_inner() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::SyntaxError
+            } else {
+                Exit::Success
+            };
+        }
+    };
+    match (cli.command, cli.file) {
+        (Some(Command::Run { file, strict }), _) => run_file(&file, strict || cli.strict),
+        (Some(Command::Check { file }), _) => match read_script(&file) {
+            Ok(text) => bp::check(
+                &text,
+                &file,
+                &mut std::io::stderr(),
+                std::io::stderr().is_terminal(),
+            ),
+            Err(msg) => {
+                eprintln!("{msg}");
+                Exit::SyntaxError
+            }
+        },
+        (None, Some(file)) => run_file(&file, cli.strict),
+        (None, None) => {
+            if std::io::stdin().is_terminal() {
+                bp::repl::main_loop()
+            } else {
+                run_file("-", cli.strict)
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // Deeply nested scripts recurse in the parser and the evaluator; run on a
+    // thread with a large stack (reserved, not committed) so that they end in
+    // a result or a clean error rather than a stack overflow.
+    let worker = std::thread::Builder::new()
+        .name("bp".into())
+        .stack_size(1 << 30)
+        .spawn(main_inner);
+    let code = match worker {
+        Ok(handle) => handle.join().unwrap_or(Exit::RuntimeError),
+        Err(_) => main_inner(),
+    };
+    ExitCode::from(code as u8)
+}

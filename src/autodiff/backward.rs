@@ -94,7 +94,10 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, HashMap<usize, usize
 }
 
 fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
-    a.iter().enumerate().find(|(_, v)| !v.is_finite()).map(|(i, v)| (i, *v))
+    a.iter()
+        .enumerate()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(i, v)| (i, *v))
 }
 
 /// One pass over `order`, from the root (last) to the leaves. Returns the gradient
@@ -126,7 +129,9 @@ fn pass(
         let input_grads = input_grads?;
         for (j, ig) in input_grads.into_iter().enumerate() {
             let Some(ig) = ig else { continue };
-            let Some(input) = node.inputs.get(j) else { continue };
+            let Some(input) = node.inputs.get(j) else {
+                continue;
+            };
             if check && anomaly.is_none() {
                 if let Some((pos, v)) = first_non_finite(&ig.data_ref()) {
                     if first_non_finite(&g.data_ref()).is_none() {
@@ -146,7 +151,9 @@ fn pass(
                     }
                 }
             }
-            let Some(&k) = index.get(&input.id()) else { continue };
+            let Some(&k) = index.get(&input.id()) else {
+                continue;
+            };
             grads[k] = Some(match grads[k].take() {
                 None => ig,
                 Some(acc) => ew::add(&acc, &ig)?,
@@ -182,8 +189,14 @@ pub fn backward(
         });
     }
     let (order, index) = topological_order(root)?;
-    let seed = if options.create_graph { seed.clone() } else { seed.detach() };
-    let target_ids: Vec<usize> = targets.map(|ts| ts.iter().map(|t| t.id()).collect()).unwrap_or_default();
+    let seed = if options.create_graph {
+        seed.clone()
+    } else {
+        seed.detach()
+    };
+    let target_ids: Vec<usize> = targets
+        .map(|ts| ts.iter().map(|t| t.id()).collect())
+        .unwrap_or_default();
     let keep = |t: &Tensor| -> bool {
         if targets.is_some() {
             target_ids.contains(&t.id())
@@ -191,10 +204,16 @@ pub fn backward(
             (t.is_leaf() && t.requires_grad()) || t.retains_grad()
         }
     };
-    let (kept, _) = with_grad_mode(options.create_graph, || pass(&order, &index, seed.clone(), &options, &keep, false))?;
+    let (kept, _) = with_grad_mode(options.create_graph, || {
+        pass(&order, &index, seed.clone(), &options, &keep, false)
+    })?;
 
     let mut outcome = BackwardOutcome::default();
-    if options.detect_anomalies && kept.iter().any(|(_, g)| first_non_finite(&g.data_ref()).is_some()) {
+    if options.detect_anomalies
+        && kept
+            .iter()
+            .any(|(_, g)| first_non_finite(&g.data_ref()).is_some())
+    {
         let (_, anomaly) = with_grad_mode(false, || {
             let plain = BackwardOptions {
                 create_graph: false,
@@ -217,7 +236,11 @@ pub fn backward(
         Some(ts) => {
             outcome.grads = ts
                 .iter()
-                .map(|x| kept.iter().find(|(t, _)| t.ptr_eq(x)).map(|(_, g)| g.clone()))
+                .map(|x| {
+                    kept.iter()
+                        .find(|(t, _)| t.ptr_eq(x))
+                        .map(|(_, g)| g.clone())
+                })
                 .collect();
         }
         None => {
@@ -265,24 +288,52 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
     Ok(match &node.op {
         // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape.
         Op::Add => vec![
-            if needs(0) { Some(sum_to(g, &shape(0)?)?) } else { None },
-            if needs(1) { Some(sum_to(g, &shape(1)?)?) } else { None },
+            if needs(0) {
+                Some(sum_to(g, &shape(0)?)?)
+            } else {
+                None
+            },
+            if needs(1) {
+                Some(sum_to(g, &shape(1)?)?)
+            } else {
+                None
+            },
         ],
         // d(a-b)/db = -1
         Op::Sub => vec![
-            if needs(0) { Some(sum_to(g, &shape(0)?)?) } else { None },
-            if needs(1) { Some(sum_to(&ew::neg(g), &shape(1)?)?) } else { None },
+            if needs(0) {
+                Some(sum_to(g, &shape(0)?)?)
+            } else {
+                None
+            },
+            if needs(1) {
+                Some(sum_to(&ew::neg(g), &shape(1)?)?)
+            } else {
+                None
+            },
         ],
         // d(ab)/da = b, d(ab)/db = a
         Op::Mul => vec![
-            if needs(0) { Some(sum_to(&ew::mul(g, &input(1)?)?, &shape(0)?)?) } else { None },
-            if needs(1) { Some(sum_to(&ew::mul(g, &input(0)?)?, &shape(1)?)?) } else { None },
+            if needs(0) {
+                Some(sum_to(&ew::mul(g, &input(1)?)?, &shape(0)?)?)
+            } else {
+                None
+            },
+            if needs(1) {
+                Some(sum_to(&ew::mul(g, &input(0)?)?, &shape(1)?)?)
+            } else {
+                None
+            },
         ],
         // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
         Op::Div => {
             let b = input(1)?;
             vec![
-                if needs(0) { Some(sum_to(&ew::div(g, &b)?, &shape(0)?)?) } else { None },
+                if needs(0) {
+                    Some(sum_to(&ew::div(g, &b)?, &shape(0)?)?)
+                } else {
+                    None
+                },
                 if needs(1) {
                     let q = ew::div(&ew::mul(g, &input(0)?)?, &ew::mul(&b, &b)?)?;
                     Some(sum_to(&ew::neg(&q), &shape(1)?)?)
@@ -303,7 +354,13 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                     None
                 },
                 if needs(1) {
-                    let keep = zip_with(&*data(0)?, &*data(1)?, "**", |x, y| if x == 0.0 && y >= 0.0 { 0.0 } else { 1.0 })?;
+                    let keep = zip_with(&*data(0)?, &*data(1)?, "**", |x, y| {
+                        if x == 0.0 && y >= 0.0 {
+                            0.0
+                        } else {
+                            1.0
+                        }
+                    })?;
                     let safe_a = ew::where_(&Tensor::constant(keep.clone()), &a, &scalar(1.0))?;
                     let d = ew::mul(&output()?, &ew::log(&safe_a))?;
                     let d = ew::mul(&d, &Tensor::constant(keep))?;
@@ -315,7 +372,11 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         }
         // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b)
         Op::Rem => vec![
-            if needs(0) { Some(sum_to(g, &shape(0)?)?) } else { None },
+            if needs(0) {
+                Some(sum_to(g, &shape(0)?)?)
+            } else {
+                None
+            },
             if needs(1) {
                 let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| -(x / y).floor())?;
                 Some(sum_to(&ew::mul(g, &Tensor::constant(fl))?, &shape(1)?)?)
@@ -355,7 +416,11 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         Op::Where(mask) => {
             let m = Tensor::constant_rc(mask.clone());
             vec![
-                if needs(0) { Some(sum_to(&ew::mul(g, &m)?, &shape(0)?)?) } else { None },
+                if needs(0) {
+                    Some(sum_to(&ew::mul(g, &m)?, &shape(0)?)?)
+                } else {
+                    None
+                },
                 if needs(1) {
                     let inv = Tensor::constant(mask.mapv(|v| 1.0 - v));
                     Some(sum_to(&ew::mul(g, &inv)?, &shape(1)?)?)
@@ -373,7 +438,10 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         // d sqrt(x) = 1 / (2 sqrt(x))
         Op::Sqrt => vec![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
         // d|x| = sign(x), 0 at 0
-        Op::Abs => vec![one(ew::mul(g, &Tensor::constant(data(0)?.mapv(ew::sign_f64))))?],
+        Op::Abs => vec![one(ew::mul(
+            g,
+            &Tensor::constant(data(0)?.mapv(ew::sign_f64)),
+        ))?],
         // d sin(x) = cos(x)
         Op::Sin => vec![one(ew::mul(g, &ew::cos(&input(0)?)))?],
         // d cos(x) = -sin(x)
@@ -406,7 +474,9 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         // d clamp(x) = 1 where min <= x <= max, else 0
         Op::Clamp(lo, hi) => {
             let (lo, hi) = (*lo, *hi);
-            let m = ew::mask(&*data(0)?, |v| lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h));
+            let m = ew::mask(&*data(0)?, |v| {
+                lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h)
+            });
             vec![one(ew::mul(g, &m))?]
         }
         // sign is flat: its gradient is 0 everywhere
@@ -508,7 +578,11 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                 let len = s.get(*axis).copied().unwrap_or(0);
                 let mut items: Vec<IndexItem> = s[..*axis]
                     .iter()
-                    .map(|&d| IndexItem::Slice { start: 0, end: d, step: 1 })
+                    .map(|&d| IndexItem::Slice {
+                        start: 0,
+                        end: d,
+                        step: 1,
+                    })
                     .collect();
                 items.push(IndexItem::Slice {
                     start: offset,
@@ -516,7 +590,11 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                     step: 1,
                 });
                 offset += len;
-                out.push(if needs(i) { Some(index(g, items.into())?) } else { None });
+                out.push(if needs(i) {
+                    Some(index(g, items.into())?)
+                } else {
+                    None
+                });
             }
             out
         }
@@ -525,12 +603,18 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
             let (a, b) = (input(0)?, input(1)?);
             vec![
                 if needs(0) {
-                    Some(sum_to(&batched_matmul(g, &transpose_last2(&b)?)?, &shape(0)?)?)
+                    Some(sum_to(
+                        &batched_matmul(g, &transpose_last2(&b)?)?,
+                        &shape(0)?,
+                    )?)
                 } else {
                     None
                 },
                 if needs(1) {
-                    Some(sum_to(&batched_matmul(&transpose_last2(&a)?, g)?, &shape(1)?)?)
+                    Some(sum_to(
+                        &batched_matmul(&transpose_last2(&a)?, g)?,
+                        &shape(1)?,
+                    )?)
                 } else {
                     None
                 },
@@ -540,7 +624,12 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
 }
 
 /// The gradient of a reduction, broadcast back to the input's shape.
-fn expand_reduced(g: &Tensor, in_shape: &[usize], axes: Option<&[usize]>, keepdim: bool) -> Result<Tensor, TensorError> {
+fn expand_reduced(
+    g: &Tensor,
+    in_shape: &[usize],
+    axes: Option<&[usize]>,
+    keepdim: bool,
+) -> Result<Tensor, TensorError> {
     let g = if keepdim || axes.is_none() {
         g.clone()
     } else {

@@ -23,8 +23,8 @@ pub fn zip_with(
         let s = a.iter().next().copied().unwrap_or(f64::NAN);
         return Ok(b.mapv(|y| f(s, y)));
     }
-    let shape =
-        broadcast_shape(a.shape(), b.shape()).ok_or_else(|| TensorError::shapes(name, a.shape(), b.shape()))?;
+    let shape = broadcast_shape(a.shape(), b.shape())
+        .ok_or_else(|| TensorError::shapes(name, a.shape(), b.shape()))?;
     checked_numel(&shape)?;
     let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) else {
         return Err(TensorError::shapes(name, a.shape(), b.shape()));
@@ -132,15 +132,25 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorErr
         })?;
     checked_numel(&shape)?;
     let dim = IxDyn(&shape);
-    let (Some(cv), Some(av), Some(bv)) = (c.broadcast(dim.clone()), ad.broadcast(dim.clone()), bd.broadcast(dim)) else {
-        return Err(TensorError::invalid("where: shapes cannot be broadcast together"));
+    let (Some(cv), Some(av), Some(bv)) = (
+        c.broadcast(dim.clone()),
+        ad.broadcast(dim.clone()),
+        bd.broadcast(dim),
+    ) else {
+        return Err(TensorError::invalid(
+            "where: shapes cannot be broadcast together",
+        ));
     };
     let mask: Array = cv.mapv(|x| if x != 0.0 { 1.0 } else { 0.0 });
     let data = Zip::from(&mask)
         .and(&av)
         .and(&bv)
         .map_collect(|&m, &x, &y| if m != 0.0 { x } else { y });
-    Ok(Tensor::record(data, Op::Where(Rc::new(mask)), vec![a.clone(), b.clone()]))
+    Ok(Tensor::record(
+        data,
+        Op::Where(Rc::new(mask)),
+        vec![a.clone(), b.clone()],
+    ))
 }
 
 fn unary(x: &Tensor, op: Op, f: impl Fn(f64) -> f64) -> Tensor {
@@ -194,16 +204,32 @@ pub fn sigmoid(x: &Tensor) -> Tensor {
 }
 
 pub fn relu(x: &Tensor) -> Tensor {
-    unary(x, Op::Relu, |v| if v > 0.0 { v } else if v.is_nan() { v } else { 0.0 })
+    unary(x, Op::Relu, |v| {
+        if v > 0.0 {
+            v
+        } else if v.is_nan() {
+            v
+        } else {
+            0.0
+        }
+    })
 }
 
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
-    unary(x, Op::LeakyRelu(slope), move |v| if v > 0.0 { v } else { v * slope })
+    unary(
+        x,
+        Op::LeakyRelu(slope),
+        move |v| if v > 0.0 { v } else { v * slope },
+    )
 }
 
 /// `log(1 + exp(x))`, linear above 20 as in PyTorch.
 pub fn softplus(x: &Tensor) -> Tensor {
-    unary(x, Op::Softplus, |v| if v > 20.0 { v } else { v.exp().ln_1p() })
+    unary(
+        x,
+        Op::Softplus,
+        |v| if v > 20.0 { v } else { v.exp().ln_1p() },
+    )
 }
 
 pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {

@@ -52,12 +52,10 @@ impl TensorError {
             TensorError::Freed { .. } => {
                 "backward through a graph that was already freed".to_string()
             }
-            TensorError::NoGrad => {
-                "backward of a tensor that does not require grad".to_string()
+            TensorError::NoGrad => "backward of a tensor that does not require grad".to_string(),
+            TensorError::Unused { index } => {
+                format!("input {index} of grad() was not used to compute the output")
             }
-            TensorError::Unused { index } => format!(
-                "input {index} of grad() was not used to compute the output"
-            ),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Central finite differences against analytic gradients.
 
-use ndarray::Dimension;
 use super::{backward, with_grad_mode, Array, BackwardOptions, Tensor, TensorError};
+use ndarray::Dimension;
 
 /// Where analytic and numerical gradients disagree most.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +29,11 @@ pub fn gradcheck(
             super::error::fmt_shape(&y.shape())
         )));
     }
-    let wanted: Vec<Tensor> = inputs.iter().filter(|t| t.requires_grad()).cloned().collect();
+    let wanted: Vec<Tensor> = inputs
+        .iter()
+        .filter(|t| t.requires_grad())
+        .cloned()
+        .collect();
     if wanted.is_empty() || !y.requires_grad() {
         return Err(TensorError::invalid("gradcheck: no input requires grad"));
     }
@@ -45,7 +49,9 @@ pub fn gradcheck(
         k += 1;
         let base = x.data();
         for (pos, _) in base.indexed_iter() {
-            let eval_at = |delta: f64, f: &mut dyn FnMut(&[Tensor]) -> Result<Tensor, TensorError>| -> Result<f64, TensorError> {
+            let eval_at = |delta: f64,
+                           f: &mut dyn FnMut(&[Tensor]) -> Result<Tensor, TensorError>|
+             -> Result<f64, TensorError> {
                 let mut moved = base.as_ref().clone();
                 if let Some(v) = moved.get_mut(pos.clone()) {
                     *v += delta;

@@ -32,7 +32,10 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         ));
     }
     if na == 2 && nb == 2 {
-        let (Ok(a2), Ok(b2)) = (a.view().into_dimensionality::<Ix2>(), b.view().into_dimensionality::<Ix2>()) else {
+        let (Ok(a2), Ok(b2)) = (
+            a.view().into_dimensionality::<Ix2>(),
+            b.view().into_dimensionality::<Ix2>(),
+        ) else {
             return Err(matmul_error(sa, sb, "are not matrices"));
         };
         return Ok(a2.dot(&b2).into_dyn());
@@ -50,7 +53,11 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
     checked_numel(&full_a)?;
     checked_numel(&full_b)?;
     let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&full_a)), b.broadcast(IxDyn(&full_b))) else {
-        return Err(matmul_error(sa, sb, "have batch axes that cannot be broadcast together"));
+        return Err(matmul_error(
+            sa,
+            sb,
+            "have batch axes that cannot be broadcast together",
+        ));
     };
     let a3 = av
         .as_standard_layout()
@@ -94,8 +101,16 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
             Ok(reshape(&r, &[])?.renamed("DotBackward"))
         }
         (na, nb) => {
-            let a2 = if na == 1 { reshape(a, &[1, sa[0]])? } else { a.clone() };
-            let b2 = if nb == 1 { reshape(b, &[sb[0], 1])? } else { b.clone() };
+            let a2 = if na == 1 {
+                reshape(a, &[1, sa[0]])?
+            } else {
+                a.clone()
+            };
+            let b2 = if nb == 1 {
+                reshape(b, &[sb[0], 1])?
+            } else {
+                b.clone()
+            };
             let r = batched_matmul(&a2, &b2)?;
             if na > 1 && nb > 1 {
                 return Ok(r.renamed("MatmulBackward"));
@@ -107,7 +122,11 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
             } else {
                 shape.remove(len - 2);
             }
-            let name = if na == 2 && nb == 1 { "MvBackward" } else { "MatmulBackward" };
+            let name = if na == 2 && nb == 1 {
+                "MvBackward"
+            } else {
+                "MatmulBackward"
+            };
             Ok(reshape(&r, &shape)?.renamed(name))
         }
     }
@@ -126,7 +145,11 @@ pub fn transpose_last2(x: &Tensor) -> Result<Tensor, TensorError> {
 pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     let (sa, sb) = (a.shape(), b.shape());
     if sa.len() != 1 || sb.len() != 1 {
-        return Err(matmul_error(&sa, &sb, "are not both vectors (outer takes two 1-D tensors)"));
+        return Err(matmul_error(
+            &sa,
+            &sb,
+            "are not both vectors (outer takes two 1-D tensors)",
+        ));
     }
     let col = reshape(a, &[sa[0], 1])?;
     let row = reshape(b, &[1, sb[0]])?;

@@ -9,7 +9,11 @@ pub enum IndexItem {
     /// Selects one position and removes the axis.
     Single(usize),
     /// Keeps the axis: positions `start, start + step, …` below `end`.
-    Slice { start: usize, end: usize, step: usize },
+    Slice {
+        start: usize,
+        end: usize,
+        step: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -43,15 +47,30 @@ pub enum Op {
     /// `x ** p` for a plain number `p`.
     PowScalar(f64),
     // Reductions. `axes: None` reduces every axis.
-    Sum { axes: Option<Vec<usize>>, keepdim: bool },
-    Mean { axes: Option<Vec<usize>>, keepdim: bool },
+    Sum {
+        axes: Option<Vec<usize>>,
+        keepdim: bool,
+    },
+    Mean {
+        axes: Option<Vec<usize>>,
+        keepdim: bool,
+    },
     /// Full max/min: the gradient is shared evenly among ties.
     MaxAll,
     MinAll,
     /// Max/min along an axis: the gradient goes to the selected element.
-    MaxAxis { axis: usize, keepdim: bool },
-    MinAxis { axis: usize, keepdim: bool },
-    Prod { axis: Option<usize>, keepdim: bool },
+    MaxAxis {
+        axis: usize,
+        keepdim: bool,
+    },
+    MinAxis {
+        axis: usize,
+        keepdim: bool,
+    },
+    Prod {
+        axis: Option<usize>,
+        keepdim: bool,
+    },
     Norm,
     // Shapes.
     Reshape,
@@ -60,7 +79,10 @@ pub enum Op {
     SumTo(Vec<usize>),
     Index(Rc<[IndexItem]>),
     /// Scatters a gradient into zeros of `shape` at an index (the backward of `Index`).
-    IndexBackward { shape: Vec<usize>, items: Rc<[IndexItem]> },
+    IndexBackward {
+        shape: Vec<usize>,
+        items: Rc<[IndexItem]>,
+    },
     Concat(usize),
     // Linear algebra: matrix product of the last two axes, batch axes broadcast.
     MatMul,

@@ -81,13 +81,19 @@ pub fn extreme_all(x: &Tensor, want_max: bool) -> Result<Tensor, TensorError> {
     };
     let v = it.fold(first, |acc, v| fold_max(acc, v, want_max));
     let op = if want_max { Op::MaxAll } else { Op::MinAll };
-    Ok(Tensor::record(ArrayD::from_elem(IxDyn(&[]), v), op, vec![x.clone()]))
+    Ok(Tensor::record(
+        ArrayD::from_elem(IxDyn(&[]), v),
+        op,
+        vec![x.clone()],
+    ))
 }
 
 /// The position of the max (or min) along `axis` for every other index, first on ties.
 pub fn arg_extreme(data: &Array, axis: usize, want_max: bool) -> Result<Array, TensorError> {
     if data.shape().get(axis).copied().unwrap_or(0) == 0 {
-        return Err(TensorError::invalid("argmax/argmin of an empty axis has no value"));
+        return Err(TensorError::invalid(
+            "argmax/argmin of an empty axis has no value",
+        ));
     }
     Ok(data.map_axis(Axis(axis), |lane| {
         let mut best = 0usize;
@@ -111,7 +117,12 @@ pub fn arg_extreme(data: &Array, axis: usize, want_max: bool) -> Result<Array, T
     }))
 }
 
-pub fn extreme_axis(x: &Tensor, axis: usize, keepdim: bool, want_max: bool) -> Result<Tensor, TensorError> {
+pub fn extreme_axis(
+    x: &Tensor,
+    axis: usize,
+    keepdim: bool,
+    want_max: bool,
+) -> Result<Tensor, TensorError> {
     let d = x.data();
     let idx = arg_extreme(&d, axis, want_max)?;
     let mut values = idx.clone();

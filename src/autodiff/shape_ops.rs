@@ -20,7 +20,9 @@ pub fn reshape_array(data: &Array, shape: &[usize]) -> Result<Array, TensorError
         )));
     }
     let flat: Vec<f64> = if data.is_standard_layout() {
-        data.as_slice().map(|s| s.to_vec()).unwrap_or_else(|| data.iter().copied().collect())
+        data.as_slice()
+            .map(|s| s.to_vec())
+            .unwrap_or_else(|| data.iter().copied().collect())
     } else {
         data.iter().copied().collect()
     };
@@ -41,14 +43,26 @@ pub fn reshape(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
 pub fn permute(x: &Tensor, perm: &[usize]) -> Result<Tensor, TensorError> {
     let d = x.data();
     let mut seen = vec![false; d.ndim()];
-    if perm.len() != d.ndim() || perm.iter().any(|&p| p >= d.ndim() || std::mem::replace(&mut seen[p], true)) {
+    if perm.len() != d.ndim()
+        || perm
+            .iter()
+            .any(|&p| p >= d.ndim() || std::mem::replace(&mut seen[p], true))
+    {
         return Err(TensorError::invalid(format!(
             "transpose: {perm:?} is not a permutation of the axes of a tensor of shape {}",
             fmt_shape(d.shape())
         )));
     }
-    let data = d.view().permuted_axes(IxDyn(perm)).as_standard_layout().into_owned();
-    Ok(Tensor::record(data, Op::Permute(perm.to_vec()), vec![x.clone()]))
+    let data = d
+        .view()
+        .permuted_axes(IxDyn(perm))
+        .as_standard_layout()
+        .into_owned();
+    Ok(Tensor::record(
+        data,
+        Op::Permute(perm.to_vec()),
+        vec![x.clone()],
+    ))
 }
 
 /// Swaps two axes.
@@ -72,7 +86,11 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> 
         .broadcast(IxDyn(shape))
         .map(|v| v.to_owned())
         .ok_or_else(|| TensorError::shapes("broadcast", &x.shape(), shape))?;
-    Ok(Tensor::record(data, Op::BroadcastTo(shape.to_vec()), vec![x.clone()]))
+    Ok(Tensor::record(
+        data,
+        Op::BroadcastTo(shape.to_vec()),
+        vec![x.clone()],
+    ))
 }
 
 /// The axes to sum so that an array of shape `from` becomes `to` (which broadcasts to `from`):
@@ -109,11 +127,20 @@ pub fn sum_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
         return Ok(x.clone());
     }
     let data = sum_to_array(&x.data_ref(), shape)?;
-    Ok(Tensor::record(data, Op::SumTo(shape.to_vec()), vec![x.clone()]))
+    Ok(Tensor::record(
+        data,
+        Op::SumTo(shape.to_vec()),
+        vec![x.clone()],
+    ))
 }
 
-fn slice_info(items: &[IndexItem]) -> Result<SliceInfo<Vec<SliceInfoElem>, IxDyn, IxDyn>, TensorError> {
-    let elems: Vec<SliceInfoElem> = items
+/// The ndarray slice for `items` over a tensor of `ndim` axes (axes past the
+/// items are taken whole).
+fn slice_info(
+    items: &[IndexItem],
+    ndim: usize,
+) -> Result<SliceInfo<Vec<SliceInfoElem>, IxDyn, IxDyn>, TensorError> {
+    let mut elems: Vec<SliceInfoElem> = items
         .iter()
         .map(|it| match *it {
             IndexItem::Single(i) => SliceInfoElem::Index(i as isize),
@@ -124,6 +151,13 @@ fn slice_info(items: &[IndexItem]) -> Result<SliceInfo<Vec<SliceInfoElem>, IxDyn
             },
         })
         .collect();
+    while elems.len() < ndim {
+        elems.push(SliceInfoElem::Slice {
+            start: 0,
+            end: None,
+            step: 1,
+        });
+    }
     SliceInfo::try_from(elems).map_err(|e| TensorError::invalid(e.to_string()))
 }
 
@@ -153,21 +187,29 @@ fn check_items(shape: &[usize], items: &[IndexItem]) -> Result<(), TensorError> 
 pub fn index(x: &Tensor, items: Rc<[IndexItem]>) -> Result<Tensor, TensorError> {
     let d = x.data();
     check_items(d.shape(), &items)?;
-    let info = slice_info(&items)?;
+    let info = slice_info(&items, d.ndim())?;
     let data = d.slice(info).to_owned();
     Ok(Tensor::record(data, Op::Index(items), vec![x.clone()]))
 }
 
 /// Zeros of `shape` with `g` written at the index `items`: the gradient of `index`.
-pub fn index_backward(g: &Tensor, shape: &[usize], items: Rc<[IndexItem]>) -> Result<Tensor, TensorError> {
+pub fn index_backward(
+    g: &Tensor,
+    shape: &[usize],
+    items: Rc<[IndexItem]>,
+) -> Result<Tensor, TensorError> {
     check_items(shape, &items)?;
     let mut data = ArrayD::zeros(IxDyn(shape));
     {
-        let info = slice_info(&items)?;
+        let info = slice_info(&items, shape.len())?;
         let mut view = data.slice_mut(info);
         let gd = g.data();
         if view.shape() != gd.shape() {
-            return Err(TensorError::shapes("index scatter", view.shape(), gd.shape()));
+            return Err(TensorError::shapes(
+                "index scatter",
+                view.shape(),
+                gd.shape(),
+            ));
         }
         view.assign(&*gd);
     }
@@ -198,7 +240,10 @@ pub fn concat(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
     for d in &datas {
         let s = d.shape();
         let fits = s.len() == first_shape.len()
-            && s.iter().zip(&first_shape).enumerate().all(|(i, (a, b))| i == axis || a == b);
+            && s.iter()
+                .zip(&first_shape)
+                .enumerate()
+                .all(|(i, (a, b))| i == axis || a == b);
         if !fits {
             return Err(TensorError::Shapes {
                 op: "concat",
@@ -216,7 +261,8 @@ pub fn concat(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
     out_shape[axis] = total;
     checked_numel(&out_shape)?;
     let views: Vec<_> = datas.iter().map(|d| d.view()).collect();
-    let data = ndarray::concatenate(Axis(axis), &views).map_err(|e| TensorError::invalid(e.to_string()))?;
+    let data = ndarray::concatenate(Axis(axis), &views)
+        .map_err(|e| TensorError::invalid(e.to_string()))?;
     Ok(Tensor::record(data, Op::Concat(axis), xs.to_vec()))
 }
 
@@ -253,6 +299,9 @@ pub fn stack(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
             });
         }
     }
-    let parts = xs.iter().map(|x| unsqueeze(x, axis)).collect::<Result<Vec<_>, _>>()?;
+    let parts = xs
+        .iter()
+        .map(|x| unsqueeze(x, axis))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(concat(&parts, axis)?.renamed("StackBackward"))
 }

@@ -242,6 +242,11 @@ impl Tensor {
 
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tensor({:?}, requires_grad={})", self.data_ref(), self.requires_grad())
+        write!(
+            f,
+            "Tensor({:?}, requires_grad={})",
+            self.data_ref(),
+            self.requires_grad()
+        )
     }
 }

@@ -34,9 +34,15 @@ pub enum StmtKind {
     /// `expr`
     Expr(Expr),
     /// `x = expr`
-    Assign { target: Ident, value: Expr },
+    Assign {
+        target: Ident,
+        value: Expr,
+    },
     /// `a, b = expr`
-    Unpack { targets: Vec<Ident>, value: Expr },
+    Unpack {
+        targets: Vec<Ident>,
+        value: Expr,
+    },
     /// `x += expr` (also `-=`, `*=`, `/=`); `op_span` covers the `+=`.
     CompoundAssign {
         target: Ident,
@@ -52,9 +58,16 @@ pub enum StmtKind {
         else_block: Option<Block>,
     },
     /// `while c { }`
-    While { cond: Expr, body: Block },
+    While {
+        cond: Expr,
+        body: Block,
+    },
     /// `for x in iter { }`
-    For { var: Ident, iter: Expr, body: Block },
+    For {
+        var: Ident,
+        iter: Expr,
+        body: Block,
+    },
     Break,
     Continue,
     /// `return` or `return expr`

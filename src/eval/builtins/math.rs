@@ -1,0 +1,603 @@
+//! Elementwise, reduction, linear-algebra, shape and neural-network builtins.
+
+use crate::autodiff::error::fmt_shape;
+use crate::autodiff::{elementwise as ew, linalg, nn, reduce, shape_ops, Tensor, TensorError};
+use crate::eval::args::{as_integer, to_tensor, Args};
+use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::exec::shape_value;
+use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::source::Span;
+
+fn fail(args: &Args, e: TensorError, operands: &[(Span, Vec<usize>)]) -> Flow {
+    let mut d = tensor_error(e, args.call, operands);
+    if !d.message.starts_with(args.name) {
+        d.message = format!("{}(): {}", args.name, d.message);
+    }
+    Flow::from(d)
+}
+
+fn operand(args: &Args, i: usize, t: &Tensor) -> (Span, Vec<usize>) {
+    (args.pos.get(i).map(|p| p.1).unwrap_or(args.call), t.shape())
+}
+
+/// An elementwise function that maps a number to a number and a tensor to a tensor.
+fn unary(args: &Args, num: fn(f64) -> f64, tensor: fn(&Tensor) -> Tensor) -> Eval<Value> {
+    args.expect(1, 1, &[])?;
+    match args.required(0, "x")? {
+        (Value::Num(n), _) => Ok(Value::Num(num(*n))),
+        _ => Ok(Value::Tensor(tensor(&args.tensor(0, "x")?))),
+    }
+}
+
+pub fn exp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, f64::exp, ew::exp)
+}
+pub fn log(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, f64::ln, ew::log)
+}
+pub fn sqrt(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, f64::sqrt, ew::sqrt)
+}
+pub fn abs(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, f64::abs, ew::abs)
+}
+pub fn sin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, f64::sin, ew::sin)
+}
+pub fn cos(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, f64::cos, ew::cos)
+}
+pub fn tanh(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, f64::tanh, ew::tanh)
+}
+pub fn sigmoid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, ew::sigmoid_f64, ew::sigmoid)
+}
+pub fn relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, |v| if v > 0.0 { v } else { 0.0 }, ew::relu)
+}
+pub fn softplus(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(
+        a,
+        |v| if v > 20.0 { v } else { v.exp().ln_1p() },
+        ew::softplus,
+    )
+}
+pub fn sign(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    unary(a, ew::sign_f64, ew::sign)
+}
+
+pub fn leaky_relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 2, &["slope"])?;
+    let slope = a.number_or(1, "slope", 0.01)?;
+    if let (Value::Num(n), _) = a.required(0, "x")? {
+        return Ok(Value::Num(if *n > 0.0 { *n } else { n * slope }));
+    }
+    Ok(Value::Tensor(ew::leaky_relu(&a.tensor(0, "x")?, slope)))
+}
+
+pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 3, &["min", "max"])?;
+    let lo = a.optional_number(1, "min")?;
+    let hi = a.optional_number(2, "max")?;
+    if lo.is_none() && hi.is_none() {
+        return Err(a.err("clamp() needs min=, max= or both", a.call, "no bound given"));
+    }
+    if let (Value::Num(n), _) = a.required(0, "x")? {
+        let mut r = *n;
+        if let Some(l) = lo {
+            r = r.max(l);
+        }
+        if let Some(h) = hi {
+            r = r.min(h);
+        }
+        return Ok(Value::Num(r));
+    }
+    Ok(Value::Tensor(ew::clamp(&a.tensor(0, "x")?, lo, hi)))
+}
+
+pub fn pow(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 2, &[])?;
+    match (a.required(0, "x")?, a.required(1, "p")?) {
+        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(x.powf(*p))),
+        (_, (Value::Num(p), _)) => Ok(Value::Tensor(ew::pow_scalar(&a.tensor(0, "x")?, *p))),
+        _ => {
+            let (x, p) = (a.tensor(0, "x")?, a.tensor(1, "p")?);
+            ew::pow(&x, &p)
+                .map(Value::Tensor)
+                .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &p)]))
+        }
+    }
+}
+
+fn binary(
+    a: &Args,
+    f: fn(&Tensor, &Tensor) -> Result<Tensor, TensorError>,
+    num: fn(f64, f64) -> f64,
+) -> Eval<Value> {
+    a.expect(2, 2, &[])?;
+    if let ((Value::Num(x), _), (Value::Num(y), _)) = (a.required(0, "a")?, a.required(1, "b")?) {
+        return Ok(Value::Num(num(*x, *y)));
+    }
+    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
+    f(&x, &y)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+}
+
+pub fn maximum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    binary(a, ew::maximum, f64::max)
+}
+pub fn minimum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    binary(a, ew::minimum, f64::min)
+}
+
+pub fn where_(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(3, 3, &[])?;
+    let (c, x, y) = (a.tensor(0, "cond")?, a.tensor(1, "a")?, a.tensor(2, "b")?);
+    ew::where_(&c, &x, &y).map(Value::Tensor).map_err(|e| {
+        fail(
+            a,
+            e,
+            &[operand(a, 0, &c), operand(a, 1, &x), operand(a, 2, &y)],
+        )
+    })
+}
+
+/// The `axis=` of a reduction: one axis, or a tuple of axes; `None` for all.
+fn axes(a: &Args, ndim: usize) -> Eval<Option<Vec<usize>>> {
+    match a.get(1, "axis") {
+        Some((Value::Tuple(items), span)) => {
+            let mut out = Vec::new();
+            for v in items.iter() {
+                let n = match v {
+                    Value::Num(n) => as_integer(*n),
+                    _ => None,
+                };
+                let Some(n) = n else {
+                    return Err(a.err(
+                        format!("{}(): axis must be whole numbers", a.name),
+                        span,
+                        "bad axis",
+                    ));
+                };
+                let ax = crate::autodiff::shape::normalize_axis(n, ndim).map_err(|e| {
+                    a.err(format!("{}(): {}", a.name, e.message()), span, "bad axis")
+                })?;
+                out.push(ax);
+            }
+            Ok(Some(out))
+        }
+        _ => Ok(a.axis(1, "axis", ndim)?.map(|x| vec![x])),
+    }
+}
+
+fn reduction(a: &Args, f: fn(&Tensor, Option<Vec<usize>>, bool) -> Tensor) -> Eval<Value> {
+    a.expect(1, 2, &["axis", "keepdim"])?;
+    if let (Value::Num(n), _) = a.required(0, "x")? {
+        return Ok(Value::Num(*n));
+    }
+    let x = a.tensor(0, "x")?;
+    let ax = axes(a, x.ndim())?;
+    let keepdim = a.flag("keepdim", false)?;
+    Ok(Value::Tensor(f(&x, ax, keepdim)))
+}
+
+pub fn sum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    reduction(a, reduce::sum)
+}
+
+pub fn mean(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    if let Some((Value::Tensor(t), span)) = a.pos.first() {
+        if t.numel() == 0 {
+            return Err(a.err(
+                "mean() of an empty tensor has no value",
+                *span,
+                "this tensor is empty",
+            ));
+        }
+    }
+    reduction(a, reduce::mean)
+}
+
+fn extreme(a: &Args, want_max: bool) -> Eval<Value> {
+    a.expect(1, 2, &["axis", "keepdim"])?;
+    // max(a, b) of two numbers, or two tensors: the elementwise maximum.
+    match (a.pos.first(), a.pos.get(1)) {
+        (Some((Value::Num(x), _)), None) => return Ok(Value::Num(*x)),
+        (Some((Value::Num(x), _)), Some((Value::Num(y), _))) => {
+            return Ok(Value::Num(if want_max { x.max(*y) } else { x.min(*y) }))
+        }
+        (Some(_), Some((Value::Tensor(_), _))) => {
+            return binary(
+                a,
+                if want_max { ew::maximum } else { ew::minimum },
+                f64::max,
+            );
+        }
+        _ => {}
+    }
+    let x = a.tensor(0, "x")?;
+    let keepdim = a.flag("keepdim", false)?;
+    let r = match a.axis(1, "axis", x.ndim())? {
+        None => reduce::extreme_all(&x, want_max).map(|t| {
+            if keepdim {
+                shape_ops::reshape(&t, &vec![1; x.ndim()]).unwrap_or(t)
+            } else {
+                t
+            }
+        }),
+        Some(ax) => reduce::extreme_axis(&x, ax, keepdim, want_max),
+    };
+    r.map(Value::Tensor).map_err(|e| fail(a, e, &[]))
+}
+
+pub fn max(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    extreme(a, true)
+}
+pub fn min(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    extreme(a, false)
+}
+
+pub fn prod(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 2, &["axis", "keepdim"])?;
+    let x = a.tensor(0, "x")?;
+    let ax = a.axis(1, "axis", x.ndim())?;
+    Ok(Value::Tensor(reduce::prod(
+        &x,
+        ax,
+        a.flag("keepdim", false)?,
+    )))
+}
+
+pub fn norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 1, &[])?;
+    if let (Value::Num(n), _) = a.required(0, "x")? {
+        return Ok(Value::Num(n.abs()));
+    }
+    Ok(Value::Tensor(reduce::norm(&a.tensor(0, "x")?)))
+}
+
+fn arg_extreme(a: &Args, want_max: bool) -> Eval<Value> {
+    a.expect(1, 2, &["axis", "keepdim"])?;
+    let x = a.tensor(0, "x")?;
+    let d = x.data();
+    match a.axis(1, "axis", x.ndim())? {
+        Some(ax) => {
+            let mut r = reduce::arg_extreme(&d, ax, want_max).map_err(|e| fail(a, e, &[]))?;
+            if a.flag("keepdim", false)? {
+                r = r.insert_axis(ndarray::Axis(ax));
+            }
+            Ok(Value::Tensor(Tensor::constant(r)))
+        }
+        None => {
+            let flat = d.iter().copied().collect::<Vec<f64>>();
+            let arr = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[flat.len()]), flat)
+                .map_err(|e| a.err(e.to_string(), a.call, "here"))?;
+            let r = reduce::arg_extreme(&arr, 0, want_max).map_err(|e| fail(a, e, &[]))?;
+            Ok(Value::Tensor(Tensor::constant(r)))
+        }
+    }
+}
+
+pub fn argmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    arg_extreme(a, true)
+}
+pub fn argmin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    arg_extreme(a, false)
+}
+
+pub fn matmul(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 2, &[])?;
+    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
+    linalg::matmul(&x, &y)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+}
+
+pub fn outer(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 2, &[])?;
+    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
+    linalg::outer(&x, &y)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+}
+
+pub fn transpose(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 3, &["a", "b"])?;
+    let x = a.tensor(0, "x")?;
+    let n = x.ndim();
+    let r = match (a.axis(1, "a", n)?, a.axis(2, "b", n)?) {
+        (None, None) => shape_ops::permute(&x, &(0..n).rev().collect::<Vec<_>>()),
+        (Some(p), Some(q)) => shape_ops::swap_axes(&x, p, q),
+        _ => {
+            return Err(a.err(
+                "transpose() takes both axes a= and b=, or neither",
+                a.call,
+                "one axis missing",
+            ))
+        }
+    };
+    r.map(|t| Value::Tensor(t.renamed("TransposeBackward")))
+        .map_err(|e| fail(a, e, &[]))
+}
+
+pub fn reshape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, usize::MAX, &[])?;
+    let x = a.tensor(0, "x")?;
+    // The shape may hold one -1, inferred from the number of elements.
+    let raw: Vec<(Value, Span)> = match a.pos.get(1) {
+        Some((Value::Tuple(t), s)) if a.pos.len() == 2 => {
+            t.iter().map(|v| (v.clone(), *s)).collect()
+        }
+        _ => a.pos[1..].to_vec(),
+    };
+    let mut dims: Vec<i64> = Vec::with_capacity(raw.len());
+    for (v, s) in &raw {
+        match v {
+            Value::Num(n) if as_integer(*n).is_some_and(|k| k >= -1) => dims.push(*n as i64),
+            _ => {
+                return Err(a.err(
+                    format!(
+                        "reshape(): a size must be a whole number >= 0 (or one -1); found {}",
+                        v.to_repr()
+                    ),
+                    *s,
+                    "not a valid size",
+                ))
+            }
+        }
+    }
+    let inferred = dims.iter().filter(|&&d| d == -1).count();
+    if inferred > 1 {
+        return Err(a.err(
+            "reshape(): only one size can be -1",
+            a.call,
+            "more than one -1",
+        ));
+    }
+    let known: u128 = dims
+        .iter()
+        .filter(|&&d| d >= 0)
+        .map(|&d| d as u128)
+        .product();
+    let total = x.numel() as u128;
+    let shape: Vec<usize> = dims
+        .iter()
+        .map(|&d| {
+            if d == -1 {
+                if known == 0 {
+                    0
+                } else {
+                    (total / known) as usize
+                }
+            } else {
+                d as usize
+            }
+        })
+        .collect();
+    shape_ops::reshape(&x, &shape)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &x)]))
+}
+
+pub fn flatten(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 1, &[])?;
+    let x = a.tensor(0, "x")?;
+    let n = x.numel();
+    shape_ops::reshape(&x, &[n])
+        .map(|t| Value::Tensor(t.renamed("FlattenBackward")))
+        .map_err(|e| fail(a, e, &[]))
+}
+
+pub fn squeeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 2, &["axis"])?;
+    let x = a.tensor(0, "x")?;
+    let shape = x.shape();
+    let new: Vec<usize> = match a.axis(1, "axis", x.ndim())? {
+        None => shape.iter().copied().filter(|&d| d != 1).collect(),
+        Some(ax) => {
+            let mut s = shape.clone();
+            if s.get(ax) == Some(&1) {
+                s.remove(ax);
+            }
+            s
+        }
+    };
+    shape_ops::reshape(&x, &new)
+        .map(|t| Value::Tensor(t.renamed("SqueezeBackward")))
+        .map_err(|e| fail(a, e, &[]))
+}
+
+pub fn unsqueeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 2, &["axis"])?;
+    let x = a.tensor(0, "x")?;
+    let ax = a.axis(1, "axis", x.ndim() + 1)?.unwrap_or(0);
+    shape_ops::unsqueeze(&x, ax)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[]))
+}
+
+fn tensors_and_axis(a: &Args, extra_dim: usize) -> Eval<(Vec<Tensor>, usize)> {
+    a.expect(1, 2, &["axis"])?;
+    let (first, span) = a.required(0, "tensors")?;
+    let Value::Tuple(items) = first else {
+        return Err(Flow::from(type_error(
+            &format!("{}()", a.name),
+            "a tuple of tensors",
+            first.type_name(),
+            span,
+        )));
+    };
+    let mut ts = Vec::with_capacity(items.len());
+    for v in items.iter() {
+        ts.push(to_tensor(v).ok_or_else(|| {
+            Flow::from(type_error(
+                &format!("{}()", a.name),
+                "a tuple of tensors",
+                v.type_name(),
+                span,
+            ))
+        })?);
+    }
+    if ts.is_empty() {
+        return Err(a.err(
+            format!("{}() needs at least one tensor", a.name),
+            span,
+            "empty tuple",
+        ));
+    }
+    let ndim = ts[0].ndim() + extra_dim;
+    let ax = a.axis(1, "axis", ndim)?.unwrap_or(0);
+    Ok((ts, ax))
+}
+
+pub fn concat(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let (ts, ax) = tensors_and_axis(a, 0)?;
+    shape_ops::concat(&ts, ax)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[]))
+}
+
+pub fn stack(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let (ts, ax) = tensors_and_axis(a, 1)?;
+    shape_ops::stack(&ts, ax)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[]))
+}
+
+pub fn shape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 1, &[])?;
+    Ok(shape_value(&a.tensor(0, "x")?.shape()))
+}
+
+pub fn numel(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 1, &[])?;
+    Ok(Value::Num(a.tensor(0, "x")?.numel() as f64))
+}
+
+pub fn len(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 1, &[])?;
+    match a.required(0, "v")? {
+        (Value::Tuple(t), _) => Ok(Value::Num(t.len() as f64)),
+        (Value::Str(s), _) => Ok(Value::Num(s.chars().count() as f64)),
+        (Value::Range(x, y, s), _) => Ok(Value::Num(Value::range_len(*x, *y, *s) as f64)),
+        (Value::Tensor(t), span) => match t.shape().first() {
+            Some(&n) => Ok(Value::Num(n as f64)),
+            None => Err(a.err(
+                "len() of a 0-d tensor",
+                span,
+                "this tensor has no first axis",
+            )),
+        },
+        (v, span) => Err(Flow::from(type_error(
+            "len()",
+            "a tensor, a tuple or a string",
+            v.type_name(),
+            span,
+        ))),
+    }
+}
+
+fn nn_axis(a: &Args, x: &Tensor) -> Eval<usize> {
+    Ok(a.axis(1, "axis", x.ndim())?
+        .unwrap_or(x.ndim().saturating_sub(1)))
+}
+
+pub fn softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 2, &["axis"])?;
+    let x = a.tensor(0, "x")?;
+    let ax = nn_axis(a, &x)?;
+    nn::softmax(&x, ax)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[]))
+}
+
+pub fn log_softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 2, &["axis"])?;
+    let x = a.tensor(0, "x")?;
+    let ax = nn_axis(a, &x)?;
+    nn::log_softmax(&x, ax)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[]))
+}
+
+pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 2, &[])?;
+    let (p, t) = (a.tensor(0, "pred")?, a.tensor(1, "target")?);
+    nn::mse_loss(&p, &t)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &p), operand(a, 1, &t)]))
+}
+
+pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 2, &[])?;
+    let (l, t) = (a.tensor(0, "logits")?, a.tensor(1, "targets")?);
+    nn::cross_entropy(&l, &t.data())
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &l), operand(a, 1, &t)]))
+}
+
+pub fn binary_cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 2, &[])?;
+    let (p, t) = (a.tensor(0, "p")?, a.tensor(1, "target")?);
+    if p.shape() != t.shape() {
+        return Err(fail(
+            a,
+            TensorError::Shapes {
+                op: "binary_cross_entropy",
+                shapes: vec![p.shape(), t.shape()],
+                message: format!(
+                    "binary_cross_entropy: p has shape {} but target has shape {}",
+                    fmt_shape(&p.shape()),
+                    fmt_shape(&t.shape())
+                ),
+            },
+            &[operand(a, 0, &p), operand(a, 1, &t)],
+        ));
+    }
+    nn::binary_cross_entropy(&p, &t)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &p), operand(a, 1, &t)]))
+}
+
+pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 1, &[])?;
+    match a.required(0, "x")? {
+        (Value::Num(n), _) => Ok(Value::Num(*n)),
+        (Value::Tensor(t), span) => t.item().map(Value::Num).ok_or_else(|| {
+            a.err(
+                format!(
+                    "item() needs a tensor of one element; this one has shape {}",
+                    fmt_shape(&t.shape())
+                ),
+                span,
+                format!("shape {}", fmt_shape(&t.shape())),
+            )
+        }),
+        (v, span) => Err(Flow::from(type_error(
+            "item()",
+            "a tensor of one element",
+            v.type_name(),
+            span,
+        ))),
+    }
+}
+
+pub fn range(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 3, &[])?;
+    let (start, end) = if a.pos.len() == 1 {
+        (0.0, a.number(0, "end")?)
+    } else {
+        (a.number(0, "start")?, a.number(1, "end")?)
+    };
+    let step = a.number_or(2, "step", 1.0)?;
+    if step == 0.0 || !step.is_finite() || !start.is_finite() {
+        return Err(a.err(
+            "range(): step must be a non-zero finite number",
+            a.call,
+            "invalid range",
+        ));
+    }
+    Ok(Value::Range(start, end, step))
+}

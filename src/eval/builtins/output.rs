@@ -1,0 +1,167 @@
+//! Output and checks: print, plot, assert, assert_close, time.
+
+use crate::autodiff::error::fmt_shape;
+use crate::diagnostic::Diagnostic;
+use crate::display::format_number;
+use crate::eval::args::{to_tensor, Args};
+use crate::eval::errors::type_error;
+use crate::eval::exec::truthy;
+use crate::eval::{Eval, Flow, Interpreter, Value};
+use ndarray::Dimension;
+
+pub fn print(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(0, usize::MAX, &[])?;
+    let parts: Vec<String> = a.pos.iter().map(|(v, _)| v.to_display()).collect();
+    let line = format!("{}\n", parts.join(" "));
+    it.write_out(&line)?;
+    Ok(Value::None)
+}
+
+pub fn time(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(0, 0, &[])?;
+    Ok(Value::Num(it.elapsed()))
+}
+
+fn series(a: &Args, i: usize, name: &str) -> Eval<Vec<f64>> {
+    let (v, span) = a.required(i, name)?;
+    match v {
+        Value::Tuple(items) => items
+            .iter()
+            .map(|x| match x {
+                Value::Num(n) => Ok(*n),
+                Value::Tensor(t) if t.numel() == 1 => Ok(t.item().unwrap_or(f64::NAN)),
+                other => Err(Flow::from(type_error(
+                    "plot()",
+                    "numbers",
+                    other.type_name(),
+                    span,
+                ))),
+            })
+            .collect(),
+        other => match to_tensor(other) {
+            Some(t) => Ok(t.data_ref().iter().copied().collect()),
+            None => Err(Flow::from(type_error(
+                "plot()",
+                "a tensor or a tuple of numbers",
+                other.type_name(),
+                span,
+            ))),
+        },
+    }
+}
+
+pub fn plot(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 2, &["title"])?;
+    let (xs, ys) = if a.pos.len() == 2 {
+        let xs = series(a, 0, "xs")?;
+        let ys = series(a, 1, "ys")?;
+        if xs.len() != ys.len() {
+            return Err(a.err(
+                format!("plot(): xs has {} values but ys has {}", xs.len(), ys.len()),
+                a.call,
+                "lengths differ",
+            ));
+        }
+        (xs, ys)
+    } else {
+        let ys = series(a, 0, "ys")?;
+        ((0..ys.len()).map(|i| i as f64).collect(), ys)
+    };
+    let title = match a.keyword("title") {
+        Some((Value::Str(s), _)) => Some(s.to_string()),
+        Some((v, span)) => {
+            return Err(Flow::from(type_error(
+                "plot() title",
+                "a string",
+                v.type_name(),
+                span,
+            )))
+        }
+        None => None,
+    };
+    let chart = crate::plot::line_chart(
+        &xs,
+        &ys,
+        title.as_deref(),
+        crate::plot::DEFAULT_WIDTH,
+        crate::plot::DEFAULT_HEIGHT,
+    );
+    let text = if chart.ends_with('\n') {
+        chart
+    } else {
+        format!("{chart}\n")
+    };
+    it.write_out(&text)?;
+    Ok(Value::None)
+}
+
+pub fn assert(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, 2, &["message"])?;
+    let (c, span) = a.required(0, "cond")?;
+    if truthy(c, span)? {
+        return Ok(Value::None);
+    }
+    let msg = match a.get(1, "message") {
+        Some((v, _)) => format!("assertion failed: {}", v.to_display()),
+        None => "assertion failed".to_string(),
+    };
+    Err(a.err(msg, span, "this is false"))
+}
+
+pub fn assert_close(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(2, 4, &["atol", "rtol"])?;
+    let x = a.tensor(0, "a")?;
+    let y = a.tensor(1, "b")?;
+    let atol = a.number_or(2, "atol", 1e-6)?;
+    let rtol = a.number_or(3, "rtol", 1e-5)?;
+    let (xs, ys) = (x.shape(), y.shape());
+    if xs != ys {
+        return Err(Flow::from(
+            Diagnostic::error(format!(
+                "assert_close failed: shapes differ, {} and {}",
+                fmt_shape(&xs),
+                fmt_shape(&ys)
+            ))
+            .with_label(a.pos[0].1, format!("this has shape {}", fmt_shape(&xs)))
+            .with_label(a.pos[1].1, format!("this has shape {}", fmt_shape(&ys))),
+        ));
+    }
+    let (xd, yd) = (x.data(), y.data());
+    let mut worst: Option<(f64, Vec<usize>, f64, f64)> = None;
+    for ((pos, &u), &v) in xd.indexed_iter().zip(yd.iter()) {
+        let diff = (u - v).abs();
+        let allowed = atol + rtol * v.abs();
+        let bad = !(diff <= allowed) && !(u == v);
+        if bad {
+            let excess = if diff.is_nan() {
+                f64::INFINITY
+            } else {
+                diff - allowed
+            };
+            if worst.as_ref().is_none_or(|(e, ..)| excess > *e) {
+                worst = Some((excess, pos.slice().to_vec(), u, v));
+            }
+        }
+    }
+    match worst {
+        None => Ok(Value::None),
+        Some((_, pos, u, v)) => {
+            let at = if pos.is_empty() {
+                String::new()
+            } else {
+                format!(" at {pos:?}")
+            };
+            Err(Flow::from(
+                Diagnostic::error(format!(
+                    "assert_close failed{at}: {} vs {} (difference {}, allowed {})",
+                    format_number(u),
+                    format_number(v),
+                    format_number((u - v).abs()),
+                    format_number(atol + rtol * v.abs())
+                ))
+                .with_label(a.call, format!("not close{at}"))
+                .with_hint(format!("both have shape {}", fmt_shape(&xs))),
+            ))
+        }
+    }
+}

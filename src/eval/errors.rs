@@ -1,0 +1,59 @@
+//! Runtime errors as diagnostics: tensor errors placed under the operands at fault.
+
+use crate::autodiff::error::fmt_shape;
+use crate::autodiff::TensorError;
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+
+/// Turns a tensor error into a report labelled under `span` (the operation), with
+/// each operand's shape under that operand when known.
+pub fn tensor_error(e: TensorError, span: Span, operands: &[(Span, Vec<usize>)]) -> Diagnostic {
+    match e {
+        TensorError::Shapes { message, .. } => {
+            let mut d =
+                Diagnostic::error(message).with_label(span, "the shapes do not fit together here");
+            for (s, shape) in operands {
+                d = d.with_label(*s, format!("this has shape {}", fmt_shape(shape)));
+            }
+            d
+        }
+        TensorError::TooLarge { .. } => Diagnostic::error(e.message())
+            .with_label(span, "this tensor would be too large")
+            .with_hint("the limit guards against running out of memory; use smaller sizes"),
+        other => Diagnostic::error(other.message()).with_label(span, "here"),
+    }
+}
+
+/// An error for a value of the wrong type.
+pub fn type_error(what: &str, expected: &str, found: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(format!("{what} expects {expected}; found {found}"))
+        .with_label(span, format!("this is a {found}"))
+}
+
+/// The closest of `candidates` to `name`, for "did you mean" hints.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(name, c);
+        let limit = (name.len().max(c.len()) / 3).max(1) + 1;
+        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,185 @@
+//! The evaluator: runs a parsed program, keeping variables, functions and the
+//! recording state between entries (so the REPL and scripts share one path).
+//!
+//! It walks the AST directly. Every differentiable operation is recorded by the
+//! autodiff core under the span of the expression that asked for it, which is
+//! what lets diagnostics and the REPL's `:tape` and `:why` point at source text.
+
+pub mod args;
+pub mod builtins;
+pub mod errors;
+mod exec;
+pub mod random;
+pub mod value;
+
+pub use value::{Closure, Env, Value};
+
+use crate::autodiff::Tensor;
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceId, Sources, Span};
+use crate::syntax::parse;
+use std::collections::HashMap;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Set (by a Ctrl-C handler) to stop the running statement at the next loop
+/// iteration or call.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks the running script to stop with an "interrupted" error.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// How the interpreter behaves.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// A gradient anomaly (NaN or inf in backward) is an error, not a warning.
+    pub strict: bool,
+    /// Echo the value of top-level expression statements (the REPL).
+    pub echo: bool,
+    /// The deepest chain of nested function calls.
+    pub max_call_depth: usize,
+    /// Look for the operation that produced a NaN or infinite gradient.
+    pub detect_anomalies: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            strict: false,
+            echo: false,
+            max_call_depth: 2000,
+            detect_anomalies: true,
+        }
+    }
+}
+
+/// Why running a source failed.
+#[derive(Debug)]
+pub enum RunError {
+    /// Parsing failed: every syntax error found (exit code 2).
+    Syntax(Vec<Diagnostic>),
+    /// Running failed (exit code 1).
+    Runtime(Box<Diagnostic>),
+}
+
+/// Non-local exits while evaluating: loop control, `return`, and errors.
+pub enum Flow {
+    Break(Span),
+    Continue(Span),
+    Return(Value, Span),
+    Error(Box<Diagnostic>),
+}
+
+impl From<Diagnostic> for Flow {
+    fn from(d: Diagnostic) -> Flow {
+        Flow::Error(Box::new(d))
+    }
+}
+
+pub type Eval<T> = Result<T, Flow>;
+
+/// The last `backward` call: its root and where it was made (for `:why`).
+#[derive(Clone)]
+pub struct LastBackward {
+    pub root: Tensor,
+    pub span: Span,
+}
+
+pub struct Interpreter {
+    pub sources: Sources,
+    pub globals: HashMap<Rc<str>, Value>,
+    pub options: Options,
+    out: Box<dyn Write>,
+    warnings: Vec<Diagnostic>,
+    depth: usize,
+    pub(crate) rng: random::Rng,
+    start: Instant,
+    pub last_backward: Option<LastBackward>,
+}
+
+impl Interpreter {
+    /// An interpreter whose `print` (and REPL echo) writes to `out`.
+    pub fn new(out: Box<dyn Write>, options: Options) -> Interpreter {
+        Interpreter {
+            sources: Sources::new(),
+            globals: HashMap::new(),
+            options,
+            out,
+            warnings: Vec::new(),
+            depth: 0,
+            rng: random::Rng::from_time(),
+            start: Instant::now(),
+            last_backward: None,
+        }
+    }
+
+    /// Parses and runs one source text (a file, or one REPL entry).
+    pub fn run_source(&mut self, name: &str, text: &str) -> Result<(), RunError> {
+        let id = self.sources.add(name, text);
+        self.run_parsed(id, text)
+    }
+
+    fn run_parsed(&mut self, id: SourceId, text: &str) -> Result<(), RunError> {
+        let parsed = parse(text, id);
+        if !parsed.diagnostics.is_empty() {
+            return Err(RunError::Syntax(parsed.diagnostics));
+        }
+        let Some(program) = parsed.program else {
+            return Err(RunError::Syntax(vec![Diagnostic::error(
+                "could not parse the input",
+            )]));
+        };
+        INTERRUPTED.store(false, Ordering::SeqCst);
+        let result = self.exec_program(&program);
+        let _ = self.out.flush();
+        crate::autodiff::set_grad_enabled(true);
+        self.depth = 0;
+        match result {
+            Ok(()) => Ok(()),
+            Err(Flow::Error(d)) => Err(RunError::Runtime(d)),
+            Err(Flow::Break(span)) | Err(Flow::Continue(span)) => Err(RunError::Runtime(Box::new(
+                Diagnostic::error("break or continue outside a loop")
+                    .with_label(span, "not inside a loop"),
+            ))),
+            Err(Flow::Return(_, span)) => Err(RunError::Runtime(Box::new(
+                Diagnostic::error("return outside a function")
+                    .with_label(span, "not inside a function"),
+            ))),
+        }
+    }
+
+    /// Warnings (gradient anomalies) reported since the last call.
+    pub fn take_warnings(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Forgets every variable (the REPL's `:reset`).
+    pub fn reset(&mut self) {
+        self.globals.clear();
+        self.last_backward = None;
+    }
+
+    /// The value of a global variable.
+    pub fn global(&self, name: &str) -> Option<&Value> {
+        self.globals.get(name)
+    }
+
+    pub(crate) fn write_out(&mut self, text: &str) -> Eval<()> {
+        self.out
+            .write_all(text.as_bytes())
+            .map_err(|e| Flow::from(Diagnostic::error(format!("cannot write output: {e}"))))
+    }
+
+    pub(crate) fn warn(&mut self, d: Diagnostic) {
+        self.warnings.push(d);
+    }
+
+    /// Seconds since the interpreter started (monotonic).
+    pub(crate) fn elapsed(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+}

@@ -1,0 +1,115 @@
+//! The values a script computes with, and how they are shown.
+
+use super::builtins::Builtin;
+use crate::autodiff::Tensor;
+use crate::display::{format_number, format_tensor};
+use crate::syntax::ast::FnDecl;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A user function with the scope it was defined in (its closure).
+pub struct Closure {
+    pub decl: Rc<FnDecl>,
+    /// The defining function's scope; `None` for functions defined at top level.
+    pub env: Option<Rc<Env>>,
+}
+
+/// The local variables of one function call, and the scope it was defined in.
+pub struct Env {
+    pub vars: RefCell<HashMap<Rc<str>, Value>>,
+    pub parent: Option<Rc<Env>>,
+}
+
+#[derive(Clone)]
+pub enum Value {
+    None,
+    Bool(bool),
+    Num(f64),
+    Str(Rc<str>),
+    Tensor(Tensor),
+    Tuple(Rc<[Value]>),
+    /// `range(start, end, step)`, iterated without building a tuple.
+    Range(f64, f64, f64),
+    Func(Rc<Closure>),
+    Builtin(&'static Builtin),
+}
+
+impl Value {
+    /// The type's name, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::None => "none",
+            Value::Bool(_) => "bool",
+            Value::Num(_) => "number",
+            Value::Str(_) => "string",
+            Value::Tensor(_) => "tensor",
+            Value::Tuple(_) => "tuple",
+            Value::Range(..) => "range",
+            Value::Func(_) | Value::Builtin(_) => "function",
+        }
+    }
+
+    /// The number of elements of a range.
+    pub fn range_len(start: f64, end: f64, step: f64) -> usize {
+        let n = ((end - start) / step).ceil();
+        if n.is_finite() && n > 0.0 {
+            n as usize
+        } else {
+            0
+        }
+    }
+
+    /// As `print` shows it: strings raw.
+    pub fn to_display(&self) -> String {
+        match self {
+            Value::Str(s) => s.to_string(),
+            other => other.to_repr(),
+        }
+    }
+
+    /// As the REPL echoes it and as it appears inside a tuple: strings quoted.
+    pub fn to_repr(&self) -> String {
+        match self {
+            Value::None => "none".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Num(n) => format_number(*n),
+            Value::Str(s) => format!("{s:?}"),
+            Value::Tensor(t) => format_tensor(&t.data_ref(), &tensor_suffix(t)),
+            Value::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(|v| v.to_repr()).collect();
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
+                }
+            }
+            Value::Range(a, b, s) => {
+                if *s == 1.0 {
+                    format!("range({}, {})", format_number(*a), format_number(*b))
+                } else {
+                    format!(
+                        "range({}, {}, {})",
+                        format_number(*a),
+                        format_number(*b),
+                        format_number(*s)
+                    )
+                }
+            }
+            Value::Func(c) => match &c.decl.name {
+                Some(n) => format!("<fn {}>", n.name),
+                None => "<fn>".into(),
+            },
+            Value::Builtin(b) => format!("<fn {}>", b.name),
+        }
+    }
+}
+
+/// `, requires_grad=True` on leaves that require grad, `, grad_fn=<…>` on results.
+pub fn tensor_suffix(t: &Tensor) -> String {
+    match t.node() {
+        Some(node) => format!(", grad_fn=<{}>", node.name()),
+        None if t.requires_grad() => ", requires_grad=True".into(),
+        None => String::new(),
+    }
+}
