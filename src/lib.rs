@@ -9,6 +9,7 @@ pub mod autodiff;
 pub mod diagnostic;
 pub mod display;
 pub mod eval;
+pub mod explain;
 pub mod plot;
 pub mod repl;
 pub mod source;

@@ -106,6 +106,7 @@ table! {
     "plot" => output::plot, "plot(ys) / plot(xs, ys, title=)";
     "assert" => output::assert, "assert(cond, message=)";
     "assert_close" => output::assert_close, "assert_close(a, b, atol=1e-6, rtol=1e-5)";
+    "gradflow" => output::gradflow, "gradflow(): the gradient-flow table";
 }
 
 fn table() -> &'static HashMap<&'static str, &'static Builtin> {

@@ -165,3 +165,10 @@ pub fn assert_close(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         }
     }
 }
+
+pub fn gradflow(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(0, 0, &[])?;
+    let table = crate::explain::gradflow(it);
+    it.write_out(&table)?;
+    Ok(Value::None)
+}
