@@ -150,22 +150,45 @@ fn error_to_diagnostic(err: &Rich<Token, Span>, src: &str, tokens: &[(Token, Spa
                     _ => tok.describe(),
                 },
             };
-            let expected = describe_expected(expected);
-            let (message, label) = if expected.is_empty() {
+            let expected_text = describe_expected(expected);
+            let (message, label) = if expected_text.is_empty() {
                 (
                     format!("unexpected {found_text}"),
                     "unexpected here".to_string(),
                 )
             } else {
                 (
-                    format!("expected {expected}, found {found_text}"),
-                    format!("expected {expected}"),
+                    format!("expected {expected_text}, found {found_text}"),
+                    format!("expected {expected_text}"),
                 )
             };
             let mut diag = Diagnostic::error(message).with_label(span, label);
-            if found.is_none() {
-                if let Some((open, open_span)) = innermost_unclosed(tokens) {
+            let before: Vec<(Token, Span)> = tokens
+                .iter()
+                .take_while(|(_, s)| s.end <= span.start)
+                .cloned()
+                .collect();
+            if let Some((open, open_span)) = innermost_unclosed(&before) {
+                let closer = match open {
+                    Token::LParen => Token::RParen,
+                    Token::LBracket => Token::RBracket,
+                    _ => Token::RBrace,
+                };
+                let wants_closer = expected
+                    .iter()
+                    .any(|p| matches!(p, RichPattern::Token(t) if **t == closer));
+                let between = src
+                    .get(open_span.end as usize..span.start as usize)
+                    .unwrap_or("");
+                if found.is_none() {
                     diag = diag.with_label(open_span, format!("this `{open}` is not closed"));
+                } else if wants_closer && open != Token::LBrace && between.contains('\n') {
+                    // `f(a, b` + newline + `y = 1`: the newline did not end the statement.
+                    diag = diag
+                        .with_label(open_span, format!("this `{open}` is still open"))
+                        .with_hint(format!(
+                            "a newline inside `{open} {closer}` does not end a statement"
+                        ));
                 }
             }
             diag
