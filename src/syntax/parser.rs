@@ -1245,6 +1245,21 @@ mod tests {
     }
 
     #[test]
+    fn long_prefix_and_power_chains_do_not_crash_the_parser() {
+        // The parser recurses on these (on chumsky's stacker-grown stack); the AST is
+        // as deep as the chain, so it is leaked here rather than dropped recursively.
+        for src in [
+            format!("{}1", "-".repeat(100_000)),
+            format!("{}1", "not ".repeat(100_000)),
+            vec!["2"; 100_000].join("**"),
+        ] {
+            let out = parse(&src, SourceId(0));
+            assert!(out.diagnostics.is_empty());
+            std::mem::forget(out);
+        }
+    }
+
+    #[test]
     fn no_panic_on_garbage() {
         for src in [
             "",
