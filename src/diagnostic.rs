@@ -129,10 +129,19 @@ pub fn render(
                 .with_color(color),
         )
         .with_message(&diag.message);
+    // Ariadne shows labels in `order` and starts a new snippet whenever the line goes
+    // backwards, so order them by source (first mention first), then by position.
+    let mut by_place: Vec<usize> = (0..labels.len()).collect();
+    by_place.sort_by_key(|&i| {
+        let (id, range) = &labels[i].0;
+        let file = files.iter().position(|(_, f, _)| f == id).unwrap_or(0);
+        (file, range.start)
+    });
     for (i, (span, message)) in labels.into_iter().enumerate() {
+        let order = by_place.iter().position(|&j| j == i).unwrap_or(i);
         let mut label = AriadneLabel::new(span)
             .with_color(if i == 0 { primary_color } else { Color::Blue })
-            .with_order(i as i32);
+            .with_order(order as i32);
         if !message.is_empty() {
             label = label.with_message(message);
         }

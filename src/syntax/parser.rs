@@ -150,22 +150,45 @@ fn error_to_diagnostic(err: &Rich<Token, Span>, src: &str, tokens: &[(Token, Spa
                     _ => tok.describe(),
                 },
             };
-            let expected = describe_expected(expected);
-            let (message, label) = if expected.is_empty() {
+            let expected_text = describe_expected(expected);
+            let (message, label) = if expected_text.is_empty() {
                 (
                     format!("unexpected {found_text}"),
                     "unexpected here".to_string(),
                 )
             } else {
                 (
-                    format!("expected {expected}, found {found_text}"),
-                    format!("expected {expected}"),
+                    format!("expected {expected_text}, found {found_text}"),
+                    format!("expected {expected_text}"),
                 )
             };
             let mut diag = Diagnostic::error(message).with_label(span, label);
-            if found.is_none() {
-                if let Some((open, open_span)) = innermost_unclosed(tokens) {
+            let before: Vec<(Token, Span)> = tokens
+                .iter()
+                .take_while(|(_, s)| s.end <= span.start)
+                .cloned()
+                .collect();
+            if let Some((open, open_span)) = innermost_unclosed(&before) {
+                let closer = match open {
+                    Token::LParen => Token::RParen,
+                    Token::LBracket => Token::RBracket,
+                    _ => Token::RBrace,
+                };
+                let wants_closer = expected
+                    .iter()
+                    .any(|p| matches!(p, RichPattern::Token(t) if **t == closer));
+                let between = src
+                    .get(open_span.end as usize..span.start as usize)
+                    .unwrap_or("");
+                if found.is_none() {
                     diag = diag.with_label(open_span, format!("this `{open}` is not closed"));
+                } else if wants_closer && open != Token::LBrace && between.contains('\n') {
+                    // `f(a, b` + newline + `y = 1`: the newline did not end the statement.
+                    diag = diag
+                        .with_label(open_span, format!("this `{open}` is still open"))
+                        .with_hint(format!(
+                            "a newline inside `{open} {closer}` does not end a statement"
+                        ));
                 }
             }
             diag
@@ -1219,6 +1242,21 @@ mod tests {
             assert!(out.diagnostics.is_empty());
             assert_eq!(out.program.map(|p| p.len()), Some(1));
         });
+    }
+
+    #[test]
+    fn long_prefix_and_power_chains_do_not_crash_the_parser() {
+        // The parser recurses on these (on chumsky's stacker-grown stack); the AST is
+        // as deep as the chain, so it is leaked here rather than dropped recursively.
+        for src in [
+            format!("{}1", "-".repeat(100_000)),
+            format!("{}1", "not ".repeat(100_000)),
+            vec!["2"; 100_000].join("**"),
+        ] {
+            let out = parse(&src, SourceId(0));
+            assert!(out.diagnostics.is_empty());
+            std::mem::forget(out);
+        }
     }
 
     #[test]
