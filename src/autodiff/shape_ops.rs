@@ -112,8 +112,10 @@ pub fn sum_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
     Ok(Tensor::record(data, Op::SumTo(shape.to_vec()), vec![x.clone()]))
 }
 
-fn slice_info(items: &[IndexItem]) -> Result<SliceInfo<Vec<SliceInfoElem>, IxDyn, IxDyn>, TensorError> {
-    let elems: Vec<SliceInfoElem> = items
+/// The ndarray slice for `items` on an array of `ndim` axes; axes past the items
+/// are kept whole (ndarray panics unless every axis is covered).
+fn slice_info(items: &[IndexItem], ndim: usize) -> Result<SliceInfo<Vec<SliceInfoElem>, IxDyn, IxDyn>, TensorError> {
+    let mut elems: Vec<SliceInfoElem> = items
         .iter()
         .map(|it| match *it {
             IndexItem::Single(i) => SliceInfoElem::Index(i as isize),
@@ -124,6 +126,8 @@ fn slice_info(items: &[IndexItem]) -> Result<SliceInfo<Vec<SliceInfoElem>, IxDyn
             },
         })
         .collect();
+    let whole = SliceInfoElem::Slice { start: 0, end: None, step: 1 };
+    elems.resize(ndim.max(items.len()), whole);
     SliceInfo::try_from(elems).map_err(|e| TensorError::invalid(e.to_string()))
 }
 
@@ -153,7 +157,7 @@ fn check_items(shape: &[usize], items: &[IndexItem]) -> Result<(), TensorError> 
 pub fn index(x: &Tensor, items: Rc<[IndexItem]>) -> Result<Tensor, TensorError> {
     let d = x.data();
     check_items(d.shape(), &items)?;
-    let info = slice_info(&items)?;
+    let info = slice_info(&items, d.ndim())?;
     let data = d.slice(info).to_owned();
     Ok(Tensor::record(data, Op::Index(items), vec![x.clone()]))
 }
@@ -163,7 +167,7 @@ pub fn index_backward(g: &Tensor, shape: &[usize], items: Rc<[IndexItem]>) -> Re
     check_items(shape, &items)?;
     let mut data = ArrayD::zeros(IxDyn(shape));
     {
-        let info = slice_info(&items)?;
+        let info = slice_info(&items, shape.len())?;
         let mut view = data.slice_mut(info);
         let gd = g.data();
         if view.shape() != gd.shape() {
