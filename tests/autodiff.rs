@@ -327,6 +327,18 @@ fn replacing_a_leaf_after_recording_keeps_the_saved_value() {
         &vec_of(&x.grad().unwrap()),
         &[1f64.cos(), 2f64.cos(), 3f64.cos()]
     ));
+    // With create_graph the backward pass uses the recorded input itself, which no
+    // longer holds the saved value: an error, never the derivative at the new value.
+    let x = Tensor::leaf(arr(&[3], &[1.0, 2.0, 3.0]), true);
+    let y = sum(&ew::mul(&x, &x).unwrap());
+    x.replace_data(arr(&[3], &[10.0, 20.0, 30.0]));
+    let create = BackwardOptions {
+        create_graph: true,
+        retain_graph: true,
+        ..BackwardOptions::default()
+    };
+    let r = backward(&y, &one(), Some(std::slice::from_ref(&x)), create);
+    assert!(matches!(r, Err(TensorError::Other(_))), "{r:?}");
 }
 
 #[test]

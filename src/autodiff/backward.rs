@@ -243,16 +243,26 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         freed_by: node.freed_by().unwrap_or_default(),
         node_span: node.span,
     };
+    let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
     // The value of input `i` as a tensor: the recorded input itself when the
-    // backward pass is recorded, else a constant holding its saved data.
+    // backward pass is recorded, else a constant holding its saved data. The
+    // recorded input must still hold the saved data: after `replace_data` it
+    // would silently give the derivative at the new value (PyTorch errors too).
     let input = |i: usize| -> Result<Tensor, TensorError> {
         if create_graph {
-            node.inputs.get(i).cloned().ok_or_else(freed)
+            let t = node.inputs.get(i).cloned().ok_or_else(freed)?;
+            if !Rc::ptr_eq(&data(i)?, &t.data()) {
+                return Err(TensorError::Other(format!(
+                    "an input of {} was replaced in place after it was used; \
+                     its gradient cannot be recorded (create_graph) from the old value",
+                    node.op.describe()
+                )));
+            }
+            Ok(t)
         } else {
             node.saved(i).map(Tensor::constant_rc).ok_or_else(freed)
         }
     };
-    let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
     let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
     let output = || -> Result<Tensor, TensorError> {
         let out = node.output().ok_or_else(freed)?;
