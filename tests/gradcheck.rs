@@ -516,6 +516,43 @@ fn reductions() {
             Ok(reduce::prod(&t[0], Some(1), keepdim))
         });
     }
+    // Second derivatives of reductions, a product with zeros included.
+    let p = gen_away(&mut rng, &[2, 3]);
+    let mut z = p.clone();
+    z[[1, 1]] = 0.0;
+    let mut zz = z.clone();
+    zz[[0, 1]] = 0.0;
+    for (name, x) in [
+        ("prod", &p),
+        ("prod with a zero", &z),
+        ("prod with two zeros", &zz),
+    ] {
+        check2(name, std::slice::from_ref(x), |t| {
+            Ok(reduce::prod(&t[0], None, false))
+        });
+        for axis in 0..2 {
+            for keepdim in [false, true] {
+                check2(name, std::slice::from_ref(x), |t| {
+                    Ok(reduce::prod(&t[0], Some(axis), keepdim))
+                });
+            }
+        }
+    }
+    check2("sum", std::slice::from_ref(&p), |t| {
+        Ok(reduce::sum(&t[0], Some(vec![1]), false))
+    });
+    check2("mean", std::slice::from_ref(&p), |t| {
+        Ok(reduce::mean(&t[0], Some(vec![0]), true))
+    });
+    check2("max", std::slice::from_ref(&p), |t| {
+        reduce::extreme_all(&t[0], true)
+    });
+    check2("max axis", std::slice::from_ref(&p), |t| {
+        reduce::extreme_axis(&t[0], 1, false, true)
+    });
+    check2("norm", std::slice::from_ref(&p), |t| {
+        Ok(reduce::norm(&t[0]))
+    });
     for shape in UNARY_SHAPES {
         let x = gen_any(&mut rng, shape);
         check("max", std::slice::from_ref(&x), |t| {
