@@ -266,16 +266,26 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         freed_by: node.freed_by().unwrap_or_default(),
         node_span: node.span,
     };
+    let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
     // The value of input `i` as a tensor: the recorded input itself when the
-    // backward pass is recorded, else a constant holding its saved data.
+    // backward pass is recorded, else a constant holding its saved data. The
+    // recorded input must still hold the saved data: after `replace_data` it
+    // would silently give the derivative at the new value (PyTorch errors too).
     let input = |i: usize| -> Result<Tensor, TensorError> {
         if create_graph {
-            node.inputs.get(i).cloned().ok_or_else(freed)
+            let t = node.inputs.get(i).cloned().ok_or_else(freed)?;
+            if !Rc::ptr_eq(&data(i)?, &t.data()) {
+                return Err(TensorError::Other(format!(
+                    "an input of {} was replaced in place after it was used; \
+                     its gradient cannot be recorded (create_graph) from the old value",
+                    node.op.describe()
+                )));
+            }
+            Ok(t)
         } else {
             node.saved(i).map(Tensor::constant_rc).ok_or_else(freed)
         }
     };
-    let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
     let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
     let output = || -> Result<Tensor, TensorError> {
         let out = node.output().ok_or_else(freed)?;
@@ -539,6 +549,8 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
             if x.iter().all(|&v| v != 0.0) {
                 let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;
                 vec![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
+            } else if create_graph {
+                vec![one(ew::mul(&e, &recorded_product_of_others(&input(0)?, *axis)?))?]
             } else {
                 let others = product_of_others(&x, *axis);
                 vec![one(ew::mul(&e, &Tensor::constant(others)))?]
@@ -664,6 +676,27 @@ fn product_of_others(x: &Array, axis: Option<usize>) -> Array {
         }
     }
     out
+}
+
+/// `product_of_others` as recorded operations, so that it can be differentiated
+/// again: along a new axis `i` beside `axis` (`j`), `others_i = prod_j where(i == j, 1, x_j)`.
+fn recorded_product_of_others(x: &Tensor, axis: Option<usize>) -> Result<Tensor, TensorError> {
+    let (lanes, ax) = match axis {
+        Some(a) => (x.clone(), a),
+        None => (reshape(x, &[x.numel()])?, 0),
+    };
+    let s = lanes.shape();
+    let n = s[ax];
+    let (mut one_i, mut wide) = (s.clone(), s.clone());
+    one_i.insert(ax, 1);
+    wide.insert(ax, n);
+    let spread = broadcast_to(&reshape(&lanes, &one_i)?, &wide)?;
+    let mut eye_shape = vec![1; wide.len()];
+    eye_shape[ax] = n;
+    eye_shape[ax + 1] = n;
+    let eye = Array::from_shape_fn(IxDyn(&eye_shape), |p| if p[ax] == p[ax + 1] { 1.0 } else { 0.0 });
+    let masked = ew::where_(&Tensor::constant(eye), &Tensor::scalar(1.0), &spread)?;
+    reshape(&super::reduce::prod(&masked, Some(ax + 1), false), &x.shape())
 }
 
 fn exclusive_products(v: &[f64]) -> Vec<f64> {
