@@ -100,6 +100,9 @@ fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
         .map(|(i, v)| (i, *v))
 }
 
+/// The gradients a pass kept (tensor, gradient), and the anomaly it found.
+type PassResult = (Vec<(Tensor, Tensor)>, Option<Anomaly>);
+
 /// One pass over `order`, from the root (last) to the leaves. Returns the gradient
 /// of every tensor that `keep` selects, and the anomaly when `check` is on.
 fn pass(
@@ -109,7 +112,7 @@ fn pass(
     options: &BackwardOptions,
     keep: &dyn Fn(&Tensor) -> bool,
     check: bool,
-) -> Result<(Vec<(Tensor, Tensor)>, Option<Anomaly>), TensorError> {
+) -> Result<PassResult, TensorError> {
     let mut grads: Vec<Option<Tensor>> = vec![None; order.len()];
     if let Some(last) = grads.last_mut() {
         *last = Some(seed);
@@ -550,7 +553,10 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                 let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;
                 vec![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
             } else if create_graph {
-                vec![one(ew::mul(&e, &recorded_product_of_others(&input(0)?, *axis)?))?]
+                vec![one(ew::mul(
+                    &e,
+                    &recorded_product_of_others(&input(0)?, *axis)?,
+                ))?]
             } else {
                 let others = product_of_others(&x, *axis);
                 vec![one(ew::mul(&e, &Tensor::constant(others)))?]
@@ -694,9 +700,18 @@ fn recorded_product_of_others(x: &Tensor, axis: Option<usize>) -> Result<Tensor,
     let mut eye_shape = vec![1; wide.len()];
     eye_shape[ax] = n;
     eye_shape[ax + 1] = n;
-    let eye = Array::from_shape_fn(IxDyn(&eye_shape), |p| if p[ax] == p[ax + 1] { 1.0 } else { 0.0 });
+    let eye = Array::from_shape_fn(IxDyn(&eye_shape), |p| {
+        if p[ax] == p[ax + 1] {
+            1.0
+        } else {
+            0.0
+        }
+    });
     let masked = ew::where_(&Tensor::constant(eye), &Tensor::scalar(1.0), &spread)?;
-    reshape(&super::reduce::prod(&masked, Some(ax + 1), false), &x.shape())
+    reshape(
+        &super::reduce::prod(&masked, Some(ax + 1), false),
+        &x.shape(),
+    )
 }
 
 fn exclusive_products(v: &[f64]) -> Vec<f64> {

@@ -204,15 +204,7 @@ pub fn sigmoid(x: &Tensor) -> Tensor {
 }
 
 pub fn relu(x: &Tensor) -> Tensor {
-    unary(x, Op::Relu, |v| {
-        if v > 0.0 {
-            v
-        } else if v.is_nan() {
-            v
-        } else {
-            0.0
-        }
-    })
+    unary(x, Op::Relu, |v| if v > 0.0 || v.is_nan() { v } else { 0.0 })
 }
 
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
