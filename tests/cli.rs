@@ -32,7 +32,10 @@ fn script(name: &str, text: &str) -> std::path::PathBuf {
 
 #[test]
 fn run_prints_the_walkthrough_gradient() {
-    let p = script("seed.bp", "x = ones(3, 3, grad); y = mean(2*(x*x+2)+1); backward(y)\nprint(x.grad)\n");
+    let p = script(
+        "seed.bp",
+        "x = ones(3, 3, grad); y = mean(2*(x*x+2)+1); backward(y)\nprint(x.grad)\n",
+    );
     let (code, out, err) = bp(&["run", p.to_str().unwrap()], "");
     assert_eq!(code, 0, "stderr: {err}");
     assert_eq!(
@@ -50,8 +53,14 @@ fn a_file_argument_runs_like_run() {
 
 #[test]
 fn run_dash_and_piped_stdin_read_the_script() {
-    assert_eq!(bp(&["run", "-"], "print(2 * 21)\n"), (0, "42\n".into(), String::new()));
-    assert_eq!(bp(&[], "print(\"piped\")\n"), (0, "piped\n".into(), String::new()));
+    assert_eq!(
+        bp(&["run", "-"], "print(2 * 21)\n"),
+        (0, "42\n".into(), String::new())
+    );
+    assert_eq!(
+        bp(&[], "print(\"piped\")\n"),
+        (0, "piped\n".into(), String::new())
+    );
 }
 
 #[test]
@@ -68,13 +77,19 @@ fn a_runtime_error_exits_1_with_a_spanned_report() {
     assert_eq!(code, 1);
     assert!(err.contains("unknown name 'weight'"), "{err}");
     assert!(err.contains("did you mean 'weights'?"), "{err}");
-    assert!(err.contains("print(weight)"), "the report shows the line: {err}");
+    assert!(
+        err.contains("print(weight)"),
+        "the report shows the line: {err}"
+    );
 }
 
 #[test]
 fn check_parses_without_running() {
     let ok = script("check_ok.bp", "print(\"never printed\")\n");
-    assert_eq!(bp(&["check", ok.to_str().unwrap()], ""), (0, String::new(), String::new()));
+    assert_eq!(
+        bp(&["check", ok.to_str().unwrap()], ""),
+        (0, String::new(), String::new())
+    );
     let bad = script("check_bad.bp", "x = (1 +\n");
     assert_eq!(bp(&["check", bad.to_str().unwrap()], "").0, 2);
 }
