@@ -1,0 +1,56 @@
+//! Every teaching script in `examples/` runs through the library and its exit code,
+//! standard output and (colourless) standard error are a committed snapshot, with the
+//! script's source as the snapshot's description.
+
+use std::cell::RefCell;
+use std::io::{self, Write};
+use std::rc::Rc;
+
+/// A `Write` whose bytes stay readable after the interpreter that owns it is gone.
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `source` as `name` and reports `exit code + stdout + stderr`.
+fn run_script(name: &str, source: &str) -> String {
+    let out = Shared::default();
+    let mut err = Vec::new();
+    let exit = bp::run(
+        source,
+        name,
+        Box::new(out.clone()),
+        &mut err,
+        bp::eval::Options::default(),
+        false,
+    );
+    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
+    let stderr = String::from_utf8_lossy(&err).into_owned();
+    format!(
+        "exit code: {}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}",
+        exit as i32
+    )
+}
+
+#[test]
+fn examples() {
+    insta::glob!("../examples", "*.bp", |path| {
+        let source = std::fs::read_to_string(path).expect("read the example");
+        let name = format!(
+            "examples/{}",
+            path.file_name().expect("a file name").to_string_lossy()
+        );
+        let report = run_script(&name, &source);
+        insta::with_settings!({ description => source, omit_expression => true }, {
+            insta::assert_snapshot!(report);
+        });
+    });
+}
