@@ -320,7 +320,7 @@ pub fn clip_grad_norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         .iter()
         .filter_map(|p| p.grad())
         .map(|g| g.data_ref().iter().map(|v| v * v).sum::<f64>())
-        .sum::<f64>()
+        .fold(0.0, |acc, s| acc + s)
         .sqrt();
     if total > max_norm {
         let scale = max_norm / (total + 1e-6);
@@ -432,7 +432,7 @@ pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 .unwrap_or(call);
             Err(Flow::from(
                 Diagnostic::error(format!(
-                    "gradcheck failed: argument {} at {:?}: analytic {} but numeric {} (difference {})",
+                    "gradcheck failed: argument {} of the function, element {:?}: analytic {} but numeric {} (difference {})",
                     m.input + 1,
                     m.position,
                     crate::display::format_number(m.analytic),
