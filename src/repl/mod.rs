@@ -254,7 +254,9 @@ pub fn main_loop() -> Exit {
     // SIGINT; stop the statement. At the prompt rustyline reads it as a key instead.
     let _ = ctrlc::set_handler(crate::eval::interrupt);
 
-    let color = std::io::stderr().is_terminal();
+    // Colour (reports, prompt, highlighted input) unless NO_COLOR is set (no-color.org).
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut repl = Repl::with_output(Box::new(std::io::stdout()), color);
     let config = rustyline::Config::builder()
         .auto_add_history(false)
