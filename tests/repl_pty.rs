@@ -60,6 +60,17 @@ fn a_terminal_session() -> Result<(), Error> {
     p.exp_string("144")?;
     p.exp_string("bp> ")?;
 
+    // Tab completes an attribute after a dot and a builtin.
+    p.send_line("w = ones(2, grad)")?;
+    p.exp_string("bp> ")?;
+    p.send("backward(su\t(w))")?;
+    p.send_line("")?;
+    p.exp_string("bp> ")?;
+    p.send("w.gr\t")?;
+    p.send_line("")?;
+    p.exp_string("tensor([1., 1.])")?;
+    p.exp_string("bp> ")?;
+
     // Ctrl-D leaves.
     p.send_control('d')?;
     p.exp_eof()?;
@@ -67,16 +78,39 @@ fn a_terminal_session() -> Result<(), Error> {
     let saved = std::fs::read_to_string(&history)?;
     assert!(saved.contains("sq(12)"), "history: {saved}");
     assert!(!saved.contains("undefined_junk"), "history: {saved}");
+    assert!(
+        saved.contains("w.grad"),
+        "completed text in history: {saved}"
+    );
 
     // A new session recalls the history with the Up arrow; its bindings are new,
-    // so the recalled `sq(12)` names an unknown function.
+    // so the recalled `w.grad` names an unknown variable.
     let mut p = start(&history)?;
     p.exp_string("bp> ")?;
     p.send("\x1b[A")?;
     p.send_line("")?;
-    p.exp_string("unknown name 'sq'")?;
+    p.exp_string("unknown name 'w'")?;
     p.send_control('d')?;
     p.exp_eof()?;
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+#[test]
+fn piped_standard_input_runs_as_a_script() -> std::io::Result<()> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(b"x = 2\nx * 21\nprint(x * 21)\n")?;
+    }
+    let out = child.wait_with_output()?;
+    assert!(out.status.success(), "{out:?}");
+    // A script does not echo expression values, and shows no prompt.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
     Ok(())
 }

@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The prompt for a new entry.
 pub const PROMPT: &str = "bp> ";
@@ -245,6 +246,9 @@ pub fn history_path() -> Option<PathBuf> {
     Some(data.join("bp").join("history"))
 }
 
+/// Set by the Ctrl-C handler while an entry runs.
+static SIGINT_SEEN: AtomicBool = AtomicBool::new(false);
+
 /// The terminal session: reads entries with rustyline until Ctrl-D or `:quit`.
 pub fn main_loop() -> Exit {
     use rustyline::error::ReadlineError;
@@ -252,7 +256,10 @@ pub fn main_loop() -> Exit {
 
     // Ctrl-C while a statement runs: the terminal is in cooked mode, so it is a
     // SIGINT; stop the statement. At the prompt rustyline reads it as a key instead.
-    let _ = ctrlc::set_handler(crate::eval::interrupt);
+    let _ = ctrlc::set_handler(|| {
+        SIGINT_SEEN.store(true, Ordering::SeqCst);
+        crate::eval::interrupt();
+    });
 
     // Colour (reports, prompt, highlighted input) unless NO_COLOR is set (no-color.org).
     let color = std::io::stderr().is_terminal()
@@ -296,7 +303,12 @@ pub fn main_loop() -> Exit {
                     entry.push('\n');
                 }
                 entry.push_str(&line);
+                SIGINT_SEEN.store(false, Ordering::SeqCst);
                 let reply = repl.feed(&line);
+                if SIGINT_SEEN.swap(false, Ordering::SeqCst) {
+                    // The terminal echoed `^C`: start the report on a line of its own.
+                    println!();
+                }
                 print!("{}", reply.out);
                 let _ = std::io::stdout().flush();
                 eprint!("{}", reply.err);
