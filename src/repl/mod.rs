@@ -1,42 +1,339 @@
-//! The interactive REPL (a basic loop; the full REPL is its own piece of work).
+//! The interactive REPL: the [`Repl`] struct (one session, driven line by line and
+//! testable without a terminal) and [`main_loop`], which wires it to rustyline.
+//!
+//! Whether an entry needs another line is decided by the parser (`parse(..).incomplete`),
+//! not by counting brackets. The decision is made here in [`Repl::feed`] rather than in
+//! a rustyline `Validator`, because rustyline shows no prompt on the extra lines of a
+//! multi-line buffer; reading each line on its own lets the continuation show `... `.
+//! The whole entry goes into the history as one item, so it is recalled in one piece.
 
-use crate::diagnostic::render;
+mod commands;
+pub mod helper;
+
+use crate::diagnostic::{render, Diagnostic};
 use crate::eval::{Interpreter, Options, RunError};
 use crate::Exit;
-use std::io::{BufRead, Write};
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Reads lines from the terminal and runs each, echoing values, until end of input.
-pub fn main_loop() -> Exit {
-    let options = Options {
-        echo: true,
-        ..Options::default()
-    };
-    let mut interp = Interpreter::new(Box::new(std::io::stdout()), options);
-    let stdin = std::io::stdin();
-    let mut n = 0;
-    loop {
-        print!("bp> ");
-        let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+/// The prompt for a new entry.
+pub const PROMPT: &str = "bp> ";
+/// The prompt for a line that continues an incomplete entry.
+pub const CONTINUATION_PROMPT: &str = "... ";
+
+/// Where program output goes: kept in memory (tests) or written through (terminal).
+enum Sink {
+    Buffer(Vec<u8>),
+    Stream(Box<dyn Write>),
+}
+
+/// A writer shared by the interpreter (`print`, echo) and the REPL's commands.
+#[derive(Clone)]
+struct SharedOut(Rc<RefCell<Sink>>);
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut *self.0.borrow_mut() {
+            Sink::Buffer(v) => {
+                v.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            Sink::Stream(w) => w.write(buf),
         }
-        n += 1;
-        let result = interp.run_source(&format!("<repl:{n}>"), &line);
-        let mut err = std::io::stderr();
-        for w in interp.take_warnings() {
-            let _ = render(&w, &interp.sources, true, &mut err);
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut *self.0.borrow_mut() {
+            Sink::Buffer(_) => Ok(()),
+            Sink::Stream(w) => w.flush(),
+        }
+    }
+}
+
+impl SharedOut {
+    /// The text written since the last call (always empty for a stream).
+    fn take(&self) -> String {
+        match &mut *self.0.borrow_mut() {
+            Sink::Buffer(v) => String::from_utf8_lossy(&std::mem::take(v)).into_owned(),
+            Sink::Stream(w) => {
+                let _ = w.flush();
+                String::new()
+            }
+        }
+    }
+}
+
+/// What became of a line given to [`Repl::feed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The entry ran (or failed and was reported); show the main prompt.
+    Done,
+    /// The entry is not complete yet; show the continuation prompt.
+    Incomplete,
+    /// `:quit`: leave the session.
+    Quit,
+}
+
+/// The result of one [`Repl::feed`]: program output (when captured), rendered
+/// diagnostics, and what to do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub out: String,
+    pub err: String,
+    pub outcome: Outcome,
+}
+
+/// One REPL session: an interpreter that keeps its bindings between entries, the
+/// lines of an entry not yet complete, and how to render diagnostics.
+pub struct Repl {
+    interp: Interpreter,
+    out: SharedOut,
+    pending: String,
+    entries: usize,
+    color: bool,
+}
+
+impl Repl {
+    /// A session whose output is captured and returned in each [`Reply`]; diagnostics
+    /// are rendered with colour when `color`.
+    pub fn new(color: bool) -> Repl {
+        Repl::with_sink(Sink::Buffer(Vec::new()), color)
+    }
+
+    /// A session whose program output is written to `out` as it is produced (so a
+    /// long loop's `print`s show at once); [`Reply::out`] is then empty.
+    pub fn with_output(out: Box<dyn Write>, color: bool) -> Repl {
+        Repl::with_sink(Sink::Stream(out), color)
+    }
+
+    fn with_sink(sink: Sink, color: bool) -> Repl {
+        let out = SharedOut(Rc::new(RefCell::new(sink)));
+        let options = Options {
+            echo: true,
+            ..Options::default()
+        };
+        Repl {
+            interp: Interpreter::new(Box::new(out.clone()), options),
+            out,
+            pending: String::new(),
+            entries: 0,
+            color,
+        }
+    }
+
+    /// The interpreter, with every binding made so far.
+    pub fn interpreter(&self) -> &Interpreter {
+        &self.interp
+    }
+
+    /// True while an entry is waiting for more lines.
+    pub fn is_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The prompt to show before the next line.
+    pub fn prompt(&self) -> &'static str {
+        if self.is_pending() {
+            CONTINUATION_PROMPT
+        } else {
+            PROMPT
+        }
+    }
+
+    /// Drops the lines of an incomplete entry (Ctrl-C at the prompt).
+    pub fn clear_pending(&mut self) {
+        self.pending.clear();
+    }
+
+    /// Names of the variables, sorted (for completion).
+    pub fn variable_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.interp.globals.keys().map(|k| k.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    /// Takes one line of input (or several, as from a paste or a recalled history
+    /// entry): a `:` command, or source that is run once the parser finds it complete.
+    pub fn feed(&mut self, line: &str) -> Reply {
+        let mut err = Vec::new();
+        let outcome = self.feed_inner(line, &mut err);
+        Reply {
+            out: self.out.take(),
+            err: String::from_utf8_lossy(&err).into_owned(),
+            outcome,
+        }
+    }
+
+    fn feed_inner(&mut self, line: &str, err: &mut Vec<u8>) -> Outcome {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        if self.pending.is_empty() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with(':') {
+                return commands::run(self, trimmed, err);
+            }
+            if trimmed.is_empty() {
+                return Outcome::Done;
+            }
+        }
+        if !self.pending.is_empty() {
+            self.pending.push('\n');
+        }
+        self.pending.push_str(line);
+
+        let parsed = crate::syntax::parse(&self.pending, Default::default());
+        if parsed.incomplete {
+            return Outcome::Incomplete;
+        }
+        let text = std::mem::take(&mut self.pending);
+        self.entries += 1;
+        let name = format!("<repl:{}>", self.entries);
+        self.run_text(&name, &text, err);
+        Outcome::Done
+    }
+
+    /// Runs `text` as one entry named `name` and renders its warnings and errors.
+    fn run_text(&mut self, name: &str, text: &str, err: &mut Vec<u8>) {
+        let interp = &mut self.interp;
+        // The interpreter is written not to panic; should it, the session survives.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            interp.run_source(name, text)
+        }));
+        let _ = self.out.flush();
+        for w in self.interp.take_warnings() {
+            self.report(&w, err);
         }
         match result {
-            Ok(()) => {}
-            Err(RunError::Syntax(ds)) => {
+            Ok(Ok(())) => {}
+            Ok(Err(RunError::Syntax(ds))) => {
                 for d in &ds {
-                    let _ = render(d, &interp.sources, true, &mut err);
+                    self.report(d, err);
                 }
             }
-            Err(RunError::Runtime(d)) => {
-                let _ = render(&d, &interp.sources, true, &mut err);
+            Ok(Err(RunError::Runtime(d))) => self.report(&d, err),
+            Err(_) => self.report(
+                &Diagnostic::error("internal error while running this entry")
+                    .with_hint("the session goes on; please report the input that caused it"),
+                err,
+            ),
+        }
+    }
+
+    /// Renders a diagnostic against every source of the session.
+    fn report(&self, d: &Diagnostic, err: &mut Vec<u8>) {
+        let _ = render(d, &self.interp.sources, self.color, err);
+    }
+}
+
+/// Where the history is kept: `$BP_HISTORY` (empty: nowhere), else
+/// `$XDG_DATA_HOME/bp/history`, else `~/.local/share/bp/history`.
+pub fn history_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("BP_HISTORY") {
+        return if p.is_empty() {
+            None
+        } else {
+            Some(PathBuf::from(p))
+        };
+    }
+    let data = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?)
+            .join(".local")
+            .join("share"),
+    };
+    Some(data.join("bp").join("history"))
+}
+
+/// Set by the Ctrl-C handler while an entry runs.
+static SIGINT_SEEN: AtomicBool = AtomicBool::new(false);
+
+/// The terminal session: reads entries with rustyline until Ctrl-D or `:quit`.
+pub fn main_loop() -> Exit {
+    use rustyline::error::ReadlineError;
+    use std::io::IsTerminal;
+
+    // Ctrl-C while a statement runs: the terminal is in cooked mode, so it is a
+    // SIGINT; stop the statement. At the prompt rustyline reads it as a key instead.
+    let _ = ctrlc::set_handler(|| {
+        SIGINT_SEEN.store(true, Ordering::SeqCst);
+        crate::eval::interrupt();
+    });
+
+    // Colour (reports, prompt, highlighted input) unless NO_COLOR is set (no-color.org).
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut repl = Repl::with_output(Box::new(std::io::stdout()), color);
+    let config = rustyline::Config::builder()
+        .auto_add_history(false)
+        .max_history_size(5000)
+        .and_then(|b| b.history_ignore_dups(true))
+        .map(|b| b.completion_type(rustyline::CompletionType::List).build());
+    let config = config.unwrap_or_default();
+    let mut editor: rustyline::Editor<helper::ReplHelper, rustyline::history::FileHistory> =
+        match rustyline::Editor::with_config(config) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: cannot start the line editor: {e}");
+                return Exit::RuntimeError;
+            }
+        };
+    let names = helper::Names::default();
+    editor.set_helper(Some(helper::ReplHelper::new(names.clone(), color)));
+
+    let history = history_path();
+    if let Some(path) = &history {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = editor.load_history(path);
+    }
+
+    println!(
+        "bp {} — :help for commands, Ctrl-D to leave",
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut entry = String::new();
+    loop {
+        names.set(repl.variable_names());
+        match editor.readline(repl.prompt()) {
+            Ok(line) => {
+                if !entry.is_empty() {
+                    entry.push('\n');
+                }
+                entry.push_str(&line);
+                SIGINT_SEEN.store(false, Ordering::SeqCst);
+                let reply = repl.feed(&line);
+                if SIGINT_SEEN.swap(false, Ordering::SeqCst) {
+                    // The terminal echoed `^C`: start the report on a line of its own.
+                    println!();
+                }
+                print!("{}", reply.out);
+                let _ = std::io::stdout().flush();
+                eprint!("{}", reply.err);
+                if reply.outcome != Outcome::Incomplete {
+                    if !entry.trim().is_empty() {
+                        let _ = editor.add_history_entry(entry.as_str());
+                        if let Some(path) = &history {
+                            let _ = editor.save_history(path);
+                        }
+                    }
+                    entry.clear();
+                }
+                if reply.outcome == Outcome::Quit {
+                    break;
+                }
+            }
+            Err(ReadlineError::Interrupted) => {
+                // Ctrl-C at the prompt: forget the line (and an unfinished entry).
+                repl.clear_pending();
+                entry.clear();
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("error: cannot read input: {e}");
+                break;
             }
         }
     }

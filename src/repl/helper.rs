@@ -1,0 +1,261 @@
+//! The rustyline helper of the REPL: Tab completion (variables, builtins, keywords,
+//! `:` commands, attributes after a dot, file names after `:load`) and syntax
+//! highlighting from the lexer's token classes.
+//!
+//! The completion and highlighting logic are plain functions ([`complete`],
+//! [`highlight_ansi`]) so that they are tested without a terminal.
+
+use super::commands::COMMANDS;
+use crate::syntax::{highlight, Highlight};
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::{Context, Helper, Hinter, Validator};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The words of the language that complete like names.
+pub const KEYWORDS: &[&str] = &[
+    "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "no_grad", "true",
+    "false", "none", "and", "or", "not", "grad",
+];
+
+/// The attributes of a tensor, completed after a dot.
+pub const TENSOR_ATTRIBUTES: &[&str] = &[
+    "grad",
+    "shape",
+    "T",
+    "requires_grad",
+    "ndim",
+    "is_leaf",
+    "data",
+];
+
+/// The variable names of the session, updated by the loop before each prompt.
+#[derive(Clone, Default)]
+pub struct Names(Rc<RefCell<Vec<String>>>);
+
+impl Names {
+    pub fn set(&self, names: Vec<String>) {
+        *self.0.borrow_mut() = names;
+    }
+
+    pub fn get(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// The rustyline helper. Continuation lines are decided by [`super::Repl::feed`]
+/// (see the module header there), so the validator is rustyline's default.
+#[derive(Helper, Hinter, Validator)]
+pub struct ReplHelper {
+    names: Names,
+    files: FilenameCompleter,
+    color: bool,
+}
+
+impl ReplHelper {
+    pub fn new(names: Names, color: bool) -> ReplHelper {
+        ReplHelper {
+            names,
+            files: FilenameCompleter::new(),
+            color,
+        }
+    }
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Where the word ending at `pos` starts.
+fn word_start(line: &str, pos: usize) -> usize {
+    line[..pos]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_ident_char(*c))
+        .last()
+        .map_or(pos, |(i, _)| i)
+}
+
+fn matching<'a>(prefix: &str, words: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = words
+        .into_iter()
+        .filter(|w| w.starts_with(prefix))
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Completions for the word before `pos` in `line`: the byte where the replaced
+/// word starts and the candidates, sorted. `:load FILE` is left to file-name
+/// completion (an empty list here).
+pub fn complete(line: &str, pos: usize, variables: &[String]) -> (usize, Vec<String>) {
+    let pos = pos.min(line.len());
+    if !line.is_char_boundary(pos) {
+        return (pos, Vec::new());
+    }
+    let head = line[..pos].trim_start();
+    if let Some(command) = head.strip_prefix(':') {
+        let start = pos - command.len() - 1;
+        return match command.split_once(char::is_whitespace) {
+            None => (
+                start,
+                matching(head, COMMANDS.iter().map(|(name, _, _)| *name)),
+            ),
+            Some(("tape" | "graph" | "why", arg)) => {
+                let arg = arg.trim_start();
+                if arg.contains(char::is_whitespace) {
+                    return (pos, Vec::new());
+                }
+                (
+                    pos - arg.len(),
+                    matching(arg, variables.iter().map(String::as_str)),
+                )
+            }
+            Some(_) => (pos, Vec::new()),
+        };
+    }
+
+    // Nothing to complete inside a string or a comment.
+    let inside = highlight(line).into_iter().any(|(class, range)| {
+        let text = line.get(range.clone()).unwrap_or("");
+        // A comment, and an unterminated string (lexed as an error), run to the end.
+        let open = class == Highlight::Comment
+            || (class == Highlight::Error && text.starts_with('"'))
+            || (class == Highlight::String && (text.len() < 2 || !text.ends_with('"')));
+        let string = class == Highlight::String;
+        (string || open) && range.start < pos && (pos < range.end || (open && pos == range.end))
+    });
+    if inside {
+        return (pos, Vec::new());
+    }
+
+    let start = word_start(line, pos);
+    let prefix = &line[start..pos];
+    if prefix.starts_with(|c: char| c.is_ascii_digit()) {
+        return (pos, Vec::new());
+    }
+    let before = line[..start].trim_end_matches([' ', '\t']);
+    if let Some(object) = before.strip_suffix('.') {
+        // `x.gr`, `f(x).sh`, `a[0].T`: attributes, not after a number like `1.`.
+        let object_end = object.chars().last();
+        let after_value = match object_end {
+            Some(c) if is_ident_char(c) => {
+                let word = &object[word_start(object, object.len())..];
+                !word.starts_with(|c: char| c.is_ascii_digit())
+            }
+            Some(')') | Some(']') => true,
+            _ => false,
+        };
+        return if after_value {
+            (start, matching(prefix, TENSOR_ATTRIBUTES.iter().copied()))
+        } else {
+            (pos, Vec::new())
+        };
+    }
+    if prefix.is_empty() {
+        return (pos, Vec::new());
+    }
+    let mut words: Vec<&str> = variables.iter().map(String::as_str).collect();
+    for name in crate::eval::builtins::names().chain(KEYWORDS.iter().copied()) {
+        words.push(name);
+    }
+    (start, matching(prefix, words))
+}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with(":load ") && pos >= line.len() - trimmed.len() + 6 {
+            return self.files.complete(line, pos, ctx);
+        }
+        let (start, words) = complete(line, pos, &self.names.get());
+        let pairs = words
+            .into_iter()
+            .map(|w| Pair {
+                display: w.clone(),
+                replacement: w,
+            })
+            .collect();
+        Ok((start, pairs))
+    }
+}
+
+/// The ANSI colour of each token class (`None`: left plain).
+fn color_of(class: Highlight) -> Option<&'static str> {
+    match class {
+        Highlight::Keyword => Some("\x1b[35m"),
+        Highlight::Constant => Some("\x1b[36m"),
+        Highlight::Number => Some("\x1b[33m"),
+        Highlight::String => Some("\x1b[32m"),
+        Highlight::Comment => Some("\x1b[90m"),
+        Highlight::Operator => Some("\x1b[1m"),
+        Highlight::Error => Some("\x1b[31m"),
+        Highlight::Name | Highlight::Punctuation => None,
+    }
+}
+
+/// `line` with ANSI colours from the lexer's token classes; the visible text is
+/// unchanged. A `:` command line is shown in bold blue.
+pub fn highlight_ansi(line: &str) -> String {
+    if line.trim_start().starts_with(':') {
+        return format!("\x1b[1;34m{line}\x1b[0m");
+    }
+    let mut out = String::with_capacity(line.len() * 2);
+    let mut pos = 0;
+    for (class, range) in highlight(line) {
+        let (Some(gap), Some(text)) = (line.get(pos..range.start), line.get(range.clone())) else {
+            continue;
+        };
+        out.push_str(gap);
+        match color_of(class) {
+            Some(c) => {
+                out.push_str(c);
+                out.push_str(text);
+                out.push_str("\x1b[0m");
+            }
+            None => out.push_str(text),
+        }
+        pos = range.end;
+    }
+    out.push_str(line.get(pos..).unwrap_or(""));
+    out
+}
+
+impl Highlighter for ReplHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        if self.color {
+            Cow::Owned(highlight_ansi(line))
+        } else {
+            Cow::Borrowed(line)
+        }
+    }
+
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        default: bool,
+    ) -> Cow<'b, str> {
+        let _ = default;
+        if self.color {
+            Cow::Owned(format!("\x1b[1;32m{prompt}\x1b[0m"))
+        } else {
+            Cow::Borrowed(prompt)
+        }
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        // Any change can change the token classes (a quote, a `#`): redraw.
+        self.color
+    }
+}

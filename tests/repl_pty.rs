@@ -1,0 +1,116 @@
+//! The REPL in a real pseudo-terminal (rexpect): a multi-line function on
+//! continuation prompts, Ctrl-C stopping a running loop with the bindings kept,
+//! Ctrl-C clearing the line at the prompt, Ctrl-D leaving, and the history file.
+
+use rexpect::error::Error;
+use rexpect::session::{spawn_command, PtySession};
+use std::process::Command;
+
+/// Every expectation waits this long at most (a slow, shared machine).
+const TIMEOUT_MS: u64 = 8_000;
+
+fn start(history: &std::path::Path) -> Result<PtySession, Error> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bp"));
+    cmd.env("BP_HISTORY", history)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    spawn_command(cmd, Some(TIMEOUT_MS))
+}
+
+#[test]
+fn a_terminal_session() -> Result<(), Error> {
+    let dir = std::env::temp_dir().join(format!("bp-repl-pty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let history = dir.join("history");
+    let mut p = start(&history)?;
+    p.exp_string("bp> ")?;
+
+    // A function typed over several lines, each after the continuation prompt.
+    p.send_line("fn sq(v) {")?;
+    p.exp_string("... ")?;
+    p.send_line("  return v * v # ) not a bracket")?;
+    p.exp_string("... ")?;
+    p.send_line("}")?;
+    p.exp_string("bp> ")?;
+    p.send_line("sq(7)")?;
+    p.exp_string("49")?;
+    p.exp_string("bp> ")?;
+
+    // Ctrl-C stops a running loop; the bindings it changed are kept.
+    p.send_line("n = 0")?;
+    p.exp_string("bp> ")?;
+    p.send_line("while true { n = n + 1 }")?;
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_control('c')?;
+    p.exp_string("interrupted")?;
+    p.exp_string("bp> ")?;
+    p.send_line("n > 0")?;
+    p.exp_string("true")?;
+    p.exp_string("bp> ")?;
+
+    // Ctrl-C at the prompt clears the line (and an unfinished entry).
+    p.send("undefined_junk")?;
+    p.send_control('c')?;
+    p.exp_string("bp> ")?;
+    p.send_line("if true {")?;
+    p.exp_string("... ")?;
+    p.send_control('c')?;
+    p.exp_string("bp> ")?;
+    p.send_line("sq(12)")?;
+    p.exp_string("144")?;
+    p.exp_string("bp> ")?;
+
+    // Tab completes an attribute after a dot and a builtin.
+    p.send_line("w = ones(2, grad)")?;
+    p.exp_string("bp> ")?;
+    p.send("backward(su\t(w))")?;
+    p.send_line("")?;
+    p.exp_string("bp> ")?;
+    p.send("w.gr\t")?;
+    p.send_line("")?;
+    p.exp_string("tensor([1., 1.])")?;
+    p.exp_string("bp> ")?;
+
+    // Ctrl-D leaves.
+    p.send_control('d')?;
+    p.exp_eof()?;
+
+    let saved = std::fs::read_to_string(&history)?;
+    assert!(saved.contains("sq(12)"), "history: {saved}");
+    assert!(!saved.contains("undefined_junk"), "history: {saved}");
+    assert!(
+        saved.contains("w.grad"),
+        "completed text in history: {saved}"
+    );
+
+    // A new session recalls the history with the Up arrow; its bindings are new,
+    // so the recalled `w.grad` names an unknown variable.
+    let mut p = start(&history)?;
+    p.exp_string("bp> ")?;
+    p.send("\x1b[A")?;
+    p.send_line("")?;
+    p.exp_string("unknown name 'w'")?;
+    p.send_control('d')?;
+    p.exp_eof()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+#[test]
+fn piped_standard_input_runs_as_a_script() -> std::io::Result<()> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(b"x = 2\nx * 21\nprint(x * 21)\n")?;
+    }
+    let out = child.wait_with_output()?;
+    assert!(out.status.success(), "{out:?}");
+    // A script does not echo expression values, and shows no prompt.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
+    Ok(())
+}
