@@ -339,3 +339,18 @@ fn highlighting_keeps_the_text() {
     assert_eq!(highlight_ansi(""), "");
     let _ = highlight_ansi("\"unterminated ( é");
 }
+
+#[test]
+fn an_opened_builtin_call_hints_its_signature() {
+    use bp::repl::helper::signature_hint;
+    let hint = signature_hint("y = clamp(", 10).unwrap_or_default();
+    assert!(hint.contains("clamp(x, min=, max=)"), "{hint}");
+    assert_eq!(
+        signature_hint("y = clamp(", 4),
+        None,
+        "cursor not at the end"
+    );
+    assert_eq!(signature_hint("nosuch(", 7), None);
+    assert_eq!(signature_hint("(", 1), None);
+    assert_eq!(signature_hint("", 0), None);
+}

@@ -17,59 +17,72 @@ fn start(history: &std::path::Path) -> Result<PtySession, Error> {
     spawn_command(cmd, Some(TIMEOUT_MS))
 }
 
+/// Waits for a fresh prompt: one on a new line, not a redraw of the line being
+/// edited (typing `name(` redraws it with a signature hint).
+fn prompt(p: &mut PtySession) -> Result<(), Error> {
+    p.exp_regex(r"\n[^\n]*bp> ").map(|_| ())
+}
+
+/// Waits for a fresh continuation prompt.
+fn continuation(p: &mut PtySession) -> Result<(), Error> {
+    p.exp_regex(r"\n[^\n]*\.\.\. ").map(|_| ())
+}
+
 #[test]
 fn a_terminal_session() -> Result<(), Error> {
     let dir = std::env::temp_dir().join(format!("bp-repl-pty-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let history = dir.join("history");
     let mut p = start(&history)?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
 
     // A function typed over several lines, each after the continuation prompt.
     p.send_line("fn sq(v) {")?;
-    p.exp_string("... ")?;
+    continuation(&mut p)?;
     p.send_line("  return v * v # ) not a bracket")?;
-    p.exp_string("... ")?;
+    continuation(&mut p)?;
     p.send_line("}")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
     p.send_line("sq(7)")?;
     p.exp_string("49")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
 
     // Ctrl-C stops a running loop; the bindings it changed are kept.
     p.send_line("n = 0")?;
-    p.exp_string("bp> ")?;
-    p.send_line("while true { n = n + 1 }")?;
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    prompt(&mut p)?;
+    // The loop prints 4001 once it runs (the typed line does not contain it), so
+    // Ctrl-C is sent while it runs however slow the machine.
+    p.send_line("while true { n = n + 1; if n == 1 { print(n + 4000) } }")?;
+    p.exp_string("4001")?;
     p.send_control('c')?;
     p.exp_string("interrupted")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
     p.send_line("n > 0")?;
     p.exp_string("true")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
 
     // Ctrl-C at the prompt clears the line (and an unfinished entry).
     p.send("undefined_junk")?;
     p.send_control('c')?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
     p.send_line("if true {")?;
-    p.exp_string("... ")?;
+    continuation(&mut p)?;
     p.send_control('c')?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
     p.send_line("sq(12)")?;
     p.exp_string("144")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
 
     // Tab completes an attribute after a dot and a builtin.
     p.send_line("w = ones(2, grad)")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
     p.send("backward(su\t(w))")?;
     p.send_line("")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
     p.send("w.gr\t")?;
     p.send_line("")?;
     p.exp_string("tensor([1., 1.])")?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
 
     // Ctrl-D leaves.
     p.send_control('d')?;
@@ -86,7 +99,7 @@ fn a_terminal_session() -> Result<(), Error> {
     // A new session recalls the history with the Up arrow; its bindings are new,
     // so the recalled `w.grad` names an unknown variable.
     let mut p = start(&history)?;
-    p.exp_string("bp> ")?;
+    prompt(&mut p)?;
     p.send("\x1b[A")?;
     p.send_line("")?;
     p.exp_string("unknown name 'w'")?;

@@ -1,6 +1,7 @@
 //! The rustyline helper of the REPL: Tab completion (variables, builtins, keywords,
-//! `:` commands, attributes after a dot, file names after `:load`) and syntax
-//! highlighting from the lexer's token classes.
+//! `:` commands, attributes after a dot, file names after `:load`), syntax
+//! highlighting from the lexer's token classes, and a builtin's signature as a hint
+//! once its call is opened.
 //!
 //! The completion and highlighting logic are plain functions ([`complete`],
 //! [`highlight_ansi`]) so that they are tested without a terminal.
@@ -9,7 +10,8 @@ use super::commands::COMMANDS;
 use crate::syntax::{highlight, Highlight};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
-use rustyline::{Context, Helper, Hinter, Validator};
+use rustyline::hint::{Hint, Hinter};
+use rustyline::{Context, Helper, Validator};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -47,7 +49,7 @@ impl Names {
 
 /// The rustyline helper. Continuation lines are decided by [`super::Repl::feed`]
 /// (see the module header there), so the validator is rustyline's default.
-#[derive(Helper, Hinter, Validator)]
+#[derive(Helper, Validator)]
 pub struct ReplHelper {
     names: Names,
     files: FilenameCompleter,
@@ -191,6 +193,39 @@ impl Completer for ReplHelper {
     }
 }
 
+/// A hint shown after the cursor; it is never inserted (Right arrow does nothing).
+pub struct SignatureHint(String);
+
+impl Hint for SignatureHint {
+    fn display(&self) -> &str {
+        &self.0
+    }
+
+    fn completion(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The signature of the builtin whose call was just opened: for `y = clamp(` it
+/// is `clamp(x, min=, max=)`, shown to the right of the cursor.
+pub fn signature_hint(line: &str, pos: usize) -> Option<String> {
+    if pos != line.len() {
+        return None;
+    }
+    let before = line.strip_suffix('(')?;
+    let name = &before[word_start(before, before.len())..];
+    let builtin = crate::eval::builtins::lookup(name)?;
+    Some(format!("  {}", builtin.signature))
+}
+
+impl Hinter for ReplHelper {
+    type Hint = SignatureHint;
+
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<SignatureHint> {
+        signature_hint(line, pos).map(SignatureHint)
+    }
+}
+
 /// The ANSI colour of each token class (`None`: left plain).
 fn color_of(class: Highlight) -> Option<&'static str> {
     match class {
@@ -251,6 +286,14 @@ impl Highlighter for ReplHelper {
             Cow::Owned(format!("\x1b[1;32m{prompt}\x1b[0m"))
         } else {
             Cow::Borrowed(prompt)
+        }
+    }
+
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if self.color {
+            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+        } else {
+            Cow::Borrowed(hint)
         }
     }
 
