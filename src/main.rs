@@ -17,6 +17,9 @@ struct Cli {
     /// Make a gradient anomaly (NaN or inf in backward) an error.
     #[arg(long)]
     strict: bool,
+    /// Do not look for the operation that produced a NaN or infinite gradient.
+    #[arg(long)]
+    no_anomaly_check: bool,
 }
 
 #[derive(Subcommand)]
@@ -27,6 +30,9 @@ enum Command {
         /// Make a gradient anomaly (NaN or inf in backward) an error (exit 1).
         #[arg(long)]
         strict: bool,
+        /// Do not look for the operation that produced a NaN or infinite gradient.
+        #[arg(long)]
+        no_anomaly_check: bool,
     },
     /// Parse a script and report its syntax errors without running it.
     Check { file: String },
@@ -51,7 +57,7 @@ fn read_script(path: &str) -> Result<String, String> {
     })
 }
 
-fn run_file(path: &str, strict: bool) -> Exit {
+fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
     let text = match read_script(path) {
         Ok(t) => t,
         Err(msg) => {
@@ -64,6 +70,9 @@ fn run_file(path: &str, strict: bool) -> Exit {
     let out = Box::new(std::io::BufWriter::new(std::io::stdout()));
     let options = Options {
         strict,
+        detect_anomalies: anomaly_check,
+        // A script cannot ask `:why`, so the per-operation gradients are not kept.
+        record_grads: false,
         ..Options::default()
     };
     let mut err = std::io::stderr();
@@ -85,7 +94,18 @@ fn main_inner() -> Exit {
         }
     };
     match (cli.command, cli.file) {
-        (Some(Command::Run { file, strict }), _) => run_file(&file, strict || cli.strict),
+        (
+            Some(Command::Run {
+                file,
+                strict,
+                no_anomaly_check,
+            }),
+            _,
+        ) => run_file(
+            &file,
+            strict || cli.strict,
+            !(no_anomaly_check || cli.no_anomaly_check),
+        ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             Ok(text) => bp::check(
                 &text,
@@ -98,12 +118,12 @@ fn main_inner() -> Exit {
                 Exit::SyntaxError
             }
         },
-        (None, Some(file)) => run_file(&file, cli.strict),
+        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict)
+                run_file("-", cli.strict, !cli.no_anomaly_check)
             }
         }
     }

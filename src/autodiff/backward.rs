@@ -27,6 +27,8 @@ pub struct BackwardOptions {
     pub create_graph: bool,
     /// Look for the first operation whose gradient turned NaN or infinite.
     pub detect_anomalies: bool,
+    /// Keep the gradient of every node's output on the node (for `:why`).
+    pub record_grads: bool,
     /// The `backward`/`grad` call, for diagnostics about freed graphs.
     pub span: Span,
 }
@@ -126,6 +128,9 @@ fn pass(
             kept.push((t.clone(), g.clone()));
         }
         let Some(node) = t.node() else { continue };
+        if options.record_grads && !check {
+            node.set_last_grad(g.data());
+        }
         let previous_span = set_current_span(node.span);
         let input_grads = vjp(node, &g, options.create_graph);
         set_current_span(previous_span);

@@ -27,7 +27,7 @@ pub mod tensor;
 pub use backward::{backward, Anomaly, BackwardOptions, BackwardOutcome};
 pub use error::TensorError;
 pub use op::Op;
-pub use tensor::{Array, Node, Tensor};
+pub use tensor::{Array, Node, Origin, Tensor};
 
 use crate::source::Span;
 use std::cell::Cell;

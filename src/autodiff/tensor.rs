@@ -9,6 +9,18 @@ use std::rc::{Rc, Weak};
 /// Every tensor holds f64 data of any rank.
 pub type Array = ArrayD<f64>;
 
+/// Why a tensor that does not require grad is cut from the graph (for `:why`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Made as a constant, or a leaf created without `grad`.
+    #[default]
+    Created,
+    /// Made by `detach` (or `.data`), or computed from such a tensor.
+    Detached,
+    /// Computed from tensors that require grad while recording was off (`no_grad`).
+    NoGrad,
+}
+
 /// A shared handle to a tensor. Cloning it clones the handle, not the data.
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Rc<TensorInner>);
@@ -24,6 +36,7 @@ pub struct TensorInner {
     node: Option<Rc<Node>>,
     /// Where the tensor was made (for a result, the node's span).
     span: Span,
+    origin: Cell<Origin>,
 }
 
 /// One recorded operation: what it was, its inputs, and where in the source.
@@ -38,6 +51,9 @@ pub struct Node {
     /// A display name that overrides the op's (for composite operations).
     name: Cell<Option<&'static str>>,
     freed_by: Cell<Option<Span>>,
+    /// The gradient of the output in the last backward pass through this node,
+    /// kept when that pass was asked to (for `:why`).
+    last_grad: RefCell<Option<Rc<Array>>>,
 }
 
 impl Node {
@@ -57,6 +73,15 @@ impl Node {
     /// The span of the `backward` that freed this node's saved values.
     pub fn freed_by(&self) -> Option<Span> {
         self.freed_by.get()
+    }
+
+    /// The gradient of this node's output in the last backward pass that recorded it.
+    pub fn last_grad(&self) -> Option<Rc<Array>> {
+        self.last_grad.borrow().clone()
+    }
+
+    pub(crate) fn set_last_grad(&self, grad: Rc<Array>) {
+        *self.last_grad.borrow_mut() = Some(grad);
     }
 
     pub(crate) fn free(&self, by: Span) {
@@ -96,6 +121,7 @@ impl Tensor {
             retains_grad: Cell::new(false),
             node: None,
             span,
+            origin: Cell::new(Origin::Created),
         }))
     }
 
@@ -122,7 +148,18 @@ impl Tensor {
     /// input requires grad, else a plain constant.
     pub fn record(data: Array, op: Op, inputs: Vec<Tensor>) -> Tensor {
         if !grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
-            return Tensor::constant(data);
+            let t = Tensor::constant(data);
+            let origin = if inputs.iter().any(|t| t.requires_grad()) {
+                Origin::NoGrad
+            } else {
+                inputs
+                    .iter()
+                    .map(Tensor::origin)
+                    .find(|o| *o != Origin::Created)
+                    .unwrap_or_default()
+            };
+            t.0.origin.set(origin);
+            return t;
         }
         let saved = inputs.iter().map(|t| t.data()).collect();
         let span = current_span();
@@ -140,8 +177,10 @@ impl Tensor {
                 span,
                 name: Cell::new(None),
                 freed_by: Cell::new(None),
+                last_grad: RefCell::new(None),
             })),
             span,
+            origin: Cell::new(Origin::Created),
         }))
     }
 
@@ -227,7 +266,14 @@ impl Tensor {
 
     /// The same values, cut from the graph.
     pub fn detach(&self) -> Tensor {
-        Tensor::constant_rc(self.data())
+        let t = Tensor::constant_rc(self.data());
+        t.0.origin.set(Origin::Detached);
+        t
+    }
+
+    /// Why this tensor is (or is not) part of a graph.
+    pub fn origin(&self) -> Origin {
+        self.0.origin.get()
     }
 
     /// Identity of the underlying tensor, for maps keyed by tensor.

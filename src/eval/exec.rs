@@ -956,7 +956,7 @@ impl Interpreter {
         Ok(Value::Tensor(if r.requires_grad() {
             r
         } else {
-            r.detach()
+            Tensor::constant_rc(r.data())
         }))
     }
 }

@@ -44,6 +44,10 @@ pub struct Options {
     pub max_call_depth: usize,
     /// Look for the operation that produced a NaN or infinite gradient.
     pub detect_anomalies: bool,
+    /// Keep the gradient that flowed through every recorded operation in the last
+    /// `backward`, so that `:why` can show it (costs memory, not time; `bp run`
+    /// turns it off since a script cannot ask `:why`).
+    pub record_grads: bool,
 }
 
 impl Default for Options {
@@ -53,6 +57,7 @@ impl Default for Options {
             echo: false,
             max_call_depth: 2000,
             detect_anomalies: true,
+            record_grads: true,
         }
     }
 }

@@ -118,6 +118,7 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         retain_graph: a.flag("retain_graph", false)? || a.flag("create_graph", false)?,
         create_graph: a.flag("create_graph", false)?,
         detect_anomalies: it.options.detect_anomalies,
+        record_grads: it.options.record_grads,
         span: a.call,
     };
     let outcome =
@@ -192,6 +193,7 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         retain_graph: a.flag("retain_graph", create_graph)?,
         create_graph,
         detect_anomalies: it.options.detect_anomalies,
+        record_grads: false,
         span: a.call,
     };
     let allow_unused = a.flag("allow_unused", false)?;
