@@ -17,6 +17,10 @@ struct Cli {
     /// Make a gradient anomaly (NaN or inf in backward) an error.
     #[arg(long)]
     strict: bool,
+    /// The largest tensor a script may make, in elements (also the environment
+    /// variable BP_MAX_ELEMENTS; default 268435456).
+    #[arg(long, global = true, value_name = "N")]
+    max_elements: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +88,20 @@ fn main_inner() -> Exit {
             };
         }
     };
+    let limit = match (cli.max_elements, std::env::var("BP_MAX_ELEMENTS")) {
+        (Some(n), _) => Some(n),
+        (None, Ok(v)) => match v.trim().parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                eprintln!("error: BP_MAX_ELEMENTS must be a whole number of elements; found '{v}'");
+                return Exit::SyntaxError;
+            }
+        },
+        (None, Err(_)) => None,
+    };
+    if let Some(n) = limit {
+        bp::autodiff::shape::set_element_limit(n);
+    }
     match (cli.command, cli.file) {
         (Some(Command::Run { file, strict }), _) => run_file(&file, strict || cli.strict),
         (Some(Command::Check { file }), _) => match read_script(&file) {
