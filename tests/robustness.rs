@@ -444,3 +444,33 @@ fn a_long_recorded_chain_is_differentiated_and_dropped() {
     let out = expect(script, 0, "");
     assert_eq!(out.trim(), "tensor([1.])\ndropped");
 }
+
+// ---------------------------------------------------------------- regressions
+
+/// Every script in `tests/regressions/` (each crash found by fuzzing or by hand)
+/// ends with the exit code its first line names (`# exit: N`), without a panic.
+#[test]
+fn regression_scripts_end_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/regressions")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bp"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read regression");
+        let code: i32 = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# exit: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{} lacks a '# exit: N' first line", f.display()));
+        let out = bp(&["run", f.to_str().unwrap()], b"");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{}: {stderr}", f.display());
+        assert_eq!(out.status.code(), Some(code), "{}: {stderr}", f.display());
+    }
+}
