@@ -55,3 +55,20 @@ fn the_library_survives_deep_scripts_on_a_default_thread() {
     let parens = format!("x = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
     assert_eq!(run_here(&parens).0, bp::Exit::SyntaxError);
 }
+
+#[test]
+fn a_tuple_nested_millions_deep_is_dropped_without_recursion() {
+    use bp::eval::Value;
+    let mut x = Value::Tuple(Vec::new().into());
+    for _ in 0..8_000_000 {
+        x = Value::Tuple(vec![x].into());
+    }
+    drop(x);
+    // Shown and compared on a stack grown on the heap, in linear time.
+    let mut y = Value::Tuple(Vec::new().into());
+    for _ in 0..200_000 {
+        y = Value::Tuple(vec![y, Value::Num(1.0)].into());
+    }
+    let text = y.to_repr();
+    assert!(text.starts_with("(((((") && text.ends_with(", 1)"));
+}
