@@ -474,3 +474,16 @@ fn regression_scripts_end_cleanly() {
         assert_eq!(out.status.code(), Some(code), "{}: {stderr}", f.display());
     }
 }
+
+#[test]
+fn iterative_operator_chains_keep_order_and_spans() {
+    let script = "fn p(n) { print(n); return n }\nx = p(1) - p(2) * p(3) - p(4) + p(5)\nprint(x)\n";
+    let out = expect(script, 0, "");
+    assert_eq!(out, "1\n2\n3\n4\n5\n-4\n");
+    let err = expect(
+        "y = 1 + 2 + \"a\" + 3\n",
+        1,
+        "unsupported operand types for +",
+    );
+    assert_eq!(err, "");
+}
