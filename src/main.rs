@@ -20,6 +20,10 @@ struct Cli {
     /// Do not look for the operation that produced a NaN or infinite gradient.
     #[arg(long)]
     no_anomaly_check: bool,
+    /// The largest tensor a script may make, in elements (also the environment
+    /// variable BP_MAX_ELEMENTS; default 268435456).
+    #[arg(long, global = true, value_name = "N")]
+    max_elements: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +97,20 @@ fn main_inner() -> Exit {
             };
         }
     };
+    let limit = match (cli.max_elements, std::env::var("BP_MAX_ELEMENTS")) {
+        (Some(n), _) => Some(n),
+        (None, Ok(v)) => match v.trim().parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                eprintln!("error: BP_MAX_ELEMENTS must be a whole number of elements; found '{v}'");
+                return Exit::SyntaxError;
+            }
+        },
+        (None, Err(_)) => None,
+    };
+    if let Some(n) = limit {
+        bp::autodiff::shape::set_element_limit(n);
+    }
     match (cli.command, cli.file) {
         (
             Some(Command::Run {

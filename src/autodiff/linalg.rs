@@ -32,6 +32,7 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         ));
     }
     if na == 2 && nb == 2 {
+        checked_numel(&[n, m])?;
         let (Ok(a2), Ok(b2)) = (
             a.view().into_dimensionality::<Ix2>(),
             b.view().into_dimensionality::<Ix2>(),
@@ -42,7 +43,6 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
     }
     let batch = broadcast_shape(&sa[..na - 2], &sb[..nb - 2])
         .ok_or_else(|| matmul_error(sa, sb, "have batch axes that cannot be broadcast together"))?;
-    let nbatch: usize = batch.iter().product();
     let mut full_a = batch.clone();
     full_a.extend([n, k]);
     let mut full_b = batch.clone();
@@ -52,6 +52,7 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
     checked_numel(&out_shape)?;
     checked_numel(&full_a)?;
     checked_numel(&full_b)?;
+    let nbatch: usize = batch.iter().product();
     let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&full_a)), b.broadcast(IxDyn(&full_b))) else {
         return Err(matmul_error(
             sa,

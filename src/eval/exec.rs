@@ -25,6 +25,9 @@ type Scope = Option<Rc<Env>>;
 
 const STACK_RED_ZONE: usize = 256 * 1024;
 const STACK_GROWTH: usize = 8 * 1024 * 1024;
+/// The deepest nesting of expressions being evaluated at once (a chain such as
+/// `- - - x` or `x.T.T…`; left-leaning operator chains do not nest).
+const MAX_EVAL_DEPTH: usize = 100_000;
 
 fn check_interrupt(span: Span) -> Eval<()> {
     if INTERRUPTED.swap(false, Ordering::SeqCst) {
@@ -67,7 +70,10 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Num(x), Value::Num(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Tuple(x), Value::Tuple(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| values_equal(p, q))
+            x.len() == y.len()
+                && x.iter().zip(y.iter()).all(|(p, q)| {
+                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal(p, q))
+                })
         }
         (Value::Tensor(x), Value::Tensor(y)) => {
             x.shape() == y.shape() && *x.data_ref() == *y.data_ref()
@@ -371,7 +377,19 @@ impl Interpreter {
     }
 
     pub(crate) fn eval(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_inner(e, scope))
+        if self.eval_depth >= MAX_EVAL_DEPTH {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "expression nesting too deep: more than {MAX_EVAL_DEPTH} levels"
+                ))
+                .with_label(e.span, "this expression is nested too deeply")
+                .with_hint("split the expression with intermediate variables"),
+            ));
+        }
+        self.eval_depth += 1;
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_inner(e, scope));
+        self.eval_depth -= 1;
+        r
     }
 
     fn eval_inner(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
@@ -439,9 +457,23 @@ impl Interpreter {
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let l = self.eval(lhs, scope)?;
-                let r = self.eval(rhs, scope)?;
-                self.binary(*op, l, r, e.span, lhs.span, rhs.span)?
+                // A left-leaning chain (`1 + 1 + … + 1`) is as deep as it is long:
+                // walk down its left spine and fold back up without recursing.
+                let mut spine = vec![(*op, &**lhs, &**rhs, e.span)];
+                let mut leftmost: &Expr = lhs;
+                while let ExprKind::Binary { op, lhs, rhs } = &leftmost.kind {
+                    if matches!(op, BinOp::And | BinOp::Or) {
+                        break;
+                    }
+                    spine.push((*op, &**lhs, &**rhs, leftmost.span));
+                    leftmost = lhs;
+                }
+                let mut acc = self.eval(leftmost, scope)?;
+                for (op, lhs, rhs, span) in spine.into_iter().rev() {
+                    let r = self.eval(rhs, scope)?;
+                    acc = self.binary(op, acc, r, span, lhs.span, rhs.span)?;
+                }
+                acc
             }
             ExprKind::Call { callee, args } => {
                 let f = self.eval(callee, scope)?;

@@ -101,6 +101,8 @@ pub struct Interpreter {
     out: Box<dyn Write>,
     warnings: Vec<Diagnostic>,
     depth: usize,
+    /// How many expressions are being evaluated inside one another.
+    pub(crate) eval_depth: usize,
     pub(crate) rng: random::Rng,
     start: Instant,
     pub last_backward: Option<LastBackward>,
@@ -116,6 +118,7 @@ impl Interpreter {
             out,
             warnings: Vec::new(),
             depth: 0,
+            eval_depth: 0,
             rng: random::Rng::from_time(),
             start: Instant::now(),
             last_backward: None,
@@ -143,6 +146,7 @@ impl Interpreter {
         let _ = self.out.flush();
         crate::autodiff::set_grad_enabled(true);
         self.depth = 0;
+        self.eval_depth = 0;
         match result {
             Ok(()) => Ok(()),
             Err(Flow::Error(d)) => Err(RunError::Runtime(d)),

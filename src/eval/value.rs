@@ -21,6 +21,55 @@ pub struct Env {
     pub parent: Option<Rc<Env>>,
 }
 
+/// The items of a tuple, shared. Dropping a deeply nested tuple (`x = (x,)` in a
+/// loop millions of times) unlinks the nested tuples one by one instead of
+/// recursing, which would overflow the stack.
+#[derive(Clone)]
+pub struct Tuple(Rc<[Value]>);
+
+impl std::ops::Deref for Tuple {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        &self.0
+    }
+}
+
+impl From<Vec<Value>> for Tuple {
+    fn from(items: Vec<Value>) -> Tuple {
+        Tuple(items.into())
+    }
+}
+
+thread_local! {
+    static EMPTY_TUPLE: Rc<[Value]> = Rc::new([]);
+}
+
+impl Drop for Tuple {
+    fn drop(&mut self) {
+        // Only the last owner takes the nested tuples apart; each is swapped for a
+        // shared empty one and taken apart in turn from a heap stack.
+        fn unlink(items: &mut Rc<[Value]>, stack: &mut Vec<Rc<[Value]>>) {
+            if let Some(items) = Rc::get_mut(items) {
+                for v in items.iter_mut() {
+                    if let Value::Tuple(t) = v {
+                        if !t.0.is_empty() {
+                            let Ok(empty) = EMPTY_TUPLE.try_with(Rc::clone) else {
+                                return;
+                            };
+                            stack.push(std::mem::replace(&mut t.0, empty));
+                        }
+                    }
+                }
+            }
+        }
+        let mut stack = Vec::new();
+        unlink(&mut self.0, &mut stack);
+        while let Some(mut items) = stack.pop() {
+            unlink(&mut items, &mut stack);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub enum Value {
     None,
@@ -28,7 +77,7 @@ pub enum Value {
     Num(f64),
     Str(Rc<str>),
     Tensor(Tensor),
-    Tuple(Rc<[Value]>),
+    Tuple(Tuple),
     /// `range(start, end, step)`, iterated without building a tuple.
     Range(f64, f64, f64),
     Func(Rc<Closure>),
@@ -77,12 +126,9 @@ impl Value {
             Value::Str(s) => format!("{s:?}"),
             Value::Tensor(t) => format_tensor(&t.data_ref(), &tensor_suffix(t)),
             Value::Tuple(items) => {
-                let parts: Vec<String> = items.iter().map(|v| v.to_repr()).collect();
-                if parts.len() == 1 {
-                    format!("({},)", parts[0])
-                } else {
-                    format!("({})", parts.join(", "))
-                }
+                let mut out = String::new();
+                write_tuple(items, &mut out);
+                out
             }
             Value::Range(a, b, s) => {
                 if *s == 1.0 {
@@ -112,4 +158,22 @@ pub fn tensor_suffix(t: &Tensor) -> String {
         None if t.requires_grad() => ", requires_grad=True".into(),
         None => String::new(),
     }
+}
+
+/// Appends `(a, b)` or `(a,)` to `out`: one buffer for the whole tuple, so that a
+/// tuple nested millions deep is shown in linear time, on a stack grown on the heap.
+fn write_tuple(items: &[Value], out: &mut String) {
+    out.push('(');
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match v {
+            Value::Tuple(inner) => {
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_tuple(inner, out))
+            }
+            other => out.push_str(&other.to_repr()),
+        }
+    }
+    out.push_str(if items.len() == 1 { ",)" } else { ")" });
 }

@@ -93,6 +93,71 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Drop for Expr {
+    // Operator chains (`1 + 1 + … + 1`, `- - - x`, `x.T.T…`) nest as deep as the
+    // script is long; dropping them recursively would overflow the stack, so the
+    // children are unlinked onto a heap stack and dropped one by one.
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        take_children(&mut self.kind, &mut stack);
+        while let Some(mut e) = stack.pop() {
+            take_children(&mut e.kind, &mut stack);
+        }
+    }
+}
+
+/// Moves the sub-expressions of `kind` onto `out`, leaving leaves behind.
+fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
+    fn unbox(b: &mut Expr) -> Expr {
+        let span = b.span;
+        std::mem::replace(
+            b,
+            Expr {
+                kind: ExprKind::None,
+                span,
+            },
+        )
+    }
+    fn args(a: &mut Vec<Arg>, out: &mut Vec<Expr>) {
+        for arg in a.drain(..) {
+            match arg {
+                Arg::Positional(e) | Arg::Keyword { value: e, .. } => out.push(e),
+            }
+        }
+    }
+    match kind {
+        ExprKind::TensorLit(items) | ExprKind::Tuple(items) => out.append(items),
+        ExprKind::Unary { operand, .. } => out.push(unbox(operand)),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            out.push(unbox(lhs));
+            out.push(unbox(rhs));
+        }
+        ExprKind::Call { callee, args: a } => {
+            out.push(unbox(callee));
+            args(a, out);
+        }
+        ExprKind::Method {
+            receiver, args: a, ..
+        } => {
+            out.push(unbox(receiver));
+            args(a, out);
+        }
+        ExprKind::Attr { object, .. } => out.push(unbox(object)),
+        ExprKind::Index { object, indices } => {
+            out.push(unbox(object));
+            for ix in indices.drain(..) {
+                match ix {
+                    Index::Single(e) => out.push(e),
+                    Index::Slice {
+                        start, end, step, ..
+                    } => out.extend([start, end, step].into_iter().flatten()),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Number(f64),

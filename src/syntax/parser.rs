@@ -1015,7 +1015,7 @@ mod tests {
     #[test]
     fn grad_flag_span_is_the_word() {
         let e = expr("ones(3, grad)");
-        let ExprKind::Call { args, .. } = e.kind else {
+        let ExprKind::Call { args, .. } = &e.kind else {
             panic!()
         };
         let Arg::Keyword { name, value } = &args[1] else {

@@ -338,6 +338,13 @@ pub fn clip_grad_value(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     a.expect(2, 2, &["clip"])?;
     let ps = params_first(a)?;
     let c = a.number(1, "clip")?.abs();
+    if c.is_nan() {
+        return Err(a.err(
+            "clip_grad_value(): clip must be a number; found nan",
+            a.call,
+            "clip is nan",
+        ));
+    }
     for g in ps.iter().filter_map(|p| p.grad()) {
         let clipped = g.data_ref().mapv(|v| v.clamp(-c, c));
         g.replace_data(clipped);
