@@ -17,12 +17,7 @@ fn a_million_node_chain_is_differentiated_and_dropped() {
     }
     assert_eq!(live_nodes() - before, n);
     let seed = Tensor::constant(ArrayD::from_elem(IxDyn(&[1]), 1.0));
-    let options = BackwardOptions {
-        retain_graph: false,
-        create_graph: false,
-        detect_anomalies: false,
-        span: Default::default(),
-    };
+    let options = BackwardOptions::default();
     backward(&y, &seed, None, options).expect("backward");
     assert_eq!(x.grad().and_then(|g| g.item()), Some(1.0));
     drop(y);
