@@ -70,6 +70,9 @@ fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
         }
     };
     let name = if path == "-" { "<stdin>" } else { path };
+    // Ctrl-C stops the script with an "interrupted" error at its next loop step or
+    // call (exit 1), like any other runtime error.
+    let _ = ctrlc::set_handler(bp::eval::interrupt);
     let color = std::io::stderr().is_terminal();
     let out = Box::new(std::io::BufWriter::new(std::io::stdout()));
     let options = Options {

@@ -115,3 +115,28 @@ fn help_and_version() {
 fn a_bad_flag_is_a_usage_error() {
     assert_eq!(bp(&["--no-such-flag"], "").0, 2);
 }
+
+#[test]
+fn ctrl_c_stops_a_running_script_with_an_error() {
+    let p = script("forever.bp", "i = 0\nwhile true { i += 1 }\n");
+    let child = Command::new(env!("CARGO_BIN_EXE_bp"))
+        .args(["run", p.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bp starts");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("bp finishes");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(
+        err.contains("while true"),
+        "the report shows the loop: {err}"
+    );
+}

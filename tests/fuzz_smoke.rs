@@ -117,7 +117,7 @@ impl Gen<'_> {
             }
         } else {
             match self.rng.below(10) {
-                0 | 1 | 2 => self.call(),
+                0..=2 => self.call(),
                 3 => format!("{} {} {}", self.expr(), self.rng.pick(BINOPS), self.expr()),
                 4 => format!("{}{}", self.rng.pick(&["-", "not ", "- -"]), self.expr()),
                 5 => format!("[{}]", self.list()),
