@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod display;
 pub mod eval;
 pub mod explain;
+pub mod fast_hash;
 pub mod plot;
 pub mod repl;
 pub mod source;

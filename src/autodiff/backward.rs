@@ -13,9 +13,9 @@ use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
 use super::shape_ops::{broadcast_to, index, index_backward, permute, reshape, sum_to};
 use super::{set_current_span, with_grad_mode, Array, Node, Op, Tensor, TensorError};
+use crate::fast_hash::{FastMap, FastSet};
 use crate::source::Span;
 use ndarray::{Axis, Dimension, IxDyn};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// What a backward pass is asked to do.
@@ -54,10 +54,10 @@ pub struct BackwardOutcome {
 }
 
 /// The tensors reachable from `root` through recorded operations, inputs first.
-fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, HashMap<usize, usize>), TensorError> {
+fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, FastMap<usize, usize>), TensorError> {
     let mut order = Vec::new();
-    let mut index = HashMap::new();
-    let mut visited = std::collections::HashSet::new();
+    let mut index = FastMap::with_capacity_and_hasher(32, Default::default());
+    let mut visited = FastSet::with_capacity_and_hasher(32, Default::default());
     let mut stack: Vec<(Tensor, usize)> = vec![(root.clone(), 0)];
     visited.insert(root.id());
     while let Some((t, next)) = stack.last_mut() {
@@ -109,7 +109,7 @@ type PassResult = (Vec<(Tensor, Tensor)>, Option<Anomaly>);
 /// of every tensor that `keep` selects, and the anomaly when `check` is on.
 fn pass(
     order: &[Tensor],
-    index: &HashMap<usize, usize>,
+    index: &FastMap<usize, usize>,
     seed: Tensor,
     options: &BackwardOptions,
     keep: &dyn Fn(&Tensor) -> bool,

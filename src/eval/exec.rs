@@ -11,11 +11,11 @@ use crate::autodiff::{
     grad_enabled, linalg, set_current_span, set_grad_enabled, shape_ops, Tensor,
 };
 use crate::diagnostic::Diagnostic;
+use crate::fast_hash::FastMap;
 use crate::source::Span;
 use crate::syntax::ast::{Arg, BinOp, Block, Expr, ExprKind, Index, Program, Stmt, StmtKind, UnOp};
 use ndarray::{ArrayD, IxDyn};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
@@ -585,7 +585,8 @@ impl Interpreter {
                 .with_label(decl.span, "defined here"),
             ));
         }
-        let mut vars: HashMap<Rc<str>, Value> = HashMap::with_capacity(decl.params.len());
+        let mut vars: FastMap<Rc<str>, Value> =
+            FastMap::with_capacity_and_hasher(decl.params.len(), Default::default());
         for (p, (v, _)) in decl.params.iter().zip(pos) {
             vars.insert(p.name.clone(), v);
         }

@@ -16,9 +16,9 @@ pub use value::{Closure, Env, Value};
 
 use crate::autodiff::Tensor;
 use crate::diagnostic::Diagnostic;
+use crate::fast_hash::FastMap;
 use crate::source::{SourceId, Sources, Span};
 use crate::syntax::parse;
-use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,7 +96,7 @@ pub struct LastBackward {
 
 pub struct Interpreter {
     pub sources: Sources,
-    pub globals: HashMap<Rc<str>, Value>,
+    pub globals: FastMap<Rc<str>, Value>,
     pub options: Options,
     out: Box<dyn Write>,
     warnings: Vec<Diagnostic>,
@@ -113,7 +113,7 @@ impl Interpreter {
     pub fn new(out: Box<dyn Write>, options: Options) -> Interpreter {
         Interpreter {
             sources: Sources::new(),
-            globals: HashMap::new(),
+            globals: FastMap::default(),
             options,
             out,
             warnings: Vec::new(),

@@ -3,9 +3,9 @@
 use super::builtins::Builtin;
 use crate::autodiff::Tensor;
 use crate::display::{format_number, format_tensor};
+use crate::fast_hash::FastMap;
 use crate::syntax::ast::FnDecl;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A user function with the scope it was defined in (its closure).
@@ -17,7 +17,7 @@ pub struct Closure {
 
 /// The local variables of one function call, and the scope it was defined in.
 pub struct Env {
-    pub vars: RefCell<HashMap<Rc<str>, Value>>,
+    pub vars: RefCell<FastMap<Rc<str>, Value>>,
     pub parent: Option<Rc<Env>>,
 }
 

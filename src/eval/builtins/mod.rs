@@ -7,7 +7,7 @@ mod output;
 
 use super::args::Args;
 use super::{Eval, Interpreter, Value};
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 use std::sync::OnceLock;
 
 pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Eval<Value>;
@@ -109,8 +109,8 @@ table! {
     "gradflow" => output::gradflow, "gradflow(): the gradient-flow table";
 }
 
-fn table() -> &'static HashMap<&'static str, &'static Builtin> {
-    static MAP: OnceLock<HashMap<&'static str, &'static Builtin>> = OnceLock::new();
+fn table() -> &'static FastMap<&'static str, &'static Builtin> {
+    static MAP: OnceLock<FastMap<&'static str, &'static Builtin>> = OnceLock::new();
     MAP.get_or_init(|| BUILTINS.iter().map(|b| (b.name, b)).collect())
 }
 
