@@ -465,14 +465,44 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         // d cos(x) = -sin(x)
         Op::Cos => vec![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
         // d tanh(x) = 1 - tanh(x)²
-        Op::Tanh => {
-            let y = output()?;
-            vec![one(ew::mul(g, &ew::sub(&scalar(1.0), &ew::mul(&y, &y)?)?))?]
+        // (one recorded operation, tanh_grad, so that it costs one pass)
+        Op::Tanh => vec![one(ew::tanh_grad(g, &output()?))?],
+        // d σ(x) = σ(x)(1 - σ(x)), as the one operation sigmoid_grad
+        Op::Sigmoid => vec![one(ew::sigmoid_grad(g, &output()?))?],
+        // t = g(1 - y²): dt/dg = 1 - y², dt/dy = -2gy
+        Op::TanhGrad => {
+            let (gi, y) = (input(0)?, input(1)?);
+            vec![
+                if needs(0) {
+                    Some(ew::tanh_grad(g, &y)?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let d = ew::mul(&ew::mul(&gi, &y)?, &scalar(-2.0))?;
+                    Some(sum_to(&ew::mul(g, &d)?, &shape(1)?)?)
+                } else {
+                    None
+                },
+            ]
         }
-        // d σ(x) = σ(x)(1 - σ(x))
-        Op::Sigmoid => {
-            let y = output()?;
-            vec![one(ew::mul(g, &ew::mul(&y, &ew::sub(&scalar(1.0), &y)?)?))?]
+        // s = g·y(1 - y): ds/dg = y(1 - y), ds/dy = g(1 - 2y)
+        Op::SigmoidGrad => {
+            let (gi, y) = (input(0)?, input(1)?);
+            vec![
+                if needs(0) {
+                    Some(ew::sigmoid_grad(g, &y)?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let one_minus_2y = ew::sub(&scalar(1.0), &ew::mul(&y, &scalar(2.0))?)?;
+                    let d = ew::mul(&gi, &one_minus_2y)?;
+                    Some(sum_to(&ew::mul(g, &d)?, &shape(1)?)?)
+                } else {
+                    None
+                },
+            ]
         }
         // d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
         Op::Relu => vec![one(ew::mul(g, &ew::mask(&*data(0)?, |v| v > 0.0)))?],

@@ -5,23 +5,45 @@ use super::{Array, Op, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn, Zip};
 use std::rc::Rc;
 
+/// Arrays at least this large are mapped on every core (rayon through ndarray's
+/// `par_map_collect`); below it, spreading the work costs more than it saves.
+pub const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
+
+/// `f` of every element, in parallel for large arrays.
+pub fn map(a: &Array, f: impl Fn(f64) -> f64 + Sync + Send) -> Array {
+    if a.len() >= PARALLEL_MIN_ELEMENTS {
+        Zip::from(a).par_map_collect(|&x| f(x))
+    } else {
+        a.mapv(f)
+    }
+}
+
+/// `f` of every pair of elements of two arrays of one shape, in parallel for large ones.
+fn map2(a: &Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> Array {
+    if a.len() >= PARALLEL_MIN_ELEMENTS {
+        Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y))
+    } else {
+        Zip::from(a).and(b).map_collect(|&x, &y| f(x, y))
+    }
+}
+
 /// Applies `f` to every pair of elements of `a` and `b` broadcast together.
 pub fn zip_with(
     a: &Array,
     b: &Array,
     name: &'static str,
-    f: impl Fn(f64, f64) -> f64,
+    f: impl Fn(f64, f64) -> f64 + Sync + Send,
 ) -> Result<Array, TensorError> {
     if a.shape() == b.shape() {
-        return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)));
+        return Ok(map2(a, b, f));
     }
     if b.ndim() == 0 {
         let s = b.iter().next().copied().unwrap_or(f64::NAN);
-        return Ok(a.mapv(|x| f(x, s)));
+        return Ok(map(a, |x| f(x, s)));
     }
     if a.ndim() == 0 {
         let s = a.iter().next().copied().unwrap_or(f64::NAN);
-        return Ok(b.mapv(|y| f(s, y)));
+        return Ok(map(b, |y| f(s, y)));
     }
     let shape = broadcast_shape(a.shape(), b.shape())
         .ok_or_else(|| TensorError::shapes(name, a.shape(), b.shape()))?;
@@ -37,7 +59,7 @@ fn binary(
     b: &Tensor,
     op: Op,
     name: &'static str,
-    f: impl Fn(f64, f64) -> f64,
+    f: impl Fn(f64, f64) -> f64 + Sync + Send,
 ) -> Result<Tensor, TensorError> {
     let data = zip_with(&a.data_ref(), &b.data_ref(), name, f)?;
     Ok(Tensor::record(data, op, vec![a.clone(), b.clone()]))
@@ -102,7 +124,7 @@ pub fn compare(
     a: &Tensor,
     b: &Tensor,
     name: &'static str,
-    f: impl Fn(f64, f64) -> bool,
+    f: impl Fn(f64, f64) -> bool + Sync + Send,
 ) -> Result<Tensor, TensorError> {
     let data = zip_with(&a.data_ref(), &b.data_ref(), name, |x, y| {
         if f(x, y) {
@@ -153,8 +175,8 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorErr
     ))
 }
 
-fn unary(x: &Tensor, op: Op, f: impl Fn(f64) -> f64) -> Tensor {
-    let data = x.data_ref().mapv(f);
+fn unary(x: &Tensor, op: Op, f: impl Fn(f64) -> f64 + Sync + Send) -> Tensor {
+    let data = map(&x.data_ref(), f);
     Tensor::record(data, op, vec![x.clone()])
 }
 
@@ -201,6 +223,20 @@ pub fn sigmoid_f64(v: f64) -> f64 {
 
 pub fn sigmoid(x: &Tensor) -> Tensor {
     unary(x, Op::Sigmoid, sigmoid_f64)
+}
+
+/// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass.
+pub fn tanh_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
+    binary(g, y, Op::TanhGrad, "tanh backward", |g, y| {
+        g * (1.0 - y * y)
+    })
+}
+
+/// `g * y * (1 - y)`, the gradient through `y = sigmoid(x)` in one pass.
+pub fn sigmoid_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
+    binary(g, y, Op::SigmoidGrad, "sigmoid backward", |g, y| {
+        g * y * (1.0 - y)
+    })
 }
 
 pub fn relu(x: &Tensor) -> Tensor {

@@ -39,6 +39,10 @@ pub enum Op {
     Cos,
     Tanh,
     Sigmoid,
+    /// `g * (1 - y²)`: tanh's backward as one operation (inputs `g`, `y = tanh(x)`).
+    TanhGrad,
+    /// `g * y * (1 - y)`: sigmoid's backward as one operation (inputs `g`, `y = σ(x)`).
+    SigmoidGrad,
     Relu,
     LeakyRelu(f64),
     Softplus,
@@ -110,6 +114,8 @@ impl Op {
             Op::Cos => "CosBackward",
             Op::Tanh => "TanhBackward",
             Op::Sigmoid => "SigmoidBackward",
+            Op::TanhGrad => "TanhBackwardBackward",
+            Op::SigmoidGrad => "SigmoidBackwardBackward",
             Op::Relu => "ReluBackward",
             Op::LeakyRelu(_) => "LeakyReluBackward",
             Op::Softplus => "SoftplusBackward",
@@ -153,6 +159,8 @@ impl Op {
             Op::Cos => "cos",
             Op::Tanh => "tanh",
             Op::Sigmoid => "sigmoid",
+            Op::TanhGrad => "tanh's backward",
+            Op::SigmoidGrad => "sigmoid's backward",
             Op::Relu => "relu",
             Op::LeakyRelu(_) => "leaky_relu",
             Op::Softplus => "softplus",
