@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Runs the four reference workloads with bp and, where installed, PyTorch (float64)
+and micrograd, side by side on this machine, and prints medians, ratios and the
+targets of issue 7.
+
+    python3 bench/run.py            # 5 runs of bp each, 3 of each peer
+    python3 bench/run.py --runs 9   # more runs
+
+Peers come from the virtualenv ~/.cache/bp-peers (see bench/README.md); without it
+only bp's own figures are printed.
+"""
+import argparse, os, re, statistics, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+BP = ROOT / "target" / "release" / "bp"
+PEER_PY = Path.home() / ".cache" / "bp-peers" / "bin" / "python"
+
+
+def run(cmd):
+    """Runs cmd; returns (wall seconds, peak RSS in MiB, stdout, stderr)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    out, err = p.communicate()
+    wall = time.perf_counter() - start
+    # wait4 is not available after communicate(); ru_maxrss of RUSAGE_CHILDREN is the
+    # largest child so far, so measure peak memory separately with its own process.
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{err.decode()}")
+    return wall, out.decode(), err.decode()
+
+
+def peak_rss_mib(cmd):
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.chdir(ROOT)
+        os.execv(cmd[0], [str(c) for c in cmd])
+    _, status, usage = os.wait4(pid, 0)
+    if status != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}")
+    return usage.ru_maxrss / 1024.0
+
+
+def number(pattern, text):
+    m = re.search(pattern, text)
+    if not m:
+        sys.exit(f"no match for {pattern!r} in {text!r}")
+    return float(m.group(1))
+
+
+def median_of(n, f):
+    return statistics.median(f() for _ in range(n))
+
+
+def interleaved(n, f, g):
+    """Medians of f and g run alternately n times each, so that both see the same
+    machine (these machines are noisy); g may be None (peer not installed)."""
+    fs, gs = [], []
+    for _ in range(n):
+        fs.append(f())
+        if g is not None:
+            gs.append(g())
+    return statistics.median(fs), (statistics.median(gs) if gs else None)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--peer-runs", type=int, default=3, help="runs of W1 and micrograd")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    peers = PEER_PY.exists()
+    w = lambda name: BENCH / "workloads" / name
+    p = lambda name: BENCH / "peers" / name
+    n, pn = args.runs, args.peer_runs
+    rows = []  # (workload, measure, bp, peer name, peer value, ratio, target, ok)
+
+    def row(workload, measure, bp_value, peer, peer_value, target, better_if_ratio_below):
+        ratio = bp_value / peer_value if peer_value else None
+        ok = None if ratio is None else ratio <= better_if_ratio_below
+        rows.append((workload, measure, bp_value, peer, peer_value, ratio, target, ok))
+
+    # W1: whole process, wall time and peak memory.
+    bp_wall = median_of(n, lambda: run([BP, "run", w("seed.bp")])[0])
+    bp_rss = max(peak_rss_mib([BP, "run", w("seed.bp")]) for _ in range(3))
+    torch_wall = median_of(pn, lambda: run([PEER_PY, p("seed_torch.py")])[0]) if peers else None
+    row("W1 seed", "wall s", bp_wall, "PyTorch", torch_wall, "<= 1/200", 1 / 200)
+    rows.append(("W1 seed", "peak MiB", bp_rss, "limit", 16.0, bp_rss / 16.0, "<= 16 MiB", bp_rss <= 16.0))
+
+    # W2: per step, whole process for bp (start-up included), the loop for the peers.
+    bp_step, torch_step = interleaved(
+        n,
+        lambda: run([BP, "run", w("tiny_steps.bp")])[0] / 10000 * 1e6,
+        (lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_torch.py")])[2])) if peers else None,
+    )
+    mg_step = median_of(pn, lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_micrograd.py")])[2])) if peers else None
+    row("W2 tiny steps", "us/step", bp_step, "PyTorch", torch_step, "<= 1/10", 0.1)
+    row("W2 tiny steps", "us/step", bp_step, "micrograd", mg_step, "<= 1/10", 0.1)
+    rss10 = max(peak_rss_mib([BP, "run", w("tiny_steps.bp")]) for _ in range(3))
+    rss100 = max(peak_rss_mib([BP, "run", w("tiny_steps_100k.bp")]) for _ in range(3))
+    rows.append(("W2 tiny steps", "peak MiB 100k", rss100, "bp at 10k", rss10, rss100 / rss10, "same", rss100 <= rss10 * 1.1))
+
+    # W3 and W4: what each script prints for its timed loop.
+    bp_mlp, torch_mlp = interleaved(
+        n,
+        lambda: number(r"ms/step ([0-9.e+-]+)", run([BP, "run", w("mlp.bp")])[1]),
+        (lambda: number(r"([0-9.]+) ms/step", run([PEER_PY, p("mlp_torch.py")])[1])) if peers else None,
+    )
+    row("W3 MLP", "ms/step", bp_mlp, "PyTorch f64", torch_mlp, "<= 1.5x", 1.5)
+    bp_ew, torch_ew = interleaved(
+        n,
+        lambda: number(r"ms/rep ([0-9.e+-]+)", run([BP, "run", w("elementwise.bp")])[1]),
+        (lambda: number(r"([0-9.]+) ms/rep", run([PEER_PY, p("elementwise_torch.py")])[1])) if peers else None,
+    )
+    row("W4 elementwise", "ms/rep", bp_ew, "PyTorch f64", torch_ew, "<= 1.5x", 1.5)
+
+    fmt = lambda v: "-" if v is None else (f"{v:.4g}")
+    print(f"{'workload':<15} {'measure':<14} {'bp':>9} {'peer':<12} {'peer value':>10} {'ratio':>8}  {'target':<10} result")
+    for wl, measure, b, peer, pv, ratio, target, ok in rows:
+        result = "n/a (peer not installed)" if ok is None else ("PASS" if ok else "FAIL")
+        print(f"{wl:<15} {measure:<14} {fmt(b):>9} {peer:<12} {fmt(pv):>10} {fmt(ratio):>8}  {target:<10} {result}")
+    print(f"medians of {n} bp runs and {pn} peer runs; {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
