@@ -102,6 +102,9 @@ fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
         .map(|(i, v)| (i, *v))
 }
 
+/// The gradients a pass kept, and the anomaly it found.
+type PassResult = Result<(Vec<(Tensor, Tensor)>, Option<Anomaly>), TensorError>;
+
 /// One pass over `order`, from the root (last) to the leaves. Returns the gradient
 /// of every tensor that `keep` selects, and the anomaly when `check` is on.
 fn pass(
@@ -111,7 +114,7 @@ fn pass(
     options: &BackwardOptions,
     keep: &dyn Fn(&Tensor) -> bool,
     check: bool,
-) -> Result<(Vec<(Tensor, Tensor)>, Option<Anomaly>), TensorError> {
+) -> PassResult {
     let mut grads: Vec<Option<Tensor>> = vec![None; order.len()];
     if let Some(last) = grads.last_mut() {
         *last = Some(seed);

@@ -205,9 +205,8 @@ pub fn sigmoid(x: &Tensor) -> Tensor {
 
 pub fn relu(x: &Tensor) -> Tensor {
     unary(x, Op::Relu, |v| {
-        if v > 0.0 {
-            v
-        } else if v.is_nan() {
+        // NaN stays NaN, as in PyTorch.
+        if v > 0.0 || v.is_nan() {
             v
         } else {
             0.0

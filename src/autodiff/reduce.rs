@@ -28,7 +28,7 @@ pub fn sum_array(data: &Array, axes: Option<&[usize]>, keepdim: bool) -> Array {
 /// Puts back reduced axes as size 1 (`keepdim=true`).
 pub fn keep_axes(mut out: Array, ndim: usize, axes: Option<&[usize]>) -> Array {
     for ax in 0..ndim {
-        if axes.map_or(true, |a| a.contains(&ax)) {
+        if axes.is_none_or(|a| a.contains(&ax)) {
             out = out.insert_axis(Axis(ax));
         }
     }

@@ -75,7 +75,7 @@ pub fn normalize_axis(axis: i64, ndim: usize) -> Result<usize, TensorError> {
 pub fn reduced_shape(shape: &[usize], axes: Option<&[usize]>, keepdim: bool) -> Vec<usize> {
     let mut out = Vec::with_capacity(shape.len());
     for (i, &d) in shape.iter().enumerate() {
-        let reduced = axes.map_or(true, |a| a.contains(&i));
+        let reduced = axes.is_none_or(|a| a.contains(&i));
         if !reduced {
             out.push(d);
         } else if keepdim {

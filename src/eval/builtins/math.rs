@@ -366,11 +366,7 @@ pub fn reshape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         .iter()
         .map(|&d| {
             if d == -1 {
-                if known == 0 {
-                    0
-                } else {
-                    (total / known) as usize
-                }
+                total.checked_div(known).unwrap_or(0) as usize
             } else {
                 d as usize
             }

@@ -131,7 +131,8 @@ pub fn assert_close(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     for ((pos, &u), &v) in xd.indexed_iter().zip(yd.iter()) {
         let diff = (u - v).abs();
         let allowed = atol + rtol * v.abs();
-        let bad = !(diff <= allowed) && !(u == v);
+        // A NaN difference is never within the tolerance.
+        let bad = (diff > allowed || diff.is_nan()) && u != v;
         if bad {
             let excess = if diff.is_nan() {
                 f64::INFINITY
