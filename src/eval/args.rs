@@ -30,16 +30,22 @@ impl Args {
             } else {
                 format!("at least {min}")
             };
-            return Err(self.err(
-                format!(
-                    "{}() takes {what} argument{}; found {}",
-                    self.name,
-                    if min == 1 { "" } else { "s" },
-                    self.pos.len()
-                ),
-                self.call,
-                "missing arguments",
-            ));
+            let missing = self.parameter(self.pos.len());
+            let label = match &missing {
+                Some(p) => format!("argument '{p}' is missing"),
+                None => "missing arguments".to_string(),
+            };
+            let mut d = Diagnostic::error(format!(
+                "{}() takes {what} argument{}; found {}",
+                self.name,
+                if min == 1 { "" } else { "s" },
+                self.pos.len()
+            ))
+            .with_label(self.call, label);
+            if let Some(b) = super::builtins::lookup(self.name) {
+                d = d.with_hint(format!("usage: {}", b.signature));
+            }
+            return Err(Flow::from(d));
         }
         if self.pos.len() > max {
             let span = self.pos[max].1;
@@ -69,6 +75,17 @@ impl Args {
             }
         }
         Ok(())
+    }
+
+    /// The name of positional parameter `i`, read from the builtin's signature
+    /// (`reshape(x, shape)` → `shape` for 1).
+    fn parameter(&self, i: usize) -> Option<String> {
+        let sig = super::builtins::lookup(self.name)?.signature;
+        let inside = sig.split_once('(')?.1.split_once(')')?.0;
+        let p = inside.split(',').nth(i)?.trim();
+        let p = p.split('=').next()?.trim();
+        (!p.is_empty() && p != "..." && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            .then(|| p.to_string())
     }
 
     /// Positional argument `i`, or the keyword `name`.

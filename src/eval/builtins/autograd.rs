@@ -3,7 +3,7 @@
 use crate::autodiff::error::fmt_shape;
 use crate::autodiff::gradcheck::gradcheck as check_gradients;
 use crate::autodiff::{
-    backward as run_backward, Anomaly, Array, BackwardOptions, Tensor, TensorError,
+    backward as run_backward, Anomaly, Array, BackwardOptions, Origin, Tensor, TensorError,
 };
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::{to_tensor, Args};
@@ -21,16 +21,29 @@ fn backward_error(it: &Interpreter, a: &Args, e: TensorError, y: &Tensor, y_span
         ),
         TensorError::NoGrad => {
             let text = it.sources.slice(y_span).to_string();
-            Flow::from(
+            let (why, hint) = match y.origin() {
+                Origin::NoGrad => (
+                    "it was computed under no_grad",
+                    "compute it outside no_grad { ... } to record the operations",
+                ),
+                Origin::Detached => (
+                    "it was detached from the graph",
+                    "use the tensor itself, not detach(...) or .data, where gradients should flow",
+                ),
+                Origin::Created => (
+                    "nothing it was computed from requires grad",
+                    "create the inputs with grad, e.g. ones(3, grad)",
+                ),
+            };
+            let mut d =
                 Diagnostic::error(format!("{}() of a tensor that does not require grad", a.name))
-                    .with_label(y_span, format!("'{text}' does not require grad"))
-                    .with_hint("create the inputs with grad, e.g. ones(3, grad), and compute outside no_grad"),
-            )
+                    .with_label(y_span, format!("'{text}' does not require grad: {why}"));
+            if y.span() != y_span && y.span() != a.call && !it.sources.slice(y.span()).is_empty() {
+                d = d.with_label(y.span(), format!("'{text}' was made here"));
+            }
+            Flow::from(d.with_hint(hint))
         }
-        other => {
-            let _ = y;
-            Flow::from(tensor_error(other, a.call, &[]))
-        }
+        other => Flow::from(tensor_error(other, a.call, &[])),
     }
 }
 
