@@ -85,6 +85,7 @@ fn a_terminal_session() -> Result<(), Error> {
     prompt(&mut p)?;
 
     // Ctrl-D leaves.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     p.send_control('d')?;
     p.exp_eof()?;
 
@@ -103,6 +104,10 @@ fn a_terminal_session() -> Result<(), Error> {
     p.send("\x1b[A")?;
     p.send_line("")?;
     p.exp_string("unknown name 'w'")?;
+    prompt(&mut p)?;
+    // Give the line editor a moment to take the terminal back before Ctrl-D
+    // (on a loaded 2-core CI machine the key could otherwise arrive first).
+    std::thread::sleep(std::time::Duration::from_millis(300));
     p.send_control('d')?;
     p.exp_eof()?;
     let _ = std::fs::remove_dir_all(&dir);
