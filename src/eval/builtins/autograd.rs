@@ -388,36 +388,10 @@ pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             ))
         })?);
     }
-    let eps = a
-        .keyword("eps")
-        .and_then(|(v, _)| {
-            if let Value::Num(n) = v {
-                Some(*n)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(1e-6);
-    let atol = a
-        .keyword("atol")
-        .and_then(|(v, _)| {
-            if let Value::Num(n) = v {
-                Some(*n)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(1e-5);
-    let rtol = a
-        .keyword("rtol")
-        .and_then(|(v, _)| {
-            if let Value::Num(n) = v {
-                Some(*n)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(1e-3);
+    // Keyword-only: the positional arguments are the inputs.
+    let eps = a.number_or(usize::MAX, "eps", 1e-6)?;
+    let atol = a.number_or(usize::MAX, "atol", 1e-5)?;
+    let rtol = a.number_or(usize::MAX, "rtol", 1e-3)?;
     let call = a.call;
     let spans: Vec<Span> = a.pos.iter().skip(1).map(|p| p.1).collect();
     let mut failure: Option<Flow> = None;
