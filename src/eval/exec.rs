@@ -756,15 +756,7 @@ impl Interpreter {
                 return Ok(Value::None);
             }
         }
-        let known = [
-            "grad",
-            "shape",
-            "T",
-            "requires_grad",
-            "ndim",
-            "is_leaf",
-            "data",
-        ];
+        let known = super::value::TENSOR_ATTRIBUTES;
         let mut d = Diagnostic::error(format!("a {} has no attribute '{name}'", v.type_name()))
             .with_label(name_span, "unknown attribute")
             .with_label(obj_span, format!("this is a {}", v.type_name()));

@@ -151,6 +151,17 @@ impl Value {
     }
 }
 
+/// The attributes a tensor has (`x.grad`, `x.shape`, …), for messages and completion.
+pub const TENSOR_ATTRIBUTES: &[&str] = &[
+    "grad",
+    "shape",
+    "T",
+    "requires_grad",
+    "ndim",
+    "is_leaf",
+    "data",
+];
+
 /// `, requires_grad=True` on leaves that require grad, `, grad_fn=<…>` on results.
 pub fn tensor_suffix(t: &Tensor) -> String {
     match t.node() {

@@ -23,15 +23,7 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// The attributes of a tensor, completed after a dot.
-pub const TENSOR_ATTRIBUTES: &[&str] = &[
-    "grad",
-    "shape",
-    "T",
-    "requires_grad",
-    "ndim",
-    "is_leaf",
-    "data",
-];
+pub use crate::eval::value::TENSOR_ATTRIBUTES;
 
 /// The variable names of the session, updated by the loop before each prompt.
 #[derive(Clone, Default)]
