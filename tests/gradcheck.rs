@@ -424,6 +424,9 @@ fn unary_cases() -> Vec<(&'static str, Unary, Gen)> {
         ("pow_scalar 0.5", |x| ew::pow_scalar(x, 0.5), gen_pos),
         ("pow_scalar -1.5", |x| ew::pow_scalar(x, -1.5), gen_pos),
         ("pow_scalar 0", |x| ew::pow_scalar(x, 0.0), gen_any),
+        ("add_scalar", |x| ew::add_scalar(x, 1.5), gen_any),
+        ("sub_scalar", |x| ew::sub_scalar(x, -0.25), gen_any),
+        ("mul_scalar", |x| ew::mul_scalar(x, -3.0), gen_any),
         ("sign", ew::sign, gen_away),
     ]
 }
@@ -787,6 +790,14 @@ fn matmul_first_order() {
     check("transpose_last2", &[gen_any(&mut rng, &[2, 3, 4])], |t| {
         linalg::transpose_last2(&t[0])
     });
+    // Transposed (strided) operands, in both the small loop and the blocked
+    // kernel (more than 4096 multiply-adds).
+    for (sa, sb) in [([4, 3], [4, 5]), ([20, 17], [20, 15])] {
+        let inputs = vec![gen_any(&mut rng, &sa), gen_any(&mut rng, &sb)];
+        check("transpose(a) @ b", &inputs, |t| {
+            linalg::matmul(&linalg::transpose_last2(&t[0])?, &t[1])
+        });
+    }
 }
 
 #[test]

@@ -13,6 +13,16 @@ pub const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 pub fn map(a: &Array, f: impl Fn(f64) -> f64 + Sync + Send) -> Array {
     if a.len() >= PARALLEL_MIN_ELEMENTS {
         Zip::from(a).par_map_collect(|&x| f(x))
+    } else if a.is_standard_layout() {
+        // Small and contiguous (the common case): a copy that keeps the shape and
+        // strides as they are, then one pass over a slice.
+        let mut out = a.clone();
+        if let Some(xs) = out.as_slice_mut() {
+            for x in xs {
+                *x = f(*x);
+            }
+        }
+        out
     } else {
         a.mapv(f)
     }
@@ -22,6 +32,14 @@ pub fn map(a: &Array, f: impl Fn(f64) -> f64 + Sync + Send) -> Array {
 fn map2(a: &Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> Array {
     if a.len() >= PARALLEL_MIN_ELEMENTS {
         Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y))
+    } else if a.is_standard_layout() && b.is_standard_layout() {
+        let mut out = a.clone();
+        if let (Some(xs), Some(ys)) = (out.as_slice_mut(), b.as_slice()) {
+            for (x, &y) in xs.iter_mut().zip(ys) {
+                *x = f(*x, y);
+            }
+        }
+        out
     } else {
         Zip::from(a).and(b).map_collect(|&x, &y| f(x, y))
     }
@@ -52,6 +70,24 @@ pub fn zip_with(
         return Err(TensorError::shapes(name, a.shape(), b.shape()));
     };
     Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
+}
+
+/// `a[i] = f(a[i], b[i])` with `b` broadcast to `a`'s shape; `false` (and `a`
+/// untouched) when `b` does not broadcast to it.
+pub fn zip_in_place(a: &mut Array, b: &Array, f: impl Fn(f64, f64) -> f64) -> bool {
+    if a.shape() == b.shape() {
+        if let (Some(xs), Some(ys)) = (a.as_slice_mut(), b.as_slice()) {
+            for (x, &y) in xs.iter_mut().zip(ys) {
+                *x = f(*x, y);
+            }
+            return true;
+        }
+    }
+    let Some(bv) = b.broadcast(a.raw_dim()) else {
+        return false;
+    };
+    Zip::from(a).and(&bv).for_each(|x, &y| *x = f(*x, y));
+    true
 }
 
 fn binary(
@@ -296,6 +332,21 @@ pub fn pow_scalar(x: &Tensor, p: f64) -> Tensor {
         return unary(x, Op::PowScalar(p), |v| v * v);
     }
     unary(x, Op::PowScalar(p), move |v| v.powf(p))
+}
+
+/// `x + c` for a plain number `c`, without making `c` a tensor.
+pub fn add_scalar(x: &Tensor, c: f64) -> Tensor {
+    unary(x, Op::AddScalar(c), move |v| v + c)
+}
+
+/// `x - c` for a plain number `c`.
+pub fn sub_scalar(x: &Tensor, c: f64) -> Tensor {
+    unary(x, Op::SubScalar(c), move |v| v - c)
+}
+
+/// `x * c` for a plain number `c`.
+pub fn mul_scalar(x: &Tensor, c: f64) -> Tensor {
+    unary(x, Op::MulScalar(c), move |v| v * c)
 }
 
 /// A 0/1 mask of `x`'s shape, not recorded.

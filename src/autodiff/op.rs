@@ -50,6 +50,12 @@ pub enum Op {
     Sign,
     /// `x ** p` for a plain number `p`.
     PowScalar(f64),
+    /// `x + c` for a plain number `c` (numbers never become tensors).
+    AddScalar(f64),
+    /// `x - c` for a plain number `c`.
+    SubScalar(f64),
+    /// `x * c` (or `c * x`) for a plain number `c`.
+    MulScalar(f64),
     // Reductions. `axes: None` reduces every axis.
     Sum {
         axes: Option<Vec<usize>>,
@@ -96,9 +102,9 @@ impl Op {
     /// PyTorch's name for the backward of this operation, as shown in `grad_fn=<…>`.
     pub fn name(&self) -> &'static str {
         match self {
-            Op::Add => "AddBackward",
-            Op::Sub => "SubBackward",
-            Op::Mul => "MulBackward",
+            Op::Add | Op::AddScalar(_) => "AddBackward",
+            Op::Sub | Op::SubScalar(_) => "SubBackward",
+            Op::Mul | Op::MulScalar(_) => "MulBackward",
             Op::Div => "DivBackward",
             Op::Pow | Op::PowScalar(_) => "PowBackward",
             Op::Rem => "RemainderBackward",
@@ -141,9 +147,9 @@ impl Op {
     /// The operation as a user would name it (`sqrt`, `*`), for diagnostics.
     pub fn describe(&self) -> &'static str {
         match self {
-            Op::Add => "addition",
-            Op::Sub => "subtraction",
-            Op::Mul => "multiplication",
+            Op::Add | Op::AddScalar(_) => "addition",
+            Op::Sub | Op::SubScalar(_) => "subtraction",
+            Op::Mul | Op::MulScalar(_) => "multiplication",
             Op::Div => "division",
             Op::Pow | Op::PowScalar(_) => "power",
             Op::Rem => "remainder",

@@ -264,6 +264,13 @@ impl Tensor {
         *self.0.data.borrow_mut() = Rc::new(data);
     }
 
+    /// Changes the data in place with `f` (an optimizer step). Saved values that
+    /// share the old data keep it: the data is copied first when it is shared.
+    pub fn update_data<T>(&self, f: impl FnOnce(&mut Array) -> T) -> T {
+        let mut data = self.0.data.borrow_mut();
+        f(Rc::make_mut(&mut data))
+    }
+
     /// The same values, cut from the graph.
     pub fn detach(&self) -> Tensor {
         let t = Tensor::constant_rc(self.data());

@@ -344,6 +344,32 @@ impl Interpreter {
             ));
         }
         let _ = op_span;
+        // The common optimizer step (`w -= lr * w.grad`): update the data in
+        // place, without a temporary tensor. Anything else (a shape that does not
+        // broadcast to the leaf's, another operator) takes the general path below.
+        let f: Option<fn(f64, f64) -> f64> = match op {
+            BinOp::Add => Some(|x, y| x + y),
+            BinOp::Sub => Some(|x, y| x - y),
+            BinOp::Mul => Some(|x, y| x * y),
+            BinOp::Div => Some(|x, y| x / y),
+            _ => None,
+        };
+        if let Some(f) = f {
+            match rhs {
+                Value::Num(n) => {
+                    let n = *n;
+                    leaf.update_data(|a| a.mapv_inplace(|x| f(x, n)));
+                    return Ok(());
+                }
+                Value::Tensor(t) => {
+                    let b = t.data();
+                    if leaf.update_data(|a| ew::zip_in_place(a, &b, f)) {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
         let result = self.binary(
             op,
             Value::Tensor(leaf.clone()),
@@ -692,6 +718,22 @@ impl Interpreter {
                 )),
             };
         }
+        // A tensor and a plain number: the number stays a number.
+        let scalar_op = match (op, &l, &r) {
+            (BinOp::Add, Value::Tensor(t), Value::Num(n))
+            | (BinOp::Add, Value::Num(n), Value::Tensor(t)) => {
+                Some((t, *n, ew::add_scalar as fn(&Tensor, f64) -> Tensor))
+            }
+            (BinOp::Sub, Value::Tensor(t), Value::Num(n)) => Some((t, *n, ew::sub_scalar as _)),
+            (BinOp::Mul, Value::Tensor(t), Value::Num(n))
+            | (BinOp::Mul, Value::Num(n), Value::Tensor(t)) => Some((t, *n, ew::mul_scalar as _)),
+            (BinOp::Pow, Value::Tensor(t), Value::Num(n)) => Some((t, *n, ew::pow_scalar as _)),
+            _ => None,
+        };
+        if let Some((t, n, f)) = scalar_op {
+            set_current_span(span);
+            return Ok(Value::Tensor(f(t, n)));
+        }
         let (Some(a), Some(b)) = (to_tensor(&l), to_tensor(&r)) else {
             return Ok(Value::None);
         };
@@ -702,10 +744,7 @@ impl Interpreter {
             BinOp::Mul => ew::mul(&a, &b),
             BinOp::Div => ew::div(&a, &b),
             BinOp::Rem => ew::rem(&a, &b),
-            BinOp::Pow => match &r {
-                Value::Num(p) => Ok(ew::pow_scalar(&a, *p)),
-                _ => ew::pow(&a, &b),
-            },
+            BinOp::Pow => ew::pow(&a, &b),
             BinOp::MatMul => linalg::matmul(&a, &b),
             BinOp::Eq => ew::compare(&a, &b, "==", |x, y| x == y),
             BinOp::Ne => ew::compare(&a, &b, "!=", |x, y| x != y),
