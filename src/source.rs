@@ -19,6 +19,13 @@ pub struct Span {
 }
 
 impl Span {
+    /// The default span, usable in constants.
+    pub const EMPTY: Span = Span {
+        source: SourceId(0),
+        start: 0,
+        end: 0,
+    };
+
     pub fn new(source: SourceId, start: usize, end: usize) -> Span {
         Span {
             source,

@@ -14,6 +14,30 @@ fn matmul_error(a: &[usize], b: &[usize], why: &str) -> TensorError {
     }
 }
 
+/// Products with at most this many multiply-adds are computed by a plain loop:
+/// below it, setting up the blocked kernel costs more than the arithmetic.
+const SMALL_PRODUCT: usize = 4096;
+
+/// `a @ b` for small matrices of any strides, summing in order of `k`.
+fn small_product(
+    a: &ndarray::ArrayView2<f64>,
+    b: &ndarray::ArrayView2<f64>,
+) -> ndarray::Array2<f64> {
+    let (n, k) = a.dim();
+    let m = b.ncols();
+    let mut out = Vec::with_capacity(n * m);
+    for i in 0..n {
+        for j in 0..m {
+            let mut acc = 0.0;
+            for p in 0..k {
+                acc += a[[i, p]] * b[[p, j]];
+            }
+            out.push(acc);
+        }
+    }
+    ndarray::Array2::from_shape_vec((n, m), out).unwrap_or_else(|_| unreachable!())
+}
+
 /// The product of the last two axes of `a` and `b` (both at least 2-D), with the
 /// batch axes before them broadcast.
 pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
@@ -39,6 +63,9 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         ) else {
             return Err(matmul_error(sa, sb, "are not matrices"));
         };
+        if n * k * m <= SMALL_PRODUCT {
+            return Ok(small_product(&a2, &b2).into_dyn());
+        }
         return Ok(a2.dot(&b2).into_dyn());
     }
     let batch = broadcast_shape(&sa[..na - 2], &sb[..nb - 2])

@@ -34,7 +34,7 @@ use std::cell::Cell;
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
-    static CURRENT_SPAN: Cell<Span> = Cell::new(Span::default());
+    static CURRENT_SPAN: Cell<Span> = const { Cell::new(Span::EMPTY) };
     static LIVE_NODES: Cell<usize> = const { Cell::new(0) };
 }
 

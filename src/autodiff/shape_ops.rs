@@ -53,11 +53,12 @@ pub fn permute(x: &Tensor, perm: &[usize]) -> Result<Tensor, TensorError> {
             fmt_shape(d.shape())
         )));
     }
-    let data = d
-        .view()
-        .permuted_axes(IxDyn(perm))
-        .as_standard_layout()
-        .into_owned();
+    // The same elements with reordered strides: a plain copy (or none, when the
+    // data is not shared), not a transposing one. The matrix product reads any
+    // strides, so the transposes in matmul's backward cost next to nothing.
+    let data = Rc::try_unwrap(d)
+        .unwrap_or_else(|shared| shared.as_ref().clone())
+        .permuted_axes(IxDyn(perm));
     Ok(Tensor::record(
         data,
         Op::Permute(perm.to_vec()),
@@ -81,6 +82,15 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> 
         return Ok(x.clone());
     }
     checked_numel(shape)?;
+    if let Some(v) = x.item() {
+        // One value (the gradient of a full reduction): fill, no broadcast view.
+        let data = ArrayD::from_elem(IxDyn(shape), v);
+        return Ok(Tensor::record(
+            data,
+            Op::BroadcastTo(shape.to_vec()),
+            vec![x.clone()],
+        ));
+    }
     let data = x
         .data_ref()
         .broadcast(IxDyn(shape))
@@ -109,6 +119,9 @@ fn sum_to_axes(from: &[usize], to: &[usize]) -> (Vec<usize>, usize) {
 
 /// Sums `data` down to `shape` (the reverse of broadcasting).
 pub fn sum_to_array(data: &Array, shape: &[usize]) -> Result<Array, TensorError> {
+    if shape.iter().product::<usize>() == 1 && shape.len() <= data.ndim() {
+        return Ok(ArrayD::from_elem(IxDyn(shape), data.sum()));
+    }
     let (axes, lead) = sum_to_axes(data.shape(), shape);
     let summed = sum_array(data, Some(&axes), true);
     let mut out = summed;
