@@ -12,10 +12,10 @@ use super::op::IndexItem;
 use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
 use super::shape_ops::{broadcast_to, index, index_backward, permute, reshape, sum_to};
-use super::{set_current_span, with_grad_mode, Array, Node, Op, Tensor, TensorError};
-use crate::fast_hash::{FastMap, FastSet};
+use super::{set_current_span, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError};
 use crate::source::Span;
 use ndarray::{Axis, Dimension, IxDyn};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// What a backward pass is asked to do.
@@ -53,13 +53,55 @@ pub struct BackwardOutcome {
     pub anomaly: Option<Anomaly>,
 }
 
+thread_local! {
+    /// Numbers the orderings of the graph, so that a tensor's mark from an
+    /// earlier backward pass is never taken for one of this pass.
+    static SORT_PASS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The positions of tensors in one ordering of the graph, kept on the tensors
+/// themselves (a mark per tensor) rather than in a hash map.
+struct Positions {
+    pass: u64,
+}
+
+impl Positions {
+    fn new() -> Positions {
+        let pass = SORT_PASS.with(|p| {
+            p.set(p.get() + 1);
+            p.get()
+        });
+        Positions { pass }
+    }
+
+    /// Marks `t` as seen; `false` when it already was.
+    fn visit(&self, t: &Tensor) -> bool {
+        if t.sort_mark().0 == self.pass {
+            return false;
+        }
+        t.set_sort_mark((self.pass, usize::MAX));
+        true
+    }
+
+    fn place(&self, t: &Tensor, position: usize) {
+        t.set_sort_mark((self.pass, position));
+    }
+
+    fn get(&self, t: &Tensor) -> Option<usize> {
+        match t.sort_mark() {
+            (pass, position) if pass == self.pass && position != usize::MAX => Some(position),
+            _ => None,
+        }
+    }
+}
+
 /// The tensors reachable from `root` through recorded operations, inputs first.
-fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, FastMap<usize, usize>), TensorError> {
-    let mut order = Vec::new();
-    let mut index = FastMap::with_capacity_and_hasher(32, Default::default());
-    let mut visited = FastSet::with_capacity_and_hasher(32, Default::default());
-    let mut stack: Vec<(Tensor, usize)> = vec![(root.clone(), 0)];
-    visited.insert(root.id());
+fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorError> {
+    let mut order = Vec::with_capacity(16);
+    let positions = Positions::new();
+    let mut stack: Vec<(Tensor, usize)> = Vec::with_capacity(16);
+    stack.push((root.clone(), 0));
+    positions.visit(root);
     while let Some((t, next)) = stack.last_mut() {
         let node = t.node().cloned();
         match node {
@@ -72,7 +114,7 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, FastMap<usize, usize
                 }
                 let input = node.inputs[*next].clone();
                 *next += 1;
-                if input.requires_grad() && visited.insert(input.id()) {
+                if input.requires_grad() && positions.visit(&input) {
                     stack.push((input, 0));
                 }
             }
@@ -86,13 +128,13 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, FastMap<usize, usize
                             });
                         }
                     }
-                    index.insert(t.id(), order.len());
+                    positions.place(&t, order.len());
                     order.push(t);
                 }
             }
         }
     }
-    Ok((order, index))
+    Ok((order, positions))
 }
 
 fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
@@ -109,7 +151,7 @@ type PassResult = (Vec<(Tensor, Tensor)>, Option<Anomaly>);
 /// of every tensor that `keep` selects, and the anomaly when `check` is on.
 fn pass(
     order: &[Tensor],
-    index: &FastMap<usize, usize>,
+    index: &Positions,
     seed: Tensor,
     options: &BackwardOptions,
     keep: &dyn Fn(&Tensor) -> bool,
@@ -159,7 +201,7 @@ fn pass(
                     }
                 }
             }
-            let Some(&k) = index.get(&input.id()) else {
+            let Some(k) = index.get(input) else {
                 continue;
             };
             grads[k] = Some(match grads[k].take() {
@@ -215,6 +257,19 @@ pub fn backward(
     let (kept, _) = with_grad_mode(options.create_graph, || {
         pass(&order, &index, seed.clone(), &options, &keep, false)
     })?;
+    let kept: Vec<(Tensor, Tensor)> = if options.create_graph {
+        kept
+    } else {
+        // Computed with recording off from the graph's values: cut from the graph,
+        // as `detach` would (a rule that passed an input through is copied).
+        kept.into_iter()
+            .map(|(t, g)| {
+                let g = if g.requires_grad() { g.detach() } else { g };
+                g.set_origin(Origin::Detached);
+                (t, g)
+            })
+            .collect()
+    };
 
     let mut outcome = BackwardOutcome::default();
     if options.detect_anomalies
@@ -291,13 +346,20 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
             }
             Ok(t)
         } else {
-            node.saved(i).map(Tensor::constant_rc).ok_or_else(freed)
+            // Recording is off: the input itself serves when it still holds the
+            // saved data (no new tensor), else a constant holding the saved data.
+            let saved = data(i)?;
+            match node.inputs.get(i) {
+                Some(t) if Rc::ptr_eq(&saved, &t.data_ref()) => Ok(t.clone()),
+                _ => Ok(Tensor::constant_rc(saved)),
+            }
         }
     };
     let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
     let output = || -> Result<Tensor, TensorError> {
         let out = node.output().ok_or_else(freed)?;
-        Ok(if create_graph { out } else { out.detach() })
+        // With recording off, operations on `out` are not recorded: no copy needed.
+        Ok(out)
     };
     let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
     let scalar = Tensor::scalar;

@@ -98,7 +98,7 @@ fn binary(
     f: impl Fn(f64, f64) -> f64 + Sync + Send,
 ) -> Result<Tensor, TensorError> {
     let data = zip_with(&a.data_ref(), &b.data_ref(), name, f)?;
-    Ok(Tensor::record(data, op, vec![a.clone(), b.clone()]))
+    Ok(Tensor::record(data, op, &[a, b]))
 }
 
 pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
@@ -204,16 +204,12 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorErr
         .and(&av)
         .and(&bv)
         .map_collect(|&m, &x, &y| if m != 0.0 { x } else { y });
-    Ok(Tensor::record(
-        data,
-        Op::Where(Rc::new(mask)),
-        vec![a.clone(), b.clone()],
-    ))
+    Ok(Tensor::record(data, Op::Where(Rc::new(mask)), &[a, b]))
 }
 
 fn unary(x: &Tensor, op: Op, f: impl Fn(f64) -> f64 + Sync + Send) -> Tensor {
     let data = map(&x.data_ref(), f);
-    Tensor::record(data, op, vec![x.clone()])
+    Tensor::record(data, op, &[x])
 }
 
 pub fn neg(x: &Tensor) -> Tensor {

@@ -110,7 +110,7 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
 /// The recorded core: both operands at least 2-D.
 pub fn batched_matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     let data = batched_product(&a.data_ref(), &b.data_ref())?;
-    Ok(Tensor::record(data, Op::MatMul, vec![a.clone(), b.clone()]))
+    Ok(Tensor::record(data, Op::MatMul, &[a, b]))
 }
 
 /// `a @ b` with `torch.matmul`'s rules: 1-D·1-D is a 0-d dot product, a 1-D left

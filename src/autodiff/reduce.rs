@@ -49,14 +49,14 @@ fn count(shape: &[usize], axes: Option<&[usize]>) -> usize {
 
 pub fn sum(x: &Tensor, axes: Option<Vec<usize>>, keepdim: bool) -> Tensor {
     let data = sum_array(&x.data_ref(), axes.as_deref(), keepdim);
-    Tensor::record(data, Op::Sum { axes, keepdim }, vec![x.clone()])
+    Tensor::record(data, Op::Sum { axes, keepdim }, &[x])
 }
 
 pub fn mean(x: &Tensor, axes: Option<Vec<usize>>, keepdim: bool) -> Tensor {
     let d = x.data();
     let n = count(d.shape(), axes.as_deref()) as f64;
     let data = sum_array(&d, axes.as_deref(), keepdim) / n;
-    Tensor::record(data, Op::Mean { axes, keepdim }, vec![x.clone()])
+    Tensor::record(data, Op::Mean { axes, keepdim }, &[x])
 }
 
 fn fold_max(a: f64, b: f64, want_max: bool) -> f64 {
@@ -81,11 +81,7 @@ pub fn extreme_all(x: &Tensor, want_max: bool) -> Result<Tensor, TensorError> {
     };
     let v = it.fold(first, |acc, v| fold_max(acc, v, want_max));
     let op = if want_max { Op::MaxAll } else { Op::MinAll };
-    Ok(Tensor::record(
-        ArrayD::from_elem(IxDyn(&[]), v),
-        op,
-        vec![x.clone()],
-    ))
+    Ok(Tensor::record(ArrayD::from_elem(IxDyn(&[]), v), op, &[x]))
 }
 
 /// The position of the max (or min) along `axis` for every other index, first on ties.
@@ -139,7 +135,7 @@ pub fn extreme_axis(
     } else {
         Op::MinAxis { axis, keepdim }
     };
-    Ok(Tensor::record(values, op, vec![x.clone()]))
+    Ok(Tensor::record(values, op, &[x]))
 }
 
 pub fn prod(x: &Tensor, axis: Option<usize>, keepdim: bool) -> Tensor {
@@ -162,11 +158,11 @@ pub fn prod(x: &Tensor, axis: Option<usize>, keepdim: bool) -> Tensor {
             }
         }
     };
-    Tensor::record(data, Op::Prod { axis, keepdim }, vec![x.clone()])
+    Tensor::record(data, Op::Prod { axis, keepdim }, &[x])
 }
 
 /// The L2 norm of all elements.
 pub fn norm(x: &Tensor) -> Tensor {
     let n = x.data_ref().iter().map(|v| v * v).sum::<f64>().sqrt();
-    Tensor::record(ArrayD::from_elem(IxDyn(&[]), n), Op::Norm, vec![x.clone()])
+    Tensor::record(ArrayD::from_elem(IxDyn(&[]), n), Op::Norm, &[x])
 }

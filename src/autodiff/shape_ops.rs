@@ -33,10 +33,10 @@ pub fn reshape(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
     if x.data_ref().shape() == shape {
         // Still a node, so that the graph shows the step the user wrote.
         let data = x.data_ref().as_ref().clone();
-        return Ok(Tensor::record(data, Op::Reshape, vec![x.clone()]));
+        return Ok(Tensor::record(data, Op::Reshape, &[x]));
     }
     let data = reshape_array(&x.data_ref(), shape)?;
-    Ok(Tensor::record(data, Op::Reshape, vec![x.clone()]))
+    Ok(Tensor::record(data, Op::Reshape, &[x]))
 }
 
 /// Reorders the axes: axis `i` of the result is axis `perm[i]` of `x`.
@@ -59,10 +59,10 @@ pub fn permute(x: &Tensor, perm: &[usize]) -> Result<Tensor, TensorError> {
     let data = Rc::try_unwrap(d)
         .unwrap_or_else(|shared| shared.as_ref().clone())
         .permuted_axes(IxDyn(perm));
-    Ok(Tensor::record(
+    Ok(Tensor::record_with(
         data,
-        Op::Permute(perm.to_vec()),
-        vec![x.clone()],
+        || Op::Permute(perm.to_vec()),
+        &[x],
     ))
 }
 
@@ -85,10 +85,10 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> 
     if let Some(v) = x.item() {
         // One value (the gradient of a full reduction): fill, no broadcast view.
         let data = ArrayD::from_elem(IxDyn(shape), v);
-        return Ok(Tensor::record(
+        return Ok(Tensor::record_with(
             data,
-            Op::BroadcastTo(shape.to_vec()),
-            vec![x.clone()],
+            || Op::BroadcastTo(shape.to_vec()),
+            &[x],
         ));
     }
     let data = x
@@ -96,10 +96,10 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> 
         .broadcast(IxDyn(shape))
         .map(|v| v.to_owned())
         .ok_or_else(|| TensorError::shapes("broadcast", &x.shape(), shape))?;
-    Ok(Tensor::record(
+    Ok(Tensor::record_with(
         data,
-        Op::BroadcastTo(shape.to_vec()),
-        vec![x.clone()],
+        || Op::BroadcastTo(shape.to_vec()),
+        &[x],
     ))
 }
 
@@ -140,10 +140,10 @@ pub fn sum_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
         return Ok(x.clone());
     }
     let data = sum_to_array(&x.data_ref(), shape)?;
-    Ok(Tensor::record(
+    Ok(Tensor::record_with(
         data,
-        Op::SumTo(shape.to_vec()),
-        vec![x.clone()],
+        || Op::SumTo(shape.to_vec()),
+        &[x],
     ))
 }
 
@@ -202,7 +202,7 @@ pub fn index(x: &Tensor, items: Rc<[IndexItem]>) -> Result<Tensor, TensorError> 
     check_items(d.shape(), &items)?;
     let info = slice_info(&items, d.ndim())?;
     let data = d.slice(info).to_owned();
-    Ok(Tensor::record(data, Op::Index(items), vec![x.clone()]))
+    Ok(Tensor::record(data, Op::Index(items), &[x]))
 }
 
 /// Zeros of `shape` with `g` written at the index `items`: the gradient of `index`.
@@ -232,7 +232,7 @@ pub fn index_backward(
             shape: shape.to_vec(),
             items,
         },
-        vec![g.clone()],
+        &[g],
     ))
 }
 
@@ -276,7 +276,11 @@ pub fn concat(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
     let views: Vec<_> = datas.iter().map(|d| d.view()).collect();
     let data = ndarray::concatenate(Axis(axis), &views)
         .map_err(|e| TensorError::invalid(e.to_string()))?;
-    Ok(Tensor::record(data, Op::Concat(axis), xs.to_vec()))
+    Ok(Tensor::record(
+        data,
+        Op::Concat(axis),
+        &xs.iter().collect::<Vec<_>>(),
+    ))
 }
 
 /// Adds a size-1 axis at `axis` (0..=ndim).

@@ -37,6 +37,9 @@ pub struct TensorInner {
     /// Where the tensor was made (for a result, the node's span).
     span: Span,
     origin: Cell<Origin>,
+    /// (pass, position): where the backward pass numbered `pass` placed this
+    /// tensor in its order (`usize::MAX` while being visited); see [`Tensor::sort_mark`].
+    sort_mark: Cell<(u64, usize)>,
 }
 
 /// One recorded operation: what it was, its inputs, and where in the source.
@@ -122,6 +125,7 @@ impl Tensor {
             node: None,
             span,
             origin: Cell::new(Origin::Created),
+            sort_mark: Cell::new((0, 0)),
         }))
     }
 
@@ -146,15 +150,22 @@ impl Tensor {
 
     /// The result of `op` on `inputs`: recorded when recording is on and some
     /// input requires grad, else a plain constant.
-    pub fn record(data: Array, op: Op, inputs: Vec<Tensor>) -> Tensor {
-        if !grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
+    pub fn record(data: Array, op: Op, inputs: &[&Tensor]) -> Tensor {
+        Tensor::record_with(data, || op, inputs)
+    }
+
+    /// [`Tensor::record`] for an operation that is costly to build (it holds a
+    /// shape): `op` is called only when the operation is recorded.
+    pub fn record_with(data: Array, op: impl FnOnce() -> Op, inputs: &[&Tensor]) -> Tensor {
+        let any_requires_grad = inputs.iter().any(|t| t.requires_grad());
+        if !any_requires_grad || !grad_enabled() {
             let t = Tensor::constant(data);
-            let origin = if inputs.iter().any(|t| t.requires_grad()) {
+            let origin = if any_requires_grad {
                 Origin::NoGrad
             } else {
                 inputs
                     .iter()
-                    .map(Tensor::origin)
+                    .map(|t| t.origin())
                     .find(|o| *o != Origin::Created)
                     .unwrap_or_default()
             };
@@ -162,6 +173,7 @@ impl Tensor {
             return t;
         }
         let saved = inputs.iter().map(|t| t.data()).collect();
+        let inputs = inputs.iter().map(|&t| t.clone()).collect();
         let span = current_span();
         node_created();
         Tensor(Rc::new_cyclic(|weak| TensorInner {
@@ -170,7 +182,7 @@ impl Tensor {
             grad: RefCell::new(None),
             retains_grad: Cell::new(false),
             node: Some(Rc::new(Node {
-                op,
+                op: op(),
                 inputs,
                 saved: RefCell::new(saved),
                 output: weak.clone(),
@@ -181,6 +193,7 @@ impl Tensor {
             })),
             span,
             origin: Cell::new(Origin::Created),
+            sort_mark: Cell::new((0, 0)),
         }))
     }
 
@@ -284,6 +297,20 @@ impl Tensor {
     }
 
     /// Identity of the underlying tensor, for maps keyed by tensor.
+    /// The mark a backward pass left on this tensor while ordering the graph:
+    /// marks replace a hash map from tensor to position (see `backward`).
+    pub(crate) fn sort_mark(&self) -> (u64, usize) {
+        self.0.sort_mark.get()
+    }
+
+    pub(crate) fn set_sort_mark(&self, mark: (u64, usize)) {
+        self.0.sort_mark.set(mark);
+    }
+
+    pub(crate) fn set_origin(&self, origin: Origin) {
+        self.0.origin.set(origin);
+    }
+
     pub fn id(&self) -> usize {
         Rc::as_ptr(&self.0) as usize
     }

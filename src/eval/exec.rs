@@ -482,6 +482,13 @@ impl Interpreter {
                     Value::Bool(truthy(&r, rhs.span)?)
                 }
             }
+            ExprKind::Binary { op, lhs, rhs } if !matches!(&lhs.kind, ExprKind::Binary { op, .. } if !matches!(op, BinOp::And | BinOp::Or)) =>
+            {
+                // One operator (the common case): no chain to unroll.
+                let l = self.eval(lhs, scope)?;
+                let r = self.eval(rhs, scope)?;
+                self.binary(*op, l, r, e.span, lhs.span, rhs.span)?
+            }
             ExprKind::Binary { op, lhs, rhs } => {
                 // A left-leaning chain (`1 + 1 + … + 1`) is as deep as it is long:
                 // walk down its left spine and fold back up without recursing.
