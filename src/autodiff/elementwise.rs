@@ -1,48 +1,101 @@
 //! Elementwise operations: one input, or two (and `where`'s three) with broadcasting.
 
 use super::shape::{broadcast_shape, checked_numel};
-use super::{Array, Op, Tensor, TensorError};
+use super::{fast_math, Array, Op, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn, Zip};
+use rayon::prelude::*;
 use std::rc::Rc;
 
 /// Arrays at least this large are mapped on every core (rayon through ndarray's
 /// `par_map_collect`); below it, spreading the work costs more than it saves.
 pub const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 
+/// Elements per task when a large array is mapped on every core.
+const PARALLEL_CHUNK: usize = 1 << 14;
+
 /// `f` of every element, in parallel for large arrays.
 pub fn map(a: &Array, f: impl Fn(f64) -> f64 + Sync + Send) -> Array {
-    if a.len() >= PARALLEL_MIN_ELEMENTS {
-        Zip::from(a).par_map_collect(|&x| f(x))
-    } else if a.is_standard_layout() {
-        // Small and contiguous (the common case): a copy that keeps the shape and
-        // strides as they are, then one pass over a slice.
-        let mut out = a.clone();
-        if let Some(xs) = out.as_slice_mut() {
-            for x in xs {
-                *x = f(*x);
-            }
-        }
-        out
-    } else {
-        a.mapv(f)
+    let Some(xs) = a.as_slice() else {
+        return if a.len() >= PARALLEL_MIN_ELEMENTS {
+            Zip::from(a).par_map_collect(|&x| f(x))
+        } else {
+            a.mapv(f)
+        };
+    };
+    // Contiguous (the common case): plain loops over slices, which the compiler
+    // vectorises, split in chunks across the cores for large arrays.
+    if xs.len() >= PARALLEL_MIN_ELEMENTS {
+        let mut out = Vec::with_capacity(xs.len());
+        xs.par_iter()
+            .with_min_len(PARALLEL_CHUNK)
+            .map(|&x| f(x))
+            .collect_into_vec(&mut out);
+        return with_shape_of(a, out);
     }
+    // Small: a copy keeps the shape and strides as they are (cheaper than
+    // building them again), then one pass in place.
+    let mut out = a.clone();
+    if let Some(os) = out.as_slice_mut() {
+        for o in os {
+            *o = f(*o);
+        }
+    }
+    out
+}
+
+/// `map` with an in-place slice kernel (vectorised transcendental functions);
+/// `f` is the same function one element at a time, for non-contiguous arrays.
+fn map_kernel(a: &Array, kernel: fn(&mut [f64]), f: fn(f64) -> f64) -> Array {
+    let Some(xs) = a.as_slice() else {
+        return map(a, f);
+    };
+    if xs.len() >= PARALLEL_MIN_ELEMENTS {
+        // Copy and transform chunk by chunk on every core.
+        let mut out = Vec::with_capacity(xs.len());
+        xs.par_iter()
+            .with_min_len(PARALLEL_CHUNK)
+            .copied()
+            .collect_into_vec(&mut out);
+        out.par_chunks_mut(PARALLEL_CHUNK).for_each(kernel);
+        return with_shape_of(a, out);
+    }
+    let mut out = a.clone();
+    if let Some(os) = out.as_slice_mut() {
+        kernel(os);
+    }
+    out
+}
+
+/// `values` (in row-major order) as an array of `like`'s shape.
+fn with_shape_of(like: &Array, values: Vec<f64>) -> Array {
+    Array::from_shape_vec(like.raw_dim(), values).unwrap_or_else(|_| unreachable!())
 }
 
 /// `f` of every pair of elements of two arrays of one shape, in parallel for large ones.
 fn map2(a: &Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> Array {
-    if a.len() >= PARALLEL_MIN_ELEMENTS {
-        Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y))
-    } else if a.is_standard_layout() && b.is_standard_layout() {
-        let mut out = a.clone();
-        if let (Some(xs), Some(ys)) = (out.as_slice_mut(), b.as_slice()) {
-            for (x, &y) in xs.iter_mut().zip(ys) {
-                *x = f(*x, y);
-            }
-        }
-        out
-    } else {
-        Zip::from(a).and(b).map_collect(|&x, &y| f(x, y))
+    let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) else {
+        return if a.len() >= PARALLEL_MIN_ELEMENTS {
+            Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y))
+        } else {
+            Zip::from(a).and(b).map_collect(|&x, &y| f(x, y))
+        };
+    };
+    if xs.len() >= PARALLEL_MIN_ELEMENTS {
+        let mut out = Vec::with_capacity(xs.len());
+        xs.par_iter()
+            .zip(ys)
+            .with_min_len(PARALLEL_CHUNK)
+            .map(|(&x, &y)| f(x, y))
+            .collect_into_vec(&mut out);
+        return with_shape_of(a, out);
     }
+    let mut out = a.clone();
+    if let Some(os) = out.as_slice_mut() {
+        for (o, &y) in os.iter_mut().zip(ys) {
+            *o = f(*o, y);
+        }
+    }
+    out
 }
 
 /// Applies `f` to every pair of elements of `a` and `b` broadcast together.
@@ -212,12 +265,17 @@ fn unary(x: &Tensor, op: Op, f: impl Fn(f64) -> f64 + Sync + Send) -> Tensor {
     Tensor::record(data, op, &[x])
 }
 
+fn unary_kernel(x: &Tensor, op: Op, kernel: fn(&mut [f64]), f: fn(f64) -> f64) -> Tensor {
+    let data = map_kernel(&x.data_ref(), kernel, f);
+    Tensor::record(data, op, &[x])
+}
+
 pub fn neg(x: &Tensor) -> Tensor {
     unary(x, Op::Neg, |v| -v)
 }
 
 pub fn exp(x: &Tensor) -> Tensor {
-    unary(x, Op::Exp, f64::exp)
+    unary_kernel(x, Op::Exp, fast_math::exp_in_place, fast_math::exp)
 }
 
 pub fn log(x: &Tensor) -> Tensor {
@@ -241,20 +299,15 @@ pub fn cos(x: &Tensor) -> Tensor {
 }
 
 pub fn tanh(x: &Tensor) -> Tensor {
-    unary(x, Op::Tanh, f64::tanh)
+    unary_kernel(x, Op::Tanh, fast_math::tanh_in_place, fast_math::tanh)
 }
 
 pub fn sigmoid_f64(v: f64) -> f64 {
-    if v >= 0.0 {
-        1.0 / (1.0 + (-v).exp())
-    } else {
-        let e = v.exp();
-        e / (1.0 + e)
-    }
+    fast_math::sigmoid(v)
 }
 
 pub fn sigmoid(x: &Tensor) -> Tensor {
-    unary(x, Op::Sigmoid, sigmoid_f64)
+    unary_kernel(x, Op::Sigmoid, fast_math::sigmoid_in_place, sigmoid_f64)
 }
 
 /// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass.

@@ -15,6 +15,7 @@
 pub mod backward;
 pub mod elementwise;
 pub mod error;
+pub mod fast_math;
 pub mod gradcheck;
 pub mod linalg;
 pub mod nn;

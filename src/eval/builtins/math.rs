@@ -1,7 +1,9 @@
 //! Elementwise, reduction, linear-algebra, shape and neural-network builtins.
 
 use crate::autodiff::error::fmt_shape;
-use crate::autodiff::{elementwise as ew, linalg, nn, reduce, shape_ops, Tensor, TensorError};
+use crate::autodiff::{
+    elementwise as ew, fast_math, linalg, nn, reduce, shape_ops, Tensor, TensorError,
+};
 use crate::eval::args::{as_integer, to_tensor, Args};
 use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::exec::shape_value;
@@ -30,7 +32,7 @@ fn unary(args: &Args, num: fn(f64) -> f64, tensor: fn(&Tensor) -> Tensor) -> Eva
 }
 
 pub fn exp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::exp, ew::exp)
+    unary(a, fast_math::exp, ew::exp)
 }
 pub fn log(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     unary(a, f64::ln, ew::log)
@@ -48,7 +50,7 @@ pub fn cos(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     unary(a, f64::cos, ew::cos)
 }
 pub fn tanh(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::tanh, ew::tanh)
+    unary(a, fast_math::tanh, ew::tanh)
 }
 pub fn sigmoid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     unary(a, ew::sigmoid_f64, ew::sigmoid)
