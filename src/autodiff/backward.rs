@@ -206,11 +206,23 @@ fn pass(
             };
             grads[k] = Some(match grads[k].take() {
                 None => ig,
-                Some(acc) => ew::add(&acc, &ig)?,
+                Some(acc) => accumulate(acc, &ig)?,
             });
         }
     }
     Ok((kept, anomaly))
+}
+
+/// `acc + ig`, summed into `acc`'s own buffer when recording is off and nothing
+/// else can see `acc` (its data is copied first if a saved value shares it).
+fn accumulate(acc: Tensor, ig: &Tensor) -> Result<Tensor, TensorError> {
+    if !super::grad_enabled() && acc.is_private_constant() {
+        let b = ig.data();
+        if acc.update_data(|a| ew::zip_in_place(a, &b, |x, y| x + y)) {
+            return Ok(acc);
+        }
+    }
+    ew::add(&acc, ig)
 }
 
 /// Runs backward from `root`, starting from `seed` (of `root`'s shape).

@@ -127,11 +127,21 @@ pub fn zip_with(
 
 /// `a[i] = f(a[i], b[i])` with `b` broadcast to `a`'s shape; `false` (and `a`
 /// untouched) when `b` does not broadcast to it.
-pub fn zip_in_place(a: &mut Array, b: &Array, f: impl Fn(f64, f64) -> f64) -> bool {
+pub fn zip_in_place(a: &mut Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> bool {
     if a.shape() == b.shape() {
         if let (Some(xs), Some(ys)) = (a.as_slice_mut(), b.as_slice()) {
-            for (x, &y) in xs.iter_mut().zip(ys) {
-                *x = f(*x, y);
+            if xs.len() >= PARALLEL_MIN_ELEMENTS {
+                xs.par_chunks_mut(PARALLEL_CHUNK)
+                    .zip(ys.par_chunks(PARALLEL_CHUNK))
+                    .for_each(|(xs, ys)| {
+                        for (x, &y) in xs.iter_mut().zip(ys) {
+                            *x = f(*x, y);
+                        }
+                    });
+            } else {
+                for (x, &y) in xs.iter_mut().zip(ys) {
+                    *x = f(*x, y);
+                }
             }
             return true;
         }

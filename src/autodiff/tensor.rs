@@ -284,6 +284,16 @@ impl Tensor {
         f(Rc::make_mut(&mut data))
     }
 
+    /// Whether this handle is the only way to reach the tensor, and the tensor is
+    /// a constant outside any graph: changing its data in place is then invisible
+    /// to everything else (a gradient being summed in backward).
+    pub(crate) fn is_private_constant(&self) -> bool {
+        Rc::strong_count(&self.0) == 1
+            && Rc::weak_count(&self.0) == 0
+            && !self.0.requires_grad
+            && self.0.node.is_none()
+    }
+
     /// The same values, cut from the graph.
     pub fn detach(&self) -> Tensor {
         let t = Tensor::constant_rc(self.data());
