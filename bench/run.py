@@ -3,7 +3,7 @@
 and micrograd, side by side on this machine, and prints medians, ratios and the
 targets of issue 7.
 
-    python3 bench/run.py            # 5 runs of bp each, 3 of each peer
+    python3 bench/run.py            # 5 runs of bp and PyTorch each, 3 of W1's PyTorch and of micrograd
     python3 bench/run.py --runs 9   # more runs
 
 Peers come from the virtualenv ~/.cache/bp-peers (see bench/README.md); without it
@@ -19,7 +19,7 @@ PEER_PY = Path.home() / ".cache" / "bp-peers" / "bin" / "python"
 
 
 def run(cmd):
-    """Runs cmd; returns (wall seconds, peak RSS in MiB, stdout, stderr)."""
+    """Runs cmd; returns (wall seconds, stdout, stderr)."""
     start = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     out, err = p.communicate()
@@ -91,10 +91,19 @@ def main():
     row("W1 seed", "wall s", bp_wall, "PyTorch", torch_wall, "<= 1/200", 1 / 200)
     rows.append(("W1 seed", "peak MiB", bp_rss, "limit", 16.0, bp_rss / 16.0, "<= 16 MiB", bp_rss <= 16.0))
 
-    # W2: per step, whole process for bp (start-up included), the loop for the peers.
+    # W2: per step. For bp, the marginal cost of a step: (time of 100k steps - time of
+    # 10k steps) / 90k, so that start-up (about 2 ms) is not spread over the steps; the
+    # peers print the time of their loop alone. Every run must end on the same loss.
+    def bp_w2():
+        t10, out10, _ = run([BP, "run", w("tiny_steps.bp")])
+        t100, _, _ = run([BP, "run", w("tiny_steps_100k.bp")])
+        if f"{float(out10.strip()):.5e}" != "2.86511e-05":
+            sys.exit(f"W2: bp ended on loss {out10.strip()}, expected 2.86511e-05")
+        return (t100 - t10) / 90000 * 1e6
+
     bp_step, torch_step = interleaved(
         n,
-        lambda: run([BP, "run", w("tiny_steps.bp")])[0] / 10000 * 1e6,
+        bp_w2,
         (lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_torch.py")])[2])) if peers else None,
     )
     mg_step = median_of(pn, lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_micrograd.py")])[2])) if peers else None
