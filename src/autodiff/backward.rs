@@ -7,6 +7,7 @@
 //! be differentiated again.
 
 use super::elementwise::{self as ew, zip_with};
+use super::few::{few, Few};
 use super::linalg::{batched_matmul, transpose_last2};
 use super::op::IndexItem;
 use super::reduce::arg_extreme;
@@ -177,8 +178,9 @@ fn pass(
         let input_grads = vjp(node, &g, options.create_graph);
         set_current_span(previous_span);
         let input_grads = input_grads?;
-        for (j, ig) in input_grads.into_iter().enumerate() {
-            let Some(ig) = ig else { continue };
+        let mut input_grads = input_grads;
+        for (j, ig) in input_grads.iter_mut().enumerate() {
+            let Some(ig) = ig.take() else { continue };
             let Some(input) = node.inputs.get(j) else {
                 continue;
             };
@@ -336,7 +338,7 @@ pub fn backward(
 
 /// The gradient flowing into each input of `node`, given the gradient `g` of its
 /// output (`None` for inputs that do not require grad).
-fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>>, TensorError> {
+fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Few<Option<Tensor>>, TensorError> {
     let freed = || TensorError::Freed {
         freed_by: node.freed_by().unwrap_or_default(),
         node_span: node.span,
@@ -379,40 +381,40 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
 
     Ok(match &node.op {
         // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape.
-        Op::Add => vec![
+        Op::Add => few![
             if needs(0) {
-                Some(sum_to(g, &shape(0)?)?)
+                Some(sum_to(g, data(0)?.shape())?)
             } else {
                 None
             },
             if needs(1) {
-                Some(sum_to(g, &shape(1)?)?)
+                Some(sum_to(g, data(1)?.shape())?)
             } else {
                 None
             },
         ],
         // d(a-b)/db = -1
-        Op::Sub => vec![
+        Op::Sub => few![
             if needs(0) {
-                Some(sum_to(g, &shape(0)?)?)
+                Some(sum_to(g, data(0)?.shape())?)
             } else {
                 None
             },
             if needs(1) {
-                Some(sum_to(&ew::neg(g), &shape(1)?)?)
+                Some(sum_to(&ew::neg(g), data(1)?.shape())?)
             } else {
                 None
             },
         ],
         // d(ab)/da = b, d(ab)/db = a
-        Op::Mul => vec![
+        Op::Mul => few![
             if needs(0) {
-                Some(sum_to(&ew::mul(g, &input(1)?)?, &shape(0)?)?)
+                Some(sum_to(&ew::mul(g, &input(1)?)?, data(0)?.shape())?)
             } else {
                 None
             },
             if needs(1) {
-                Some(sum_to(&ew::mul(g, &input(0)?)?, &shape(1)?)?)
+                Some(sum_to(&ew::mul(g, &input(0)?)?, data(1)?.shape())?)
             } else {
                 None
             },
@@ -420,15 +422,15 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
         Op::Div => {
             let b = input(1)?;
-            vec![
+            few![
                 if needs(0) {
-                    Some(sum_to(&ew::div(g, &b)?, &shape(0)?)?)
+                    Some(sum_to(&ew::div(g, &b)?, data(0)?.shape())?)
                 } else {
                     None
                 },
                 if needs(1) {
                     let q = ew::div(&ew::mul(g, &input(0)?)?, &ew::mul(&b, &b)?)?;
-                    Some(sum_to(&ew::neg(&q), &shape(1)?)?)
+                    Some(sum_to(&ew::neg(&q), data(1)?.shape())?)
                 } else {
                     None
                 },
@@ -437,11 +439,11 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a = 0 and b >= 0.
         Op::Pow => {
             let (a, b) = (input(0)?, input(1)?);
-            vec![
+            few![
                 if needs(0) {
                     let bm1 = ew::sub(&b, &scalar(1.0))?;
                     let d = ew::mul(&b, &ew::pow(&a, &bm1)?)?;
-                    Some(sum_to(&ew::mul(g, &d)?, &shape(0)?)?)
+                    Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
                 } else {
                     None
                 },
@@ -456,22 +458,25 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                     let safe_a = ew::where_(&Tensor::constant(keep.clone()), &a, &scalar(1.0))?;
                     let d = ew::mul(&output()?, &ew::log(&safe_a))?;
                     let d = ew::mul(&d, &Tensor::constant(keep))?;
-                    Some(sum_to(&ew::mul(g, &d)?, &shape(1)?)?)
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
                 } else {
                     None
                 },
             ]
         }
         // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b)
-        Op::Rem => vec![
+        Op::Rem => few![
             if needs(0) {
-                Some(sum_to(g, &shape(0)?)?)
+                Some(sum_to(g, data(0)?.shape())?)
             } else {
                 None
             },
             if needs(1) {
                 let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| -(x / y).floor())?;
-                Some(sum_to(&ew::mul(g, &Tensor::constant(fl))?, &shape(1)?)?)
+                Some(sum_to(
+                    &ew::mul(g, &Tensor::constant(fl))?,
+                    data(1)?.shape(),
+                )?)
             } else {
                 None
             },
@@ -489,16 +494,16 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                     0.0
                 }
             };
-            vec![
+            few![
                 if needs(0) {
                     let m = Tensor::constant(zip_with(&a, &b, "maximum", share)?);
-                    Some(sum_to(&ew::mul(g, &m)?, &shape(0)?)?)
+                    Some(sum_to(&ew::mul(g, &m)?, data(0)?.shape())?)
                 } else {
                     None
                 },
                 if needs(1) {
                     let m = Tensor::constant(zip_with(&b, &a, "maximum", share)?);
-                    Some(sum_to(&ew::mul(g, &m)?, &shape(1)?)?)
+                    Some(sum_to(&ew::mul(g, &m)?, data(1)?.shape())?)
                 } else {
                     None
                 },
@@ -507,46 +512,46 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         // where(c, a, b): the gradient goes to a where c holds, to b elsewhere.
         Op::Where(mask) => {
             let m = Tensor::constant_rc(mask.clone());
-            vec![
+            few![
                 if needs(0) {
-                    Some(sum_to(&ew::mul(g, &m)?, &shape(0)?)?)
+                    Some(sum_to(&ew::mul(g, &m)?, data(0)?.shape())?)
                 } else {
                     None
                 },
                 if needs(1) {
                     let inv = Tensor::constant(mask.mapv(|v| 1.0 - v));
-                    Some(sum_to(&ew::mul(g, &inv)?, &shape(1)?)?)
+                    Some(sum_to(&ew::mul(g, &inv)?, data(1)?.shape())?)
                 } else {
                     None
                 },
             ]
         }
         // d(-x) = -1
-        Op::Neg => vec![Some(ew::neg(g))],
+        Op::Neg => few![Some(ew::neg(g))],
         // d exp(x) = exp(x)
-        Op::Exp => vec![one(ew::mul(g, &output()?))?],
+        Op::Exp => few![one(ew::mul(g, &output()?))?],
         // d ln(x) = 1/x
-        Op::Log => vec![one(ew::div(g, &input(0)?))?],
+        Op::Log => few![one(ew::div(g, &input(0)?))?],
         // d sqrt(x) = 1 / (2 sqrt(x))
-        Op::Sqrt => vec![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
+        Op::Sqrt => few![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
         // d|x| = sign(x), 0 at 0
-        Op::Abs => vec![one(ew::mul(
+        Op::Abs => few![one(ew::mul(
             g,
             &Tensor::constant(data(0)?.mapv(ew::sign_f64)),
         ))?],
         // d sin(x) = cos(x)
-        Op::Sin => vec![one(ew::mul(g, &ew::cos(&input(0)?)))?],
+        Op::Sin => few![one(ew::mul(g, &ew::cos(&input(0)?)))?],
         // d cos(x) = -sin(x)
-        Op::Cos => vec![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
+        Op::Cos => few![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
         // d tanh(x) = 1 - tanh(x)²
         // (one recorded operation, tanh_grad, so that it costs one pass)
-        Op::Tanh => vec![one(ew::tanh_grad(g, &output()?))?],
+        Op::Tanh => few![one(ew::tanh_grad(g, &output()?))?],
         // d σ(x) = σ(x)(1 - σ(x)), as the one operation sigmoid_grad
-        Op::Sigmoid => vec![one(ew::sigmoid_grad(g, &output()?))?],
+        Op::Sigmoid => few![one(ew::sigmoid_grad(g, &output()?))?],
         // t = g(1 - y²): dt/dg = 1 - y², dt/dy = -2gy
         Op::TanhGrad => {
             let (gi, y) = (input(0)?, input(1)?);
-            vec![
+            few![
                 if needs(0) {
                     Some(ew::tanh_grad(g, &y)?)
                 } else {
@@ -554,7 +559,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                 },
                 if needs(1) {
                     let d = ew::mul(&ew::mul(&gi, &y)?, &scalar(-2.0))?;
-                    Some(sum_to(&ew::mul(g, &d)?, &shape(1)?)?)
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
                 } else {
                     None
                 },
@@ -563,7 +568,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
         // s = g·y(1 - y): ds/dg = y(1 - y), ds/dy = g(1 - 2y)
         Op::SigmoidGrad => {
             let (gi, y) = (input(0)?, input(1)?);
-            vec![
+            few![
                 if needs(0) {
                     Some(ew::sigmoid_grad(g, &y)?)
                 } else {
@@ -572,26 +577,26 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                 if needs(1) {
                     let one_minus_2y = ew::sub(&scalar(1.0), &ew::mul(&y, &scalar(2.0))?)?;
                     let d = ew::mul(&gi, &one_minus_2y)?;
-                    Some(sum_to(&ew::mul(g, &d)?, &shape(1)?)?)
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
                 } else {
                     None
                 },
             ]
         }
         // d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
-        Op::Relu => vec![one(ew::mul(g, &ew::mask(&*data(0)?, |v| v > 0.0)))?],
+        Op::Relu => few![one(ew::mul(g, &ew::mask(&*data(0)?, |v| v > 0.0)))?],
         // d leaky_relu(x) = 1 where x > 0, else slope
         Op::LeakyRelu(slope) => {
             let s = *slope;
             let d = Tensor::constant(data(0)?.mapv(|v| if v > 0.0 { 1.0 } else { s }));
-            vec![one(ew::mul(g, &d))?]
+            few![one(ew::mul(g, &d))?]
         }
         // d softplus(x) = σ(x) (1 above the linear threshold 20)
         Op::Softplus => {
             let x = input(0)?;
             let lin = ew::mask(&*data(0)?, |v| v > 20.0);
             let d = ew::where_(&lin, &scalar(1.0), &ew::sigmoid(&x))?;
-            vec![one(ew::mul(g, &d))?]
+            few![one(ew::mul(g, &d))?]
         }
         // d clamp(x) = 1 where min <= x <= max, else 0
         Op::Clamp(lo, hi) => {
@@ -599,29 +604,29 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
             let m = ew::mask(&*data(0)?, |v| {
                 lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h)
             });
-            vec![one(ew::mul(g, &m))?]
+            few![one(ew::mul(g, &m))?]
         }
         // sign is flat: its gradient is 0 everywhere
-        Op::Sign => vec![Some(ew::full(&shape(0)?, 0.0)?)],
+        Op::Sign => few![Some(ew::full(data(0)?.shape(), 0.0)?)],
         // d x^p = p·x^(p-1)
         Op::PowScalar(p) => {
             let p = *p;
             if p == 0.0 {
-                vec![Some(ew::full(&shape(0)?, 0.0)?)]
+                few![Some(ew::full(data(0)?.shape(), 0.0)?)]
             } else if p == 2.0 {
                 // 2 * x¹ is 2 * x exactly; one operation fewer.
-                vec![one(ew::mul(g, &ew::mul_scalar(&input(0)?, 2.0)))?]
+                few![one(ew::mul(g, &ew::mul_scalar(&input(0)?, 2.0)))?]
             } else {
                 let d = ew::mul_scalar(&ew::pow_scalar(&input(0)?, p - 1.0), p);
-                vec![one(ew::mul(g, &d))?]
+                few![one(ew::mul(g, &d))?]
             }
         }
-        Op::AddScalar(_) | Op::SubScalar(_) => vec![Some(g.clone())],
-        Op::MulScalar(c) => vec![Some(ew::mul_scalar(g, *c))],
+        Op::AddScalar(_) | Op::SubScalar(_) => few![Some(g.clone())],
+        Op::MulScalar(c) => few![Some(ew::mul_scalar(g, *c))],
         // d sum = 1 for every summed element: the gradient is broadcast back.
         Op::Sum { axes, keepdim } => {
             let s = shape(0)?;
-            vec![Some(expand_reduced(g, &s, axes.as_deref(), *keepdim)?)]
+            few![Some(expand_reduced(g, &s, axes.as_deref(), *keepdim)?)]
         }
         // d mean = 1/n
         Op::Mean { axes, keepdim } => {
@@ -631,7 +636,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                 Some(a) => a.iter().filter_map(|&i| s.get(i)).product(),
             };
             let e = expand_reduced(g, &s, axes.as_deref(), *keepdim)?;
-            vec![Some(ew::mul_scalar(&e, 1.0 / n.max(1) as f64))]
+            few![Some(ew::mul_scalar(&e, 1.0 / n.max(1) as f64))]
         }
         // A full max/min: shared evenly among the elements equal to it.
         Op::MaxAll | Op::MinAll => {
@@ -639,7 +644,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
             let v = node.output().and_then(|o| o.item()).unwrap_or(f64::NAN);
             let ties = x.iter().filter(|&&e| e == v).count().max(1) as f64;
             let m = Tensor::constant(x.mapv(|e| if e == v { 1.0 / ties } else { 0.0 }));
-            vec![one(ew::mul(&m, g))?]
+            few![one(ew::mul(&m, g))?]
         }
         // Along an axis: to the selected (first) element.
         Op::MaxAxis { axis, keepdim } | Op::MinAxis { axis, keepdim } => {
@@ -656,7 +661,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                 }
             }
             let e = expand_reduced(g, x.shape(), Some(&[*axis]), *keepdim)?;
-            vec![one(ew::mul(&e, &Tensor::constant(m)))?]
+            few![one(ew::mul(&e, &Tensor::constant(m)))?]
         }
         // d prod = prod / x_i (the product of the others, computed directly where x has zeros)
         Op::Prod { axis, keepdim } => {
@@ -665,27 +670,27 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
             let e = expand_reduced(g, x.shape(), axes.as_deref(), *keepdim)?;
             if x.iter().all(|&v| v != 0.0) {
                 let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;
-                vec![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
+                few![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
             } else if create_graph {
-                vec![one(ew::mul(
+                few![one(ew::mul(
                     &e,
                     &recorded_product_of_others(&input(0)?, *axis)?,
                 ))?]
             } else {
                 let others = product_of_others(&x, *axis);
-                vec![one(ew::mul(&e, &Tensor::constant(others)))?]
+                few![one(ew::mul(&e, &Tensor::constant(others)))?]
             }
         }
         // d ||x|| = x / ||x||, taken as 0 at 0
         Op::Norm => {
             let n = output()?;
             if n.item() == Some(0.0) {
-                vec![Some(ew::full(&shape(0)?, 0.0)?)]
+                few![Some(ew::full(data(0)?.shape(), 0.0)?)]
             } else {
-                vec![one(ew::mul(&input(0)?, &ew::div(g, &n)?))?]
+                few![one(ew::mul(&input(0)?, &ew::div(g, &n)?))?]
             }
         }
-        Op::Reshape => vec![one(reshape(g, &shape(0)?))?],
+        Op::Reshape => few![one(reshape(g, data(0)?.shape()))?],
         // The inverse permutation undoes it.
         Op::Permute(perm) => {
             let mut inv = vec![0; perm.len()];
@@ -694,13 +699,13 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                     *slot = i;
                 }
             }
-            vec![one(permute(g, &inv))?]
+            few![one(permute(g, &inv))?]
         }
-        Op::BroadcastTo(_) => vec![one(sum_to(g, &shape(0)?))?],
-        Op::SumTo(_) => vec![one(broadcast_to(g, &shape(0)?))?],
+        Op::BroadcastTo(_) => few![one(sum_to(g, data(0)?.shape()))?],
+        Op::SumTo(_) => few![one(broadcast_to(g, data(0)?.shape()))?],
         // Indexing scatters the gradient back into zeros of the input's shape.
-        Op::Index(items) => vec![one(index_backward(g, &shape(0)?, items.clone()))?],
-        Op::IndexBackward { items, .. } => vec![one(index(g, items.clone()))?],
+        Op::Index(items) => few![one(index_backward(g, data(0)?.shape(), items.clone()))?],
+        Op::IndexBackward { items, .. } => few![one(index(g, items.clone()))?],
         // Each input gets its own slice of the gradient along the axis.
         Op::Concat(axis) => {
             let mut out = Vec::with_capacity(node.inputs.len());
@@ -728,16 +733,16 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                     None
                 });
             }
-            out
+            Few::from(out)
         }
         // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G, each summed over broadcast batch axes.
         Op::MatMul => {
             let (a, b) = (input(0)?, input(1)?);
-            vec![
+            few![
                 if needs(0) {
                     Some(sum_to(
                         &batched_matmul(g, &transpose_last2(&b)?)?,
-                        &shape(0)?,
+                        data(0)?.shape(),
                     )?)
                 } else {
                     None
@@ -745,7 +750,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Vec<Option<Tensor>
                 if needs(1) {
                     Some(sum_to(
                         &batched_matmul(&transpose_last2(&a)?, g)?,
-                        &shape(1)?,
+                        data(1)?.shape(),
                     )?)
                 } else {
                     None

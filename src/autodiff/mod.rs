@@ -16,6 +16,7 @@ pub mod backward;
 pub mod elementwise;
 pub mod error;
 pub mod fast_math;
+pub mod few;
 pub mod gradcheck;
 pub mod linalg;
 pub mod nn;

@@ -1,5 +1,6 @@
 //! The tensor type: data, the gradient flag, `.grad`, and the node that made it.
 
+use super::few::Few;
 use super::{current_span, grad_enabled, node_created, node_dropped, Op};
 use crate::source::Span;
 use ndarray::{ArrayD, IxDyn};
@@ -45,9 +46,9 @@ pub struct TensorInner {
 /// One recorded operation: what it was, its inputs, and where in the source.
 pub struct Node {
     pub op: Op,
-    pub inputs: Vec<Tensor>,
+    pub inputs: Few<Tensor>,
     /// The inputs' data at the time of recording; emptied when the graph is freed.
-    saved: RefCell<Vec<Rc<Array>>>,
+    saved: RefCell<Few<Rc<Array>>>,
     /// The result, without keeping it alive (it owns this node).
     output: Weak<TensorInner>,
     pub span: Span,
@@ -88,7 +89,7 @@ impl Node {
     }
 
     pub(crate) fn free(&self, by: Span) {
-        self.saved.borrow_mut().clear();
+        *self.saved.borrow_mut() = Few::Zero;
         self.freed_by.set(Some(by));
     }
 }
@@ -99,18 +100,36 @@ impl Drop for Node {
     // them one by one.
     fn drop(&mut self) {
         node_dropped();
-        let mut stack: Vec<Tensor> = std::mem::take(&mut self.inputs);
-        while let Some(t) = stack.pop() {
+        let mut stack: Vec<Tensor> = Vec::new();
+        // Only tensors that this node owned last are pushed (so a node whose
+        // inputs live on elsewhere allocates nothing here).
+        let unlink = |t: Tensor, stack: &mut Vec<Tensor>| {
             if let Ok(inner) = Rc::try_unwrap(t.0) {
                 if let Some(g) = inner.grad.into_inner() {
                     stack.push(g);
                 }
                 if let Some(node) = inner.node {
                     if let Ok(mut node) = Rc::try_unwrap(node) {
-                        stack.append(&mut node.inputs);
+                        std::mem::take(&mut node.inputs).move_into(stack);
                     }
                 }
             }
+        };
+        match std::mem::take(&mut self.inputs) {
+            Few::Zero => {}
+            Few::One([a]) => unlink(a, &mut stack),
+            Few::Two([a, b]) => {
+                unlink(a, &mut stack);
+                unlink(b, &mut stack);
+            }
+            Few::Many(v) => {
+                for t in v {
+                    unlink(t, &mut stack);
+                }
+            }
+        }
+        while let Some(t) = stack.pop() {
+            unlink(t, &mut stack);
         }
     }
 }
@@ -172,8 +191,12 @@ impl Tensor {
             t.0.origin.set(origin);
             return t;
         }
-        let saved = inputs.iter().map(|t| t.data()).collect();
-        let inputs = inputs.iter().map(|&t| t.clone()).collect();
+        let inputs: Few<Tensor> = match inputs {
+            [a] => Few::One([(*a).clone()]),
+            [a, b] => Few::Two([(*a).clone(), (*b).clone()]),
+            more => more.iter().map(|&t| t.clone()).collect(),
+        };
+        let saved = inputs.map(Tensor::data);
         let span = current_span();
         node_created();
         Tensor(Rc::new_cyclic(|weak| TensorInner {
