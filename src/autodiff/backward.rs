@@ -8,7 +8,7 @@
 
 use super::elementwise::{self as ew, zip_with};
 use super::few::{few, Few};
-use super::linalg::{batched_matmul, transpose_last2};
+use super::linalg::matmul_transposed;
 use super::op::IndexItem;
 use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
@@ -741,7 +741,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Few<Option<Tensor>
             few![
                 if needs(0) {
                     Some(sum_to(
-                        &batched_matmul(g, &transpose_last2(&b)?)?,
+                        &matmul_transposed(g, &b, false, true)?,
                         data(0)?.shape(),
                     )?)
                 } else {
@@ -749,7 +749,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Few<Option<Tensor>
                 },
                 if needs(1) {
                     Some(sum_to(
-                        &batched_matmul(&transpose_last2(&a)?, g)?,
+                        &matmul_transposed(&a, g, true, false)?,
                         data(1)?.shape(),
                     )?)
                 } else {

@@ -107,6 +107,40 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         .map_err(|e| TensorError::invalid(e.to_string()))
 }
 
+/// `op(a) · op(b)` over the last two axes, where `op` transposes when asked:
+/// matmul's backward (`g · bᵀ`, `aᵀ · g`). When the result is not recorded and
+/// both operands are matrices, the transposes are strided views, not tensors.
+pub fn matmul_transposed(
+    a: &Tensor,
+    b: &Tensor,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Result<Tensor, TensorError> {
+    let recorded = super::grad_enabled() && (a.requires_grad() || b.requires_grad());
+    if !recorded && a.ndim() == 2 && b.ndim() == 2 {
+        let (ad, bd) = (a.data_ref(), b.data_ref());
+        if let (Ok(a2), Ok(b2)) = (
+            ad.view().into_dimensionality::<Ix2>(),
+            bd.view().into_dimensionality::<Ix2>(),
+        ) {
+            let a2 = if transpose_a { a2.reversed_axes() } else { a2 };
+            let b2 = if transpose_b { b2.reversed_axes() } else { b2 };
+            if a2.ncols() == b2.nrows() {
+                checked_numel(&[a2.nrows(), b2.ncols()])?;
+                let data = if a2.nrows() * a2.ncols() * b2.ncols() <= SMALL_PRODUCT {
+                    small_product(&a2, &b2)
+                } else {
+                    a2.dot(&b2)
+                };
+                return Ok(Tensor::record(data.into_dyn(), Op::MatMul, &[a, b]));
+            }
+        }
+    }
+    let a = if transpose_a { &transpose_last2(a)? } else { a };
+    let b = if transpose_b { &transpose_last2(b)? } else { b };
+    batched_matmul(a, b)
+}
+
 /// The recorded core: both operands at least 2-D.
 pub fn batched_matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     let data = batched_product(&a.data_ref(), &b.data_ref())?;
@@ -117,6 +151,9 @@ pub fn batched_matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
 /// operand is a row, a 1-D right operand a column (their added axis removed after),
 /// and N-D operands are batches of matrices with broadcast batch axes.
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    if a.ndim() == 2 && b.ndim() == 2 {
+        return Ok(batched_matmul(a, b)?.renamed("MmBackward"));
+    }
     let (sa, sb) = (a.shape(), b.shape());
     match (sa.len(), sb.len()) {
         (0, _) | (_, 0) => Err(matmul_error(&sa, &sb, "need at least 1 dimension each")),

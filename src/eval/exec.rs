@@ -25,6 +25,9 @@ type Scope = Option<Rc<Env>>;
 
 const STACK_RED_ZONE: usize = 256 * 1024;
 const STACK_GROWTH: usize = 8 * 1024 * 1024;
+/// How many levels of expressions may be entered between two looks at the stack:
+/// a few kilobytes each, far less than the red zone.
+const STACK_CHECK_EVERY: usize = 8;
 /// The deepest nesting of expressions being evaluated at once (a chain such as
 /// `- - - x` or `x.T.T…`; left-leaning operator chains do not nest).
 const MAX_EVAL_DEPTH: usize = 100_000;
@@ -403,6 +406,16 @@ impl Interpreter {
     }
 
     pub(crate) fn eval(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
+        // Leaves do not recurse: no depth or stack bookkeeping for them.
+        match &e.kind {
+            ExprKind::Number(n) => return Ok(Value::Num(*n)),
+            ExprKind::Name(n) => {
+                return self
+                    .lookup(n, scope)
+                    .ok_or_else(|| self.unknown_name(n, e.span, scope))
+            }
+            _ => {}
+        }
         if self.eval_depth >= MAX_EVAL_DEPTH {
             return Err(Flow::from(
                 Diagnostic::error(format!(
@@ -413,7 +426,13 @@ impl Interpreter {
             ));
         }
         self.eval_depth += 1;
-        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_inner(e, scope));
+        // The red zone holds many evaluation frames, so the stack is looked at
+        // every few levels only.
+        let r = if self.eval_depth % STACK_CHECK_EVERY == 0 {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_inner(e, scope))
+        } else {
+            self.eval_inner(e, scope)
+        };
         self.eval_depth -= 1;
         r
     }
