@@ -428,7 +428,7 @@ impl Interpreter {
         self.eval_depth += 1;
         // The red zone holds many evaluation frames, so the stack is looked at
         // every few levels only.
-        let r = if self.eval_depth % STACK_CHECK_EVERY == 0 {
+        let r = if self.eval_depth.is_multiple_of(STACK_CHECK_EVERY) {
             stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_inner(e, scope))
         } else {
             self.eval_inner(e, scope)
