@@ -44,9 +44,9 @@ pub struct Options {
     pub max_call_depth: usize,
     /// Look for the operation that produced a NaN or infinite gradient.
     pub detect_anomalies: bool,
-    /// Keep the gradient that flowed through every recorded operation in the last
-    /// `backward`, so that `:why` can show it (costs memory, not time; `bp run`
-    /// turns it off since a script cannot ask `:why`).
+    /// Keep the last `backward`'s graph, and the gradient that flowed through
+    /// every recorded operation in it, so that `:why` can show them (costs memory;
+    /// `bp run` turns it off since a script cannot ask `:why`).
     pub record_grads: bool,
 }
 

@@ -136,7 +136,9 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     };
     let outcome =
         run_backward(&y, &seed, None, options).map_err(|e| backward_error(it, a, e, &y, y_span))?;
-    it.last_backward = Some(LastBackward {
+    // Kept for `:why` (which only the REPL asks); a script would hold the whole
+    // previous graph alive through it until the next backward.
+    it.last_backward = it.options.record_grads.then_some(LastBackward {
         root: y,
         span: a.call,
     });
