@@ -457,3 +457,23 @@ fn a_million_node_chain_needs_no_deep_stack() {
         .join()
         .expect("the chain overflowed the stack or failed");
 }
+
+#[test]
+fn backward_releases_the_intermediates_only_the_freed_graph_can_reach() {
+    let run = |record_grads: bool| {
+        let x = Tensor::leaf(arr(&[2], &[0.5, -1.0]), true);
+        let h = ew::tanh(&x); // held here, as a script variable would be
+        let y = sum(&ew::exp(&h));
+        let options = BackwardOptions {
+            record_grads,
+            ..opts()
+        };
+        backward(&y, &one(), None, options).unwrap();
+        let inner = y.node().unwrap().inputs[0].clone(); // exp(h): only the graph had it
+        (h.shape(), inner.shape(), x.grad().unwrap().shape())
+    };
+    // A script (bp run): the unreachable intermediate gives back its memory.
+    assert_eq!(run(false), (vec![2], vec![0], vec![2]));
+    // The REPL (:why may still walk the graph): everything is kept.
+    assert_eq!(run(true), (vec![2], vec![2], vec![2]));
+}

@@ -307,6 +307,19 @@ pub fn backward(
                 node.free(options.span);
             }
         }
+        if !options.record_grads {
+            // As PyTorch frees a graph's buffers: intermediate results that only
+            // this (now unusable) graph can reach give back their memory, so that
+            // a loop does not hold two graphs' worth of data while the next
+            // forward pass runs. Kept when the graph may still be shown (:why).
+            // The root (last) is the caller's; every other tensor here was used by
+            // an operation: one reference from that operation, one from `order`.
+            for t in order.iter().rev().skip(1) {
+                if !t.is_leaf() && t.handle_count() == 2 {
+                    t.release_data();
+                }
+            }
+        }
     }
 
     match targets {

@@ -317,6 +317,17 @@ impl Tensor {
             && self.0.node.is_none()
     }
 
+    /// How many handles share this tensor.
+    pub(crate) fn handle_count(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
+
+    /// Drops the data of a tensor that nothing can read any more (an intermediate
+    /// of a freed graph), leaving an empty array.
+    pub(crate) fn release_data(&self) {
+        *self.0.data.borrow_mut() = Rc::new(Array::zeros(ndarray::IxDyn(&[0])));
+    }
+
     /// The same values, cut from the graph.
     pub fn detach(&self) -> Tensor {
         let t = Tensor::constant_rc(self.data());
