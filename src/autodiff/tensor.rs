@@ -325,7 +325,10 @@ impl Tensor {
     /// Drops the data of a tensor that nothing can read any more (an intermediate
     /// of a freed graph), leaving an empty array.
     pub(crate) fn release_data(&self) {
-        *self.0.data.borrow_mut() = Rc::new(Array::zeros(ndarray::IxDyn(&[0])));
+        thread_local! {
+            static EMPTY: Rc<Array> = Rc::new(Array::zeros(ndarray::IxDyn(&[0])));
+        }
+        *self.0.data.borrow_mut() = EMPTY.with(Rc::clone);
     }
 
     /// The same values, cut from the graph.
