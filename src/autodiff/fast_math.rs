@@ -97,43 +97,101 @@ pub fn tanh(x: f64) -> f64 {
     let u = 2.0 * a;
     // u exactly, plus the smaller rest (u² · (1/2! + u/3! + …)).
     let big_e = u + u * u * horner(u, &EXPM1_TAYLOR_FROM_2);
-    // E + 2 with its rounding error (Fast2Sum: 2 ≥ E), folded into the quotient.
-    let sum = big_e + 2.0;
-    let sum_err = (2.0 - sum) + big_e;
-    let r = if a < 0.625 {
-        let q = big_e / sum;
-        q - q * (sum_err / sum)
-    } else {
-        (1.0 - t) / (1.0 + t)
-    };
+    // One division for either case (selecting its operands, not two quotients).
+    let small = a < 0.625;
+    let num = if small { big_e } else { 1.0 - t };
+    let den = if small { big_e + 2.0 } else { 1.0 + t };
+    let r = num / den;
     // NaN (which `min` above would have replaced by 20) stays NaN.
     let r = if a.is_nan() { x } else { r };
     r.copysign(x)
 }
 
-/// In-place slice kernels: `$name(xs)` sets every `x` to `$f(x)`. On x86-64
-/// CPUs with AVX2 and FMA (checked once, at run time) the same loop is compiled
-/// for them, four lanes wide; the results are the same bit for bit, since Rust
-/// never fuses a multiply and an add on its own.
+/// Which vector instructions a kernel loop is compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// The baseline of the target (two lanes on x86-64).
+    Plain,
+    /// AVX2 and FMA: four lanes.
+    Avx2,
+    /// AVX-512 (F, DQ, VL): eight lanes.
+    Avx512,
+}
+
+impl Tier {
+    /// Whether this CPU has the instructions of the tier (std caches the answers).
+    pub fn supported(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            match self {
+                Tier::Plain => true,
+                Tier::Avx2 => {
+                    std::arch::is_x86_feature_detected!("avx2")
+                        && std::arch::is_x86_feature_detected!("fma")
+                }
+                Tier::Avx512 => {
+                    std::arch::is_x86_feature_detected!("avx512f")
+                        && std::arch::is_x86_feature_detected!("avx512dq")
+                        && std::arch::is_x86_feature_detected!("avx512vl")
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Tier::Plain
+        }
+    }
+
+    /// The tiers this CPU can run, widest last.
+    pub fn available() -> Vec<Tier> {
+        [Tier::Plain, Tier::Avx2, Tier::Avx512]
+            .into_iter()
+            .filter(|t| t.supported())
+            .collect()
+    }
+
+    /// The widest tier this CPU can run (detected once).
+    pub fn best() -> Tier {
+        static BEST: std::sync::OnceLock<Tier> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| Tier::available().pop().unwrap_or(Tier::Plain))
+    }
+}
+
+/// In-place slice kernels: `$name(xs)` sets every `x` to `$f(x)`, with the loop
+/// compiled for the widest vector instructions the CPU has (checked at run time);
+/// every tier gives the same bits, since Rust never fuses a multiply and an add
+/// on its own. `$tiered` runs a chosen tier (the plain loop if the CPU lacks it).
 macro_rules! slice_kernel {
-    ($name:ident, $f:path) => {
+    ($name:ident, $tiered:ident, $f:path) => {
         pub fn $name(xs: &mut [f64]) {
+            $tiered(xs, Tier::best());
+        }
+
+        pub fn $tiered(xs: &mut [f64], tier: Tier) {
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+                fn widest(xs: &mut [f64]) {
+                    for x in xs {
+                        *x = $f(*x);
+                    }
+                }
                 #[target_feature(enable = "avx2,fma")]
                 fn wide(xs: &mut [f64]) {
                     for x in xs {
                         *x = $f(*x);
                     }
                 }
-                if std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
+                // A tier the CPU lacks runs as `Plain`.
+                match tier {
+                    // SAFETY: the CPU has the features `widest` was compiled for.
+                    Tier::Avx512 if tier.supported() => return unsafe { widest(xs) },
                     // SAFETY: the CPU has the features `wide` was compiled for.
-                    unsafe { wide(xs) };
-                    return;
+                    Tier::Avx2 if tier.supported() => return unsafe { wide(xs) },
+                    _ => {}
                 }
             }
+            let _ = tier;
             for x in xs {
                 *x = $f(*x);
             }
@@ -141,9 +199,9 @@ macro_rules! slice_kernel {
     };
 }
 
-slice_kernel!(exp_in_place, exp);
-slice_kernel!(tanh_in_place, tanh);
-slice_kernel!(sigmoid_in_place, sigmoid);
+slice_kernel!(exp_in_place, exp_in_place_with, exp);
+slice_kernel!(tanh_in_place, tanh_in_place_with, tanh);
+slice_kernel!(sigmoid_in_place, sigmoid_in_place_with, sigmoid);
 
 #[cfg(test)]
 mod tests {
@@ -210,17 +268,20 @@ mod tests {
     }
 
     #[test]
-    fn slice_kernels_match_the_scalar_functions_bit_for_bit() {
+    fn every_available_tier_gives_the_scalar_functions_bits() {
         let xs = inputs();
-        for (kernel, f) in [
-            (exp_in_place as fn(&mut [f64]), exp as fn(f64) -> f64),
-            (tanh_in_place, tanh),
-            (sigmoid_in_place, sigmoid),
-        ] {
-            let mut ys = xs.clone();
-            kernel(&mut ys);
-            for (x, y) in xs.iter().zip(&ys) {
-                assert_eq!(y.to_bits(), f(*x).to_bits(), "at {x:e}");
+        type Kernel = fn(&mut [f64], Tier);
+        for tier in Tier::available() {
+            for (kernel, f) in [
+                (exp_in_place_with as Kernel, exp as fn(f64) -> f64),
+                (tanh_in_place_with, tanh),
+                (sigmoid_in_place_with, sigmoid),
+            ] {
+                let mut ys = xs.clone();
+                kernel(&mut ys, tier);
+                for (x, y) in xs.iter().zip(&ys) {
+                    assert_eq!(y.to_bits(), f(*x).to_bits(), "{tier:?} at {x:e}");
+                }
             }
         }
     }
