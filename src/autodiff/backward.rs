@@ -104,8 +104,8 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
     stack.push((root.clone(), 0));
     positions.visit(root);
     while let Some((t, next)) = stack.last_mut() {
-        let node = t.node().cloned();
-        match node {
+        // The next input of the operation on top of the stack, if any is left.
+        let input = match t.node() {
             Some(node) if *next < node.inputs.len() => {
                 if let Some(by) = node.freed_by() {
                     return Err(TensorError::Freed {
@@ -113,7 +113,12 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
                         node_span: node.span,
                     });
                 }
-                let input = node.inputs[*next].clone();
+                Some(node.inputs[*next].clone())
+            }
+            _ => None,
+        };
+        match input {
+            Some(input) => {
                 *next += 1;
                 if input.requires_grad() && positions.visit(&input) {
                     stack.push((input, 0));
@@ -175,7 +180,7 @@ fn pass(
             node.set_last_grad(g.data());
         }
         let previous_span = set_current_span(node.span);
-        let input_grads = vjp(node, &g, options.create_graph);
+        let input_grads = vjp(t, node, &g, options.create_graph);
         set_current_span(previous_span);
         let input_grads = input_grads?;
         let mut input_grads = input_grads;
@@ -349,9 +354,14 @@ pub fn backward(
     Ok(outcome)
 }
 
-/// The gradient flowing into each input of `node`, given the gradient `g` of its
-/// output (`None` for inputs that do not require grad).
-fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Few<Option<Tensor>>, TensorError> {
+/// The gradient flowing into each input of `node` (the operation that made
+/// `out`), given the gradient `g` of `out` (`None` for inputs that do not require grad).
+fn vjp(
+    out: &Tensor,
+    node: &Node,
+    g: &Tensor,
+    create_graph: bool,
+) -> Result<Few<Option<Tensor>>, TensorError> {
     let freed = || TensorError::Freed {
         freed_by: node.freed_by().unwrap_or_default(),
         node_span: node.span,
@@ -383,11 +393,8 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Few<Option<Tensor>
         }
     };
     let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
-    let output = || -> Result<Tensor, TensorError> {
-        let out = node.output().ok_or_else(freed)?;
-        // With recording off, operations on `out` are not recorded: no copy needed.
-        Ok(out)
-    };
+    // The result itself (with recording off, operations on it are not recorded).
+    let output = || -> Result<Tensor, TensorError> { Ok(out.clone()) };
     let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
     let scalar = Tensor::scalar;
     let one = |r: Result<Tensor, TensorError>| r.map(Some);
@@ -654,7 +661,7 @@ fn vjp(node: &Node, g: &Tensor, create_graph: bool) -> Result<Few<Option<Tensor>
         // A full max/min: shared evenly among the elements equal to it.
         Op::MaxAll | Op::MinAll => {
             let x = data(0)?;
-            let v = node.output().and_then(|o| o.item()).unwrap_or(f64::NAN);
+            let v = out.item().unwrap_or(f64::NAN);
             let ties = x.iter().filter(|&&e| e == v).count().max(1) as f64;
             let m = Tensor::constant(x.mapv(|e| if e == v { 1.0 / ties } else { 0.0 }));
             few![one(ew::mul(&m, g))?]

@@ -5,7 +5,7 @@ use super::{current_span, grad_enabled, node_created, node_dropped, Op};
 use crate::source::Span;
 use ndarray::{ArrayD, IxDyn};
 use std::cell::{Cell, Ref, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 /// Every tensor holds f64 data of any rank.
 pub type Array = ArrayD<f64>;
@@ -33,8 +33,9 @@ pub struct TensorInner {
     requires_grad: bool,
     grad: RefCell<Option<Tensor>>,
     retains_grad: Cell<bool>,
-    /// The operation that made this tensor; `None` for a leaf.
-    node: Option<Rc<Node>>,
+    /// The operation that made this tensor; `None` for a leaf. Kept inline (one
+    /// allocation per result, not two).
+    node: Option<Node>,
     /// Where the tensor was made (for a result, the node's span).
     span: Span,
     origin: Cell<Origin>,
@@ -49,8 +50,6 @@ pub struct Node {
     pub inputs: Few<Tensor>,
     /// The inputs' data at the time of recording; emptied when the graph is freed.
     saved: RefCell<Few<Rc<Array>>>,
-    /// The result, without keeping it alive (it owns this node).
-    output: Weak<TensorInner>,
     pub span: Span,
     /// A display name that overrides the op's (for composite operations).
     name: Cell<Option<&'static str>>,
@@ -68,10 +67,6 @@ impl Node {
     /// The saved data of input `i`, or `None` once the graph was freed.
     pub fn saved(&self, i: usize) -> Option<Rc<Array>> {
         self.saved.borrow().get(i).cloned()
-    }
-
-    pub fn output(&self) -> Option<Tensor> {
-        self.output.upgrade().map(Tensor)
     }
 
     /// The span of the `backward` that freed this node's saved values.
@@ -108,10 +103,8 @@ impl Drop for Node {
                 if let Some(g) = inner.grad.into_inner() {
                     stack.push(g);
                 }
-                if let Some(node) = inner.node {
-                    if let Ok(mut node) = Rc::try_unwrap(node) {
-                        std::mem::take(&mut node.inputs).move_into(stack);
-                    }
+                if let Some(mut node) = inner.node {
+                    std::mem::take(&mut node.inputs).move_into(stack);
                 }
             }
         };
@@ -199,21 +192,20 @@ impl Tensor {
         let saved = inputs.map(Tensor::data);
         let span = current_span();
         node_created();
-        Tensor(Rc::new_cyclic(|weak| TensorInner {
+        Tensor(Rc::new(TensorInner {
             data: RefCell::new(Rc::new(data)),
             requires_grad: true,
             grad: RefCell::new(None),
             retains_grad: Cell::new(false),
-            node: Some(Rc::new(Node {
+            node: Some(Node {
                 op: op(),
                 inputs,
                 saved: RefCell::new(saved),
-                output: weak.clone(),
                 span,
                 name: Cell::new(None),
                 freed_by: Cell::new(None),
                 last_grad: RefCell::new(None),
-            })),
+            }),
             span,
             origin: Cell::new(Origin::Created),
             sort_mark: Cell::new((0, 0)),
@@ -267,7 +259,7 @@ impl Tensor {
         self.0.node.is_none()
     }
 
-    pub fn node(&self) -> Option<&Rc<Node>> {
+    pub fn node(&self) -> Option<&Node> {
         self.0.node.as_ref()
     }
 
