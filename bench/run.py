@@ -58,12 +58,19 @@ def median_of(n, f):
 
 def interleaved(n, f, g):
     """Medians of f and g run alternately n times each, so that both see the same
-    machine (these machines are noisy); g may be None (peer not installed)."""
+    machine (these machines are noisy); g may be None (peer not installed). The order
+    within a pair alternates (f g, g f, f g, ...), so that each runs as often right
+    after the other as right after itself: on these VMs a process that follows one
+    which used a lot of memory pays to fault fresh pages in (W4's first rep)."""
     fs, gs = [], []
-    for _ in range(n):
-        fs.append(f())
-        if g is not None:
+    for i in range(n):
+        if g is not None and i % 2 == 1:
             gs.append(g())
+            fs.append(f())
+        else:
+            fs.append(f())
+            if g is not None:
+                gs.append(g())
     return statistics.median(fs), (statistics.median(gs) if gs else None)
 
 

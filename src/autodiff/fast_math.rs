@@ -164,7 +164,13 @@ impl Tier {
 macro_rules! slice_kernel {
     ($name:ident, $tiered:ident, $f:path) => {
         pub fn $name(xs: &mut [f64]) {
-            $tiered(xs, Tier::best());
+            // A handful of elements: not worth a wide loop (same bits either way).
+            let tier = if xs.len() < 16 {
+                Tier::Plain
+            } else {
+                Tier::best()
+            };
+            $tiered(xs, tier);
         }
 
         pub fn $tiered(xs: &mut [f64], tier: Tier) {
