@@ -144,10 +144,12 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
 }
 
 fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
-    a.iter()
-        .enumerate()
-        .find(|(_, v)| !v.is_finite())
-        .map(|(i, v)| (i, *v))
+    let found = |(i, v): (usize, &f64)| (!v.is_finite()).then_some((i, *v));
+    match a.as_slice() {
+        // Contiguous (nearly always): a plain scan, no n-d iterator.
+        Some(xs) => xs.iter().enumerate().find_map(found),
+        None => a.iter().enumerate().find_map(found),
+    }
 }
 
 /// The gradients a pass kept (tensor, gradient), and the anomaly it found.

@@ -109,11 +109,11 @@ pub fn zip_with(
         return Ok(map2(a, b, f));
     }
     if b.ndim() == 0 {
-        let s = b.iter().next().copied().unwrap_or(f64::NAN);
+        let s = b.first().copied().unwrap_or(f64::NAN);
         return Ok(map(a, |x| f(x, s)));
     }
     if a.ndim() == 0 {
-        let s = a.iter().next().copied().unwrap_or(f64::NAN);
+        let s = a.first().copied().unwrap_or(f64::NAN);
         return Ok(map(b, |y| f(s, y)));
     }
     let shape = broadcast_shape(a.shape(), b.shape())

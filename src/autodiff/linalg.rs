@@ -4,7 +4,7 @@ use super::error::fmt_shape;
 use super::shape::{broadcast_shape, checked_numel};
 use super::shape_ops::reshape;
 use super::{Array, Op, Tensor, TensorError};
-use ndarray::{ArrayD, Axis, Ix2, IxDyn};
+use ndarray::{Axis, Ix2, IxDyn};
 
 fn matmul_error(a: &[usize], b: &[usize], why: &str) -> TensorError {
     TensorError::Shapes {
@@ -223,5 +223,5 @@ pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
 
 /// A 0-d array.
 pub fn scalar_array(v: f64) -> Array {
-    ArrayD::from_elem(IxDyn(&[]), v)
+    ndarray::arr0(v).into_dyn()
 }

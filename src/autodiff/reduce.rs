@@ -1,12 +1,12 @@
 //! Reductions: sum, mean, max, min, prod and norm, over all axes or chosen ones.
 
 use super::{Array, Op, Tensor, TensorError};
-use ndarray::{ArrayD, Axis, Dimension, IxDyn};
+use ndarray::{Axis, Dimension, IxDyn};
 
 /// Sums `data` over `axes` (all when `None`).
 pub fn sum_array(data: &Array, axes: Option<&[usize]>, keepdim: bool) -> Array {
     let out = match axes {
-        None => ArrayD::from_elem(IxDyn(&[]), data.sum()),
+        None => ndarray::arr0(data.sum()).into_dyn(),
         Some(axes) => {
             let mut sorted: Vec<usize> = axes.to_vec();
             sorted.sort_unstable();
@@ -81,7 +81,7 @@ pub fn extreme_all(x: &Tensor, want_max: bool) -> Result<Tensor, TensorError> {
     };
     let v = it.fold(first, |acc, v| fold_max(acc, v, want_max));
     let op = if want_max { Op::MaxAll } else { Op::MinAll };
-    Ok(Tensor::record(ArrayD::from_elem(IxDyn(&[]), v), op, &[x]))
+    Ok(Tensor::record(ndarray::arr0(v).into_dyn(), op, &[x]))
 }
 
 /// The position of the max (or min) along `axis` for every other index, first on ties.
@@ -142,7 +142,7 @@ pub fn prod(x: &Tensor, axis: Option<usize>, keepdim: bool) -> Tensor {
     let d = x.data();
     let data = match axis {
         None => {
-            let p = ArrayD::from_elem(IxDyn(&[]), d.product());
+            let p = ndarray::arr0(d.product()).into_dyn();
             if keepdim {
                 keep_axes(p, d.ndim(), None)
             } else {
@@ -164,5 +164,5 @@ pub fn prod(x: &Tensor, axis: Option<usize>, keepdim: bool) -> Tensor {
 /// The L2 norm of all elements.
 pub fn norm(x: &Tensor) -> Tensor {
     let n = x.data_ref().iter().map(|v| v * v).sum::<f64>().sqrt();
-    Tensor::record(ArrayD::from_elem(IxDyn(&[]), n), Op::Norm, &[x])
+    Tensor::record(ndarray::arr0(n).into_dyn(), Op::Norm, &[x])
 }

@@ -3,7 +3,7 @@
 use super::few::Few;
 use super::{current_span, grad_enabled, node_created, node_dropped, Op};
 use crate::source::Span;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
@@ -157,7 +157,7 @@ impl Tensor {
     }
 
     pub fn scalar(value: f64) -> Tensor {
-        Tensor::constant(ArrayD::from_elem(IxDyn(&[]), value))
+        Tensor::constant(ndarray::arr0(value).into_dyn())
     }
 
     /// The result of `op` on `inputs`: recorded when recording is on and some
@@ -245,7 +245,8 @@ impl Tensor {
     pub fn item(&self) -> Option<f64> {
         let d = self.0.data.borrow();
         if d.len() == 1 {
-            d.iter().next().copied()
+            // The one element, without building an n-d iterator.
+            d.first().copied()
         } else {
             None
         }
