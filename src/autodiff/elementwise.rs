@@ -6,8 +6,8 @@ use ndarray::{ArrayD, IxDyn, Zip};
 use rayon::prelude::*;
 use std::rc::Rc;
 
-/// Arrays at least this large are mapped on every core (rayon through ndarray's
-/// `par_map_collect`); below it, spreading the work costs more than it saves.
+/// Arrays at least this large are mapped on every core (rayon, in chunks of
+/// `PARALLEL_CHUNK`); below it, spreading the work costs more than it saves.
 pub const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 
 /// Elements per task when a large array is mapped on every core.
@@ -312,12 +312,13 @@ pub fn tanh(x: &Tensor) -> Tensor {
     unary_kernel(x, Op::Tanh, fast_math::tanh_in_place, fast_math::tanh)
 }
 
-pub fn sigmoid_f64(v: f64) -> f64 {
-    fast_math::sigmoid(v)
-}
-
 pub fn sigmoid(x: &Tensor) -> Tensor {
-    unary_kernel(x, Op::Sigmoid, fast_math::sigmoid_in_place, sigmoid_f64)
+    unary_kernel(
+        x,
+        Op::Sigmoid,
+        fast_math::sigmoid_in_place,
+        fast_math::sigmoid,
+    )
 }
 
 /// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass.

@@ -45,18 +45,6 @@ impl<T> std::ops::DerefMut for Few<T> {
     }
 }
 
-impl<T: Clone> Few<T> {
-    /// The items of a slice, cloned.
-    pub fn from_slice(items: &[T]) -> Few<T> {
-        match items {
-            [] => Few::Zero,
-            [a] => Few::One([a.clone()]),
-            [a, b] => Few::Two([a.clone(), b.clone()]),
-            more => Few::Many(more.to_vec()),
-        }
-    }
-}
-
 impl<T> Few<T> {
     /// `f` of each item, kept as short as it was.
     pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Few<U> {
@@ -133,39 +121,6 @@ impl<'a, T> IntoIterator for &'a Few<T> {
     }
 }
 
-/// The items of a `Few`, by value.
-pub enum IntoIter<T> {
-    Inline1(std::array::IntoIter<T, 1>),
-    Inline2(std::array::IntoIter<T, 2>),
-    Heap(std::vec::IntoIter<T>),
-}
-
-impl<T> Iterator for IntoIter<T> {
-    type Item = T;
-
-    fn next(&mut self) -> Option<T> {
-        match self {
-            IntoIter::Inline1(it) => it.next(),
-            IntoIter::Inline2(it) => it.next(),
-            IntoIter::Heap(it) => it.next(),
-        }
-    }
-}
-
-impl<T> IntoIterator for Few<T> {
-    type Item = T;
-    type IntoIter = IntoIter<T>;
-
-    fn into_iter(self) -> IntoIter<T> {
-        match self {
-            Few::Zero => IntoIter::Heap(Vec::new().into_iter()),
-            Few::One(a) => IntoIter::Inline1(a.into_iter()),
-            Few::Two(a) => IntoIter::Inline2(a.into_iter()),
-            Few::Many(v) => IntoIter::Heap(v.into_iter()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,10 +134,9 @@ mod tests {
                 f.iter().copied().collect::<Vec<_>>(),
                 (0..n).collect::<Vec<_>>()
             );
-            assert_eq!(
-                f.into_iter().collect::<Vec<_>>(),
-                (0..n).collect::<Vec<_>>()
-            );
+            let mut moved = Vec::new();
+            f.move_into(&mut moved);
+            assert_eq!(moved, (0..n).collect::<Vec<_>>());
         }
         let f: Few<u8> = few![1, 2];
         assert!(matches!(f, Few::Two(_)));

@@ -304,10 +304,7 @@ impl Tensor {
     /// a constant outside any graph: changing its data in place is then invisible
     /// to everything else (a gradient being summed in backward).
     pub(crate) fn is_private_constant(&self) -> bool {
-        Rc::strong_count(&self.0) == 1
-            && Rc::weak_count(&self.0) == 0
-            && !self.0.requires_grad
-            && self.0.node.is_none()
+        Rc::strong_count(&self.0) == 1 && !self.0.requires_grad && self.0.node.is_none()
     }
 
     /// How many handles share this tensor.

@@ -53,7 +53,7 @@ pub fn tanh(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     unary(a, fast_math::tanh, ew::tanh)
 }
 pub fn sigmoid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, ew::sigmoid_f64, ew::sigmoid)
+    unary(a, fast_math::sigmoid, ew::sigmoid)
 }
 pub fn relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     unary(a, |v| if v > 0.0 { v } else { 0.0 }, ew::relu)
