@@ -60,9 +60,14 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 
 /// A possibly negative axis of a tensor of `ndim` dimensions, made non-negative.
 pub fn normalize_axis(axis: i64, ndim: usize) -> Result<usize, TensorError> {
-    let n = ndim as i64;
-    let a = if axis < 0 { axis + n } else { axis };
-    if a < 0 || a >= n.max(1) || (ndim == 0 && a != 0) {
+    // A 0-d tensor accepts 0 and -1, as in PyTorch.
+    let n = ndim.max(1) as i64;
+    let a = if axis < 0 {
+        axis.saturating_add(n)
+    } else {
+        axis
+    };
+    if a < 0 || a >= n {
         return Err(TensorError::invalid(format!(
             "axis {axis} is out of range for a tensor of {ndim} dimension{}",
             if ndim == 1 { "" } else { "s" }
