@@ -178,3 +178,32 @@ fn second_derivatives_through_kinked_functions_stay_connected() {
         &["tensor(3., grad_fn=<AddBackward>) tensor(2., grad_fn=<AddBackward>)"],
     );
 }
+
+#[test]
+fn empty_tensors_with_huge_other_axes_never_panic() {
+    // ndarray panics on shapes whose non-zero sizes overflow isize: an error.
+    let (code, _, err) = run("x = zeros(100000, 100000, 0, 100000, 100000)\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is too large"), "{err}");
+    let (code, _, err) = run("print(reshape(zeros(0), (0, 3000000000, 3000000000, 3000000000)))\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is too large"), "{err}");
+    // Representable empty shapes work, as in PyTorch.
+    expect_lines(
+        "x = zeros(0, 100000, 100000)\nprint(concat((x, x), axis=0).shape)\n\
+         print(x[::3, ::7].shape, unsqueeze(x, 0).shape, reshape(x, (0, -1)).shape)\n\
+         print(stack((x, x), axis=1).shape, transpose(x).shape)\n",
+        &[
+            "(0, 100000, 100000)",
+            "(0, 14286, 100000) (1, 0, 100000, 100000) (0, 0)",
+            "(0, 2, 100000, 100000) (100000, 100000, 0)",
+        ],
+    );
+    // Reducing the empty axis would make 1e10 elements: over the limit.
+    let (code, _, err) = run("print(sum(zeros(0, 100000, 100000), axis=0))\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("larger than the limit"), "{err}");
+    let (code, _, err) = run("print(prod(zeros(100000, 100000, 0), axis=-1))\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("larger than the limit"), "{err}");
+}
