@@ -19,7 +19,7 @@ use std::rc::Rc;
 /// The words of the language that complete like names.
 pub const KEYWORDS: &[&str] = &[
     "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "no_grad", "true",
-    "false", "none", "and", "or", "not", "grad",
+    "false", "none", "and", "or", "not", "grad", "import", "as",
 ];
 
 /// The attributes of a tensor, completed after a dot.
