@@ -1,8 +1,8 @@
 //! Builtins of SPEC §13: lists (`list`, `append`, `pop`), `str`, `round`, `nonzero`.
 
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::op::IndexItem;
 use crate::autodiff::{set_current_span, shape_ops, Tensor};
+use crate::display::fmt_shape;
 use crate::eval::args::Args;
 use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::value::List;
