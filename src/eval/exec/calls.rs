@@ -44,12 +44,8 @@ impl Interpreter {
     ) -> Eval<Value> {
         match f {
             Value::Builtin(b) => {
-                let mut args = Args {
-                    name: b.name,
-                    call: call_span,
-                    pos,
-                    kw,
-                };
+                let mut args = Args::new(b, call_span, pos, kw);
+                args.check()?;
                 set_current_span(call_span);
                 (b.func)(self, &mut args)
             }
