@@ -151,3 +151,75 @@ fn rows_declare_what_bodies_accept() {
     run("x = ones(2, grad=true)\nbackward(sum(x * x), create_graph=true)\nassert(x.grad.requires_grad)").unwrap();
     run("assert(gradcheck(fn(x) { return sum(x * x) }, ones(2, grad=true), eps=1e-5, atol=1e-4, rtol=1e-2))").unwrap();
 }
+
+#[test]
+fn docs_builtins_md_is_current() {
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/builtins.md"))
+            .unwrap_or_default();
+    assert!(
+        committed == builtins::help::markdown(),
+        "docs/builtins.md is stale: run `cargo run -- help --markdown > docs/builtins.md`"
+    );
+}
+
+fn bp(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bp"))
+        .args(args)
+        .output()
+        .expect("bp runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bp_help_lists_every_builtin_by_group_and_describes_one() {
+    let (code, out, _) = bp(&["help"]);
+    assert_eq!(code, 0);
+    for g in Group::ALL {
+        assert!(
+            out.contains(&format!("\n{}\n", g.title())),
+            "group {}",
+            g.title()
+        );
+    }
+    for b in builtins::all() {
+        assert!(
+            out.contains(&b.signature()),
+            "{} missing from bp help",
+            b.name
+        );
+    }
+    let (code, out, _) = bp(&["help", "sigmoid"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "sigmoid(x)\n  the logistic function 1/(1+e^-x)\n  derivative: s(x) = 1/(1+e^-x); ds/dx = s(1-s)\n  example:    sigmoid(0)\n  PyTorch:    torch.sigmoid(x)\n"
+    );
+    let (code, _, err) = bp(&["help", "sigmod"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean 'sigmoid'?"), "{err}");
+}
+
+#[test]
+fn repl_help_lists_builtins_and_describes_one() {
+    let mut repl = bp::repl::Repl::new(false);
+    let r = repl.feed(":help");
+    assert!(r.out.contains("leaky_relu(x, slope=0.01)"), "{}", r.out);
+    let r = repl.feed(":help leaky_relu");
+    assert!(
+        r.out.contains("derivative: 1 where x > 0, else slope"),
+        "{}",
+        r.out
+    );
+    assert!(
+        r.out.contains("example:    leaky_relu(-2, 0.1)"),
+        "{}",
+        r.out
+    );
+    let r = repl.feed(":help nosuch");
+    assert!(r.err.contains("no builtin named 'nosuch'"), "{}", r.err);
+}

@@ -2,6 +2,7 @@
 
 mod autograd;
 mod create;
+pub mod help;
 mod math;
 mod output;
 mod table;
