@@ -137,11 +137,143 @@ impl Drop for Tuple {
 
 pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Eval<Value>;
 
-/// One builtin: its name, its implementation and a one-line signature for help.
+/// One builtin: one row of the table in `builtins/table.rs`. Everything said
+/// about a builtin (argument checks, help, completion, export) reads this row.
 pub struct Builtin {
     pub name: &'static str,
     pub func: BuiltinFn,
-    pub signature: &'static str,
+    pub group: Group,
+    /// In call order: positional-or-keyword, then `*rest`, then keyword-only.
+    pub params: &'static [Param],
+    /// One line: what it computes.
+    pub doc: &'static str,
+    /// For builtins in a differentiable group: the derivative in words.
+    pub derivative: Option<&'static str>,
+    /// A call that runs on its own, for help.
+    pub example: &'static str,
+    /// The PyTorch equivalent, for `bp export` and readers who know PyTorch.
+    pub torch: &'static str,
+}
+
+/// How an argument may be passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// By position or by name.
+    Positional,
+    /// Every remaining positional argument (`*shape`).
+    Rest,
+    /// By name only (`grad=true`).
+    Keyword,
+}
+
+/// A parameter's value when the call leaves it out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamDefault {
+    /// The call must give it (for `Rest`: at least one value).
+    Required,
+    /// `none` (for `Rest`: zero values are fine).
+    Nothing,
+    Num(f64),
+    Bool(bool),
+    /// Another parameter's value, or a rule in words (`retain_graph=create_graph`).
+    Same(&'static str),
+}
+
+/// One parameter of a builtin.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub pass: Pass,
+    pub default: ParamDefault,
+}
+
+/// The groups of the help list, in the order shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Creation,
+    Elementwise,
+    Reductions,
+    LinearAlgebra,
+    Shapes,
+    NeuralNets,
+    Autodiff,
+    Numbers,
+    Output,
+}
+
+impl Group {
+    pub const ALL: [Group; 9] = [
+        Group::Creation,
+        Group::Elementwise,
+        Group::Reductions,
+        Group::LinearAlgebra,
+        Group::Shapes,
+        Group::NeuralNets,
+        Group::Autodiff,
+        Group::Numbers,
+        Group::Output,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Creation => "creation",
+            Group::Elementwise => "elementwise",
+            Group::Reductions => "reductions",
+            Group::LinearAlgebra => "linear algebra",
+            Group::Shapes => "shapes",
+            Group::NeuralNets => "neural nets",
+            Group::Autodiff => "autodiff",
+            Group::Numbers => "numbers and tuples",
+            Group::Output => "output and checks",
+        }
+    }
+
+    /// Whether the builtins of this group record an operation that backward
+    /// differentiates (each states its derivative, even if it is zero).
+    pub fn differentiable(self) -> bool {
+        matches!(
+            self,
+            Group::Elementwise
+                | Group::Reductions
+                | Group::LinearAlgebra
+                | Group::Shapes
+                | Group::NeuralNets
+        )
+    }
+}
+
+impl Builtin {
+    /// `leaky_relu(x, slope=0.01)`, `zeros(*shape, grad=false)`.
+    pub fn signature(&self) -> String {
+        let mut parts = Vec::with_capacity(self.params.len());
+        let mut starred = false;
+        for p in self.params {
+            match p.pass {
+                Pass::Rest => {
+                    starred = true;
+                    parts.push(format!("*{}", p.name));
+                    continue;
+                }
+                Pass::Keyword if !starred => {
+                    starred = true;
+                    parts.push("*".to_string());
+                }
+                _ => {}
+            }
+            parts.push(match p.default {
+                ParamDefault::Required => p.name.to_string(),
+                ParamDefault::Nothing => format!("{}=none", p.name),
+                ParamDefault::Num(n) => format!("{}={}", p.name, format_number(n)),
+                ParamDefault::Bool(b) => format!("{}={b}", p.name),
+                ParamDefault::Same(s) => format!("{}={s}", p.name),
+            });
+        }
+        format!("{}({})", self.name, parts.join(", "))
+    }
+
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
 }
 
 #[derive(Clone)]

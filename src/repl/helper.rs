@@ -207,7 +207,7 @@ pub fn signature_hint(line: &str, pos: usize) -> Option<String> {
     let before = line.strip_suffix('(')?;
     let name = &before[word_start(before, before.len())..];
     let builtin = crate::eval::builtins::lookup(name)?;
-    Some(format!("  {}", builtin.signature))
+    Some(format!("  {}", builtin.signature()))
 }
 
 impl Hinter for ReplHelper {

@@ -53,12 +53,8 @@ impl Interpreter {
                 }
                 let mut pos = pos;
                 let list_out = crate::eval::lang::lists_as_tuples(b.name, &mut pos)?;
-                let mut args = Args {
-                    name: b.name,
-                    call: call_span,
-                    pos,
-                    kw,
-                };
+                let mut args = Args::new(b, call_span, pos, kw);
+                args.check()?;
                 set_current_span(call_span);
                 let r = (b.func)(self, &mut args)?;
                 Ok(match r {
