@@ -1,4 +1,4 @@
-//! The `bp` command: run a script, check one, or start the REPL.
+//! The `bp` command: run a script, check one, start the REPL or the language server.
 
 use bp::eval::Options;
 use bp::Exit;
@@ -38,8 +38,11 @@ enum Command {
         #[arg(long)]
         no_anomaly_check: bool,
     },
-    /// Parse a script and report its syntax errors without running it.
+    /// Check a script without running it: syntax errors, unknown names, wrong
+    /// arguments to builtins (exit 2 when there is one).
     Check { file: String },
+    /// Start the language server on standard input/output (for editors).
+    Lsp,
 }
 
 /// Reads a script; a missing file or invalid UTF-8 is a usage error.
@@ -137,6 +140,13 @@ fn main_inner() -> Exit {
             Err(msg) => {
                 eprintln!("{msg}");
                 Exit::SyntaxError
+            }
+        },
+        (Some(Command::Lsp), _) => match bp::lsp::run_stdio() {
+            Ok(()) => Exit::Success,
+            Err(e) => {
+                eprintln!("error: bp lsp: {e}");
+                Exit::RuntimeError
             }
         },
         (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check),
