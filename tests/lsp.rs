@@ -321,3 +321,77 @@ fn malformed_requests_get_error_responses() {
         .contains("x = 1"));
     c.shutdown();
 }
+
+#[test]
+fn module_members_go_to_their_file() {
+    let dir = std::env::temp_dir().join(format!("bp-lsp-modules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("layers.bp"),
+        "# a module\nfn linear(x) {\n  return x * W\n}\nW = 2\n",
+    )
+    .expect("write the module");
+    let main = dir.join("main.bp");
+    let uri = format!("file://{}", main.display());
+    let mut c = Client::start();
+    let text = "import \"layers.bp\" as nn\nprint(nn.linear(1), nn.W)\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "bp", "version": 1, "text": text } }),
+    );
+    let at = |line: u32, character: u32| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+    // Skip the diagnostics (their URI is not the default one).
+    loop {
+        if let Message::Notification(n) = c.recv() {
+            assert_eq!(n.params["diagnostics"], json!([]));
+            break;
+        }
+    }
+    let d = c.result("textDocument/definition", at(1, 10));
+    let module_uri = format!("file://{}", dir.join("layers.bp").display());
+    assert_eq!(d["uri"], json!(module_uri));
+    assert_eq!(d["range"], range(1, 3, 9));
+    let h = c.result("textDocument/hover", at(1, 23));
+    let v = h["contents"]["value"].as_str().unwrap_or("");
+    assert!(v.contains("W = 2") && v.contains("module `nn`"), "{v}");
+    // The module's name itself goes to the import.
+    let d = c.result("textDocument/definition", at(1, 6));
+    assert_eq!(d["range"], range(0, 22, 24));
+    // After `nn.`: the module's top-level bindings.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [ { "text": format!("{text}nn.\n") } ] }),
+    );
+    let items = c.result("textDocument/completion", at(2, 3));
+    let names = labels(&items);
+    assert!(names.contains(&"linear".to_string()) && names.contains(&"W".to_string()));
+    assert!(!names.contains(&"sigmoid".to_string()), "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    c.shutdown();
+}
+
+#[test]
+fn the_grammar_highlights_every_builtin() {
+    let grammar: Value = serde_json::from_str(
+        &std::fs::read_to_string("editors/vscode/syntaxes/bp.tmLanguage.json")
+            .expect("read the grammar"),
+    )
+    .expect("the grammar is JSON");
+    let pattern = grammar["repository"]["builtin"]["match"]
+        .as_str()
+        .unwrap_or("");
+    let listed: Vec<&str> = pattern
+        .trim_start_matches("\\b(")
+        .trim_end_matches(")\\b")
+        .split('|')
+        .collect();
+    let table: Vec<&str> = bp::resolve::builtins::all().map(|b| b.name).collect();
+    let missing: Vec<&&str> = table.iter().filter(|b| !listed.contains(b)).collect();
+    assert!(
+        missing.is_empty(),
+        "editors/vscode/syntaxes/bp.tmLanguage.json lacks builtins {missing:?}; set \
+         repository.builtin.match to \\b({})\\b",
+        table.join("|")
+    );
+}

@@ -52,6 +52,11 @@ fn clean_scripts_have_no_diagnostics() {
         "for i in range(3) { if i == 1 { continue }\n if i == 2 { break } }\nf = fn() { return 1 }",
         // a variable bound in one branch and read after the `if`
         "if true { v = 1 } else { v = 2 }\nprint(v)",
+        // lists, index assignment, f-strings with specs, str/round
+        "xs = list()\nxs.append(1)\nxs[0] = 2\nys = xs + list((3, 4))\nprint(f\"n {len(ys):>4} last {ys.pop():.2f} {{x}}\", str(round(2.5)))",
+        "x = zeros(3)\nx[1:] = 1\nx[0] += 2\ny = tensor([1, 2], requires_grad=true)",
+        // modules: the name (or the file's stem) is bound; members are the module's
+        "import \"lib/layers.bp\" as nn\nimport \"lib/layers.bp\"\nprint(nn.linear([1, 1]), layers.W, nn.scale)",
     ];
     for src in clean {
         assert_eq!(messages(src), Vec::<String>::new(), "in:\n{src}");
@@ -88,11 +93,22 @@ fn unknown_names_with_hints_and_scopes() {
     );
     // `x += 1` reads `x`.
     assert_eq!(messages("z += 1"), vec!["unknown name 'z'"]);
-    // A method name is a function name.
+    // A name read inside an f-string.
     assert_eq!(
-        check("x = ones(2)\nx.sumn()"),
-        vec![("unknown method 'sumn'".to_string(), "sumn".to_string())]
+        check("k = 1\nprint(f\"{k} {kk:.2f}\")"),
+        vec![("unknown name 'kk'".to_string(), "kk".to_string())]
     );
+    // PyTorch's spellings get bp's as the hint, as when the script runs.
+    let d = bp::resolve::analyze("x = torch.ones(3)", SourceId(0)).diagnostics;
+    assert_eq!(d[0].message, "unknown name 'torch'");
+    assert!(
+        d[0].hint.as_deref().unwrap_or("").contains("ones("),
+        "{:?}",
+        d[0].hint
+    );
+    // A method name may be a method of the value (an optimizer's `opt.step()`), not
+    // a function: left to the run.
+    assert_eq!(messages("x = ones(2)\nx.sumn()"), Vec::<String>::new());
 }
 
 #[test]
@@ -193,6 +209,8 @@ fn all_scripts() -> Vec<PathBuf> {
         "the conformance suite must be at ../shared/conformance"
     );
     dirs.push(shared.to_path_buf());
+    dirs.push(shared.join("v2"));
+    dirs.push(shared.join("v2/lib"));
     let mut out = Vec::new();
     for d in dirs {
         let entries = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
@@ -212,7 +230,8 @@ fn primary(d: &Diagnostic) -> Option<(u32, u32)> {
 }
 
 /// A script that the checks flag must fail when run, with the same first error at
-/// the same place: every static diagnostic is one the run would also report.
+/// the same place: every static diagnostic is one the run would also report (so a
+/// script that runs cleanly is never flagged).
 #[test]
 fn no_false_positives_on_any_script() {
     let scripts = all_scripts();
@@ -223,17 +242,6 @@ fn no_false_positives_on_any_script() {
         let found = bp::resolve::analyze(&src, SourceId(0)).diagnostics;
         let Some(first) = found.first() else { continue };
         flagged += 1;
-        let expect = src
-            .lines()
-            .find_map(|l| l.strip_prefix("# expect:"))
-            .map(str::trim);
-        assert_ne!(
-            expect,
-            Some("ok"),
-            "{}: an ok script was flagged: {}",
-            path.display(),
-            first.message
-        );
         let mut interp = Interpreter::new(Box::new(std::io::sink()), Options::default());
         let name = path.to_string_lossy();
         let run = match interp.run_source(&name, &src) {

@@ -207,6 +207,22 @@ impl Server {
         let (word, start, end) = word_at(&doc.text, offset)?;
         let range = lsp::Range::new(index.position(start), index.position(end));
         let res = doc.analysis.resolution.as_ref();
+        if let Some(m) = res.and_then(|r| member_definition(&pos.text_document.uri, r, offset)) {
+            let at = m.res.defs[m.def].statement.start as usize;
+            let mindex = LineIndex::new(&m.text);
+            return Some(lsp::Hover {
+                contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                    kind: lsp::MarkupKind::Markdown,
+                    value: format!(
+                        "```bp\n{}\n```\n`{word}` of module `{}`, line {}",
+                        mindex.line_text(at).trim(),
+                        m.module,
+                        mindex.position(at).line + 1
+                    ),
+                }),
+                range: Some(range),
+            });
+        }
         let target = res.and_then(|r| r.use_at(offset)).map(|u| u.target);
         let def = match target {
             Some(Target::Def(d)) => Some(d),
@@ -221,6 +237,7 @@ impl Server {
                     DefKind::Variable => "variable",
                     DefKind::Parameter => "parameter",
                     DefKind::LoopVariable => "loop variable",
+                    DefKind::Module => "module",
                 };
                 let at = def.statement.start as usize;
                 format!(
@@ -269,7 +286,32 @@ impl Server {
                 ..lsp::CompletionItem::default()
             })
         };
-        if stem.ends_with('.') {
+        let receiver = stem
+            .strip_suffix('.')
+            .map(|s| {
+                let w = s.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_');
+                &s[w.len()..]
+            })
+            .unwrap_or("");
+        let module = res.and_then(|r| {
+            let d = r
+                .visible_at(offset)
+                .into_iter()
+                .find(|&d| &*r.defs[d].name == receiver)?;
+            (r.defs[d].kind == DefKind::Module)
+                .then(|| load_module(&pos.text_document.uri, r, d))
+                .flatten()
+        });
+        if let Some(m) = module {
+            // After `nn.`: the module's top-level bindings.
+            let mindex = LineIndex::new(&m.text);
+            items.extend(
+                m.res
+                    .visible_at(0)
+                    .into_iter()
+                    .map(|d| def_item(&m.res, d, &mindex)),
+            );
+        } else if stem.ends_with('.') {
             // After `x.`: attributes, and every function (a method call `x.f()` is
             // `f(x)`).
             for a in crate::eval::value::TENSOR_ATTRIBUTES {
@@ -316,6 +358,17 @@ impl Server {
         let index = LineIndex::new(&doc.text);
         let offset = index.offset(pos.position);
         let res = doc.analysis.resolution.as_ref()?;
+        if let Some(m) = member_definition(&pos.text_document.uri, res, offset) {
+            let span = m.res.defs[m.def].span;
+            let mindex = LineIndex::new(&m.text);
+            return Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(
+                m.uri,
+                lsp::Range::new(
+                    mindex.position(span.start as usize),
+                    mindex.position(span.end as usize),
+                ),
+            )));
+        }
         let d = res.definition_at(offset)?;
         let span = res.defs[d].span;
         Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(
@@ -369,6 +422,79 @@ impl Server {
         }
         Some(lsp::DocumentSymbolResponse::Nested(out))
     }
+}
+
+/// An imported module's source, read and resolved.
+struct Module {
+    /// The name it is bound to.
+    module: String,
+    uri: lsp::Uri,
+    text: String,
+    res: Resolution,
+    /// The member asked for, when there is one.
+    def: resolve::DefId,
+}
+
+/// The file path of a `file:` URI (percent-decoded).
+fn uri_path(uri: &lsp::Uri) -> Option<std::path::PathBuf> {
+    let rest = uri.as_str().strip_prefix("file://")?;
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok().map(std::path::PathBuf::from)
+}
+
+/// The `file:` URI of an absolute path.
+fn path_uri(path: &std::path::Path) -> Option<lsp::Uri> {
+    let mut s = String::from("file://");
+    for b in path.to_str()?.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s.parse().ok()
+}
+
+/// Reads and resolves the module that binding `d` of the document at `uri` imports
+/// (paths are relative to the importing file, SPEC §13).
+fn load_module(uri: &lsp::Uri, res: &Resolution, d: resolve::DefId) -> Option<Module> {
+    let rel = res.import_path(d)?;
+    let dir = uri_path(uri)?.parent()?.to_path_buf();
+    let path = dir.join(&**rel);
+    let text = std::fs::read_to_string(&path).ok()?;
+    let analysis = resolve::analyze(&text, SourceId(0));
+    Some(Module {
+        module: res.defs[d].name.to_string(),
+        uri: path_uri(&path)?,
+        text,
+        res: analysis.resolution?,
+        def: 0,
+    })
+}
+
+/// The definition of the module member (`nn.linear`) at `offset`, in its file.
+fn member_definition(uri: &lsp::Uri, res: &Resolution, offset: usize) -> Option<Module> {
+    let (module, member) = res.member_at(offset)?;
+    let mut m = load_module(uri, res, *module)?;
+    m.def = m.res.global(&member.name)?;
+    Some(m)
 }
 
 /// A completion item for a binding of the script.

@@ -19,10 +19,12 @@ pub mod builtins;
 
 use crate::diagnostic::Diagnostic;
 use crate::eval::errors::closest;
+use crate::eval::pytorch;
 use crate::source::{SourceId, Span};
-use crate::syntax::ast::{Arg, Block, Expr, ExprKind, FnDecl, Ident, Index, Name, Program};
+use crate::syntax::ast::{Arg, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Name, Program};
 use crate::syntax::ast::{Stmt, StmtKind};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Index of a scope in [`Resolution::scopes`]; the top level is [`GLOBAL`].
 pub type ScopeId = usize;
@@ -43,6 +45,8 @@ pub enum DefKind {
     Parameter,
     /// `for x in ...`
     LoopVariable,
+    /// `import "file.bp" as name` (or the file's stem)
+    Module,
 }
 
 /// One place where a name is bound.
@@ -108,6 +112,11 @@ pub struct Resolution {
     pub uses: Vec<Use>,
     /// `x.name` attribute accesses: (the object expression, the attribute name).
     pub attributes: Vec<(Span, Ident)>,
+    /// Every `import`: the module's binding and the path as written.
+    pub imports: Vec<(DefId, Rc<str>)>,
+    /// `m.name` and `m.name(...)` where `m` is an imported module: (its binding,
+    /// the member's name).
+    pub members: Vec<(DefId, Ident)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -132,6 +141,22 @@ impl Resolution {
             }) => Some(*d),
             _ => self.def_at(offset),
         }
+    }
+
+    /// The path of the module that binding `d` imports.
+    pub fn import_path(&self, d: DefId) -> Option<&Rc<str>> {
+        self.imports.iter().find(|(id, _)| *id == d).map(|(_, p)| p)
+    }
+
+    /// The module member (`nn.linear`) whose name covers byte `offset`: the
+    /// module's binding and the member's name.
+    pub fn member_at(&self, offset: usize) -> Option<&(DefId, Ident)> {
+        self.members.iter().find(|(_, m)| covers(m.span, offset))
+    }
+
+    /// The top-level binding named `name` (its first), as a module's member.
+    pub fn global(&self, name: &str) -> Option<DefId> {
+        self.scopes[GLOBAL].names.get(name)?.first().copied()
     }
 
     /// The innermost function scope whose body holds `offset`.
@@ -247,7 +272,7 @@ impl Resolver {
                 }
             }
             StmtKind::CompoundAssign { target, value, .. } => {
-                self.read(&target.name, target.span, false);
+                self.read(&target.name, target.span, Read::Name);
                 self.expr(value);
                 self.bind(target, DefKind::Variable, stmt.span);
             }
@@ -302,6 +327,50 @@ impl Resolver {
                 }
             }
             StmtKind::NoGrad(b) => self.block(b),
+            StmtKind::IndexAssign {
+                object,
+                indices,
+                value,
+                ..
+            } => {
+                self.expr(object);
+                self.indices(indices);
+                self.expr(value);
+            }
+            StmtKind::Import {
+                path,
+                path_span,
+                name,
+            } => {
+                let ident = match name {
+                    Some(n) => n.clone(),
+                    None => Ident {
+                        name: std::path::Path::new(&**path)
+                            .file_stem()
+                            .map_or("", |s| s.to_str().unwrap_or(""))
+                            .into(),
+                        span: *path_span,
+                    },
+                };
+                if let Some(id) = self.bind(&ident, DefKind::Module, stmt.span) {
+                    self.res.imports.push((id, path.clone()));
+                }
+            }
+        }
+    }
+
+    fn indices(&mut self, indices: &[Index]) {
+        for ix in indices {
+            match ix {
+                Index::Single(e) => self.expr(e),
+                Index::Slice {
+                    start, end, step, ..
+                } => {
+                    for p in [start, end, step].into_iter().flatten() {
+                        self.expr(p);
+                    }
+                }
+            }
         }
     }
 
@@ -349,9 +418,9 @@ impl Resolver {
         (self.scope, self.loop_region, self.loop_depth) = saved;
     }
 
-    fn bind(&mut self, name: &Ident, kind: DefKind, statement: Span) {
+    fn bind(&mut self, name: &Ident, kind: DefKind, statement: Span) -> Option<DefId> {
         if !self.collecting {
-            return;
+            return None;
         }
         let id = self.res.defs.len();
         self.res.defs.push(Def {
@@ -367,6 +436,7 @@ impl Resolver {
             .entry(name.name.clone())
             .or_default()
             .push(id);
+        Some(id)
     }
 
     fn expr(&mut self, e: &Expr) {
@@ -377,7 +447,7 @@ impl Resolver {
         match &e.kind {
             ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
             ExprKind::Name(n) => {
-                self.read(n, e.span, false);
+                self.read(n, e.span, Read::Name);
             }
             ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
                 for i in items {
@@ -391,7 +461,7 @@ impl Resolver {
             }
             ExprKind::Call { callee, args } => {
                 let target = match &callee.kind {
-                    ExprKind::Name(n) => self.read(n, callee.span, false),
+                    ExprKind::Name(n) => self.read(n, callee.span, Read::Name),
                     _ => {
                         self.expr(callee);
                         Target::Unknown
@@ -407,31 +477,31 @@ impl Resolver {
                 name,
                 args,
             } => {
-                self.expr(receiver);
-                let target = self.read(&name.name, name.span, true);
+                if self.receiver(receiver, name) {
+                    // `nn.linear(x)`: a function of the module, not a method.
+                    self.args(args);
+                    return;
+                }
+                let target = self.read(&name.name, name.span, Read::Method);
                 self.args(args);
                 if let Some(b) = builtin_info(target) {
                     self.check_call(b, e.span, Some(receiver.span), args);
                 }
             }
             ExprKind::Attr { object, name } => {
-                self.expr(object);
+                self.receiver(object, name);
                 if self.collecting {
                     self.res.attributes.push((object.span, name.clone()));
                 }
             }
             ExprKind::Index { object, indices } => {
                 self.expr(object);
-                for ix in indices {
-                    match ix {
-                        Index::Single(e) => self.expr(e),
-                        Index::Slice {
-                            start, end, step, ..
-                        } => {
-                            for p in [start, end, step].into_iter().flatten() {
-                                self.expr(p);
-                            }
-                        }
+                self.indices(indices);
+            }
+            ExprKind::FString(parts) => {
+                for p in parts.iter() {
+                    if let FPart::Value { expr, .. } = p {
+                        self.expr(expr);
                     }
                 }
             }
@@ -447,8 +517,24 @@ impl Resolver {
         }
     }
 
+    /// Resolves the object of `object.member` (or `object.member(...)`); true when
+    /// it is an imported module, whose member is then recorded.
+    fn receiver(&mut self, object: &Expr, member: &Ident) -> bool {
+        let ExprKind::Name(n) = &object.kind else {
+            self.expr(object);
+            return false;
+        };
+        match self.read(n, object.span, Read::Receiver(&member.name)) {
+            Target::Def(d) if self.res.defs[d].kind == DefKind::Module => {
+                self.res.members.push((d, member.clone()));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Records a read of `name` and reports it when nothing binds it.
-    fn read(&mut self, name: &Name, span: Span, method: bool) -> Target {
+    fn read(&mut self, name: &Name, span: Span, how: Read) -> Target {
         if self.collecting {
             return Target::Unknown;
         }
@@ -461,15 +547,30 @@ impl Resolver {
             slot,
         });
         if target == Target::Unknown {
-            let d = if method {
-                Diagnostic::error(format!("unknown method '{name}'"))
-                    .with_label(span, "no function of this name")
-            } else {
-                Diagnostic::error(format!("unknown name '{name}'")).with_label(span, "not defined")
+            // The same messages and hints as the evaluator's.
+            let d = match how {
+                // Values may have methods that are not functions (an optimizer's
+                // `opt.step()`), so an unknown method name is left to the run.
+                Read::Method => return target,
+                Read::Receiver(member) if pytorch::is_foreign_module(name) => {
+                    let has = builtins::info(member).is_some();
+                    Diagnostic::error(format!("unknown name '{name}'"))
+                        .with_label(span, "not defined")
+                        .with_hint(pytorch::foreign_member_hint(name, member, has))
+                }
+                _ => Diagnostic::error(format!("unknown name '{name}'"))
+                    .with_label(span, "not defined")
+                    .with_hint(match pytorch::name_hint(name) {
+                        Some(h) => h.to_string(),
+                        None => match closest(name, self.candidates().into_iter()) {
+                            Some(c) => format!("did you mean '{c}'?"),
+                            None => String::new(),
+                        },
+                    }),
             };
-            let d = match closest(name, self.candidates().into_iter()) {
-                Some(c) => d.with_hint(format!("did you mean '{c}'?")),
-                None => d,
+            let d = match d.hint.as_deref() {
+                Some("") => Diagnostic { hint: None, ..d },
+                _ => d,
             };
             self.res.diagnostics.push(d);
         }
@@ -563,7 +664,12 @@ impl Resolver {
                 Arg::Positional(e) => positional.push(e.span),
                 Arg::Keyword { name, value } => {
                     keywords += 1;
-                    if !arity.keywords.contains(&&*name.name) {
+                    // PyTorch's spelling of the `grad` flag is accepted wherever it is.
+                    let k = match &*name.name {
+                        "requires_grad" => "grad",
+                        k => k,
+                    };
+                    if !arity.keywords.contains(&k) {
                         let accepted = if arity.keywords.is_empty() {
                             "no keyword arguments".to_string()
                         } else {
@@ -625,6 +731,16 @@ impl Resolver {
             );
         }
     }
+}
+
+/// What a read of a name is for: its diagnostics differ.
+#[derive(Clone, Copy)]
+enum Read<'a> {
+    Name,
+    /// `x.f(...)`: `f` names a function.
+    Method,
+    /// The `x` of `x.member`.
+    Receiver(&'a str),
 }
 
 fn builtin_info(target: Target) -> Option<builtins::BuiltinInfo> {
