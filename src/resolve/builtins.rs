@@ -9,16 +9,16 @@
 use crate::eval::builtins;
 
 /// How a builtin may be called: positional counts and accepted keywords.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Arity {
     pub min: usize,
     /// `None`: any number (`print(a, b, ...)`, `zeros(2, 3, 4)`).
     pub max: Option<usize>,
-    pub keywords: &'static [&'static str],
+    pub keywords: Vec<&'static str>,
 }
 
 /// One builtin as the editor and the checker see it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct BuiltinInfo {
     pub name: &'static str,
     /// The signature line shown by hover and completion.
@@ -118,11 +118,32 @@ const ARITIES: &[(&str, usize, Option<usize>, &[&str])] = &[
     ("gradflow", 0, Some(0), &[]),
 ];
 
-fn arity(name: &str) -> Option<Arity> {
-    ARITIES
-        .iter()
-        .find(|(n, ..)| *n == name)
-        .map(|&(_, min, max, keywords)| Arity { min, max, keywords })
+/// The arity of builtin `name`. Its keywords also take every `name=` of its
+/// signature line (and the bare `grad` flag), so that a keyword added to a row is
+/// accepted here at once.
+fn arity(name: &str, signature: &'static str) -> Option<Arity> {
+    let &(_, min, max, listed) = ARITIES.iter().find(|(n, ..)| *n == name)?;
+    let mut keywords = listed.to_vec();
+    for alternative in signature.split(" / ") {
+        let Some(inside) = alternative
+            .split_once('(')
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .map(|(inside, _)| inside)
+        else {
+            continue;
+        };
+        for p in inside.split(',').map(str::trim) {
+            let k = match p.split_once('=') {
+                Some((k, _)) => k.trim(),
+                None if p == "grad" => p,
+                None => continue,
+            };
+            if !k.is_empty() && !keywords.contains(&k) {
+                keywords.push(k);
+            }
+        }
+    }
+    Some(Arity { min, max, keywords })
 }
 
 /// The builtin called `name`, if there is one.
@@ -130,7 +151,7 @@ pub fn info(name: &str) -> Option<BuiltinInfo> {
     builtins::lookup(name).map(|b| BuiltinInfo {
         name: b.name,
         signature: b.signature,
-        arity: arity(b.name),
+        arity: arity(b.name, b.signature),
     })
 }
 
