@@ -1,4 +1,5 @@
-//! The `bp` command: run a script, check one, start the REPL or the language server.
+//! The `bp` command: run a script, check one, show help, or start the REPL or the
+//! language server.
 
 use bp::eval::Options;
 use bp::Exit;
@@ -8,7 +9,13 @@ use std::process::ExitCode;
 
 /// bp — a small differentiable scripting language with PyTorch's autograd.
 #[derive(Parser)]
-#[command(name = "bp", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "bp",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -37,12 +44,22 @@ enum Command {
         /// Do not look for the operation that produced a NaN or infinite gradient.
         #[arg(long)]
         no_anomaly_check: bool,
+        /// Let the script read and write files under DIR too (besides its own folder).
+        #[arg(long, value_name = "DIR")]
+        allow_path: Vec<std::path::PathBuf>,
     },
     /// Check a script without running it: syntax errors, unknown names, wrong
     /// arguments to builtins (exit 2 when there is one).
     Check { file: String },
     /// Start the language server on standard input/output (for editors).
     Lsp,
+    /// List the builtins by group, or describe one (signature, derivative, example).
+    Help {
+        name: Option<String>,
+        /// Print the whole builtin table as Markdown (docs/builtins.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 /// Reads a script; a missing file or invalid UTF-8 is a usage error.
@@ -64,7 +81,12 @@ fn read_script(path: &str) -> Result<String, String> {
     })
 }
 
-fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
+fn run_file(
+    path: &str,
+    strict: bool,
+    anomaly_check: bool,
+    allow_paths: Vec<std::path::PathBuf>,
+) -> Exit {
     let text = match read_script(path) {
         Ok(t) => t,
         Err(msg) => {
@@ -83,6 +105,7 @@ fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
         detect_anomalies: anomaly_check,
         // A script cannot ask `:why`, so the per-operation gradients are not kept.
         record_grads: false,
+        allow_paths,
         ..Options::default()
     };
     let mut err = std::io::stderr();
@@ -123,12 +146,14 @@ fn main_inner() -> Exit {
                 file,
                 strict,
                 no_anomaly_check,
+                allow_path,
             }),
             _,
         ) => run_file(
             &file,
             strict || cli.strict,
             !(no_anomaly_check || cli.no_anomaly_check),
+            allow_path,
         ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             Ok(text) => bp::check(
@@ -149,12 +174,30 @@ fn main_inner() -> Exit {
                 Exit::RuntimeError
             }
         },
-        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check),
+        (Some(Command::Help { name, markdown }), _) => {
+            use bp::eval::builtins::help;
+            let text = match (name, markdown) {
+                (_, true) => Ok(help::markdown()),
+                (Some(n), false) => help::describe_name(&n),
+                (None, false) => Ok(help::list()),
+            };
+            match text {
+                Ok(t) => {
+                    print!("{t}");
+                    Exit::Success
+                }
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    Exit::SyntaxError
+                }
+            }
+        }
+        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new()),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict, !cli.no_anomaly_check)
+                run_file("-", cli.strict, !cli.no_anomaly_check, Vec::new())
             }
         }
     }

@@ -174,6 +174,7 @@ fn hover_shows_builtin_rows_and_definitions() {
     let h = c.at("textDocument/hover", 2, 11);
     let v = h["contents"]["value"].as_str().unwrap_or("").to_string();
     assert!(v.contains("sigmoid(x)"), "{v}");
+    assert!(v.contains("derivative: "), "{v}");
     assert_eq!(h["range"], range(2, 9, 16));
     // `w` inside the function: its definition line.
     let v = c.at("textDocument/hover", 2, 22)["contents"]["value"]

@@ -115,10 +115,10 @@ fn a_session_over_stdio() {
         &json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": at(5, 2)}),
     );
     let hover = next(&rx, response(2));
-    assert!(hover["result"]["contents"]["value"]
-        .as_str()
-        .unwrap_or("")
-        .contains("print(a, b, ...)"));
+    // The builtin's row: signature, description, example.
+    let v = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(v.starts_with("```bp\nprint(*values)\n```"), "{v}");
+    assert!(v.contains("example: `print("), "{v}");
 
     send(
         &mut stdin,

@@ -198,24 +198,30 @@ pub fn rem(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     binary(a, b, Op::Rem, "%", rem_f64)
 }
 
+/// The larger of two numbers; nan if either is nan (`torch.maximum`).
+pub fn maximum_f64(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else {
+        x.max(y)
+    }
+}
+
+/// The smaller of two numbers; nan if either is nan (`torch.minimum`).
+pub fn minimum_f64(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else {
+        x.min(y)
+    }
+}
+
 pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Maximum, "maximum", |x, y| {
-        if x.is_nan() || y.is_nan() {
-            f64::NAN
-        } else {
-            x.max(y)
-        }
-    })
+    binary(a, b, Op::Maximum, "maximum", maximum_f64)
 }
 
 pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Minimum, "minimum", |x, y| {
-        if x.is_nan() || y.is_nan() {
-            f64::NAN
-        } else {
-            x.min(y)
-        }
-    })
+    binary(a, b, Op::Minimum, "minimum", minimum_f64)
 }
 
 /// Comparisons give 0/1 tensors that do not require grad.
@@ -246,9 +252,9 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorErr
             shapes: vec![c.shape().to_vec(), ad.shape().to_vec(), bd.shape().to_vec()],
             message: format!(
                 "where: shapes {}, {} and {} cannot be broadcast together",
-                super::error::fmt_shape(c.shape()),
-                super::error::fmt_shape(ad.shape()),
-                super::error::fmt_shape(bd.shape())
+                crate::display::fmt_shape(c.shape()),
+                crate::display::fmt_shape(ad.shape()),
+                crate::display::fmt_shape(bd.shape())
             ),
         })?;
     checked_numel(&shape)?;

@@ -282,7 +282,8 @@ impl Server {
             builtins::all().map(|b| lsp::CompletionItem {
                 label: b.name.to_string(),
                 kind: Some(lsp::CompletionItemKind::FUNCTION),
-                detail: Some(b.signature.to_string()),
+                detail: Some(b.signature()),
+                documentation: Some(lsp::Documentation::String(b.row.doc.to_string())),
                 ..lsp::CompletionItem::default()
             })
         };
@@ -516,10 +517,20 @@ fn def_item(r: &Resolution, d: resolve::DefId, index: &LineIndex) -> lsp::Comple
     }
 }
 
-/// A builtin's help row as Markdown: its signature and what it does.
+/// A builtin's row of the table as Markdown: signature, description, derivative,
+/// example and PyTorch equivalent (what `bp help NAME` shows).
 pub fn builtin_help(name: &str) -> Option<String> {
     let b = builtins::info(name)?;
-    Some(format!("```bp\n{}\n```\nbuiltin `{}`", b.signature, b.name))
+    let row = b.row;
+    let mut s = format!("```bp\n{}\n```\n{}", b.signature(), row.doc);
+    if let Some(d) = row.derivative {
+        s.push_str(&format!("\n\nderivative: {d}"));
+    }
+    s.push_str(&format!(
+        "\n\nexample: `{}`\n\nPyTorch: `{}`",
+        row.example, row.torch
+    ));
+    Some(s)
 }
 
 /// The identifier around byte `offset` (a cursor just after it counts), with its

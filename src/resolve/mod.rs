@@ -647,7 +647,7 @@ impl Resolver {
         }
     }
 
-    /// Checks a call of builtin `b` against its arity: the receiver of a method call
+    /// Checks a call of builtin `b` against its row: the receiver of a method call
     /// is its first positional argument.
     fn check_call(
         &mut self,
@@ -656,79 +656,18 @@ impl Resolver {
         receiver: Option<Span>,
         args: &[Arg],
     ) {
-        let Some(arity) = b.arity else { return };
         let mut positional: Vec<Span> = receiver.into_iter().collect();
-        let mut keywords = 0;
+        let mut keywords = Vec::new();
         for a in args {
             match a {
                 Arg::Positional(e) => positional.push(e.span),
                 Arg::Keyword { name, value } => {
-                    keywords += 1;
-                    // PyTorch's spelling of the `grad` flag is accepted wherever it is.
-                    let k = match &*name.name {
-                        "requires_grad" => "grad",
-                        k => k,
-                    };
-                    if !arity.keywords.contains(&k) {
-                        let accepted = if arity.keywords.is_empty() {
-                            "no keyword arguments".to_string()
-                        } else {
-                            arity.keywords.join(", ")
-                        };
-                        let hint = match closest(&name.name, arity.keywords.iter().copied()) {
-                            Some(c) => {
-                                format!("did you mean '{c}'? {}() accepts {accepted}", b.name)
-                            }
-                            None => format!("{}() accepts {accepted}", b.name),
-                        };
-                        self.res.diagnostics.push(
-                            Diagnostic::error(format!(
-                                "{}() has no argument named '{}'",
-                                b.name, name.name
-                            ))
-                            .with_label(name.span.to(value.span), "unknown keyword")
-                            .with_hint(hint),
-                        );
-                    }
+                    keywords.push((name.name.clone(), name.span.to(value.span)))
                 }
             }
         }
-        if let Some(max) = arity.max {
-            if let Some(&extra) = positional.get(max) {
-                self.res.diagnostics.push(
-                    Diagnostic::error(format!(
-                        "{}() takes at most {max} positional argument{}; found {}",
-                        b.name,
-                        plural(max),
-                        positional.len()
-                    ))
-                    .with_label(extra, "unexpected argument")
-                    .with_hint(format!("usage: {}", b.signature)),
-                );
-            }
-        }
-        // A keyword may stand for a positional parameter, so only a call with too few
-        // arguments of either kind is certainly short.
-        if positional.len() + keywords < arity.min {
-            let what = if Some(arity.min) == arity.max {
-                format!("{}", arity.min)
-            } else {
-                format!("at least {}", arity.min)
-            };
-            let label = match parameter_name(b.signature, positional.len()) {
-                Some(p) => format!("argument '{p}' is missing"),
-                None => "missing arguments".to_string(),
-            };
-            self.res.diagnostics.push(
-                Diagnostic::error(format!(
-                    "{}() takes {what} argument{}; found {}",
-                    b.name,
-                    plural(arity.min),
-                    positional.len()
-                ))
-                .with_label(call, label)
-                .with_hint(format!("usage: {}", b.signature)),
-            );
+        if let Some(d) = b.check_call(call, &positional, &keywords) {
+            self.res.diagnostics.push(d);
         }
     }
 }
@@ -748,24 +687,6 @@ fn builtin_info(target: Target) -> Option<builtins::BuiltinInfo> {
         Target::Builtin(b) => builtins::info(b),
         _ => None,
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// The name of positional parameter `i` in a signature line (`reshape(x, shape)`
-/// → `shape` for 1).
-fn parameter_name(signature: &str, i: usize) -> Option<String> {
-    let inside = signature.split_once('(')?.1.split_once(')')?.0;
-    let p = inside.split(',').nth(i)?.trim();
-    let p = p.split('=').next()?.trim();
-    (!p.is_empty() && p != "..." && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
-        .then(|| p.to_string())
 }
 
 /// A parsed and resolved source: what `bp check` reports and the editor shows.

@@ -148,7 +148,10 @@ fn resolve_fstrings(
                     let out = parse(&padded, source);
                     FSTRING_DEPTH.with(|d| d.set(depth));
                     if !out.diagnostics.is_empty() {
-                        diagnostics.extend(out.diagnostics);
+                        diagnostics.extend(out.diagnostics.into_iter().map(|mut d| {
+                            d.message = d.message.replace("end of input", "the end of `{...}`");
+                            d
+                        }));
                         ok = false;
                         continue;
                     }
@@ -1162,6 +1165,101 @@ mod tests {
         assert_eq!(shape("-x.grad"), "(neg (attr x grad))");
         assert_eq!(shape("-a * b"), "(* (neg a) b)");
         assert_eq!(shape("(a < b) == c"), "(== (< a b) c)");
+    }
+
+    #[test]
+    fn fstrings_parse_their_parts_with_spans_of_the_source() {
+        assert_eq!(
+            shape(r#"f"step {k}: loss {loss:.4f}""#),
+            r#"(f "step " k ": loss " loss:.4f)"#
+        );
+        assert_eq!(shape(r#"f"{a + b * 2}""#), "(f (+ a (* b 2)))");
+        assert_eq!(shape(r#"f"{f"{x}"}!""#), r#"(f (f x) "!")"#);
+        let src = r#"y = f"v={x[0] + 1:>8}""#;
+        let p = program(src);
+        let StmtKind::Assign { value, .. } = &p[0].kind else {
+            panic!()
+        };
+        let ExprKind::FString(parts) = &value.kind else {
+            panic!()
+        };
+        let FPart::Value {
+            expr,
+            spec: Some((spec, spec_span)),
+        } = &parts[1]
+        else {
+            panic!("{parts:?}")
+        };
+        assert_eq!(&src[expr.span.range()], "x[0] + 1");
+        assert_eq!(&**spec, ">8");
+        assert_eq!(&src[spec_span.range()], ">8");
+        // A syntax error inside the braces is reported where it is.
+        let out = parse(r#"print(f"a {x +} b")"#, SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert_eq!(
+            out.diagnostics[0].primary_span().map(|s| s.range()),
+            Some(14..14)
+        );
+        assert!(out.diagnostics[0].message.contains("end of `{...}`"));
+        assert_eq!(
+            errors(r#"f"{x = 1}""#),
+            vec!["expected an expression inside `{}`"]
+        );
+    }
+
+    #[test]
+    fn import_and_index_assignment() {
+        let p =
+            program("import \"lib/layers.bp\" as nn\nimport \"x.bp\"\nx[0, 1:] = 5\nxs[i] += 1");
+        let StmtKind::Import { path, name, .. } = &p[0].kind else {
+            panic!()
+        };
+        assert_eq!(&**path, "lib/layers.bp");
+        assert_eq!(name.as_ref().map(|n| &*n.name), Some("nn"));
+        assert!(matches!(&p[1].kind, StmtKind::Import { name: None, .. }));
+        let StmtKind::IndexAssign {
+            object,
+            indices,
+            op: None,
+            ..
+        } = &p[2].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sexp(object), "x");
+        assert_eq!(indices.len(), 2);
+        assert!(matches!(
+            &p[3].kind,
+            StmtKind::IndexAssign {
+                op: Some((BinOp::Add, _)),
+                ..
+            }
+        ));
+        assert_eq!(
+            errors("f(x) = 3"),
+            vec!["cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)"]
+        );
+        assert_eq!(
+            errors("import x"),
+            vec!["expected a file name in quotes, found `x`"]
+        );
+    }
+
+    #[test]
+    fn python_spellings_get_a_hint() {
+        for (src, hint) in [
+            ("with torch.no_grad():\n  x = 1", "no_grad { ... }"),
+            ("def f(x):\n  return x", "fn name(x)"),
+            ("import torch", "needs no `import torch`"),
+        ] {
+            let out = parse(src, SourceId(0));
+            let first = out.diagnostics.first().expect("an error");
+            assert!(
+                first.hint.as_deref().is_some_and(|h| h.contains(hint)),
+                "{src}: {:?}",
+                out.diagnostics
+            );
+        }
     }
 
     #[test]
