@@ -12,8 +12,10 @@ pub mod eval;
 pub mod explain;
 pub mod fast_hash;
 pub mod files;
+pub mod lsp;
 pub mod plot;
 pub mod repl;
+pub mod resolve;
 pub mod source;
 pub mod syntax;
 
@@ -75,15 +77,17 @@ pub fn run(
     }
 }
 
-/// Parses `text` and reports its syntax errors without running it (`bp check`).
+/// Checks `text` without running it (`bp check`): its syntax errors, or else the
+/// static checks of [`resolve`] (unknown names, wrong builtin arguments, `break`
+/// outside a loop, ...). Any of them is exit 2.
 pub fn check(text: &str, name: &str, err: &mut dyn Write, color: bool) -> Exit {
     let mut sources = source::Sources::new();
     let id = sources.add(name, text);
-    let parsed = syntax::parse(text, id);
-    for d in &parsed.diagnostics {
+    let analysis = resolve::analyze(text, id);
+    for d in &analysis.diagnostics {
         let _ = render(d, &sources, color, err);
     }
-    if parsed.diagnostics.is_empty() {
+    if analysis.diagnostics.is_empty() {
         Exit::Success
     } else {
         Exit::SyntaxError

@@ -1,4 +1,5 @@
-//! The `bp` command: run a script, check one, show help, or start the REPL.
+//! The `bp` command: run a script, check one, show help, or start the REPL or the
+//! language server.
 
 use bp::eval::Options;
 use bp::Exit;
@@ -47,8 +48,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         allow_path: Vec<std::path::PathBuf>,
     },
-    /// Parse a script and report its syntax errors without running it.
+    /// Check a script without running it: syntax errors, unknown names, wrong
+    /// arguments to builtins (exit 2 when there is one).
     Check { file: String },
+    /// Start the language server on standard input/output (for editors).
+    Lsp,
     /// List the builtins by group, or describe one (signature, derivative, example).
     Help {
         name: Option<String>,
@@ -161,6 +165,13 @@ fn main_inner() -> Exit {
             Err(msg) => {
                 eprintln!("{msg}");
                 Exit::SyntaxError
+            }
+        },
+        (Some(Command::Lsp), _) => match bp::lsp::run_stdio() {
+            Ok(()) => Exit::Success,
+            Err(e) => {
+                eprintln!("error: bp lsp: {e}");
+                Exit::RuntimeError
             }
         },
         (Some(Command::Help { name, markdown }), _) => {
