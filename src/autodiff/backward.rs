@@ -559,7 +559,7 @@ fn vjp(
         // d|x| = sign(x), 0 at 0
         Op::Abs => few![one(ew::mul(
             g,
-            &Tensor::constant(data(0)?.mapv(ew::sign_f64)),
+            &Tensor::constant(data(0)?.mapv(super::kernel::sign)),
         ))?],
         // d sin(x) = cos(x)
         Op::Sin => few![one(ew::mul(g, &ew::cos(&input(0)?)))?],

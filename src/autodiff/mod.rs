@@ -18,6 +18,7 @@ pub mod error;
 pub mod fast_math;
 pub mod few;
 pub mod gradcheck;
+pub mod kernel;
 pub mod linalg;
 pub mod nn;
 pub mod op;
