@@ -13,7 +13,7 @@ use super::op::IndexItem;
 use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
 use super::shape_ops::{broadcast_to, index, index_backward, permute, reshape, sum_to};
-use super::{set_current_span, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError};
+use super::{span_scope, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError};
 use crate::source::Span;
 use ndarray::{Axis, Dimension, IxDyn};
 use std::cell::Cell;
@@ -181,10 +181,10 @@ fn pass(
         if options.record_grads && !check {
             node.set_last_grad(g.data());
         }
-        let previous_span = set_current_span(node.span);
-        let input_grads = vjp(t, node, &g, options.create_graph);
-        set_current_span(previous_span);
-        let input_grads = input_grads?;
+        let input_grads = {
+            let _span = span_scope(node.span);
+            vjp(t, node, &g, options.create_graph)
+        }?;
         let mut input_grads = input_grads;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };

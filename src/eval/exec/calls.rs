@@ -1,7 +1,7 @@
 //! Calls: arguments, builtins and user functions (closures).
 
 use super::{check_interrupt, Scope};
-use crate::autodiff::set_current_span;
+use crate::autodiff::span_scope;
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
 use crate::eval::value::{Closure, Env};
@@ -46,7 +46,7 @@ impl Interpreter {
             Value::Builtin(b) => {
                 let mut args = Args::new(b, call_span, pos, kw);
                 args.check()?;
-                set_current_span(call_span);
+                let _span = span_scope(call_span);
                 (b.func)(self, &mut args)
             }
             Value::Func(c) => self.call_closure(c, pos, kw, call_span),

@@ -2,7 +2,7 @@
 
 use crate::autodiff::elementwise as ew;
 use crate::autodiff::kernel;
-use crate::autodiff::{linalg, set_current_span, Tensor};
+use crate::autodiff::{linalg, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::to_tensor;
 use crate::eval::errors::tensor_error;
@@ -79,13 +79,13 @@ impl Interpreter {
             _ => None,
         };
         if let Some((t, n, f)) = scalar_op {
-            set_current_span(span);
+            let _span = span_scope(span);
             return Ok(Value::Tensor(f(t, n)));
         }
         let (Some(a), Some(b)) = (to_tensor(&l), to_tensor(&r)) else {
             return Ok(Value::None);
         };
-        set_current_span(span);
+        let _span = span_scope(span);
         let result = match op {
             BinOp::Add => ew::add(&a, &b),
             BinOp::Sub => ew::sub(&a, &b),
