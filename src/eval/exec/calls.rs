@@ -1,7 +1,7 @@
 //! Calls: arguments, builtins and user functions (closures).
 
 use super::{check_interrupt, Scope};
-use crate::autodiff::set_current_span;
+use crate::autodiff::span_scope;
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
 use crate::eval::value::{Closure, Env};
@@ -55,7 +55,7 @@ impl Interpreter {
                 let list_out = crate::eval::lang::lists_as_tuples(b.name, &mut pos)?;
                 let mut args = Args::new(b, call_span, pos, kw);
                 args.check()?;
-                set_current_span(call_span);
+                let _span = span_scope(call_span);
                 let r = (b.func)(self, &mut args)?;
                 Ok(match r {
                     Value::Tuple(t) if list_out => {

@@ -2,7 +2,7 @@
 
 use super::{Scope, MAX_EVAL_DEPTH, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE};
 use crate::autodiff::elementwise as ew;
-use crate::autodiff::{set_current_span, shape_ops, Tensor};
+use crate::autodiff::{shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::to_tensor;
@@ -71,7 +71,7 @@ impl Interpreter {
                     UnOp::Neg => match v {
                         Value::Num(n) => Value::Num(-n),
                         Value::Tensor(t) => {
-                            set_current_span(e.span);
+                            let _span = span_scope(e.span);
                             Value::Tensor(ew::neg(&t))
                         }
                         other => {
@@ -234,7 +234,7 @@ impl Interpreter {
             }
             tensors.push(t);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         let r =
             shape_ops::stack(&tensors, 0).map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
         Ok(Value::Tensor(if r.requires_grad() {
