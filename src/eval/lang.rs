@@ -29,6 +29,10 @@ const TAKE_LISTS_AS_TUPLES: &[&str] = &[
     "concat",
     "stack",
     "plot",
+    // the optimizers of SPEC §14 hold a list of parameters
+    "sgd",
+    "adam",
+    "adamw",
 ];
 
 /// Adapts the arguments of builtin `name` to lists (SPEC §13): a list where a

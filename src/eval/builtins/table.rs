@@ -360,7 +360,7 @@ rows! {
         d: -, ex: "pop(list((1, 2)))", torch: "xs.pop(i)";
     "str" => lang::str, Numbers, [p("v")],
         doc: "the text print shows for v",
-        d: -, ex: "str(2.5) + \"!\"", torch: "str(v)";
+        d: -, ex: "str(2.5)", torch: "str(v)";
     "nonzero" => lang::nonzero, Numbers, [p("m")],
         doc: "the positions where the 1-d tensor m is not 0, as a tensor of indices",
         d: -, ex: "nonzero([0, 3, 0, 1])", torch: "torch.nonzero(m).flatten().double()";
