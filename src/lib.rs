@@ -11,6 +11,7 @@ pub mod display;
 pub mod eval;
 pub mod explain;
 pub mod fast_hash;
+pub mod files;
 pub mod plot;
 pub mod repl;
 pub mod source;
@@ -38,8 +39,24 @@ pub fn run(
     options: Options,
     color: bool,
 ) -> Exit {
+    let script_dir = options.script_dir.clone();
     let mut interp = Interpreter::new(out, options);
-    let result = interp.run_source(name, text);
+    let result = match script_dir {
+        Some(dir) => {
+            interp.set_script_dir(&dir);
+            interp.run_source_at(name, text, &dir)
+        }
+        None => {
+            if !name.starts_with('<') {
+                let dir = match std::path::Path::new(name).parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => std::path::PathBuf::from("."),
+                };
+                interp.set_script_dir(&dir);
+            }
+            interp.run_source(name, text)
+        }
+    };
     for w in interp.take_warnings() {
         let _ = render(&w, &interp.sources, color, err);
     }

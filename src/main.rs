@@ -37,6 +37,9 @@ enum Command {
         /// Do not look for the operation that produced a NaN or infinite gradient.
         #[arg(long)]
         no_anomaly_check: bool,
+        /// Let the script read and write files under DIR too (besides its own folder).
+        #[arg(long, value_name = "DIR")]
+        allow_path: Vec<std::path::PathBuf>,
     },
     /// Parse a script and report its syntax errors without running it.
     Check { file: String },
@@ -61,7 +64,12 @@ fn read_script(path: &str) -> Result<String, String> {
     })
 }
 
-fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
+fn run_file(
+    path: &str,
+    strict: bool,
+    anomaly_check: bool,
+    allow_paths: Vec<std::path::PathBuf>,
+) -> Exit {
     let text = match read_script(path) {
         Ok(t) => t,
         Err(msg) => {
@@ -80,6 +88,7 @@ fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
         detect_anomalies: anomaly_check,
         // A script cannot ask `:why`, so the per-operation gradients are not kept.
         record_grads: false,
+        allow_paths,
         ..Options::default()
     };
     let mut err = std::io::stderr();
@@ -120,12 +129,14 @@ fn main_inner() -> Exit {
                 file,
                 strict,
                 no_anomaly_check,
+                allow_path,
             }),
             _,
         ) => run_file(
             &file,
             strict || cli.strict,
             !(no_anomaly_check || cli.no_anomaly_check),
+            allow_path,
         ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             Ok(text) => bp::check(
@@ -139,12 +150,12 @@ fn main_inner() -> Exit {
                 Exit::SyntaxError
             }
         },
-        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check),
+        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new()),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict, !cli.no_anomaly_check)
+                run_file("-", cli.strict, !cli.no_anomaly_check, Vec::new())
             }
         }
     }

@@ -139,10 +139,22 @@ fn graph(repl: &Repl, arg: &str) -> Result<String, Diagnostic> {
                     .with_hint("for example :graph loss > loss.dot"));
             }
             let dot = explain::graph_dot(&repl.interp, name)?;
-            std::fs::write(file, dot)
-                .map_err(|e| Diagnostic::error(format!("cannot write '{file}': {e}")))?;
+            let interp = &repl.interp;
+            interp
+                .files
+                .write(&interp.home, file, dot.as_bytes())
+                .map_err(|e| file_error(&e))?;
             Ok(format!("wrote the graph of {name} to {file}\n"))
         }
+    }
+}
+
+/// A refused read or write as a report (the allowed folders in the hint).
+fn file_error(e: &crate::files::FileError) -> Diagnostic {
+    let d = Diagnostic::error(e.message());
+    match e.hint() {
+        Some(h) => d.with_hint(h),
+        None => d,
     }
 }
 

@@ -1,11 +1,11 @@
 //! Output and checks: print, plot, assert, assert_close, time.
 
-use crate::autodiff::error::fmt_shape;
 use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
 use crate::display::format_number;
 use crate::eval::args::{to_tensor, Args};
 use crate::eval::errors::type_error;
-use crate::eval::exec::truthy;
+use crate::eval::value::truthy;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::Dimension;
 
