@@ -441,11 +441,7 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let env = Rc::new(Env {
-            vars: RefCell::new(Default::default()),
-            parent: None,
-            module_root: true,
-        });
+        let env = Rc::new(Env::module_root());
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());
         let mut result = Ok(());
