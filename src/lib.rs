@@ -11,6 +11,8 @@ pub mod display;
 pub mod eval;
 pub mod explain;
 pub mod fast_hash;
+pub mod guard;
+pub mod limits;
 pub mod plot;
 pub mod repl;
 pub mod source;
@@ -26,6 +28,8 @@ pub enum Exit {
     Success = 0,
     RuntimeError = 1,
     SyntaxError = 2,
+    /// A bug in bp: a panic caught by [`guard::catch`], reported in one message.
+    InternalError = 3,
 }
 
 /// Runs `text` as a script named `name`: program output to `out`, diagnostics
@@ -38,11 +42,37 @@ pub fn run(
     options: Options,
     color: bool,
 ) -> Exit {
+    run_limited(text, name, out, err, options, color, None)
+}
+
+/// [`run`] with an optional time limit in seconds (`bp run --timeout`): a script
+/// that runs longer stops with an error report (exit 1).
+pub fn run_limited(
+    text: &str,
+    name: &str,
+    out: Box<dyn Write>,
+    err: &mut dyn Write,
+    options: Options,
+    color: bool,
+    timeout: Option<f64>,
+) -> Exit {
+    let deadline = timeout.map(limits::Deadline::start);
     let mut interp = Interpreter::new(out, options);
-    let result = interp.run_source(name, text);
+    let result = guard::catch(|| {
+        let result = interp.run_source(name, text);
+        guard::debug_panic(text);
+        result
+    });
     for w in interp.take_warnings() {
         let _ = render(&w, &interp.sources, color, err);
     }
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let _ = render(&panic.diagnostic(), &interp.sources, color, err);
+            return Exit::InternalError;
+        }
+    };
     match result {
         Ok(()) => Exit::Success,
         Err(RunError::Syntax(diags)) => {
@@ -51,7 +81,12 @@ pub fn run(
             }
             Exit::SyntaxError
         }
-        Err(RunError::Runtime(d)) => {
+        Err(RunError::Runtime(mut d)) => {
+            if let Some(deadline) = deadline.as_ref().filter(|d| d.expired()) {
+                if d.message == "interrupted" {
+                    d.message = deadline.message();
+                }
+            }
             let _ = render(&d, &interp.sources, color, err);
             Exit::RuntimeError
         }

@@ -30,6 +30,9 @@ struct Cli {
     /// variable BP_MAX_ELEMENTS; default 268435456).
     #[arg(long, global = true, value_name = "N")]
     max_elements: Option<usize>,
+    /// Stop a script that runs longer than this many seconds (an error, exit 1).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = bp::limits::parse_timeout)]
+    timeout: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -74,7 +77,7 @@ fn read_script(path: &str) -> Result<String, String> {
     })
 }
 
-fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
+fn run_file(path: &str, strict: bool, anomaly_check: bool, timeout: Option<f64>) -> Exit {
     let text = match read_script(path) {
         Ok(t) => t,
         Err(msg) => {
@@ -96,7 +99,7 @@ fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
         ..Options::default()
     };
     let mut err = std::io::stderr();
-    let code = bp::run(&text, name, out, &mut err, options, color);
+    let code = bp::run_limited(&text, name, out, &mut err, options, color, timeout);
     let _ = err.flush();
     code
 }
@@ -139,6 +142,7 @@ fn main_inner() -> Exit {
             &file,
             strict || cli.strict,
             !(no_anomaly_check || cli.no_anomaly_check),
+            cli.timeout,
         ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             Ok(text) => bp::check(
@@ -170,12 +174,12 @@ fn main_inner() -> Exit {
                 }
             }
         }
-        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check),
+        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, cli.timeout),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict, !cli.no_anomaly_check)
+                run_file("-", cli.strict, !cli.no_anomaly_check, cli.timeout)
             }
         }
     }
@@ -196,10 +200,20 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .name("bp".into())
         .stack_size(1 << 30)
-        .spawn(main_inner);
+        .spawn(|| {
+            bp::guard::catch(main_inner).unwrap_or_else(|panic| {
+                eprintln!("error: internal error (a bug in bp): {}", panic.message);
+                Exit::InternalError
+            })
+        });
     let code = match worker {
-        Ok(handle) => handle.join().unwrap_or(Exit::RuntimeError),
-        Err(_) => main_inner(),
+        // Every run is inside `bp::guard::catch`; a panic outside it (reading
+        // arguments) is still an internal error, reported without a backtrace.
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            eprintln!("error: internal error (a bug in bp)");
+            Exit::InternalError
+        }),
+        Err(_) => bp::guard::catch(main_inner).unwrap_or(Exit::InternalError),
     };
     ExitCode::from(code as u8)
 }

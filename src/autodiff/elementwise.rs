@@ -353,6 +353,28 @@ pub fn mul_scalar(x: &Tensor, c: f64) -> Tensor {
     unary(x, Op::MulScalar(c), move |v| v * c)
 }
 
+/// `g * d` recorded with `deps` as further inputs (see [`Op::ScaleBy`]): a
+/// derivative that stays connected to the tensors it was computed from.
+pub fn scale_by(g: &Tensor, d: Rc<Array>, deps: &[Tensor]) -> Result<Tensor, TensorError> {
+    let data = zip_with(&g.data_ref(), &d, "*", |x, y| x * y)?;
+    let mut inputs: Vec<&Tensor> = Vec::with_capacity(deps.len() + 1);
+    inputs.push(g);
+    inputs.extend(deps.iter());
+    Ok(Tensor::record(data, Op::ScaleBy(d), &inputs))
+}
+
+/// PyTorch's elementwise binary cross-entropy,
+/// `(t - 1)·max(log(1 - p), -100) - t·max(log p, -100)`.
+pub fn binary_cross_entropy(p: &Tensor, t: &Tensor) -> Result<Tensor, TensorError> {
+    binary(
+        p,
+        t,
+        Op::BinaryCrossEntropy,
+        "binary_cross_entropy",
+        |p, t| (t - 1.0) * (-p).ln_1p().max(-100.0) - t * p.ln().max(-100.0),
+    )
+}
+
 /// A 0/1 mask of `x`'s shape, not recorded.
 pub fn mask(x: &Array, f: impl Fn(f64) -> bool) -> Tensor {
     Tensor::constant(x.mapv(|v| if f(v) { 1.0 } else { 0.0 }))

@@ -186,6 +186,8 @@ fn reduction(a: &Args, f: fn(&Tensor, Option<Vec<usize>>, bool) -> Tensor) -> Ev
     let x = a.tensor(0, "x")?;
     let ax = axes(a, x.ndim())?;
     let keepdim = a.flag("keepdim")?;
+    crate::autodiff::shape::check_reduced(&x.shape(), ax.as_deref(), keepdim)
+        .map_err(|e| fail(a, e, &[]))?;
     Ok(Value::Tensor(f(&x, ax, keepdim)))
 }
 
@@ -247,7 +249,11 @@ pub fn min(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 pub fn prod(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let x = a.tensor(0, "x")?;
     let ax = a.axis(1, "axis", x.ndim())?;
-    Ok(Value::Tensor(reduce::prod(&x, ax, a.flag("keepdim")?)))
+    let keepdim = a.flag("keepdim")?;
+    let axes = ax.map(|i| [i]);
+    crate::autodiff::shape::check_reduced(&x.shape(), axes.as_ref().map(|a| &a[..]), keepdim)
+        .map_err(|e| fail(a, e, &[]))?;
+    Ok(Value::Tensor(reduce::prod(&x, ax, keepdim)))
 }
 
 pub fn norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
