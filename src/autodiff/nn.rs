@@ -55,8 +55,6 @@ pub fn cross_entropy(logits: &Tensor, targets: &Array) -> Result<Tensor, TensorE
     let (n, c) = (shape[0], shape[1]);
     if targets.shape() != [n] {
         return Err(TensorError::Shapes {
-            op: "cross_entropy",
-            shapes: vec![shape.clone(), targets.shape().to_vec()],
             message: format!(
                 "cross_entropy: targets must be [{n}] class indices for logits of shape {}; found shape {}",
                 fmt_shape(&shape),
