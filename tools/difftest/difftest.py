@@ -353,7 +353,20 @@ def main():
     agree = 0
     failures = {}
     done = 0
-    while done < args.n:
+    try:
+        run_batches(args, rng, failures, lambda: done)
+    except KeyboardInterrupt:
+        print("interrupted: reporting the programs run so far", file=sys.stderr)
+    done, agree = STATS["done"], STATS["agree"]
+    report(args, done, agree, failures)
+
+
+STATS = {"done": 0, "agree": 0}
+
+
+def run_batches(args, rng, failures, _):
+    while STATS["done"] < args.n:
+        done, agree = STATS["done"], STATS["agree"]
         batch = []
         for _ in range(min(args.batch, args.n - done)):
             e = gen(rng, args.depth)
@@ -369,9 +382,12 @@ def main():
                 continue
             key = d.split("\n")[0][:60]
             failures.setdefault(key, []).append(case)
-        done += len(batch)
-        print(f"{done} programs, {agree} agree", file=sys.stderr, flush=True)
-    total = args.n
+        STATS["done"], STATS["agree"] = done + len(batch), agree
+        print(f"{done + len(batch)} programs, {agree} agree; kinds: "
+              f"{ {k: len(v) for k, v in failures.items()} }", file=sys.stderr, flush=True)
+
+
+def report(args, total, agree, failures):
     print(f"programs: {total}, agree: {agree} ({100.0 * agree / max(total, 1):.2f}%), "
           f"disagree: {total - agree} in {len(failures)} kinds")
     shown = 0
