@@ -252,8 +252,6 @@ pub fn backward(
     }
     if seed.shape() != root.shape() {
         return Err(TensorError::Shapes {
-            op: "backward",
-            shapes: vec![root.shape(), seed.shape()],
             message: format!(
                 "backward: the starting gradient has shape {} but the output has shape {}",
                 crate::display::fmt_shape(&seed.shape()),
