@@ -373,11 +373,14 @@ pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {
     })
 }
 
+/// -1, 0 or 1; 0 for NaN as in PyTorch (and `-0` for `-0`).
 pub fn sign_f64(v: f64) -> f64 {
     if v > 0.0 {
         1.0
     } else if v < 0.0 {
         -1.0
+    } else if v.is_nan() {
+        0.0
     } else {
         v
     }
