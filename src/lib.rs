@@ -12,6 +12,8 @@ pub mod eval;
 pub mod explain;
 pub mod fast_hash;
 pub mod files;
+pub mod guard;
+pub mod limits;
 pub mod lsp;
 pub mod plot;
 pub mod repl;
@@ -29,6 +31,8 @@ pub enum Exit {
     Success = 0,
     RuntimeError = 1,
     SyntaxError = 2,
+    /// A bug in bp: a panic caught by [`guard::catch`], reported in one message.
+    InternalError = 3,
 }
 
 /// Runs `text` as a script named `name`: program output to `out`, diagnostics
@@ -41,27 +45,53 @@ pub fn run(
     options: Options,
     color: bool,
 ) -> Exit {
+    run_limited(text, name, out, err, options, color, None)
+}
+
+/// [`run`] with an optional time limit in seconds (`bp run --timeout`): a script
+/// that runs longer stops with an error report (exit 1).
+pub fn run_limited(
+    text: &str,
+    name: &str,
+    out: Box<dyn Write>,
+    err: &mut dyn Write,
+    options: Options,
+    color: bool,
+    timeout: Option<f64>,
+) -> Exit {
+    let deadline = timeout.map(limits::Deadline::start);
     let script_dir = options.script_dir.clone();
     let mut interp = Interpreter::new(out, options);
-    let result = match script_dir {
-        Some(dir) => {
-            interp.set_script_dir(&dir);
-            interp.run_source_at(name, text, &dir)
-        }
-        None => {
-            if !name.starts_with('<') {
-                let dir = match std::path::Path::new(name).parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => std::path::PathBuf::from("."),
-                };
+    let result = guard::catch(|| {
+        let result = match script_dir {
+            Some(dir) => {
                 interp.set_script_dir(&dir);
+                interp.run_source_at(name, text, &dir)
             }
-            interp.run_source(name, text)
-        }
-    };
+            None => {
+                if !name.starts_with('<') {
+                    let dir = match std::path::Path::new(name).parent() {
+                        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                        _ => std::path::PathBuf::from("."),
+                    };
+                    interp.set_script_dir(&dir);
+                }
+                interp.run_source(name, text)
+            }
+        };
+        guard::debug_panic(text);
+        result
+    });
     for w in interp.take_warnings() {
         let _ = render(&w, &interp.sources, color, err);
     }
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let _ = render(&panic.diagnostic(), &interp.sources, color, err);
+            return Exit::InternalError;
+        }
+    };
     match result {
         Ok(()) => Exit::Success,
         Err(RunError::Syntax(diags)) => {
@@ -70,7 +100,12 @@ pub fn run(
             }
             Exit::SyntaxError
         }
-        Err(RunError::Runtime(d)) => {
+        Err(RunError::Runtime(mut d)) => {
+            if let Some(deadline) = deadline.as_ref().filter(|d| d.expired()) {
+                if d.message == "interrupted" {
+                    d.message = deadline.message();
+                }
+            }
             let _ = render(&d, &interp.sources, color, err);
             Exit::RuntimeError
         }

@@ -31,6 +31,9 @@ struct Cli {
     /// variable BP_MAX_ELEMENTS; default 268435456).
     #[arg(long, global = true, value_name = "N")]
     max_elements: Option<usize>,
+    /// Stop a script that runs longer than this many seconds (an error, exit 1).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = bp::limits::parse_timeout)]
+    timeout: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +89,7 @@ fn run_file(
     strict: bool,
     anomaly_check: bool,
     allow_paths: Vec<std::path::PathBuf>,
+    timeout: Option<f64>,
 ) -> Exit {
     let text = match read_script(path) {
         Ok(t) => t,
@@ -109,7 +113,7 @@ fn run_file(
         ..Options::default()
     };
     let mut err = std::io::stderr();
-    let code = bp::run(&text, name, out, &mut err, options, color);
+    let code = bp::run_limited(&text, name, out, &mut err, options, color, timeout);
     let _ = err.flush();
     code
 }
@@ -154,6 +158,7 @@ fn main_inner() -> Exit {
             strict || cli.strict,
             !(no_anomaly_check || cli.no_anomaly_check),
             allow_path,
+            cli.timeout,
         ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             Ok(text) => bp::check(
@@ -192,12 +197,24 @@ fn main_inner() -> Exit {
                 }
             }
         }
-        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new()),
+        (None, Some(file)) => run_file(
+            &file,
+            cli.strict,
+            !cli.no_anomaly_check,
+            Vec::new(),
+            cli.timeout,
+        ),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict, !cli.no_anomaly_check, Vec::new())
+                run_file(
+                    "-",
+                    cli.strict,
+                    !cli.no_anomaly_check,
+                    Vec::new(),
+                    cli.timeout,
+                )
             }
         }
     }
@@ -218,10 +235,20 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .name("bp".into())
         .stack_size(1 << 30)
-        .spawn(main_inner);
+        .spawn(|| {
+            bp::guard::catch(main_inner).unwrap_or_else(|panic| {
+                eprintln!("error: internal error (a bug in bp): {}", panic.message);
+                Exit::InternalError
+            })
+        });
     let code = match worker {
-        Ok(handle) => handle.join().unwrap_or(Exit::RuntimeError),
-        Err(_) => main_inner(),
+        // Every run is inside `bp::guard::catch`; a panic outside it (reading
+        // arguments) is still an internal error, reported without a backtrace.
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            eprintln!("error: internal error (a bug in bp)");
+            Exit::InternalError
+        }),
+        Err(_) => bp::guard::catch(main_inner).unwrap_or(Exit::InternalError),
     };
     ExitCode::from(code as u8)
 }

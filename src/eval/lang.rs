@@ -8,12 +8,11 @@ use super::format::{format_number_spec, pad_text, parse_spec};
 use super::value::{Env, List, Module};
 use super::{pytorch, Eval, Flow, Interpreter, Value};
 use crate::autodiff::op::IndexItem;
-use crate::autodiff::{grad_enabled, set_current_span, shape_ops, Tensor};
+use crate::autodiff::{grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, FPart, Ident, Index};
-use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -29,6 +28,10 @@ const TAKE_LISTS_AS_TUPLES: &[&str] = &[
     "concat",
     "stack",
     "plot",
+    // the optimizers of SPEC §14 hold a list of parameters
+    "sgd",
+    "adam",
+    "adamw",
 ];
 
 /// Adapts the arguments of builtin `name` to lists (SPEC §13): a list where a
@@ -168,7 +171,7 @@ impl Interpreter {
             }
             rows.push(k as usize);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         let g = shape_ops::gather_rows(x, rows.into())
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
         if rest.is_empty() {
@@ -193,7 +196,7 @@ impl Interpreter {
         for (axis, ix) in rest.iter().enumerate() {
             items.push(self.index_item(ix, axis + 1, gshape[axis + 1], scope)?);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         shape_ops::index(&g, items.into())
             .map(Value::Tensor)
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))
@@ -437,11 +440,7 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let env = Rc::new(Env {
-            vars: RefCell::new(Default::default()),
-            parent: None,
-            module_root: true,
-        });
+        let env = Rc::new(Env::module_root());
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());
         let mut result = Ok(());
@@ -479,11 +478,11 @@ impl Interpreter {
 
     /// `nn.NAME`: a top-level binding of the module.
     pub(super) fn module_attribute(&self, m: &Module, name: &Ident, obj_span: Span) -> Eval<Value> {
-        if let Some(v) = m.env.vars.borrow().get(&name.name) {
-            return Ok(v.clone());
+        if let Some(v) = m.env.get(&name.name) {
+            return Ok(v);
         }
-        let vars = m.env.vars.borrow();
-        let mut names: Vec<&str> = vars.keys().map(|k| &**k).collect();
+        let vars = m.env.names();
+        let mut names: Vec<&str> = vars.iter().map(|k| &**k).collect();
         names.sort_unstable();
         let mut d = Diagnostic::error(format!("module '{}' has no name '{}'", m.name, name.name))
             .with_label(name.span, "not defined in the module")
