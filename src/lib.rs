@@ -11,6 +11,7 @@ pub mod display;
 pub mod eval;
 pub mod explain;
 pub mod fast_hash;
+pub mod kernel;
 pub mod plot;
 pub mod repl;
 pub mod source;

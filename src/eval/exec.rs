@@ -99,6 +99,21 @@ impl Interpreter {
         Ok(())
     }
 
+    /// Runs a program and gives the value of its last statement when that is an
+    /// expression: a notebook cell's result (SPEC §15).
+    pub(crate) fn exec_program_value(&mut self, program: &Program) -> Eval<Option<Value>> {
+        let Some((last, rest)) = program.split_last() else {
+            return Ok(None);
+        };
+        for stmt in rest {
+            self.exec(stmt, &None)?;
+        }
+        match &last.kind {
+            StmtKind::Expr(e) => self.eval(e, &None).map(Some),
+            _ => self.exec(last, &None).map(|()| None),
+        }
+    }
+
     fn exec_block(&mut self, block: &Block, scope: &Scope) -> Eval<()> {
         for stmt in &block.stmts {
             self.exec(stmt, scope)?;
