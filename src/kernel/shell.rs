@@ -336,7 +336,7 @@ impl Session {
                 } else if variables.contains(m) {
                     ("instance", String::new())
                 } else if let Some(b) = crate::eval::builtins::lookup(m) {
-                    ("function", b.signature.to_string())
+                    ("function", b.signature().to_string())
                 } else if KEYWORDS.contains(&m.as_str()) {
                     ("keyword", String::new())
                 } else {
@@ -365,7 +365,7 @@ impl Session {
         };
         let text = match self.repl.interpreter().global(name) {
             Some(value) => Some(describe(name, value)),
-            None => crate::eval::builtins::lookup(name).map(|b| format!("{}\n", b.signature)),
+            None => crate::eval::builtins::help::describe_name(name).ok(),
         };
         match text {
             Some(text) => InspectReply {

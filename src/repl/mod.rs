@@ -198,7 +198,15 @@ impl Repl {
         if self.pending.is_empty() {
             let trimmed = line.trim_start();
             if trimmed.starts_with(':') {
-                return commands::run(self, trimmed, err);
+                let trimmed = trimmed.to_string();
+                return match crate::guard::catch(|| commands::run(self, &trimmed, err)) {
+                    Ok(outcome) => outcome,
+                    Err(panic) => {
+                        self.interp.recover();
+                        self.report(&panic.diagnostic(), err);
+                        Outcome::Done
+                    }
+                };
             }
             if trimmed.is_empty() {
                 return Outcome::Done;
@@ -234,8 +242,13 @@ impl Repl {
             reply.value = None;
             match part {
                 CellPart::Command(line) => {
-                    if commands::run(self, line, &mut ignored) == Outcome::Quit {
-                        reply.quit = true;
+                    match crate::guard::catch(|| commands::run(self, line, &mut ignored)) {
+                        Ok(Outcome::Quit) => reply.quit = true,
+                        Ok(_) => {}
+                        Err(panic) => {
+                            self.interp.recover();
+                            self.report(&panic.diagnostic(), &mut ignored);
+                        }
                     }
                 }
                 CellPart::Code(text) => {
@@ -285,13 +298,18 @@ impl Repl {
     ) -> Option<Value> {
         let interp = &mut self.interp;
         // The interpreter is written not to panic; should it, the session survives.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            if value {
+        let result = crate::guard::catch(|| {
+            let result = if value {
                 interp.run_cell(name, text)
             } else {
                 interp.run_source(name, text).map(|()| None)
-            }
-        }));
+            };
+            crate::guard::debug_panic(text);
+            result
+        });
+        if result.is_err() {
+            self.interp.recover();
+        }
         let _ = self.out.flush();
         for w in self.interp.take_warnings() {
             self.report(&w, err);
@@ -304,11 +322,7 @@ impl Repl {
                 }
             }
             Ok(Err(RunError::Runtime(d))) => self.report(&d, err),
-            Err(_) => self.report(
-                &Diagnostic::error("internal error while running this entry")
-                    .with_hint("the session goes on; please report the input that caused it"),
-                err,
-            ),
+            Err(panic) => self.report(&panic.diagnostic(), err),
         }
         None
     }
