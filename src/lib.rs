@@ -13,6 +13,7 @@ pub mod explain;
 pub mod fast_hash;
 pub mod files;
 pub mod guard;
+pub mod kernel;
 pub mod limits;
 pub mod lsp;
 pub mod plot;
