@@ -12,7 +12,9 @@ use super::linalg::matmul_transposed;
 use super::op::IndexItem;
 use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
-use super::shape_ops::{broadcast_to, index, index_backward, permute, reshape, sum_to};
+use super::shape_ops::{
+    broadcast_to, gather_rows, index, index_backward, permute, reshape, scatter_rows, sum_to,
+};
 use super::{set_current_span, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError};
 use crate::source::Span;
 use ndarray::{Axis, Dimension, IxDyn};
@@ -728,6 +730,13 @@ fn vjp(
         // Indexing scatters the gradient back into zeros of the input's shape.
         Op::Index(items) => few![one(index_backward(g, data(0)?.shape(), items.clone()))?],
         Op::IndexBackward { items, .. } => few![one(index(g, items.clone()))?],
+        // Gathered rows send their gradient back to where they came from; a row
+        // taken twice receives the sum.
+        Op::Gather(rows) => {
+            let n = data(0)?.shape().first().copied().unwrap_or(0);
+            few![one(scatter_rows(g, rows.clone(), n))?]
+        }
+        Op::ScatterRows { rows, .. } => few![one(gather_rows(g, rows.clone()))?],
         // Each input gets its own slice of the gradient along the axis.
         Op::Concat(axis) => {
             let mut out = Vec::with_capacity(node.inputs.len());

@@ -94,6 +94,14 @@ pub enum Op {
         items: Rc<[IndexItem]>,
     },
     Concat(usize),
+    /// `x[idx]` with a tensor of indices: rows of the first axis, repeats allowed.
+    Gather(Rc<[usize]>),
+    /// Adds the rows of a gradient into zeros with `n` rows at `rows` (repeats
+    /// summed): the gradient of `Gather`.
+    ScatterRows {
+        rows: Rc<[usize]>,
+        n: usize,
+    },
     // Linear algebra: matrix product of the last two axes, batch axes broadcast.
     MatMul,
 }
@@ -140,6 +148,8 @@ impl Op {
             Op::Index(_) => "IndexBackward",
             Op::IndexBackward { .. } => "IndexPutBackward",
             Op::Concat(_) => "CatBackward",
+            Op::Gather(_) => "IndexBackward",
+            Op::ScatterRows { .. } => "IndexAddBackward",
             Op::MatMul => "MatmulBackward",
         }
     }
@@ -185,6 +195,8 @@ impl Op {
             Op::Index(_) => "indexing",
             Op::IndexBackward { .. } => "index scatter",
             Op::Concat(_) => "concat",
+            Op::Gather(_) => "indexing with a tensor",
+            Op::ScatterRows { .. } => "index add",
             Op::MatMul => "matmul",
         }
     }

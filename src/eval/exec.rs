@@ -61,13 +61,37 @@ pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
         Value::Str(s) => Ok(!s.is_empty()),
         Value::Tuple(t) => Ok(!t.is_empty()),
         Value::Range(a, b, s) => Ok(Value::range_len(*a, *b, *s) > 0),
-        Value::Func(_) | Value::Builtin(_) => Ok(true),
+        Value::List(l) => Ok(!l.is_empty()),
+        Value::Func(_) | Value::Builtin(_) | Value::Module(_) => Ok(true),
     }
 }
 
 /// `==` for values that are not both tensors or numbers.
 pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+    values_equal_in(a, b, &mut Vec::new())
+}
+
+/// `==`, with the pairs of lists being compared in `open` (a list that contains
+/// itself compares equal where the comparison comes back to the same pair).
+fn values_equal_in(a: &Value, b: &Value, open: &mut Vec<(usize, usize)>) -> bool {
     match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            let key = (Rc::as_ptr(&x.0) as usize, Rc::as_ptr(&y.0) as usize);
+            if x.ptr_eq(y) || open.contains(&key) {
+                return true;
+            }
+            let (xs, ys) = (x.items(), y.items());
+            if xs.len() != ys.len() {
+                return false;
+            }
+            open.push(key);
+            let eq = xs.iter().zip(ys.iter()).all(|(p, q)| {
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal_in(p, q, open))
+            });
+            open.pop();
+            eq
+        }
+        (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Num(x), Value::Num(y)) => x == y,
@@ -75,7 +99,7 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len()
                 && x.iter().zip(y.iter()).all(|(p, q)| {
-                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal(p, q))
+                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal_in(p, q, open))
                 })
         }
         (Value::Tensor(x), Value::Tensor(y)) => {
@@ -99,18 +123,22 @@ impl Interpreter {
         Ok(())
     }
 
-    fn exec_block(&mut self, block: &Block, scope: &Scope) -> Eval<()> {
+    pub(super) fn exec_block(&mut self, block: &Block, scope: &Scope) -> Eval<()> {
         for stmt in &block.stmts {
             self.exec(stmt, scope)?;
         }
         Ok(())
     }
 
-    fn lookup(&self, name: &str, scope: &Scope) -> Option<Value> {
+    pub(super) fn lookup(&self, name: &str, scope: &Scope) -> Option<Value> {
         let mut env = scope.as_ref();
         while let Some(e) = env {
             if let Some(v) = e.vars.borrow().get(name) {
                 return Some(v.clone());
+            }
+            if e.module_root {
+                // A module's functions see its own globals, never the importer's.
+                return builtins::lookup(name).map(Value::Builtin);
             }
             env = e.parent.as_ref();
         }
@@ -120,7 +148,7 @@ impl Interpreter {
         builtins::lookup(name).map(Value::Builtin)
     }
 
-    fn bind(&mut self, name: &Rc<str>, value: Value, scope: &Scope) {
+    pub(super) fn bind(&mut self, name: &Rc<str>, value: Value, scope: &Scope) {
         match scope {
             Some(env) => {
                 env.vars.borrow_mut().insert(name.clone(), value);
@@ -141,13 +169,15 @@ impl Interpreter {
         names.extend(builtins::names().map(str::to_string));
         let mut d =
             Diagnostic::error(format!("unknown name '{name}'")).with_label(span, "not defined");
-        if let Some(c) = closest(name, names.iter().map(String::as_str)) {
+        if let Some(h) = super::pytorch::name_hint(name) {
+            d = d.with_hint(h);
+        } else if let Some(c) = closest(name, names.iter().map(String::as_str)) {
             d = d.with_hint(format!("did you mean '{c}'?"));
         }
         Flow::from(d)
     }
 
-    fn exec(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
+    pub(super) fn exec(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
             self.exec_inner(stmt, scope)
         })
@@ -174,10 +204,11 @@ impl Interpreter {
                 let v = self.eval(value, scope)?;
                 let items: Vec<Value> = match &v {
                     Value::Tuple(t) => t.to_vec(),
+                    Value::List(l) => l.items(),
                     other => {
                         return Err(Flow::from(type_error(
                             "unpacking",
-                            "a tuple",
+                            "a tuple or a list",
                             other.type_name(),
                             value.span,
                         )))
@@ -260,6 +291,25 @@ impl Interpreter {
             },
             StmtKind::For { var, iter, body } => {
                 let it = self.eval(iter, scope)?;
+                if let Value::List(list) = &it {
+                    // The list as it is at each step: appending inside the loop
+                    // extends it, as in Python.
+                    let mut i = 0;
+                    loop {
+                        check_interrupt(stmt.span)?;
+                        let Some(item) = list.0.borrow().get(i).cloned() else {
+                            break;
+                        };
+                        i += 1;
+                        self.bind(&var.name, item, scope);
+                        match self.exec_block(body, scope) {
+                            Ok(()) | Err(Flow::Continue(_)) => {}
+                            Err(Flow::Break(_)) => break,
+                            Err(other) => return Err(other),
+                        }
+                    }
+                    return Ok(());
+                }
                 let len = match &it {
                     Value::Range(a, b, s) => Value::range_len(*a, *b, *s),
                     Value::Tuple(t) => t.len(),
@@ -275,7 +325,7 @@ impl Interpreter {
                     other => {
                         return Err(Flow::from(type_error(
                             "a for loop",
-                            "a range, a tuple or a tensor",
+                            "a range, a tuple, a list or a tensor",
                             other.type_name(),
                             iter.span,
                         )))
@@ -316,6 +366,27 @@ impl Interpreter {
                 let r = self.exec_block(block, scope);
                 set_grad_enabled(previous);
                 r?;
+            }
+            StmtKind::IndexAssign {
+                object,
+                indices,
+                op,
+                value,
+            } => {
+                let target = self.eval(object, scope)?;
+                self.index_assign(target, object.span, indices, *op, value, stmt.span, scope)?;
+            }
+            StmtKind::Import {
+                path,
+                path_span,
+                name,
+            } => {
+                let (module, stem) = self.import(path, *path_span, stmt.span)?;
+                let bound = match name {
+                    Some(n) => n.name.clone(),
+                    None => stem,
+                };
+                self.bind(&bound, Value::Module(module), scope);
             }
         }
         Ok(())
@@ -537,19 +608,28 @@ impl Interpreter {
                 name,
                 args,
             } => {
+                self.foreign_module_check(receiver, name, scope)?;
                 let recv = self.eval(receiver, scope)?;
-                let f = self.lookup(&name.name, scope).ok_or_else(|| {
-                    Flow::from(
-                        Diagnostic::error(format!("unknown method '{}'", name.name))
-                            .with_label(name.span, "no function of this name"),
-                    )
-                })?;
+                if let Value::Module(m) = &recv {
+                    // `nn.linear(x)`: a function of the module, not a method.
+                    let f = self.module_attribute(m, name, receiver.span)?;
+                    let (pos, kw) = self.eval_args(args, scope)?;
+                    return self.call(&f, pos, kw, e.span, name.span);
+                }
+                let f = match self.lookup(&name.name, scope) {
+                    Some(f) => f,
+                    None => return Err(self.unknown_method(&recv, name, receiver.span)),
+                };
                 let (mut pos, kw) = self.eval_args(args, scope)?;
                 pos.insert(0, (recv, receiver.span));
                 self.call(&f, pos, kw, e.span, name.span)?
             }
             ExprKind::Attr { object, name } => {
+                self.foreign_module_check(object, name, scope)?;
                 let v = self.eval(object, scope)?;
+                if let Value::Module(m) = &v {
+                    return self.module_attribute(m, name, object.span);
+                }
                 self.attribute(&v, &name.name, name.span, object.span, e.span)?
             }
             ExprKind::Index { object, indices } => {
@@ -560,6 +640,7 @@ impl Interpreter {
                 decl: decl.clone(),
                 env: scope.clone(),
             })),
+            ExprKind::FString(parts) => self.fstring(parts, scope)?,
         })
     }
 
@@ -594,6 +675,15 @@ impl Interpreter {
     ) -> Eval<Value> {
         match f {
             Value::Builtin(b) => {
+                let mut kw = kw;
+                for (k, _, _) in kw.iter_mut() {
+                    // PyTorch's spelling of the `grad` flag.
+                    if &**k == "requires_grad" {
+                        *k = "grad".into();
+                    }
+                }
+                let mut pos = pos;
+                let list_out = super::lang::lists_as_tuples(b.name, &mut pos)?;
                 let mut args = Args {
                     name: b.name,
                     call: call_span,
@@ -601,7 +691,11 @@ impl Interpreter {
                     kw,
                 };
                 set_current_span(call_span);
-                (b.func)(self, &mut args)
+                let r = (b.func)(self, &mut args)?;
+                Ok(match r {
+                    Value::Tuple(t) if list_out => Value::List(super::value::List::new(t.to_vec())),
+                    other => other,
+                })
             }
             Value::Func(c) => self.call_closure(c, pos, kw, call_span),
             other => Err(Flow::from(
@@ -675,6 +769,7 @@ impl Interpreter {
         let env = Rc::new(Env {
             vars: RefCell::new(vars),
             parent: c.env.clone(),
+            module_root: false,
         });
         self.depth += 1;
         let r = self.exec_block(&decl.body, &Some(env));
@@ -729,19 +824,29 @@ impl Interpreter {
         }
         let tensor_like = |v: &Value| matches!(v, Value::Tensor(_) | Value::Num(_));
         if !(tensor_like(&l) && tensor_like(&r)) {
-            return match op {
-                BinOp::Eq => Ok(Value::Bool(values_equal(&l, &r))),
-                BinOp::Ne => Ok(Value::Bool(!values_equal(&l, &r))),
-                _ => Err(Flow::from(
-                    Diagnostic::error(format!(
-                        "unsupported operand types for {}: {} and {}",
-                        op.symbol(),
-                        l.type_name(),
-                        r.type_name()
-                    ))
-                    .with_label(lspan, format!("this is a {}", l.type_name()))
-                    .with_label(rspan, format!("this is a {}", r.type_name())),
-                )),
+            return match (op, &l, &r) {
+                (BinOp::Add, Value::Str(a), Value::Str(b)) => {
+                    Ok(Value::Str(format!("{a}{b}").into()))
+                }
+                (BinOp::Add, Value::List(a), Value::List(b)) => {
+                    let mut items = a.items();
+                    items.extend(b.items());
+                    Ok(Value::List(super::value::List::new(items)))
+                }
+                _ => match op {
+                    BinOp::Eq => Ok(Value::Bool(values_equal(&l, &r))),
+                    BinOp::Ne => Ok(Value::Bool(!values_equal(&l, &r))),
+                    _ => Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "unsupported operand types for {}: {} and {}",
+                            op.symbol(),
+                            l.type_name(),
+                            r.type_name()
+                        ))
+                        .with_label(lspan, format!("this is a {}", l.type_name()))
+                        .with_label(rspan, format!("this is a {}", r.type_name())),
+                    )),
+                },
             };
         }
         // A tensor and a plain number: the number stays a number.
@@ -825,7 +930,9 @@ impl Interpreter {
         let mut d = Diagnostic::error(format!("a {} has no attribute '{name}'", v.type_name()))
             .with_label(name_span, "unknown attribute")
             .with_label(obj_span, format!("this is a {}", v.type_name()));
-        if let Value::Tensor(_) = v {
+        if let Some(h) = super::pytorch::attribute_hint(name) {
+            d = d.with_hint(h);
+        } else if let Value::Tensor(_) = v {
             d = d.with_hint(match closest(name, known.iter().copied()) {
                 Some(c) => format!("did you mean '{c}'? tensors have {}", known.join(", ")),
                 None => format!("tensors have {}", known.join(", ")),
@@ -856,9 +963,22 @@ impl Interpreter {
                         .with_label(obj_span, format!("this has shape {}", fmt_shape(&shape))),
                     ));
                 }
+                // A tensor of indices first (`X[idx]`) gathers rows.
+                let mut first = None;
+                if let Some(Index::Single(e)) = indices.first() {
+                    if !matches!(e.kind, ExprKind::Number(_)) {
+                        let v = self.eval(e, scope)?;
+                        if let Value::Tensor(ix) = &v {
+                            if ix.ndim() >= 1 {
+                                return self.gather(&t, ix, e.span, &indices[1..], span, scope);
+                            }
+                        }
+                        first = Some(v);
+                    }
+                }
                 let mut items = Vec::with_capacity(indices.len());
                 for (axis, (ix, &size)) in indices.iter().zip(&shape).enumerate() {
-                    items.push(self.index_item(ix, axis, size, scope)?);
+                    items.push(self.index_item_pre(ix, first.take(), axis, size, scope)?);
                 }
                 set_current_span(span);
                 shape_ops::index(&t, items.into())
@@ -883,6 +1003,7 @@ impl Interpreter {
                     }
                 }
             }
+            Value::List(list) => self.index_list(&list, indices, span, scope),
             Value::Range(a, b, s) => {
                 let n = Value::range_len(a, b, s);
                 match indices {
@@ -903,9 +1024,58 @@ impl Interpreter {
         }
     }
 
-    fn index_number(&mut self, e: &Expr, scope: &Scope) -> Eval<i64> {
+    pub(super) fn index_number(&mut self, e: &Expr, scope: &Scope) -> Eval<i64> {
         let v = self.eval(e, scope)?;
-        let n = match &v {
+        index_value(&v, e)
+    }
+
+    pub(super) fn index_item(
+        &mut self,
+        ix: &Index,
+        axis: usize,
+        size: usize,
+        scope: &Scope,
+    ) -> Eval<IndexItem> {
+        self.index_item_pre(ix, None, axis, size, scope)
+    }
+
+    /// One index entry, checked against an axis of `size`; `pre` is the value of a
+    /// single index already evaluated.
+    fn index_item_pre(
+        &mut self,
+        ix: &Index,
+        pre: Option<Value>,
+        axis: usize,
+        size: usize,
+        scope: &Scope,
+    ) -> Eval<IndexItem> {
+        match ix {
+            Index::Single(e) => {
+                let i = match pre {
+                    Some(v) => index_value(&v, e)?,
+                    None => self.index_number(e, scope)?,
+                };
+                let n = size as i64;
+                let k = if i < 0 { i + n } else { i };
+                if k < 0 || k >= n {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "index {i} is out of range for axis {axis} of size {size}"
+                        ))
+                        .with_label(e.span, format!("axis {axis} has size {size}")),
+                    ));
+                }
+                Ok(IndexItem::Single(k as usize))
+            }
+            slice => self.slice_item(slice, size, scope),
+        }
+    }
+}
+
+/// A single index's value as a whole number.
+fn index_value(v: &Value, e: &Expr) -> Eval<i64> {
+    {
+        let n = match v {
             Value::Num(n) => *n,
             Value::Tensor(t) if t.ndim() == 0 => t.item().unwrap_or(f64::NAN),
             other => {
@@ -924,29 +1094,14 @@ impl Interpreter {
             )
         })
     }
+}
 
-    fn index_item(
-        &mut self,
-        ix: &Index,
-        axis: usize,
-        size: usize,
-        scope: &Scope,
-    ) -> Eval<IndexItem> {
+impl Interpreter {
+    fn slice_item(&mut self, ix: &Index, size: usize, scope: &Scope) -> Eval<IndexItem> {
         match ix {
-            Index::Single(e) => {
-                let i = self.index_number(e, scope)?;
-                let n = size as i64;
-                let k = if i < 0 { i + n } else { i };
-                if k < 0 || k >= n {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "index {i} is out of range for axis {axis} of size {size}"
-                        ))
-                        .with_label(e.span, format!("axis {axis} has size {size}")),
-                    ));
-                }
-                Ok(IndexItem::Single(k as usize))
-            }
+            Index::Single(e) => Err(Flow::from(
+                Diagnostic::error("expected a slice").with_label(e.span, "not a slice"),
+            )),
             Index::Slice {
                 start,
                 end,

@@ -9,6 +9,9 @@ pub mod args;
 pub mod builtins;
 pub mod errors;
 mod exec;
+pub mod format;
+mod lang;
+pub mod pytorch;
 pub mod random;
 pub mod value;
 
@@ -106,6 +109,11 @@ pub struct Interpreter {
     pub(crate) rng: random::Rng,
     start: Instant,
     pub last_backward: Option<LastBackward>,
+    /// Imported modules by canonical path: each file runs once per process.
+    pub(crate) modules: FastMap<std::path::PathBuf, Rc<value::Module>>,
+    /// The modules being imported, outermost first, with the `import` that
+    /// started each (to report a cycle).
+    pub(crate) importing: Vec<(std::path::PathBuf, Span)>,
 }
 
 impl Interpreter {
@@ -122,6 +130,8 @@ impl Interpreter {
             rng: random::Rng::from_time(),
             start: Instant::now(),
             last_backward: None,
+            modules: FastMap::default(),
+            importing: Vec::new(),
         }
     }
 

@@ -19,6 +19,66 @@ pub struct Closure {
 pub struct Env {
     pub vars: RefCell<FastMap<Rc<str>, Value>>,
     pub parent: Option<Rc<Env>>,
+    /// True for the top-level scope of an imported module: names not found here are
+    /// looked up among the builtins, not the importing script's globals.
+    pub module_root: bool,
+}
+
+/// A list: a mutable sequence shared by every value that holds it (as in Python).
+#[derive(Clone)]
+pub struct List(pub Rc<RefCell<Vec<Value>>>);
+
+impl List {
+    pub fn new(items: Vec<Value>) -> List {
+        List(Rc::new(RefCell::new(items)))
+    }
+
+    /// A copy of the items (the list may change while they are used).
+    pub fn items(&self) -> Vec<Value> {
+        self.0.borrow().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.borrow().is_empty()
+    }
+
+    pub fn ptr_eq(&self, other: &List) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        // As for tuples: the last owner empties nested lists from a heap stack, so
+        // dropping a list nested a million deep does not recurse.
+        if Rc::strong_count(&self.0) != 1 {
+            return;
+        }
+        let mut stack: Vec<Vec<Value>> = vec![std::mem::take(&mut *self.0.borrow_mut())];
+        while let Some(items) = stack.pop() {
+            for v in items {
+                if let Value::List(inner) = &v {
+                    if Rc::strong_count(&inner.0) == 1 {
+                        if let Ok(mut b) = inner.0.try_borrow_mut() {
+                            stack.push(std::mem::take(&mut *b));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An imported file: its top-level bindings are its attributes.
+pub struct Module {
+    pub name: Rc<str>,
+    /// The canonical path it was loaded from.
+    pub path: std::path::PathBuf,
+    pub env: Rc<Env>,
 }
 
 /// The items of a tuple, shared. Dropping a deeply nested tuple (`x = (x,)` in a
@@ -82,6 +142,8 @@ pub enum Value {
     Range(f64, f64, f64),
     Func(Rc<Closure>),
     Builtin(&'static Builtin),
+    List(List),
+    Module(Rc<Module>),
 }
 
 impl Value {
@@ -96,6 +158,8 @@ impl Value {
             Value::Tuple(_) => "tuple",
             Value::Range(..) => "range",
             Value::Func(_) | Value::Builtin(_) => "function",
+            Value::List(_) => "list",
+            Value::Module(_) => "module",
         }
     }
 
@@ -125,11 +189,12 @@ impl Value {
             Value::Num(n) => format_number(*n),
             Value::Str(s) => format!("{s:?}"),
             Value::Tensor(t) => format_tensor(&t.data_ref(), &tensor_suffix(t)),
-            Value::Tuple(items) => {
+            Value::Tuple(_) | Value::List(_) => {
                 let mut out = String::new();
-                write_tuple(items, &mut out);
+                write_sequence(self, &mut out, &mut Vec::new());
                 out
             }
+            Value::Module(m) => format!("<module {}>", m.name),
             Value::Range(a, b, s) => {
                 if *s == 1.0 {
                     format!("range({}, {})", format_number(*a), format_number(*b))
@@ -171,20 +236,45 @@ pub fn tensor_suffix(t: &Tensor) -> String {
     }
 }
 
-/// Appends `(a, b)` or `(a,)` to `out`: one buffer for the whole tuple, so that a
-/// tuple nested millions deep is shown in linear time, on a stack grown on the heap.
-fn write_tuple(items: &[Value], out: &mut String) {
-    out.push('(');
-    for (i, v) in items.iter().enumerate() {
+/// Appends `(a, b)`, `(a,)` or `[a, b]` to `out`: one buffer for the whole value,
+/// so that a tuple nested millions deep is shown in linear time, on a stack grown on
+/// the heap. `open` holds the lists being shown: a list that contains itself shows
+/// as `[...]` there, as in Python.
+fn write_sequence(v: &Value, out: &mut String, open: &mut Vec<*const RefCell<Vec<Value>>>) {
+    let (items, list) = match v {
+        Value::Tuple(t) => (t.to_vec(), None),
+        Value::List(l) => {
+            let p = Rc::as_ptr(&l.0);
+            if open.contains(&p) {
+                out.push_str("[...]");
+                return;
+            }
+            (l.items(), Some(p))
+        }
+        other => {
+            out.push_str(&other.to_repr());
+            return;
+        }
+    };
+    if let Some(p) = list {
+        open.push(p);
+    }
+    out.push(if list.is_some() { '[' } else { '(' });
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        match v {
-            Value::Tuple(inner) => {
-                stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_tuple(inner, out))
+        match item {
+            Value::Tuple(_) | Value::List(_) => {
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_sequence(item, out, open))
             }
             other => out.push_str(&other.to_repr()),
         }
     }
-    out.push_str(if items.len() == 1 { ",)" } else { ")" });
+    if list.is_some() {
+        open.pop();
+        out.push(']');
+    } else {
+        out.push_str(if items.len() == 1 { ",)" } else { ")" });
+    }
 }

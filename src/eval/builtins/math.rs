@@ -478,6 +478,7 @@ pub fn len(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     a.expect(1, 1, &[])?;
     match a.required(0, "v")? {
         (Value::Tuple(t), _) => Ok(Value::Num(t.len() as f64)),
+        (Value::List(l), _) => Ok(Value::Num(l.len() as f64)),
         (Value::Str(s), _) => Ok(Value::Num(s.chars().count() as f64)),
         (Value::Range(x, y, s), _) => Ok(Value::Num(Value::range_len(*x, *y, *s) as f64)),
         (Value::Tensor(t), span) => match t.shape().first() {

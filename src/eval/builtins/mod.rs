@@ -2,6 +2,7 @@
 
 mod autograd;
 mod create;
+mod lang;
 mod math;
 mod output;
 
@@ -101,6 +102,13 @@ table! {
     "item" => math::item, "item(x)";
     "range" => math::range, "range(n) / range(a, b) / range(a, b, step)";
     "time" => output::time, "time(): monotonic seconds";
+    "round" => lang::round, "round(x, n): rounded to n decimals (halves to even); round(x): to a whole number";
+    // lists and strings
+    "list" => lang::list, "list() / list(v): a new list from a tuple, list, range or tensor (its first axis)";
+    "append" => lang::append, "append(xs, v) or xs.append(v): adds v at the end of the list";
+    "pop" => lang::pop, "pop(xs) or xs.pop(): removes and returns the last item (pop(xs, i): item i)";
+    "str" => lang::str, "str(v): the text print shows for v";
+    "nonzero" => lang::nonzero, "nonzero(m): the indices where a 1-d tensor is not 0";
     // output and checks
     "print" => output::print, "print(a, b, ...)";
     "plot" => output::plot, "plot(ys) / plot(xs, ys, title=)";
