@@ -1,4 +1,5 @@
-//! The `bp` command: run a script, check one, or start the REPL.
+//! The `bp` command: run a script, check one, show help, or start the REPL or the
+//! language server.
 
 use bp::eval::Options;
 use bp::Exit;
@@ -8,7 +9,13 @@ use std::process::ExitCode;
 
 /// bp — a small differentiable scripting language with PyTorch's autograd.
 #[derive(Parser)]
-#[command(name = "bp", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "bp",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -24,6 +31,9 @@ struct Cli {
     /// variable BP_MAX_ELEMENTS; default 268435456).
     #[arg(long, global = true, value_name = "N")]
     max_elements: Option<usize>,
+    /// Stop a script that runs longer than this many seconds (an error, exit 1).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = bp::limits::parse_timeout)]
+    timeout: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -37,9 +47,22 @@ enum Command {
         /// Do not look for the operation that produced a NaN or infinite gradient.
         #[arg(long)]
         no_anomaly_check: bool,
+        /// Let the script read and write files under DIR too (besides its own folder).
+        #[arg(long, value_name = "DIR")]
+        allow_path: Vec<std::path::PathBuf>,
     },
-    /// Parse a script and report its syntax errors without running it.
+    /// Check a script without running it: syntax errors, unknown names, wrong
+    /// arguments to builtins (exit 2 when there is one).
     Check { file: String },
+    /// Start the language server on standard input/output (for editors).
+    Lsp,
+    /// List the builtins by group, or describe one (signature, derivative, example).
+    Help {
+        name: Option<String>,
+        /// Print the whole builtin table as Markdown (docs/builtins.md).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Write an equivalent Python script that uses PyTorch (float64).
     Export {
         file: String,
@@ -100,7 +123,13 @@ fn read_script(path: &str) -> Result<String, String> {
     })
 }
 
-fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
+fn run_file(
+    path: &str,
+    strict: bool,
+    anomaly_check: bool,
+    allow_paths: Vec<std::path::PathBuf>,
+    timeout: Option<f64>,
+) -> Exit {
     let text = match read_script(path) {
         Ok(t) => t,
         Err(msg) => {
@@ -119,10 +148,11 @@ fn run_file(path: &str, strict: bool, anomaly_check: bool) -> Exit {
         detect_anomalies: anomaly_check,
         // A script cannot ask `:why`, so the per-operation gradients are not kept.
         record_grads: false,
+        allow_paths,
         ..Options::default()
     };
     let mut err = std::io::stderr();
-    let code = bp::run(&text, name, out, &mut err, options, color);
+    let code = bp::run_limited(&text, name, out, &mut err, options, color, timeout);
     let _ = err.flush();
     code
 }
@@ -159,12 +189,15 @@ fn main_inner() -> Exit {
                 file,
                 strict,
                 no_anomaly_check,
+                allow_path,
             }),
             _,
         ) => run_file(
             &file,
             strict || cli.strict,
             !(no_anomaly_check || cli.no_anomaly_check),
+            allow_path,
+            cli.timeout,
         ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             Ok(text) => bp::check(
@@ -179,12 +212,37 @@ fn main_inner() -> Exit {
             }
         },
         (Some(Command::Export { file, output }), _) => export_file(&file, output.as_deref()),
-        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check),
+        (Some(Command::Lsp), _) => match bp::lsp::run_stdio() {
+            Ok(()) => Exit::Success,
+            Err(e) => {
+                eprintln!("error: bp lsp: {e}");
+                Exit::RuntimeError
+            }
+        },
+        (Some(Command::Help { name, markdown }), _) => {
+            use bp::eval::builtins::help;
+            let text = match (name, markdown) {
+                (_, true) => Ok(help::markdown()),
+                (Some(n), false) => help::describe_name(&n),
+                (None, false) => Ok(help::list()),
+            };
+            match text {
+                Ok(t) => {
+                    print!("{t}");
+                    Exit::Success
+                }
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    Exit::SyntaxError
+                }
+            }
+        }
+        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new(), cli.timeout),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict, !cli.no_anomaly_check)
+                run_file("-", cli.strict, !cli.no_anomaly_check, Vec::new(), cli.timeout)
             }
         }
     }
@@ -205,10 +263,20 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .name("bp".into())
         .stack_size(1 << 30)
-        .spawn(main_inner);
+        .spawn(|| {
+            bp::guard::catch(main_inner).unwrap_or_else(|panic| {
+                eprintln!("error: internal error (a bug in bp): {}", panic.message);
+                Exit::InternalError
+            })
+        });
     let code = match worker {
-        Ok(handle) => handle.join().unwrap_or(Exit::RuntimeError),
-        Err(_) => main_inner(),
+        // Every run is inside `bp::guard::catch`; a panic outside it (reading
+        // arguments) is still an internal error, reported without a backtrace.
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            eprintln!("error: internal error (a bug in bp)");
+            Exit::InternalError
+        }),
+        Err(_) => bp::guard::catch(main_inner).unwrap_or(Exit::InternalError),
     };
     ExitCode::from(code as u8)
 }

@@ -104,6 +104,14 @@ pub enum Op {
     },
     // Linear algebra: matrix product of the last two axes, batch axes broadcast.
     MatMul,
+    /// `g * d` (inputs `g, deps...`) for a derivative `d` computed from `deps` and
+    /// constant in them (relu's mask, abs's sign): recorded by a `create_graph`
+    /// backward so that a first derivative stays connected to its input, as in
+    /// PyTorch; its derivative with respect to `deps` is zero.
+    ScaleBy(Rc<Array>),
+    /// The elementwise binary cross-entropy (inputs `p`, `target`), each log
+    /// clamped at -100, with PyTorch's gradient `(p - t) / max(p(1 - p), 1e-12)`.
+    BinaryCrossEntropy,
 }
 
 impl Op {
@@ -151,6 +159,8 @@ impl Op {
             Op::Gather(_) => "IndexBackward",
             Op::ScatterRows { .. } => "IndexAddBackward",
             Op::MatMul => "MatmulBackward",
+            Op::ScaleBy(_) => "MulBackward",
+            Op::BinaryCrossEntropy => "BinaryCrossEntropyBackward",
         }
     }
 
@@ -198,6 +208,8 @@ impl Op {
             Op::Gather(_) => "indexing with a tensor",
             Op::ScatterRows { .. } => "index add",
             Op::MatMul => "matmul",
+            Op::ScaleBy(_) => "a derivative",
+            Op::BinaryCrossEntropy => "binary_cross_entropy",
         }
     }
 }

@@ -7,23 +7,17 @@ use super::errors::{closest, tensor_error, type_error};
 use super::format::{format_number_spec, pad_text, parse_spec};
 use super::value::{Env, List, Module};
 use super::{pytorch, Eval, Flow, Interpreter, Value};
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::op::IndexItem;
-use crate::autodiff::{grad_enabled, set_current_span, shape_ops, Tensor};
+use crate::autodiff::{grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
-use crate::source::{SourceId, Span};
+use crate::display::fmt_shape;
+use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, FPart, Ident, Index};
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 type Scope = Option<Rc<Env>>;
-
-/// Reads the text of an imported file. Every file bp reads goes through one place;
-/// this is the one read `import` makes.
-fn read_source_file(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| e.to_string())
-}
 
 /// The builtins that take a tuple of tensors, and so take a list too: the list is
 /// passed on as a tuple (`grad` gives a list back for a list).
@@ -35,6 +29,10 @@ const TAKE_LISTS_AS_TUPLES: &[&str] = &[
     "concat",
     "stack",
     "plot",
+    // the optimizers of SPEC §14 hold a list of parameters
+    "sgd",
+    "adam",
+    "adamw",
 ];
 
 /// Adapts the arguments of builtin `name` to lists (SPEC §13): a list where a
@@ -174,7 +172,7 @@ impl Interpreter {
             }
             rows.push(k as usize);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         let g = shape_ops::gather_rows(x, rows.into())
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
         if rest.is_empty() {
@@ -199,7 +197,7 @@ impl Interpreter {
         for (axis, ix) in rest.iter().enumerate() {
             items.push(self.index_item(ix, axis + 1, gshape[axis + 1], scope)?);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         shape_ops::index(&g, items.into())
             .map(Value::Tensor)
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))
@@ -366,23 +364,6 @@ impl Interpreter {
         Ok(Value::Str(out.into()))
     }
 
-    /// The directory that relative paths in `source` are relative to: the file's own
-    /// directory, or (empty) the current directory for the REPL and standard input.
-    fn base_dir(&self, source: SourceId) -> PathBuf {
-        let name = self
-            .sources
-            .get(source)
-            .map(|f| f.name.as_str())
-            .unwrap_or("");
-        if name.is_empty() || name.starts_with('<') {
-            return PathBuf::new();
-        }
-        Path::new(name)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    }
-
     /// `import "path.bp"`: runs the file once per process (by canonical path) in
     /// its own global scope. Returns the module and the file's stem.
     pub(super) fn import(
@@ -391,19 +372,22 @@ impl Interpreter {
         path_span: Span,
         stmt_span: Span,
     ) -> Eval<(Rc<Module>, Rc<str>)> {
-        let full = self.base_dir(path_span.source).join(path);
+        let base = self.base_dir(path_span);
         let stem: Rc<str> = Path::new(path)
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("")
             .into();
-        let cannot = |why: String| {
-            Flow::from(
-                Diagnostic::error(format!("cannot import \"{path}\": {why}"))
-                    .with_label(path_span, format!("looked for {}", full.display())),
-            )
+        let cannot = |e: crate::files::FileError| {
+            let mut d = Diagnostic::error(format!("cannot import \"{path}\": {}", e.message()))
+                .with_label(path_span, "this file");
+            if let Some(h) = e.hint() {
+                d = d.with_hint(h);
+            }
+            Flow::from(d)
         };
-        let canonical = std::fs::canonicalize(&full).map_err(|e| cannot(e.to_string()))?;
+        // Every read goes through the file gate (SPEC §14 Files).
+        let canonical = self.files.resolve(&base, path).map_err(cannot)?;
         if let Some(m) = self.modules.get(&canonical) {
             return Ok((m.clone(), stem));
         }
@@ -420,10 +404,29 @@ impl Interpreter {
             )));
         }
         if self.importing.len() >= 64 {
-            return Err(cannot("imports nested more than 64 deep".into()));
+            return Err(Flow::from(
+                Diagnostic::error("imports nested more than 64 deep")
+                    .with_label(stmt_span, "one import too many"),
+            ));
         }
-        let text = read_source_file(&canonical).map_err(cannot)?;
-        let id = self.sources.add(full.display().to_string(), text.as_str());
+        let bytes = self.files.read(&base, path).map_err(cannot)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Flow::from(
+                Diagnostic::error(format!("cannot import \"{path}\": it is not UTF-8 text"))
+                    .with_label(path_span, "this file"),
+            )
+        })?;
+        // Named as the importer would write it, beside the importer's own name.
+        let shown = match self.sources.get(path_span.source) {
+            Some(f) if !f.name.starts_with('<') => Path::new(&f.name)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(path)
+                .display()
+                .to_string(),
+            _ => path.to_string(),
+        };
+        let id = self.sources.add(shown, text.as_str());
         let parsed = crate::syntax::parse(&text, id);
         let Some(program) = parsed.program.filter(|_| parsed.diagnostics.is_empty()) else {
             let count = parsed.diagnostics.len();
@@ -438,11 +441,7 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let env = Rc::new(Env {
-            vars: RefCell::new(Default::default()),
-            parent: None,
-            module_root: true,
-        });
+        let env = Rc::new(Env::module_root());
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());
         let mut result = Ok(());

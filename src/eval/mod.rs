@@ -20,9 +20,11 @@ pub use value::{Closure, Env, Value};
 use crate::autodiff::Tensor;
 use crate::diagnostic::Diagnostic;
 use crate::fast_hash::FastMap;
+use crate::files::FilePolicy;
 use crate::source::{SourceId, Sources, Span};
 use crate::syntax::parse;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -51,6 +53,13 @@ pub struct Options {
     /// every recorded operation in it, so that `:why` can show them (costs memory;
     /// `bp run` turns it off since a script cannot ask `:why`).
     pub record_grads: bool,
+    /// Folders besides the script's where files may be read and written
+    /// (`bp run --allow-path DIR`, SPEC §14 Files).
+    pub allow_paths: Vec<PathBuf>,
+    /// The folder of the script for relative paths and the file policy, when it
+    /// is not the folder of the script's name (tests run examples in a temporary
+    /// folder); `None` takes it from the name.
+    pub script_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -61,6 +70,8 @@ impl Default for Options {
             max_call_depth: 2000,
             detect_anomalies: true,
             record_grads: true,
+            allow_paths: Vec::new(),
+            script_dir: None,
         }
     }
 }
@@ -114,11 +125,19 @@ pub struct Interpreter {
     /// The modules being imported, outermost first, with the `import` that
     /// started each (to report a cycle).
     pub(crate) importing: Vec<(std::path::PathBuf, Span)>,
+    /// Where scripts may read and write files (SPEC §14 Files).
+    pub files: FilePolicy,
+    /// The folder that relative paths in sources that are not files (`<stdin>`, a
+    /// REPL entry, a notebook cell) are relative to.
+    pub home: PathBuf,
+    /// Folders of sources set explicitly (see [`Interpreter::run_source_at`]).
+    source_dirs: FastMap<SourceId, PathBuf>,
 }
 
 impl Interpreter {
     /// An interpreter whose `print` (and REPL echo) writes to `out`.
     pub fn new(out: Box<dyn Write>, options: Options) -> Interpreter {
+        let options_paths = options.allow_paths.clone();
         Interpreter {
             sources: Sources::new(),
             globals: FastMap::default(),
@@ -132,10 +151,57 @@ impl Interpreter {
             last_backward: None,
             modules: FastMap::default(),
             importing: Vec::new(),
+            files: FilePolicy::new(
+                std::env::current_dir()
+                    .ok()
+                    .into_iter()
+                    .chain(options_paths.iter().cloned()),
+            ),
+            home: std::env::current_dir().unwrap_or_default(),
+            source_dirs: FastMap::default(),
+        }
+    }
+
+    /// Makes `dir` the script's folder: the root of the file policy (with the
+    /// `--allow-path` folders) and what relative paths in non-file sources start from.
+    pub fn set_script_dir(&mut self, dir: &Path) {
+        self.files = FilePolicy::new(
+            std::iter::once(dir.to_path_buf()).chain(self.options.allow_paths.iter().cloned()),
+        );
+        self.home = dir.to_path_buf();
+    }
+
+    /// Runs a source whose relative paths start from `dir` (whatever its name).
+    pub fn run_source_at(&mut self, name: &str, text: &str, dir: &Path) -> Result<(), RunError> {
+        let id = self.sources.add(name, text);
+        self.source_dirs.insert(id, dir.to_path_buf());
+        self.run_parsed(id, text)
+    }
+
+    /// The folder that relative paths written at `span` start from: the folder of
+    /// the file that holds it, or [`Interpreter::home`].
+    pub fn base_dir(&self, span: Span) -> PathBuf {
+        if let Some(d) = self.source_dirs.get(&span.source) {
+            return d.clone();
+        }
+        match self.sources.get(span.source) {
+            Some(f) if !f.name.starts_with('<') => match Path::new(&f.name).parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            _ => self.home.clone(),
         }
     }
 
     /// Parses and runs one source text (a file, or one REPL entry).
+    /// Puts the interpreter back in a usable state after a panic caught by
+    /// [`crate::guard::catch`] interrupted an entry (the bindings are kept).
+    pub fn recover(&mut self) {
+        crate::autodiff::set_grad_enabled(true);
+        self.depth = 0;
+        self.eval_depth = 0;
+    }
+
     pub fn run_source(&mut self, name: &str, text: &str) -> Result<(), RunError> {
         let id = self.sources.add(name, text);
         self.run_parsed(id, text)

@@ -1,9 +1,13 @@
-//! The values a script computes with, and how they are shown.
+//! The values a script computes with, how they are shown, and their rules:
+//! truthiness, equality, shapes as values.
 
-use super::builtins::Builtin;
+use super::args::Args;
+use super::{Eval, Flow, Interpreter};
 use crate::autodiff::Tensor;
+use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
 use crate::display::{format_number, format_tensor};
-use crate::fast_hash::FastMap;
+use crate::source::Span;
 use crate::syntax::ast::FnDecl;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,8 +20,12 @@ pub struct Closure {
 }
 
 /// The local variables of one function call, and the scope it was defined in.
+///
+/// A call binds few names, so they live in a small vector searched by name (the
+/// names are short: a length check settles most comparisons): no hashing, and one
+/// allocation for the whole frame.
 pub struct Env {
-    pub vars: RefCell<FastMap<Rc<str>, Value>>,
+    vars: RefCell<Vec<(Rc<str>, Value)>>,
     pub parent: Option<Rc<Env>>,
     /// True for the top-level scope of an imported module: names not found here are
     /// looked up among the builtins, not the importing script's globals.
@@ -81,6 +89,64 @@ pub struct Module {
     pub env: Rc<Env>,
 }
 
+impl Env {
+    /// A scope holding `vars` (distinct names), inside `parent`.
+    pub fn new(vars: Vec<(Rc<str>, Value)>, parent: Option<Rc<Env>>) -> Env {
+        Env {
+            vars: RefCell::new(vars),
+            parent,
+            module_root: false,
+        }
+    }
+
+    /// The empty top-level scope of an imported module.
+    pub fn module_root() -> Env {
+        Env {
+            vars: RefCell::new(Vec::new()),
+            parent: None,
+            module_root: true,
+        }
+    }
+
+    /// The value bound to `name` in this scope (not its parents).
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let vars = self.vars.borrow();
+        // From the end: a parameter named twice (`fn f(a, a)`) holds its last value.
+        vars.iter()
+            .rev()
+            .find(|(n, _)| same_name(n, name))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Binds `name` in this scope, replacing its value if it has one.
+    #[inline]
+    pub fn set(&self, name: &Rc<str>, value: Value) {
+        let old = {
+            let mut vars = self.vars.borrow_mut();
+            match vars.iter_mut().rev().find(|(n, _)| same_name(n, name)) {
+                Some(slot) => std::mem::replace(&mut slot.1, value),
+                None => {
+                    vars.push((name.clone(), value));
+                    return;
+                }
+            }
+        };
+        // Dropped after the borrow ends: dropping a closure may drop scopes.
+        drop(old);
+    }
+
+    /// The names bound in this scope.
+    pub fn names(&self) -> Vec<Rc<str>> {
+        self.vars.borrow().iter().map(|(n, _)| n.clone()).collect()
+    }
+}
+
+#[inline]
+fn same_name(a: &Rc<str>, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || **a == *b
+}
+
 /// The items of a tuple, shared. Dropping a deeply nested tuple (`x = (x,)` in a
 /// loop millions of times) unlinks the nested tuples one by one instead of
 /// recursing, which would overflow the stack.
@@ -127,6 +193,147 @@ impl Drop for Tuple {
         while let Some(mut items) = stack.pop() {
             unlink(&mut items, &mut stack);
         }
+    }
+}
+
+pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Eval<Value>;
+
+/// One builtin: one row of the table in `builtins/table.rs`. Everything said
+/// about a builtin (argument checks, help, completion, export) reads this row.
+pub struct Builtin {
+    pub name: &'static str,
+    pub func: BuiltinFn,
+    pub group: Group,
+    /// In call order: positional-or-keyword, then `*rest`, then keyword-only.
+    pub params: &'static [Param],
+    /// One line: what it computes.
+    pub doc: &'static str,
+    /// For builtins in a differentiable group: the derivative in words.
+    pub derivative: Option<&'static str>,
+    /// A call that runs on its own, for help.
+    pub example: &'static str,
+    /// The PyTorch equivalent, for `bp export` and readers who know PyTorch.
+    pub torch: &'static str,
+}
+
+/// How an argument may be passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// By position or by name.
+    Positional,
+    /// Every remaining positional argument (`*shape`).
+    Rest,
+    /// By name only (`grad=true`).
+    Keyword,
+}
+
+/// A parameter's value when the call leaves it out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamDefault {
+    /// The call must give it (for `Rest`: at least one value).
+    Required,
+    /// `none` (for `Rest`: zero values are fine).
+    Nothing,
+    Num(f64),
+    Bool(bool),
+    /// Another parameter's value, or a rule in words (`retain_graph=create_graph`).
+    Same(&'static str),
+}
+
+/// One parameter of a builtin.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub pass: Pass,
+    pub default: ParamDefault,
+}
+
+/// The groups of the help list, in the order shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Creation,
+    Elementwise,
+    Reductions,
+    LinearAlgebra,
+    Shapes,
+    NeuralNets,
+    Autodiff,
+    Numbers,
+    Output,
+}
+
+impl Group {
+    pub const ALL: [Group; 9] = [
+        Group::Creation,
+        Group::Elementwise,
+        Group::Reductions,
+        Group::LinearAlgebra,
+        Group::Shapes,
+        Group::NeuralNets,
+        Group::Autodiff,
+        Group::Numbers,
+        Group::Output,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Creation => "creation",
+            Group::Elementwise => "elementwise",
+            Group::Reductions => "reductions",
+            Group::LinearAlgebra => "linear algebra",
+            Group::Shapes => "shapes",
+            Group::NeuralNets => "neural nets",
+            Group::Autodiff => "autodiff",
+            Group::Numbers => "numbers and tuples",
+            Group::Output => "output and checks",
+        }
+    }
+
+    /// Whether the builtins of this group record an operation that backward
+    /// differentiates (each states its derivative, even if it is zero).
+    pub fn differentiable(self) -> bool {
+        matches!(
+            self,
+            Group::Elementwise
+                | Group::Reductions
+                | Group::LinearAlgebra
+                | Group::Shapes
+                | Group::NeuralNets
+        )
+    }
+}
+
+impl Builtin {
+    /// `leaky_relu(x, slope=0.01)`, `zeros(*shape, grad=false)`.
+    pub fn signature(&self) -> String {
+        let mut parts = Vec::with_capacity(self.params.len());
+        let mut starred = false;
+        for p in self.params {
+            match p.pass {
+                Pass::Rest => {
+                    starred = true;
+                    parts.push(format!("*{}", p.name));
+                    continue;
+                }
+                Pass::Keyword if !starred => {
+                    starred = true;
+                    parts.push("*".to_string());
+                }
+                _ => {}
+            }
+            parts.push(match p.default {
+                ParamDefault::Required => p.name.to_string(),
+                ParamDefault::Nothing => format!("{}=none", p.name),
+                ParamDefault::Num(n) => format!("{}={}", p.name, format_number(n)),
+                ParamDefault::Bool(b) => format!("{}={b}", p.name),
+                ParamDefault::Same(s) => format!("{}={s}", p.name),
+            });
+        }
+        format!("{}({})", self.name, parts.join(", "))
+    }
+
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
     }
 }
 
@@ -276,5 +483,97 @@ fn write_sequence(v: &Value, out: &mut String, open: &mut Vec<*const RefCell<Vec
         out.push(']');
     } else {
         out.push_str(if items.len() == 1 { ",)" } else { ")" });
+    }
+}
+
+/// Truthiness of a condition: bools, numbers (non-zero), one-element tensors.
+pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Num(n) => Ok(*n != 0.0),
+        Value::None => Ok(false),
+        Value::Tensor(t) => match t.item() {
+            Some(x) => Ok(x != 0.0),
+            None => Err(Flow::from(
+                Diagnostic::error(format!(
+                    "ambiguous truth value of a tensor of shape {}",
+                    fmt_shape(&t.shape())
+                ))
+                .with_label(span, "this tensor has more than one element")
+                .with_hint("reduce it first, e.g. with sum(...), max(...) or item(...)"),
+            )),
+        },
+        Value::Str(s) => Ok(!s.is_empty()),
+        Value::Tuple(t) => Ok(!t.is_empty()),
+        Value::Range(a, b, s) => Ok(Value::range_len(*a, *b, *s) > 0),
+        Value::List(l) => Ok(!l.is_empty()),
+        Value::Func(_) | Value::Builtin(_) | Value::Module(_) => Ok(true),
+    }
+}
+
+/// `==` for values that are not both tensors or numbers.
+pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+    values_equal_in(a, b, &mut Vec::new())
+}
+
+/// `==`, with the pairs of lists being compared in `open` (a list that contains
+/// itself compares equal where the comparison comes back to the same pair).
+fn values_equal_in(a: &Value, b: &Value, open: &mut Vec<(usize, usize)>) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            let key = (Rc::as_ptr(&x.0) as usize, Rc::as_ptr(&y.0) as usize);
+            if x.ptr_eq(y) || open.contains(&key) {
+                return true;
+            }
+            let (xs, ys) = (x.items(), y.items());
+            if xs.len() != ys.len() {
+                return false;
+            }
+            open.push(key);
+            let eq = xs.iter().zip(ys.iter()).all(|(p, q)| {
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal_in(p, q, open))
+            });
+            open.pop();
+            eq
+        }
+        (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Num(x), Value::Num(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y.iter()).all(|(p, q)| {
+                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal_in(p, q, open))
+                })
+        }
+        (Value::Tensor(x), Value::Tensor(y)) => {
+            x.shape() == y.shape() && *x.data_ref() == *y.data_ref()
+        }
+        (Value::Tensor(x), Value::Num(n)) | (Value::Num(n), Value::Tensor(x)) => {
+            x.ndim() == 0 && x.item() == Some(*n)
+        }
+        (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
+        (Value::Builtin(x), Value::Builtin(y)) => std::ptr::eq(*x, *y),
+        (Value::Range(a1, b1, s1), Value::Range(a2, b2, s2)) => a1 == a2 && b1 == b2 && s1 == s2,
+        _ => false,
+    }
+}
+
+/// A shape as a tuple of numbers.
+pub(crate) fn shape_value(shape: &[usize]) -> Value {
+    Value::Tuple(
+        shape
+            .iter()
+            .map(|&d| Value::Num(d as f64))
+            .collect::<Vec<_>>()
+            .into(),
+    )
+}
+
+pub(crate) fn value_shape(v: &Value) -> Vec<usize> {
+    match v {
+        Value::Tensor(t) => t.shape(),
+        _ => vec![],
     }
 }

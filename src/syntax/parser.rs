@@ -148,7 +148,10 @@ fn resolve_fstrings(
                     let out = parse(&padded, source);
                     FSTRING_DEPTH.with(|d| d.set(depth));
                     if !out.diagnostics.is_empty() {
-                        diagnostics.extend(out.diagnostics);
+                        diagnostics.extend(out.diagnostics.into_iter().map(|mut d| {
+                            d.message = d.message.replace("end of input", "the end of `{...}`");
+                            d
+                        }));
                         ok = false;
                         continue;
                     }
@@ -476,18 +479,16 @@ fn statement_line_parser<'t, I>() -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
 {
-    let mut expr = Recursive::declare();
-    let mut block = Recursive::declare();
-    let mut line = Recursive::declare();
+    // `recursive` hands each definition a weak handle to itself, so the parser holds no
+    // reference cycle and is freed after each parse (`Recursive::declare` with
+    // `define` would form an `Rc` cycle expr -> block -> line -> expr that leaks a
+    // few KB per call: the REPL parses every entry).
+    recursive(|line| {
+        let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
+        let terminator = choice((sep.clone(), just(Token::RBrace).rewind().ignored(), end()));
 
-    let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
-    let terminator = choice((sep.clone(), just(Token::RBrace).rewind().ignored(), end()));
-
-    expr.define(expr_parser(expr.clone(), block.clone()));
-
-    // block = "{" sep* (statement_line sep*)* "}"
-    block.define(
-        just(Token::LBrace)
+        // block = "{" sep* (statement_line sep*)* "}"
+        let block = just(Token::LBrace)
             .ignore_then(
                 sep.clone().repeated().ignore_then(
                     line.clone()
@@ -513,55 +514,53 @@ where
                     span,
                 },
             )))
-            .boxed(),
-    );
+            .boxed();
 
-    let stmt = statement_parser(expr, block);
+        let expr = recursive(|expr| expr_parser(expr, block.clone()));
+        let stmt = statement_parser(expr, block);
 
-    // Skips one balanced token tree (an unclosed one runs to the end of input).
-    let tree = recursive(|tree| {
-        let inner = tree.clone().or(sep.clone());
-        let group = |open: Token, close: Token| {
-            just(open)
-                .then(inner.clone().repeated())
-                .then(just(close).ignored().or(end()))
-                .ignored()
-        };
-        choice((
-            group(Token::LParen, Token::RParen),
-            group(Token::LBracket, Token::RBracket),
-            group(Token::LBrace, Token::RBrace),
-            none_of([
-                Token::LParen,
-                Token::LBracket,
-                Token::LBrace,
-                Token::RParen,
-                Token::RBracket,
-                Token::RBrace,
-                Token::Newline,
-                Token::Semi,
-            ])
-            .ignored(),
-        ))
-    });
-    // A stray `)` or `]` is skipped too; a `}` ends the enclosing block.
-    let stray_closer = just(Token::RParen).or(just(Token::RBracket)).ignored();
-    let skip_statement = tree
-        .or(stray_closer)
-        .repeated()
-        .at_least(1)
-        .then_ignore(terminator.clone())
-        .map_with(|_, e| Stmt {
-            kind: StmtKind::Expr(placeholder(e.span())),
-            span: e.span(),
+        // Skips one balanced token tree (an unclosed one runs to the end of input).
+        let tree = recursive(|tree| {
+            let inner = tree.clone().or(sep.clone());
+            let group = |open: Token, close: Token| {
+                just(open)
+                    .then(inner.clone().repeated())
+                    .then(just(close).ignored().or(end()))
+                    .ignored()
+            };
+            choice((
+                group(Token::LParen, Token::RParen),
+                group(Token::LBracket, Token::RBracket),
+                group(Token::LBrace, Token::RBrace),
+                none_of([
+                    Token::LParen,
+                    Token::LBracket,
+                    Token::LBrace,
+                    Token::RParen,
+                    Token::RBracket,
+                    Token::RBrace,
+                    Token::Newline,
+                    Token::Semi,
+                ])
+                .ignored(),
+            ))
         });
+        // A stray `)` or `]` is skipped too; a `}` ends the enclosing block.
+        let stray_closer = just(Token::RParen).or(just(Token::RBracket)).ignored();
+        let skip_statement = tree
+            .or(stray_closer)
+            .repeated()
+            .at_least(1)
+            .then_ignore(terminator.clone())
+            .map_with(|_, e| Stmt {
+                kind: StmtKind::Expr(placeholder(e.span())),
+                span: e.span(),
+            });
 
-    line.define(
         stmt.then_ignore(terminator)
             .recover_with(via_parser(skip_statement))
-            .boxed(),
-    );
-    line
+            .boxed()
+    })
 }
 
 /// `statement`: every form of SPEC §4.
@@ -1162,6 +1161,101 @@ mod tests {
         assert_eq!(shape("-x.grad"), "(neg (attr x grad))");
         assert_eq!(shape("-a * b"), "(* (neg a) b)");
         assert_eq!(shape("(a < b) == c"), "(== (< a b) c)");
+    }
+
+    #[test]
+    fn fstrings_parse_their_parts_with_spans_of_the_source() {
+        assert_eq!(
+            shape(r#"f"step {k}: loss {loss:.4f}""#),
+            r#"(f "step " k ": loss " loss:.4f)"#
+        );
+        assert_eq!(shape(r#"f"{a + b * 2}""#), "(f (+ a (* b 2)))");
+        assert_eq!(shape(r#"f"{f"{x}"}!""#), r#"(f (f x) "!")"#);
+        let src = r#"y = f"v={x[0] + 1:>8}""#;
+        let p = program(src);
+        let StmtKind::Assign { value, .. } = &p[0].kind else {
+            panic!()
+        };
+        let ExprKind::FString(parts) = &value.kind else {
+            panic!()
+        };
+        let FPart::Value {
+            expr,
+            spec: Some((spec, spec_span)),
+        } = &parts[1]
+        else {
+            panic!("{parts:?}")
+        };
+        assert_eq!(&src[expr.span.range()], "x[0] + 1");
+        assert_eq!(&**spec, ">8");
+        assert_eq!(&src[spec_span.range()], ">8");
+        // A syntax error inside the braces is reported where it is.
+        let out = parse(r#"print(f"a {x +} b")"#, SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert_eq!(
+            out.diagnostics[0].primary_span().map(|s| s.range()),
+            Some(14..14)
+        );
+        assert!(out.diagnostics[0].message.contains("end of `{...}`"));
+        assert_eq!(
+            errors(r#"f"{x = 1}""#),
+            vec!["expected an expression inside `{}`"]
+        );
+    }
+
+    #[test]
+    fn import_and_index_assignment() {
+        let p =
+            program("import \"lib/layers.bp\" as nn\nimport \"x.bp\"\nx[0, 1:] = 5\nxs[i] += 1");
+        let StmtKind::Import { path, name, .. } = &p[0].kind else {
+            panic!()
+        };
+        assert_eq!(&**path, "lib/layers.bp");
+        assert_eq!(name.as_ref().map(|n| &*n.name), Some("nn"));
+        assert!(matches!(&p[1].kind, StmtKind::Import { name: None, .. }));
+        let StmtKind::IndexAssign {
+            object,
+            indices,
+            op: None,
+            ..
+        } = &p[2].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sexp(object), "x");
+        assert_eq!(indices.len(), 2);
+        assert!(matches!(
+            &p[3].kind,
+            StmtKind::IndexAssign {
+                op: Some((BinOp::Add, _)),
+                ..
+            }
+        ));
+        assert_eq!(
+            errors("f(x) = 3"),
+            vec!["cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)"]
+        );
+        assert_eq!(
+            errors("import x"),
+            vec!["expected a file name in quotes, found `x`"]
+        );
+    }
+
+    #[test]
+    fn python_spellings_get_a_hint() {
+        for (src, hint) in [
+            ("with torch.no_grad():\n  x = 1", "no_grad { ... }"),
+            ("def f(x):\n  return x", "fn name(x)"),
+            ("import torch", "needs no `import torch`"),
+        ] {
+            let out = parse(src, SourceId(0));
+            let first = out.diagnostics.first().expect("an error");
+            assert!(
+                first.hint.as_deref().is_some_and(|h| h.contains(hint)),
+                "{src}: {:?}",
+                out.diagnostics
+            );
+        }
     }
 
     #[test]

@@ -297,10 +297,16 @@ fn lex_fstring(lex: &mut logos::Lexer<Token>) -> Result<Rc<[RawPiece]>, LexError
                         b'}' => depth -= 1,
                         b':' if depth == 0 && colon.is_none() => colon = Some(j),
                         b'"' if colon.is_none() => {
-                            // A string literal inside the code: skip it whole.
+                            // A string literal inside the code: skip it whole. When
+                            // it never closes, the quote ends the f-string instead.
+                            let quote = j;
                             j += 1;
                             while j < bytes.len() && bytes[j] != b'"' {
                                 j += if bytes[j] == b'\\' { 2 } else { 1 };
+                            }
+                            if j >= bytes.len() {
+                                j = quote;
+                                break;
                             }
                         }
                         b'"' => break,
@@ -599,6 +605,11 @@ pub enum Highlight {
 /// Byte ranges of `src` with their highlight class, in order; whitespace is left out.
 /// Never fails: text that does not lex is [`Highlight::Error`].
 pub fn highlight(src: &str) -> Vec<(Highlight, Range<usize>)> {
+    highlight_nested(src, 0)
+}
+
+/// [`highlight`] of code inside an f-string `depth` levels deep.
+fn highlight_nested(src: &str, depth: usize) -> Vec<(Highlight, Range<usize>)> {
     let (tokens, _) = lex_raw(src, SourceId::default());
     let mut out = Vec::with_capacity(tokens.len());
     let mut pos = 0;
@@ -614,9 +625,30 @@ pub fn highlight(src: &str) -> Vec<(Highlight, Range<usize>)> {
         let range = span.range();
         comment_in(pos, range.start, &mut out);
         pos = range.end;
+        if let Token::FStr(pieces) = &tok {
+            // The text as a string; the code in `{...}` as code.
+            let mut at = range.start;
+            for piece in pieces.iter() {
+                if let RawPiece::Code { code, .. } = piece {
+                    if depth >= 16 {
+                        break;
+                    }
+                    if code.start > at {
+                        out.push((Highlight::String, at..code.start));
+                    }
+                    let inner = src.get(code.clone()).unwrap_or("");
+                    for (class, r) in highlight_nested(inner, depth + 1) {
+                        out.push((class, r.start + code.start..r.end + code.start));
+                    }
+                    at = code.end;
+                }
+            }
+            out.push((Highlight::String, at..range.end));
+            continue;
+        }
         let class = match tok {
             Token::Number(_) => Highlight::Number,
-            Token::Str(_) => Highlight::String,
+            Token::Str(_) | Token::FString(_) => Highlight::String,
             Token::Ident(_) => Highlight::Name,
             Token::True | Token::False | Token::None => Highlight::Constant,
             Token::Fn
@@ -632,7 +664,9 @@ pub fn highlight(src: &str) -> Vec<(Highlight, Range<usize>)> {
             | Token::And
             | Token::Or
             | Token::Not
-            | Token::Grad => Highlight::Keyword,
+            | Token::Grad
+            | Token::Import
+            | Token::As => Highlight::Keyword,
             Token::LParen
             | Token::RParen
             | Token::LBracket
@@ -745,6 +779,62 @@ mod tests {
     fn newline_after_operator_is_dropped() {
         let toks = kinds("x = 1 +\n 2\n");
         assert_eq!(toks.iter().filter(|t| **t == Token::Newline).count(), 1);
+    }
+
+    #[test]
+    fn fstrings_lex_into_text_and_code() {
+        let (toks, diags) = lex(r#"f"a {x + 1:.2f} {{b}} {y}\n""#, SourceId(0));
+        assert!(diags.is_empty(), "{diags:?}");
+        let Token::FStr(pieces) = &toks[0].0 else {
+            panic!("{toks:?}")
+        };
+        assert_eq!(pieces.len(), 5, "{pieces:?}");
+        assert_eq!(pieces[0], RawPiece::Text("a ".into()));
+        assert_eq!(
+            pieces[1],
+            RawPiece::Code {
+                code: 5..10,
+                spec: Some((".2f".into(), 11..14))
+            }
+        );
+        assert_eq!(pieces[2], RawPiece::Text(" {b} ".into()));
+        assert_eq!(pieces[4], RawPiece::Text("\n".into()));
+        // Brackets and strings inside the code; `:` inside brackets is not a spec.
+        let (toks, diags) = lex(r#"f"{x[1:2]} {"}" + s}""#, SourceId(0));
+        assert!(diags.is_empty(), "{diags:?}");
+        let Token::FStr(pieces) = &toks[0].0 else {
+            panic!()
+        };
+        assert!(matches!(&pieces[0], RawPiece::Code { spec: None, .. }));
+        assert!(matches!(&pieces[2], RawPiece::Code { spec: None, .. }));
+    }
+
+    #[test]
+    fn bad_fstrings_are_spanned_errors() {
+        for (src, message) in [
+            ("f\"a } b\"", "a single `}` in an f-string; write `}}`"),
+            ("f\"a {} b\"", "an empty `{}` in an f-string"),
+            ("f\"a {x\"", "this `{` is not closed by `}`"),
+            ("f\"a {x\" + \"b\"", "this `{` is not closed by `}`"),
+            ("f\"a {x", "unterminated string"),
+        ] {
+            let (_, diags) = lex(src, SourceId(0));
+            assert_eq!(diags.len(), 1, "{src}");
+            assert_eq!(diags[0].message, message, "{src}");
+        }
+    }
+
+    #[test]
+    fn highlight_splits_fstrings() {
+        let h = highlight("f\"v {x} \"");
+        assert_eq!(
+            h,
+            vec![
+                (Highlight::String, 0..5),
+                (Highlight::Name, 5..6),
+                (Highlight::String, 6..9)
+            ]
+        );
     }
 
     #[test]

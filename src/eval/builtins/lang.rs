@@ -1,8 +1,8 @@
 //! Builtins of SPEC §13: lists (`list`, `append`, `pop`), `str`, `round`, `nonzero`.
 
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::op::IndexItem;
-use crate::autodiff::{set_current_span, shape_ops, Tensor};
+use crate::autodiff::{shape_ops, span_scope, Tensor};
+use crate::display::fmt_shape;
 use crate::eval::args::Args;
 use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::value::List;
@@ -12,7 +12,6 @@ use std::rc::Rc;
 
 /// `list()`, `list(v)`: a new list from a tuple, a list, a range or a tensor.
 pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(0, 1, &[])?;
     let Some((v, span)) = a.get(0, "v") else {
         return Ok(Value::List(List::new(Vec::new())));
     };
@@ -41,7 +40,7 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 ));
             };
             // The first-axis slices, each recorded as `t[i]` (differentiable).
-            set_current_span(a.call);
+            let _span = span_scope(a.call);
             let mut out = Vec::with_capacity(n);
             for i in 0..n {
                 let r = shape_ops::index(t, Rc::from(vec![IndexItem::Single(i)]))
@@ -75,7 +74,6 @@ fn the_list(a: &Args) -> Eval<List> {
 
 /// `xs.append(v)`: adds `v` at the end.
 pub fn append(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let list = the_list(a)?;
     let (v, _) = a.required(1, "v")?;
     list.0.borrow_mut().push(v.clone());
@@ -84,14 +82,13 @@ pub fn append(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 /// `xs.pop()`: removes and returns the last item; `xs.pop(i)` item `i`.
 pub fn pop(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &[])?;
     let list = the_list(a)?;
     let n = list.len();
     if n == 0 {
         return Err(a.err("pop from an empty list", a.call, "the list is empty"));
     }
     let i = match a.get(1, "i") {
-        None => n - 1,
+        None | Some((Value::None, _)) => n - 1,
         Some((_, span)) => {
             let i = a.integer(1, "i")?;
             let k = if i < 0 { i + n as i64 } else { i };
@@ -111,7 +108,6 @@ pub fn pop(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 /// `str(v)`: the text `print` shows.
 pub fn str(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     let (v, _) = a.required(0, "v")?;
     Ok(Value::Str(v.to_display().into()))
 }
@@ -133,7 +129,6 @@ pub fn round_to(x: f64, n: i64) -> f64 {
 
 /// `round(x)`, `round(x, n)`: for numbers (and tensors, elementwise).
 pub fn round(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["n"])?;
     let n = match a.get(1, "n") {
         None | Some((Value::None, _)) => None,
         Some(_) => Some(a.integer(1, "n")?),
@@ -156,7 +151,6 @@ pub fn round(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 /// `nonzero(m)`: the positions where a 1-d tensor is not 0, as a tensor.
 pub fn nonzero(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     let t = a.tensor(0, "m")?;
     if t.ndim() != 1 {
         let span = a.get(0, "m").map_or(a.call, |(_, s)| s);

@@ -1,12 +1,12 @@
 //! Elementwise, reduction, linear-algebra, shape and neural-network builtins.
 
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::{
-    elementwise as ew, fast_math, linalg, nn, reduce, shape_ops, Tensor, TensorError,
+    elementwise as ew, kernel, linalg, nn, reduce, shape_ops, Tensor, TensorError,
 };
+use crate::display::fmt_shape;
 use crate::eval::args::{as_integer, to_tensor, Args};
 use crate::eval::errors::{tensor_error, type_error};
-use crate::eval::exec::shape_value;
+use crate::eval::value::shape_value;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 
@@ -24,7 +24,6 @@ fn operand(args: &Args, i: usize, t: &Tensor) -> (Span, Vec<usize>) {
 
 /// An elementwise function that maps a number to a number and a tensor to a tensor.
 fn unary(args: &Args, num: fn(f64) -> f64, tensor: fn(&Tensor) -> Tensor) -> Eval<Value> {
-    args.expect(1, 1, &[])?;
     match args.required(0, "x")? {
         (Value::Num(n), _) => Ok(Value::Num(num(*n))),
         _ => Ok(Value::Tensor(tensor(&args.tensor(0, "x")?))),
@@ -32,76 +31,62 @@ fn unary(args: &Args, num: fn(f64) -> f64, tensor: fn(&Tensor) -> Tensor) -> Eva
 }
 
 pub fn exp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, fast_math::exp, ew::exp)
+    unary(a, kernel::exp, ew::exp)
 }
 pub fn log(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::ln, ew::log)
+    unary(a, kernel::log, ew::log)
 }
 pub fn sqrt(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::sqrt, ew::sqrt)
+    unary(a, kernel::sqrt, ew::sqrt)
 }
 pub fn abs(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::abs, ew::abs)
+    unary(a, kernel::abs, ew::abs)
 }
 pub fn sin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::sin, ew::sin)
+    unary(a, kernel::sin, ew::sin)
 }
 pub fn cos(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::cos, ew::cos)
+    unary(a, kernel::cos, ew::cos)
 }
 pub fn tanh(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, fast_math::tanh, ew::tanh)
+    unary(a, kernel::tanh, ew::tanh)
 }
 pub fn sigmoid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, fast_math::sigmoid, ew::sigmoid)
+    unary(a, kernel::sigmoid, ew::sigmoid)
 }
 pub fn relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, |v| if v > 0.0 { v } else { 0.0 }, ew::relu)
+    unary(a, kernel::relu, ew::relu)
 }
 pub fn softplus(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(
-        a,
-        |v| if v > 20.0 { v } else { v.exp().ln_1p() },
-        ew::softplus,
-    )
+    unary(a, kernel::softplus, ew::softplus)
 }
 pub fn sign(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, ew::sign_f64, ew::sign)
+    unary(a, kernel::sign, ew::sign)
 }
 
 pub fn leaky_relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["slope"])?;
-    let slope = a.number_or(1, "slope", 0.01)?;
+    let slope = a.number_or(1, "slope")?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
-        return Ok(Value::Num(if *n > 0.0 { *n } else { n * slope }));
+        return Ok(Value::Num(kernel::leaky_relu(*n, slope)));
     }
     Ok(Value::Tensor(ew::leaky_relu(&a.tensor(0, "x")?, slope)))
 }
 
 pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &["min", "max"])?;
     let lo = a.optional_number(1, "min")?;
     let hi = a.optional_number(2, "max")?;
     if lo.is_none() && hi.is_none() {
         return Err(a.err("clamp() needs min=, max= or both", a.call, "no bound given"));
     }
     if let (Value::Num(n), _) = a.required(0, "x")? {
-        let mut r = *n;
-        if let Some(l) = lo {
-            r = r.max(l);
-        }
-        if let Some(h) = hi {
-            r = r.min(h);
-        }
-        return Ok(Value::Num(r));
+        return Ok(Value::Num(kernel::clamp(*n, lo, hi)));
     }
     Ok(Value::Tensor(ew::clamp(&a.tensor(0, "x")?, lo, hi)))
 }
 
 pub fn pow(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     match (a.required(0, "x")?, a.required(1, "p")?) {
-        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(x.powf(*p))),
+        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(kernel::pow(*x, *p))),
         (_, (Value::Num(p), _)) => Ok(Value::Tensor(ew::pow_scalar(&a.tensor(0, "x")?, *p))),
         _ => {
             let (x, p) = (a.tensor(0, "x")?, a.tensor(1, "p")?);
@@ -117,25 +102,45 @@ fn binary(
     f: fn(&Tensor, &Tensor) -> Result<Tensor, TensorError>,
     num: fn(f64, f64) -> f64,
 ) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
-    if let ((Value::Num(x), _), (Value::Num(y), _)) = (a.required(0, "a")?, a.required(1, "b")?) {
+    let (l, r) = (a.required(0, "a")?, a.required(1, "b")?);
+    binary_values(a, l, r, f, num)
+}
+
+/// `f(a, b)` of two values: numbers give a number, else broadcast tensors.
+fn binary_values(
+    a: &Args,
+    (l, lspan): (&Value, Span),
+    (r, rspan): (&Value, Span),
+    f: fn(&Tensor, &Tensor) -> Result<Tensor, TensorError>,
+    num: fn(f64, f64) -> f64,
+) -> Eval<Value> {
+    if let (Value::Num(x), Value::Num(y)) = (l, r) {
         return Ok(Value::Num(num(*x, *y)));
     }
-    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
+    let operand_tensor = |v: &Value, span: Span| {
+        to_tensor(v).ok_or_else(|| {
+            Flow::from(type_error(
+                &format!("{}() argument", a.name),
+                "a tensor or a number",
+                v.type_name(),
+                span,
+            ))
+        })
+    };
+    let (x, y) = (operand_tensor(l, lspan)?, operand_tensor(r, rspan)?);
     f(&x, &y)
         .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+        .map_err(|e| fail(a, e, &[(lspan, x.shape()), (rspan, y.shape())]))
 }
 
 pub fn maximum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::maximum, f64::max)
+    binary(a, ew::maximum, kernel::maximum)
 }
 pub fn minimum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::minimum, f64::min)
+    binary(a, ew::minimum, kernel::minimum)
 }
 
 pub fn where_(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(3, 3, &[])?;
     let (c, x, y) = (a.tensor(0, "cond")?, a.tensor(1, "a")?, a.tensor(2, "b")?);
     ew::where_(&c, &x, &y).map(Value::Tensor).map_err(|e| {
         fail(
@@ -175,13 +180,14 @@ fn axes(a: &Args, ndim: usize) -> Eval<Option<Vec<usize>>> {
 }
 
 fn reduction(a: &Args, f: fn(&Tensor, Option<Vec<usize>>, bool) -> Tensor) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
         return Ok(Value::Num(*n));
     }
     let x = a.tensor(0, "x")?;
     let ax = axes(a, x.ndim())?;
-    let keepdim = a.flag("keepdim", false)?;
+    let keepdim = a.flag("keepdim")?;
+    crate::autodiff::shape::check_reduced(&x.shape(), ax.as_deref(), keepdim)
+        .map_err(|e| fail(a, e, &[]))?;
     Ok(Value::Tensor(f(&x, ax, keepdim)))
 }
 
@@ -203,24 +209,23 @@ pub fn mean(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn extreme(a: &Args, want_max: bool) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
-    // max(a, b) of two numbers, or two tensors: the elementwise maximum.
+    // max(a, b) of two numbers, or of a tensor and a tensor: the elementwise
+    // maximum (nan if either is nan, as torch.maximum).
     match (a.pos.first(), a.pos.get(1)) {
         (Some((Value::Num(x), _)), None) => return Ok(Value::Num(*x)),
-        (Some((Value::Num(x), _)), Some((Value::Num(y), _))) => {
-            return Ok(Value::Num(if want_max { x.max(*y) } else { x.min(*y) }))
-        }
-        (Some(_), Some((Value::Tensor(_), _))) => {
-            return binary(
-                a,
-                if want_max { ew::maximum } else { ew::minimum },
-                f64::max,
-            );
+        (Some((l, ls)), Some((r @ (Value::Num(_) | Value::Tensor(_)), rs)))
+            if matches!(r, Value::Tensor(_)) || matches!(l, Value::Num(_)) =>
+        {
+            return if want_max {
+                binary_values(a, (l, *ls), (r, *rs), ew::maximum, kernel::maximum)
+            } else {
+                binary_values(a, (l, *ls), (r, *rs), ew::minimum, kernel::minimum)
+            };
         }
         _ => {}
     }
     let x = a.tensor(0, "x")?;
-    let keepdim = a.flag("keepdim", false)?;
+    let keepdim = a.flag("keepdim")?;
     let r = match a.axis(1, "axis", x.ndim())? {
         None => reduce::extreme_all(&x, want_max).map(|t| {
             if keepdim {
@@ -242,18 +247,16 @@ pub fn min(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn prod(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
     let x = a.tensor(0, "x")?;
     let ax = a.axis(1, "axis", x.ndim())?;
-    Ok(Value::Tensor(reduce::prod(
-        &x,
-        ax,
-        a.flag("keepdim", false)?,
-    )))
+    let keepdim = a.flag("keepdim")?;
+    let axes = ax.map(|i| [i]);
+    crate::autodiff::shape::check_reduced(&x.shape(), axes.as_ref().map(|a| &a[..]), keepdim)
+        .map_err(|e| fail(a, e, &[]))?;
+    Ok(Value::Tensor(reduce::prod(&x, ax, keepdim)))
 }
 
 pub fn norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
         return Ok(Value::Num(n.abs()));
     }
@@ -261,13 +264,12 @@ pub fn norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn arg_extreme(a: &Args, want_max: bool) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
     let x = a.tensor(0, "x")?;
     let d = x.data();
     match a.axis(1, "axis", x.ndim())? {
         Some(ax) => {
             let mut r = reduce::arg_extreme(&d, ax, want_max).map_err(|e| fail(a, e, &[]))?;
-            if a.flag("keepdim", false)? {
+            if a.flag("keepdim")? {
                 r = r.insert_axis(ndarray::Axis(ax));
             }
             Ok(Value::Tensor(Tensor::constant(r)))
@@ -290,7 +292,6 @@ pub fn argmin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn matmul(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
     linalg::matmul(&x, &y)
         .map(Value::Tensor)
@@ -298,7 +299,6 @@ pub fn matmul(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn outer(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
     linalg::outer(&x, &y)
         .map(Value::Tensor)
@@ -306,7 +306,6 @@ pub fn outer(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn transpose(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &["a", "b"])?;
     let x = a.tensor(0, "x")?;
     let n = x.ndim();
     let r = match (a.axis(1, "a", n)?, a.axis(2, "b", n)?) {
@@ -325,7 +324,6 @@ pub fn transpose(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn reshape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, usize::MAX, &[])?;
     let x = a.tensor(0, "x")?;
     // The shape may hold one -1, inferred from the number of elements.
     let raw: Vec<(Value, Span)> = match a.pos.get(1) {
@@ -380,7 +378,6 @@ pub fn reshape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn flatten(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     let x = a.tensor(0, "x")?;
     let n = x.numel();
     shape_ops::reshape(&x, &[n])
@@ -389,7 +386,6 @@ pub fn flatten(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn squeeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let shape = x.shape();
     let new: Vec<usize> = match a.axis(1, "axis", x.ndim())? {
@@ -408,7 +404,6 @@ pub fn squeeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn unsqueeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let ax = a.axis(1, "axis", x.ndim() + 1)?.unwrap_or(0);
     shape_ops::unsqueeze(&x, ax)
@@ -417,7 +412,6 @@ pub fn unsqueeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn tensors_and_axis(a: &Args, extra_dim: usize) -> Eval<(Vec<Tensor>, usize)> {
-    a.expect(1, 2, &["axis"])?;
     let (first, span) = a.required(0, "tensors")?;
     let Value::Tuple(items) = first else {
         return Err(Flow::from(type_error(
@@ -465,17 +459,14 @@ pub fn stack(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn shape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     Ok(shape_value(&a.tensor(0, "x")?.shape()))
 }
 
 pub fn numel(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     Ok(Value::Num(a.tensor(0, "x")?.numel() as f64))
 }
 
 pub fn len(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     match a.required(0, "v")? {
         (Value::Tuple(t), _) => Ok(Value::Num(t.len() as f64)),
         (Value::List(l), _) => Ok(Value::Num(l.len() as f64)),
@@ -504,7 +495,6 @@ fn nn_axis(a: &Args, x: &Tensor) -> Eval<usize> {
 }
 
 pub fn softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let ax = nn_axis(a, &x)?;
     nn::softmax(&x, ax)
@@ -513,7 +503,6 @@ pub fn softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn log_softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let ax = nn_axis(a, &x)?;
     nn::log_softmax(&x, ax)
@@ -522,7 +511,6 @@ pub fn log_softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (p, t) = (a.tensor(0, "pred")?, a.tensor(1, "target")?);
     nn::mse_loss(&p, &t)
         .map(Value::Tensor)
@@ -530,7 +518,6 @@ pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (l, t) = (a.tensor(0, "logits")?, a.tensor(1, "targets")?);
     nn::cross_entropy(&l, &t.data())
         .map(Value::Tensor)
@@ -538,7 +525,6 @@ pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn binary_cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (p, t) = (a.tensor(0, "p")?, a.tensor(1, "target")?);
     if p.shape() != t.shape() {
         return Err(fail(
@@ -561,7 +547,6 @@ pub fn binary_cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     match a.required(0, "x")? {
         (Value::Num(n), _) => Ok(Value::Num(*n)),
         (Value::Tensor(t), span) => t.item().map(Value::Num).ok_or_else(|| {
@@ -584,13 +569,12 @@ pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn range(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &[])?;
     let (start, end) = if a.pos.len() == 1 {
         (0.0, a.number(0, "end")?)
     } else {
         (a.number(0, "start")?, a.number(1, "end")?)
     };
-    let step = a.number_or(2, "step", 1.0)?;
+    let step = a.number_or(2, "step")?;
     if step == 0.0 || !step.is_finite() || !start.is_finite() {
         return Err(a.err(
             "range(): step must be a non-zero finite number",

@@ -1,0 +1,162 @@
+//! Calls: arguments, builtins and user functions (closures).
+
+use super::{check_interrupt, Scope};
+use crate::autodiff::span_scope;
+use crate::diagnostic::Diagnostic;
+use crate::eval::args::Args;
+use crate::eval::value::{Closure, Env};
+use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::source::Span;
+use crate::syntax::ast::Arg;
+use std::rc::Rc;
+
+impl Interpreter {
+    #[allow(clippy::type_complexity)]
+    pub(super) fn eval_args(
+        &mut self,
+        args: &[Arg],
+        scope: &Scope,
+    ) -> Eval<(Vec<(Value, Span)>, Vec<(Rc<str>, Value, Span)>)> {
+        let mut pos = Vec::with_capacity(args.len());
+        let mut kw = Vec::new();
+        for a in args {
+            match a {
+                Arg::Positional(e) => pos.push((self.eval(e, scope)?, e.span)),
+                Arg::Keyword { name, value } => {
+                    let v = self.eval(value, scope)?;
+                    kw.push((name.name.clone(), v, name.span.to(value.span)));
+                }
+            }
+        }
+        Ok((pos, kw))
+    }
+
+    /// Calls a function value.
+    pub(crate) fn call(
+        &mut self,
+        f: &Value,
+        pos: Vec<(Value, Span)>,
+        kw: Vec<(Rc<str>, Value, Span)>,
+        call_span: Span,
+        callee_span: Span,
+    ) -> Eval<Value> {
+        match f {
+            Value::Builtin(b) => {
+                let mut kw = kw;
+                for (k, _, _) in kw.iter_mut() {
+                    // PyTorch's spelling of the `grad` flag.
+                    if &**k == "requires_grad" {
+                        *k = "grad".into();
+                    }
+                }
+                let mut pos = pos;
+                let list_out = crate::eval::lang::lists_as_tuples(b.name, &mut pos)?;
+                let mut args = Args::new(b, call_span, pos, kw);
+                args.check()?;
+                let _span = span_scope(call_span);
+                let r = (b.func)(self, &mut args)?;
+                Ok(match r {
+                    Value::Tuple(t) if list_out => {
+                        Value::List(crate::eval::value::List::new(t.to_vec()))
+                    }
+                    other => other,
+                })
+            }
+            Value::Func(c) => self.call_closure(c, pos, kw, call_span),
+            other => Err(Flow::from(
+                Diagnostic::error(format!("a {} is not a function", other.type_name()))
+                    .with_label(callee_span, "this cannot be called"),
+            )),
+        }
+    }
+
+    pub(super) fn call_closure(
+        &mut self,
+        c: &Rc<Closure>,
+        pos: Vec<(Value, Span)>,
+        kw: Vec<(Rc<str>, Value, Span)>,
+        call_span: Span,
+    ) -> Eval<Value> {
+        check_interrupt(call_span)?;
+        let decl = &c.decl;
+        // The function's name is only needed for a message.
+        let fname = || {
+            decl.name
+                .as_ref()
+                .map(|n| n.name.to_string())
+                .unwrap_or_else(|| "fn".into())
+        };
+        if pos.len() > decl.params.len() {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "{}() takes {} argument{}; found {}",
+                    fname(),
+                    decl.params.len(),
+                    if decl.params.len() == 1 { "" } else { "s" },
+                    pos.len()
+                ))
+                .with_label(call_span, "in this call")
+                .with_label(decl.span, "defined here"),
+            ));
+        }
+        // The frame: the parameters, with room for a few locals.
+        let mut vars: Vec<(Rc<str>, Value)> = Vec::with_capacity(decl.params.len() + 4);
+        if kw.is_empty() && pos.len() == decl.params.len() {
+            for (p, (v, _)) in decl.params.iter().zip(pos) {
+                vars.push((p.name.clone(), v));
+            }
+        } else {
+            let mut given: Vec<Option<Value>> = vec![None; decl.params.len()];
+            for (slot, (v, _)) in given.iter_mut().zip(pos) {
+                *slot = Some(v);
+            }
+            for (k, v, span) in kw {
+                let Some(i) = decl.params.iter().position(|p| p.name == k) else {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!("{}() has no parameter named '{k}'", fname()))
+                            .with_label(span, "unknown keyword")
+                            .with_label(decl.span, "defined here"),
+                    ));
+                };
+                given[i] = Some(v);
+            }
+            for (p, slot) in decl.params.iter().zip(given) {
+                let Some(v) = slot else {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "{}() is missing its argument '{}'",
+                            fname(),
+                            p.name
+                        ))
+                        .with_label(call_span, "in this call")
+                        .with_label(p.span, "this parameter has no value"),
+                    ));
+                };
+                vars.push((p.name.clone(), v));
+            }
+        }
+        if self.depth >= self.options.max_call_depth {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "recursion too deep: more than {} nested calls",
+                    self.options.max_call_depth
+                ))
+                .with_label(call_span, "this call goes one level too deep")
+                .with_hint("check that the recursion reaches its base case"),
+            ));
+        }
+        let env = Rc::new(Env::new(vars, c.env.clone()));
+        self.depth += 1;
+        let r = self.exec_block(&decl.body, &Some(env));
+        self.depth -= 1;
+        match r {
+            Ok(()) => Ok(Value::None),
+            Err(Flow::Return(v, _)) => Ok(v),
+            Err(Flow::Break(span)) | Err(Flow::Continue(span)) => Err(Flow::from(
+                Diagnostic::error("break or continue outside a loop")
+                    .with_label(span, "not inside a loop"),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+}
