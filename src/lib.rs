@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod display;
 pub mod eval;
 pub mod explain;
+pub mod export;
 pub mod fast_hash;
 pub mod files;
 pub mod guard;
@@ -127,5 +128,32 @@ pub fn check(text: &str, name: &str, err: &mut dyn Write, color: bool) -> Exit {
         Exit::Success
     } else {
         Exit::SyntaxError
+    }
+}
+
+/// Translates `text` into a Python script that uses PyTorch (`bp export`, SPEC §17); a
+/// syntax error (exit 2) or a construct that cannot be exported (exit 1) is rendered to
+/// `err`.
+pub fn export_script(
+    text: &str,
+    name: &str,
+    err: &mut dyn Write,
+    color: bool,
+) -> Result<String, Exit> {
+    let mut sources = source::Sources::new();
+    let id = sources.add(name, text);
+    let base = std::path::Path::new(name).parent();
+    match export::export(text, id, base) {
+        Ok(python) => Ok(python),
+        Err(export::ExportError::Syntax(diags)) => {
+            for d in &diags {
+                let _ = render(d, &sources, color, err);
+            }
+            Err(Exit::SyntaxError)
+        }
+        Err(export::ExportError::Unsupported(d)) => {
+            let _ = render(&d, &sources, color, err);
+            Err(Exit::RuntimeError)
+        }
     }
 }

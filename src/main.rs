@@ -72,6 +72,13 @@ enum Command {
         /// The connection file that Jupyter writes.
         connection_file: Option<std::path::PathBuf>,
     },
+    /// Write an equivalent Python script that uses PyTorch (float64).
+    Export {
+        file: String,
+        /// Where to write the Python script (default: standard output).
+        #[arg(short, long, value_name = "OUT.py")]
+        output: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +122,38 @@ fn kernel(action: Option<KernelAction>, connection_file: Option<std::path::PathB
                  or `bp kernel install [--user | --prefix DIR]`"
             );
             Exit::SyntaxError
+        }
+    }
+}
+
+/// `bp export FILE [-o OUT.py]`.
+fn export_file(path: &str, output: Option<&str>) -> Exit {
+    let text = match read_script(path) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return Exit::SyntaxError;
+        }
+    };
+    let name = if path == "-" { "<stdin>" } else { path };
+    let color = std::io::stderr().is_terminal();
+    let python = match bp::export_script(&text, name, &mut std::io::stderr(), color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let written = match output {
+        Some(out) => {
+            std::fs::write(out, python).map_err(|e| format!("error: cannot write '{out}': {e}"))
+        }
+        None => std::io::stdout()
+            .write_all(python.as_bytes())
+            .map_err(|e| format!("error: cannot write the script: {e}")),
+    };
+    match written {
+        Ok(()) => Exit::Success,
+        Err(msg) => {
+            eprintln!("{msg}");
+            Exit::RuntimeError
         }
     }
 }
@@ -233,6 +272,7 @@ fn main_inner() -> Exit {
             }),
             _,
         ) => kernel(action, connection_file),
+        (Some(Command::Export { file, output }), _) => export_file(&file, output.as_deref()),
         (Some(Command::Lsp), _) => match bp::lsp::run_stdio() {
             Ok(()) => Exit::Success,
             Err(e) => {
