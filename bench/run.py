@@ -1,21 +1,22 @@
 #!/usr/bin/env python3
-"""Runs the four reference workloads with bp and, where installed, PyTorch (float64)
-and micrograd, side by side on this machine, and prints medians, ratios and the
-targets of issue 7.
+"""Runs the reference workloads with bp and, where installed, PyTorch (float64),
+micrograd, CPython and Lua 5.4, side by side on this machine, and prints medians,
+every ratio against its target (issues 7 and 18), and checks every final value.
 
     python3 bench/run.py            # 5 runs of bp and PyTorch each, 3 of W1's PyTorch and of micrograd
     python3 bench/run.py --runs 9   # more runs
+    python3 bench/run.py --only W5  # one workload (W1 ... W5)
 
-Peers come from the virtualenv ~/.cache/bp-peers (see bench/README.md); without it
-only bp's own figures are printed.
+Peers: PyTorch and micrograd come from the virtualenv ~/.cache/bp-peers (or --peers
+DIR, or $BP_PEERS); W5's from the machine's `python3` (CPython 3.11) and `lua5.4`
+(see bench/README.md). A missing peer prints `-` and `n/a`.
 """
-import argparse, os, re, statistics, subprocess, sys, time
+import argparse, os, re, shutil, statistics, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 BP = ROOT / "target" / "release" / "bp"
-PEER_PY = Path.home() / ".cache" / "bp-peers" / "bin" / "python"
 
 
 def run(cmd):
@@ -56,6 +57,18 @@ def median_of(n, f):
     return statistics.median(f() for _ in range(n))
 
 
+def interleaved_many(n, fs):
+    """Medians of each function in fs (None: not installed), run round-robin n times,
+    the order rotating every round so that each follows every other as often."""
+    live = [i for i, f in enumerate(fs) if f is not None]
+    results = {i: [] for i in live}
+    for r in range(n):
+        for k in range(len(live)):
+            i = live[(k + r) % len(live)]
+            results[i].append(fs[i]())
+    return [statistics.median(results[i]) if i in results else None for i in range(len(fs))]
+
+
 def interleaved(n, f, g):
     """Medians of f and g run alternately n times each, so that both see the same
     machine (these machines are noisy); g may be None (peer not installed). The order
@@ -78,9 +91,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--peer-runs", type=int, default=3, help="runs of W1 and micrograd")
+    ap.add_argument("--peers", default=os.environ.get("BP_PEERS", str(Path.home() / ".cache" / "bp-peers")),
+                    help="virtualenv with torch and micrograd")
+    ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W5; repeatable)")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    PEER_PY = Path(args.peers) / "bin" / "python"
     peers = PEER_PY.exists()
+    want = lambda wl: not args.only or wl in args.only
     w = lambda name: BENCH / "workloads" / name
     p = lambda name: BENCH / "peers" / name
     n, pn = args.runs, args.peer_runs
@@ -88,9 +106,28 @@ def main():
 
     def row(workload, measure, bp_value, peer, peer_value, target, better_if_ratio_below):
         ratio = bp_value / peer_value if peer_value else None
-        ok = None if ratio is None else ratio <= better_if_ratio_below
+        if ratio is None:
+            ok = None
+        elif better_if_ratio_below is None:
+            ok = "info"
+        else:
+            ok = ratio <= better_if_ratio_below
         rows.append((workload, measure, bp_value, peer, peer_value, ratio, target, ok))
 
+    if want("W1"):
+        w1(n, pn, w, p, row, rows, PEER_PY, peers)
+    if want("W2"):
+        w2(n, pn, w, p, row, rows, PEER_PY, peers)
+    if want("W3"):
+        w3(n, w, p, row, PEER_PY, peers)
+    if want("W4"):
+        w4(n, w, p, row, PEER_PY, peers)
+    if want("W5"):
+        w5(n, w, p, row)
+    report(rows, n, pn)
+
+
+def w1(n, pn, w, p, row, rows, PEER_PY, peers):
     # W1: whole process, wall time and peak memory.
     bp_wall = median_of(n, lambda: run([BP, "run", w("seed.bp")])[0])
     bp_rss = max(peak_rss_mib([BP, "run", w("seed.bp")]) for _ in range(3))
@@ -98,15 +135,16 @@ def main():
     row("W1 seed", "wall s", bp_wall, "PyTorch", torch_wall, "<= 1/200", 1 / 200)
     rows.append(("W1 seed", "peak MiB", bp_rss, "limit", 16.0, bp_rss / 16.0, "<= 16 MiB", bp_rss <= 16.0))
 
-    # W2: per step. For bp, the marginal cost of a step: (time of 100k steps - time of
-    # 10k steps) / 90k, so that start-up (about 2 ms) is not spread over the steps; the
-    # peers print the time of their loop alone. Every run must end on the same loss.
+
+def w2(n, pn, w, p, row, rows, PEER_PY, peers):
+    # W2: per step, timed inside the loop by every implementation (set-up, `import
+    # torch` and bp's start-up are left out). Every run must end on the same loss.
     def bp_w2():
-        t10, out10, _ = run([BP, "run", w("tiny_steps.bp")])
-        t100, _, _ = run([BP, "run", w("tiny_steps_100k.bp")])
-        if f"{float(out10.strip()):.5e}" != "2.86511e-05":
-            sys.exit(f"W2: bp ended on loss {out10.strip()}, expected 2.86511e-05")
-        return (t100 - t10) / 90000 * 1e6
+        _, out, _ = run([BP, "run", w("tiny_steps.bp")])
+        loss = out.split()[0]
+        if f"{float(loss):.5e}" != "2.86511e-05":
+            sys.exit(f"W2: bp ended on loss {loss}, expected 2.86511e-05")
+        return number(r"us/step ([0-9.e+-]+)", out)
 
     bp_step, torch_step = interleaved(
         n,
@@ -115,29 +153,65 @@ def main():
     )
     mg_step = median_of(pn, lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_micrograd.py")])[2])) if peers else None
     row("W2 tiny steps", "us/step", bp_step, "PyTorch", torch_step, "<= 1/10", 0.1)
-    row("W2 tiny steps", "us/step", bp_step, "micrograd", mg_step, "<= 1/10", 0.1)
+    row("W2 tiny steps", "us/step", bp_step, "micrograd", mg_step, "<= 1/20", 1 / 20)
     rss10 = max(peak_rss_mib([BP, "run", w("tiny_steps.bp")]) for _ in range(3))
     rss100 = max(peak_rss_mib([BP, "run", w("tiny_steps_100k.bp")]) for _ in range(3))
     rows.append(("W2 tiny steps", "peak MiB 100k", rss100, "bp at 10k", rss10, rss100 / rss10, "same", rss100 <= rss10 * 1.1))
 
+
+def w3(n, w, p, row, PEER_PY, peers):
     # W3 and W4: what each script prints for its timed loop.
     bp_mlp, torch_mlp = interleaved(
         n,
         lambda: number(r"ms/step ([0-9.e+-]+)", run([BP, "run", w("mlp.bp")])[1]),
         (lambda: number(r"([0-9.]+) ms/step", run([PEER_PY, p("mlp_torch.py")])[1])) if peers else None,
     )
-    row("W3 MLP", "ms/step", bp_mlp, "PyTorch f64", torch_mlp, "<= 1.5x", 1.5)
+    row("W3 MLP", "ms/step", bp_mlp, "PyTorch f64", torch_mlp, "<= 1.0x", 1.0)
+
+
+def w4(n, w, p, row, PEER_PY, peers):
     bp_ew, torch_ew = interleaved(
         n,
         lambda: number(r"ms/rep ([0-9.e+-]+)", run([BP, "run", w("elementwise.bp")])[1]),
         (lambda: number(r"([0-9.]+) ms/rep", run([PEER_PY, p("elementwise_torch.py")])[1])) if peers else None,
     )
-    row("W4 elementwise", "ms/rep", bp_ew, "PyTorch f64", torch_ew, "<= 1.5x", 1.5)
+    row("W4 elementwise", "ms/rep", bp_ew, "PyTorch f64", torch_ew, "<= 1.0x", 1.0)
 
+
+def w5(n, w, p, row):
+    # W5: the interpreter alone, bp against CPython (the machine's python3) and Lua 5.4,
+    # each timing itself inside the script; every run must print the expected result.
+    python = shutil.which("python3")
+    lua = shutil.which("lua5.4")
+    for name, unit, expected in [("fib", "fib_ms", 196418), ("loop", "loop_ms", 2249990250006)]:
+        def timed(cmd, name=name, unit=unit, expected=expected):
+            out = run(cmd)[1]
+            fields = out.split()
+            if not fields or float(fields[0]) != expected:
+                sys.exit(f"W5 {name}: {cmd[0]} printed {out.strip()!r}, expected {expected}")
+            return number(unit + r"\s+([0-9.e+-]+)", out)
+
+        bp_ms, py_ms, lua_ms = interleaved_many(n, [
+            lambda: timed([BP, "run", w(name + ".bp")]),
+            (lambda: timed([python, p(name + ".py")])) if python else None,
+            (lambda: timed([lua, p(name + ".lua")])) if lua else None,
+        ])
+        label = "W5a fib(27)" if name == "fib" else "W5b loop 3M"
+        row(label, "ms", bp_ms, "CPython", py_ms, "<= 1.0x", 1.0)
+        row(label, "ms", bp_ms, "CPython", py_ms, "aim 0.5x", 0.5)
+        row(label, "ms", bp_ms, "Lua 5.4", lua_ms, "report", None)
+
+
+def report(rows, n, pn):
     fmt = lambda v: "-" if v is None else (f"{v:.4g}")
     print(f"{'workload':<15} {'measure':<14} {'bp':>9} {'peer':<12} {'peer value':>10} {'ratio':>8}  {'target':<10} result")
     for wl, measure, b, peer, pv, ratio, target, ok in rows:
-        result = "n/a (peer not installed)" if ok is None else ("PASS" if ok else "FAIL")
+        if ok is None:
+            result = "n/a (peer not installed)"
+        elif ok == "info":
+            result = "-"
+        else:
+            result = "PASS" if ok else "FAIL"
         print(f"{wl:<15} {measure:<14} {fmt(b):>9} {peer:<12} {fmt(pv):>10} {fmt(ratio):>8}  {target:<10} {result}")
     print(f"medians of {n} bp runs and {pn} peer runs; {os.cpu_count()} cores")
 

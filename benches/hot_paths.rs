@@ -8,6 +8,9 @@
 //!   (the graph is built in untimed setup).
 //! - `matmul`: square products and the W3 layer shape, forward, and forward +
 //!   backward for W3.
+//! - `interpreter`: the interpreter alone on numbers (W5): an empty loop iteration,
+//!   variable reads and writes (globals and a function's locals), arithmetic on
+//!   numbers, calls of a user function, and recursive `fib`.
 //!
 //! Every benchmark checks its result once before timing, so that none of them can
 //! quietly time an error path.
@@ -329,5 +332,86 @@ fn matmul_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dispatch, small_ops, backward_chain, matmul_benches);
+/// Iterations of each `interpreter` loop: enough that parsing (once per call) is noise.
+const ITERS: u64 = 10_000;
+
+fn interpreter_benches(c: &mut Criterion) {
+    // (name, script, the global to check, its expected value, elements per call)
+    let cases: [(&str, &str, &str, f64, u64); 7] = [
+        (
+            "loop_iteration",
+            "i = 0\nwhile i < 10000 { i = i + 1 }",
+            "i",
+            10000.0,
+            ITERS,
+        ),
+        (
+            "variable_access/globals",
+            "i = 0\na = 1\nb = 2\nwhile i < 10000 { x = a\n y = b\n z = x\n i = i + 1 }",
+            "z",
+            1.0,
+            ITERS,
+        ),
+        (
+            "variable_access/locals",
+            "fn f() { i = 0\n a = 1\n b = 2\n while i < 10000 { x = a\n y = b\n z = x\n i = i + 1 }\n return z }\nr = f()",
+            "r",
+            1.0,
+            ITERS,
+        ),
+        (
+            "arithmetic",
+            "s = 0\ni = 0\nwhile i < 10000 { s = s + i * 0.5 - (i % 7)\n i = i + 1 }",
+            "s",
+            24_967_506.0,
+            ITERS,
+        ),
+        (
+            "calls/one_argument",
+            "fn id(x) { return x }\ni = 0\nwhile i < 10000 { i = id(i) + 1 }",
+            "i",
+            10000.0,
+            ITERS,
+        ),
+        (
+            "calls/closure_reads_captured",
+            "fn outer() { k = 1\n fn inner(x) { return x + k }\n i = 0\n while i < 10000 { i = inner(i) }\n return i }\nr = outer()",
+            "r",
+            10000.0,
+            ITERS,
+        ),
+        // fib(15) makes 1973 calls.
+        (
+            "calls/fib_15",
+            "fn fib(n) { if n < 2 { return n }\n return fib(n - 1) + fib(n - 2) }\nr = fib(15)",
+            "r",
+            610.0,
+            1973,
+        ),
+    ];
+    let mut group = c.benchmark_group("interpreter");
+    group.sample_size(30);
+    for (name, text, global, want, elements) in cases {
+        let mut interp = interpreter();
+        run(&mut interp, text);
+        match interp.global(global) {
+            Some(Value::Num(got)) => assert_close(*got, want, name),
+            _ => panic!("{name}: {global} is not a number"),
+        }
+        group.throughput(Throughput::Elements(elements));
+        group.bench_function(name, |bench| {
+            bench.iter(|| run(&mut interp, black_box(text)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    dispatch,
+    small_ops,
+    backward_chain,
+    matmul_benches,
+    interpreter_benches
+);
 criterion_main!(benches);

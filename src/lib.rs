@@ -10,10 +10,15 @@ pub mod diagnostic;
 pub mod display;
 pub mod eval;
 pub mod explain;
+pub mod export;
 pub mod fast_hash;
 pub mod files;
+pub mod guard;
+pub mod limits;
+pub mod lsp;
 pub mod plot;
 pub mod repl;
+pub mod resolve;
 pub mod source;
 pub mod syntax;
 
@@ -27,6 +32,8 @@ pub enum Exit {
     Success = 0,
     RuntimeError = 1,
     SyntaxError = 2,
+    /// A bug in bp: a panic caught by [`guard::catch`], reported in one message.
+    InternalError = 3,
 }
 
 /// Runs `text` as a script named `name`: program output to `out`, diagnostics
@@ -39,27 +46,53 @@ pub fn run(
     options: Options,
     color: bool,
 ) -> Exit {
+    run_limited(text, name, out, err, options, color, None)
+}
+
+/// [`run`] with an optional time limit in seconds (`bp run --timeout`): a script
+/// that runs longer stops with an error report (exit 1).
+pub fn run_limited(
+    text: &str,
+    name: &str,
+    out: Box<dyn Write>,
+    err: &mut dyn Write,
+    options: Options,
+    color: bool,
+    timeout: Option<f64>,
+) -> Exit {
+    let deadline = timeout.map(limits::Deadline::start);
     let script_dir = options.script_dir.clone();
     let mut interp = Interpreter::new(out, options);
-    let result = match script_dir {
-        Some(dir) => {
-            interp.set_script_dir(&dir);
-            interp.run_source_at(name, text, &dir)
-        }
-        None => {
-            if !name.starts_with('<') {
-                let dir = match std::path::Path::new(name).parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => std::path::PathBuf::from("."),
-                };
+    let result = guard::catch(|| {
+        let result = match script_dir {
+            Some(dir) => {
                 interp.set_script_dir(&dir);
+                interp.run_source_at(name, text, &dir)
             }
-            interp.run_source(name, text)
-        }
-    };
+            None => {
+                if !name.starts_with('<') {
+                    let dir = match std::path::Path::new(name).parent() {
+                        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                        _ => std::path::PathBuf::from("."),
+                    };
+                    interp.set_script_dir(&dir);
+                }
+                interp.run_source(name, text)
+            }
+        };
+        guard::debug_panic(text);
+        result
+    });
     for w in interp.take_warnings() {
         let _ = render(&w, &interp.sources, color, err);
     }
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let _ = render(&panic.diagnostic(), &interp.sources, color, err);
+            return Exit::InternalError;
+        }
+    };
     match result {
         Ok(()) => Exit::Success,
         Err(RunError::Syntax(diags)) => {
@@ -68,24 +101,57 @@ pub fn run(
             }
             Exit::SyntaxError
         }
-        Err(RunError::Runtime(d)) => {
+        Err(RunError::Runtime(mut d)) => {
+            if let Some(deadline) = deadline.as_ref().filter(|d| d.expired()) {
+                if d.message == "interrupted" {
+                    d.message = deadline.message();
+                }
+            }
             let _ = render(&d, &interp.sources, color, err);
             Exit::RuntimeError
         }
     }
 }
 
-/// Parses `text` and reports its syntax errors without running it (`bp check`).
+/// Checks `text` without running it (`bp check`): its syntax errors, or else the
+/// static checks of [`resolve`] (unknown names, wrong builtin arguments, `break`
+/// outside a loop, ...). Any of them is exit 2.
 pub fn check(text: &str, name: &str, err: &mut dyn Write, color: bool) -> Exit {
     let mut sources = source::Sources::new();
     let id = sources.add(name, text);
-    let parsed = syntax::parse(text, id);
-    for d in &parsed.diagnostics {
+    let analysis = resolve::analyze(text, id);
+    for d in &analysis.diagnostics {
         let _ = render(d, &sources, color, err);
     }
-    if parsed.diagnostics.is_empty() {
+    if analysis.diagnostics.is_empty() {
         Exit::Success
     } else {
         Exit::SyntaxError
+    }
+}
+
+/// Translates `text` into a Python script that uses PyTorch (`bp export`, SPEC §17); a
+/// syntax error (exit 2) or a construct that cannot be exported (exit 1) is rendered to
+/// `err`.
+pub fn export_script(
+    text: &str,
+    name: &str,
+    err: &mut dyn Write,
+    color: bool,
+) -> Result<String, Exit> {
+    let mut sources = source::Sources::new();
+    let id = sources.add(name, text);
+    match export::export(text, id) {
+        Ok(python) => Ok(python),
+        Err(export::ExportError::Syntax(diags)) => {
+            for d in &diags {
+                let _ = render(d, &sources, color, err);
+            }
+            Err(Exit::SyntaxError)
+        }
+        Err(export::ExportError::Unsupported(d)) => {
+            let _ = render(&d, &sources, color, err);
+            Err(Exit::RuntimeError)
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The `bp` command: run a script, check one, show help, or start the REPL.
+//! The `bp` command: run a script, check one, show help, or start the REPL or the
+//! language server.
 
 use bp::eval::Options;
 use bp::Exit;
@@ -30,6 +31,9 @@ struct Cli {
     /// variable BP_MAX_ELEMENTS; default 268435456).
     #[arg(long, global = true, value_name = "N")]
     max_elements: Option<usize>,
+    /// Stop a script that runs longer than this many seconds (an error, exit 1).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = bp::limits::parse_timeout)]
+    timeout: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -47,8 +51,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         allow_path: Vec<std::path::PathBuf>,
     },
-    /// Parse a script and report its syntax errors without running it.
+    /// Check a script without running it: syntax errors, unknown names, wrong
+    /// arguments to builtins (exit 2 when there is one).
     Check { file: String },
+    /// Start the language server on standard input/output (for editors).
+    Lsp,
     /// List the builtins by group, or describe one (signature, derivative, example).
     Help {
         name: Option<String>,
@@ -56,6 +63,45 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Write an equivalent Python script that uses PyTorch (float64).
+    Export {
+        file: String,
+        /// Where to write the Python script (default: standard output).
+        #[arg(short, long, value_name = "OUT.py")]
+        output: Option<String>,
+    },
+}
+
+/// `bp export FILE [-o OUT.py]`.
+fn export_file(path: &str, output: Option<&str>) -> Exit {
+    let text = match read_script(path) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return Exit::SyntaxError;
+        }
+    };
+    let name = if path == "-" { "<stdin>" } else { path };
+    let color = std::io::stderr().is_terminal();
+    let python = match bp::export_script(&text, name, &mut std::io::stderr(), color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let written = match output {
+        Some(out) => {
+            std::fs::write(out, python).map_err(|e| format!("error: cannot write '{out}': {e}"))
+        }
+        None => std::io::stdout()
+            .write_all(python.as_bytes())
+            .map_err(|e| format!("error: cannot write the script: {e}")),
+    };
+    match written {
+        Ok(()) => Exit::Success,
+        Err(msg) => {
+            eprintln!("{msg}");
+            Exit::RuntimeError
+        }
+    }
 }
 
 /// Reads a script; a missing file or invalid UTF-8 is a usage error.
@@ -82,6 +128,7 @@ fn run_file(
     strict: bool,
     anomaly_check: bool,
     allow_paths: Vec<std::path::PathBuf>,
+    timeout: Option<f64>,
 ) -> Exit {
     let text = match read_script(path) {
         Ok(t) => t,
@@ -105,7 +152,7 @@ fn run_file(
         ..Options::default()
     };
     let mut err = std::io::stderr();
-    let code = bp::run(&text, name, out, &mut err, options, color);
+    let code = bp::run_limited(&text, name, out, &mut err, options, color, timeout);
     let _ = err.flush();
     code
 }
@@ -150,6 +197,7 @@ fn main_inner() -> Exit {
             strict || cli.strict,
             !(no_anomaly_check || cli.no_anomaly_check),
             allow_path,
+            cli.timeout,
         ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             Ok(text) => bp::check(
@@ -161,6 +209,14 @@ fn main_inner() -> Exit {
             Err(msg) => {
                 eprintln!("{msg}");
                 Exit::SyntaxError
+            }
+        },
+        (Some(Command::Export { file, output }), _) => export_file(&file, output.as_deref()),
+        (Some(Command::Lsp), _) => match bp::lsp::run_stdio() {
+            Ok(()) => Exit::Success,
+            Err(e) => {
+                eprintln!("error: bp lsp: {e}");
+                Exit::RuntimeError
             }
         },
         (Some(Command::Help { name, markdown }), _) => {
@@ -181,12 +237,12 @@ fn main_inner() -> Exit {
                 }
             }
         }
-        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new()),
+        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new(), cli.timeout),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict, !cli.no_anomaly_check, Vec::new())
+                run_file("-", cli.strict, !cli.no_anomaly_check, Vec::new(), cli.timeout)
             }
         }
     }
@@ -207,10 +263,20 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .name("bp".into())
         .stack_size(1 << 30)
-        .spawn(main_inner);
+        .spawn(|| {
+            bp::guard::catch(main_inner).unwrap_or_else(|panic| {
+                eprintln!("error: internal error (a bug in bp): {}", panic.message);
+                Exit::InternalError
+            })
+        });
     let code = match worker {
-        Ok(handle) => handle.join().unwrap_or(Exit::RuntimeError),
-        Err(_) => main_inner(),
+        // Every run is inside `bp::guard::catch`; a panic outside it (reading
+        // arguments) is still an internal error, reported without a backtrace.
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            eprintln!("error: internal error (a bug in bp)");
+            Exit::InternalError
+        }),
+        Err(_) => bp::guard::catch(main_inner).unwrap_or(Exit::InternalError),
     };
     ExitCode::from(code as u8)
 }

@@ -59,6 +59,10 @@ pub struct SourceFile {
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// Where each (name, text) pair already is: a text run again under the same
+    /// name (a notebook cell, a host calling `run_source` in a loop) reuses its id
+    /// instead of growing the registry.
+    seen: crate::fast_hash::FastMap<(String, Rc<str>), SourceId>,
 }
 
 impl Sources {
@@ -67,11 +71,17 @@ impl Sources {
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Rc<str>>) -> SourceId {
+        let key = (name.into(), text.into());
+        if let Some(id) = self.seen.get(&key) {
+            return *id;
+        }
+        let id = SourceId(self.files.len() as u32);
         self.files.push(SourceFile {
-            name: name.into(),
-            text: text.into(),
+            name: key.0.clone(),
+            text: key.1.clone(),
         });
-        SourceId((self.files.len() - 1) as u32)
+        self.seen.insert(key, id);
+        id
     }
 
     pub fn get(&self, id: SourceId) -> Option<&SourceFile> {

@@ -15,7 +15,7 @@ use super::shape::reduced_shape;
 use super::shape_ops::{
     broadcast_to, gather_rows, index, index_backward, permute, reshape, scatter_rows, sum_to,
 };
-use super::{set_current_span, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError};
+use super::{span_scope, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError};
 use crate::source::Span;
 use ndarray::{Axis, Dimension, IxDyn};
 use std::cell::Cell;
@@ -183,10 +183,10 @@ fn pass(
         if options.record_grads && !check {
             node.set_last_grad(g.data());
         }
-        let previous_span = set_current_span(node.span);
-        let input_grads = vjp(t, node, &g, options.create_graph);
-        set_current_span(previous_span);
-        let input_grads = input_grads?;
+        let input_grads = {
+            let _span = span_scope(node.span);
+            vjp(t, node, &g, options.create_graph)
+        }?;
         let mut input_grads = input_grads;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };
@@ -561,7 +561,7 @@ fn vjp(
         Op::Sqrt => few![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
         // d|x| = sign(x), 0 at 0
         Op::Abs => {
-            let d = data(0)?.mapv(ew::sign_f64);
+            let d = data(0)?.mapv(super::kernel::sign);
             few![one(times_derivative(g, d, &[input(0)?], create_graph))?]
         }
         // d sin(x) = cos(x)

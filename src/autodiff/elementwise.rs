@@ -1,7 +1,7 @@
 //! Elementwise operations: one input, or two (and `where`'s three) with broadcasting.
 
 use super::shape::{broadcast_shape, checked_numel};
-use super::{fast_math, Array, Op, Tensor, TensorError};
+use super::{fast_math, kernel, Array, Op, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn, Zip};
 use rayon::prelude::*;
 use std::rc::Rc;
@@ -165,63 +165,35 @@ fn binary(
 }
 
 pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Add, "+", |x, y| x + y)
+    binary(a, b, Op::Add, "+", kernel::add)
 }
 
 pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Sub, "-", |x, y| x - y)
+    binary(a, b, Op::Sub, "-", kernel::sub)
 }
 
 pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Mul, "*", |x, y| x * y)
+    binary(a, b, Op::Mul, "*", kernel::mul)
 }
 
 pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Div, "/", |x, y| x / y)
+    binary(a, b, Op::Div, "/", kernel::div)
 }
 
 pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Pow, "**", f64::powf)
-}
-
-/// The remainder with the sign of the divisor (Python's `%`, `torch.remainder`).
-pub fn rem_f64(x: f64, y: f64) -> f64 {
-    let r = x % y;
-    if r != 0.0 && ((r < 0.0) != (y < 0.0)) {
-        r + y
-    } else {
-        r
-    }
+    binary(a, b, Op::Pow, "**", kernel::pow)
 }
 
 pub fn rem(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Rem, "%", rem_f64)
-}
-
-/// The larger of two numbers; nan if either is nan (`torch.maximum`).
-pub fn maximum_f64(x: f64, y: f64) -> f64 {
-    if x.is_nan() || y.is_nan() {
-        f64::NAN
-    } else {
-        x.max(y)
-    }
-}
-
-/// The smaller of two numbers; nan if either is nan (`torch.minimum`).
-pub fn minimum_f64(x: f64, y: f64) -> f64 {
-    if x.is_nan() || y.is_nan() {
-        f64::NAN
-    } else {
-        x.min(y)
-    }
+    binary(a, b, Op::Rem, "%", kernel::rem)
 }
 
 pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Maximum, "maximum", maximum_f64)
+    binary(a, b, Op::Maximum, "maximum", kernel::maximum)
 }
 
 pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Minimum, "minimum", minimum_f64)
+    binary(a, b, Op::Minimum, "minimum", kernel::minimum)
 }
 
 /// Comparisons give 0/1 tensors that do not require grad.
@@ -287,44 +259,39 @@ fn unary_kernel(x: &Tensor, op: Op, kernel: fn(&mut [f64]), f: fn(f64) -> f64) -
 }
 
 pub fn neg(x: &Tensor) -> Tensor {
-    unary(x, Op::Neg, |v| -v)
+    unary(x, Op::Neg, kernel::neg)
 }
 
 pub fn exp(x: &Tensor) -> Tensor {
-    unary_kernel(x, Op::Exp, fast_math::exp_in_place, fast_math::exp)
+    unary_kernel(x, Op::Exp, fast_math::exp_in_place, kernel::exp)
 }
 
 pub fn log(x: &Tensor) -> Tensor {
-    unary(x, Op::Log, f64::ln)
+    unary(x, Op::Log, kernel::log)
 }
 
 pub fn sqrt(x: &Tensor) -> Tensor {
-    unary(x, Op::Sqrt, f64::sqrt)
+    unary(x, Op::Sqrt, kernel::sqrt)
 }
 
 pub fn abs(x: &Tensor) -> Tensor {
-    unary(x, Op::Abs, f64::abs)
+    unary(x, Op::Abs, kernel::abs)
 }
 
 pub fn sin(x: &Tensor) -> Tensor {
-    unary(x, Op::Sin, f64::sin)
+    unary(x, Op::Sin, kernel::sin)
 }
 
 pub fn cos(x: &Tensor) -> Tensor {
-    unary(x, Op::Cos, f64::cos)
+    unary(x, Op::Cos, kernel::cos)
 }
 
 pub fn tanh(x: &Tensor) -> Tensor {
-    unary_kernel(x, Op::Tanh, fast_math::tanh_in_place, fast_math::tanh)
+    unary_kernel(x, Op::Tanh, fast_math::tanh_in_place, kernel::tanh)
 }
 
 pub fn sigmoid(x: &Tensor) -> Tensor {
-    unary_kernel(
-        x,
-        Op::Sigmoid,
-        fast_math::sigmoid_in_place,
-        fast_math::sigmoid,
-    )
+    unary_kernel(x, Op::Sigmoid, fast_math::sigmoid_in_place, kernel::sigmoid)
 }
 
 /// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass.
@@ -342,55 +309,26 @@ pub fn sigmoid_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
 }
 
 pub fn relu(x: &Tensor) -> Tensor {
-    unary(x, Op::Relu, |v| if v > 0.0 || v.is_nan() { v } else { 0.0 })
+    unary(x, Op::Relu, kernel::relu)
 }
 
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
-    unary(
-        x,
-        Op::LeakyRelu(slope),
-        move |v| if v > 0.0 { v } else { v * slope },
-    )
+    unary(x, Op::LeakyRelu(slope), move |v| {
+        kernel::leaky_relu(v, slope)
+    })
 }
 
 /// `log(1 + exp(x))`, linear above 20 as in PyTorch.
 pub fn softplus(x: &Tensor) -> Tensor {
-    unary(
-        x,
-        Op::Softplus,
-        |v| if v > 20.0 { v } else { v.exp().ln_1p() },
-    )
+    unary(x, Op::Softplus, kernel::softplus)
 }
 
 pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {
-    unary(x, Op::Clamp(min, max), move |v| {
-        let mut r = v;
-        if let Some(lo) = min {
-            if r < lo {
-                r = lo;
-            }
-        }
-        if let Some(hi) = max {
-            if r > hi {
-                r = hi;
-            }
-        }
-        r
-    })
-}
-
-pub fn sign_f64(v: f64) -> f64 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        v
-    }
+    unary(x, Op::Clamp(min, max), move |v| kernel::clamp(v, min, max))
 }
 
 pub fn sign(x: &Tensor) -> Tensor {
-    unary(x, Op::Sign, sign_f64)
+    unary(x, Op::Sign, kernel::sign)
 }
 
 pub fn pow_scalar(x: &Tensor, p: f64) -> Tensor {

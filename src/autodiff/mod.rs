@@ -18,6 +18,7 @@ pub mod error;
 pub mod fast_math;
 pub mod few;
 pub mod gradcheck;
+pub mod kernel;
 pub mod linalg;
 pub mod nn;
 pub mod op;
@@ -64,8 +65,30 @@ pub fn current_span() -> Span {
 }
 
 /// Sets the span of the expression being evaluated; returns the previous one.
+/// The evaluator uses `span_scope` instead, which restores it.
 pub fn set_current_span(span: Span) -> Span {
     CURRENT_SPAN.with(|s| s.replace(span))
+}
+
+/// Operations recorded while this lives are attributed to its span; dropping it
+/// restores the span before, also on an early return or an error, and also after
+/// a builtin has called back into user code (gradcheck).
+#[must_use = "the span applies only while the scope is alive"]
+pub struct SpanScope {
+    previous: Span,
+}
+
+/// Attributes the operations recorded until the returned scope drops to `span`.
+pub fn span_scope(span: Span) -> SpanScope {
+    SpanScope {
+        previous: set_current_span(span),
+    }
+}
+
+impl Drop for SpanScope {
+    fn drop(&mut self) {
+        set_current_span(self.previous);
+    }
 }
 
 /// How many graph nodes are alive on this thread (for tests of constant memory).

@@ -8,7 +8,7 @@ use super::format::{format_number_spec, pad_text, parse_spec};
 use super::value::{Env, List, Module};
 use super::{pytorch, Eval, Flow, Interpreter, Value};
 use crate::autodiff::op::IndexItem;
-use crate::autodiff::{grad_enabled, set_current_span, shape_ops, Tensor};
+use crate::autodiff::{grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::source::Span;
@@ -172,7 +172,7 @@ impl Interpreter {
             }
             rows.push(k as usize);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         let g = shape_ops::gather_rows(x, rows.into())
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
         if rest.is_empty() {
@@ -197,7 +197,7 @@ impl Interpreter {
         for (axis, ix) in rest.iter().enumerate() {
             items.push(self.index_item(ix, axis + 1, gshape[axis + 1], scope)?);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         shape_ops::index(&g, items.into())
             .map(Value::Tensor)
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))
@@ -450,11 +450,7 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let env = Rc::new(Env {
-            vars: RefCell::new(Default::default()),
-            parent: None,
-            module_root: true,
-        });
+        let env = Rc::new(Env::module_root());
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());
         let mut result = Ok(());

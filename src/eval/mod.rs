@@ -194,6 +194,14 @@ impl Interpreter {
     }
 
     /// Parses and runs one source text (a file, or one REPL entry).
+    /// Puts the interpreter back in a usable state after a panic caught by
+    /// [`crate::guard::catch`] interrupted an entry (the bindings are kept).
+    pub fn recover(&mut self) {
+        crate::autodiff::set_grad_enabled(true);
+        self.depth = 0;
+        self.eval_depth = 0;
+    }
+
     pub fn run_source(&mut self, name: &str, text: &str) -> Result<(), RunError> {
         let id = self.sources.add(name, text);
         self.run_parsed(id, text)

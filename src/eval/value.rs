@@ -7,7 +7,6 @@ use crate::autodiff::Tensor;
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::display::{format_number, format_tensor};
-use crate::fast_hash::FastMap;
 use crate::source::Span;
 use crate::syntax::ast::FnDecl;
 use std::cell::RefCell;
@@ -21,8 +20,12 @@ pub struct Closure {
 }
 
 /// The local variables of one function call, and the scope it was defined in.
+///
+/// A call binds few names, so they live in a small vector searched by name (the
+/// names are short: a length check settles most comparisons): no hashing, and one
+/// allocation for the whole frame.
 pub struct Env {
-    pub vars: RefCell<FastMap<Rc<str>, Value>>,
+    vars: RefCell<Vec<(Rc<str>, Value)>>,
     pub parent: Option<Rc<Env>>,
     /// True for the top-level scope of an imported module: names not found here are
     /// looked up among the builtins, not the importing script's globals.
@@ -84,6 +87,64 @@ pub struct Module {
     /// The canonical path it was loaded from.
     pub path: std::path::PathBuf,
     pub env: Rc<Env>,
+}
+
+impl Env {
+    /// A scope holding `vars` (distinct names), inside `parent`.
+    pub fn new(vars: Vec<(Rc<str>, Value)>, parent: Option<Rc<Env>>) -> Env {
+        Env {
+            vars: RefCell::new(vars),
+            parent,
+            module_root: false,
+        }
+    }
+
+    /// The empty top-level scope of an imported module.
+    pub fn module_root() -> Env {
+        Env {
+            vars: RefCell::new(Vec::new()),
+            parent: None,
+            module_root: true,
+        }
+    }
+
+    /// The value bound to `name` in this scope (not its parents).
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let vars = self.vars.borrow();
+        // From the end: a parameter named twice (`fn f(a, a)`) holds its last value.
+        vars.iter()
+            .rev()
+            .find(|(n, _)| same_name(n, name))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Binds `name` in this scope, replacing its value if it has one.
+    #[inline]
+    pub fn set(&self, name: &Rc<str>, value: Value) {
+        let old = {
+            let mut vars = self.vars.borrow_mut();
+            match vars.iter_mut().rev().find(|(n, _)| same_name(n, name)) {
+                Some(slot) => std::mem::replace(&mut slot.1, value),
+                None => {
+                    vars.push((name.clone(), value));
+                    return;
+                }
+            }
+        };
+        // Dropped after the borrow ends: dropping a closure may drop scopes.
+        drop(old);
+    }
+
+    /// The names bound in this scope.
+    pub fn names(&self) -> Vec<Rc<str>> {
+        self.vars.borrow().iter().map(|(n, _)| n.clone()).collect()
+    }
+}
+
+#[inline]
+fn same_name(a: &Rc<str>, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || **a == *b
 }
 
 /// The items of a tuple, shared. Dropping a deeply nested tuple (`x = (x,)` in a

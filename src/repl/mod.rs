@@ -172,7 +172,15 @@ impl Repl {
         if self.pending.is_empty() {
             let trimmed = line.trim_start();
             if trimmed.starts_with(':') {
-                return commands::run(self, trimmed, err);
+                let trimmed = trimmed.to_string();
+                return match crate::guard::catch(|| commands::run(self, &trimmed, err)) {
+                    Ok(outcome) => outcome,
+                    Err(panic) => {
+                        self.interp.recover();
+                        self.report(&panic.diagnostic(), err);
+                        Outcome::Done
+                    }
+                };
             }
             if trimmed.is_empty() {
                 return Outcome::Done;
@@ -198,9 +206,14 @@ impl Repl {
     fn run_text(&mut self, name: &str, text: &str, err: &mut Vec<u8>) {
         let interp = &mut self.interp;
         // The interpreter is written not to panic; should it, the session survives.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            interp.run_source(name, text)
-        }));
+        let result = crate::guard::catch(|| {
+            let result = interp.run_source(name, text);
+            crate::guard::debug_panic(text);
+            result
+        });
+        if result.is_err() {
+            self.interp.recover();
+        }
         let _ = self.out.flush();
         for w in self.interp.take_warnings() {
             self.report(&w, err);
@@ -213,11 +226,7 @@ impl Repl {
                 }
             }
             Ok(Err(RunError::Runtime(d))) => self.report(&d, err),
-            Err(_) => self.report(
-                &Diagnostic::error("internal error while running this entry")
-                    .with_hint("the session goes on; please report the input that caused it"),
-                err,
-            ),
+            Err(panic) => self.report(&panic.diagnostic(), err),
         }
     }
 

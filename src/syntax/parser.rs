@@ -479,18 +479,16 @@ fn statement_line_parser<'t, I>() -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
 {
-    let mut expr = Recursive::declare();
-    let mut block = Recursive::declare();
-    let mut line = Recursive::declare();
+    // `recursive` hands each definition a weak handle to itself, so the parser holds no
+    // reference cycle and is freed after each parse (`Recursive::declare` with
+    // `define` would form an `Rc` cycle expr -> block -> line -> expr that leaks a
+    // few KB per call: the REPL parses every entry).
+    recursive(|line| {
+        let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
+        let terminator = choice((sep.clone(), just(Token::RBrace).rewind().ignored(), end()));
 
-    let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
-    let terminator = choice((sep.clone(), just(Token::RBrace).rewind().ignored(), end()));
-
-    expr.define(expr_parser(expr.clone(), block.clone()));
-
-    // block = "{" sep* (statement_line sep*)* "}"
-    block.define(
-        just(Token::LBrace)
+        // block = "{" sep* (statement_line sep*)* "}"
+        let block = just(Token::LBrace)
             .ignore_then(
                 sep.clone().repeated().ignore_then(
                     line.clone()
@@ -516,55 +514,53 @@ where
                     span,
                 },
             )))
-            .boxed(),
-    );
+            .boxed();
 
-    let stmt = statement_parser(expr, block);
+        let expr = recursive(|expr| expr_parser(expr, block.clone()));
+        let stmt = statement_parser(expr, block);
 
-    // Skips one balanced token tree (an unclosed one runs to the end of input).
-    let tree = recursive(|tree| {
-        let inner = tree.clone().or(sep.clone());
-        let group = |open: Token, close: Token| {
-            just(open)
-                .then(inner.clone().repeated())
-                .then(just(close).ignored().or(end()))
-                .ignored()
-        };
-        choice((
-            group(Token::LParen, Token::RParen),
-            group(Token::LBracket, Token::RBracket),
-            group(Token::LBrace, Token::RBrace),
-            none_of([
-                Token::LParen,
-                Token::LBracket,
-                Token::LBrace,
-                Token::RParen,
-                Token::RBracket,
-                Token::RBrace,
-                Token::Newline,
-                Token::Semi,
-            ])
-            .ignored(),
-        ))
-    });
-    // A stray `)` or `]` is skipped too; a `}` ends the enclosing block.
-    let stray_closer = just(Token::RParen).or(just(Token::RBracket)).ignored();
-    let skip_statement = tree
-        .or(stray_closer)
-        .repeated()
-        .at_least(1)
-        .then_ignore(terminator.clone())
-        .map_with(|_, e| Stmt {
-            kind: StmtKind::Expr(placeholder(e.span())),
-            span: e.span(),
+        // Skips one balanced token tree (an unclosed one runs to the end of input).
+        let tree = recursive(|tree| {
+            let inner = tree.clone().or(sep.clone());
+            let group = |open: Token, close: Token| {
+                just(open)
+                    .then(inner.clone().repeated())
+                    .then(just(close).ignored().or(end()))
+                    .ignored()
+            };
+            choice((
+                group(Token::LParen, Token::RParen),
+                group(Token::LBracket, Token::RBracket),
+                group(Token::LBrace, Token::RBrace),
+                none_of([
+                    Token::LParen,
+                    Token::LBracket,
+                    Token::LBrace,
+                    Token::RParen,
+                    Token::RBracket,
+                    Token::RBrace,
+                    Token::Newline,
+                    Token::Semi,
+                ])
+                .ignored(),
+            ))
         });
+        // A stray `)` or `]` is skipped too; a `}` ends the enclosing block.
+        let stray_closer = just(Token::RParen).or(just(Token::RBracket)).ignored();
+        let skip_statement = tree
+            .or(stray_closer)
+            .repeated()
+            .at_least(1)
+            .then_ignore(terminator.clone())
+            .map_with(|_, e| Stmt {
+                kind: StmtKind::Expr(placeholder(e.span())),
+                span: e.span(),
+            });
 
-    line.define(
         stmt.then_ignore(terminator)
             .recover_with(via_parser(skip_statement))
-            .boxed(),
-    );
-    line
+            .boxed()
+    })
 }
 
 /// `statement`: every form of SPEC §4.

@@ -1,7 +1,7 @@
 //! Builtins of SPEC §13: lists (`list`, `append`, `pop`), `str`, `round`, `nonzero`.
 
 use crate::autodiff::op::IndexItem;
-use crate::autodiff::{set_current_span, shape_ops, Tensor};
+use crate::autodiff::{shape_ops, span_scope, Tensor};
 use crate::display::fmt_shape;
 use crate::eval::args::Args;
 use crate::eval::errors::{tensor_error, type_error};
@@ -40,7 +40,7 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 ));
             };
             // The first-axis slices, each recorded as `t[i]` (differentiable).
-            set_current_span(a.call);
+            let _span = span_scope(a.call);
             let mut out = Vec::with_capacity(n);
             for i in 0..n {
                 let r = shape_ops::index(t, Rc::from(vec![IndexItem::Single(i)]))

@@ -1,7 +1,7 @@
 //! Elementwise, reduction, linear-algebra, shape and neural-network builtins.
 
 use crate::autodiff::{
-    elementwise as ew, fast_math, linalg, nn, reduce, shape_ops, Tensor, TensorError,
+    elementwise as ew, kernel, linalg, nn, reduce, shape_ops, Tensor, TensorError,
 };
 use crate::display::fmt_shape;
 use crate::eval::args::{as_integer, to_tensor, Args};
@@ -31,47 +31,43 @@ fn unary(args: &Args, num: fn(f64) -> f64, tensor: fn(&Tensor) -> Tensor) -> Eva
 }
 
 pub fn exp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, fast_math::exp, ew::exp)
+    unary(a, kernel::exp, ew::exp)
 }
 pub fn log(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::ln, ew::log)
+    unary(a, kernel::log, ew::log)
 }
 pub fn sqrt(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::sqrt, ew::sqrt)
+    unary(a, kernel::sqrt, ew::sqrt)
 }
 pub fn abs(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::abs, ew::abs)
+    unary(a, kernel::abs, ew::abs)
 }
 pub fn sin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::sin, ew::sin)
+    unary(a, kernel::sin, ew::sin)
 }
 pub fn cos(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, f64::cos, ew::cos)
+    unary(a, kernel::cos, ew::cos)
 }
 pub fn tanh(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, fast_math::tanh, ew::tanh)
+    unary(a, kernel::tanh, ew::tanh)
 }
 pub fn sigmoid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, fast_math::sigmoid, ew::sigmoid)
+    unary(a, kernel::sigmoid, ew::sigmoid)
 }
 pub fn relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, |v| if v > 0.0 { v } else { 0.0 }, ew::relu)
+    unary(a, kernel::relu, ew::relu)
 }
 pub fn softplus(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(
-        a,
-        |v| if v > 20.0 { v } else { v.exp().ln_1p() },
-        ew::softplus,
-    )
+    unary(a, kernel::softplus, ew::softplus)
 }
 pub fn sign(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, ew::sign_f64, ew::sign)
+    unary(a, kernel::sign, ew::sign)
 }
 
 pub fn leaky_relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let slope = a.number_or(1, "slope")?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
-        return Ok(Value::Num(if *n > 0.0 { *n } else { n * slope }));
+        return Ok(Value::Num(kernel::leaky_relu(*n, slope)));
     }
     Ok(Value::Tensor(ew::leaky_relu(&a.tensor(0, "x")?, slope)))
 }
@@ -83,21 +79,14 @@ pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         return Err(a.err("clamp() needs min=, max= or both", a.call, "no bound given"));
     }
     if let (Value::Num(n), _) = a.required(0, "x")? {
-        let mut r = *n;
-        if let Some(l) = lo {
-            r = r.max(l);
-        }
-        if let Some(h) = hi {
-            r = r.min(h);
-        }
-        return Ok(Value::Num(r));
+        return Ok(Value::Num(kernel::clamp(*n, lo, hi)));
     }
     Ok(Value::Tensor(ew::clamp(&a.tensor(0, "x")?, lo, hi)))
 }
 
 pub fn pow(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     match (a.required(0, "x")?, a.required(1, "p")?) {
-        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(x.powf(*p))),
+        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(kernel::pow(*x, *p))),
         (_, (Value::Num(p), _)) => Ok(Value::Tensor(ew::pow_scalar(&a.tensor(0, "x")?, *p))),
         _ => {
             let (x, p) = (a.tensor(0, "x")?, a.tensor(1, "p")?);
@@ -145,10 +134,10 @@ fn binary_values(
 }
 
 pub fn maximum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::maximum, ew::maximum_f64)
+    binary(a, ew::maximum, kernel::maximum)
 }
 pub fn minimum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::minimum, ew::minimum_f64)
+    binary(a, ew::minimum, kernel::minimum)
 }
 
 pub fn where_(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
@@ -228,9 +217,9 @@ fn extreme(a: &Args, want_max: bool) -> Eval<Value> {
             if matches!(r, Value::Tensor(_)) || matches!(l, Value::Num(_)) =>
         {
             return if want_max {
-                binary_values(a, (l, *ls), (r, *rs), ew::maximum, ew::maximum_f64)
+                binary_values(a, (l, *ls), (r, *rs), ew::maximum, kernel::maximum)
             } else {
-                binary_values(a, (l, *ls), (r, *rs), ew::minimum, ew::minimum_f64)
+                binary_values(a, (l, *ls), (r, *rs), ew::minimum, kernel::minimum)
             };
         }
         _ => {}

@@ -204,7 +204,7 @@ rows! {
         d: "the gradient goes to a where cond, to b elsewhere; none to cond",
         ex: "where([1, 0], [1, 2], [3, 4])", torch: "torch.where(cond != 0, a, b)";
     "sign" => math::sign, Elementwise, [p("x")],
-        doc: "-1, 0 or 1 by the sign of x (nan stays nan)",
+        doc: "-1, 0 or 1 by the sign of x (0 for -0 and nan, as torch.sign)",
         d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)";
 
     "sum" => math::sum, Reductions, [p("x"), opt("axis"), flag("keepdim")],

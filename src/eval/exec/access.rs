@@ -2,7 +2,7 @@
 
 use super::Scope;
 use crate::autodiff::op::IndexItem;
-use crate::autodiff::{set_current_span, shape_ops};
+use crate::autodiff::{shape_ops, span_scope};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::as_integer;
@@ -30,7 +30,7 @@ impl Interpreter {
                 "is_leaf" => return Ok(Value::Bool(t.is_leaf())),
                 "data" => return Ok(Value::Tensor(t.detach())),
                 "T" => {
-                    set_current_span(span);
+                    let _span = span_scope(span);
                     let n = t.ndim();
                     let perm: Vec<usize> = (0..n).rev().collect();
                     return shape_ops::permute(t, &perm)
@@ -99,7 +99,7 @@ impl Interpreter {
                 for (axis, (ix, &size)) in indices.iter().zip(&shape).enumerate() {
                     items.push(self.index_item_pre(ix, first.take(), axis, size, scope)?);
                 }
-                set_current_span(span);
+                let _span = span_scope(span);
                 shape_ops::index(&t, items.into())
                     .map(Value::Tensor)
                     .map_err(|e| Flow::from(tensor_error(e, span, &[])))

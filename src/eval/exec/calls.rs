@@ -1,15 +1,13 @@
 //! Calls: arguments, builtins and user functions (closures).
 
 use super::{check_interrupt, Scope};
-use crate::autodiff::set_current_span;
+use crate::autodiff::span_scope;
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
 use crate::eval::value::{Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
-use crate::fast_hash::FastMap;
 use crate::source::Span;
 use crate::syntax::ast::Arg;
-use std::cell::RefCell;
 use std::rc::Rc;
 
 impl Interpreter {
@@ -55,7 +53,7 @@ impl Interpreter {
                 let list_out = crate::eval::lang::lists_as_tuples(b.name, &mut pos)?;
                 let mut args = Args::new(b, call_span, pos, kw);
                 args.check()?;
-                set_current_span(call_span);
+                let _span = span_scope(call_span);
                 let r = (b.func)(self, &mut args)?;
                 Ok(match r {
                     Value::Tuple(t) if list_out => {
@@ -81,15 +79,18 @@ impl Interpreter {
     ) -> Eval<Value> {
         check_interrupt(call_span)?;
         let decl = &c.decl;
-        let fname = decl
-            .name
-            .as_ref()
-            .map(|n| n.name.to_string())
-            .unwrap_or_else(|| "fn".into());
+        // The function's name is only needed for a message.
+        let fname = || {
+            decl.name
+                .as_ref()
+                .map(|n| n.name.to_string())
+                .unwrap_or_else(|| "fn".into())
+        };
         if pos.len() > decl.params.len() {
             return Err(Flow::from(
                 Diagnostic::error(format!(
-                    "{fname}() takes {} argument{}; found {}",
+                    "{}() takes {} argument{}; found {}",
+                    fname(),
                     decl.params.len(),
                     if decl.params.len() == 1 { "" } else { "s" },
                     pos.len()
@@ -98,30 +99,41 @@ impl Interpreter {
                 .with_label(decl.span, "defined here"),
             ));
         }
-        let mut vars: FastMap<Rc<str>, Value> =
-            FastMap::with_capacity_and_hasher(decl.params.len(), Default::default());
-        for (p, (v, _)) in decl.params.iter().zip(pos) {
-            vars.insert(p.name.clone(), v);
-        }
-        for (k, v, span) in kw {
-            if !decl.params.iter().any(|p| p.name == k) {
-                return Err(Flow::from(
-                    Diagnostic::error(format!("{fname}() has no parameter named '{k}'"))
-                        .with_label(span, "unknown keyword")
-                        .with_label(decl.span, "defined here"),
-                ));
+        // The frame: the parameters, with room for a few locals.
+        let mut vars: Vec<(Rc<str>, Value)> = Vec::with_capacity(decl.params.len() + 4);
+        if kw.is_empty() && pos.len() == decl.params.len() {
+            for (p, (v, _)) in decl.params.iter().zip(pos) {
+                vars.push((p.name.clone(), v));
             }
-            vars.insert(k, v);
-        }
-        if let Some(missing) = decl.params.iter().find(|p| !vars.contains_key(&p.name)) {
-            return Err(Flow::from(
-                Diagnostic::error(format!(
-                    "{fname}() is missing its argument '{}'",
-                    missing.name
-                ))
-                .with_label(call_span, "in this call")
-                .with_label(missing.span, "this parameter has no value"),
-            ));
+        } else {
+            let mut given: Vec<Option<Value>> = vec![None; decl.params.len()];
+            for (slot, (v, _)) in given.iter_mut().zip(pos) {
+                *slot = Some(v);
+            }
+            for (k, v, span) in kw {
+                let Some(i) = decl.params.iter().position(|p| p.name == k) else {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!("{}() has no parameter named '{k}'", fname()))
+                            .with_label(span, "unknown keyword")
+                            .with_label(decl.span, "defined here"),
+                    ));
+                };
+                given[i] = Some(v);
+            }
+            for (p, slot) in decl.params.iter().zip(given) {
+                let Some(v) = slot else {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "{}() is missing its argument '{}'",
+                            fname(),
+                            p.name
+                        ))
+                        .with_label(call_span, "in this call")
+                        .with_label(p.span, "this parameter has no value"),
+                    ));
+                };
+                vars.push((p.name.clone(), v));
+            }
         }
         if self.depth >= self.options.max_call_depth {
             return Err(Flow::from(
@@ -133,11 +145,7 @@ impl Interpreter {
                 .with_hint("check that the recursion reaches its base case"),
             ));
         }
-        let env = Rc::new(Env {
-            vars: RefCell::new(vars),
-            parent: c.env.clone(),
-            module_root: false,
-        });
+        let env = Rc::new(Env::new(vars, c.env.clone()));
         self.depth += 1;
         let r = self.exec_block(&decl.body, &Some(env));
         self.depth -= 1;

@@ -2,7 +2,7 @@
 
 use super::{Scope, MAX_EVAL_DEPTH, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE};
 use crate::autodiff::elementwise as ew;
-use crate::autodiff::{set_current_span, shape_ops, Tensor};
+use crate::autodiff::{shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::to_tensor;
@@ -23,6 +23,14 @@ impl Interpreter {
                 return self
                     .lookup(n, scope)
                     .ok_or_else(|| self.unknown_name(n, e.span, scope))
+            }
+            // An operator on two leaves (`i + 1`, `n < 2`) does not nest either.
+            ExprKind::Binary { op, lhs, rhs }
+                if is_leaf(lhs) && is_leaf(rhs) && !matches!(op, BinOp::And | BinOp::Or) =>
+            {
+                let l = self.eval(lhs, scope)?;
+                let r = self.eval(rhs, scope)?;
+                return self.binary(*op, l, r, e.span, lhs.span, rhs.span);
             }
             _ => {}
         }
@@ -71,7 +79,7 @@ impl Interpreter {
                     UnOp::Neg => match v {
                         Value::Num(n) => Value::Num(-n),
                         Value::Tensor(t) => {
-                            set_current_span(e.span);
+                            let _span = span_scope(e.span);
                             Value::Tensor(ew::neg(&t))
                         }
                         other => {
@@ -111,9 +119,8 @@ impl Interpreter {
                     Value::Bool(truthy(&r, rhs.span)?)
                 }
             }
-            ExprKind::Binary { op, lhs, rhs } if !matches!(&lhs.kind, ExprKind::Binary { op, .. } if !matches!(op, BinOp::And | BinOp::Or)) =>
-            {
-                // One operator (the common case): no chain to unroll.
+            ExprKind::Binary { op, lhs, rhs } if !long_chain(lhs) => {
+                // A short chain (the common case): plain recursion, no spine to build.
                 let l = self.eval(lhs, scope)?;
                 let r = self.eval(rhs, scope)?;
                 self.binary(*op, l, r, e.span, lhs.span, rhs.span)?
@@ -234,7 +241,7 @@ impl Interpreter {
             }
             tensors.push(t);
         }
-        set_current_span(span);
+        let _span = span_scope(span);
         let r =
             shape_ops::stack(&tensors, 0).map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
         Ok(Value::Tensor(if r.requires_grad() {
@@ -243,4 +250,23 @@ impl Interpreter {
             Tensor::constant_rc(r.data())
         }))
     }
+}
+
+/// Whether `lhs`, the left operand of an arithmetic operator, starts a left-leaning
+/// chain long enough to be folded without recursion (see `eval_inner`).
+fn long_chain(mut lhs: &Expr) -> bool {
+    const SHORT: usize = 16;
+    for _ in 0..SHORT {
+        match &lhs.kind {
+            ExprKind::Binary { op, lhs: l, .. } if !matches!(op, BinOp::And | BinOp::Or) => lhs = l,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A number or a name: evaluated without recursion.
+#[inline]
+fn is_leaf(e: &Expr) -> bool {
+    matches!(e.kind, ExprKind::Number(_) | ExprKind::Name(_))
 }

@@ -31,7 +31,8 @@ pub(super) const STACK_CHECK_EVERY: usize = 8;
 pub(super) const MAX_EVAL_DEPTH: usize = 100_000;
 
 pub(super) fn check_interrupt(span: Span) -> Eval<()> {
-    if INTERRUPTED.swap(false, Ordering::SeqCst) {
+    // A plain load on every loop iteration and call; the swap only once it is set.
+    if INTERRUPTED.load(Ordering::Relaxed) && INTERRUPTED.swap(false, Ordering::SeqCst) {
         return Err(Flow::from(
             Diagnostic::error("interrupted").with_label(span, "stopped here"),
         ));
@@ -57,8 +58,8 @@ impl Interpreter {
     pub(crate) fn lookup(&self, name: &str, scope: &Scope) -> Option<Value> {
         let mut env = scope.as_ref();
         while let Some(e) = env {
-            if let Some(v) = e.vars.borrow().get(name) {
-                return Some(v.clone());
+            if let Some(v) = e.get(name) {
+                return Some(v);
             }
             if e.module_root {
                 // A module's functions see its own globals, never the importer's.
@@ -74,9 +75,7 @@ impl Interpreter {
 
     pub(super) fn bind(&mut self, name: &Rc<str>, value: Value, scope: &Scope) {
         match scope {
-            Some(env) => {
-                env.vars.borrow_mut().insert(name.clone(), value);
-            }
+            Some(env) => env.set(name, value),
             None => {
                 self.globals.insert(name.clone(), value);
             }
@@ -87,7 +86,7 @@ impl Interpreter {
         let mut names: Vec<String> = self.globals.keys().map(|k| k.to_string()).collect();
         let mut env = scope.as_ref();
         while let Some(e) = env {
-            names.extend(e.vars.borrow().keys().map(|k| k.to_string()));
+            names.extend(e.names().iter().map(|k| k.to_string()));
             env = e.parent.as_ref();
         }
         names.extend(builtins::names().map(str::to_string));

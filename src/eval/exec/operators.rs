@@ -1,7 +1,8 @@
 //! Binary operators: numbers stay numbers; tensors record their op.
 
 use crate::autodiff::elementwise as ew;
-use crate::autodiff::{linalg, set_current_span, Tensor};
+use crate::autodiff::kernel;
+use crate::autodiff::{linalg, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::to_tensor;
 use crate::eval::errors::tensor_error;
@@ -25,12 +26,12 @@ impl Interpreter {
         if let (Value::Num(a), Value::Num(b)) = (&l, &r) {
             let (a, b) = (*a, *b);
             return Ok(match op {
-                BinOp::Add => Value::Num(a + b),
-                BinOp::Sub => Value::Num(a - b),
-                BinOp::Mul => Value::Num(a * b),
-                BinOp::Div => Value::Num(a / b),
-                BinOp::Rem => Value::Num(ew::rem_f64(a, b)),
-                BinOp::Pow => Value::Num(a.powf(b)),
+                BinOp::Add => Value::Num(kernel::add(a, b)),
+                BinOp::Sub => Value::Num(kernel::sub(a, b)),
+                BinOp::Mul => Value::Num(kernel::mul(a, b)),
+                BinOp::Div => Value::Num(kernel::div(a, b)),
+                BinOp::Rem => Value::Num(kernel::rem(a, b)),
+                BinOp::Pow => Value::Num(kernel::pow(a, b)),
                 BinOp::Eq => Value::Bool(a == b),
                 BinOp::Ne => Value::Bool(a != b),
                 BinOp::Lt => Value::Bool(a < b),
@@ -88,13 +89,13 @@ impl Interpreter {
             _ => None,
         };
         if let Some((t, n, f)) = scalar_op {
-            set_current_span(span);
+            let _span = span_scope(span);
             return Ok(Value::Tensor(f(t, n)));
         }
         let (Some(a), Some(b)) = (to_tensor(&l), to_tensor(&r)) else {
             return Ok(Value::None);
         };
-        set_current_span(span);
+        let _span = span_scope(span);
         let result = match op {
             BinOp::Add => ew::add(&a, &b),
             BinOp::Sub => ew::sub(&a, &b),

@@ -3,7 +3,7 @@
 use super::{check_interrupt, Scope, STACK_GROWTH, STACK_RED_ZONE};
 use crate::autodiff::elementwise as ew;
 use crate::autodiff::op::IndexItem;
-use crate::autodiff::{grad_enabled, set_current_span, set_grad_enabled, shape_ops, Tensor};
+use crate::autodiff::{grad_enabled, set_grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::errors::{tensor_error, type_error};
@@ -174,7 +174,7 @@ impl Interpreter {
                         Value::Range(a, _, s) => Value::Num(a + (i as f64) * s),
                         Value::Tuple(t) => t[i].clone(),
                         Value::Tensor(t) => {
-                            set_current_span(iter.span);
+                            let _span = span_scope(iter.span);
                             let r = shape_ops::index(t, Rc::from(vec![IndexItem::Single(i)]))
                                 .map_err(|e| Flow::from(tensor_error(e, iter.span, &[])))?;
                             Value::Tensor(r)

@@ -1,0 +1,736 @@
+# ---- bp runtime: what PyTorch spells differently or lacks (written by `bp export`) ----
+import math
+import sys
+import time as _time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+
+
+class bp:
+    """bp's builtins in PyTorch. Each is the PyTorch call; the extra lines are where bp's
+    semantics differ (numbers in, numbers out; 0/1 masks; bp's random generator)."""
+
+    # -- bp's random generator (xoshiro256** seeded by splitmix64; Box-Muller normals) --
+    _M = (1 << 64) - 1
+    _s = [0, 0, 0, 0]
+    _spare = None
+
+    @staticmethod
+    def seed(n):
+        x = int(n) & bp._M
+        s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & bp._M
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & bp._M
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & bp._M
+            s.append(z ^ (z >> 31))
+        bp._s = s
+        bp._spare = None
+
+    @staticmethod
+    def _next():
+        s, M = bp._s, bp._M
+
+        def rotl(v, k):
+            return ((v << k) | (v >> (64 - k))) & M
+
+        result = (rotl((s[1] * 5) & M, 7) * 9) & M
+        t = (s[1] << 17) & M
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    @staticmethod
+    def _uniform():
+        return (bp._next() >> 11) * (1.0 / (1 << 53))
+
+    @staticmethod
+    def _normal():
+        if bp._spare is not None:
+            z, bp._spare = bp._spare, None
+            return z
+        u1 = 1.0 - bp._uniform()
+        u2 = bp._uniform()
+        r = math.sqrt(-2.0 * math.log(u1))
+        theta = 2.0 * math.pi * u2
+        bp._spare = r * math.sin(theta)
+        return r * math.cos(theta)
+
+    @staticmethod
+    def size(*shape):
+        """bp's shape arguments: several numbers or one tuple."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return tuple(int(n) for n in shape)
+
+    @staticmethod
+    def rand(*shape, requires_grad=False):
+        shape = bp.size(*shape)
+        values = [bp._uniform() for _ in range(math.prod(shape))]
+        return torch.tensor(values).reshape(shape).requires_grad_(requires_grad)
+
+    @staticmethod
+    def randn(*shape, requires_grad=False):
+        shape = bp.size(*shape)
+        values = [bp._normal() for _ in range(math.prod(shape))]
+        return torch.tensor(values).reshape(shape).requires_grad_(requires_grad)
+
+    # -- creation --
+    @staticmethod
+    def zeros(*shape, requires_grad=False):
+        return torch.zeros(bp.size(*shape), requires_grad=requires_grad)
+
+    @staticmethod
+    def ones(*shape, requires_grad=False):
+        return torch.ones(bp.size(*shape), requires_grad=requires_grad)
+
+    @staticmethod
+    def full(*shape, value=None, requires_grad=False):
+        if value is None:
+            shape, value = shape[:-1], shape[-1]
+        return torch.full(bp.size(*shape), float(value), requires_grad=requires_grad)
+
+    @staticmethod
+    def eye(n, requires_grad=False):
+        return torch.eye(int(n), requires_grad=requires_grad)
+
+    @staticmethod
+    def arange(start, end=None, step=1, requires_grad=False):
+        if end is None:
+            start, end = 0, start
+        return torch.arange(start, end, step, dtype=torch.float64, requires_grad=requires_grad)
+
+    @staticmethod
+    def linspace(start, end, steps, requires_grad=False):
+        return torch.linspace(start, end, int(steps), requires_grad=requires_grad)
+
+    @staticmethod
+    def tensor(x, requires_grad=False):
+        """A new leaf copy of a number, a tensor or a literal."""
+        if isinstance(x, torch.Tensor):
+            t = x.detach().clone().double()
+        else:
+            t = torch.tensor(x, dtype=torch.float64)
+        return t.requires_grad_(requires_grad)
+
+    @staticmethod
+    def lit(items):
+        """A bp tensor literal `[a, b, ...]`: stacks numbers and tensors (differentiably)."""
+        parts = [bp.lit(v) if isinstance(v, list) else bp.t(v) for v in items]
+        if not parts:
+            return torch.zeros(0)
+        return torch.stack(parts)
+
+    @staticmethod
+    def zeros_like(x, requires_grad=False):
+        return torch.zeros_like(bp.t(x), requires_grad=requires_grad)
+
+    @staticmethod
+    def ones_like(x, requires_grad=False):
+        return torch.ones_like(bp.t(x), requires_grad=requires_grad)
+
+    # -- numbers and tensors --
+    @staticmethod
+    def t(x):
+        """A number as a 0-d tensor (a bool tensor as 0/1); a tensor as itself."""
+        if isinstance(x, torch.Tensor):
+            return x if x.dtype == torch.float64 else x.double()
+        return torch.tensor(float(x))
+
+    @staticmethod
+    def num(f, x, *args, **kwargs):
+        """Apply the tensor function f; a number in gives a number out, as in bp."""
+        if isinstance(x, torch.Tensor):
+            return f(bp.t(x), *args, **kwargs)
+        return f(torch.tensor(float(x)), *args, **kwargs).item()
+
+    @staticmethod
+    def mask(c):
+        """A comparison: a bool for numbers, a tensor of 0 and 1 for tensors."""
+        return c.double() if isinstance(c, torch.Tensor) else c
+
+    @staticmethod
+    def ix(i):
+        """An index: a whole number, or a 1-d tensor of whole numbers (a gather)."""
+        if isinstance(i, torch.Tensor) and i.ndim > 0:
+            return i.long()
+        return int(i)
+
+    @staticmethod
+    def item(x):
+        return x.item() if isinstance(x, torch.Tensor) else x
+
+    @staticmethod
+    def range(*args):
+        args = [int(a) if float(a).is_integer() else a for a in args]
+        if all(isinstance(a, int) for a in args):
+            return range(*args)
+        start, end, step = (0, args[0], 1) if len(args) == 1 else (args + [1])[:3]
+        n = max(0, math.ceil((end - start) / step))
+        return [start + i * step for i in range(n)]
+
+    _start = _time.monotonic()
+
+    @staticmethod
+    def time():
+        return _time.monotonic() - bp._start
+
+    # -- elementwise --
+    @staticmethod
+    def exp(x):
+        return bp.num(torch.exp, x)
+
+    @staticmethod
+    def log(x):
+        return bp.num(torch.log, x)
+
+    @staticmethod
+    def sqrt(x):
+        return bp.num(torch.sqrt, x)
+
+    @staticmethod
+    def abs(x):
+        return bp.num(torch.abs, x)
+
+    @staticmethod
+    def sin(x):
+        return bp.num(torch.sin, x)
+
+    @staticmethod
+    def cos(x):
+        return bp.num(torch.cos, x)
+
+    @staticmethod
+    def tanh(x):
+        return bp.num(torch.tanh, x)
+
+    @staticmethod
+    def sigmoid(x):
+        return bp.num(torch.sigmoid, x)
+
+    @staticmethod
+    def relu(x):
+        return bp.num(torch.relu, x)
+
+    @staticmethod
+    def leaky_relu(x, slope=0.01):
+        return bp.num(F.leaky_relu, x, slope)
+
+    @staticmethod
+    def softplus(x):
+        return bp.num(F.softplus, x)
+
+    @staticmethod
+    def sign(x):
+        return bp.num(torch.sign, x)
+
+    @staticmethod
+    def clamp(x, min=None, max=None):
+        return bp.num(torch.clamp, x, min=min, max=max)
+
+    @staticmethod
+    def pow(x, p):
+        return x**p
+
+    @staticmethod
+    def maximum(a, b):
+        if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+            return torch.maximum(bp.t(a), bp.t(b)).item()
+        return torch.maximum(bp.t(a), bp.t(b))
+
+    @staticmethod
+    def minimum(a, b):
+        if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+            return torch.minimum(bp.t(a), bp.t(b)).item()
+        return torch.minimum(bp.t(a), bp.t(b))
+
+    @staticmethod
+    def where(cond, a, b):
+        return torch.where(bp.t(cond) != 0, bp.t(a), bp.t(b))
+
+    # -- reductions --
+    @staticmethod
+    def _reduce(f, x, axis, keepdim):
+        if axis is None:
+            return bp.num(f, x)
+        return f(bp.t(x), dim=int(axis), keepdim=keepdim)
+
+    @staticmethod
+    def sum(x, axis=None, keepdim=False):
+        return bp._reduce(torch.sum, x, axis, keepdim)
+
+    @staticmethod
+    def mean(x, axis=None, keepdim=False):
+        return bp._reduce(torch.mean, x, axis, keepdim)
+
+    @staticmethod
+    def max(x, axis=None, keepdim=False):
+        return bp._reduce(torch.amax, x, axis, keepdim)
+
+    @staticmethod
+    def min(x, axis=None, keepdim=False):
+        return bp._reduce(torch.amin, x, axis, keepdim)
+
+    @staticmethod
+    def prod(x, axis=None, keepdim=False):
+        return bp._reduce(torch.prod, x, axis, keepdim)
+
+    @staticmethod
+    def norm(x):
+        return bp.num(torch.linalg.vector_norm, x)
+
+    @staticmethod
+    def argmax(x, axis=None, keepdim=False):
+        if axis is None:
+            return torch.argmax(bp.t(x)).double()
+        return torch.argmax(bp.t(x), dim=int(axis), keepdim=keepdim).double()
+
+    @staticmethod
+    def argmin(x, axis=None, keepdim=False):
+        if axis is None:
+            return torch.argmin(bp.t(x)).double()
+        return torch.argmin(bp.t(x), dim=int(axis), keepdim=keepdim).double()
+
+    # -- linear algebra and shapes --
+    @staticmethod
+    def matmul(a, b):
+        return torch.matmul(a, b)
+
+    @staticmethod
+    def transpose(x, a=None, b=None):
+        if a is None:
+            return x.permute(*reversed(range(x.ndim)))
+        return torch.transpose(x, int(a), int(b))
+
+    @staticmethod
+    def outer(a, b):
+        return torch.outer(a, b)
+
+    @staticmethod
+    def reshape(x, *shape):
+        return torch.reshape(x, bp.size(*shape))
+
+    @staticmethod
+    def flatten(x):
+        return torch.flatten(x)
+
+    @staticmethod
+    def squeeze(x, axis=None):
+        return torch.squeeze(x) if axis is None else torch.squeeze(x, int(axis))
+
+    @staticmethod
+    def unsqueeze(x, axis):
+        return torch.unsqueeze(x, int(axis))
+
+    @staticmethod
+    def concat(tensors, axis=0):
+        return torch.cat([bp.t(v) for v in tensors], dim=int(axis))
+
+    @staticmethod
+    def stack(tensors, axis=0):
+        return torch.stack([bp.t(v) for v in tensors], dim=int(axis))
+
+    @staticmethod
+    def shape(x):
+        return tuple(x.shape)
+
+    @staticmethod
+    def numel(x):
+        return x.numel()
+
+    @staticmethod
+    def len(v):
+        return len(v)
+
+    # -- neural nets --
+    @staticmethod
+    def softmax(x, axis=-1):
+        return torch.softmax(x, dim=int(axis))
+
+    @staticmethod
+    def log_softmax(x, axis=-1):
+        return torch.log_softmax(x, dim=int(axis))
+
+    @staticmethod
+    def mse_loss(pred, target):
+        return F.mse_loss(pred, bp.t(target))
+
+    @staticmethod
+    def cross_entropy(logits, targets):
+        return F.cross_entropy(logits, bp.t(targets).long())
+
+    @staticmethod
+    def binary_cross_entropy(p, target):
+        return F.binary_cross_entropy(p, bp.t(target))
+
+    # -- autodiff --
+    @staticmethod
+    def backward(y, v=None, retain_graph=False, create_graph=False):
+        y.backward(v, retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+    @staticmethod
+    def grad(y, x, v=None, retain_graph=None, create_graph=False, allow_unused=False):
+        many = isinstance(x, (tuple, list))
+        xs = tuple(x) if many else (x,)
+        g = torch.autograd.grad(y, xs, grad_outputs=v, retain_graph=retain_graph,
+                                create_graph=create_graph, allow_unused=allow_unused)
+        return (type(x)(g) if many else g[0])
+
+    @staticmethod
+    def _tensors(args):
+        for a in args:
+            if isinstance(a, (tuple, list)):
+                yield from bp._tensors(a)
+            else:
+                yield a
+
+    @staticmethod
+    def zero_grad(*params):
+        for p in bp._tensors(params):
+            p.grad = None
+
+    @staticmethod
+    def detach(x):
+        return bp.t(x).detach()
+
+    @staticmethod
+    def retain_grad(y):
+        y.retain_grad()
+
+    @staticmethod
+    def clip_grad_norm(params, max_norm):
+        """torch.nn.utils.clip_grad_norm_, with the total norm as a number."""
+        return torch.nn.utils.clip_grad_norm_(list(bp._tensors([params])), max_norm).item()
+
+    @staticmethod
+    def clip_grad_value(params, clip):
+        torch.nn.utils.clip_grad_value_(list(bp._tensors([params])), clip)
+
+    @staticmethod
+    def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+        """Central differences against backward, with bp's tolerances and report."""
+        inputs = [bp.t(x) for x in inputs]
+        y = bp.t(f(*inputs))
+        wanted = [x for x in inputs if x.requires_grad]
+        grads = torch.autograd.grad(y, wanted, allow_unused=True)
+        worst = None
+        k = 0
+        for i, x in enumerate(inputs):
+            if not x.requires_grad:
+                continue
+            analytic, k = grads[k], k + 1
+            base = x.detach()
+            for pos in (torch.cartesian_prod(*[torch.arange(n) for n in base.shape]).reshape(-1, base.ndim).tolist()
+                        if base.ndim else [[]]):
+                def at(delta):
+                    moved = base.clone()
+                    moved[tuple(pos)] += delta
+                    args = list(inputs)
+                    args[i] = moved
+                    with torch.no_grad():
+                        return bp.t(f(*args)).item()
+                numeric = (at(eps) - at(-eps)) / (2.0 * eps)
+                a = 0.0 if analytic is None else analytic[tuple(pos)].item()
+                excess = abs(a - numeric) - (atol + rtol * abs(numeric))
+                bad = excess > 0.0 or math.isnan(a) != math.isnan(numeric)
+                if bad and (worst is None or excess > worst[0]):
+                    worst = (excess, i, pos, a, numeric)
+        if worst is not None:
+            _, i, pos, a, numeric = worst
+            raise AssertionError(
+                f"gradcheck failed: argument {i + 1} of the function, element {pos}: analytic "
+                f"{bp.show(a)} but numeric {bp.show(numeric)} (difference {bp.show(abs(a - numeric))})")
+        return True
+
+    # -- lists and strings --
+    @staticmethod
+    def list(v=()):
+        if isinstance(v, range):
+            return [float(x) for x in v]
+        return list(v)
+
+    @staticmethod
+    def str(v):
+        return bp.show(v, raw=True)
+
+    @staticmethod
+    def round(x, n=None):
+        if isinstance(x, torch.Tensor):
+            return torch.round(x.detach()) if n is None else torch.round(x.detach(), decimals=int(n))
+        return float(round(x)) if n is None else round(x, int(n))
+
+    @staticmethod
+    def nonzero(m):
+        return torch.nonzero(m).flatten().double()
+
+    @staticmethod
+    def fmt(v, spec=""):
+        """One `{value:spec}` of an f-string: a spec with a type letter formats the number;
+        otherwise the value as print shows it, padded."""
+        if spec and spec[-1] in "feEgGd%":
+            x = bp.item(v)
+            return format(int(x) if spec[-1] == "d" else x, spec)
+        return format(bp.show(v, raw=True), spec)
+
+    # -- output and checks --
+    @staticmethod
+    def print(*values):
+        sys.stdout.write(" ".join(bp.show(v, raw=True) for v in values) + "\n")
+
+    @staticmethod
+    def assert_(cond, message=None):
+        if not cond:
+            raise AssertionError("assertion failed" + ("" if message is None else ": " + bp.show(message, raw=True)))
+
+    @staticmethod
+    def assert_close(a, b, atol=1e-6, rtol=1e-5):
+        """Passes when |a - b| <= atol + rtol * |b| everywhere (bp's tolerances)."""
+        x, y = bp.t(a).detach(), bp.t(b).detach()
+        if x.shape != y.shape:
+            raise AssertionError(f"assert_close failed: shapes differ, {list(x.shape)} and {list(y.shape)}")
+        diff = (x - y).abs()
+        allowed = atol + rtol * y.abs()
+        bad = ~((diff <= allowed) | (x == y))
+        if bad.any():
+            raise AssertionError(f"assert_close failed: {x} vs {y}")
+
+    # -- display: values exactly as bp shows them --
+    _GRAD_FN = {
+        "Rsub": "Sub", "Mm": "Matmul", "Mv": "Matmul", "Dot": "Matmul", "Bmm": "Matmul",
+        "UnsafeView": "Matmul", "T": "Permute", "Transpose": "Transpose",
+        "LinalgVectorNorm": "Norm", "Amax": "Max", "Amin": "Min", "Select": "Index",
+        "Slice": "Index", "Cat": "Cat", "Reshape": "View", "UnsafeReshape": "View",
+    }
+
+    @staticmethod
+    def _number(x):
+        if isinstance(x, int):
+            return str(x)
+        if math.isnan(x):
+            return "nan"
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        s = repr(float(x))
+        return s[:-2] if s.endswith(".0") else s
+
+    @staticmethod
+    def _tensor(t):
+        text = repr(bp.t(t.detach()))[:-1]
+        if t.grad_fn is not None:
+            name = type(t.grad_fn).__name__.rstrip("0123456789")
+            base = name[: -len("Backward")] if name.endswith("Backward") else name
+            suffix = "grad_fn=<" + bp._GRAD_FN.get(base, base) + "Backward>"
+        elif t.requires_grad:
+            suffix = "requires_grad=True"
+        else:
+            return text + ")"
+        last_line_len = len(text.rsplit("\n", 1)[-1]) + 2
+        if last_line_len + len(suffix) + 2 > 80:
+            return text + ",\n" + " " * 7 + suffix + ")"
+        return text + ", " + suffix + ")"
+
+    @staticmethod
+    def show(v, raw=False):
+        if v is None:
+            return "none"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return bp._number(v)
+        if isinstance(v, str):
+            if raw:
+                return v
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+        if isinstance(v, torch.Tensor):
+            return bp._tensor(v)
+        if isinstance(v, tuple):
+            inner = ", ".join(bp.show(x) for x in v)
+            return "(" + inner + (",)" if len(v) == 1 else ")")
+        if isinstance(v, list):
+            return "[" + ", ".join(bp.show(x) for x in v) + "]"
+        if isinstance(v, range):
+            if v.step == 1:
+                return f"range({v.start}, {v.stop})"
+            return f"range({v.start}, {v.stop}, {v.step})"
+        if callable(v):
+            name = getattr(v, "__name__", "")
+            name = name.rstrip("_")
+            return "<fn>" if name in ("", "<lambda>") or name.startswith("lambda_") else f"<fn {name}>"
+        return str(v)
+
+    # -- gradflow: one row per global variable holding a tensor with a .grad --
+    @staticmethod
+    def _sci(x):
+        if math.isnan(x) or math.isinf(x):
+            return bp._number(x)
+        mantissa, exponent = f"{x:.3e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+
+    @staticmethod
+    def _bar(norm):
+        width = 14 * 2
+        if math.isnan(norm) or math.isinf(norm):
+            return "?" * width
+        filled = 0
+        if norm > 0:
+            decades = min(max(math.log10(norm), -10.0), 4.0) + 10.0
+            filled = min(int(math.floor(decades * 2 + 0.5)), width)
+        return "█" * filled + "·" * (width - filled)
+
+    @staticmethod
+    def gradflow(variables, renamed=None):
+        renamed = renamed or {}
+        named = []
+        for name, v in variables.items():
+            name = renamed.get(name, name)
+            if isinstance(v, torch.Tensor):
+                named.append((name, v))
+            elif isinstance(v, tuple):
+                named.extend((f"{name}[{i}]", t) for i, t in enumerate(v) if isinstance(t, torch.Tensor))
+        named.sort(key=lambda p: p[0])
+        rows = [["name", "shape", "grad norm", "max |grad|", "1e-10" + "1e4".rjust(28 - 5), ""]]
+        for name, t in named:
+            if t.grad is None:
+                continue
+            g = t.grad.detach()
+            norm = math.sqrt(sum(v * v for v in g.flatten().tolist()))
+            mx = 0.0
+            for v in g.flatten().tolist():
+                mx = float("nan") if math.isnan(v) else max(mx, abs(v))
+            flag = ("nan" if math.isnan(norm) else "inf" if math.isinf(norm)
+                    else "vanishing" if norm < 1e-7 else "exploding" if norm > 1e3 else "")
+            rows.append([name, str(list(t.shape)), bp._sci(norm), bp._sci(mx), bp._bar(norm), flag])
+        if len(rows) == 1:
+            sys.stdout.write("gradflow: no variable holds a tensor with a .grad (run backward first)\n")
+            return
+        widths = [max(len(r[i]) for r in rows) for i in range(6)]
+        for r in rows:
+            line = "".join(c + " " * (widths[i] - len(c) + 2) if i + 1 < len(r) else c for i, c in enumerate(r))
+            sys.stdout.write(line.rstrip() + "\n")
+
+    # -- plot: a braille line chart in the terminal --
+    @staticmethod
+    def _series(v):
+        if isinstance(v, (tuple, list)):
+            return [float(bp.item(x)) for x in v]
+        return [float(x) for x in bp.t(v).detach().flatten().tolist()]
+
+    @staticmethod
+    def _compact(x):
+        if math.isnan(x) or math.isinf(x):
+            return bp._number(x)
+        if x == 0:
+            return "0"
+        m = abs(x)
+        if 1e-3 <= m < 1e6:
+            decimals = int(min(max(3.0 - math.floor(math.log10(m)), 0.0), 6.0))
+            text = f"{x:.{decimals}f}"
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return "0" if text == "-0" else text
+        mantissa, exponent = f"{x:.3e}".split("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exponent)}"
+
+    @staticmethod
+    def plot(*series, title=None):
+        if len(series) == 2:
+            xs, ys = bp._series(series[0]), bp._series(series[1])
+        else:
+            ys = bp._series(series[0])
+            xs = [float(i) for i in range(len(ys))]
+        sys.stdout.write(bp._chart(xs, ys, title).rstrip("\n") + "\n")
+
+    @staticmethod
+    def _chart(xs, ys, title, width=60, height=15):
+        fin = lambda v: not (math.isnan(v) or math.isinf(v))  # noqa: E731
+        points = [(x, y) if fin(x) and fin(y) else None for x, y in zip(xs, ys)]
+        finite = [p for p in points if p is not None]
+        skipped = len(points) - len(finite)
+        lines = []
+        if not finite:
+            if title is not None:
+                lines.append(title)
+            if not points:
+                lines.append("(nothing to plot: no points)")
+            elif skipped == 1:
+                lines.append("(nothing to plot: the only point is nan or inf)")
+            else:
+                lines.append(f"(nothing to plot: all {skipped} points are nan or inf)")
+            return "\n".join(lines)
+        xmin, xmax = min(p[0] for p in finite), max(p[0] for p in finite)
+        ymin, ymax = min(p[1] for p in finite), max(p[1] for p in finite)
+
+        def scale(v, lo, hi, steps):
+            span = hi / 2.0 - lo / 2.0
+            t = (v / 2.0 - lo / 2.0) / span if span > 0 else 0.5
+            t = 0.5 if math.isnan(t) else min(max(t, 0.0), 1.0)
+            return min(int(math.floor(t * steps + 0.5)), steps)
+
+        cells = [0] * (width * height)
+        bits = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
+        last_col, last_row = width * 2 - 1, height * 4 - 1
+
+        def dot(c, r):
+            if 0 <= c <= last_col and 0 <= r <= last_row:
+                cells[r // 4 * width + c // 2] |= bits[r % 4][c % 2]
+
+        def to_dot(p):
+            return scale(p[0], xmin, xmax, last_col), last_row - scale(p[1], ymin, ymax, last_row)
+
+        for a, b in zip(points, points[1:]):
+            if a is not None and b is not None:
+                (x, y), (x1, y1) = to_dot(a), to_dot(b)
+                dx, dy = abs(x1 - x), -abs(y1 - y)
+                sx, sy = (1 if x < x1 else -1), (1 if y < y1 else -1)
+                err = dx + dy
+                while True:
+                    dot(x, y)
+                    if x == x1 and y == y1:
+                        break
+                    e2 = 2 * err
+                    if e2 >= dy:
+                        err += dy
+                        x += sx
+                    if e2 <= dx:
+                        err += dx
+                        y += sy
+        for p in finite:
+            dot(*to_dot(p))
+        if ymin == ymax:
+            labels = {height // 2: bp._compact(ymin)}
+        else:
+            labels = {0: bp._compact(ymax), height - 1: bp._compact(ymin)}
+        lw = max(len(v) for v in labels.values())
+        start = lw + 2
+        if title is not None:
+            lines.append(" " * (start + max(width - len(title), 0) // 2) + title)
+        for row in range(height):
+            text = "".join(" " if c == 0 else chr(0x2800 + c) for c in cells[row * width:(row + 1) * width])
+            label = labels.get(row)
+            tick = "┤" if label is not None else "│"
+            lines.append(f"{(label or ''):>{lw}} {tick}{text}".rstrip())
+        lines.append(" " * lw + " └" + "─" * width)
+        if xmin == xmax:
+            label = bp._compact(xmin)
+            lines.append(" " * max(start + width // 2 - len(label) // 2, 0) + label)
+        else:
+            left, right = bp._compact(xmin), bp._compact(xmax)
+            lines.append(" " * start + left + " " * max(width - len(left) - len(right), 1) + right)
+        if skipped > 0:
+            lines.append(f"({skipped} point{'' if skipped == 1 else 's'} skipped: nan or inf)")
+        return "\n".join(lines)
+
+
+bp.seed(int(_time.time_ns()) & bp._M)
+bp.assert_.__name__ = "assert"
+# ---- end of the bp runtime; the program follows ----

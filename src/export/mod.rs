@@ -1,0 +1,43 @@
+//! `bp export`: translates a bp program, statement by statement, into a Python script that
+//! uses PyTorch in float64 and prints what `bp run` prints (SPEC §17).
+//!
+//! The script starts with a small runtime ([`HEADER`], the class `bp`): bp's random
+//! generator, the display helper and every builtin as a function whose body is its PyTorch
+//! call. The program itself is translated with a light static typing of expressions
+//! ([`types`]): where an argument is known to be a tensor the builtin becomes its PyTorch
+//! call inline (`torch.sigmoid(x @ W1 + b1)`), elsewhere the runtime's function keeps bp's
+//! semantics for numbers too (`bp.sigmoid(z)`).
+
+mod builtins;
+mod emit;
+mod names;
+mod types;
+
+pub use builtins::{all as all_mappings, mapping, Mapping};
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceId;
+
+/// The runtime every exported script starts with.
+pub const HEADER: &str = include_str!("header.py");
+
+/// Why a script could not be exported.
+pub enum ExportError {
+    /// The script does not parse (exit 2).
+    Syntax(Vec<Diagnostic>),
+    /// A construct has no Python equivalent (exit 1), labelled.
+    Unsupported(Diagnostic),
+}
+
+/// Translates the script `text` (source `id`) into a Python script.
+pub fn export(text: &str, id: SourceId) -> Result<String, ExportError> {
+    let parsed = crate::syntax::parse(text, id);
+    if !parsed.diagnostics.is_empty() {
+        return Err(ExportError::Syntax(parsed.diagnostics));
+    }
+    let Some(program) = parsed.program else {
+        return Err(ExportError::Syntax(Vec::new()));
+    };
+    let body = emit::program(&program).map_err(ExportError::Unsupported)?;
+    Ok(format!("{HEADER}\n{body}"))
+}

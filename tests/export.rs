@@ -1,0 +1,84 @@
+//! `bp export` (SPEC §17): the Python translation of every example is a committed
+//! snapshot (the program part; the runtime header is `src/export/header.py`), every
+//! builtin has a PyTorch mapping and a runtime function, and what cannot be exported is a
+//! labelled error.
+
+use bp::export::{export, ExportError, HEADER};
+use bp::source::Sources;
+
+fn export_text(name: &str, source: &str) -> Result<String, String> {
+    let mut sources = Sources::new();
+    let id = sources.add(name, source);
+    match export(source, id) {
+        Ok(python) => Ok(python),
+        Err(ExportError::Syntax(d)) => Err(format!("syntax: {:?}", d)),
+        Err(ExportError::Unsupported(d)) => {
+            let mut out = Vec::new();
+            let _ = bp::diagnostic::render(&d, &sources, false, &mut out);
+            Err(String::from_utf8_lossy(&out).into_owned())
+        }
+    }
+}
+
+/// The translated program without the runtime header.
+fn program(name: &str, source: &str) -> String {
+    let python = export_text(name, source).expect("the example exports");
+    let body = python
+        .strip_prefix(HEADER)
+        .expect("every export starts with the runtime header");
+    body.trim_start().to_string()
+}
+
+#[test]
+fn examples_export_to_python() {
+    insta::glob!("../examples", "*.bp", |path| {
+        let source = std::fs::read_to_string(path).expect("read the example");
+        let python = program(&path.to_string_lossy(), &source);
+        insta::with_settings!({ description => source, omit_expression => true }, {
+            insta::assert_snapshot!(python);
+        });
+    });
+}
+
+#[test]
+fn every_builtin_has_a_pytorch_mapping_and_a_runtime_function() {
+    let mut missing = Vec::new();
+    for name in bp::eval::builtins::names() {
+        let mapped = bp::export::mapping(name).is_some_and(|m| !m.pytorch.is_empty());
+        let helper = if name == "assert" { "assert_" } else { name };
+        let in_header = HEADER.contains(&format!("    def {helper}("));
+        if !mapped || !in_header {
+            missing.push(format!("{name} (mapping: {mapped}, header: {in_header})"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "builtins without an export: {missing:?}"
+    );
+    // and no mapping for a builtin that does not exist
+    for m in bp::export::all_mappings() {
+        assert!(
+            bp::eval::builtins::lookup(m.name).is_some(),
+            "mapping for unknown builtin {}",
+            m.name
+        );
+    }
+}
+
+#[test]
+fn python_names_are_renamed_and_semantics_kept() {
+    let src = "lambda = 3\nfn pass(def) { return def + lambda }\nprint(pass(1), 2 > 1 and 0)\n\
+               x = tensor([1, 2], grad)\nm = max(x, 0)\nprint(x % 2, x.grad == none, x.shape)\n\
+               sq = fn(t) { return t * t }\nprint(sq(3), x[-1], x[0:1])\n";
+    let python = program("names.bp", src);
+    insta::assert_snapshot!("renamed_names_and_semantics", python);
+}
+
+#[test]
+fn a_construct_python_lacks_is_a_labelled_error() {
+    let err = export_text("top.bp", "x = 1\nreturn x\n").expect_err("return outside a function");
+    assert!(err.contains("cannot export this return"), "{err}");
+    assert!(err.contains("outside a function"), "{err}");
+    let err = export_text("brk.bp", "if true { break }\n").expect_err("break outside a loop");
+    assert!(err.contains("outside a loop"), "{err}");
+}

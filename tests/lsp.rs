@@ -1,0 +1,398 @@
+//! The language server in process, over `lsp-server`'s in-memory connection: every
+//! feature of SPEC §16, UTF-16 positions, and error responses to bad requests.
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use serde_json::{json, Value};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+struct Client {
+    conn: Connection,
+    server: Option<JoinHandle<Result<(), String>>>,
+    next_id: i32,
+}
+
+const URI: &str = "file:///tmp/test.bp";
+
+impl Client {
+    fn start() -> Client {
+        let (server, conn) = Connection::memory();
+        let handle = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || bp::lsp::serve(&server).map_err(|e| e.to_string()))
+            .expect("spawn the server");
+        let mut c = Client {
+            conn,
+            server: Some(handle),
+            next_id: 0,
+        };
+        let init = c.request("initialize", json!({ "capabilities": {} }));
+        let init = init.response_result.expect("initialize result");
+        let caps = &init["capabilities"];
+        assert_eq!(caps["hoverProvider"], json!(true));
+        assert_eq!(caps["textDocumentSync"], json!(1), "full sync");
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn recv(&self) -> Message {
+        self.conn
+            .receiver
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a message from the server")
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Response {
+        self.next_id += 1;
+        let id = RequestId::from(self.next_id);
+        let req = Request::new(id.clone(), method.to_string(), params);
+        self.conn.sender.send(req.into()).expect("send");
+        loop {
+            if let Message::Response(r) = self.recv() {
+                assert_eq!(r.id, id);
+                return r;
+            }
+        }
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let r = self.request(method, params);
+        match r.response_result {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e:?}"),
+        }
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        let n = Notification::new(method.to_string(), params);
+        self.conn.sender.send(n.into()).expect("send");
+    }
+
+    /// Waits for the next published diagnostics.
+    fn diagnostics(&self) -> Vec<Value> {
+        loop {
+            if let Message::Notification(n) = self.recv() {
+                if n.method == "textDocument/publishDiagnostics" {
+                    assert_eq!(n.params["uri"], json!(URI));
+                    return n.params["diagnostics"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                }
+            }
+        }
+    }
+
+    fn open(&self, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": URI, "languageId": "bp", "version": 1, "text": text } }),
+        );
+        self.diagnostics()
+    }
+
+    fn change(&self, version: i32, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": URI, "version": version },
+                    "contentChanges": [ { "text": text } ] }),
+        );
+        self.diagnostics()
+    }
+
+    fn at(&mut self, method: &str, line: u32, character: u32) -> Value {
+        self.result(
+            method,
+            json!({ "textDocument": { "uri": URI },
+                    "position": { "line": line, "character": character } }),
+        )
+    }
+
+    fn shutdown(mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r.response_result.is_ok());
+        self.notify("exit", Value::Null);
+        let server = self.server.take().expect("server thread");
+        assert_eq!(server.join().expect("server thread ends"), Ok(()));
+    }
+}
+
+fn range(line: u32, start: u32, end: u32) -> Value {
+    json!({ "start": { "line": line, "character": start }, "end": { "line": line, "character": end } })
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i["label"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn diagnostics_on_open_and_change_in_utf16() {
+    let mut c = Client::start();
+    // 'é' is one UTF-16 unit but two bytes, '😀' two units but four bytes: the range
+    // must count units.
+    let text = "weights = ones(2)\ns = \"é😀\"; print(s, weight)\n";
+    let d = c.open(text);
+    assert_eq!(d.len(), 1, "{d:?}");
+    let col = "s = \"é😀\"; print(s, ".encode_utf16().count() as u32;
+    assert_eq!(col, 20);
+    assert_eq!(d[0]["range"], range(1, col, col + 6));
+    assert_eq!(d[0]["severity"], json!(1));
+    let msg = d[0]["message"].as_str().unwrap_or("");
+    assert!(msg.starts_with("unknown name 'weight'"), "{msg}");
+    assert!(msg.contains("did you mean 'weights'?"), "{msg}");
+
+    // Fixed: no diagnostics.
+    assert_eq!(
+        c.change(2, "weights = ones(2)\ns = \"é😀\"; print(s, weights)\n"),
+        Vec::<Value>::new()
+    );
+    // Two syntax errors: both reported.
+    let d = c.change(3, "x = = 1\ny = 2 +\n");
+    assert!(d.len() >= 2, "{d:?}");
+    assert_eq!(d[0]["range"]["start"]["line"], json!(0));
+    // Wrong builtin arguments.
+    let d = c.change(4, "x = ones(2)\ns = sum(x, axsi=0)\n");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["range"], range(1, 11, 17));
+    let _ = c.at("textDocument/hover", 0, 0);
+    c.shutdown();
+}
+
+#[test]
+fn hover_shows_builtin_rows_and_definitions() {
+    let mut c = Client::start();
+    let text = "w = ones(3, grad)\nfn f(x) {\n  return sigmoid(x * w)\n}\nprint(f(w))\n";
+    assert!(c.open(text).is_empty());
+    // `sigmoid` on line 2.
+    let h = c.at("textDocument/hover", 2, 11);
+    let v = h["contents"]["value"].as_str().unwrap_or("").to_string();
+    assert!(v.contains("sigmoid(x)"), "{v}");
+    assert!(v.contains("derivative: "), "{v}");
+    assert_eq!(h["range"], range(2, 9, 16));
+    // `w` inside the function: its definition line.
+    let v = c.at("textDocument/hover", 2, 22)["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(v.contains("w = ones(3, grad)"), "{v}");
+    assert!(v.contains("defined on line 1"), "{v}");
+    // `f` in the call: the function's header line.
+    let v = c.at("textDocument/hover", 4, 6)["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(v.contains("fn f(x) {"), "{v}");
+    assert!(v.contains("function"), "{v}");
+    // The parameter `x`.
+    let v = c.at("textDocument/hover", 2, 17)["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(v.contains("parameter `x`"), "{v}");
+    // Whitespace: nothing.
+    assert_eq!(c.at("textDocument/hover", 3, 1), Value::Null);
+    c.shutdown();
+}
+
+#[test]
+fn completion_offers_builtins_keywords_names_and_attributes() {
+    let mut c = Client::start();
+    let text = "rate = 0.1\nfn step(param) {\n  \n}\nx = ones(2)\n";
+    assert!(c.open(text).is_empty());
+    let items = c.at("textDocument/completion", 2, 2);
+    let names = labels(&items);
+    for want in ["param", "step", "rate", "x", "sigmoid", "while", "no_grad"] {
+        assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
+    }
+    let sig = items
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["label"] == json!("leaky_relu")))
+        .map(|i| i["detail"].clone());
+    assert_eq!(sig, Some(json!("leaky_relu(x, slope=0.01)")));
+    // At the top level the parameter is not in scope.
+    let top = labels(&c.at("textDocument/completion", 0, 0));
+    assert!(!top.iter().any(|n| n == "param"), "{top:?}");
+    // After `x.` (which does not parse yet): attributes and methods, no keywords.
+    assert!(!c.change(2, &format!("{text}x.\n")).is_empty());
+    let after_dot = labels(&c.at("textDocument/completion", 5, 2));
+    for want in ["grad", "shape", "T", "sum", "step"] {
+        assert!(after_dot.iter().any(|n| n == want), "{want}: {after_dot:?}");
+    }
+    assert!(!after_dot.iter().any(|n| n == "while"));
+    // While the text does not parse (mid-edit), names come from the last version
+    // that did.
+    c.change(
+        3,
+        "rate = 0.1\nfn step(param) {\n  \n}\nx = ones(2)\ny = r\n(\n",
+    );
+    let names = labels(&c.at("textDocument/completion", 5, 5));
+    assert!(names.iter().any(|n| n == "rate"), "{names:?}");
+    c.shutdown();
+}
+
+#[test]
+fn definition_of_functions_and_variables() {
+    let mut c = Client::start();
+    let text =
+        "fn loss(p) {\n  return p * p\n}\nlr = 0.1\nfor i in range(3) {\n  print(loss(lr), i)\n}\n";
+    c.open(text);
+    let d = c.at("textDocument/definition", 5, 9);
+    assert_eq!(d["uri"], json!(URI));
+    assert_eq!(d["range"], range(0, 3, 7));
+    let d = c.at("textDocument/definition", 5, 13);
+    assert_eq!(d["range"], range(3, 0, 2));
+    // A parameter, and the loop variable.
+    assert_eq!(
+        c.at("textDocument/definition", 1, 9)["range"],
+        range(0, 8, 9)
+    );
+    assert_eq!(
+        c.at("textDocument/definition", 5, 18)["range"],
+        range(4, 4, 5)
+    );
+    // A builtin has no definition in the file.
+    assert_eq!(c.at("textDocument/definition", 4, 10), Value::Null);
+    c.shutdown();
+}
+
+#[test]
+fn document_symbols_are_functions_and_top_level_bindings() {
+    let mut c = Client::start();
+    c.open("w = ones(2)\nfn train(n) {\n  local = n\n}\nw = w * 2\nsq = fn(x) { return x }\n");
+    let s = c.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    let names: Vec<(String, i64)> = s
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    (
+                        i["name"].as_str().unwrap_or("").to_string(),
+                        i["kind"].as_i64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // 12 is Function, 13 Variable.
+    assert_eq!(
+        names,
+        vec![
+            ("w".to_string(), 13),
+            ("train".to_string(), 12),
+            ("sq".to_string(), 12)
+        ]
+    );
+    c.shutdown();
+}
+
+#[test]
+fn malformed_requests_get_error_responses() {
+    let mut c = Client::start();
+    c.open("x = 1\n");
+    let r = c.request("textDocument/hover", json!({ "bogus": true }));
+    assert_eq!(r.response_result.err().map(|e| e.code), Some(-32602));
+    let r = c.request("textDocument/hover", json!([1, 2, 3]));
+    assert_eq!(r.response_result.err().map(|e| e.code), Some(-32602));
+    let r = c.request("bp/unknown", json!({}));
+    assert_eq!(r.response_result.err().map(|e| e.code), Some(-32601));
+    // Positions past the end and documents never opened are answered, not fatal.
+    assert_eq!(c.at("textDocument/hover", 999, 999), Value::Null);
+    let r = c.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nowhere.bp" },
+                "position": { "line": 0, "character": 0 } }),
+    );
+    assert_eq!(r, Value::Null);
+    // A malformed notification is ignored; the server still answers.
+    c.notify("textDocument/didOpen", json!({ "nope": 1 }));
+    let h = c.at("textDocument/hover", 0, 0);
+    assert!(h["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .contains("x = 1"));
+    c.shutdown();
+}
+
+#[test]
+fn module_members_go_to_their_file() {
+    let dir = std::env::temp_dir().join(format!("bp-lsp-modules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("layers.bp"),
+        "# a module\nfn linear(x) {\n  return x * W\n}\nW = 2\n",
+    )
+    .expect("write the module");
+    let main = dir.join("main.bp");
+    let uri = format!("file://{}", main.display());
+    let mut c = Client::start();
+    let text = "import \"layers.bp\" as nn\nprint(nn.linear(1), nn.W)\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "bp", "version": 1, "text": text } }),
+    );
+    let at = |line: u32, character: u32| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+    // Skip the diagnostics (their URI is not the default one).
+    loop {
+        if let Message::Notification(n) = c.recv() {
+            assert_eq!(n.params["diagnostics"], json!([]));
+            break;
+        }
+    }
+    let d = c.result("textDocument/definition", at(1, 10));
+    let module_uri = format!("file://{}", dir.join("layers.bp").display());
+    assert_eq!(d["uri"], json!(module_uri));
+    assert_eq!(d["range"], range(1, 3, 9));
+    let h = c.result("textDocument/hover", at(1, 23));
+    let v = h["contents"]["value"].as_str().unwrap_or("");
+    assert!(v.contains("W = 2") && v.contains("module `nn`"), "{v}");
+    // The module's name itself goes to the import.
+    let d = c.result("textDocument/definition", at(1, 6));
+    assert_eq!(d["range"], range(0, 22, 24));
+    // After `nn.`: the module's top-level bindings.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [ { "text": format!("{text}nn.\n") } ] }),
+    );
+    let items = c.result("textDocument/completion", at(2, 3));
+    let names = labels(&items);
+    assert!(names.contains(&"linear".to_string()) && names.contains(&"W".to_string()));
+    assert!(!names.contains(&"sigmoid".to_string()), "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    c.shutdown();
+}
+
+#[test]
+fn the_grammar_highlights_every_builtin() {
+    let grammar: Value = serde_json::from_str(
+        &std::fs::read_to_string("editors/vscode/syntaxes/bp.tmLanguage.json")
+            .expect("read the grammar"),
+    )
+    .expect("the grammar is JSON");
+    let pattern = grammar["repository"]["builtin"]["match"]
+        .as_str()
+        .unwrap_or("");
+    let listed: Vec<&str> = pattern
+        .trim_start_matches("\\b(")
+        .trim_end_matches(")\\b")
+        .split('|')
+        .collect();
+    let table: Vec<&str> = bp::resolve::builtins::all().map(|b| b.name).collect();
+    let missing: Vec<&&str> = table.iter().filter(|b| !listed.contains(b)).collect();
+    assert!(
+        missing.is_empty(),
+        "editors/vscode/syntaxes/bp.tmLanguage.json lacks builtins {missing:?}; set \
+         repository.builtin.match to \\b({})\\b",
+        table.join("|")
+    );
+}
