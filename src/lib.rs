@@ -141,7 +141,8 @@ pub fn export_script(
 ) -> Result<String, Exit> {
     let mut sources = source::Sources::new();
     let id = sources.add(name, text);
-    match export::export(text, id) {
+    let base = std::path::Path::new(name).parent();
+    match export::export(text, id, base) {
         Ok(python) => Ok(python),
         Err(export::ExportError::Syntax(diags)) => {
             for d in &diags {

@@ -87,12 +87,35 @@ mappings! {
     "item" => "x.item()", Num;
     "range" => "range", Unknown;
     "time" => "bp.time: time.monotonic() since the start", Num;
+    "round" => "round / torch.round(x, decimals=n)", Unknown;
+    "list" => "list (a Python list; list(t) iterates the first axis)", List;
+    "append" => "xs.append(v)", None;
+    "pop" => "xs.pop()", Unknown;
+    "str" => "bp.str: the text print shows (header)", Str;
+    "nonzero" => "torch.nonzero(m).flatten().double()", Tensor;
+    "randperm" => "bp.randperm: bp's generator (torch.randperm draws differently)", Tensor;
+    "make_moons" => "bp.make_moons: scikit-learn's construction, bp's generator (header)", Tuple;
+    "make_circles" => "bp.make_circles: scikit-learn's construction, bp's generator (header)", Tuple;
+    "make_spirals" => "bp.make_spirals: CS231n's construction, bp's generator (header)", Tuple;
+    "load_csv" => "bp.load_csv: csv.reader, then torch.tensor (header)", Unknown;
+    "sgd" => "torch.optim.SGD (in bp.Optimizer: lr and bp's display)", Unknown;
+    "adam" => "torch.optim.Adam (in bp.Optimizer)", Unknown;
+    "adamw" => "torch.optim.AdamW (in bp.Optimizer)", Unknown;
+    "set_lr" => "param_group[\"lr\"] = lr for each group", None;
+    "save" => "safetensors.torch.save_file", None;
+    "load" => "safetensors.torch.load_file", Unknown;
+    "scatter" => "", Unknown;
+    "draw" => "", Unknown;
     "print" => "bp.print: print with bp's display (header)", None;
     "plot" => "bp.plot: a text chart (header)", None;
     "assert" => "bp.assert_: raise AssertionError", None;
     "assert_close" => "bp.assert_close: bp's tolerances (header; cf. torch.testing.assert_close)", None;
     "gradflow" => "bp.gradflow: the gradient-flow table (header)", None;
 }
+
+/// Builtins with no export yet: a call is an error that labels it (their pictures have
+/// no PyTorch counterpart and the header does not draw them).
+pub const UNSUPPORTED: &[&str] = &["scatter", "draw"];
 
 /// The export mapping of the builtin `name`.
 pub fn mapping(name: &str) -> Option<&'static Mapping> {

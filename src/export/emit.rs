@@ -6,9 +6,10 @@ use super::types::Ty;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::syntax::ast::{
-    Arg, BinOp, Block, Expr, ExprKind, FnDecl, Ident, Index, Program, Stmt, StmtKind, UnOp,
+    Arg, BinOp, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Program, Stmt, StmtKind, UnOp,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 type R<T> = Result<T, Diagnostic>;
 
@@ -69,11 +70,23 @@ struct Emitter {
     no_grad: usize,
     /// Python name -> bp name, for the names that were renamed (gradflow shows bp's).
     renamed: BTreeMap<String, String>,
+    /// The folder of the file being translated (imports are relative to it).
+    base: Option<PathBuf>,
+    /// Imported files (canonical path) -> the Python function that runs them.
+    modules: BTreeMap<PathBuf, String>,
+    /// The definitions of those functions, written before the program.
+    module_defs: String,
+    /// The files being imported, innermost last (an import cycle cannot be exported).
+    importing: Vec<PathBuf>,
 }
 
 /// Translates a whole program.
-pub fn program(p: &Program) -> R<String> {
+pub fn program(p: &Program, base: Option<&Path>) -> R<String> {
     let mut e = Emitter {
+        base: base.map(Path::to_path_buf),
+        modules: BTreeMap::new(),
+        module_defs: String::new(),
+        importing: Vec::new(),
         out: String::new(),
         indent: 0,
         scopes: Vec::new(),
@@ -95,7 +108,7 @@ pub fn program(p: &Program) -> R<String> {
         e.name(&g);
     }
     e.stmts(p)?;
-    Ok(e.out)
+    Ok(format!("{}{}", e.module_defs, e.out))
 }
 
 fn unsupported(span: Span, what: &str, why: &str) -> Diagnostic {
@@ -267,6 +280,10 @@ impl Emitter {
                         out.push((n.name.to_string(), Ty::Func));
                     }
                 }
+                StmtKind::Import { path, name, .. } => {
+                    let n = super::names::import_name(path, name.as_ref().map(|n| &*n.name));
+                    out.push((n, Ty::Module));
+                }
                 StmtKind::If {
                     branches,
                     else_block,
@@ -335,7 +352,7 @@ impl Emitter {
     fn ty(&self, e: &Expr) -> Ty {
         match &e.kind {
             ExprKind::Number(n) => py_number(*n).ty,
-            ExprKind::Str(_) => Ty::Str,
+            ExprKind::Str(_) | ExprKind::FString(_) => Ty::Str,
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::None => Ty::None,
             ExprKind::Name(n) => self.name_ty(n),
@@ -592,6 +609,28 @@ impl Emitter {
                     None => self.line("return"),
                 }
             }
+            StmtKind::IndexAssign {
+                object,
+                indices,
+                op,
+                value,
+            } => {
+                let target = self.index_expr(object, indices, Ty::Unknown)?.code;
+                let v = self.expr(value)?.code;
+                self.flush_pending();
+                let sym = op.map(|(o, _)| o.symbol()).unwrap_or("");
+                self.line(&format!("{target} {sym}= {v}"));
+            }
+            StmtKind::Import {
+                path,
+                path_span,
+                name,
+            } => {
+                let run = self.module(path, *path_span)?;
+                let bound = super::names::import_name(path, name.as_ref().map(|n| &*n.name));
+                let n = self.name(&bound);
+                self.line(&format!("{n} = bp.module({}, {run})", py_str(&run)));
+            }
             StmtKind::NoGrad(body) => {
                 self.line("with torch.no_grad():");
                 self.no_grad += 1;
@@ -619,6 +658,191 @@ impl Emitter {
         self.pending = saved.2;
         self.scopes.pop();
         r
+    }
+
+    /// Translates an imported file (once) into a function that runs it and returns its
+    /// top-level bindings; returns that function's name.
+    fn module(&mut self, path: &str, span: Span) -> R<String> {
+        let full = match &self.base {
+            Some(b) => b.join(path),
+            None => PathBuf::from(path),
+        };
+        let cannot = |why: String| unsupported(span, "this import", &why);
+        let canonical = std::fs::canonicalize(&full)
+            .map_err(|e| cannot(format!("cannot read '{}': {e}", full.display())))?;
+        if let Some(f) = self.modules.get(&canonical) {
+            return Ok(f.clone());
+        }
+        if self.importing.contains(&canonical) {
+            return Err(cannot("the files import each other (a cycle)".into()));
+        }
+        let text = std::fs::read_to_string(&canonical)
+            .map_err(|e| cannot(format!("cannot read '{}': {e}", full.display())))?;
+        let parsed = crate::syntax::parse(&text, span.source);
+        let program = match parsed.program {
+            Some(p) if parsed.diagnostics.is_empty() => p,
+            _ => return Err(cannot(format!("'{path}' has syntax errors (bp check it)"))),
+        };
+        let stem: String = Path::new(path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let mut fname = format!("module_{stem}");
+        while self.modules.values().any(|f| *f == fname) {
+            fname.push('_');
+        }
+        self.modules.insert(canonical.clone(), fname.clone());
+        // The module runs in its own scope: translate it as a function body.
+        let saved = (
+            std::mem::take(&mut self.scopes),
+            std::mem::take(&mut self.out),
+            std::mem::take(&mut self.pending),
+            self.indent,
+            self.loops,
+            self.no_grad,
+            self.base.take(),
+        );
+        self.base = canonical.parent().map(Path::to_path_buf);
+        self.importing.push(canonical);
+        self.indent = 0;
+        self.loops = 0;
+        self.no_grad = 0;
+        self.line(&format!("def {fname}():"));
+        self.line(&format!("    # {path}, run once by its first import"));
+        self.push_scope(&program, &[]);
+        self.functions += 1;
+        self.indent = 1;
+        let r = self.stmts(&program);
+        self.line("return locals()");
+        self.functions -= 1;
+        self.importing.pop();
+        let def = std::mem::replace(&mut self.out, saved.1);
+        self.scopes = saved.0;
+        self.pending = saved.2;
+        self.indent = saved.3;
+        self.loops = saved.4;
+        self.no_grad = saved.5;
+        self.base = saved.6;
+        r?;
+        self.module_defs.push_str(&def);
+        self.module_defs.push('\n');
+        Ok(fname)
+    }
+
+    /// `object[indices]`.
+    fn index_expr(&mut self, object: &Expr, indices: &[Index], ty: Ty) -> R<Py> {
+        let o = self.expr(object)?;
+        let mut parts = Vec::new();
+        for ix in indices {
+            parts.push(match ix {
+                Index::Single(i) => self.index(i)?,
+                Index::Slice {
+                    start, end, step, ..
+                } => {
+                    let mut s = String::new();
+                    if let Some(x) = start {
+                        s.push_str(&self.index(x)?);
+                    }
+                    s.push(':');
+                    if let Some(x) = end {
+                        s.push_str(&self.index(x)?);
+                    }
+                    if let Some(x) = step {
+                        s.push(':');
+                        s.push_str(&self.index(x)?);
+                    }
+                    s
+                }
+            });
+        }
+        Ok(Py::atom(
+            format!("{}[{}]", o.at(P_ATOM), parts.join(", ")),
+            ty,
+        ))
+    }
+
+    /// `f"..."`: a Python f-string (or, when a value's code has quotes, a concatenation).
+    fn fstring(&mut self, parts: &[FPart]) -> R<Py> {
+        // (literal text, or (value code, its type, spec))
+        let mut pieces: Vec<Result<String, (Py, Option<String>)>> = Vec::new();
+        for p in parts {
+            match p {
+                FPart::Text(t) => pieces.push(Ok(t.to_string())),
+                FPart::Value { expr, spec } => {
+                    let v = self.expr(expr)?;
+                    pieces.push(Err((v, spec.as_ref().map(|(s, _)| s.to_string()))));
+                }
+            }
+        }
+        let quoted = pieces.iter().any(|p| match p {
+            Err((v, spec)) => {
+                v.code.contains(['"', '\\', '\'', '{', '}'])
+                    || spec
+                        .as_ref()
+                        .is_some_and(|s| s.contains(['"', '\\', '\'', '{', '}']))
+            }
+            Ok(_) => false,
+        });
+        if quoted {
+            let mut terms = Vec::new();
+            for p in pieces {
+                terms.push(match p {
+                    Ok(t) => py_str(&t),
+                    Err((v, spec)) => match spec {
+                        Some(s) => format!("bp.fmt({}, {})", v.code, py_str(&s)),
+                        None => format!("bp.str({})", v.code),
+                    },
+                });
+            }
+            return Ok(Py {
+                code: terms.join(" + "),
+                prec: P_ADD,
+                ty: Ty::Str,
+            });
+        }
+        let mut out = String::from("f\"");
+        for p in pieces {
+            match p {
+                Ok(t) => {
+                    let lit = py_str(&t);
+                    let inner = &lit[1..lit.len() - 1];
+                    out.push_str(&inner.replace('{', "{{").replace('}', "}}"));
+                }
+                Err((v, spec)) => {
+                    let code = if v.prec == P_LAMBDA {
+                        format!("({})", v.code)
+                    } else {
+                        v.code.clone()
+                    };
+                    let kind = spec.as_deref().and_then(|s| s.chars().last());
+                    let numeric = spec.as_deref().is_some_and(|s| {
+                        s.contains('.')
+                            || s.contains([',', '+'])
+                            || matches!(kind, Some('f' | 'F' | 'e' | 'E' | 'g' | 'G' | '%' | 'd'))
+                    });
+                    out.push('{');
+                    match (spec, v.ty) {
+                        (None, Ty::Str | Ty::Int) => out.push_str(&code),
+                        (None, _) => out.push_str(&format!("bp.str({code})")),
+                        (Some(s), Ty::Int) if numeric => out.push_str(&format!("{code}:{s}")),
+                        (Some(s), Ty::Num) if numeric && kind != Some('d') => {
+                            out.push_str(&format!("{code}:{s}"))
+                        }
+                        (Some(s), Ty::Tensor) if numeric && kind != Some('d') => {
+                            out.push_str(&format!("{}.item():{s}", v.at(P_ATOM)))
+                        }
+                        (Some(s), _) if numeric => out.push_str(&format!("bp.fmt({code}, '{s}')")),
+                        (Some(s), _) => out.push_str(&format!("bp.str({code}):{s}")),
+                    }
+                    out.push('}');
+                }
+            }
+        }
+        out.push('"');
+        Ok(Py::atom(out, Ty::Str))
     }
 
     fn iterable(&mut self, iter: &Expr) -> R<String> {
@@ -697,7 +921,14 @@ impl Emitter {
                 args,
             } => {
                 let a = CallArgs::new(Some(receiver), args);
-                if self.is_user(&name.name) {
+                if self.ty(receiver) == Ty::Module {
+                    let r = self.expr(receiver)?;
+                    let rest = CallArgs::new(None, args);
+                    let f = python_name(&name.name);
+                    Py::atom(format!("{}.{f}({})", r.code, self.user_args(&rest)?), ty)
+                } else if self.is_user(&name.name)
+                    && matches!(self.name_ty(&name.name), Ty::Func | Ty::Unknown)
+                {
                     let f = self.name(&name.name);
                     Py::atom(format!("{f}({})", self.user_args(&a)?), ty)
                 } else if mapping(&name.name).is_some() {
@@ -715,39 +946,15 @@ impl Emitter {
             ExprKind::Attr { object, name } => {
                 let o = self.expr(object)?;
                 let attr = match &*name.name {
+                    _ if o.ty == Ty::Module => python_name(&name.name),
                     "data" => "detach()".to_string(),
                     other => other.to_string(),
                 };
                 Py::atom(format!("{}.{attr}", o.at(P_ATOM)), ty)
             }
-            ExprKind::Index { object, indices } => {
-                let o = self.expr(object)?;
-                let mut parts = Vec::new();
-                for ix in indices {
-                    parts.push(match ix {
-                        Index::Single(i) => self.index(i)?,
-                        Index::Slice {
-                            start, end, step, ..
-                        } => {
-                            let mut s = String::new();
-                            if let Some(x) = start {
-                                s.push_str(&self.index(x)?);
-                            }
-                            s.push(':');
-                            if let Some(x) = end {
-                                s.push_str(&self.index(x)?);
-                            }
-                            if let Some(x) = step {
-                                s.push(':');
-                                s.push_str(&self.index(x)?);
-                            }
-                            s
-                        }
-                    });
-                }
-                Py::atom(format!("{}[{}]", o.at(P_ATOM), parts.join(", ")), ty)
-            }
+            ExprKind::Index { object, indices } => self.index_expr(object, indices, ty)?,
             ExprKind::Lambda(decl) => self.lambda(decl)?,
+            ExprKind::FString(parts) => self.fstring(parts)?,
         })
     }
 
@@ -944,7 +1151,13 @@ impl Emitter {
     /// A call of the builtin `name`: its PyTorch call inline where the arguments'
     /// types allow it, otherwise the runtime's function.
     fn builtin(&mut self, name: &str, a: &CallArgs, span: Span) -> R<Py> {
-        let _ = span;
+        if super::builtins::UNSUPPORTED.contains(&name) {
+            return Err(unsupported(
+                span,
+                &format!("this {name}()"),
+                "the exported script has no picture helpers yet; remove the call or draw with matplotlib",
+            ));
+        }
         let ty = self.builtin_ty(name, a);
         let t = |s: &Self, i: usize| a.pos.get(i).map(|e| s.ty(e)).unwrap_or(Ty::Unknown);
         let x_tensor = t(self, 0) == Ty::Tensor
@@ -1184,6 +1397,15 @@ impl Emitter {
                     .collect::<R<Vec<_>>>()?;
                 return call(format!("range({})", parts.join(", ")));
             }
+            "list" if a.pos.is_empty() && a.kws.is_empty() => return call("[]".into()),
+            "append" | "pop" if !a.pos.is_empty() && a.kws.is_empty() => {
+                let xs = self.expr(a.pos[0])?;
+                let rest = a.pos[1..]
+                    .iter()
+                    .map(|e| self.index_or_value(name, e))
+                    .collect::<R<Vec<_>>>()?;
+                return call(format!("{}.{name}({})", xs.at(P_ATOM), rest.join(", ")));
+            }
             "gradflow" if a.pos.is_empty() && a.kws.is_empty() => {
                 if self.renamed.is_empty() {
                     return call("bp.gradflow(globals())".into());
@@ -1198,6 +1420,15 @@ impl Emitter {
             _ => {}
         }
         self.generic(name, a, ty)
+    }
+
+    /// `pop`'s argument is an index; `append`'s a value.
+    fn index_or_value(&mut self, name: &str, e: &Expr) -> R<String> {
+        if name == "pop" {
+            self.index(e)
+        } else {
+            Ok(self.expr(e)?.code)
+        }
     }
 
     fn binary_call(&mut self, op: BinOp, x: &Expr, y: &Expr, ty: Ty) -> R<Py> {

@@ -117,6 +117,8 @@ class bp:
         """A new leaf copy of a number, a tensor or a literal."""
         if isinstance(x, torch.Tensor):
             t = x.detach().clone().double()
+        elif isinstance(x, (list, tuple)):
+            t = bp.lit(list(x)).detach().clone()
         else:
             t = torch.tensor(x, dtype=torch.float64)
         return t.requires_grad_(requires_grad)
@@ -387,7 +389,9 @@ class bp:
     @staticmethod
     def _tensors(args):
         for a in args:
-            if isinstance(a, (tuple, list)):
+            if isinstance(a, bp.Optimizer):
+                yield from a.params
+            elif isinstance(a, (tuple, list)):
                 yield from bp._tensors(a)
             else:
                 yield a
@@ -458,6 +462,23 @@ class bp:
         return list(v)
 
     @staticmethod
+    def append(xs, v):
+        xs.append(v)
+
+    @staticmethod
+    def pop(xs, i=-1):
+        return xs.pop(int(i))
+
+    @staticmethod
+    def module(name, run, _cache={}):
+        """`import "file.bp"`: the file's top-level bindings, run once per process."""
+        if name not in _cache:
+            import types
+
+            _cache[name] = types.SimpleNamespace(**run())
+        return _cache[name]
+
+    @staticmethod
     def str(v):
         return bp.show(v, raw=True)
 
@@ -471,14 +492,172 @@ class bp:
     def nonzero(m):
         return torch.nonzero(m).flatten().double()
 
+    _SPEC = None
+
     @staticmethod
     def fmt(v, spec=""):
-        """One `{value:spec}` of an f-string: a spec with a type letter formats the number;
-        otherwise the value as print shows it, padded."""
-        if spec and spec[-1] in "feEgGd%":
+        """One `{value:spec}` of an f-string: a spec with a number feature (sign, 0,
+        grouping, precision, type) formats the number; otherwise the value as print
+        shows it, padded."""
+        import re
+
+        m = re.fullmatch(r"(?:.?[<>=^])?([+\- ])?(0)?(\d+)?([,_])?(\.\d+)?([fFeEgG%d])?", spec)
+        if m and any(m.group(i) for i in (1, 2, 4, 5, 6)):
             x = bp.item(v)
-            return format(int(x) if spec[-1] == "d" else x, spec)
+            if m.group(6) == "d":
+                return format(int(x), spec)
+            return format(float(x), spec)
         return format(bp.show(v, raw=True), spec)
+
+    # -- the learner's toolkit: data, optimizers, weights --
+    @staticmethod
+    def path(p):
+        """A relative path is relative to the script's own folder, as in bp."""
+        import os
+
+        return os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])), p)
+
+    @staticmethod
+    def _perm(n):
+        p = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = bp._next() % (i + 1)
+            p[i], p[j] = p[j], p[i]
+        return p
+
+    @staticmethod
+    def randperm(n):
+        return torch.tensor([float(i) for i in bp._perm(int(n))])
+
+    @staticmethod
+    def _lin(start, end, count, endpoint):
+        div = max(count - 1, 1) if endpoint else max(count, 1)
+        step = (end - start) / div
+        return [start + step * i for i in range(count)]
+
+    @staticmethod
+    def _finish(points, classes, noise):
+        order = bp._perm(len(points))
+        points = [list(points[i]) for i in order]
+        classes = [classes[i] for i in order]
+        if noise != 0:
+            for p in points:
+                p[0] += noise * bp._normal()
+                p[1] += noise * bp._normal()
+        X = torch.tensor(points) if points else torch.zeros(0, 2)
+        return X, torch.tensor([float(c) for c in classes])
+
+    @staticmethod
+    def make_moons(n, noise=0.0):
+        n = int(n)
+        n_out, points = n // 2, []
+        points += [(math.cos(t), math.sin(t)) for t in bp._lin(0.0, math.pi, n_out, True)]
+        points += [(1.0 - math.cos(t), 1.0 - math.sin(t) - 0.5) for t in bp._lin(0.0, math.pi, n - n_out, True)]
+        return bp._finish(points, [0] * n_out + [1] * (n - n_out), noise)
+
+    @staticmethod
+    def make_circles(n, noise=0.0, factor=0.8):
+        n = int(n)
+        n_out, points = n // 2, []
+        points += [(math.cos(t), math.sin(t)) for t in bp._lin(0.0, 2.0 * math.pi, n_out, False)]
+        points += [(factor * math.cos(t), factor * math.sin(t))
+                   for t in bp._lin(0.0, 2.0 * math.pi, n - n_out, False)]
+        return bp._finish(points, [0] * n_out + [1] * (n - n_out), noise)
+
+    @staticmethod
+    def make_spirals(n, classes=3, noise=0.0):
+        n, classes = int(n), max(int(classes), 1)
+        points, labels = [], []
+        for k in range(classes):
+            count = n // classes + (1 if k < n % classes else 0)
+            radii = bp._lin(0.0, 1.0, count, True)
+            angles = bp._lin(4.0 * k, 4.0 * (k + 1), count, True)
+            for r, t in zip(radii, angles):
+                if noise != 0:
+                    t = t + noise * bp._normal()
+                points.append((r * math.sin(t), r * math.cos(t)))
+                labels.append(k)
+        return bp._finish(points, labels, 0.0)
+
+    @staticmethod
+    def load_csv(path, header=False):
+        import csv
+
+        with open(bp.path(path), newline="", encoding="utf-8-sig") as f:
+            rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
+        names = []
+
+        def numeric(row):
+            try:
+                [float(c) for c in row]
+                return True
+            except ValueError:
+                return False
+
+        if rows and not numeric(rows[0]):
+            names, rows = [c.strip() for c in rows[0]], rows[1:]
+        t = torch.tensor([[float(c) for c in r] for r in rows])
+        return (t, names) if header else t
+
+    class Optimizer:
+        """A torch.optim optimizer with bp's `lr` attribute and display."""
+
+        KINDS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+
+        def __init__(self, kind, params, **options):
+            self.kind, self.steps = kind, 0
+            self.params = list(bp._tensors([params]))
+            self.torch = bp.Optimizer.KINDS[kind](self.params, **options)
+
+        def step(self):
+            self.torch.step()
+            self.steps += 1
+
+        def zero_grad(self):
+            self.torch.zero_grad(set_to_none=True)
+
+        @property
+        def lr(self):
+            return self.torch.param_groups[0]["lr"]
+
+        def __str__(self):
+            n = len(self.params)
+            return (f"<{self.kind} lr={bp._number(self.lr)}, {n} parameter{'' if n == 1 else 's'}, "
+                    f"{self.steps} step{'' if self.steps == 1 else 's'}>")
+
+    @staticmethod
+    def sgd(params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        return bp.Optimizer("sgd", params, lr=lr, momentum=momentum, dampening=dampening,
+                            weight_decay=weight_decay, nesterov=nesterov)
+
+    @staticmethod
+    def adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        return bp.Optimizer("adam", params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+
+    @staticmethod
+    def adamw(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        return bp.Optimizer("adamw", params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+
+    @staticmethod
+    def set_lr(opt, lr):
+        for group in opt.torch.param_groups:
+            group["lr"] = lr
+
+    @staticmethod
+    def save(path, **tensors):
+        """The named tensors to a safetensors file (float64), as bp writes it."""
+        import safetensors.torch
+
+        safetensors.torch.save_file({k: v.detach().contiguous() for k, v in tensors.items()}, bp.path(path))
+
+    @staticmethod
+    def load(path, *names):
+        import safetensors.torch
+
+        found = safetensors.torch.load_file(bp.path(path))
+        if names:
+            return tuple(found[n] for n in names)
+        return [(k, found[k]) for k in sorted(found)]
 
     # -- output and checks --
     @staticmethod

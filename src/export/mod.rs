@@ -13,10 +13,11 @@ mod emit;
 mod names;
 mod types;
 
-pub use builtins::{all as all_mappings, mapping, Mapping};
+pub use builtins::{all as all_mappings, mapping, Mapping, UNSUPPORTED};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceId;
+use std::path::Path;
 
 /// The runtime every exported script starts with.
 pub const HEADER: &str = include_str!("header.py");
@@ -30,7 +31,8 @@ pub enum ExportError {
 }
 
 /// Translates the script `text` (source `id`) into a Python script.
-pub fn export(text: &str, id: SourceId) -> Result<String, ExportError> {
+/// `base` is the script's folder, against which imports are resolved.
+pub fn export(text: &str, id: SourceId, base: Option<&Path>) -> Result<String, ExportError> {
     let parsed = crate::syntax::parse(text, id);
     if !parsed.diagnostics.is_empty() {
         return Err(ExportError::Syntax(parsed.diagnostics));
@@ -38,6 +40,6 @@ pub fn export(text: &str, id: SourceId) -> Result<String, ExportError> {
     let Some(program) = parsed.program else {
         return Err(ExportError::Syntax(Vec::new()));
     };
-    let body = emit::program(&program).map_err(ExportError::Unsupported)?;
+    let body = emit::program(&program, base).map_err(ExportError::Unsupported)?;
     Ok(format!("{HEADER}\n{body}"))
 }

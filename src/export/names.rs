@@ -151,11 +151,26 @@ pub fn bound_in(stmts: &[Stmt], out: &mut BTreeSet<String>) {
                 }
             }
             StmtKind::While { body, .. } | StmtKind::NoGrad(body) => bound_in(&body.stmts, out),
+            StmtKind::Import { path, name, .. } => {
+                out.insert(import_name(path, name.as_ref().map(|n| &*n.name)));
+            }
             StmtKind::For { var, body, .. } => {
                 out.insert(var.name.to_string());
                 bound_in(&body.stmts, out);
             }
             _ => {}
         }
+    }
+}
+
+/// The name an `import` binds: its `as` name, or the file's stem.
+pub fn import_name(path: &str, name: Option<&str>) -> String {
+    match name {
+        Some(n) => n.to_string(),
+        None => std::path::Path::new(path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string(),
     }
 }

@@ -12,6 +12,9 @@ pub enum Ty {
     Tensor,
     Tuple,
     Func,
+    List,
+    /// An imported module (`nn.linear(x)` calls its function).
+    Module,
     None,
     /// Not known statically.
     Unknown,
