@@ -124,6 +124,7 @@ fn list_errors_name_what_is_wrong() {
         ("print(f\"{2.5:d}\")", "whole number"),
         ("print(f\"{2.5:q}\")", "invalid format spec"),
         ("import \"no_such_file.bp\" as m", "cannot import"),
+        ("W = zeros(2, 2)\nW[0][1] = 5", "W[0, 1] = v"),
     ] {
         let stderr = error_of(src);
         assert!(stderr.contains(needle), "{src}: no '{needle}' in\n{stderr}");

@@ -254,6 +254,15 @@ impl Interpreter {
                 Ok(())
             }
             Value::Tensor(t) => {
+                if t.handle_count() == 1 {
+                    // Nothing else holds it: `W[0][1] = v` writes into the copy that
+                    // `W[0]` made, and the write would be lost.
+                    return Err(Flow::from(
+                        Diagnostic::error("this writes into a temporary copy")
+                            .with_label(target_span, "this makes a new tensor, held by nothing")
+                            .with_hint("index once: write `W[0, 1] = v` rather than `W[0][1] = v`"),
+                    ));
+                }
                 self.check_writable(&t, target_span, stmt_span)?;
                 let shape = t.shape();
                 if indices.len() > shape.len() {
@@ -481,8 +490,8 @@ impl Interpreter {
         if let Some(v) = m.env.get(&name.name) {
             return Ok(v);
         }
-        let vars = m.env.names();
-        let mut names: Vec<&str> = vars.iter().map(|k| &**k).collect();
+        let all = m.env.names();
+        let mut names: Vec<&str> = all.iter().map(|k| &**k).collect();
         names.sort_unstable();
         let mut d = Diagnostic::error(format!("module '{}' has no name '{}'", m.name, name.name))
             .with_label(name.span, "not defined in the module")
