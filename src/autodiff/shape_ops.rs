@@ -294,8 +294,6 @@ pub fn index_put(x: &Tensor, items: &[IndexItem], value: &Array) -> Result<(), T
                 Ok(())
             }
             None => Err(TensorError::Shapes {
-                op: "index assignment",
-                shapes: vec![value.shape().to_vec(), target.clone()],
                 message: format!(
                     "cannot write a value of shape {} into a selection of shape {}",
                     fmt_shape(value.shape()),
