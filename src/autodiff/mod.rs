@@ -26,6 +26,7 @@ pub mod reduce;
 pub mod shape;
 pub mod shape_ops;
 pub mod tensor;
+mod vjp;
 
 pub use backward::{backward, Anomaly, BackwardOptions, BackwardOutcome};
 pub use error::TensorError;

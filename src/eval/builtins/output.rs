@@ -117,8 +117,14 @@ pub fn assert_close(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 fmt_shape(&xs),
                 fmt_shape(&ys)
             ))
-            .with_label(a.pos[0].1, format!("this has shape {}", fmt_shape(&xs)))
-            .with_label(a.pos[1].1, format!("this has shape {}", fmt_shape(&ys))),
+            .with_label(
+                a.required(0, "a")?.1,
+                format!("this has shape {}", fmt_shape(&xs)),
+            )
+            .with_label(
+                a.required(1, "b")?.1,
+                format!("this has shape {}", fmt_shape(&ys)),
+            ),
         ));
     }
     let (xd, yd) = (x.data(), y.data());

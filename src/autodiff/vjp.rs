@@ -1,0 +1,591 @@
+//! The backward rules: each operation's vector-Jacobian product (`vjp`), one
+//! arm per `Op` with its math in a comment. Every rule is written with the same
+//! recorded tensor operations as the forward pass, so that with `create_graph`
+//! the backward pass is itself recorded and can be differentiated again.
+
+use super::elementwise::{self as ew, zip_with};
+use super::few::{few, Few};
+use super::linalg::matmul_transposed;
+use super::op::IndexItem;
+use super::reduce::arg_extreme;
+use super::shape::reduced_shape;
+use super::shape_ops::{
+    broadcast_to, gather_rows, index, index_backward, permute, reshape, scatter_rows, sum_to,
+};
+use super::{Array, Node, Op, Tensor, TensorError};
+use ndarray::{Axis, Dimension, IxDyn};
+use std::rc::Rc;
+
+/// The gradient flowing into each input of `node` (the operation that made
+/// `out`), given the gradient `g` of `out` (`None` for inputs that do not require grad).
+pub(super) fn vjp(
+    out: &Tensor,
+    node: &Node,
+    g: &Tensor,
+    create_graph: bool,
+) -> Result<Few<Option<Tensor>>, TensorError> {
+    let freed = || TensorError::Freed {
+        freed_by: node.freed_by().unwrap_or_default(),
+        node_span: node.span,
+    };
+    let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
+    // The value of input `i` as a tensor: the recorded input itself when the
+    // backward pass is recorded, else a constant holding its saved data. The
+    // recorded input must still hold the saved data: after `replace_data` it
+    // would silently give the derivative at the new value (PyTorch errors too).
+    let input = |i: usize| -> Result<Tensor, TensorError> {
+        if create_graph {
+            let t = node.inputs.get(i).cloned().ok_or_else(freed)?;
+            if !Rc::ptr_eq(&data(i)?, &t.data()) {
+                return Err(TensorError::Other(format!(
+                    "an input of {} was replaced in place after it was used; \
+                     its gradient cannot be recorded (create_graph) from the old value",
+                    node.op.describe()
+                )));
+            }
+            Ok(t)
+        } else {
+            // Recording is off: the input itself serves when it still holds the
+            // saved data (no new tensor), else a constant holding the saved data.
+            let saved = data(i)?;
+            match node.inputs.get(i) {
+                Some(t) if Rc::ptr_eq(&saved, &t.data_ref()) => Ok(t.clone()),
+                _ => Ok(Tensor::constant_rc(saved)),
+            }
+        }
+    };
+    let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
+    // The result itself (with recording off, operations on it are not recorded).
+    let output = || -> Result<Tensor, TensorError> { Ok(out.clone()) };
+    let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
+    let scalar = Tensor::scalar;
+    let one = |r: Result<Tensor, TensorError>| r.map(Some);
+    // The gradient `grad()` of input `i`, summed back to the input's shape (it
+    // was broadcast on the way forward), computed only if the input needs it.
+    let to_input = |i: usize,
+                    grad: &dyn Fn() -> Result<Tensor, TensorError>|
+     -> Result<Option<Tensor>, TensorError> {
+        if !needs(i) {
+            return Ok(None);
+        }
+        Ok(Some(sum_to(&grad()?, data(i)?.shape())?))
+    };
+
+    Ok(match &node.op {
+        // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape.
+        Op::Add => few![
+            to_input(0, &|| Ok(g.clone()))?,
+            to_input(1, &|| Ok(g.clone()))?,
+        ],
+        // d(a-b)/db = -1
+        Op::Sub => few![
+            to_input(0, &|| Ok(g.clone()))?,
+            to_input(1, &|| Ok(ew::neg(g)))?,
+        ],
+        // d(ab)/da = b, d(ab)/db = a
+        Op::Mul => few![
+            to_input(0, &|| ew::mul(g, &input(1)?))?,
+            to_input(1, &|| ew::mul(g, &input(0)?))?,
+        ],
+        // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+        Op::Div => {
+            let b = input(1)?;
+            few![
+                to_input(0, &|| ew::div(g, &b))?,
+                if needs(1) {
+                    let q = ew::div(&ew::mul(g, &input(0)?)?, &ew::mul(&b, &b)?)?;
+                    Some(sum_to(&ew::neg(&q), data(1)?.shape())?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a = 0 and b >= 0.
+        Op::Pow => {
+            let (a, b) = (input(0)?, input(1)?);
+            few![
+                if needs(0) {
+                    let bm1 = ew::sub(&b, &scalar(1.0))?;
+                    let d = ew::mul(&b, &ew::pow(&a, &bm1)?)?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let keep = zip_with(&*data(0)?, &*data(1)?, "**", |x, y| {
+                        if x == 0.0 && y >= 0.0 {
+                            0.0
+                        } else {
+                            1.0
+                        }
+                    })?;
+                    let safe_a = ew::where_(&Tensor::constant(keep.clone()), &a, &scalar(1.0))?;
+                    let d = ew::mul(&output()?, &ew::log(&safe_a))?;
+                    let d = ew::mul(&d, &Tensor::constant(keep))?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b)
+        Op::Rem => few![
+            to_input(0, &|| Ok(g.clone()))?,
+            if needs(1) {
+                let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| -(x / y).floor())?;
+                let deps = [input(0)?, input(1)?];
+                Some(sum_to(
+                    &times_derivative(g, fl, &deps, create_graph)?,
+                    data(1)?.shape(),
+                )?)
+            } else {
+                None
+            },
+        ],
+        // The larger (smaller) input gets the gradient; ties share it equally.
+        Op::Maximum | Op::Minimum => {
+            let want_max = matches!(node.op, Op::Maximum);
+            let (a, b) = (data(0)?, data(1)?);
+            let share = |x: f64, y: f64| {
+                if x == y {
+                    0.5
+                } else if (x > y) == want_max {
+                    1.0
+                } else {
+                    0.0
+                }
+            };
+            few![
+                if needs(0) {
+                    let m = zip_with(&a, &b, "maximum", share)?;
+                    let r = select(&ew::mul(g, &Tensor::constant(m.clone()))?, m)?;
+                    Some(sum_to(&r, data(0)?.shape())?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let m = zip_with(&b, &a, "maximum", share)?;
+                    let r = select(&ew::mul(g, &Tensor::constant(m.clone()))?, m)?;
+                    Some(sum_to(&r, data(1)?.shape())?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // where(c, a, b): the gradient goes to a where c holds, to b elsewhere.
+        Op::Where(mask) => {
+            let m = Tensor::constant_rc(mask.clone());
+            few![
+                to_input(0, &|| ew::where_(&m, g, &scalar(0.0)))?,
+                to_input(1, &|| ew::where_(&m, &scalar(0.0), g))?,
+            ]
+        }
+        // d(-x) = -1
+        Op::Neg => few![Some(ew::neg(g))],
+        // d exp(x) = exp(x)
+        Op::Exp => few![one(ew::mul(g, &output()?))?],
+        // d ln(x) = 1/x
+        Op::Log => few![one(ew::div(g, &input(0)?))?],
+        // d sqrt(x) = 1 / (2 sqrt(x))
+        Op::Sqrt => few![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
+        // d|x| = sign(x), 0 at 0
+        Op::Abs => {
+            let d = data(0)?.mapv(super::kernel::sign);
+            few![one(times_derivative(g, d, &[input(0)?], create_graph))?]
+        }
+        // d sin(x) = cos(x)
+        Op::Sin => few![one(ew::mul(g, &ew::cos(&input(0)?)))?],
+        // d cos(x) = -sin(x)
+        Op::Cos => few![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
+        // d tanh(x) = 1 - tanh(x)²
+        // (one recorded operation, tanh_grad, so that it costs one pass)
+        Op::Tanh => few![one(ew::tanh_grad(g, &output()?))?],
+        // d σ(x) = σ(x)(1 - σ(x)), as the one operation sigmoid_grad
+        Op::Sigmoid => few![one(ew::sigmoid_grad(g, &output()?))?],
+        // t = g(1 - y²): dt/dg = 1 - y², dt/dy = -2gy
+        Op::TanhGrad => {
+            let (gi, y) = (input(0)?, input(1)?);
+            few![
+                if needs(0) {
+                    Some(ew::tanh_grad(g, &y)?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let d = ew::mul(&ew::mul(&gi, &y)?, &scalar(-2.0))?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // s = g·y(1 - y): ds/dg = y(1 - y), ds/dy = g(1 - 2y)
+        Op::SigmoidGrad => {
+            let (gi, y) = (input(0)?, input(1)?);
+            few![
+                if needs(0) {
+                    Some(ew::sigmoid_grad(g, &y)?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let one_minus_2y = ew::sub(&scalar(1.0), &ew::mul(&y, &scalar(2.0))?)?;
+                    let d = ew::mul(&gi, &one_minus_2y)?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
+        // (recorded as connected to x, so that a second derivative is 0, not refused)
+        // (PyTorch's threshold_backward: zero where x <= 0, so NaN passes, and a
+        // selection, so an infinite gradient there gives 0, not NaN)
+        Op::Relu => {
+            let d = data(0)?.mapv(|v| if v <= 0.0 { 0.0 } else { 1.0 });
+            let r = times_derivative(g, d.clone(), &[input(0)?], create_graph)?;
+            few![one(
+                select(&r, d).map(|t| t.renamed("ThresholdBackwardBackward"))
+            )?]
+        }
+        // d leaky_relu(x) = 1 where x > 0, else slope
+        Op::LeakyRelu(slope) => {
+            let s = *slope;
+            let d = data(0)?.mapv(|v| if v > 0.0 { 1.0 } else { s });
+            few![one(times_derivative(g, d, &[input(0)?], create_graph)
+                .map(|t| t.renamed("LeakyReluBackwardBackward")))?]
+        }
+        // d softplus(x) = σ(x) (1 above the linear threshold 20)
+        Op::Softplus => {
+            let x = input(0)?;
+            let lin = ew::mask(&*data(0)?, |v| v > 20.0);
+            let d = ew::where_(&lin, &scalar(1.0), &ew::sigmoid(&x))?;
+            few![one(ew::mul(g, &d))?]
+        }
+        // d clamp(x) = 1 where min < x < max, else 0 (0 at a bound, as PyTorch 2)
+        Op::Clamp(lo, hi) => {
+            let (lo, hi) = (*lo, *hi);
+            let m = data(0)?.mapv(|v| {
+                if lo.is_none_or(|l| v > l) && hi.is_none_or(|h| v < h) {
+                    1.0
+                } else {
+                    0.0
+                }
+            });
+            few![one(select(g, m))?]
+        }
+        // sign is flat: its gradient is 0 everywhere
+        Op::Sign => few![Some(ew::full(data(0)?.shape(), 0.0)?)],
+        // d x^p = p·x^(p-1)
+        Op::PowScalar(p) => {
+            let p = *p;
+            if p == 0.0 {
+                few![Some(ew::full(data(0)?.shape(), 0.0)?)]
+            } else if p == 2.0 {
+                // 2 * x¹ is 2 * x exactly; one operation fewer.
+                few![one(ew::mul(g, &ew::mul_scalar(&input(0)?, 2.0)))?]
+            } else {
+                let d = ew::mul_scalar(&ew::pow_scalar(&input(0)?, p - 1.0), p);
+                few![one(ew::mul(g, &d))?]
+            }
+        }
+        Op::AddScalar(_) | Op::SubScalar(_) => few![Some(g.clone())],
+        Op::MulScalar(c) => few![Some(ew::mul_scalar(g, *c))],
+        // d sum = 1 for every summed element: the gradient is broadcast back.
+        Op::Sum { axes, keepdim } => {
+            let s = shape(0)?;
+            few![Some(expand_reduced(g, &s, axes.as_deref(), *keepdim)?)]
+        }
+        // d mean = 1/n
+        Op::Mean { axes, keepdim } => {
+            let s = shape(0)?;
+            let n: usize = match axes {
+                None => s.iter().product(),
+                Some(a) => a.iter().filter_map(|&i| s.get(i)).product(),
+            };
+            let e = expand_reduced(g, &s, axes.as_deref(), *keepdim)?;
+            few![Some(ew::mul_scalar(&e, 1.0 / n.max(1) as f64))]
+        }
+        // A full max/min: shared evenly among the elements equal to it.
+        Op::MaxAll | Op::MinAll => {
+            let x = data(0)?;
+            let v = out.item().unwrap_or(f64::NAN);
+            let ties = x.iter().filter(|&&e| e == v).count().max(1) as f64;
+            let m = Tensor::constant(x.mapv(|e| if e == v { 1.0 / ties } else { 0.0 }));
+            few![one(ew::mul(&m, g))?]
+        }
+        // Along an axis: to the selected (first) element.
+        Op::MaxAxis { axis, keepdim } | Op::MinAxis { axis, keepdim } => {
+            let x = data(0)?;
+            let want_max = matches!(node.op, Op::MaxAxis { .. });
+            let idx = arg_extreme(&x, *axis, want_max)?.insert_axis(Axis(*axis));
+            let mut m = Array::zeros(x.raw_dim());
+            for (pos, v) in m.indexed_iter_mut() {
+                let mut p: Vec<usize> = pos.slice().to_vec();
+                let k = p[*axis];
+                p[*axis] = 0;
+                if idx.get(IxDyn(&p)).is_some_and(|&i| i as usize == k) {
+                    *v = 1.0;
+                }
+            }
+            let e = expand_reduced(g, x.shape(), Some(&[*axis]), *keepdim)?;
+            few![one(select(&e, m))?]
+        }
+        // d prod = prod / x_i (the product of the others, computed directly where x has zeros)
+        Op::Prod { axis, keepdim } => {
+            let x = data(0)?;
+            let axes = axis.map(|a| vec![a]);
+            let e = expand_reduced(g, x.shape(), axes.as_deref(), *keepdim)?;
+            if x.iter().all(|&v| v != 0.0) {
+                let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;
+                few![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
+            } else if create_graph {
+                few![one(ew::mul(
+                    &e,
+                    &recorded_product_of_others(&input(0)?, *axis)?,
+                ))?]
+            } else {
+                let others = product_of_others(&x, *axis);
+                few![one(ew::mul(&e, &Tensor::constant(others)))?]
+            }
+        }
+        // d ||x|| = x / ||x||, taken as 0 at 0
+        Op::Norm => {
+            let n = output()?;
+            if n.item() == Some(0.0) {
+                few![Some(ew::full(data(0)?.shape(), 0.0)?)]
+            } else {
+                few![one(ew::mul(&input(0)?, &ew::div(g, &n)?))?]
+            }
+        }
+        Op::Reshape => few![one(reshape(g, data(0)?.shape()))?],
+        // The inverse permutation undoes it.
+        Op::Permute(perm) => {
+            let mut inv = vec![0; perm.len()];
+            for (i, &p) in perm.iter().enumerate() {
+                if let Some(slot) = inv.get_mut(p) {
+                    *slot = i;
+                }
+            }
+            few![one(permute(g, &inv))?]
+        }
+        Op::BroadcastTo(_) => few![one(sum_to(g, data(0)?.shape()))?],
+        Op::SumTo(_) => few![one(broadcast_to(g, data(0)?.shape()))?],
+        // Indexing scatters the gradient back into zeros of the input's shape.
+        Op::Index(items) => few![one(index_backward(g, data(0)?.shape(), items.clone()))?],
+        Op::IndexBackward { items, .. } => few![one(index(g, items.clone()))?],
+        // Gathered rows send their gradient back to where they came from; a row
+        // taken twice receives the sum.
+        Op::Gather(rows) => {
+            let n = data(0)?.shape().first().copied().unwrap_or(0);
+            few![one(scatter_rows(g, rows.clone(), n))?]
+        }
+        Op::ScatterRows { rows, .. } => few![one(gather_rows(g, rows.clone()))?],
+        // Each input gets its own slice of the gradient along the axis.
+        Op::Concat(axis) => {
+            let mut out = Vec::with_capacity(node.inputs.len());
+            let mut offset = 0;
+            for i in 0..node.inputs.len() {
+                let s = shape(i)?;
+                let len = s.get(*axis).copied().unwrap_or(0);
+                let mut items: Vec<IndexItem> = s[..*axis]
+                    .iter()
+                    .map(|&d| IndexItem::Slice {
+                        start: 0,
+                        end: d,
+                        step: 1,
+                    })
+                    .collect();
+                items.push(IndexItem::Slice {
+                    start: offset,
+                    end: offset + len,
+                    step: 1,
+                });
+                offset += len;
+                out.push(if needs(i) {
+                    Some(index(g, items.into())?)
+                } else {
+                    None
+                });
+            }
+            Few::from(out)
+        }
+        // Inputs g, deps...: d/dg = d (still connected), d/d deps = 0.
+        Op::ScaleBy(d) => {
+            let deps: Vec<Tensor> = node.inputs.iter().skip(1).cloned().collect();
+            let mut out = Vec::with_capacity(node.inputs.len());
+            out.push(if needs(0) {
+                let gd = ew::scale_by(g, d.clone(), &deps)?;
+                Some(sum_to(&gd, data(0)?.shape())?)
+            } else {
+                None
+            });
+            for i in 1..node.inputs.len() {
+                out.push(if needs(i) {
+                    Some(ew::full(&shape(i)?, 0.0)?)
+                } else {
+                    None
+                });
+            }
+            Few::from(out)
+        }
+        // l = (t - 1)·log(1 - p) - t·log p: dl/dp = (p - t) / max(p(1 - p), 1e-12)
+        // (PyTorch's guard at 0 and 1), dl/dt = log(1 - p) - log p.
+        Op::BinaryCrossEntropy => {
+            let (p, t) = (input(0)?, input(1)?);
+            few![
+                if needs(0) {
+                    let q = ew::mul(&p, &ew::sub(&scalar(1.0), &p)?)?;
+                    let q = ew::clamp(&q, Some(1e-12), None);
+                    let d = ew::div(&ew::sub(&p, &t)?, &q)?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let d = ew::sub(&ew::log(&ew::sub(&scalar(1.0), &p)?), &ew::log(&p))?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
+                } else {
+                    None
+                },
+            ]
+        }
+        // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G, each summed over broadcast batch axes.
+        Op::MatMul => {
+            let (a, b) = (input(0)?, input(1)?);
+            few![
+                if needs(0) {
+                    Some(sum_to(
+                        &matmul_transposed(g, &b, false, true)?,
+                        data(0)?.shape(),
+                    )?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    Some(sum_to(
+                        &matmul_transposed(&a, g, true, false)?,
+                        data(1)?.shape(),
+                    )?)
+                } else {
+                    None
+                },
+            ]
+        }
+    })
+}
+
+/// `g * d` for a derivative `d` (of an input's shape) that is constant in `deps`.
+/// Under `create_graph` the product stays connected to `deps` (with derivative
+/// zero), as PyTorch's `threshold_backward`, `sgn` and floor division do, so that
+/// a second derivative through relu, abs or `%` is 0 rather than refused.
+fn times_derivative(
+    g: &Tensor,
+    d: Array,
+    deps: &[Tensor],
+    create_graph: bool,
+) -> Result<Tensor, TensorError> {
+    if create_graph && deps.iter().any(Tensor::requires_grad) {
+        ew::scale_by(g, Rc::new(d), deps)
+    } else {
+        ew::mul(g, &Tensor::constant(d))
+    }
+}
+
+/// `g` where `m` is non-zero, exactly 0 elsewhere (PyTorch's `where`/`masked_fill`
+/// in the backward of relu, clamp, max and where: an infinite or NaN gradient at a
+/// position that gets none gives 0, not NaN as multiplying by 0 would).
+fn select(g: &Tensor, m: Array) -> Result<Tensor, TensorError> {
+    if m.iter().all(|&v| v != 0.0) {
+        return Ok(g.clone());
+    }
+    ew::where_(&Tensor::constant(m), g, &Tensor::scalar(0.0))
+}
+
+/// The gradient of a reduction, broadcast back to the input's shape.
+fn expand_reduced(
+    g: &Tensor,
+    in_shape: &[usize],
+    axes: Option<&[usize]>,
+    keepdim: bool,
+) -> Result<Tensor, TensorError> {
+    let g = if keepdim || axes.is_none() {
+        g.clone()
+    } else {
+        reshape(g, &reduced_shape(in_shape, axes, true))?
+    };
+    let g = if keepdim && axes.is_none() && g.ndim() != in_shape.len() {
+        reshape(&g, &vec![1; in_shape.len()])?
+    } else {
+        g
+    };
+    broadcast_to(&g, in_shape)
+}
+
+/// For each element, the product of the others along `axis` (all when `None`).
+fn product_of_others(x: &Array, axis: Option<usize>) -> Array {
+    let mut out = x.clone();
+    match axis {
+        None => {
+            let vals: Vec<f64> = x.iter().copied().collect();
+            let others = exclusive_products(&vals);
+            for (o, v) in out.iter_mut().zip(others) {
+                *o = v;
+            }
+        }
+        Some(ax) => {
+            for mut lane in out.lanes_mut(Axis(ax)) {
+                let vals: Vec<f64> = lane.iter().copied().collect();
+                for (o, v) in lane.iter_mut().zip(exclusive_products(&vals)) {
+                    *o = v;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `product_of_others` as recorded operations, so that it can be differentiated
+/// again: along a new axis `i` beside `axis` (`j`), `others_i = prod_j where(i == j, 1, x_j)`.
+fn recorded_product_of_others(x: &Tensor, axis: Option<usize>) -> Result<Tensor, TensorError> {
+    let (lanes, ax) = match axis {
+        Some(a) => (x.clone(), a),
+        None => (reshape(x, &[x.numel()])?, 0),
+    };
+    let s = lanes.shape();
+    let n = s[ax];
+    let (mut one_i, mut wide) = (s.clone(), s.clone());
+    one_i.insert(ax, 1);
+    wide.insert(ax, n);
+    let spread = broadcast_to(&reshape(&lanes, &one_i)?, &wide)?;
+    let mut eye_shape = vec![1; wide.len()];
+    eye_shape[ax] = n;
+    eye_shape[ax + 1] = n;
+    let eye = Array::from_shape_fn(IxDyn(&eye_shape), |p| {
+        if p[ax] == p[ax + 1] {
+            1.0
+        } else {
+            0.0
+        }
+    });
+    let masked = ew::where_(&Tensor::constant(eye), &Tensor::scalar(1.0), &spread)?;
+    reshape(
+        &super::reduce::prod(&masked, Some(ax + 1), false),
+        &x.shape(),
+    )
+}
+
+fn exclusive_products(v: &[f64]) -> Vec<f64> {
+    let n = v.len();
+    let mut prefix = vec![1.0; n + 1];
+    for i in 0..n {
+        prefix[i + 1] = prefix[i] * v[i];
+    }
+    let mut out = vec![1.0; n];
+    let mut suffix = 1.0;
+    for i in (0..n).rev() {
+        out[i] = prefix[i] * suffix;
+        suffix *= v[i];
+    }
+    out
+}
