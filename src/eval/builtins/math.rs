@@ -86,7 +86,11 @@ pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         return Err(a.err("clamp() needs min=, max= or both", a.call, "no bound given"));
     }
     if let (Value::Num(n), _) = a.required(0, "x")? {
+        // NaN stays NaN, as for a tensor (f64::max would drop it).
         let mut r = *n;
+        if r.is_nan() {
+            return Ok(Value::Num(r));
+        }
         if let Some(l) = lo {
             r = r.max(l);
         }
