@@ -310,8 +310,10 @@ pub(super) fn vjp(
         Op::MaxAll | Op::MinAll => {
             let x = data(0)?;
             let v = out.item().unwrap_or(f64::NAN);
-            let ties = x.iter().filter(|&&e| e == v).count().max(1) as f64;
-            let m = Tensor::constant(x.mapv(|e| if e == v { 1.0 / ties } else { 0.0 }));
+            // A NaN max came from the NaN elements: they share it (as PyTorch).
+            let hit = |e: f64| if v.is_nan() { e.is_nan() } else { e == v };
+            let ties = x.iter().filter(|&&e| hit(e)).count().max(1) as f64;
+            let m = Tensor::constant(x.mapv(|e| if hit(e) { 1.0 / ties } else { 0.0 }));
             few![one(ew::mul(&m, g))?]
         }
         // Along an axis: to the selected (first) element.

@@ -75,7 +75,8 @@ def num(v):
         return "(0/0)"
     if math.isinf(v):
         return "(1/0)" if v > 0 else "(-1/0)"
-    return repr(float(v))
+    # In parentheses when negative: bp (like Python) reads -1.0 ** x as -(1.0 ** x).
+    return f"({float(v)!r})" if v < 0 or (v == 0 and math.copysign(1, v) < 0) else repr(float(v))
 
 
 # ---------------------------------------------------------------- rendering
