@@ -50,27 +50,48 @@ fn variable(interp: &Interpreter, name: &str) -> Result<Tensor, Diagnostic> {
 fn named_tensors(interp: &Interpreter) -> Vec<(String, Tensor)> {
     let mut out = Vec::new();
     for (name, v) in &interp.globals {
-        match v {
-            Value::Tensor(t) => out.push((name.to_string(), t.clone())),
-            Value::Tuple(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if let Value::Tensor(t) = item {
-                        out.push((format!("{name}[{i}]"), t.clone()));
-                    }
-                }
-            }
-            Value::List(list) => {
-                for (i, item) in list.items().iter().enumerate() {
-                    if let Value::Tensor(t) = item {
-                        out.push((format!("{name}[{i}]"), t.clone()));
-                    }
-                }
-            }
-            _ => {}
-        }
+        collect_tensors(name.to_string(), v, 0, &mut out);
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+/// How deep nested tuples are searched for tensors.
+const MAX_NESTING: usize = 4;
+
+/// The tensors in `v` under `name`, and in its (nested) elements as `name[i]`.
+fn collect_tensors(name: String, v: &Value, depth: usize, out: &mut Vec<(String, Tensor)>) {
+    match v {
+        Value::Tensor(t) => out.push((name, t.clone())),
+        Value::Tuple(items) if depth < MAX_NESTING => {
+            for (i, item) in items.iter().enumerate() {
+                collect_tensors(format!("{name}[{i}]"), item, depth + 1, out);
+            }
+        }
+        Value::List(list) if depth < MAX_NESTING => {
+            for (i, item) in list.items().iter().enumerate() {
+                collect_tensors(format!("{name}[{i}]"), item, depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Each tensor once (by identity), with every name it is reachable under, in
+/// name order: `w` and `params[0]` holding one tensor are one row.
+fn tensors_with_names(interp: &Interpreter) -> Vec<(Vec<String>, Tensor)> {
+    let mut groups: Vec<(Vec<String>, Tensor)> = Vec::new();
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    for (name, t) in named_tensors(interp) {
+        match index.get(&t.id()) {
+            Some(&i) => groups[i].0.push(name),
+            None => {
+                index.insert(t.id(), groups.len());
+                groups.push((vec![name], t));
+            }
+        }
+    }
+    groups
 }
 
 /// Tensor id → the first (by name) variable that holds it.
@@ -492,11 +513,11 @@ pub fn gradflow(interp: &Interpreter) -> String {
         bar_scale(),
         String::new(),
     ]];
-    for (name, t) in named_tensors(interp) {
+    for (names, t) in tensors_with_names(interp) {
         let Some(g) = t.grad() else { continue };
         let (norm, max) = norms(&g.data_ref());
         rows.push(vec![
-            name,
+            names.join(", "),
             fmt_shape(&t.shape()),
             sci(norm),
             sci(max),

@@ -8,7 +8,7 @@
 //! with `RUST_BACKTRACE` set) and keeps the message and its location for the
 //! report. Panics elsewhere (a test's failed assertion) go to the previous hook.
 
-use crate::autodiff::{current_span, set_grad_enabled};
+use crate::autodiff::{last_entered_span, set_grad_enabled};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use std::cell::{Cell, RefCell};
@@ -92,7 +92,7 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, Panic> {
     ACTIVE.fetch_sub(1, Ordering::SeqCst);
     DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
     result.map_err(|payload| {
-        let span = current_span();
+        let span = last_entered_span();
         set_grad_enabled(true);
         let message = LAST
             .with(|l| l.borrow_mut().take())
@@ -123,13 +123,12 @@ mod tests {
     #[test]
     fn a_panic_becomes_a_value_with_its_message_and_span() {
         let span = Span::new(crate::source::SourceId(0), 3, 7);
-        let previous = crate::autodiff::set_current_span(span);
         let r: Result<(), Panic> = catch(|| {
+            let _scope = crate::autodiff::span_scope(span);
             let v: Vec<u8> = Vec::new();
             let i = v.len() + 2;
             let _ = v[i];
         });
-        crate::autodiff::set_current_span(previous);
         let p = r.expect_err("the panic is caught");
         assert!(p.message.contains("index out of bounds"), "{}", p.message);
         assert!(p.message.contains("src/guard.rs"), "{}", p.message);

@@ -14,6 +14,7 @@ pub mod export;
 pub mod fast_hash;
 pub mod files;
 pub mod guard;
+pub mod kernel;
 pub mod limits;
 pub mod lsp;
 pub mod plot;

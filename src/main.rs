@@ -1,5 +1,5 @@
-//! The `bp` command: run a script, check one, show help, or start the REPL or the
-//! language server.
+//! The `bp` command: run a script, check one, show help, start the REPL or the
+//! language server, or serve a notebook (`bp kernel`).
 
 use bp::eval::Options;
 use bp::Exit;
@@ -63,6 +63,15 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Run as a Jupyter kernel (Jupyter starts `bp kernel CONNECTION_FILE`), or
+    /// `bp kernel install` its kernelspec.
+    #[command(args_conflicts_with_subcommands = true)]
+    Kernel {
+        #[command(subcommand)]
+        action: Option<KernelAction>,
+        /// The connection file that Jupyter writes.
+        connection_file: Option<std::path::PathBuf>,
+    },
     /// Write an equivalent Python script that uses PyTorch (float64).
     Export {
         file: String,
@@ -70,6 +79,51 @@ enum Command {
         #[arg(short, long, value_name = "OUT.py")]
         output: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum KernelAction {
+    /// Install the kernelspec `bp` (system-wide unless --user or --prefix).
+    Install {
+        /// Into the user's Jupyter directory.
+        #[arg(long, conflicts_with = "prefix")]
+        user: bool,
+        /// Into DIR/share/jupyter/kernels (for example a virtual environment).
+        #[arg(long, value_name = "DIR")]
+        prefix: Option<std::path::PathBuf>,
+    },
+}
+
+/// `bp kernel ...`: install the kernelspec, or serve a notebook.
+fn kernel(action: Option<KernelAction>, connection_file: Option<std::path::PathBuf>) -> Exit {
+    use bp::kernel::Location;
+    match (action, connection_file) {
+        (Some(KernelAction::Install { user, prefix }), _) => {
+            let location = match (user, prefix) {
+                (_, Some(dir)) => Location::Prefix(dir),
+                (true, None) => Location::User,
+                (false, None) => Location::System,
+            };
+            match bp::kernel::install(&location) {
+                Ok(dir) => {
+                    println!("installed the Jupyter kernel 'bp' in {}", dir.display());
+                    Exit::Success
+                }
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    Exit::RuntimeError
+                }
+            }
+        }
+        (None, Some(file)) => bp::kernel::run(&file),
+        (None, None) => {
+            eprintln!(
+                "error: bp kernel needs a connection file (Jupyter gives one), \
+                 or `bp kernel install [--user | --prefix DIR]`"
+            );
+            Exit::SyntaxError
+        }
+    }
 }
 
 /// `bp export FILE [-o OUT.py]`.
@@ -211,6 +265,13 @@ fn main_inner() -> Exit {
                 Exit::SyntaxError
             }
         },
+        (
+            Some(Command::Kernel {
+                action,
+                connection_file,
+            }),
+            _,
+        ) => kernel(action, connection_file),
         (Some(Command::Export { file, output }), _) => export_file(&file, output.as_deref()),
         (Some(Command::Lsp), _) => match bp::lsp::run_stdio() {
             Ok(()) => Exit::Success,

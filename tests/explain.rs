@@ -77,6 +77,32 @@ fn gradflow_flags_vanishing_and_exploding() {
 }
 
 #[test]
+fn gradflow_lists_a_tensor_reachable_under_several_names_once() {
+    let it = interp(
+        "w = ones(2, grad)
+b = ones(1, grad)
+params = (w, b)
+nested = (1, (w,))
+         alias = w
+backward(sum(w * 3) + sum(b))
+",
+    );
+    let table = explain::gradflow(&it);
+    println!("{table}");
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "one row per tensor:\n{table}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("alias, nested[1][0], params[0], w ")),
+        "{table}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("b, params[1] ")),
+        "{table}"
+    );
+}
+
+#[test]
 fn why_follows_the_path_and_flags_saturation_and_growth() {
     let it = interp(
         "x = tensor([20, 30], grad)\nw = ones(2, grad)\ns = sigmoid(x)\n\

@@ -4,11 +4,12 @@
 
 use bp::autodiff::elementwise as ew;
 use bp::autodiff::gradcheck::gradcheck;
-use bp::autodiff::op::IndexItem;
+use bp::autodiff::op::{IndexItem, Op};
 use bp::autodiff::{
     backward, linalg, nn, reduce, shape_ops, Array, BackwardOptions, Tensor, TensorError,
 };
 use ndarray::{ArrayD, IxDyn};
+use std::rc::Rc;
 
 /// splitmix64: a tiny deterministic generator, so failures reproduce.
 struct Rng(u64);
@@ -1003,4 +1004,128 @@ fn index_assignment_then_a_recorded_op_keeps_the_recorded_values() {
     let y = reduce::sum(&op(&xs).unwrap(), None, false);
     let second = backward(&y, &Tensor::scalar(1.0), Some(&xs), recorded());
     assert!(matches!(second, Err(TensorError::Other(m)) if m.contains("replaced in place")));
+
+/// The test that checks each operation's backward against finite differences.
+/// No wildcard arm: a new `Op` does not compile until it names its test here.
+fn gradient_test_of(op: &Op) -> &'static str {
+    match op {
+        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow | Op::Rem | Op::Maximum | Op::Minimum => {
+            "binary_elementwise_second_order"
+        }
+        Op::AddScalar(_) | Op::SubScalar(_) | Op::MulScalar(_) | Op::PowScalar(_) => {
+            "unary_elementwise_second_order"
+        }
+        Op::Where(_) => "where_first_and_second_order",
+        Op::Neg
+        | Op::Exp
+        | Op::Log
+        | Op::Sqrt
+        | Op::Abs
+        | Op::Sin
+        | Op::Cos
+        | Op::Tanh
+        | Op::Sigmoid
+        | Op::TanhGrad
+        | Op::SigmoidGrad
+        | Op::Relu
+        | Op::LeakyRelu(_)
+        | Op::Softplus
+        | Op::Clamp(..)
+        | Op::Sign => "unary_elementwise_second_order",
+        Op::Sum { .. }
+        | Op::Mean { .. }
+        | Op::MaxAll
+        | Op::MinAll
+        | Op::MaxAxis { .. }
+        | Op::MinAxis { .. }
+        | Op::Prod { .. }
+        | Op::Norm => "reductions",
+        Op::Reshape | Op::Permute(_) | Op::BroadcastTo(_) | Op::SumTo(_) => "shape_operations",
+        Op::Index(_) | Op::IndexBackward { .. } => "indexing",
+        Op::Concat(_) => "concat_and_stack",
+        Op::MatMul => "matmul_second_order",
+        Op::ScaleBy(_) | Op::BinaryCrossEntropy => "neural_network_functions",
+    }
+}
+
+#[test]
+fn every_op_names_a_gradient_test_that_exists() {
+    let a = Rc::new(arr(&[1], &[1.0]));
+    let items: Rc<[IndexItem]> = Rc::from(vec![IndexItem::Single(0)]);
+    let ops = [
+        Op::Add,
+        Op::Sub,
+        Op::Mul,
+        Op::Div,
+        Op::Pow,
+        Op::Rem,
+        Op::Maximum,
+        Op::Minimum,
+        Op::Where(a.clone()),
+        Op::Neg,
+        Op::Exp,
+        Op::Log,
+        Op::Sqrt,
+        Op::Abs,
+        Op::Sin,
+        Op::Cos,
+        Op::Tanh,
+        Op::Sigmoid,
+        Op::TanhGrad,
+        Op::SigmoidGrad,
+        Op::Relu,
+        Op::LeakyRelu(0.1),
+        Op::Softplus,
+        Op::Clamp(None, None),
+        Op::Sign,
+        Op::PowScalar(2.0),
+        Op::AddScalar(1.0),
+        Op::SubScalar(1.0),
+        Op::MulScalar(1.0),
+        Op::Sum {
+            axes: None,
+            keepdim: false,
+        },
+        Op::Mean {
+            axes: None,
+            keepdim: false,
+        },
+        Op::MaxAll,
+        Op::MinAll,
+        Op::MaxAxis {
+            axis: 0,
+            keepdim: false,
+        },
+        Op::MinAxis {
+            axis: 0,
+            keepdim: false,
+        },
+        Op::Prod {
+            axis: None,
+            keepdim: false,
+        },
+        Op::Norm,
+        Op::Reshape,
+        Op::Permute(vec![0]),
+        Op::BroadcastTo(vec![1]),
+        Op::SumTo(vec![1]),
+        Op::Index(items.clone()),
+        Op::IndexBackward {
+            shape: vec![1],
+            items,
+        },
+        Op::Concat(0),
+        Op::MatMul,
+        Op::ScaleBy(a),
+        Op::BinaryCrossEntropy,
+    ];
+    let source = include_str!("gradcheck.rs");
+    for op in &ops {
+        let test = gradient_test_of(op);
+        assert!(
+            source.contains(&format!("#[test]\nfn {test}()")),
+            "{} names {test}, which is not a test here",
+            op.name()
+        );
+    }
 }

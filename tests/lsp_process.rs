@@ -87,6 +87,14 @@ fn a_session_over_stdio() {
         &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
     );
 
+    // A frame whose body is not JSON gets a parse error; the session goes on.
+    let junk = "{not json";
+    write!(stdin, "Content-Length: {}\r\n\r\n{junk}", junk.len()).expect("write");
+    stdin.flush().expect("flush");
+    let parse_error = next(&rx, |v| v.get("error").is_some());
+    assert_eq!(parse_error["error"]["code"], json!(-32700));
+    assert_eq!(parse_error["id"], Value::Null);
+
     let uri = "file:///work/demo.bp";
     // "π" and "→" are one UTF-16 unit each but two and three bytes.
     let text = "# π → ∞\nrate = 0.5\nfn step(w) {\n  return w - rate * w\n}\nprint(\"π→\", step(3), rte)\n";

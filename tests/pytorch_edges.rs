@@ -207,3 +207,28 @@ fn empty_tensors_with_huge_other_axes_never_panic() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("larger than the limit"), "{err}");
 }
+
+/// Found by tools/difftest: PyTorch selects (where, masked_fill) rather than
+/// multiplies by a 0/1 mask in the backward of relu, clamp, maximum, max along an
+/// axis and where, so an infinite gradient at a position that gets none gives 0,
+/// not NaN; relu passes the gradient of a NaN (threshold_backward zeroes x <= 0
+/// only); sign(NaN) is 0. Expected values from PyTorch 2.15.
+#[test]
+fn masked_backward_rules_select_as_pytorch_does() {
+    expect_lines(
+        "x = tensor([0/0, 1, -1], grad)\nbackward(sum(relu(x)))\nprint(x.grad)\n\
+         print(sign(tensor([0/0, -2, 0])))\n\
+         x = tensor([-1, 0.25], grad)\nprint(grad(sum(pow(relu(x), -0.5)), x))\n\
+         x = tensor([-1, 2], grad)\nprint(grad(sum(log(maximum(x, tensor(0.5)) - 0.5)), x))\n\
+         x = tensor([0, 3], grad)\nprint(grad(sum(log(clamp(x, min=1) - 1)), x))\n\
+         print(grad(sum(log(where(x > 1, x, tensor(0)))), x))\n",
+        &[
+            "tensor([1., 1., 0.])",
+            "tensor([ 0., -1.,  0.])",
+            "tensor([ 0., -4.])",
+            "tensor([0.0000, 0.6667])",
+            "tensor([0.0000, 0.5000])",
+            "tensor([0.0000, 0.3333])",
+        ],
+    );
+}

@@ -132,3 +132,34 @@ fn piped_standard_input_runs_as_a_script() -> std::io::Result<()> {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
     Ok(())
 }
+
+/// Lines typed ahead or pasted without bracketed-paste markers all run, in order:
+/// rustyline keeps the bytes it read past the first line (its `buffer-redux`
+/// feature) for the next `readline`.
+#[test]
+fn a_pasted_block_runs_every_line_in_order() -> Result<(), Error> {
+    let dir = std::env::temp_dir().join(format!("bp-repl-paste-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let mut p = start(&dir.join("history"))?;
+    prompt(&mut p)?;
+    // Ten lines in one write; each depends on the one before. The typed text
+    // never contains the printed text ("step 3 = 8"), so echo cannot match.
+    let mut block = String::from("v = 1\n");
+    for i in 1..10 {
+        block.push_str(&format!("v = v + {i}; print(\"step\", {i}, \"=\", v)\n"));
+    }
+    p.send(&block)?;
+    p.flush()?;
+    let mut v = 1;
+    for i in 1..10 {
+        v += i;
+        p.exp_string(&format!("step {i} = {v}"))?;
+    }
+    prompt(&mut p)?;
+    p.send_line("print(\"final\", v * 2)")?;
+    p.exp_string("final 92")?;
+    p.send_control('d')?;
+    p.exp_eof()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

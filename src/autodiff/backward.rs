@@ -252,8 +252,6 @@ pub fn backward(
     }
     if seed.shape() != root.shape() {
         return Err(TensorError::Shapes {
-            op: "backward",
-            shapes: vec![root.shape(), seed.shape()],
             message: format!(
                 "backward: the starting gradient has shape {} but the output has shape {}",
                 crate::display::fmt_shape(&seed.shape()),
@@ -521,14 +519,16 @@ fn vjp(
             };
             few![
                 if needs(0) {
-                    let m = Tensor::constant(zip_with(&a, &b, "maximum", share)?);
-                    Some(sum_to(&ew::mul(g, &m)?, data(0)?.shape())?)
+                    let m = zip_with(&a, &b, "maximum", share)?;
+                    let r = select(&ew::mul(g, &Tensor::constant(m.clone()))?, m)?;
+                    Some(sum_to(&r, data(0)?.shape())?)
                 } else {
                     None
                 },
                 if needs(1) {
-                    let m = Tensor::constant(zip_with(&b, &a, "maximum", share)?);
-                    Some(sum_to(&ew::mul(g, &m)?, data(1)?.shape())?)
+                    let m = zip_with(&b, &a, "maximum", share)?;
+                    let r = select(&ew::mul(g, &Tensor::constant(m.clone()))?, m)?;
+                    Some(sum_to(&r, data(1)?.shape())?)
                 } else {
                     None
                 },
@@ -539,13 +539,12 @@ fn vjp(
             let m = Tensor::constant_rc(mask.clone());
             few![
                 if needs(0) {
-                    Some(sum_to(&ew::mul(g, &m)?, data(0)?.shape())?)
+                    Some(sum_to(&ew::where_(&m, g, &scalar(0.0))?, data(0)?.shape())?)
                 } else {
                     None
                 },
                 if needs(1) {
-                    let inv = Tensor::constant(mask.mapv(|v| 1.0 - v));
-                    Some(sum_to(&ew::mul(g, &inv)?, data(1)?.shape())?)
+                    Some(sum_to(&ew::where_(&m, &scalar(0.0), g)?, data(1)?.shape())?)
                 } else {
                     None
                 },
@@ -610,10 +609,14 @@ fn vjp(
         }
         // d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
         // (recorded as connected to x, so that a second derivative is 0, not refused)
+        // (PyTorch's threshold_backward: zero where x <= 0, so NaN passes, and a
+        // selection, so an infinite gradient there gives 0, not NaN)
         Op::Relu => {
-            let d = data(0)?.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 });
-            few![one(times_derivative(g, d, &[input(0)?], create_graph)
-                .map(|t| t.renamed("ThresholdBackwardBackward")))?]
+            let d = data(0)?.mapv(|v| if v <= 0.0 { 0.0 } else { 1.0 });
+            let r = times_derivative(g, d.clone(), &[input(0)?], create_graph)?;
+            few![one(
+                select(&r, d).map(|t| t.renamed("ThresholdBackwardBackward"))
+            )?]
         }
         // d leaky_relu(x) = 1 where x > 0, else slope
         Op::LeakyRelu(slope) => {
@@ -632,10 +635,14 @@ fn vjp(
         // d clamp(x) = 1 where min < x < max, else 0 (0 at a bound, as PyTorch 2)
         Op::Clamp(lo, hi) => {
             let (lo, hi) = (*lo, *hi);
-            let m = ew::mask(&*data(0)?, |v| {
-                lo.is_none_or(|l| v > l) && hi.is_none_or(|h| v < h)
+            let m = data(0)?.mapv(|v| {
+                if lo.is_none_or(|l| v > l) && hi.is_none_or(|h| v < h) {
+                    1.0
+                } else {
+                    0.0
+                }
             });
-            few![one(ew::mul(g, &m))?]
+            few![one(select(g, m))?]
         }
         // sign is flat: its gradient is 0 everywhere
         Op::Sign => few![Some(ew::full(data(0)?.shape(), 0.0)?)],
@@ -692,7 +699,7 @@ fn vjp(
                 }
             }
             let e = expand_reduced(g, x.shape(), Some(&[*axis]), *keepdim)?;
-            few![one(ew::mul(&e, &Tensor::constant(m)))?]
+            few![one(select(&e, m))?]
         }
         // d prod = prod / x_i (the product of the others, computed directly where x has zeros)
         Op::Prod { axis, keepdim } => {
@@ -853,6 +860,16 @@ fn times_derivative(
     } else {
         ew::mul(g, &Tensor::constant(d))
     }
+}
+
+/// `g` where `m` is non-zero, exactly 0 elsewhere (PyTorch's `where`/`masked_fill`
+/// in the backward of relu, clamp, max and where: an infinite or NaN gradient at a
+/// position that gets none gives 0, not NaN as multiplying by 0 would).
+fn select(g: &Tensor, m: Array) -> Result<Tensor, TensorError> {
+    if m.iter().all(|&v| v != 0.0) {
+        return Ok(g.clone());
+    }
+    ew::where_(&Tensor::constant(m), g, &Tensor::scalar(0.0))
 }
 
 /// The gradient of a reduction, broadcast back to the input's shape.

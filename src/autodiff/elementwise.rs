@@ -220,8 +220,6 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorErr
     let shape = broadcast_shape(c.shape(), ad.shape())
         .and_then(|s| broadcast_shape(&s, bd.shape()))
         .ok_or_else(|| TensorError::Shapes {
-            op: "where",
-            shapes: vec![c.shape().to_vec(), ad.shape().to_vec(), bd.shape().to_vec()],
             message: format!(
                 "where: shapes {}, {} and {} cannot be broadcast together",
                 crate::display::fmt_shape(c.shape()),

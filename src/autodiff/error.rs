@@ -6,11 +6,7 @@ use crate::source::Span;
 #[derive(Clone, Debug, PartialEq)]
 pub enum TensorError {
     /// Operand shapes that do not fit together, e.g. broadcasting `[2, 3]` with `[4]`.
-    Shapes {
-        op: &'static str,
-        shapes: Vec<Vec<usize>>,
-        message: String,
-    },
+    Shapes { message: String },
     /// An argument outside what the operation accepts (an axis, a size, an index).
     Invalid(String),
     /// A tensor larger than the element limit.
@@ -19,8 +15,6 @@ pub enum TensorError {
     Freed { freed_by: Span, node_span: Span },
     /// `backward` of a tensor that does not require grad.
     NoGrad,
-    /// `grad(y, x)` where `y` does not depend on `x` (and `allow_unused` is off).
-    Unused { index: usize },
     /// A second derivative of an operation whose graph was freed, or similar misuse.
     Other(String),
 }
@@ -32,8 +26,6 @@ impl TensorError {
 
     pub fn shapes(op: &'static str, a: &[usize], b: &[usize]) -> TensorError {
         TensorError::Shapes {
-            op,
-            shapes: vec![a.to_vec(), b.to_vec()],
             message: format!(
                 "{op}: shapes {} and {} cannot be broadcast together",
                 fmt_shape(a),
@@ -54,9 +46,6 @@ impl TensorError {
                 "backward through a graph that was already freed".to_string()
             }
             TensorError::NoGrad => "backward of a tensor that does not require grad".to_string(),
-            TensorError::Unused { index } => {
-                format!("input {index} of grad() was not used to compute the output")
-            }
         }
     }
 }

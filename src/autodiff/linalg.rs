@@ -8,8 +8,6 @@ use ndarray::{Axis, Ix2, IxDyn};
 
 fn matmul_error(a: &[usize], b: &[usize], why: &str) -> TensorError {
     TensorError::Shapes {
-        op: "matmul",
-        shapes: vec![a.to_vec(), b.to_vec()],
         message: format!("matmul: shapes {} and {} {why}", fmt_shape(a), fmt_shape(b)),
     }
 }
@@ -219,9 +217,4 @@ pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     let col = reshape(a, &[sa[0], 1])?;
     let row = reshape(b, &[1, sb[0]])?;
     Ok(super::elementwise::mul(&col, &row)?.renamed("OuterBackward"))
-}
-
-/// A 0-d array.
-pub fn scalar_array(v: f64) -> Array {
-    ndarray::arr0(v).into_dyn()
 }

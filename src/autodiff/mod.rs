@@ -38,6 +38,9 @@ use std::cell::Cell;
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
     static CURRENT_SPAN: Cell<Span> = const { Cell::new(Span::EMPTY) };
+    /// The span of the last `span_scope` opened, kept after it closes: what a
+    /// report of an internal error (a panic) points at.
+    static LAST_ENTERED: Cell<Span> = const { Cell::new(Span::EMPTY) };
     static LIVE_NODES: Cell<usize> = const { Cell::new(0) };
 }
 
@@ -70,6 +73,11 @@ pub fn set_current_span(span: Span) -> Span {
     CURRENT_SPAN.with(|s| s.replace(span))
 }
 
+/// The span of the last scope opened, even if it has closed (for panic reports).
+pub fn last_entered_span() -> Span {
+    LAST_ENTERED.with(|s| s.get())
+}
+
 /// Operations recorded while this lives are attributed to its span; dropping it
 /// restores the span before, also on an early return or an error, and also after
 /// a builtin has called back into user code (gradcheck).
@@ -80,6 +88,7 @@ pub struct SpanScope {
 
 /// Attributes the operations recorded until the returned scope drops to `span`.
 pub fn span_scope(span: Span) -> SpanScope {
+    LAST_ENTERED.with(|s| s.set(span));
     SpanScope {
         previous: set_current_span(span),
     }

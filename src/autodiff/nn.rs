@@ -11,6 +11,11 @@ use ndarray::{ArrayD, IxDyn};
 /// `log(softmax(x))` along `axis`, computed as `x - m - log(sum(exp(x - m)))` with
 /// `m` the (detached) max, for stability.
 pub fn log_softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
+    if x.numel() == 0 {
+        // Empty in, empty out, as PyTorch (summing an empty axis of a tensor with
+        // huge other axes would allocate them).
+        return Ok(super::elementwise::mul_scalar(x, 1.0).renamed("LogSoftmaxBackward"));
+    }
     if x.ndim() == 0 {
         // One element along its one (implicit) axis: as PyTorch, the result is 0.
         let r = log_softmax(&reshape(x, &[1])?, 0)?;
@@ -22,17 +27,15 @@ pub fn log_softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
     Ok(sub(&shifted, &lse)?.renamed("LogSoftmaxBackward"))
 }
 
-/// The (detached) max along `axis`, kept as size 1; 0 for an empty tensor,
-/// whose softmax is empty as in PyTorch.
+/// The (detached) max along `axis`, kept as size 1.
 fn shift(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
-    if x.numel() == 0 {
-        Ok(Tensor::scalar(0.0))
-    } else {
-        extreme_axis(&x.detach(), axis, true, true)
-    }
+    extreme_axis(&x.detach(), axis, true, true)
 }
 
 pub fn softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
+    if x.numel() == 0 {
+        return Ok(super::elementwise::mul_scalar(x, 1.0).renamed("SoftmaxBackward"));
+    }
     if x.ndim() == 0 {
         let r = softmax(&reshape(x, &[1])?, 0)?;
         return Ok(reshape(&r, &[])?.renamed("SoftmaxBackward"));
@@ -55,8 +58,6 @@ pub fn cross_entropy(logits: &Tensor, targets: &Array) -> Result<Tensor, TensorE
     let (n, c) = (shape[0], shape[1]);
     if targets.shape() != [n] {
         return Err(TensorError::Shapes {
-            op: "cross_entropy",
-            shapes: vec![shape.clone(), targets.shape().to_vec()],
             message: format!(
                 "cross_entropy: targets must be [{n}] class indices for logits of shape {}; found shape {}",
                 fmt_shape(&shape),

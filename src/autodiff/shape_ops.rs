@@ -329,8 +329,6 @@ pub fn concat(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
                 .all(|(i, (a, b))| i == axis || a == b);
         if !fits {
             return Err(TensorError::Shapes {
-                op: "concat",
-                shapes: vec![first_shape.clone(), s.to_vec()],
                 message: format!(
                     "concat: shapes {} and {} differ outside axis {axis}",
                     fmt_shape(&first_shape),
@@ -376,8 +374,6 @@ pub fn stack(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
         let s = x.shape();
         if s != shape {
             return Err(TensorError::Shapes {
-                op: "stack",
-                shapes: vec![shape.clone(), s.clone()],
                 message: format!(
                     "stack: every tensor needs the same shape; found {} and {}",
                     fmt_shape(&shape),

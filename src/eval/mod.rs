@@ -193,7 +193,6 @@ impl Interpreter {
         }
     }
 
-    /// Parses and runs one source text (a file, or one REPL entry).
     /// Puts the interpreter back in a usable state after a panic caught by
     /// [`crate::guard::catch`] interrupted an entry (the bindings are kept).
     pub fn recover(&mut self) {
@@ -202,12 +201,29 @@ impl Interpreter {
         self.eval_depth = 0;
     }
 
+    /// Parses and runs one source text (a file, or one REPL entry).
     pub fn run_source(&mut self, name: &str, text: &str) -> Result<(), RunError> {
         let id = self.sources.add(name, text);
         self.run_parsed(id, text)
     }
 
+    /// Parses and runs a notebook cell: as [`Interpreter::run_source`], and gives the
+    /// value of the last statement when it is an expression (never echoed).
+    pub fn run_cell(&mut self, name: &str, text: &str) -> Result<Option<Value>, RunError> {
+        let id = self.sources.add(name, text);
+        self.run_parsed_inner(id, text, true)
+    }
+
     fn run_parsed(&mut self, id: SourceId, text: &str) -> Result<(), RunError> {
+        self.run_parsed_inner(id, text, false).map(|_| ())
+    }
+
+    fn run_parsed_inner(
+        &mut self,
+        id: SourceId,
+        text: &str,
+        want_value: bool,
+    ) -> Result<Option<Value>, RunError> {
         let parsed = parse(text, id);
         if !parsed.diagnostics.is_empty() {
             return Err(RunError::Syntax(parsed.diagnostics));
@@ -218,13 +234,17 @@ impl Interpreter {
             )]));
         };
         INTERRUPTED.store(false, Ordering::SeqCst);
-        let result = self.exec_program(&program);
+        let result = if want_value {
+            self.exec_program_value(&program)
+        } else {
+            self.exec_program(&program).map(|()| None)
+        };
         let _ = self.out.flush();
         crate::autodiff::set_grad_enabled(true);
         self.depth = 0;
         self.eval_depth = 0;
         match result {
-            Ok(()) => Ok(()),
+            Ok(v) => Ok(v),
             Err(Flow::Error(d)) => Err(RunError::Runtime(d)),
             Err(Flow::Break(span)) | Err(Flow::Continue(span)) => Err(RunError::Runtime(Box::new(
                 Diagnostic::error("break or continue outside a loop")

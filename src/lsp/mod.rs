@@ -25,12 +25,64 @@ pub type ServerError = Box<dyn std::error::Error + Send + Sync>;
 pub const KEYWORDS: &[&str] = crate::repl::helper::KEYWORDS;
 
 /// Runs the server on standard input and output until the client says `exit`.
+///
+/// The framing is read here rather than by `lsp-server`'s own stdio transport, which
+/// stops at the first message that is not valid JSON: a frame whose body cannot be
+/// read gets a JSON-RPC parse error (id null) and the session goes on.
 pub fn run_stdio() -> Result<(), ServerError> {
-    let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
-    drop(connection);
-    io_threads.join()?;
-    Ok(())
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    let (server, client) = Connection::memory();
+    let stdout = Arc::new(Mutex::new(std::io::stdout()));
+    let out = Arc::clone(&stdout);
+    let Connection {
+        sender: to_server,
+        receiver: from_server,
+    } = client;
+    let writer = std::thread::spawn(move || {
+        for msg in from_server {
+            let Ok(mut w) = out.lock() else { return };
+            if msg.write(&mut *w).is_err() {
+                return;
+            }
+        }
+    });
+    // The reader is not joined: it may be blocked reading standard input when the
+    // client has said `exit`.
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        loop {
+            match Message::read(&mut input) {
+                Ok(Some(msg)) => {
+                    let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
+                    if to_server.send(msg).is_err() || exit {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    let body = serde_json::json!({
+                        "jsonrpc": "2.0",
+                        "id": null,
+                        "error": { "code": ErrorCode::ParseError as i32, "message": e.to_string() },
+                    })
+                    .to_string();
+                    let Ok(mut w) = stdout.lock() else { return };
+                    let sent = write!(w, "Content-Length: {}\r\n\r\n{body}", body.len())
+                        .and_then(|()| w.flush());
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    let result = serve(&server);
+    drop(server);
+    let _ = writer.join();
+    result
 }
 
 /// What the server offers, sent in the `initialize` response.

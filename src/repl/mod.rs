@@ -10,8 +10,8 @@
 mod commands;
 pub mod helper;
 
-use crate::diagnostic::{render, Diagnostic};
-use crate::eval::{Interpreter, Options, RunError};
+use crate::diagnostic::{render, Diagnostic, Severity};
+use crate::eval::{Interpreter, Options, RunError, Value};
 use crate::Exit;
 use std::cell::RefCell;
 use std::io::Write;
@@ -86,14 +86,39 @@ pub struct Reply {
     pub outcome: Outcome,
 }
 
+/// What one notebook cell did ([`Repl::run_cell`]). Program output went to the
+/// session's writer as it was produced; diagnostics are data, for the front end to
+/// render ([`Repl::render`]).
+#[derive(Default)]
+pub struct CellReply {
+    /// The value of the cell's last statement when it is an expression (not `none`).
+    pub value: Option<Value>,
+    /// Warnings and errors, in the order they were reported. An error stops the cell.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The cell gave `:quit`.
+    pub quit: bool,
+}
+
+impl CellReply {
+    /// True when the cell stopped on an error.
+    pub fn failed(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
 /// One REPL session: an interpreter that keeps its bindings between entries, the
-/// lines of an entry not yet complete, and how to render diagnostics.
+/// lines of an entry not yet complete, and how to render diagnostics. The notebook
+/// kernel drives the same session, cell by cell ([`Repl::run_cell`]).
 pub struct Repl {
     interp: Interpreter,
     out: SharedOut,
     pending: String,
     entries: usize,
     color: bool,
+    /// While a cell runs: its diagnostics, kept as data instead of rendered.
+    collected: RefCell<Option<Vec<Diagnostic>>>,
 }
 
 impl Repl {
@@ -121,6 +146,7 @@ impl Repl {
             pending: String::new(),
             entries: 0,
             color,
+            collected: RefCell::new(None),
         }
     }
 
@@ -202,12 +228,82 @@ impl Repl {
         Outcome::Done
     }
 
+    /// Runs a notebook cell (SPEC §15): its `:` command lines as commands, the lines
+    /// between them as code; the value of a last expression is the cell's result
+    /// (not echoed). An error stops the cell; the session goes on. `number` names
+    /// the cell's sources (`<cell:N>`); each code part keeps its line numbers.
+    pub fn run_cell(&mut self, code: &str, number: usize) -> CellReply {
+        self.pending.clear();
+        *self.collected.borrow_mut() = Some(Vec::new());
+        let echo = std::mem::replace(&mut self.interp.options.echo, false);
+        let mut reply = CellReply::default();
+        let mut ignored = Vec::new();
+        for part in cell_parts(code) {
+            reply.value = None;
+            match part {
+                CellPart::Command(line) => {
+                    match crate::guard::catch(|| commands::run(self, line, &mut ignored)) {
+                        Ok(Outcome::Quit) => reply.quit = true,
+                        Ok(_) => {}
+                        Err(panic) => {
+                            self.interp.recover();
+                            self.report(&panic.diagnostic(), &mut ignored);
+                        }
+                    }
+                }
+                CellPart::Code(text) => {
+                    let name = format!("<cell:{number}>");
+                    reply.value = self
+                        .run_entry(&name, &text, true, &mut ignored)
+                        .filter(|v| !matches!(v, Value::None));
+                }
+            }
+            let failed = self
+                .collected
+                .borrow()
+                .iter()
+                .flatten()
+                .any(|d| d.severity == Severity::Error);
+            if failed {
+                reply.value = None;
+                break;
+            }
+        }
+        self.interp.options.echo = echo;
+        reply.diagnostics = self.collected.borrow_mut().take().unwrap_or_default();
+        reply
+    }
+
+    /// Renders a diagnostic against every source of the session (with ANSI colour
+    /// when `color`).
+    pub fn render(&self, d: &Diagnostic, color: bool) -> String {
+        let mut buf = Vec::new();
+        let _ = render(d, &self.interp.sources, color, &mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+
     /// Runs `text` as one entry named `name` and renders its warnings and errors.
     fn run_text(&mut self, name: &str, text: &str, err: &mut Vec<u8>) {
+        self.run_entry(name, text, false, err);
+    }
+
+    /// Runs `text` as one entry; with `value`, gives the value of its last statement
+    /// when that is an expression.
+    fn run_entry(
+        &mut self,
+        name: &str,
+        text: &str,
+        value: bool,
+        err: &mut Vec<u8>,
+    ) -> Option<Value> {
         let interp = &mut self.interp;
         // The interpreter is written not to panic; should it, the session survives.
         let result = crate::guard::catch(|| {
-            let result = interp.run_source(name, text);
+            let result = if value {
+                interp.run_cell(name, text)
+            } else {
+                interp.run_source(name, text).map(|()| None)
+            };
             crate::guard::debug_panic(text);
             result
         });
@@ -219,7 +315,7 @@ impl Repl {
             self.report(&w, err);
         }
         match result {
-            Ok(Ok(())) => {}
+            Ok(Ok(v)) => return v,
             Ok(Err(RunError::Syntax(ds))) => {
                 for d in &ds {
                     self.report(d, err);
@@ -228,12 +324,55 @@ impl Repl {
             Ok(Err(RunError::Runtime(d))) => self.report(&d, err),
             Err(panic) => self.report(&panic.diagnostic(), err),
         }
+        None
     }
 
-    /// Renders a diagnostic against every source of the session.
+    /// Renders a diagnostic against every source of the session (or, while a cell
+    /// runs, keeps it for [`CellReply::diagnostics`]).
     fn report(&self, d: &Diagnostic, err: &mut Vec<u8>) {
+        if let Some(kept) = self.collected.borrow_mut().as_mut() {
+            kept.push(d.clone());
+            return;
+        }
         let _ = render(d, &self.interp.sources, self.color, err);
     }
+}
+
+/// A part of a notebook cell: a `:` command line, or code (the cell's text with
+/// every other line left empty, so that reports keep the cell's line numbers).
+#[derive(Debug, PartialEq, Eq)]
+enum CellPart<'a> {
+    Command(&'a str),
+    Code(String),
+}
+
+/// Splits a cell into its `:` command lines and the runs of code between them.
+fn cell_parts(code: &str) -> Vec<CellPart<'_>> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let code_part = |from: usize, to: usize| {
+        let mut text = "\n".repeat(from);
+        for line in &lines[from..to] {
+            text.push_str(line);
+            text.push('\n');
+        }
+        CellPart::Code(text)
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with(':') {
+            if lines[start..i].iter().any(|l| !l.trim().is_empty()) {
+                parts.push(code_part(start, i));
+            }
+            parts.push(CellPart::Command(trimmed));
+            start = i + 1;
+        }
+    }
+    if lines[start..].iter().any(|l| !l.trim().is_empty()) {
+        parts.push(code_part(start, lines.len()));
+    }
+    parts
 }
 
 /// Where the history is kept: `$BP_HISTORY` (empty: nowhere), else
@@ -347,4 +486,24 @@ pub fn main_loop() -> Exit {
         }
     }
     Exit::Success
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::{cell_parts, CellPart};
+
+    #[test]
+    fn commands_and_code_are_split_keeping_line_numbers() {
+        let parts = cell_parts("x = 1\n:vars\n\ny = x\ny\n  :grads");
+        assert_eq!(
+            parts,
+            vec![
+                CellPart::Code("x = 1\n".into()),
+                CellPart::Command(":vars"),
+                CellPart::Code("\n\n\ny = x\ny\n".into()),
+                CellPart::Command(":grads"),
+            ]
+        );
+        assert_eq!(cell_parts("  \n\n"), vec![]);
+    }
 }

@@ -530,8 +530,6 @@ pub fn binary_cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         return Err(fail(
             a,
             TensorError::Shapes {
-                op: "binary_cross_entropy",
-                shapes: vec![p.shape(), t.shape()],
                 message: format!(
                     "binary_cross_entropy: p has shape {} but target has shape {}",
                     fmt_shape(&p.shape()),

@@ -40,11 +40,6 @@ impl Interpreter {
                 _ => {}
             }
         }
-        if let Value::Tuple(_) = v {
-            if name == "len" {
-                return Ok(Value::None);
-            }
-        }
         let known = crate::eval::value::TENSOR_ATTRIBUTES;
         let mut d = Diagnostic::error(format!("a {} has no attribute '{name}'", v.type_name()))
             .with_label(name_span, "unknown attribute")
@@ -225,7 +220,7 @@ impl Interpreter {
                 start,
                 end,
                 step,
-                span,
+                span: _,
             } => {
                 let n = size as i64;
                 let step = match step {
@@ -258,7 +253,6 @@ impl Interpreter {
                 if en < s {
                     en = s;
                 }
-                let _ = span;
                 Ok(IndexItem::Slice {
                     start: s,
                     end: en,

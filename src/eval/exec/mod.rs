@@ -13,7 +13,7 @@ use crate::eval::errors::closest;
 use crate::eval::value::Env;
 use crate::eval::{builtins, Eval, Flow, Interpreter, Value, INTERRUPTED};
 use crate::source::Span;
-use crate::syntax::ast::{Block, Program};
+use crate::syntax::ast::{Block, Program, StmtKind};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
@@ -46,6 +46,21 @@ impl Interpreter {
             self.exec(stmt, &None)?;
         }
         Ok(())
+    }
+
+    /// Runs a program and gives the value of its last statement when that is an
+    /// expression: a notebook cell's result (SPEC §15).
+    pub(crate) fn exec_program_value(&mut self, program: &Program) -> Eval<Option<Value>> {
+        let Some((last, rest)) = program.split_last() else {
+            return Ok(None);
+        };
+        for stmt in rest {
+            self.exec(stmt, &None)?;
+        }
+        match &last.kind {
+            StmtKind::Expr(e) => self.eval(e, &None).map(Some),
+            _ => self.exec(last, &None).map(|()| None),
+        }
     }
 
     pub(super) fn exec_block(&mut self, block: &Block, scope: &Scope) -> Eval<()> {

@@ -68,7 +68,7 @@ impl Interpreter {
             StmtKind::CompoundAssign {
                 target,
                 op,
-                op_span,
+                op_span: _,
                 value,
             } => {
                 let current = self
@@ -82,7 +82,6 @@ impl Interpreter {
                             *op,
                             &rhs,
                             stmt.span,
-                            *op_span,
                             target.span,
                             value.span,
                         );
@@ -232,14 +231,12 @@ impl Interpreter {
     /// `w -= lr * w.grad` on a leaf that requires grad: allowed only inside
     /// `no_grad`, where it replaces the data in place (the leaf keeps its identity,
     /// its flag and its `.grad`).
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn update_leaf_in_place(
         &mut self,
         leaf: &Tensor,
         op: BinOp,
         rhs: &Value,
         stmt_span: Span,
-        op_span: Span,
         target_span: Span,
         value_span: Span,
     ) -> Eval<()> {
@@ -254,7 +251,6 @@ impl Interpreter {
                     .with_hint("wrap the update in no_grad { ... }, as an optimizer step does"),
             ));
         }
-        let _ = op_span;
         // The common optimizer step (`w -= lr * w.grad`): update the data in
         // place, without a temporary tensor. Anything else (a shape that does not
         // broadcast to the leaf's, another operator) takes the general path below.

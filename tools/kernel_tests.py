@@ -1,0 +1,241 @@
+"""Tests the installed `bp` Jupyter kernel (SPEC §15) the way Jupyter uses it.
+
+1. jupyter_kernel_test's conformance suite (KernelTests) against the kernelspec `bp`,
+   plus bp's own checks: bindings persist between cells, `:` commands run in cells,
+   errors carry the coloured report, interrupting `while true {}` returns the kernel to
+   idle with the session intact, and a long cell's `print`s arrive while it runs.
+2. Every notebook in examples/notebooks/ executed headless (nbclient) and its outputs
+   compared with the outputs saved in it.
+
+    python tools/kernel_tests.py            # run everything
+    python tools/kernel_tests.py --update   # re-execute the notebooks and save them
+
+The kernelspec must be installed first (`bp kernel install --prefix "$VIRTUAL_ENV"`).
+Needs jupyter_client, jupyter_kernel_test, nbclient and nbformat (see .ci/run).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import unittest
+from pathlib import Path
+from queue import Empty
+
+import jupyter_kernel_test
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "examples" / "notebooks").glob("*.ipynb"))
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TIMEOUT = 30
+
+
+class BpKernelTests(jupyter_kernel_test.KernelTests):
+    kernel_name = "bp"
+    language_name = "bp"
+    file_extension = ".bp"
+
+    code_hello_world = 'print("hello, world")'
+    # A gradient anomaly is a warning, written to stderr; the cell still succeeds.
+    code_stderr = "z = zeros(1, grad)\nbackward(sum(sqrt(z)))"
+    code_generate_error = "undefined_name + 1"
+    code_execute_result = [
+        {"code": "1 + 2", "result": "3"},
+        {"code": "a = 2\na * 3", "result": "6"},
+        {"code": "ones(2)", "result": "tensor([1., 1.])"},
+    ]
+    code_display_data = [
+        {"code": "plot([1, 4, 9, 16])", "mime": "image/svg+xml"},
+        {"code": "q = tensor(2, grad)\ndraw(q * q + 1)", "mime": "image/svg+xml"},
+    ]
+    completion_samples = [
+        {"text": "zeros_l", "matches": {"zeros_like"}},
+        {"text": "sigm", "matches": {"sigmoid"}},
+        {"text": ":gr", "matches": {":graph", ":grads"}},
+    ]
+    complete_code_samples = ["x = 1", "fn f(x) {\n    return x\n}", ":vars"]
+    incomplete_code_samples = ["fn f(x) {", "y = (1 +", "xs = [1, 2,"]
+    invalid_code_samples = ["x = = 1", "y = 1 +* 2"]
+    code_inspect_sample = "sigmoid"
+
+    def run_cell(self, code: str, timeout: float = TIMEOUT):
+        self.flush_channels()
+        return self.execute_helper(code, timeout=timeout)
+
+    def test_bp_bindings_persist_and_commands_run(self) -> None:
+        reply, _ = self.run_cell("w = tensor(3, grad)\nloss = w * w\nbackward(loss)")
+        self.assertEqual(reply["content"]["status"], "ok")
+        reply, outputs = self.run_cell(":vars\nw.grad")
+        self.assertEqual(reply["content"]["status"], "ok")
+        streams = "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+        self.assertIn("requires_grad", streams)
+        results = [m for m in outputs if m["msg_type"] == "execute_result"]
+        self.assertEqual(len(results), 1)
+        self.assertEqual(results[0]["content"]["data"]["text/plain"], "tensor(6.)")
+
+    def test_bp_only_the_last_expression_is_the_result(self) -> None:
+        reply, outputs = self.run_cell("1 + 1\n2 + 2\nb = 5")
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual([m for m in outputs if m["msg_type"] == "execute_result"], [])
+
+    def test_bp_errors_are_the_terminal_report(self) -> None:
+        reply, outputs = self.run_cell("x_missing * 2")
+        self.assertEqual(reply["content"]["status"], "error")
+        error = outputs[0]["content"]
+        self.assertEqual(error["evalue"], "unknown name 'x_missing'")
+        traceback = "\n".join(error["traceback"])
+        self.assertIn("\x1b[", traceback)
+        plain = ANSI.sub("", traceback)
+        self.assertIn("unknown name 'x_missing'", plain)
+        self.assertIn("x_missing * 2", plain)
+        # The session goes on.
+        reply, _ = self.run_cell("after_error = 1")
+        self.assertEqual(reply["content"]["status"], "ok")
+
+    def test_bp_interrupt_stops_a_running_cell(self) -> None:
+        self.run_cell("kept = 41")
+        self.flush_channels()
+        msg_id = self.kc.execute("while true {}")
+        time.sleep(1.0)
+        self.km.interrupt_kernel()
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        reply, outputs = self.run_cell("kept + 1")
+        self.assertEqual(reply["content"]["status"], "ok")
+        results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+        self.assertEqual(results, ["42"])
+
+    def test_bp_output_streams_while_the_cell_runs(self) -> None:
+        self.flush_channels()
+        code = 'print("started")\nt0 = time()\nwhile time() - t0 < 2 {}\nprint("finished")'
+        sent = time.monotonic()
+        self.kc.execute(code)
+        first_text_at = None
+        while first_text_at is None:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["msg_type"] == "stream" and "started" in msg["content"]["text"]:
+                first_text_at = time.monotonic() - sent
+        self.assertLess(first_text_at, 1.5, "the first print should arrive before the cell ends")
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertEqual(reply["content"]["status"], "ok")
+
+    def test_bp_inspect_a_variable(self) -> None:
+        self.run_cell("inspected = ones(2, 3, grad)")
+        self.kc.inspect("inspected", 3)
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertTrue(reply["content"]["found"])
+        self.assertIn("shape [2, 3]", reply["content"]["data"]["text/plain"])
+
+    def test_bp_complete_names_in_scope_and_attributes(self) -> None:
+        self.run_cell("my_weights = ones(2, grad)")
+        self.kc.complete("y = my_we")
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertEqual(reply["content"]["matches"], ["my_weights"])
+        self.assertEqual(reply["content"]["cursor_start"], 4)
+        self.kc.complete("my_weights.gr")
+        reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+        self.assertEqual(reply["content"]["matches"], ["grad"])
+
+
+def outputs_of(nb) -> list:
+    """The outputs of every code cell, without what changes from run to run."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outs = []
+        for out in cell.get("outputs", []):
+            o = {"output_type": out["output_type"]}
+            if out["output_type"] == "stream":
+                o["name"] = out["name"]
+                o["text"] = out["text"]
+            elif out["output_type"] in ("execute_result", "display_data"):
+                o["data"] = dict(out["data"])
+            elif out["output_type"] == "error":
+                o["ename"] = out["ename"]
+                o["evalue"] = out["evalue"]
+                o["traceback"] = [ANSI.sub("", line) for line in out["traceback"]]
+            outs.append(o)
+        cells.append(outs)
+    return cells
+
+
+def merge_streams(outs: list) -> list:
+    """Adjacent stream outputs of one name joined (how they split depends on timing)."""
+    merged = []
+    for o in outs:
+        if merged and o["output_type"] == "stream" and merged[-1]["output_type"] == "stream" and merged[-1]["name"] == o["name"]:
+            merged[-1] = dict(merged[-1], text=merged[-1]["text"] + o["text"])
+        else:
+            merged.append(o)
+    return merged
+
+
+def execute(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name="bp",
+        timeout=120,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return nb
+
+
+class NotebookTests(unittest.TestCase):
+    pass
+
+
+def _notebook_test(path: Path):
+    def test(self) -> None:
+        saved = nbformat.read(path, as_version=4)
+        ran = execute(path)
+        want = [merge_streams(c) for c in outputs_of(saved)]
+        got = [merge_streams(c) for c in outputs_of(ran)]
+        self.assertEqual(len(got), len(want))
+        for i, (g, w) in enumerate(zip(got, want)):
+            self.assertEqual(g, w, f"{path.name}: code cell {i + 1} gave other outputs than saved")
+        svgs = sum("image/svg+xml" in o.get("data", {}) for c in got for o in c)
+        self.assertGreater(svgs, 0, f"{path.name} shows no picture")
+        self.assertFalse(any(o["output_type"] == "error" for c in got for o in c), f"{path.name} has an error")
+
+    return test
+
+
+for _path in NOTEBOOKS:
+    setattr(NotebookTests, f"test_notebook_{_path.stem}", _notebook_test(_path))
+
+
+def update() -> None:
+    for path in NOTEBOOKS:
+        nb = execute(path)
+        nbformat.write(nb, path)
+        print(f"saved {path.relative_to(ROOT)}")
+
+
+def main() -> int:
+    if "--update" in sys.argv:
+        update()
+        return 0
+    suite = unittest.TestSuite()
+    loader = unittest.TestLoader()
+    suite.addTests(loader.loadTestsFromTestCase(BpKernelTests))
+    suite.addTests(loader.loadTestsFromTestCase(NotebookTests))
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    skipped = len(result.skipped)
+    print(f"kernel: {result.testsRun - failed - skipped} passed, {failed} failed, {skipped} skipped")
+    if not NOTEBOOKS:
+        print("no notebooks in examples/notebooks", file=sys.stderr)
+        return 1
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
