@@ -13,7 +13,6 @@ use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, FPart, Ident, Index};
-use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -479,11 +478,11 @@ impl Interpreter {
 
     /// `nn.NAME`: a top-level binding of the module.
     pub(super) fn module_attribute(&self, m: &Module, name: &Ident, obj_span: Span) -> Eval<Value> {
-        if let Some(v) = m.env.vars.borrow().get(&name.name) {
-            return Ok(v.clone());
+        if let Some(v) = m.env.get(&name.name) {
+            return Ok(v);
         }
-        let vars = m.env.vars.borrow();
-        let mut names: Vec<&str> = vars.keys().map(|k| &**k).collect();
+        let vars = m.env.names();
+        let mut names: Vec<&str> = vars.iter().map(|k| &**k).collect();
         names.sort_unstable();
         let mut d = Diagnostic::error(format!("module '{}' has no name '{}'", m.name, name.name))
             .with_label(name.span, "not defined in the module")
