@@ -237,12 +237,24 @@ fn main_inner() -> Exit {
                 }
             }
         }
-        (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new(), cli.timeout),
+        (None, Some(file)) => run_file(
+            &file,
+            cli.strict,
+            !cli.no_anomaly_check,
+            Vec::new(),
+            cli.timeout,
+        ),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file("-", cli.strict, !cli.no_anomaly_check, Vec::new(), cli.timeout)
+                run_file(
+                    "-",
+                    cli.strict,
+                    !cli.no_anomaly_check,
+                    Vec::new(),
+                    cli.timeout,
+                )
             }
         }
     }
