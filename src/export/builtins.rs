@@ -1,5 +1,7 @@
-//! Each builtin's PyTorch equivalent: the call an exported script makes, and what it
-//! returns (for the translator's static types).
+//! What the translator needs to know about each builtin beyond its row in the builtin
+//! table (SPEC §12): what it returns, for the static types. The PyTorch equivalent is
+//! the row's `torch` field ([`pytorch`]); the exported call is written in `emit.rs`
+//! and the runtime's function in `header.py`.
 
 use super::types::Ty;
 
@@ -7,110 +9,108 @@ use super::types::Ty;
 #[derive(Clone, Copy, Debug)]
 pub struct Mapping {
     pub name: &'static str,
-    /// The PyTorch equivalent, as the exported script spells it.
-    pub pytorch: &'static str,
     /// What the builtin returns, as far as known.
     pub returns: Ty,
 }
 
 macro_rules! mappings {
-    ($($name:literal => $torch:literal, $ty:ident;)*) => {
+    ($($name:literal => $ty:ident;)*) => {
         static MAPPINGS: &[Mapping] = &[
-            $(Mapping { name: $name, pytorch: $torch, returns: Ty::$ty },)*
+            $(Mapping { name: $name, returns: Ty::$ty },)*
         ];
     };
 }
 
 mappings! {
-    "zeros" => "torch.zeros", Tensor;
-    "ones" => "torch.ones", Tensor;
-    "full" => "torch.full", Tensor;
-    "eye" => "torch.eye", Tensor;
-    "arange" => "torch.arange(..., dtype=torch.float64)", Tensor;
-    "linspace" => "torch.linspace", Tensor;
-    "rand" => "bp.rand: bp's generator, then torch.tensor", Tensor;
-    "randn" => "bp.randn: bp's generator, then torch.tensor", Tensor;
-    "tensor" => "torch.tensor / x.detach().clone(), requires_grad_", Tensor;
-    "zeros_like" => "torch.zeros_like", Tensor;
-    "ones_like" => "torch.ones_like", Tensor;
-    "seed" => "bp.seed: seeds bp's generator (not torch.manual_seed)", None;
-    "exp" => "torch.exp", Unknown;
-    "log" => "torch.log", Unknown;
-    "sqrt" => "torch.sqrt", Unknown;
-    "abs" => "torch.abs", Unknown;
-    "sin" => "torch.sin", Unknown;
-    "cos" => "torch.cos", Unknown;
-    "tanh" => "torch.tanh", Unknown;
-    "sigmoid" => "torch.sigmoid", Unknown;
-    "relu" => "torch.relu", Unknown;
-    "leaky_relu" => "F.leaky_relu", Unknown;
-    "softplus" => "F.softplus", Unknown;
-    "clamp" => "torch.clamp", Unknown;
-    "pow" => "x ** p (torch.pow)", Unknown;
-    "maximum" => "torch.maximum", Unknown;
-    "minimum" => "torch.minimum", Unknown;
-    "where" => "torch.where(cond != 0, a, b)", Tensor;
-    "sign" => "torch.sign", Unknown;
-    "sum" => "torch.sum(x, dim=, keepdim=)", Unknown;
-    "mean" => "torch.mean(x, dim=, keepdim=)", Unknown;
-    "max" => "torch.amax(x, dim=, keepdim=) (not Python's max)", Unknown;
-    "min" => "torch.amin(x, dim=, keepdim=) (not Python's min)", Unknown;
-    "prod" => "torch.prod(x, dim=, keepdim=)", Unknown;
-    "norm" => "torch.linalg.vector_norm", Unknown;
-    "argmax" => "torch.argmax(...).double()", Tensor;
-    "argmin" => "torch.argmin(...).double()", Tensor;
-    "matmul" => "a @ b (torch.matmul)", Tensor;
-    "transpose" => "torch.transpose / x.permute", Tensor;
-    "outer" => "torch.outer", Tensor;
-    "reshape" => "torch.reshape", Tensor;
-    "flatten" => "torch.flatten", Tensor;
-    "squeeze" => "torch.squeeze", Tensor;
-    "unsqueeze" => "torch.unsqueeze", Tensor;
-    "concat" => "torch.cat", Tensor;
-    "stack" => "torch.stack", Tensor;
-    "shape" => "tuple(x.shape)", Tuple;
-    "numel" => "x.numel()", Int;
-    "len" => "len", Int;
-    "softmax" => "torch.softmax(x, dim=)", Tensor;
-    "log_softmax" => "torch.log_softmax(x, dim=)", Tensor;
-    "mse_loss" => "F.mse_loss", Tensor;
-    "cross_entropy" => "F.cross_entropy(logits, targets.long())", Tensor;
-    "binary_cross_entropy" => "F.binary_cross_entropy", Tensor;
-    "backward" => "y.backward(v, retain_graph=, create_graph=)", None;
-    "grad" => "torch.autograd.grad(y, x, grad_outputs=v, ...)", Unknown;
-    "zero_grad" => "p.grad = None for every p", None;
-    "detach" => "x.detach()", Tensor;
-    "retain_grad" => "y.retain_grad()", None;
-    "clip_grad_norm" => "torch.nn.utils.clip_grad_norm_(params, max_norm).item()", Num;
-    "clip_grad_value" => "torch.nn.utils.clip_grad_value_", None;
-    "gradcheck" => "bp.gradcheck: bp's central differences and tolerances (header)", Bool;
-    "item" => "x.item()", Num;
-    "range" => "range", Unknown;
-    "time" => "bp.time: time.monotonic() since the start", Num;
-    "round" => "round / torch.round(x, decimals=n)", Unknown;
-    "list" => "list (a Python list; list(t) iterates the first axis)", List;
-    "append" => "xs.append(v)", None;
-    "pop" => "xs.pop()", Unknown;
-    "str" => "bp.str: the text print shows (header)", Str;
-    "nonzero" => "torch.nonzero(m).flatten().double()", Tensor;
-    "randperm" => "bp.randperm: bp's generator (torch.randperm draws differently)", Tensor;
-    "make_moons" => "bp.make_moons: scikit-learn's construction, bp's generator (header)", Tuple;
-    "make_circles" => "bp.make_circles: scikit-learn's construction, bp's generator (header)", Tuple;
-    "make_spirals" => "bp.make_spirals: CS231n's construction, bp's generator (header)", Tuple;
-    "load_csv" => "bp.load_csv: csv.reader, then torch.tensor (header)", Unknown;
-    "sgd" => "torch.optim.SGD (in bp.Optimizer: lr and bp's display)", Unknown;
-    "adam" => "torch.optim.Adam (in bp.Optimizer)", Unknown;
-    "adamw" => "torch.optim.AdamW (in bp.Optimizer)", Unknown;
-    "set_lr" => "param_group[\"lr\"] = lr for each group", None;
-    "save" => "safetensors.torch.save_file", None;
-    "load" => "safetensors.torch.load_file", Unknown;
-    "scatter" => "", Unknown;
-    "draw" => "", Unknown;
-    "print" => "bp.print: print with bp's display (header)", None;
-    "plot" => "bp.plot: a text chart (header)", None;
-    "assert" => "bp.assert_: raise AssertionError", None;
-    "assert_close" => "bp.assert_close: bp's tolerances (header; cf. torch.testing.assert_close)", None;
-    "gradflow" => "bp.gradflow: the gradient-flow table (header)", None;
+    "zeros" => Tensor;
+    "ones" => Tensor;
+    "full" => Tensor;
+    "eye" => Tensor;
+    "arange" => Tensor;
+    "linspace" => Tensor;
+    "rand" => Tensor;
+    "randn" => Tensor;
+    "tensor" => Tensor;
+    "zeros_like" => Tensor;
+    "ones_like" => Tensor;
+    "seed" => None;
+    "exp" => Unknown;
+    "log" => Unknown;
+    "sqrt" => Unknown;
+    "abs" => Unknown;
+    "sin" => Unknown;
+    "cos" => Unknown;
+    "tanh" => Unknown;
+    "sigmoid" => Unknown;
+    "relu" => Unknown;
+    "leaky_relu" => Unknown;
+    "softplus" => Unknown;
+    "clamp" => Unknown;
+    "pow" => Unknown;
+    "maximum" => Unknown;
+    "minimum" => Unknown;
+    "where" => Tensor;
+    "sign" => Unknown;
+    "sum" => Unknown;
+    "mean" => Unknown;
+    "max" => Unknown;
+    "min" => Unknown;
+    "prod" => Unknown;
+    "norm" => Unknown;
+    "argmax" => Tensor;
+    "argmin" => Tensor;
+    "matmul" => Tensor;
+    "transpose" => Tensor;
+    "outer" => Tensor;
+    "reshape" => Tensor;
+    "flatten" => Tensor;
+    "squeeze" => Tensor;
+    "unsqueeze" => Tensor;
+    "concat" => Tensor;
+    "stack" => Tensor;
+    "shape" => Tuple;
+    "numel" => Int;
+    "len" => Int;
+    "softmax" => Tensor;
+    "log_softmax" => Tensor;
+    "mse_loss" => Tensor;
+    "cross_entropy" => Tensor;
+    "binary_cross_entropy" => Tensor;
+    "backward" => None;
+    "grad" => Unknown;
+    "zero_grad" => None;
+    "detach" => Tensor;
+    "retain_grad" => None;
+    "clip_grad_norm" => Num;
+    "clip_grad_value" => None;
+    "gradcheck" => Bool;
+    "item" => Num;
+    "range" => Unknown;
+    "time" => Num;
+    "round" => Unknown;
+    "list" => List;
+    "append" => None;
+    "pop" => Unknown;
+    "str" => Str;
+    "nonzero" => Tensor;
+    "randperm" => Tensor;
+    "make_moons" => Tuple;
+    "make_circles" => Tuple;
+    "make_spirals" => Tuple;
+    "load_csv" => Unknown;
+    "sgd" => Unknown;
+    "adam" => Unknown;
+    "adamw" => Unknown;
+    "set_lr" => None;
+    "save" => None;
+    "load" => Unknown;
+    "scatter" => Unknown;
+    "draw" => Unknown;
+    "print" => None;
+    "plot" => None;
+    "assert" => None;
+    "assert_close" => None;
+    "gradflow" => None;
 }
 
 /// Builtins with no export yet: a call is an error that labels it (their pictures have
@@ -125,4 +125,9 @@ pub fn mapping(name: &str) -> Option<&'static Mapping> {
 /// Every mapping, in table order.
 pub fn all() -> &'static [Mapping] {
     MAPPINGS
+}
+
+/// The PyTorch equivalent of the builtin `name`, from its row of the builtin table.
+pub fn pytorch(name: &str) -> Option<&'static str> {
+    crate::eval::builtins::lookup(name).map(|b| b.torch)
 }

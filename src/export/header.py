@@ -772,7 +772,7 @@ class bp:
             name = renamed.get(name, name)
             if isinstance(v, torch.Tensor):
                 named.append((name, v))
-            elif isinstance(v, tuple):
+            elif isinstance(v, (tuple, list)):
                 named.extend((f"{name}[{i}]", t) for i, t in enumerate(v) if isinstance(t, torch.Tensor))
         named.sort(key=lambda p: p[0])
         rows = [["name", "shape", "grad norm", "max |grad|", "1e-10" + "1e4".rjust(28 - 5), ""]]

@@ -13,7 +13,7 @@ mod emit;
 mod names;
 mod types;
 
-pub use builtins::{all as all_mappings, mapping, Mapping, UNSUPPORTED};
+pub use builtins::{all as all_mappings, mapping, pytorch, Mapping, UNSUPPORTED};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceId;
