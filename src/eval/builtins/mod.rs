@@ -4,6 +4,7 @@ mod autograd;
 mod create;
 mod math;
 mod output;
+mod pictures;
 
 use super::args::Args;
 use super::{Eval, Interpreter, Value};
@@ -103,7 +104,9 @@ table! {
     "time" => output::time, "time(): monotonic seconds";
     // output and checks
     "print" => output::print, "print(a, b, ...)";
-    "plot" => output::plot, "plot(ys) / plot(xs, ys, title=)";
+    "plot" => pictures::plot, "plot(ys) / plot(xs, ys, title=, file=)";
+    "scatter" => pictures::scatter, "scatter(X, y, title=, file=): 2-d points, one mark per class";
+    "draw" => pictures::draw, "draw(y, file=): the recorded graph of y as a picture";
     "assert" => output::assert, "assert(cond, message=)";
     "assert_close" => output::assert_close, "assert_close(a, b, atol=1e-6, rtol=1e-5)";
     "gradflow" => output::gradflow, "gradflow(): the gradient-flow table";
