@@ -21,6 +21,12 @@ const LINE_WIDTH: usize = 80;
 /// Every tensor prints as `tensor(...)`; its contents are indented by this prefix.
 const PREFIX: &str = "tensor(";
 
+/// `[2, 3]`, `[]` for a 0-d shape.
+pub fn fmt_shape(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}
+
 /// Formats a plain number like Python's `repr(float)`, but without the `.0` that Python
 /// puts on integers: `3`, `2.5`, `0.1`, `1e-08`, `1e+16`, `-0`, `inf`, `nan`.
 ///

@@ -10,9 +10,9 @@
 //! through (kept when `Options::record_grads` is on, as in the REPL), so it needs
 //! no second backward pass and works after the graph was freed.
 
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::{Array, Op, Origin, Tensor};
 use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
 use crate::eval::errors::closest;
 use crate::eval::{Interpreter, Value};
 use crate::source::Span;

@@ -254,8 +254,8 @@ pub fn backward(
             shapes: vec![root.shape(), seed.shape()],
             message: format!(
                 "backward: the starting gradient has shape {} but the output has shape {}",
-                super::error::fmt_shape(&seed.shape()),
-                super::error::fmt_shape(&root.shape())
+                crate::display::fmt_shape(&seed.shape()),
+                crate::display::fmt_shape(&root.shape())
             ),
         });
     }

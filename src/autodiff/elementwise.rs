@@ -246,9 +246,9 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorErr
             shapes: vec![c.shape().to_vec(), ad.shape().to_vec(), bd.shape().to_vec()],
             message: format!(
                 "where: shapes {}, {} and {} cannot be broadcast together",
-                super::error::fmt_shape(c.shape()),
-                super::error::fmt_shape(ad.shape()),
-                super::error::fmt_shape(bd.shape())
+                crate::display::fmt_shape(c.shape()),
+                crate::display::fmt_shape(ad.shape()),
+                crate::display::fmt_shape(bd.shape())
             ),
         })?;
     checked_numel(&shape)?;

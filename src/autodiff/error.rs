@@ -1,5 +1,6 @@
 //! Errors of tensor operations, as data; the evaluator turns them into spanned reports.
 
+use crate::display::fmt_shape;
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -58,10 +59,4 @@ impl TensorError {
             }
         }
     }
-}
-
-/// `[2, 3]`, `[]` for a 0-d shape.
-pub fn fmt_shape(shape: &[usize]) -> String {
-    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    format!("[{}]", parts.join(", "))
 }

@@ -26,7 +26,7 @@ pub fn gradcheck(
     if y.numel() != 1 {
         return Err(TensorError::invalid(format!(
             "gradcheck: the function must return one element; it returned shape {}",
-            super::error::fmt_shape(&y.shape())
+            crate::display::fmt_shape(&y.shape())
         )));
     }
     let wanted: Vec<Tensor> = inputs

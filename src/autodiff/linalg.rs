@@ -1,9 +1,9 @@
 //! Matrix products with `torch.matmul`'s rules.
 
-use super::error::fmt_shape;
 use super::shape::{broadcast_shape, checked_numel};
 use super::shape_ops::reshape;
 use super::{Array, Op, Tensor, TensorError};
+use crate::display::fmt_shape;
 use ndarray::{Axis, Ix2, IxDyn};
 
 fn matmul_error(a: &[usize], b: &[usize], why: &str) -> TensorError {

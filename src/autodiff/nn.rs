@@ -2,9 +2,9 @@
 //! gradients (of any order) follow from the primitives'.
 
 use super::elementwise::{clamp, exp, log, mul, neg, sub};
-use super::error::fmt_shape;
 use super::reduce::{extreme_axis, mean, sum};
 use super::{Array, Tensor, TensorError};
+use crate::display::fmt_shape;
 use ndarray::{ArrayD, IxDyn};
 
 /// `log(softmax(x))` along `axis`, computed as `x - m - log(sum(exp(x - m)))` with

@@ -1,11 +1,11 @@
 //! Operations that move elements without computing: reshape, transpose, broadcast,
 //! indexing, concatenation.
 
-use super::error::fmt_shape;
 use super::op::IndexItem;
 use super::reduce::sum_array;
 use super::shape::checked_numel;
 use super::{Array, Op, Tensor, TensorError};
+use crate::display::fmt_shape;
 use ndarray::{ArrayD, Axis, IxDyn, SliceInfo, SliceInfoElem};
 use std::rc::Rc;
 

@@ -1,8 +1,8 @@
 //! Runtime errors as diagnostics: tensor errors placed under the operands at fault.
 
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::TensorError;
 use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
 use crate::source::Span;
 
 /// Turns a tensor error into a report labelled under `span` (the operation), with

@@ -1,9 +1,14 @@
-//! The values a script computes with, and how they are shown.
+//! The values a script computes with, how they are shown, and their rules:
+//! truthiness, equality, shapes as values.
 
-use super::builtins::Builtin;
+use super::args::Args;
+use super::{Eval, Flow, Interpreter};
 use crate::autodiff::Tensor;
+use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
 use crate::display::{format_number, format_tensor};
 use crate::fast_hash::FastMap;
+use crate::source::Span;
 use crate::syntax::ast::FnDecl;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -68,6 +73,15 @@ impl Drop for Tuple {
             unlink(&mut items, &mut stack);
         }
     }
+}
+
+pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Eval<Value>;
+
+/// One builtin: its name, its implementation and a one-line signature for help.
+pub struct Builtin {
+    pub name: &'static str,
+    pub func: BuiltinFn,
+    pub signature: &'static str,
 }
 
 #[derive(Clone)]
@@ -187,4 +201,72 @@ fn write_tuple(items: &[Value], out: &mut String) {
         }
     }
     out.push_str(if items.len() == 1 { ",)" } else { ")" });
+}
+
+/// Truthiness of a condition: bools, numbers (non-zero), one-element tensors.
+pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Num(n) => Ok(*n != 0.0),
+        Value::None => Ok(false),
+        Value::Tensor(t) => match t.item() {
+            Some(x) => Ok(x != 0.0),
+            None => Err(Flow::from(
+                Diagnostic::error(format!(
+                    "ambiguous truth value of a tensor of shape {}",
+                    fmt_shape(&t.shape())
+                ))
+                .with_label(span, "this tensor has more than one element")
+                .with_hint("reduce it first, e.g. with sum(...), max(...) or item(...)"),
+            )),
+        },
+        Value::Str(s) => Ok(!s.is_empty()),
+        Value::Tuple(t) => Ok(!t.is_empty()),
+        Value::Range(a, b, s) => Ok(Value::range_len(*a, *b, *s) > 0),
+        Value::Func(_) | Value::Builtin(_) => Ok(true),
+    }
+}
+
+/// `==` for values that are not both tensors or numbers.
+pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Num(x), Value::Num(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y.iter()).all(|(p, q)| {
+                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal(p, q))
+                })
+        }
+        (Value::Tensor(x), Value::Tensor(y)) => {
+            x.shape() == y.shape() && *x.data_ref() == *y.data_ref()
+        }
+        (Value::Tensor(x), Value::Num(n)) | (Value::Num(n), Value::Tensor(x)) => {
+            x.ndim() == 0 && x.item() == Some(*n)
+        }
+        (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
+        (Value::Builtin(x), Value::Builtin(y)) => std::ptr::eq(*x, *y),
+        (Value::Range(a1, b1, s1), Value::Range(a2, b2, s2)) => a1 == a2 && b1 == b2 && s1 == s2,
+        _ => false,
+    }
+}
+
+/// A shape as a tuple of numbers.
+pub(crate) fn shape_value(shape: &[usize]) -> Value {
+    Value::Tuple(
+        shape
+            .iter()
+            .map(|&d| Value::Num(d as f64))
+            .collect::<Vec<_>>()
+            .into(),
+    )
+}
+
+pub(crate) fn value_shape(v: &Value) -> Vec<usize> {
+    match v {
+        Value::Tensor(t) => t.shape(),
+        _ => vec![],
+    }
 }

@@ -1,11 +1,11 @@
 //! Autodiff builtins: backward, grad, zero_grad, detach, retain_grad, clipping, gradcheck.
 
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::gradcheck::gradcheck as check_gradients;
 use crate::autodiff::{
     backward as run_backward, Anomaly, Array, BackwardOptions, Origin, Tensor, TensorError,
 };
 use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
 use crate::eval::args::{to_tensor, Args};
 use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::{Eval, Flow, Interpreter, LastBackward, Value};

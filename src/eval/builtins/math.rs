@@ -1,12 +1,12 @@
 //! Elementwise, reduction, linear-algebra, shape and neural-network builtins.
 
-use crate::autodiff::error::fmt_shape;
 use crate::autodiff::{
     elementwise as ew, fast_math, linalg, nn, reduce, shape_ops, Tensor, TensorError,
 };
+use crate::display::fmt_shape;
 use crate::eval::args::{as_integer, to_tensor, Args};
 use crate::eval::errors::{tensor_error, type_error};
-use crate::eval::exec::shape_value;
+use crate::eval::value::shape_value;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 

@@ -6,19 +6,10 @@ mod math;
 mod output;
 mod pictures;
 
-use super::args::Args;
-use super::{Eval, Interpreter, Value};
 use crate::fast_hash::FastMap;
 use std::sync::OnceLock;
 
-pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Eval<Value>;
-
-/// One builtin: its name, its implementation and a one-line signature for help.
-pub struct Builtin {
-    pub name: &'static str,
-    pub func: BuiltinFn,
-    pub signature: &'static str,
-}
+pub use super::value::{Builtin, BuiltinFn};
 
 macro_rules! table {
     ($($name:literal => $func:path, $sig:literal;)*) => {

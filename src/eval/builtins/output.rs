@@ -1,10 +1,10 @@
 //! Output and checks: print, assert, assert_close, time, gradflow.
 
-use crate::autodiff::error::fmt_shape;
 use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
 use crate::display::format_number;
 use crate::eval::args::Args;
-use crate::eval::exec::truthy;
+use crate::eval::value::truthy;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::Dimension;
 

@@ -102,7 +102,7 @@ pub fn scatter(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         return Err(a.err(
             format!(
                 "scatter() takes points X of shape [n, 2]; found {}",
-                crate::autodiff::error::fmt_shape(&shape)
+                crate::display::fmt_shape(&shape)
             ),
             a.pos[0].1,
             "not [n, 2]",

@@ -1,0 +1,236 @@
+//! Expressions: literals, names, operators in chains, and the depth guard.
+
+use super::{Scope, MAX_EVAL_DEPTH, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE};
+use crate::autodiff::elementwise as ew;
+use crate::autodiff::{set_current_span, shape_ops, Tensor};
+use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
+use crate::eval::args::to_tensor;
+use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::value::{truthy, Closure};
+use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
+use ndarray::{ArrayD, IxDyn};
+use std::rc::Rc;
+
+impl Interpreter {
+    pub(crate) fn eval(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
+        // Leaves do not recurse: no depth or stack bookkeeping for them.
+        match &e.kind {
+            ExprKind::Number(n) => return Ok(Value::Num(*n)),
+            ExprKind::Name(n) => {
+                return self
+                    .lookup(n, scope)
+                    .ok_or_else(|| self.unknown_name(n, e.span, scope))
+            }
+            _ => {}
+        }
+        if self.eval_depth >= MAX_EVAL_DEPTH {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "expression nesting too deep: more than {MAX_EVAL_DEPTH} levels"
+                ))
+                .with_label(e.span, "this expression is nested too deeply")
+                .with_hint("split the expression with intermediate variables"),
+            ));
+        }
+        self.eval_depth += 1;
+        // The red zone holds many evaluation frames, so the stack is looked at
+        // every few levels only.
+        let r = if self.eval_depth.is_multiple_of(STACK_CHECK_EVERY) {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_inner(e, scope))
+        } else {
+            self.eval_inner(e, scope)
+        };
+        self.eval_depth -= 1;
+        r
+    }
+
+    pub(super) fn eval_inner(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
+        Ok(match &e.kind {
+            ExprKind::Number(n) => Value::Num(*n),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::None => Value::None,
+            ExprKind::Name(n) => self
+                .lookup(n, scope)
+                .ok_or_else(|| self.unknown_name(n, e.span, scope))?,
+            ExprKind::Tuple(items) => {
+                let vals = items
+                    .iter()
+                    .map(|i| self.eval(i, scope))
+                    .collect::<Eval<Vec<_>>>()?;
+                Value::Tuple(vals.into())
+            }
+            ExprKind::TensorLit(items) => self.tensor_literal(items, e.span, scope)?,
+            ExprKind::Unary { op, operand } => {
+                let v = self.eval(operand, scope)?;
+                match op {
+                    UnOp::Not => Value::Bool(!truthy(&v, operand.span)?),
+                    UnOp::Neg => match v {
+                        Value::Num(n) => Value::Num(-n),
+                        Value::Tensor(t) => {
+                            set_current_span(e.span);
+                            Value::Tensor(ew::neg(&t))
+                        }
+                        other => {
+                            return Err(Flow::from(type_error(
+                                "negation",
+                                "a number or a tensor",
+                                other.type_name(),
+                                operand.span,
+                            )))
+                        }
+                    },
+                }
+            }
+            ExprKind::Binary {
+                op: BinOp::And,
+                lhs,
+                rhs,
+            } => {
+                let l = self.eval(lhs, scope)?;
+                if !truthy(&l, lhs.span)? {
+                    Value::Bool(false)
+                } else {
+                    let r = self.eval(rhs, scope)?;
+                    Value::Bool(truthy(&r, rhs.span)?)
+                }
+            }
+            ExprKind::Binary {
+                op: BinOp::Or,
+                lhs,
+                rhs,
+            } => {
+                let l = self.eval(lhs, scope)?;
+                if truthy(&l, lhs.span)? {
+                    Value::Bool(true)
+                } else {
+                    let r = self.eval(rhs, scope)?;
+                    Value::Bool(truthy(&r, rhs.span)?)
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } if !matches!(&lhs.kind, ExprKind::Binary { op, .. } if !matches!(op, BinOp::And | BinOp::Or)) =>
+            {
+                // One operator (the common case): no chain to unroll.
+                let l = self.eval(lhs, scope)?;
+                let r = self.eval(rhs, scope)?;
+                self.binary(*op, l, r, e.span, lhs.span, rhs.span)?
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                // A left-leaning chain (`1 + 1 + … + 1`) is as deep as it is long:
+                // walk down its left spine and fold back up without recursing.
+                let mut spine = vec![(*op, &**lhs, &**rhs, e.span)];
+                let mut leftmost: &Expr = lhs;
+                while let ExprKind::Binary { op, lhs, rhs } = &leftmost.kind {
+                    if matches!(op, BinOp::And | BinOp::Or) {
+                        break;
+                    }
+                    spine.push((*op, &**lhs, &**rhs, leftmost.span));
+                    leftmost = lhs;
+                }
+                let mut acc = self.eval(leftmost, scope)?;
+                for (op, lhs, rhs, span) in spine.into_iter().rev() {
+                    let r = self.eval(rhs, scope)?;
+                    acc = self.binary(op, acc, r, span, lhs.span, rhs.span)?;
+                }
+                acc
+            }
+            ExprKind::Call { callee, args } => {
+                let f = self.eval(callee, scope)?;
+                let (pos, kw) = self.eval_args(args, scope)?;
+                self.call(&f, pos, kw, e.span, callee.span)?
+            }
+            ExprKind::Method {
+                receiver,
+                name,
+                args,
+            } => {
+                let recv = self.eval(receiver, scope)?;
+                let f = self.lookup(&name.name, scope).ok_or_else(|| {
+                    Flow::from(
+                        Diagnostic::error(format!("unknown method '{}'", name.name))
+                            .with_label(name.span, "no function of this name"),
+                    )
+                })?;
+                let (mut pos, kw) = self.eval_args(args, scope)?;
+                pos.insert(0, (recv, receiver.span));
+                self.call(&f, pos, kw, e.span, name.span)?
+            }
+            ExprKind::Attr { object, name } => {
+                let v = self.eval(object, scope)?;
+                self.attribute(&v, &name.name, name.span, object.span, e.span)?
+            }
+            ExprKind::Index { object, indices } => {
+                let v = self.eval(object, scope)?;
+                self.index(v, indices, e.span, object.span, scope)?
+            }
+            ExprKind::Lambda(decl) => Value::Func(Rc::new(Closure {
+                decl: decl.clone(),
+                env: scope.clone(),
+            })),
+        })
+    }
+
+    /// `[a, b, c]`: numbers and tensors of equal shape, stacked on a new first axis.
+    pub(super) fn tensor_literal(
+        &mut self,
+        items: &[Expr],
+        span: Span,
+        scope: &Scope,
+    ) -> Eval<Value> {
+        let mut vals = Vec::with_capacity(items.len());
+        for it in items {
+            let v = self.eval(it, scope)?;
+            vals.push((v, it.span));
+        }
+        if vals.iter().all(|(v, _)| matches!(v, Value::Num(_))) {
+            let data: Vec<f64> = vals
+                .iter()
+                .map(|(v, _)| if let Value::Num(n) = v { *n } else { 0.0 })
+                .collect();
+            let arr = ArrayD::from_shape_vec(IxDyn(&[data.len()]), data).map_err(|e| {
+                Flow::from(Diagnostic::error(e.to_string()).with_label(span, "here"))
+            })?;
+            return Ok(Value::Tensor(Tensor::constant(arr)));
+        }
+        let mut tensors = Vec::with_capacity(vals.len());
+        let mut first_shape: Option<(Vec<usize>, Span)> = None;
+        for (v, s) in &vals {
+            let t = to_tensor(v).ok_or_else(|| {
+                Flow::from(type_error(
+                    "a tensor literal",
+                    "numbers and tensors",
+                    v.type_name(),
+                    *s,
+                ))
+            })?;
+            let shape = t.shape();
+            match &first_shape {
+                None => first_shape = Some((shape, *s)),
+                Some((fs, fspan)) if *fs != shape => {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "elements of a tensor literal must have equal shapes; found {} and {}",
+                            fmt_shape(fs),
+                            fmt_shape(&shape)
+                        ))
+                        .with_label(*fspan, format!("this has shape {}", fmt_shape(fs)))
+                        .with_label(*s, format!("this has shape {}", fmt_shape(&shape))),
+                    ))
+                }
+                _ => {}
+            }
+            tensors.push(t);
+        }
+        set_current_span(span);
+        let r =
+            shape_ops::stack(&tensors, 0).map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
+        Ok(Value::Tensor(if r.requires_grad() {
+            r
+        } else {
+            Tensor::constant_rc(r.data())
+        }))
+    }
+}

@@ -1,0 +1,97 @@
+//! The tree-walking core of the evaluator, one room per concern: statements,
+//! expressions, calls, operators, attributes and indexing. This file holds what
+//! they share: scopes, name lookup and the guards (interrupt, stack depth).
+
+mod access;
+mod calls;
+mod expressions;
+mod operators;
+mod statements;
+
+use crate::diagnostic::Diagnostic;
+use crate::eval::errors::closest;
+use crate::eval::value::Env;
+use crate::eval::{builtins, Eval, Flow, Interpreter, Value, INTERRUPTED};
+use crate::source::Span;
+use crate::syntax::ast::{Block, Program};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+/// The scope a statement runs in: `None` at top level (globals), else the
+/// locals of the running function call.
+pub(super) type Scope = Option<Rc<Env>>;
+
+pub(super) const STACK_RED_ZONE: usize = 256 * 1024;
+pub(super) const STACK_GROWTH: usize = 8 * 1024 * 1024;
+/// How many levels of expressions may be entered between two looks at the stack:
+/// a few kilobytes each, far less than the red zone.
+pub(super) const STACK_CHECK_EVERY: usize = 8;
+/// The deepest nesting of expressions being evaluated at once (a chain such as
+/// `- - - x` or `x.T.T…`; left-leaning operator chains do not nest).
+pub(super) const MAX_EVAL_DEPTH: usize = 100_000;
+
+pub(super) fn check_interrupt(span: Span) -> Eval<()> {
+    if INTERRUPTED.swap(false, Ordering::SeqCst) {
+        return Err(Flow::from(
+            Diagnostic::error("interrupted").with_label(span, "stopped here"),
+        ));
+    }
+    Ok(())
+}
+
+impl Interpreter {
+    pub(crate) fn exec_program(&mut self, program: &Program) -> Eval<()> {
+        for stmt in program {
+            self.exec(stmt, &None)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn exec_block(&mut self, block: &Block, scope: &Scope) -> Eval<()> {
+        for stmt in &block.stmts {
+            self.exec(stmt, scope)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn lookup(&self, name: &str, scope: &Scope) -> Option<Value> {
+        let mut env = scope.as_ref();
+        while let Some(e) = env {
+            if let Some(v) = e.vars.borrow().get(name) {
+                return Some(v.clone());
+            }
+            env = e.parent.as_ref();
+        }
+        if let Some(v) = self.globals.get(name) {
+            return Some(v.clone());
+        }
+        builtins::lookup(name).map(Value::Builtin)
+    }
+
+    pub(super) fn bind(&mut self, name: &Rc<str>, value: Value, scope: &Scope) {
+        match scope {
+            Some(env) => {
+                env.vars.borrow_mut().insert(name.clone(), value);
+            }
+            None => {
+                self.globals.insert(name.clone(), value);
+            }
+        }
+    }
+
+    pub(super) fn unknown_name(&self, name: &str, span: Span, scope: &Scope) -> Flow {
+        let mut names: Vec<String> = self.globals.keys().map(|k| k.to_string()).collect();
+        let mut env = scope.as_ref();
+        while let Some(e) = env {
+            names.extend(e.vars.borrow().keys().map(|k| k.to_string()));
+            env = e.parent.as_ref();
+        }
+        names.extend(builtins::names().map(str::to_string));
+        let mut d =
+            Diagnostic::error(format!("unknown name '{name}'")).with_label(span, "not defined");
+        if let Some(c) = closest(name, names.iter().map(String::as_str)) {
+            d = d.with_hint(format!("did you mean '{c}'?"));
+        }
+        Flow::from(d)
+    }
+}

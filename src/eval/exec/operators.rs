@@ -1,0 +1,112 @@
+//! Binary operators: numbers stay numbers; tensors record their op.
+
+use crate::autodiff::elementwise as ew;
+use crate::autodiff::{linalg, set_current_span, Tensor};
+use crate::diagnostic::Diagnostic;
+use crate::eval::args::to_tensor;
+use crate::eval::errors::tensor_error;
+use crate::eval::value::values_equal;
+use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::source::Span;
+use crate::syntax::ast::BinOp;
+
+impl Interpreter {
+    /// Arithmetic and comparisons: numbers stay numbers; a number meeting a
+    /// tensor acts as a 0-d tensor.
+    pub(crate) fn binary(
+        &mut self,
+        op: BinOp,
+        l: Value,
+        r: Value,
+        span: Span,
+        lspan: Span,
+        rspan: Span,
+    ) -> Eval<Value> {
+        if let (Value::Num(a), Value::Num(b)) = (&l, &r) {
+            let (a, b) = (*a, *b);
+            return Ok(match op {
+                BinOp::Add => Value::Num(a + b),
+                BinOp::Sub => Value::Num(a - b),
+                BinOp::Mul => Value::Num(a * b),
+                BinOp::Div => Value::Num(a / b),
+                BinOp::Rem => Value::Num(ew::rem_f64(a, b)),
+                BinOp::Pow => Value::Num(a.powf(b)),
+                BinOp::Eq => Value::Bool(a == b),
+                BinOp::Ne => Value::Bool(a != b),
+                BinOp::Lt => Value::Bool(a < b),
+                BinOp::Le => Value::Bool(a <= b),
+                BinOp::Gt => Value::Bool(a > b),
+                BinOp::Ge => Value::Bool(a >= b),
+                BinOp::MatMul => {
+                    return Err(Flow::from(
+                        Diagnostic::error(
+                            "@ needs tensors of at least 1 dimension; found two numbers",
+                        )
+                        .with_label(span, "a matrix product of numbers"),
+                    ))
+                }
+                BinOp::And | BinOp::Or => Value::Bool(false),
+            });
+        }
+        let tensor_like = |v: &Value| matches!(v, Value::Tensor(_) | Value::Num(_));
+        if !(tensor_like(&l) && tensor_like(&r)) {
+            return match op {
+                BinOp::Eq => Ok(Value::Bool(values_equal(&l, &r))),
+                BinOp::Ne => Ok(Value::Bool(!values_equal(&l, &r))),
+                _ => Err(Flow::from(
+                    Diagnostic::error(format!(
+                        "unsupported operand types for {}: {} and {}",
+                        op.symbol(),
+                        l.type_name(),
+                        r.type_name()
+                    ))
+                    .with_label(lspan, format!("this is a {}", l.type_name()))
+                    .with_label(rspan, format!("this is a {}", r.type_name())),
+                )),
+            };
+        }
+        // A tensor and a plain number: the number stays a number.
+        let scalar_op = match (op, &l, &r) {
+            (BinOp::Add, Value::Tensor(t), Value::Num(n))
+            | (BinOp::Add, Value::Num(n), Value::Tensor(t)) => {
+                Some((t, *n, ew::add_scalar as fn(&Tensor, f64) -> Tensor))
+            }
+            (BinOp::Sub, Value::Tensor(t), Value::Num(n)) => Some((t, *n, ew::sub_scalar as _)),
+            (BinOp::Mul, Value::Tensor(t), Value::Num(n))
+            | (BinOp::Mul, Value::Num(n), Value::Tensor(t)) => Some((t, *n, ew::mul_scalar as _)),
+            (BinOp::Pow, Value::Tensor(t), Value::Num(n)) => Some((t, *n, ew::pow_scalar as _)),
+            _ => None,
+        };
+        if let Some((t, n, f)) = scalar_op {
+            set_current_span(span);
+            return Ok(Value::Tensor(f(t, n)));
+        }
+        let (Some(a), Some(b)) = (to_tensor(&l), to_tensor(&r)) else {
+            return Ok(Value::None);
+        };
+        set_current_span(span);
+        let result = match op {
+            BinOp::Add => ew::add(&a, &b),
+            BinOp::Sub => ew::sub(&a, &b),
+            BinOp::Mul => ew::mul(&a, &b),
+            BinOp::Div => ew::div(&a, &b),
+            BinOp::Rem => ew::rem(&a, &b),
+            BinOp::Pow => ew::pow(&a, &b),
+            BinOp::MatMul => linalg::matmul(&a, &b),
+            BinOp::Eq => ew::compare(&a, &b, "==", |x, y| x == y),
+            BinOp::Ne => ew::compare(&a, &b, "!=", |x, y| x != y),
+            BinOp::Lt => ew::compare(&a, &b, "<", |x, y| x < y),
+            BinOp::Le => ew::compare(&a, &b, "<=", |x, y| x <= y),
+            BinOp::Gt => ew::compare(&a, &b, ">", |x, y| x > y),
+            BinOp::Ge => ew::compare(&a, &b, ">=", |x, y| x >= y),
+            BinOp::And | BinOp::Or => return Ok(Value::None),
+        };
+        result.map(Value::Tensor).map_err(|err| {
+            Flow::from(tensor_error(
+                err,
+                span,
+                &[(lspan, a.shape()), (rspan, b.shape())],
+            ))
+        })
+    }
+}

@@ -1,0 +1,274 @@
+//! Statements: assignment, control flow, function definitions, `no_grad`.
+
+use super::{check_interrupt, Scope, STACK_GROWTH, STACK_RED_ZONE};
+use crate::autodiff::elementwise as ew;
+use crate::autodiff::op::IndexItem;
+use crate::autodiff::{grad_enabled, set_current_span, set_grad_enabled, shape_ops, Tensor};
+use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
+use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::value::{truthy, value_shape, Closure};
+use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Stmt, StmtKind};
+use std::rc::Rc;
+
+impl Interpreter {
+    pub(super) fn exec(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            self.exec_inner(stmt, scope)
+        })
+    }
+
+    pub(super) fn exec_inner(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                let v = self.eval(e, scope)?;
+                if self.options.echo
+                    && scope.is_none()
+                    && self.depth == 0
+                    && !matches!(v, Value::None)
+                {
+                    let text = format!("{}\n", v.to_repr());
+                    self.write_out(&text)?;
+                }
+            }
+            StmtKind::Assign { target, value } => {
+                let v = self.eval(value, scope)?;
+                self.bind(&target.name, v, scope);
+            }
+            StmtKind::Unpack { targets, value } => {
+                let v = self.eval(value, scope)?;
+                let items: Vec<Value> = match &v {
+                    Value::Tuple(t) => t.to_vec(),
+                    other => {
+                        return Err(Flow::from(type_error(
+                            "unpacking",
+                            "a tuple",
+                            other.type_name(),
+                            value.span,
+                        )))
+                    }
+                };
+                if items.len() != targets.len() {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "cannot unpack a tuple of {} values into {} names",
+                            items.len(),
+                            targets.len()
+                        ))
+                        .with_label(value.span, format!("this has {} values", items.len())),
+                    ));
+                }
+                for (t, item) in targets.iter().zip(items) {
+                    self.bind(&t.name, item, scope);
+                }
+            }
+            StmtKind::CompoundAssign {
+                target,
+                op,
+                op_span,
+                value,
+            } => {
+                let current = self
+                    .lookup(&target.name, scope)
+                    .ok_or_else(|| self.unknown_name(&target.name, target.span, scope))?;
+                let rhs = self.eval(value, scope)?;
+                if let Value::Tensor(t) = &current {
+                    if t.is_leaf() && t.requires_grad() {
+                        return self.update_leaf_in_place(
+                            t,
+                            *op,
+                            &rhs,
+                            stmt.span,
+                            *op_span,
+                            target.span,
+                            value.span,
+                        );
+                    }
+                }
+                let result = self.binary(*op, current, rhs, stmt.span, target.span, value.span)?;
+                self.bind(&target.name, result, scope);
+            }
+            StmtKind::FnDef(decl) => {
+                let closure = Value::Func(Rc::new(Closure {
+                    decl: decl.clone(),
+                    env: scope.clone(),
+                }));
+                if let Some(name) = &decl.name {
+                    self.bind(&name.name, closure, scope);
+                }
+            }
+            StmtKind::If {
+                branches,
+                else_block,
+            } => {
+                for (cond, block) in branches {
+                    let c = self.eval(cond, scope)?;
+                    if truthy(&c, cond.span)? {
+                        return self.exec_block(block, scope);
+                    }
+                }
+                if let Some(block) = else_block {
+                    self.exec_block(block, scope)?;
+                }
+            }
+            StmtKind::While { cond, body } => loop {
+                check_interrupt(stmt.span)?;
+                let c = self.eval(cond, scope)?;
+                if !truthy(&c, cond.span)? {
+                    break;
+                }
+                match self.exec_block(body, scope) {
+                    Ok(()) | Err(Flow::Continue(_)) => {}
+                    Err(Flow::Break(_)) => break,
+                    Err(other) => return Err(other),
+                }
+            },
+            StmtKind::For { var, iter, body } => {
+                let it = self.eval(iter, scope)?;
+                let len = match &it {
+                    Value::Range(a, b, s) => Value::range_len(*a, *b, *s),
+                    Value::Tuple(t) => t.len(),
+                    Value::Tensor(t) => {
+                        if t.ndim() == 0 {
+                            return Err(Flow::from(
+                                Diagnostic::error("cannot iterate over a 0-d tensor")
+                                    .with_label(iter.span, "this tensor has no first axis"),
+                            ));
+                        }
+                        t.shape()[0]
+                    }
+                    other => {
+                        return Err(Flow::from(type_error(
+                            "a for loop",
+                            "a range, a tuple or a tensor",
+                            other.type_name(),
+                            iter.span,
+                        )))
+                    }
+                };
+                for i in 0..len {
+                    check_interrupt(stmt.span)?;
+                    let item = match &it {
+                        Value::Range(a, _, s) => Value::Num(a + (i as f64) * s),
+                        Value::Tuple(t) => t[i].clone(),
+                        Value::Tensor(t) => {
+                            set_current_span(iter.span);
+                            let r = shape_ops::index(t, Rc::from(vec![IndexItem::Single(i)]))
+                                .map_err(|e| Flow::from(tensor_error(e, iter.span, &[])))?;
+                            Value::Tensor(r)
+                        }
+                        _ => Value::None,
+                    };
+                    self.bind(&var.name, item, scope);
+                    match self.exec_block(body, scope) {
+                        Ok(()) | Err(Flow::Continue(_)) => {}
+                        Err(Flow::Break(_)) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+            StmtKind::Break => return Err(Flow::Break(stmt.span)),
+            StmtKind::Continue => return Err(Flow::Continue(stmt.span)),
+            StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.eval(e, scope)?,
+                    None => Value::None,
+                };
+                return Err(Flow::Return(v, stmt.span));
+            }
+            StmtKind::NoGrad(block) => {
+                let previous = set_grad_enabled(false);
+                let r = self.exec_block(block, scope);
+                set_grad_enabled(previous);
+                r?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `w -= lr * w.grad` on a leaf that requires grad: allowed only inside
+    /// `no_grad`, where it replaces the data in place (the leaf keeps its identity,
+    /// its flag and its `.grad`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn update_leaf_in_place(
+        &mut self,
+        leaf: &Tensor,
+        op: BinOp,
+        rhs: &Value,
+        stmt_span: Span,
+        op_span: Span,
+        target_span: Span,
+        value_span: Span,
+    ) -> Eval<()> {
+        if grad_enabled() {
+            return Err(Flow::from(
+                Diagnostic::error("in-place update of a leaf tensor that requires grad")
+                    .with_label(
+                        stmt_span,
+                        format!("'{}' updates the leaf in place", op.symbol()),
+                    )
+                    .with_label(leaf.span(), "the leaf was created here, with grad")
+                    .with_hint("wrap the update in no_grad { ... }, as an optimizer step does"),
+            ));
+        }
+        let _ = op_span;
+        // The common optimizer step (`w -= lr * w.grad`): update the data in
+        // place, without a temporary tensor. Anything else (a shape that does not
+        // broadcast to the leaf's, another operator) takes the general path below.
+        let f: Option<fn(f64, f64) -> f64> = match op {
+            BinOp::Add => Some(|x, y| x + y),
+            BinOp::Sub => Some(|x, y| x - y),
+            BinOp::Mul => Some(|x, y| x * y),
+            BinOp::Div => Some(|x, y| x / y),
+            _ => None,
+        };
+        if let Some(f) = f {
+            match rhs {
+                Value::Num(n) => {
+                    let n = *n;
+                    leaf.update_data(|a| a.mapv_inplace(|x| f(x, n)));
+                    return Ok(());
+                }
+                Value::Tensor(t) => {
+                    let b = t.data();
+                    if leaf.update_data(|a| ew::zip_in_place(a, &b, f)) {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let result = self.binary(
+            op,
+            Value::Tensor(leaf.clone()),
+            rhs.clone(),
+            stmt_span,
+            target_span,
+            value_span,
+        )?;
+        let Value::Tensor(r) = result else {
+            return Ok(());
+        };
+        if r.shape() != leaf.shape() {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "an in-place update cannot change the shape of a tensor from {} to {}",
+                    fmt_shape(&leaf.shape()),
+                    fmt_shape(&r.shape())
+                ))
+                .with_label(
+                    value_span,
+                    format!("this has shape {}", fmt_shape(&value_shape(rhs))),
+                )
+                .with_label(
+                    target_span,
+                    format!("this has shape {}", fmt_shape(&leaf.shape())),
+                ),
+            ));
+        }
+        leaf.replace_data(r.data().as_ref().clone());
+        Ok(())
+    }
+}
