@@ -12,6 +12,7 @@ pub mod eval;
 pub mod explain;
 pub mod fast_hash;
 pub mod files;
+pub mod optim;
 pub mod picture;
 pub mod repl;
 pub mod source;

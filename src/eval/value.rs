@@ -96,6 +96,8 @@ pub enum Value {
     Range(f64, f64, f64),
     Func(Rc<Closure>),
     Builtin(&'static Builtin),
+    /// `sgd(...)`, `adam(...)`, `adamw(...)`: shared, stepped in place (SPEC §14).
+    Optimizer(Rc<RefCell<crate::optim::Optimizer>>),
 }
 
 impl Value {
@@ -110,6 +112,7 @@ impl Value {
             Value::Tuple(_) => "tuple",
             Value::Range(..) => "range",
             Value::Func(_) | Value::Builtin(_) => "function",
+            Value::Optimizer(_) => "optimizer",
         }
     }
 
@@ -161,6 +164,7 @@ impl Value {
                 None => "<fn>".into(),
             },
             Value::Builtin(b) => format!("<fn {}>", b.name),
+            Value::Optimizer(o) => o.borrow().display(),
         }
     }
 }
@@ -223,7 +227,7 @@ pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
         Value::Str(s) => Ok(!s.is_empty()),
         Value::Tuple(t) => Ok(!t.is_empty()),
         Value::Range(a, b, s) => Ok(Value::range_len(*a, *b, *s) > 0),
-        Value::Func(_) | Value::Builtin(_) => Ok(true),
+        Value::Func(_) | Value::Builtin(_) | Value::Optimizer(_) => Ok(true),
     }
 }
 
@@ -248,6 +252,7 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         }
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => std::ptr::eq(*x, *y),
+        (Value::Optimizer(x), Value::Optimizer(y)) => Rc::ptr_eq(x, y),
         (Value::Range(a1, b1, s1), Value::Range(a2, b2, s2)) => a1 == a2 && b1 == b2 && s1 == s2,
         _ => false,
     }

@@ -3,6 +3,8 @@
 mod autograd;
 mod create;
 mod math;
+mod optimizers;
+pub(crate) use optimizers::optimizer_method;
 mod output;
 mod pictures;
 
@@ -89,6 +91,11 @@ table! {
     "clip_grad_norm" => autograd::clip_grad_norm, "clip_grad_norm(params, max_norm)";
     "clip_grad_value" => autograd::clip_grad_value, "clip_grad_value(params, clip)";
     "gradcheck" => autograd::gradcheck, "gradcheck(f, x1, x2, ...)";
+    // optimizers
+    "sgd" => optimizers::sgd, "sgd(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=false)";
+    "adam" => optimizers::adam, "adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)";
+    "adamw" => optimizers::adamw, "adamw(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)";
+    "set_lr" => optimizers::set_lr, "set_lr(opt, lr): change an optimizer's learning rate";
     // numbers and tuples
     "item" => math::item, "item(x)";
     "range" => math::range, "range(n) / range(a, b) / range(a, b, step)";

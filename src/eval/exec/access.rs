@@ -40,6 +40,11 @@ impl Interpreter {
                 _ => {}
             }
         }
+        if let Value::Optimizer(opt) = v {
+            if name == "lr" {
+                return Ok(Value::Num(opt.borrow().lr));
+            }
+        }
         if let Value::Tuple(_) = v {
             if name == "len" {
                 return Ok(Value::None);

@@ -148,6 +148,18 @@ impl Interpreter {
                 args,
             } => {
                 let recv = self.eval(receiver, scope)?;
+                if let Value::Optimizer(opt) = &recv {
+                    let (pos, kw) = self.eval_args(args, scope)?;
+                    return crate::eval::builtins::optimizer_method(
+                        opt,
+                        &name.name,
+                        name.span,
+                        receiver.span,
+                        e.span,
+                        pos,
+                        kw,
+                    );
+                }
                 let f = self.lookup(&name.name, scope).ok_or_else(|| {
                     Flow::from(
                         Diagnostic::error(format!("unknown method '{}'", name.name))
