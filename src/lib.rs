@@ -6,6 +6,7 @@
 //! place. [`run`] is the whole pipeline for one script.
 
 pub mod autodiff;
+pub mod data;
 pub mod diagnostic;
 pub mod display;
 pub mod eval;

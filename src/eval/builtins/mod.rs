@@ -2,6 +2,7 @@
 
 mod autograd;
 mod create;
+mod data;
 mod math;
 mod optimizers;
 pub(crate) use optimizers::optimizer_method;
@@ -35,6 +36,12 @@ table! {
     "zeros_like" => create::zeros_like, "zeros_like(x, grad)";
     "ones_like" => create::ones_like, "ones_like(x, grad)";
     "seed" => create::seed, "seed(n): makes rand/randn repeat";
+    // data
+    "randperm" => data::randperm, "randperm(n): a random permutation of 0..n";
+    "make_moons" => data::make_moons, "make_moons(n, noise=0): two interleaving half circles (X, y)";
+    "make_circles" => data::make_circles, "make_circles(n, noise=0, factor=0.8): two circles (X, y)";
+    "make_spirals" => data::make_spirals, "make_spirals(n, classes=3, noise=0): spiral arms (X, y)";
+    "load_csv" => data::load_csv, "load_csv(path, header=false): a CSV file of numbers";
     // elementwise
     "exp" => math::exp, "exp(x)";
     "log" => math::log, "log(x)";
