@@ -18,6 +18,7 @@ pub mod picture;
 pub mod repl;
 pub mod source;
 pub mod syntax;
+pub mod weights;
 
 use diagnostic::render;
 use eval::{Interpreter, Options, RunError};

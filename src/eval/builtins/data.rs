@@ -190,3 +190,114 @@ fn csv_error(
         }
     }
 }
+
+fn path_arg(a: &Args) -> Eval<(String, Span)> {
+    let (v, span) = a.required(0, "path")?;
+    match v {
+        Value::Str(s) => Ok((s.to_string(), span)),
+        other => Err(Flow::from(type_error(
+            &format!("{}() argument 'path'", a.name),
+            "a path (a string)",
+            other.type_name(),
+            span,
+        ))),
+    }
+}
+
+/// `save(path, W1=W1, b1=b1)`: the named tensors into a safetensors file (float64).
+pub fn save(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    if a.pos.len() != 1 {
+        return Err(a.err(
+            format!(
+                "save() takes the path and then name=tensor pairs; found {} positional arguments",
+                a.pos.len()
+            ),
+            a.call,
+            "for example save(\"model.safetensors\", W=W, b=b)",
+        ));
+    }
+    let (path, path_span) = path_arg(a)?;
+    let mut tensors = Vec::with_capacity(a.kw.len());
+    for (name, v, span) in &a.kw {
+        match crate::eval::args::to_tensor(v) {
+            Some(t) => tensors.push((name.to_string(), t.data())),
+            None => {
+                return Err(Flow::from(type_error(
+                    &format!("save() argument '{name}'"),
+                    "a tensor",
+                    v.type_name(),
+                    *span,
+                )))
+            }
+        }
+    }
+    let refs: Vec<(String, &crate::autodiff::Array)> = tensors
+        .iter()
+        .map(|(n, a)| (n.clone(), a.as_ref()))
+        .collect();
+    let bytes = crate::weights::to_bytes(&refs)
+        .map_err(|e| a.err(e.message(&path), a.call, "could not encode"))?;
+    let base = it.base_dir(a.call);
+    it.files
+        .write(&base, &path, &bytes)
+        .map_err(|e| Flow::from(file_error(&e, path_span)))?;
+    Ok(Value::None)
+}
+
+/// `load(path)`: (name, tensor) pairs sorted by name; `load(path, "W1", "b1")`: those
+/// tensors as a tuple. New leaves that do not require grad.
+pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    a.expect(1, usize::MAX, &[])?;
+    let (path, path_span) = path_arg(a)?;
+    let mut wanted = Vec::new();
+    for (v, span) in a.pos.iter().skip(1) {
+        match v {
+            Value::Str(s) => wanted.push((s.to_string(), *span)),
+            other => {
+                return Err(Flow::from(type_error(
+                    "load() names",
+                    "strings",
+                    other.type_name(),
+                    *span,
+                )))
+            }
+        }
+    }
+    let base = it.base_dir(a.call);
+    let bytes = it
+        .files
+        .read(&base, &path)
+        .map_err(|e| Flow::from(file_error(&e, path_span)))?;
+    let all = crate::weights::from_bytes(&bytes)
+        .map_err(|e| a.err(e.message(&path), path_span, "this file"))?;
+    if wanted.is_empty() {
+        let pairs: Vec<Value> = all
+            .into_iter()
+            .map(|(n, arr)| {
+                Value::Tuple(
+                    vec![Value::Str(n.into()), Value::Tensor(Tensor::constant(arr))].into(),
+                )
+            })
+            .collect();
+        return Ok(Value::Tuple(pairs.into()));
+    }
+    let names: Vec<String> = wanted.iter().map(|(n, _)| n.clone()).collect();
+    let picked = crate::weights::pick(all, &names).map_err(|e| {
+        let span = match &e {
+            crate::weights::WeightsError::Missing { name, .. } => wanted
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| *s)
+                .unwrap_or(a.call),
+            _ => a.call,
+        };
+        a.err(e.message(&path), span, "not in the file")
+    })?;
+    Ok(Value::Tuple(
+        picked
+            .into_iter()
+            .map(|arr| Value::Tensor(Tensor::constant(arr)))
+            .collect::<Vec<_>>()
+            .into(),
+    ))
+}

@@ -41,6 +41,8 @@ table! {
     "make_moons" => data::make_moons, "make_moons(n, noise=0): two interleaving half circles (X, y)";
     "make_circles" => data::make_circles, "make_circles(n, noise=0, factor=0.8): two circles (X, y)";
     "make_spirals" => data::make_spirals, "make_spirals(n, classes=3, noise=0): spiral arms (X, y)";
+    "save" => data::save, "save(path, name=tensor, ...): named tensors to a safetensors file (float64)";
+    "load" => data::load, "load(path) / load(path, name, ...): tensors from a safetensors file";
     "load_csv" => data::load_csv, "load_csv(path, header=false): a CSV file of numbers";
     // elementwise
     "exp" => math::exp, "exp(x)";
