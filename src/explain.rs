@@ -46,7 +46,7 @@ fn variable(interp: &Interpreter, name: &str) -> Result<Tensor, Diagnostic> {
     }
 }
 
-/// Every variable holding a tensor (tuple items as `name[i]`), sorted by name.
+/// Every variable holding a tensor (tuple and list items as `name[i]`), sorted by name.
 fn named_tensors(interp: &Interpreter) -> Vec<(String, Tensor)> {
     let mut out = Vec::new();
     for (name, v) in &interp.globals {
@@ -54,6 +54,13 @@ fn named_tensors(interp: &Interpreter) -> Vec<(String, Tensor)> {
             Value::Tensor(t) => out.push((name.to_string(), t.clone())),
             Value::Tuple(items) => {
                 for (i, item) in items.iter().enumerate() {
+                    if let Value::Tensor(t) = item {
+                        out.push((format!("{name}[{i}]"), t.clone()));
+                    }
+                }
+            }
+            Value::List(list) => {
+                for (i, item) in list.items().iter().enumerate() {
                     if let Value::Tensor(t) = item {
                         out.push((format!("{name}[{i}]"), t.clone()));
                     }

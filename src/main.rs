@@ -1,4 +1,4 @@
-//! The `bp` command: run a script, check one, or start the REPL.
+//! The `bp` command: run a script, check one, show help, or start the REPL.
 
 use bp::eval::Options;
 use bp::Exit;
@@ -8,7 +8,13 @@ use std::process::ExitCode;
 
 /// bp — a small differentiable scripting language with PyTorch's autograd.
 #[derive(Parser)]
-#[command(name = "bp", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "bp",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -43,6 +49,13 @@ enum Command {
     },
     /// Parse a script and report its syntax errors without running it.
     Check { file: String },
+    /// List the builtins by group, or describe one (signature, derivative, example).
+    Help {
+        name: Option<String>,
+        /// Print the whole builtin table as Markdown (docs/builtins.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 /// Reads a script; a missing file or invalid UTF-8 is a usage error.
@@ -150,6 +163,24 @@ fn main_inner() -> Exit {
                 Exit::SyntaxError
             }
         },
+        (Some(Command::Help { name, markdown }), _) => {
+            use bp::eval::builtins::help;
+            let text = match (name, markdown) {
+                (_, true) => Ok(help::markdown()),
+                (Some(n), false) => help::describe_name(&n),
+                (None, false) => Ok(help::list()),
+            };
+            match text {
+                Ok(t) => {
+                    print!("{t}");
+                    Exit::Success
+                }
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    Exit::SyntaxError
+                }
+            }
+        }
         (None, Some(file)) => run_file(&file, cli.strict, !cli.no_anomaly_check, Vec::new()),
         (None, None) => {
             if std::io::stdin().is_terminal() {

@@ -38,6 +38,14 @@ fn error_reports() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("script.bp");
+        // A script that imports is run by its path, so that its imports resolve
+        // beside it as under `bp run`.
+        let full = format!("examples/errors/{name}");
+        let name = if src.contains("import \"") {
+            full.as_str()
+        } else {
+            name
+        };
         let (stdout, stderr, code) = run(&src, name, Options::default());
         assert_ne!(
             (code, stderr.is_empty()),

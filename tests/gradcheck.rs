@@ -927,3 +927,80 @@ fn gradcheck_reports_a_wrong_gradient() {
     assert_eq!(m.position, vec![2]);
     assert!((m.analytic - 2.0).abs() < 1e-12 && (m.numeric - 4.0).abs() < 1e-6);
 }
+
+#[test]
+fn gather_rows_with_repeats_and_negative_order() {
+    // x[idx] with idx = [2, 0, 2, 3, 2]: row 2 is taken three times, row 1 never;
+    // its gradient is the sum of the three rows' gradients (and zero for row 1).
+    let mut rng = Rng::new(13);
+    let x = gen_any(&mut rng, &[4, 3]);
+    let rows: std::rc::Rc<[usize]> = vec![2, 0, 2, 3, 2].into();
+    check("gather", std::slice::from_ref(&x), |t| {
+        shape_ops::gather_rows(&t[0], rows.clone())
+    });
+    check2("gather", std::slice::from_ref(&x), |t| {
+        shape_ops::gather_rows(&t[0], rows.clone())
+    });
+    // A 1-d input: elements, not rows.
+    let v = gen_any(&mut rng, &[5]);
+    check("gather", std::slice::from_ref(&v), |t| {
+        shape_ops::gather_rows(&t[0], rows.clone())
+    });
+    // Its backward, scatter_rows (index add), is differentiable too.
+    let g = gen_any(&mut rng, &[5, 3]);
+    check("scatter_rows", std::slice::from_ref(&g), |t| {
+        shape_ops::scatter_rows(&t[0], rows.clone(), 4)
+    });
+    check2("scatter_rows", std::slice::from_ref(&g), |t| {
+        shape_ops::scatter_rows(&t[0], rows.clone(), 4)
+    });
+    // The summed repeats, exactly: d sum(x[idx]) / dx = how often each row is taken.
+    let xs = leaves(std::slice::from_ref(&x));
+    let y = reduce::sum(
+        &shape_ops::gather_rows(&xs[0], rows.clone()).unwrap(),
+        None,
+        false,
+    );
+    let g = backward(&y, &Tensor::scalar(1.0), Some(&xs), plain())
+        .unwrap()
+        .grads;
+    let g = g[0].as_ref().unwrap().data();
+    let per_row: Vec<f64> = (0..4).map(|r| g[[r, 0]]).collect();
+    assert_eq!(per_row, vec![1.0, 0.0, 3.0, 1.0]);
+}
+
+#[test]
+fn index_assignment_then_a_recorded_op_keeps_the_recorded_values() {
+    // y = w * x is recorded, then x[1] = 100 and x[0, 2] = -3 are written in place,
+    // then z = y * x uses the new x. The derivative is x_old * x_new: if the write
+    // reached the value `y` saved (no copy on write), the gradient would be x_new².
+    use IndexItem::{Single, Slice};
+    let mut rng = Rng::new(14);
+    let base = gen_any(&mut rng, &[3, 3]);
+    let w = gen_any(&mut rng, &[3, 3]);
+    let op = |t: &[Tensor]| {
+        let x = Tensor::constant(base.clone());
+        let y = ew::mul(&t[0], &x)?;
+        shape_ops::index_put(&x, &[Single(1)], &arr(&[], &[100.0]))?;
+        shape_ops::index_put(
+            &x,
+            &[
+                Single(0),
+                Slice {
+                    start: 2,
+                    end: 3,
+                    step: 1,
+                },
+            ],
+            &arr(&[1], &[-3.0]),
+        )?;
+        ew::mul(&y, &x)
+    };
+    check("index_put", std::slice::from_ref(&w), op);
+    // With create_graph the recorded input itself is differentiated, and it no longer
+    // holds the saved value: that is an error, never a silently wrong derivative.
+    let xs = leaves(std::slice::from_ref(&w));
+    let y = reduce::sum(&op(&xs).unwrap(), None, false);
+    let second = backward(&y, &Tensor::scalar(1.0), Some(&xs), recorded());
+    assert!(matches!(second, Err(TensorError::Other(m)) if m.contains("replaced in place")));
+}

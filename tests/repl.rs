@@ -344,7 +344,7 @@ fn highlighting_keeps_the_text() {
 fn an_opened_builtin_call_hints_its_signature() {
     use bp::repl::helper::signature_hint;
     let hint = signature_hint("y = clamp(", 10).unwrap_or_default();
-    assert!(hint.contains("clamp(x, min=, max=)"), "{hint}");
+    assert!(hint.contains("clamp(x, min=none, max=none)"), "{hint}");
     assert_eq!(
         signature_hint("y = clamp(", 4),
         None,
@@ -353,4 +353,50 @@ fn an_opened_builtin_call_hints_its_signature() {
     assert_eq!(signature_hint("nosuch(", 7), None);
     assert_eq!(signature_hint("(", 1), None);
     assert_eq!(signature_hint("", 0), None);
+}
+
+#[test]
+fn language_additions_work_in_the_repl() {
+    // SPEC §13 in a session: lists echo as lists and stay shared between entries,
+    // f-strings format, index assignment writes in place, an unfinished f-string
+    // continues on the next line, and a module imports from the current directory.
+    let mut repl = Repl::new(false);
+    let (out, err, _) = session(
+        &mut repl,
+        &[
+            "xs = list()",
+            "xs.append(1); xs.append(2.5)",
+            "xs",
+            "ys = xs",
+            "ys.append(tensor([1, 2]))",
+            "len(xs)",
+            "k = 3",
+            "f\"k = {k:>3d}, xs[1] = {xs[1]:.2f}\"",
+            "x = zeros(3)",
+            "x[1:] = 7",
+            "x",
+        ],
+    );
+    assert_eq!(err, "");
+    assert_eq!(
+        out,
+        "[1, 2.5]\n3\n\"k =   3, xs[1] = 2.50\"\ntensor([0., 7., 7.])\n"
+    );
+    let (_, err, _) = session(&mut repl, &["import \"examples/lib/layers.bp\" as nn"]);
+    assert_eq!(err, "");
+    let (out, err, _) = session(&mut repl, &["len(nn.mlp((2, 3, 1)))"]);
+    assert_eq!(err, "");
+    assert_eq!(out, "2\n");
+    assert_eq!(repl.feed("s = f\"{k").outcome, Outcome::Incomplete);
+}
+
+#[test]
+fn fstrings_are_highlighted_as_text_and_code() {
+    let plain = highlight_ansi("f\"a {x} b\"");
+    // The code `x` is coloured as a name, between two string pieces.
+    assert!(plain.contains('x'));
+    let pieces = plain.matches("\x1b[").count();
+    assert!(pieces >= 3, "{plain:?}");
+    let (_, words) = complete("f\"{ze", 5, &[]);
+    assert!(words.contains(&"zeros".to_string()), "{words:?}");
 }

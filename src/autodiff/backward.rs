@@ -12,7 +12,9 @@ use super::linalg::matmul_transposed;
 use super::op::IndexItem;
 use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
-use super::shape_ops::{broadcast_to, index, index_backward, permute, reshape, sum_to};
+use super::shape_ops::{
+    broadcast_to, gather_rows, index, index_backward, permute, reshape, scatter_rows, sum_to,
+};
 use super::{set_current_span, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError};
 use crate::source::Span;
 use ndarray::{Axis, Dimension, IxDyn};
@@ -495,8 +497,9 @@ fn vjp(
             },
             if needs(1) {
                 let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| -(x / y).floor())?;
+                let deps = [input(0)?, input(1)?];
                 Some(sum_to(
-                    &ew::mul(g, &Tensor::constant(fl))?,
+                    &times_derivative(g, fl, &deps, create_graph)?,
                     data(1)?.shape(),
                 )?)
             } else {
@@ -557,10 +560,10 @@ fn vjp(
         // d sqrt(x) = 1 / (2 sqrt(x))
         Op::Sqrt => few![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
         // d|x| = sign(x), 0 at 0
-        Op::Abs => few![one(ew::mul(
-            g,
-            &Tensor::constant(data(0)?.mapv(ew::sign_f64)),
-        ))?],
+        Op::Abs => {
+            let d = data(0)?.mapv(ew::sign_f64);
+            few![one(times_derivative(g, d, &[input(0)?], create_graph))?]
+        }
         // d sin(x) = cos(x)
         Op::Sin => few![one(ew::mul(g, &ew::cos(&input(0)?)))?],
         // d cos(x) = -sin(x)
@@ -606,12 +609,18 @@ fn vjp(
             ]
         }
         // d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
-        Op::Relu => few![one(ew::mul(g, &ew::mask(&*data(0)?, |v| v > 0.0)))?],
+        // (recorded as connected to x, so that a second derivative is 0, not refused)
+        Op::Relu => {
+            let d = data(0)?.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 });
+            few![one(times_derivative(g, d, &[input(0)?], create_graph)
+                .map(|t| t.renamed("ThresholdBackwardBackward")))?]
+        }
         // d leaky_relu(x) = 1 where x > 0, else slope
         Op::LeakyRelu(slope) => {
             let s = *slope;
-            let d = Tensor::constant(data(0)?.mapv(|v| if v > 0.0 { 1.0 } else { s }));
-            few![one(ew::mul(g, &d))?]
+            let d = data(0)?.mapv(|v| if v > 0.0 { 1.0 } else { s });
+            few![one(times_derivative(g, d, &[input(0)?], create_graph)
+                .map(|t| t.renamed("LeakyReluBackwardBackward")))?]
         }
         // d softplus(x) = σ(x) (1 above the linear threshold 20)
         Op::Softplus => {
@@ -620,11 +629,11 @@ fn vjp(
             let d = ew::where_(&lin, &scalar(1.0), &ew::sigmoid(&x))?;
             few![one(ew::mul(g, &d))?]
         }
-        // d clamp(x) = 1 where min <= x <= max, else 0
+        // d clamp(x) = 1 where min < x < max, else 0 (0 at a bound, as PyTorch 2)
         Op::Clamp(lo, hi) => {
             let (lo, hi) = (*lo, *hi);
             let m = ew::mask(&*data(0)?, |v| {
-                lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h)
+                lo.is_none_or(|l| v > l) && hi.is_none_or(|h| v < h)
             });
             few![one(ew::mul(g, &m))?]
         }
@@ -728,6 +737,13 @@ fn vjp(
         // Indexing scatters the gradient back into zeros of the input's shape.
         Op::Index(items) => few![one(index_backward(g, data(0)?.shape(), items.clone()))?],
         Op::IndexBackward { items, .. } => few![one(index(g, items.clone()))?],
+        // Gathered rows send their gradient back to where they came from; a row
+        // taken twice receives the sum.
+        Op::Gather(rows) => {
+            let n = data(0)?.shape().first().copied().unwrap_or(0);
+            few![one(scatter_rows(g, rows.clone(), n))?]
+        }
+        Op::ScatterRows { rows, .. } => few![one(gather_rows(g, rows.clone()))?],
         // Each input gets its own slice of the gradient along the axis.
         Op::Concat(axis) => {
             let mut out = Vec::with_capacity(node.inputs.len());
@@ -757,6 +773,46 @@ fn vjp(
             }
             Few::from(out)
         }
+        // Inputs g, deps...: d/dg = d (still connected), d/d deps = 0.
+        Op::ScaleBy(d) => {
+            let deps: Vec<Tensor> = node.inputs.iter().skip(1).cloned().collect();
+            let mut out = Vec::with_capacity(node.inputs.len());
+            out.push(if needs(0) {
+                let gd = ew::scale_by(g, d.clone(), &deps)?;
+                Some(sum_to(&gd, data(0)?.shape())?)
+            } else {
+                None
+            });
+            for i in 1..node.inputs.len() {
+                out.push(if needs(i) {
+                    Some(ew::full(&shape(i)?, 0.0)?)
+                } else {
+                    None
+                });
+            }
+            Few::from(out)
+        }
+        // l = (t - 1)·log(1 - p) - t·log p: dl/dp = (p - t) / max(p(1 - p), 1e-12)
+        // (PyTorch's guard at 0 and 1), dl/dt = log(1 - p) - log p.
+        Op::BinaryCrossEntropy => {
+            let (p, t) = (input(0)?, input(1)?);
+            few![
+                if needs(0) {
+                    let q = ew::mul(&p, &ew::sub(&scalar(1.0), &p)?)?;
+                    let q = ew::clamp(&q, Some(1e-12), None);
+                    let d = ew::div(&ew::sub(&p, &t)?, &q)?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
+                } else {
+                    None
+                },
+                if needs(1) {
+                    let d = ew::sub(&ew::log(&ew::sub(&scalar(1.0), &p)?), &ew::log(&p))?;
+                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
+                } else {
+                    None
+                },
+            ]
+        }
         // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G, each summed over broadcast batch axes.
         Op::MatMul => {
             let (a, b) = (input(0)?, input(1)?);
@@ -780,6 +836,23 @@ fn vjp(
             ]
         }
     })
+}
+
+/// `g * d` for a derivative `d` (of an input's shape) that is constant in `deps`.
+/// Under `create_graph` the product stays connected to `deps` (with derivative
+/// zero), as PyTorch's `threshold_backward`, `sgn` and floor division do, so that
+/// a second derivative through relu, abs or `%` is 0 rather than refused.
+fn times_derivative(
+    g: &Tensor,
+    d: Array,
+    deps: &[Tensor],
+    create_graph: bool,
+) -> Result<Tensor, TensorError> {
+    if create_graph && deps.iter().any(Tensor::requires_grad) {
+        ew::scale_by(g, Rc::new(d), deps)
+    } else {
+        ew::mul(g, &Tensor::constant(d))
+    }
 }
 
 /// The gradient of a reduction, broadcast back to the input's shape.

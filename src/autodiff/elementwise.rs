@@ -198,24 +198,30 @@ pub fn rem(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     binary(a, b, Op::Rem, "%", rem_f64)
 }
 
+/// The larger of two numbers; nan if either is nan (`torch.maximum`).
+pub fn maximum_f64(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else {
+        x.max(y)
+    }
+}
+
+/// The smaller of two numbers; nan if either is nan (`torch.minimum`).
+pub fn minimum_f64(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else {
+        x.min(y)
+    }
+}
+
 pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Maximum, "maximum", |x, y| {
-        if x.is_nan() || y.is_nan() {
-            f64::NAN
-        } else {
-            x.max(y)
-        }
-    })
+    binary(a, b, Op::Maximum, "maximum", maximum_f64)
 }
 
 pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Minimum, "minimum", |x, y| {
-        if x.is_nan() || y.is_nan() {
-            f64::NAN
-        } else {
-            x.min(y)
-        }
-    })
+    binary(a, b, Op::Minimum, "minimum", minimum_f64)
 }
 
 /// Comparisons give 0/1 tensors that do not require grad.
@@ -407,6 +413,28 @@ pub fn sub_scalar(x: &Tensor, c: f64) -> Tensor {
 /// `x * c` for a plain number `c`.
 pub fn mul_scalar(x: &Tensor, c: f64) -> Tensor {
     unary(x, Op::MulScalar(c), move |v| v * c)
+}
+
+/// `g * d` recorded with `deps` as further inputs (see [`Op::ScaleBy`]): a
+/// derivative that stays connected to the tensors it was computed from.
+pub fn scale_by(g: &Tensor, d: Rc<Array>, deps: &[Tensor]) -> Result<Tensor, TensorError> {
+    let data = zip_with(&g.data_ref(), &d, "*", |x, y| x * y)?;
+    let mut inputs: Vec<&Tensor> = Vec::with_capacity(deps.len() + 1);
+    inputs.push(g);
+    inputs.extend(deps.iter());
+    Ok(Tensor::record(data, Op::ScaleBy(d), &inputs))
+}
+
+/// PyTorch's elementwise binary cross-entropy,
+/// `(t - 1)·max(log(1 - p), -100) - t·max(log p, -100)`.
+pub fn binary_cross_entropy(p: &Tensor, t: &Tensor) -> Result<Tensor, TensorError> {
+    binary(
+        p,
+        t,
+        Op::BinaryCrossEntropy,
+        "binary_cross_entropy",
+        |p, t| (t - 1.0) * (-p).ln_1p().max(-100.0) - t * p.ln().max(-100.0),
+    )
 }
 
 /// A 0/1 mask of `x`'s shape, not recorded.

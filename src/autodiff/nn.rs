@@ -1,8 +1,9 @@
 //! Neural-network functions, composed from recorded operations so that their
 //! gradients (of any order) follow from the primitives'.
 
-use super::elementwise::{clamp, exp, log, mul, neg, sub};
+use super::elementwise::{exp, log, mul, sub};
 use super::reduce::{extreme_axis, mean, sum};
+use super::shape_ops::reshape;
 use super::{Array, Tensor, TensorError};
 use crate::display::fmt_shape;
 use ndarray::{ArrayD, IxDyn};
@@ -10,14 +11,33 @@ use ndarray::{ArrayD, IxDyn};
 /// `log(softmax(x))` along `axis`, computed as `x - m - log(sum(exp(x - m)))` with
 /// `m` the (detached) max, for stability.
 pub fn log_softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
-    let m = extreme_axis(&x.detach(), axis, true, true)?;
+    if x.ndim() == 0 {
+        // One element along its one (implicit) axis: as PyTorch, the result is 0.
+        let r = log_softmax(&reshape(x, &[1])?, 0)?;
+        return Ok(reshape(&r, &[])?.renamed("LogSoftmaxBackward"));
+    }
+    let m = shift(x, axis)?;
     let shifted = sub(x, &m)?;
     let lse = log(&sum(&exp(&shifted), Some(vec![axis]), true));
     Ok(sub(&shifted, &lse)?.renamed("LogSoftmaxBackward"))
 }
 
+/// The (detached) max along `axis`, kept as size 1; 0 for an empty tensor,
+/// whose softmax is empty as in PyTorch.
+fn shift(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
+    if x.numel() == 0 {
+        Ok(Tensor::scalar(0.0))
+    } else {
+        extreme_axis(&x.detach(), axis, true, true)
+    }
+}
+
 pub fn softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
-    let m = extreme_axis(&x.detach(), axis, true, true)?;
+    if x.ndim() == 0 {
+        let r = softmax(&reshape(x, &[1])?, 0)?;
+        return Ok(reshape(&r, &[])?.renamed("SoftmaxBackward"));
+    }
+    let m = shift(x, axis)?;
     let e = exp(&sub(x, &m)?);
     let s = sum(&e, Some(vec![axis]), true);
     Ok(super::elementwise::div(&e, &s)?.renamed("SoftmaxBackward"))
@@ -64,13 +84,16 @@ pub fn mse_loss(pred: &Tensor, target: &Tensor) -> Result<Tensor, TensorError> {
     Ok(mean(&mul(&d, &d)?, None, false).renamed("MseLossBackward"))
 }
 
-/// `-mean(t log p + (1 - t) log(1 - p))`, each log clamped at -100 as in PyTorch.
+/// The mean of PyTorch's elementwise binary cross-entropy (each log clamped at
+/// -100); `p` and `target` must lie in [0, 1], as PyTorch checks.
 pub fn binary_cross_entropy(p: &Tensor, t: &Tensor) -> Result<Tensor, TensorError> {
-    let one = Tensor::scalar(1.0);
-    let log_p = clamp(&log(p), Some(-100.0), None);
-    let log_q = clamp(&log(&sub(&one, p)?), Some(-100.0), None);
-    let a = mul(t, &log_p)?;
-    let b = mul(&sub(&one, t)?, &log_q)?;
-    let total = super::elementwise::add(&a, &b)?;
-    Ok(neg(&mean(&total, None, false)).renamed("BinaryCrossEntropyBackward"))
+    for (what, x) in [("input", p), ("target", t)] {
+        if let Some(v) = x.data_ref().iter().find(|v| !(0.0..=1.0).contains(*v)) {
+            return Err(TensorError::invalid(format!(
+                "binary_cross_entropy: all elements of {what} should be between 0 and 1; found {v}"
+            )));
+        }
+    }
+    let l = super::elementwise::binary_cross_entropy(p, t)?;
+    Ok(mean(&l, None, false).renamed("BinaryCrossEntropyBackward"))
 }

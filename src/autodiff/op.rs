@@ -94,8 +94,24 @@ pub enum Op {
         items: Rc<[IndexItem]>,
     },
     Concat(usize),
+    /// `x[idx]` with a tensor of indices: rows of the first axis, repeats allowed.
+    Gather(Rc<[usize]>),
+    /// Adds the rows of a gradient into zeros with `n` rows at `rows` (repeats
+    /// summed): the gradient of `Gather`.
+    ScatterRows {
+        rows: Rc<[usize]>,
+        n: usize,
+    },
     // Linear algebra: matrix product of the last two axes, batch axes broadcast.
     MatMul,
+    /// `g * d` (inputs `g, deps...`) for a derivative `d` computed from `deps` and
+    /// constant in them (relu's mask, abs's sign): recorded by a `create_graph`
+    /// backward so that a first derivative stays connected to its input, as in
+    /// PyTorch; its derivative with respect to `deps` is zero.
+    ScaleBy(Rc<Array>),
+    /// The elementwise binary cross-entropy (inputs `p`, `target`), each log
+    /// clamped at -100, with PyTorch's gradient `(p - t) / max(p(1 - p), 1e-12)`.
+    BinaryCrossEntropy,
 }
 
 impl Op {
@@ -140,7 +156,11 @@ impl Op {
             Op::Index(_) => "IndexBackward",
             Op::IndexBackward { .. } => "IndexPutBackward",
             Op::Concat(_) => "CatBackward",
+            Op::Gather(_) => "IndexBackward",
+            Op::ScatterRows { .. } => "IndexAddBackward",
             Op::MatMul => "MatmulBackward",
+            Op::ScaleBy(_) => "MulBackward",
+            Op::BinaryCrossEntropy => "BinaryCrossEntropyBackward",
         }
     }
 
@@ -185,7 +205,11 @@ impl Op {
             Op::Index(_) => "indexing",
             Op::IndexBackward { .. } => "index scatter",
             Op::Concat(_) => "concat",
+            Op::Gather(_) => "indexing with a tensor",
+            Op::ScatterRows { .. } => "index add",
             Op::MatMul => "matmul",
+            Op::ScaleBy(_) => "a derivative",
+            Op::BinaryCrossEntropy => "binary_cross_entropy",
         }
     }
 }

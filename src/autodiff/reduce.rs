@@ -47,12 +47,24 @@ fn count(shape: &[usize], axes: Option<&[usize]>) -> usize {
     }
 }
 
+/// A 0-d tensor has one element and no axis: reducing "axis 0" (or -1) of it,
+/// which PyTorch accepts, reduces everything and gives the value back.
+fn axes_of(x: &Tensor, axes: Option<Vec<usize>>) -> Option<Vec<usize>> {
+    if x.ndim() == 0 {
+        None
+    } else {
+        axes
+    }
+}
+
 pub fn sum(x: &Tensor, axes: Option<Vec<usize>>, keepdim: bool) -> Tensor {
+    let axes = axes_of(x, axes);
     let data = sum_array(&x.data_ref(), axes.as_deref(), keepdim);
     Tensor::record(data, Op::Sum { axes, keepdim }, &[x])
 }
 
 pub fn mean(x: &Tensor, axes: Option<Vec<usize>>, keepdim: bool) -> Tensor {
+    let axes = axes_of(x, axes);
     let d = x.data();
     let n = count(d.shape(), axes.as_deref()) as f64;
     let data = sum_array(&d, axes.as_deref(), keepdim) / n;
@@ -86,6 +98,9 @@ pub fn extreme_all(x: &Tensor, want_max: bool) -> Result<Tensor, TensorError> {
 
 /// The position of the max (or min) along `axis` for every other index, first on ties.
 pub fn arg_extreme(data: &Array, axis: usize, want_max: bool) -> Result<Array, TensorError> {
+    if data.ndim() == 0 {
+        return Ok(ndarray::arr0(0.0).into_dyn());
+    }
     if data.shape().get(axis).copied().unwrap_or(0) == 0 {
         return Err(TensorError::invalid(
             "argmax/argmin of an empty axis has no value",
@@ -119,6 +134,9 @@ pub fn extreme_axis(
     keepdim: bool,
     want_max: bool,
 ) -> Result<Tensor, TensorError> {
+    if x.ndim() == 0 {
+        return extreme_all(x, want_max);
+    }
     let d = x.data();
     let idx = arg_extreme(&d, axis, want_max)?;
     let mut values = idx.clone();
@@ -139,6 +157,7 @@ pub fn extreme_axis(
 }
 
 pub fn prod(x: &Tensor, axis: Option<usize>, keepdim: bool) -> Tensor {
+    let axis = axis.filter(|_| x.ndim() > 0);
     let d = x.data();
     let data = match axis {
         None => {

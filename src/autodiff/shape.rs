@@ -19,17 +19,44 @@ pub fn set_element_limit(limit: usize) {
 }
 
 /// The number of elements of `shape`, or an error past the element limit
-/// (computed without overflow).
+/// (computed without overflow). Every array bp builds from a shape it did not
+/// take from an existing array goes through here first.
+///
+/// An empty shape whose other axes are huge (`zeros(1e5, 1e5, 0, 1e5, 1e5)`)
+/// holds nothing, but ndarray refuses (panics on) any shape whose non-zero axis
+/// lengths multiply past `isize::MAX`, so that is an error too.
 pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
     let limit = element_limit();
     let mut n: u128 = 1;
+    let mut nonzero: u128 = 1;
     for &d in shape {
         n = n.saturating_mul(d as u128);
+        if d != 0 {
+            nonzero = nonzero.saturating_mul(d as u128);
+        }
     }
     if n > limit as u128 {
         return Err(TensorError::TooLarge { elements: n, limit });
     }
+    if nonzero > isize::MAX as u128 {
+        return Err(TensorError::invalid(format!(
+            "the shape {} is too large: the product of its non-zero sizes is {nonzero}, \
+             past the largest a tensor can have ({})",
+            crate::display::fmt_shape(shape),
+            isize::MAX
+        )));
+    }
     Ok(n as usize)
+}
+
+/// Checks the result of reducing `axes` (all when `None`) of `shape`: reducing
+/// an empty axis of `zeros(0, 1e5, 1e5)` would make 1e10 elements.
+pub fn check_reduced(
+    shape: &[usize],
+    axes: Option<&[usize]>,
+    keepdim: bool,
+) -> Result<(), TensorError> {
+    checked_numel(&reduced_shape(shape, axes, keepdim)).map(|_| ())
 }
 
 /// NumPy's broadcasting: align from the right; sizes must be equal or 1.
@@ -60,9 +87,14 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 
 /// A possibly negative axis of a tensor of `ndim` dimensions, made non-negative.
 pub fn normalize_axis(axis: i64, ndim: usize) -> Result<usize, TensorError> {
-    let n = ndim as i64;
-    let a = if axis < 0 { axis + n } else { axis };
-    if a < 0 || a >= n.max(1) || (ndim == 0 && a != 0) {
+    // A 0-d tensor accepts 0 and -1, as in PyTorch.
+    let n = ndim.max(1) as i64;
+    let a = if axis < 0 {
+        axis.saturating_add(n)
+    } else {
+        axis
+    };
+    if a < 0 || a >= n {
         return Err(TensorError::invalid(format!(
             "axis {axis} is out of range for a tensor of {ndim} dimension{}",
             if ndim == 1 { "" } else { "s" }

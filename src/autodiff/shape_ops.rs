@@ -236,6 +236,76 @@ pub fn index_backward(
     ))
 }
 
+/// `x[idx]` for a tensor of indices: the rows `rows` of the first axis, in order
+/// (repeats allowed), already checked against its size.
+pub fn gather_rows(x: &Tensor, rows: Rc<[usize]>) -> Result<Tensor, TensorError> {
+    let d = x.data();
+    let n = d.shape().first().copied().unwrap_or(0);
+    if let Some(&bad) = rows.iter().find(|&&r| r >= n) {
+        return Err(TensorError::invalid(format!(
+            "index {bad} is out of range for axis 0 of size {n}"
+        )));
+    }
+    let mut shape = d.shape().to_vec();
+    if let Some(first) = shape.first_mut() {
+        *first = rows.len();
+    }
+    checked_numel(&shape)?;
+    let data = d.select(Axis(0), &rows);
+    Ok(Tensor::record(data, Op::Gather(rows), &[x]))
+}
+
+/// Zeros with `n` rows and `g`'s other axes, with row `i` of `g` added at row
+/// `rows[i]` (repeats summed): the gradient of [`gather_rows`].
+pub fn scatter_rows(g: &Tensor, rows: Rc<[usize]>, n: usize) -> Result<Tensor, TensorError> {
+    let gd = g.data();
+    let mut shape = gd.shape().to_vec();
+    if shape.first() != Some(&rows.len()) {
+        return Err(TensorError::invalid(
+            "index add: the gradient has the wrong number of rows",
+        ));
+    }
+    shape[0] = n;
+    let mut data = ArrayD::zeros(IxDyn(&shape));
+    for (i, &r) in rows.iter().enumerate() {
+        if r >= n {
+            return Err(TensorError::invalid(format!(
+                "index {r} is out of range for axis 0 of size {n}"
+            )));
+        }
+        let mut dst = data.index_axis_mut(Axis(0), r);
+        dst += &gd.index_axis(Axis(0), i);
+    }
+    Ok(Tensor::record(data, Op::ScatterRows { rows, n }, &[g]))
+}
+
+/// Writes `value` (broadcast to the selected shape) into `x` at `items`, in place.
+/// Values that recorded operations saved keep the old data (copy on write).
+pub fn index_put(x: &Tensor, items: &[IndexItem], value: &Array) -> Result<(), TensorError> {
+    let shape = x.shape();
+    check_items(&shape, items)?;
+    let info = slice_info(items, shape.len())?;
+    x.update_data(|a| {
+        let mut view = a.slice_mut(info);
+        let target = view.shape().to_vec();
+        match value.broadcast(IxDyn(&target)) {
+            Some(b) => {
+                view.assign(&b);
+                Ok(())
+            }
+            None => Err(TensorError::Shapes {
+                op: "index assignment",
+                shapes: vec![value.shape().to_vec(), target.clone()],
+                message: format!(
+                    "cannot write a value of shape {} into a selection of shape {}",
+                    fmt_shape(value.shape()),
+                    fmt_shape(&target)
+                ),
+            }),
+        }
+    })
+}
+
 /// Joins tensors along an existing axis; all other sizes must agree.
 pub fn concat(xs: &[Tensor], axis: usize) -> Result<Tensor, TensorError> {
     let Some(first) = xs.first() else {

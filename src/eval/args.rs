@@ -1,7 +1,8 @@
 //! The arguments of a builtin call, with checked accessors whose errors name the
 //! builtin, the argument and what it accepts.
 
-use super::errors::type_error;
+use super::errors::{closest, type_error};
+use super::value::{Builtin, Param, ParamDefault, Pass};
 use super::{Eval, Flow, Value};
 use crate::autodiff::shape::normalize_axis;
 use crate::autodiff::Tensor;
@@ -11,6 +12,8 @@ use std::rc::Rc;
 
 pub struct Args {
     pub name: &'static str,
+    /// The builtin's row: what it accepts, and the defaults.
+    pub builtin: &'static Builtin,
     /// The whole call expression.
     pub call: Span,
     pub pos: Vec<(Value, Span)>,
@@ -18,78 +21,137 @@ pub struct Args {
 }
 
 impl Args {
+    pub fn new(
+        builtin: &'static Builtin,
+        call: Span,
+        pos: Vec<(Value, Span)>,
+        kw: Vec<(Rc<str>, Value, Span)>,
+    ) -> Args {
+        Args {
+            name: builtin.name,
+            builtin,
+            call,
+            pos,
+            kw,
+        }
+    }
+
     pub fn err(&self, message: impl Into<String>, span: Span, label: impl Into<String>) -> Flow {
         Flow::from(Diagnostic::error(message).with_label(span, label))
     }
 
-    /// Checks the number of positional arguments and the keyword names.
-    pub fn expect(&self, min: usize, max: usize, keywords: &[&str]) -> Eval<()> {
-        if self.pos.len() < min {
-            let what = if min == max {
-                format!("{min}")
-            } else {
-                format!("at least {min}")
-            };
-            let missing = self.parameter(self.pos.len());
-            let label = match &missing {
-                Some(p) => format!("argument '{p}' is missing"),
-                None => "missing arguments".to_string(),
-            };
-            let mut d = Diagnostic::error(format!(
-                "{}() takes {what} argument{}; found {}",
-                self.name,
-                if min == 1 { "" } else { "s" },
-                self.pos.len()
-            ))
-            .with_label(self.call, label);
-            if let Some(b) = super::builtins::lookup(self.name) {
-                d = d.with_hint(format!("usage: {}", b.signature));
-            }
-            return Err(Flow::from(d));
-        }
-        if self.pos.len() > max {
-            let span = self.pos[max].1;
-            return Err(self.err(
-                format!(
-                    "{}() takes at most {max} positional argument{}; found {}",
+    /// Checks the call against the builtin's row: the number of positional
+    /// arguments, the keyword names, and that every required parameter has a value.
+    pub fn check(&self) -> Eval<()> {
+        let params = self.builtin.params;
+        let positional = params.iter().filter(|p| p.pass == Pass::Positional).count();
+        let rest = params.iter().find(|p| p.pass == Pass::Rest);
+        if rest.is_none() && self.pos.len() > positional {
+            let span = self.pos[positional].1;
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "{}() takes at most {positional} positional argument{}; found {}",
                     self.name,
-                    if max == 1 { "" } else { "s" },
+                    if positional == 1 { "" } else { "s" },
                     self.pos.len()
-                ),
-                span,
-                "unexpected argument",
+                ))
+                .with_label(span, "unexpected argument")
+                .with_hint(self.usage()),
             ));
         }
-        for (k, _, span) in &self.kw {
-            if !keywords.contains(&k.as_ref()) {
-                let accepted = if keywords.is_empty() {
-                    "no keyword arguments".to_string()
+        let any_keyword = params.iter().any(|p| p.pass == Pass::KeywordRest);
+        for (i, (k, _, span)) in self.kw.iter().enumerate() {
+            let Some(index) = params.iter().position(|p| {
+                p.name == k.as_ref() && !matches!(p.pass, Pass::Rest | Pass::KeywordRest)
+            }) else {
+                if any_keyword {
+                    if self.kw[..i].iter().any(|(j, _, _)| j == k) {
+                        return Err(self.err(
+                            format!("{}() got two values for '{k}'", self.name),
+                            *span,
+                            "given again here",
+                        ));
+                    }
+                    continue;
+                }
+                let accepted: Vec<&str> = params
+                    .iter()
+                    .filter(|p| p.pass != Pass::Rest)
+                    .map(|p| p.name)
+                    .collect();
+                let mut d =
+                    Diagnostic::error(format!("{}() has no argument named '{k}'", self.name))
+                        .with_label(*span, "unknown keyword");
+                d = d.with_hint(match closest(k, accepted.iter().copied()) {
+                    Some(c) => format!("did you mean '{c}'? usage: {}", self.builtin.signature()),
+                    None => self.usage(),
+                });
+                return Err(Flow::from(d));
+            };
+            let twice = self.kw[..i].iter().any(|(j, _, _)| j == k)
+                || (params[index].pass == Pass::Positional && index < self.pos.len());
+            if twice {
+                return Err(self.err(
+                    format!("{}() got two values for '{k}'", self.name),
+                    *span,
+                    "given again here",
+                ));
+            }
+        }
+        let required_positional = params
+            .iter()
+            .take_while(|p| p.pass == Pass::Positional)
+            .filter(|p| p.default == ParamDefault::Required)
+            .count();
+        for (i, p) in params.iter().enumerate() {
+            let missing = match (p.pass, p.default) {
+                (Pass::Rest, ParamDefault::Required) => self.pos.len() <= positional,
+                (_, ParamDefault::Required) => {
+                    i >= self.pos.len() && self.keyword(p.name).is_none()
+                }
+                _ => false,
+            };
+            if missing {
+                let min = required_positional + usize::from(p.pass == Pass::Rest);
+                let what = if rest.is_none() && min == positional {
+                    format!("{min}")
                 } else {
-                    keywords.join(", ")
+                    format!("at least {min}")
                 };
                 return Err(Flow::from(
-                    Diagnostic::error(format!("{}() has no argument named '{k}'", self.name))
-                        .with_label(*span, "unknown keyword")
-                        .with_hint(format!("{}() accepts {accepted}", self.name)),
+                    Diagnostic::error(format!(
+                        "{}() takes {what} argument{}; found {}",
+                        self.name,
+                        if min == 1 { "" } else { "s" },
+                        self.pos.len()
+                    ))
+                    .with_label(self.call, format!("argument '{}' is missing", p.name))
+                    .with_hint(self.usage()),
                 ));
             }
         }
         Ok(())
     }
 
-    /// The name of positional parameter `i`, read from the builtin's signature
-    /// (`reshape(x, shape)` → `shape` for 1).
-    fn parameter(&self, i: usize) -> Option<String> {
-        let sig = super::builtins::lookup(self.name)?.signature;
-        let inside = sig.split_once('(')?.1.split_once(')')?.0;
-        let p = inside.split(',').nth(i)?.trim();
-        let p = p.split('=').next()?.trim();
-        (!p.is_empty() && p != "..." && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
-            .then(|| p.to_string())
+    fn usage(&self) -> String {
+        format!("usage: {}", self.builtin.signature())
+    }
+
+    /// The row's parameter `name`; a body that reads a name its row does not
+    /// declare is a bug in the table (tests run with debug assertions).
+    fn declared(&self, name: &str) -> Option<&'static Param> {
+        let p = self.builtin.param(name);
+        debug_assert!(
+            p.is_some(),
+            "{}() reads '{name}', which its row does not declare",
+            self.name
+        );
+        p
     }
 
     /// Positional argument `i`, or the keyword `name`.
     pub fn get(&self, i: usize, name: &str) -> Option<(&Value, Span)> {
+        self.declared(name);
         if let Some((v, s)) = self.pos.get(i) {
             return Some((v, *s));
         }
@@ -97,6 +159,7 @@ impl Args {
     }
 
     pub fn keyword(&self, name: &str) -> Option<(&Value, Span)> {
+        self.declared(name);
         self.kw
             .iter()
             .find(|(k, _, _)| k.as_ref() == name)
@@ -138,9 +201,13 @@ impl Args {
         })
     }
 
-    pub fn number_or(&self, i: usize, name: &str, default: f64) -> Eval<f64> {
+    /// A number, or the row's default when left out.
+    pub fn number_or(&self, i: usize, name: &str) -> Eval<f64> {
         match self.get(i, name) {
-            None | Some((Value::None, _)) => Ok(default),
+            None | Some((Value::None, _)) => match self.declared(name).map(|p| p.default) {
+                Some(ParamDefault::Num(n)) => Ok(n),
+                _ => Ok(f64::NAN),
+            },
             Some(_) => self.number(i, name),
         }
     }
@@ -152,9 +219,10 @@ impl Args {
         }
     }
 
-    pub fn flag(&self, name: &str, default: bool) -> Eval<bool> {
+    /// A keyword flag, or the row's default (false unless it says true).
+    pub fn flag(&self, name: &str) -> Eval<bool> {
         match self.keyword(name) {
-            None => Ok(default),
+            None => Ok(self.declared(name).map(|p| p.default) == Some(ParamDefault::Bool(true))),
             Some((Value::Bool(b), _)) => Ok(*b),
             Some((Value::Num(n), _)) => Ok(*n != 0.0),
             Some((v, span)) => Err(Flow::from(type_error(

@@ -9,6 +9,9 @@ pub mod args;
 pub mod builtins;
 pub mod errors;
 mod exec;
+pub mod format;
+mod lang;
+pub mod pytorch;
 pub mod random;
 pub mod value;
 
@@ -117,6 +120,11 @@ pub struct Interpreter {
     pub(crate) rng: random::Rng,
     start: Instant,
     pub last_backward: Option<LastBackward>,
+    /// Imported modules by canonical path: each file runs once per process.
+    pub(crate) modules: FastMap<std::path::PathBuf, Rc<value::Module>>,
+    /// The modules being imported, outermost first, with the `import` that
+    /// started each (to report a cycle).
+    pub(crate) importing: Vec<(std::path::PathBuf, Span)>,
     /// Where scripts may read and write files (SPEC §14 Files).
     pub files: FilePolicy,
     /// The folder that relative paths in sources that are not files (`<stdin>`, a
@@ -143,6 +151,8 @@ impl Interpreter {
             rng: random::Rng::from_time(),
             start: Instant::now(),
             last_backward: None,
+            modules: FastMap::default(),
+            importing: Vec::new(),
             files: FilePolicy::new(
                 std::env::current_dir()
                     .ok()

@@ -24,6 +24,66 @@ pub struct Closure {
 pub struct Env {
     pub vars: RefCell<FastMap<Rc<str>, Value>>,
     pub parent: Option<Rc<Env>>,
+    /// True for the top-level scope of an imported module: names not found here are
+    /// looked up among the builtins, not the importing script's globals.
+    pub module_root: bool,
+}
+
+/// A list: a mutable sequence shared by every value that holds it (as in Python).
+#[derive(Clone)]
+pub struct List(pub Rc<RefCell<Vec<Value>>>);
+
+impl List {
+    pub fn new(items: Vec<Value>) -> List {
+        List(Rc::new(RefCell::new(items)))
+    }
+
+    /// A copy of the items (the list may change while they are used).
+    pub fn items(&self) -> Vec<Value> {
+        self.0.borrow().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.borrow().is_empty()
+    }
+
+    pub fn ptr_eq(&self, other: &List) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        // As for tuples: the last owner empties nested lists from a heap stack, so
+        // dropping a list nested a million deep does not recurse.
+        if Rc::strong_count(&self.0) != 1 {
+            return;
+        }
+        let mut stack: Vec<Vec<Value>> = vec![std::mem::take(&mut *self.0.borrow_mut())];
+        while let Some(items) = stack.pop() {
+            for v in items {
+                if let Value::List(inner) = &v {
+                    if Rc::strong_count(&inner.0) == 1 {
+                        if let Ok(mut b) = inner.0.try_borrow_mut() {
+                            stack.push(std::mem::take(&mut *b));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An imported file: its top-level bindings are its attributes.
+pub struct Module {
+    pub name: Rc<str>,
+    /// The canonical path it was loaded from.
+    pub path: std::path::PathBuf,
+    pub env: Rc<Env>,
 }
 
 /// The items of a tuple, shared. Dropping a deeply nested tuple (`x = (x,)` in a
@@ -77,11 +137,149 @@ impl Drop for Tuple {
 
 pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Eval<Value>;
 
-/// One builtin: its name, its implementation and a one-line signature for help.
+/// One builtin: one row of the table in `builtins/table.rs`. Everything said
+/// about a builtin (argument checks, help, completion, export) reads this row.
 pub struct Builtin {
     pub name: &'static str,
     pub func: BuiltinFn,
-    pub signature: &'static str,
+    pub group: Group,
+    /// In call order: positional-or-keyword, then `*rest`, then keyword-only.
+    pub params: &'static [Param],
+    /// One line: what it computes.
+    pub doc: &'static str,
+    /// For builtins in a differentiable group: the derivative in words.
+    pub derivative: Option<&'static str>,
+    /// A call that runs on its own, for help.
+    pub example: &'static str,
+    /// The PyTorch equivalent, for `bp export` and readers who know PyTorch.
+    pub torch: &'static str,
+}
+
+/// How an argument may be passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// By position or by name.
+    Positional,
+    /// Every remaining positional argument (`*shape`).
+    Rest,
+    /// By name only (`grad=true`).
+    Keyword,
+    /// Every keyword argument the row does not name (`**tensors` of `save`).
+    KeywordRest,
+}
+
+/// A parameter's value when the call leaves it out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamDefault {
+    /// The call must give it (for `Rest`: at least one value).
+    Required,
+    /// `none` (for `Rest`: zero values are fine).
+    Nothing,
+    Num(f64),
+    Bool(bool),
+    /// Another parameter's value, or a rule in words (`retain_graph=create_graph`).
+    Same(&'static str),
+}
+
+/// One parameter of a builtin.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub pass: Pass,
+    pub default: ParamDefault,
+}
+
+/// The groups of the help list, in the order shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Creation,
+    Elementwise,
+    Reductions,
+    LinearAlgebra,
+    Shapes,
+    NeuralNets,
+    Autodiff,
+    Numbers,
+    Output,
+}
+
+impl Group {
+    pub const ALL: [Group; 9] = [
+        Group::Creation,
+        Group::Elementwise,
+        Group::Reductions,
+        Group::LinearAlgebra,
+        Group::Shapes,
+        Group::NeuralNets,
+        Group::Autodiff,
+        Group::Numbers,
+        Group::Output,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Creation => "creation",
+            Group::Elementwise => "elementwise",
+            Group::Reductions => "reductions",
+            Group::LinearAlgebra => "linear algebra",
+            Group::Shapes => "shapes",
+            Group::NeuralNets => "neural nets",
+            Group::Autodiff => "autodiff",
+            Group::Numbers => "numbers and tuples",
+            Group::Output => "output and checks",
+        }
+    }
+
+    /// Whether the builtins of this group record an operation that backward
+    /// differentiates (each states its derivative, even if it is zero).
+    pub fn differentiable(self) -> bool {
+        matches!(
+            self,
+            Group::Elementwise
+                | Group::Reductions
+                | Group::LinearAlgebra
+                | Group::Shapes
+                | Group::NeuralNets
+        )
+    }
+}
+
+impl Builtin {
+    /// `leaky_relu(x, slope=0.01)`, `zeros(*shape, grad=false)`.
+    pub fn signature(&self) -> String {
+        let mut parts = Vec::with_capacity(self.params.len());
+        let mut starred = false;
+        for p in self.params {
+            match p.pass {
+                Pass::Rest => {
+                    starred = true;
+                    parts.push(format!("*{}", p.name));
+                    continue;
+                }
+                Pass::Keyword if !starred => {
+                    starred = true;
+                    parts.push("*".to_string());
+                }
+                Pass::KeywordRest => {
+                    parts.push(format!("**{}", p.name));
+                    continue;
+                }
+                _ => {}
+            }
+            parts.push(match p.default {
+                ParamDefault::Required => p.name.to_string(),
+                ParamDefault::Nothing => format!("{}=none", p.name),
+                ParamDefault::Num(n) => format!("{}={}", p.name, format_number(n)),
+                ParamDefault::Bool(b) => format!("{}={b}", p.name),
+                ParamDefault::Same(s) => format!("{}={s}", p.name),
+            });
+        }
+        format!("{}({})", self.name, parts.join(", "))
+    }
+
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
 }
 
 #[derive(Clone)]
@@ -98,6 +296,8 @@ pub enum Value {
     Builtin(&'static Builtin),
     /// `sgd(...)`, `adam(...)`, `adamw(...)`: shared, stepped in place (SPEC §14).
     Optimizer(Rc<RefCell<crate::optim::Optimizer>>),
+    List(List),
+    Module(Rc<Module>),
 }
 
 impl Value {
@@ -113,6 +313,8 @@ impl Value {
             Value::Range(..) => "range",
             Value::Func(_) | Value::Builtin(_) => "function",
             Value::Optimizer(_) => "optimizer",
+            Value::List(_) => "list",
+            Value::Module(_) => "module",
         }
     }
 
@@ -142,11 +344,12 @@ impl Value {
             Value::Num(n) => format_number(*n),
             Value::Str(s) => format!("{s:?}"),
             Value::Tensor(t) => format_tensor(&t.data_ref(), &tensor_suffix(t)),
-            Value::Tuple(items) => {
+            Value::Tuple(_) | Value::List(_) => {
                 let mut out = String::new();
-                write_tuple(items, &mut out);
+                write_sequence(self, &mut out, &mut Vec::new());
                 out
             }
+            Value::Module(m) => format!("<module {}>", m.name),
             Value::Range(a, b, s) => {
                 if *s == 1.0 {
                     format!("range({}, {})", format_number(*a), format_number(*b))
@@ -189,22 +392,47 @@ pub fn tensor_suffix(t: &Tensor) -> String {
     }
 }
 
-/// Appends `(a, b)` or `(a,)` to `out`: one buffer for the whole tuple, so that a
-/// tuple nested millions deep is shown in linear time, on a stack grown on the heap.
-fn write_tuple(items: &[Value], out: &mut String) {
-    out.push('(');
-    for (i, v) in items.iter().enumerate() {
+/// Appends `(a, b)`, `(a,)` or `[a, b]` to `out`: one buffer for the whole value,
+/// so that a tuple nested millions deep is shown in linear time, on a stack grown on
+/// the heap. `open` holds the lists being shown: a list that contains itself shows
+/// as `[...]` there, as in Python.
+fn write_sequence(v: &Value, out: &mut String, open: &mut Vec<*const RefCell<Vec<Value>>>) {
+    let (items, list) = match v {
+        Value::Tuple(t) => (t.to_vec(), None),
+        Value::List(l) => {
+            let p = Rc::as_ptr(&l.0);
+            if open.contains(&p) {
+                out.push_str("[...]");
+                return;
+            }
+            (l.items(), Some(p))
+        }
+        other => {
+            out.push_str(&other.to_repr());
+            return;
+        }
+    };
+    if let Some(p) = list {
+        open.push(p);
+    }
+    out.push(if list.is_some() { '[' } else { '(' });
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        match v {
-            Value::Tuple(inner) => {
-                stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_tuple(inner, out))
+        match item {
+            Value::Tuple(_) | Value::List(_) => {
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_sequence(item, out, open))
             }
             other => out.push_str(&other.to_repr()),
         }
     }
-    out.push_str(if items.len() == 1 { ",)" } else { ")" });
+    if list.is_some() {
+        open.pop();
+        out.push(']');
+    } else {
+        out.push_str(if items.len() == 1 { ",)" } else { ")" });
+    }
 }
 
 /// Truthiness of a condition: bools, numbers (non-zero), one-element tensors.
@@ -227,13 +455,38 @@ pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
         Value::Str(s) => Ok(!s.is_empty()),
         Value::Tuple(t) => Ok(!t.is_empty()),
         Value::Range(a, b, s) => Ok(Value::range_len(*a, *b, *s) > 0),
-        Value::Func(_) | Value::Builtin(_) | Value::Optimizer(_) => Ok(true),
+        Value::Optimizer(_) => Ok(true),
+        Value::List(l) => Ok(!l.is_empty()),
+        Value::Func(_) | Value::Builtin(_) | Value::Module(_) => Ok(true),
     }
 }
 
 /// `==` for values that are not both tensors or numbers.
 pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+    values_equal_in(a, b, &mut Vec::new())
+}
+
+/// `==`, with the pairs of lists being compared in `open` (a list that contains
+/// itself compares equal where the comparison comes back to the same pair).
+fn values_equal_in(a: &Value, b: &Value, open: &mut Vec<(usize, usize)>) -> bool {
     match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            let key = (Rc::as_ptr(&x.0) as usize, Rc::as_ptr(&y.0) as usize);
+            if x.ptr_eq(y) || open.contains(&key) {
+                return true;
+            }
+            let (xs, ys) = (x.items(), y.items());
+            if xs.len() != ys.len() {
+                return false;
+            }
+            open.push(key);
+            let eq = xs.iter().zip(ys.iter()).all(|(p, q)| {
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal_in(p, q, open))
+            });
+            open.pop();
+            eq
+        }
+        (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Num(x), Value::Num(y)) => x == y,
@@ -241,7 +494,7 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len()
                 && x.iter().zip(y.iter()).all(|(p, q)| {
-                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal(p, q))
+                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || values_equal_in(p, q, open))
                 })
         }
         (Value::Tensor(x), Value::Tensor(y)) => {

@@ -10,7 +10,11 @@ use std::io::Write;
 
 /// Every command: name (with its colon), arguments, what it does.
 pub const COMMANDS: &[(&str, &str, &str)] = &[
-    (":help", "", "show this help"),
+    (
+        ":help",
+        "[NAME]",
+        "this help and the builtins by group, or one builtin",
+    ),
     (
         ":vars",
         "",
@@ -45,7 +49,9 @@ pub(super) fn run(repl: &mut Repl, line: &str, err: &mut Vec<u8>) -> Outcome {
         None => (body, ""),
     };
     let result = match name {
-        "help" | "h" | "?" => Ok(help()),
+        "help" | "h" | "?" if arg.is_empty() => Ok(help()),
+        "help" | "h" | "?" => crate::eval::builtins::help::describe_name(arg)
+            .map_err(|m| Diagnostic::error(m).with_hint(":help lists the builtins")),
         "vars" => Ok(vars(repl)),
         "tape" => with_variable(repl, name, arg).and_then(|n| explain::tape(&repl.interp, n)),
         "graph" => graph(repl, arg),
@@ -96,6 +102,8 @@ fn help() -> String {
         };
         s.push_str(&format!("  {usage:<width$}  {what}\n"));
     }
+    s.push('\n');
+    s.push_str(&crate::eval::builtins::help::list());
     s
 }
 

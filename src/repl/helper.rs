@@ -19,7 +19,7 @@ use std::rc::Rc;
 /// The words of the language that complete like names.
 pub const KEYWORDS: &[&str] = &[
     "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "no_grad", "true",
-    "false", "none", "and", "or", "not", "grad",
+    "false", "none", "and", "or", "not", "grad", "import", "as",
 ];
 
 /// The attributes of a tensor, completed after a dot.
@@ -207,7 +207,7 @@ pub fn signature_hint(line: &str, pos: usize) -> Option<String> {
     let before = line.strip_suffix('(')?;
     let name = &before[word_start(before, before.len())..];
     let builtin = crate::eval::builtins::lookup(name)?;
-    Some(format!("  {}", builtin.signature))
+    Some(format!("  {}", builtin.signature()))
 }
 
 impl Hinter for ReplHelper {

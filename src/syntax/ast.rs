@@ -74,6 +74,32 @@ pub enum StmtKind {
     Return(Option<Expr>),
     /// `no_grad { }`
     NoGrad(Block),
+    /// `x[i] = v`, `xs[i] = v`, and `x[i] += v` (`op` is the operator of `+=`,
+    /// `-=`, `*=`, `/=`, with its span).
+    IndexAssign {
+        object: Expr,
+        indices: Vec<Index>,
+        op: Option<(BinOp, Span)>,
+        value: Expr,
+    },
+    /// `import "path.bp" as name` (`name` is `None` for `import "path.bp"`).
+    Import {
+        path: Rc<str>,
+        path_span: Span,
+        name: Option<Ident>,
+    },
+}
+
+/// One part of an f-string.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FPart {
+    /// Literal text.
+    Text(Rc<str>),
+    /// `{expr}` or `{expr:spec}`.
+    Value {
+        expr: Expr,
+        spec: Option<(Rc<str>, Span)>,
+    },
 }
 
 /// A function: named (`fn f(x) {}`) or anonymous (`fn(x) {}`).
@@ -202,6 +228,8 @@ pub enum ExprKind {
     },
     /// `fn(x) { ... }`
     Lambda(Rc<FnDecl>),
+    /// `f"text {expr:spec} text"`
+    FString(Rc<[FPart]>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

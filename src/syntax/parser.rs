@@ -60,7 +60,8 @@ const UNTERMINATED_STRING: &str = "unterminated string";
 
 /// Parses one source text (a file or a REPL entry).
 pub fn parse(src: &str, source: SourceId) -> ParseOutput {
-    let (tokens, mut diagnostics) = token::lex(src, source);
+    let (mut tokens, mut diagnostics) = token::lex(src, source);
+    resolve_fstrings(&mut tokens, src, source, &mut diagnostics);
     let lex_incomplete =
         !diagnostics.is_empty() && diagnostics.iter().all(|d| d.message == UNTERMINATED_STRING);
 
@@ -91,7 +92,8 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
     let incomplete = something_open && errors.iter().all(at_end);
 
     for err in &errors {
-        diagnostics.push(error_to_diagnostic(err, src, &tokens));
+        let d = error_to_diagnostic(err, src, &tokens);
+        diagnostics.push(foreign_syntax_hint(d, &tokens));
     }
     diagnostics.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
 
@@ -104,6 +106,126 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
         diagnostics,
         incomplete,
     }
+}
+
+/// How deeply f-strings may nest inside one another's `{...}`.
+const MAX_FSTRING_NESTING: usize = 16;
+
+thread_local! {
+    static FSTRING_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Parses the `{...}` parts of every f-string token, turning [`Token::FStr`] into
+/// [`Token::FString`]. The code of a part is parsed as the source text with everything
+/// before it blanked out, so its spans are spans of the whole source.
+fn resolve_fstrings(
+    tokens: &mut [(Token, Span)],
+    src: &str,
+    source: SourceId,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (tok, span) in tokens.iter_mut() {
+        let Token::FStr(pieces) = tok else { continue };
+        let depth = FSTRING_DEPTH.with(|d| d.get());
+        if depth >= MAX_FSTRING_NESTING {
+            diagnostics.push(
+                Diagnostic::error("f-strings nested too deeply")
+                    .with_label(*span, format!("more than {MAX_FSTRING_NESTING} levels")),
+            );
+            *tok = Token::Error;
+            continue;
+        }
+        let mut parts = Vec::with_capacity(pieces.len());
+        let mut ok = true;
+        for piece in pieces.iter() {
+            match piece {
+                token::RawPiece::Text(t) => parts.push(FPart::Text(t.clone())),
+                token::RawPiece::Code { code, spec } => {
+                    let code_span = Span::new(source, code.start, code.end);
+                    let mut padded = " ".repeat(code.start);
+                    padded.push_str(src.get(code.clone()).unwrap_or(""));
+                    FSTRING_DEPTH.with(|d| d.set(depth + 1));
+                    let out = parse(&padded, source);
+                    FSTRING_DEPTH.with(|d| d.set(depth));
+                    if !out.diagnostics.is_empty() {
+                        diagnostics.extend(out.diagnostics.into_iter().map(|mut d| {
+                            d.message = d.message.replace("end of input", "the end of `{...}`");
+                            d
+                        }));
+                        ok = false;
+                        continue;
+                    }
+                    let mut program = out.program.unwrap_or_default();
+                    let expr = match (program.pop(), program.is_empty()) {
+                        (
+                            Some(Stmt {
+                                kind: StmtKind::Expr(e),
+                                ..
+                            }),
+                            true,
+                        ) => e,
+                        _ => {
+                            diagnostics.push(
+                                Diagnostic::error("expected an expression inside `{}`")
+                                    .with_label(code_span, "not an expression"),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    let spec = spec
+                        .as_ref()
+                        .map(|(s, r)| (s.clone(), Span::new(source, r.start, r.end)));
+                    parts.push(FPart::Value { expr, spec });
+                }
+            }
+        }
+        *tok = if ok {
+            Token::FString(parts.into())
+        } else {
+            Token::Error
+        };
+    }
+}
+
+/// Adds a hint to a syntax error on a line written the way Python spells it
+/// (`with torch.no_grad():`, `def f(x):`, `import torch`).
+fn foreign_syntax_hint(d: Diagnostic, tokens: &[(Token, Span)]) -> Diagnostic {
+    if d.hint.is_some() {
+        return d;
+    }
+    let Some(at) = d.primary_span() else { return d };
+    // The first token of the statement the error is in.
+    let mut first: Option<usize> = None;
+    for (i, (tok, span)) in tokens.iter().enumerate() {
+        if span.start > at.start {
+            break;
+        }
+        if matches!(
+            tok,
+            Token::Newline | Token::Semi | Token::LBrace | Token::RBrace
+        ) {
+            first = None;
+        } else if first.is_none() {
+            first = Some(i);
+        }
+    }
+    let Some(i) = first else { return d };
+    let next = tokens.get(i + 1).map(|(t, _)| t);
+    let hint = match (&tokens[i].0, next) {
+        (Token::Ident(w), _) if &**w == "with" => {
+            "bp writes `with torch.no_grad():` as `no_grad { ... }`"
+        }
+        (Token::Ident(w), _) if &**w == "def" => "bp defines functions as `fn name(x) { ... }`",
+        (Token::Import, Some(Token::Ident(_))) => {
+            "bp needs no `import torch`: its builtins are always there; `import \"file.bp\" as name` imports a bp file"
+        }
+        (Token::Ident(w), _) if &**w == "from" => {
+            "bp needs no imports for its builtins; `import \"file.bp\" as name` imports a bp file"
+        }
+        _ => return d,
+    };
+    d.with_hint(hint)
 }
 
 /// Rejects bracket and block nesting deeper than [`MAX_NESTING`], so that no input can
@@ -547,9 +669,50 @@ where
 
     // assign = IDENT "=" expr
     let assign = ident
+        .clone()
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
         .map(|(target, value)| StmtKind::Assign { target, value });
+
+    // import_stmt = "import" STRING [ "as" IDENT ]
+    let import = just(Token::Import)
+        .ignore_then(
+            select! { Token::Str(s) = e => (s, e.span()) }.labelled("a file name in quotes"),
+        )
+        .then(just(Token::As).ignore_then(ident).or_not())
+        .map(|((path, path_span), name)| StmtKind::Import {
+            path,
+            path_span,
+            name,
+        });
+
+    // expr_stmt = expr [ ( "=" | "+=" | "-=" | "*=" | "/=" ) expr ]
+    //   (an assignment's target must be an index: `x[i] = v`)
+    let assign_op = choice((just(Token::Assign).to(None), compound_op.map(Some)));
+    let expr_stmt = expr
+        .clone()
+        .then(assign_op.then(expr.clone()).or_not())
+        .validate(|(target, rest), _, emitter| match rest {
+            None => StmtKind::Expr(target),
+            Some((op, value)) => match target.kind {
+                ExprKind::Index {
+                    ref object,
+                    ref indices,
+                } => StmtKind::IndexAssign {
+                    object: (**object).clone(),
+                    indices: indices.clone(),
+                    op,
+                    value,
+                },
+                _ => {
+                    emitter.emit(Rich::custom(
+                        target.span,
+                        "cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)",
+                    ));
+                    StmtKind::Expr(target)
+                }
+            },
+        });
 
     choice((
         fn_def,
@@ -560,10 +723,11 @@ where
         just(Token::Break).to(StmtKind::Break),
         just(Token::Continue).to(StmtKind::Continue),
         no_grad,
+        import,
         assign,
         compound,
         unpack,
-        expr.map(StmtKind::Expr),
+        expr_stmt,
     ))
     .map_with(|kind, e| Stmt {
         kind,
@@ -622,6 +786,7 @@ where
     let literal = select! {
         Token::Number(n) => ExprKind::Number(n),
         Token::Str(s) => ExprKind::Str(s),
+        Token::FString(parts) => ExprKind::FString(parts),
         Token::True => ExprKind::Bool(true),
         Token::False => ExprKind::Bool(false),
         Token::None => ExprKind::None,
@@ -926,6 +1091,20 @@ mod tests {
                 format!("(index {} {})", sexp(object), ix.join(" "))
             }
             ExprKind::Lambda(f) => format!("(fn {})", f.params.len()),
+            ExprKind::FString(parts) => {
+                let ps: Vec<String> = parts
+                    .iter()
+                    .map(|p| match p {
+                        FPart::Text(t) => format!("{t:?}"),
+                        FPart::Value { expr, spec: None } => sexp(expr),
+                        FPart::Value {
+                            expr,
+                            spec: Some((s, _)),
+                        } => format!("{}:{s}", sexp(expr)),
+                    })
+                    .collect();
+                format!("(f {})", ps.join(" "))
+            }
         }
     }
 
@@ -986,6 +1165,101 @@ mod tests {
         assert_eq!(shape("-x.grad"), "(neg (attr x grad))");
         assert_eq!(shape("-a * b"), "(* (neg a) b)");
         assert_eq!(shape("(a < b) == c"), "(== (< a b) c)");
+    }
+
+    #[test]
+    fn fstrings_parse_their_parts_with_spans_of_the_source() {
+        assert_eq!(
+            shape(r#"f"step {k}: loss {loss:.4f}""#),
+            r#"(f "step " k ": loss " loss:.4f)"#
+        );
+        assert_eq!(shape(r#"f"{a + b * 2}""#), "(f (+ a (* b 2)))");
+        assert_eq!(shape(r#"f"{f"{x}"}!""#), r#"(f (f x) "!")"#);
+        let src = r#"y = f"v={x[0] + 1:>8}""#;
+        let p = program(src);
+        let StmtKind::Assign { value, .. } = &p[0].kind else {
+            panic!()
+        };
+        let ExprKind::FString(parts) = &value.kind else {
+            panic!()
+        };
+        let FPart::Value {
+            expr,
+            spec: Some((spec, spec_span)),
+        } = &parts[1]
+        else {
+            panic!("{parts:?}")
+        };
+        assert_eq!(&src[expr.span.range()], "x[0] + 1");
+        assert_eq!(&**spec, ">8");
+        assert_eq!(&src[spec_span.range()], ">8");
+        // A syntax error inside the braces is reported where it is.
+        let out = parse(r#"print(f"a {x +} b")"#, SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert_eq!(
+            out.diagnostics[0].primary_span().map(|s| s.range()),
+            Some(14..14)
+        );
+        assert!(out.diagnostics[0].message.contains("end of `{...}`"));
+        assert_eq!(
+            errors(r#"f"{x = 1}""#),
+            vec!["expected an expression inside `{}`"]
+        );
+    }
+
+    #[test]
+    fn import_and_index_assignment() {
+        let p =
+            program("import \"lib/layers.bp\" as nn\nimport \"x.bp\"\nx[0, 1:] = 5\nxs[i] += 1");
+        let StmtKind::Import { path, name, .. } = &p[0].kind else {
+            panic!()
+        };
+        assert_eq!(&**path, "lib/layers.bp");
+        assert_eq!(name.as_ref().map(|n| &*n.name), Some("nn"));
+        assert!(matches!(&p[1].kind, StmtKind::Import { name: None, .. }));
+        let StmtKind::IndexAssign {
+            object,
+            indices,
+            op: None,
+            ..
+        } = &p[2].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sexp(object), "x");
+        assert_eq!(indices.len(), 2);
+        assert!(matches!(
+            &p[3].kind,
+            StmtKind::IndexAssign {
+                op: Some((BinOp::Add, _)),
+                ..
+            }
+        ));
+        assert_eq!(
+            errors("f(x) = 3"),
+            vec!["cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)"]
+        );
+        assert_eq!(
+            errors("import x"),
+            vec!["expected a file name in quotes, found `x`"]
+        );
+    }
+
+    #[test]
+    fn python_spellings_get_a_hint() {
+        for (src, hint) in [
+            ("with torch.no_grad():\n  x = 1", "no_grad { ... }"),
+            ("def f(x):\n  return x", "fn name(x)"),
+            ("import torch", "needs no `import torch`"),
+        ] {
+            let out = parse(src, SourceId(0));
+            let first = out.diagnostics.first().expect("an error");
+            assert!(
+                first.hint.as_deref().is_some_and(|h| h.contains(hint)),
+                "{src}: {:?}",
+                out.diagnostics
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! statement (inside `( )` / `[ ]`, or after an operator). [`highlight`] classifies the
 //! raw tokens and comments for the REPL.
 
+use super::ast::FPart;
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceId, Span};
 use logos::Logos;
@@ -26,6 +27,24 @@ pub enum LexError {
     BadEscape { start: usize, end: usize },
     /// A number literal that does not fit an f64 (cannot happen with the regex; kept total).
     BadNumber,
+    /// A malformed f-string: byte offsets of the fault and what is wrong.
+    BadFString {
+        start: usize,
+        end: usize,
+        message: &'static str,
+    },
+}
+
+/// One piece of an f-string as the lexer finds it (offsets into the whole source).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawPiece {
+    /// Literal text, escapes and `{{ }}` decoded.
+    Text(Rc<str>),
+    /// `{code}` or `{code:spec}`: the byte range of the code, and of the spec after `:`.
+    Code {
+        code: Range<usize>,
+        spec: Option<(Rc<str>, Range<usize>)>,
+    },
 }
 
 /// One token of bp source.
@@ -38,6 +57,12 @@ pub enum Token {
     Number(f64),
     #[token("\"", lex_string)]
     Str(Rc<str>),
+    /// `f"..."` as lexed: text and the byte ranges of its `{...}` parts.
+    #[token("f\"", lex_fstring)]
+    FStr(Rc<[RawPiece]>),
+    /// `f"..."` with its parts parsed ([`crate::syntax::parse`] turns every
+    /// [`Token::FStr`] into this before the grammar runs).
+    FString(Rc<[FPart]>),
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| Rc::<str>::from(lex.slice()))]
     Ident(Rc<str>),
 
@@ -75,6 +100,10 @@ pub enum Token {
     Not,
     #[token("grad")]
     Grad,
+    #[token("import")]
+    Import,
+    #[token("as")]
+    As,
 
     #[token("+")]
     Plus,
@@ -181,12 +210,164 @@ fn lex_string(lex: &mut logos::Lexer<Token>) -> Result<Rc<str>, LexError> {
     Err(LexError::UnterminatedString)
 }
 
+/// Scans an f-string after its opening `f"`: literal text (escapes and `{{ }}`
+/// decoded) and `{code}` / `{code:spec}` parts, whose code is parsed later. Inside the
+/// braces, brackets nest and string literals are skipped, so `{x[1:2]}` and
+/// `{"a" + s}` work; the spec starts at the first `:` outside brackets.
+fn lex_fstring(lex: &mut logos::Lexer<Token>) -> Result<Rc<[RawPiece]>, LexError> {
+    let base = lex.span().end;
+    let rest = lex.remainder();
+    let bytes = rest.as_bytes();
+    let mut pieces: Vec<RawPiece> = Vec::new();
+    let mut text = String::new();
+    let mut error: Option<LexError> = None;
+    let fail = |e: &mut Option<LexError>, start: usize, end: usize, message: &'static str| {
+        if e.is_none() {
+            *e = Some(LexError::BadFString {
+                start: base + start,
+                end: base + end,
+                message,
+            });
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                lex.bump(i + 1);
+                if !text.is_empty() {
+                    pieces.push(RawPiece::Text(text.into()));
+                }
+                return match error {
+                    Some(e) => Err(e),
+                    None => Ok(pieces.into()),
+                };
+            }
+            b'\\' => {
+                let c = rest.get(i + 1..).and_then(|r| r.chars().next());
+                match c {
+                    Some('n') => text.push('\n'),
+                    Some('t') => text.push('\t'),
+                    Some('"') => text.push('"'),
+                    Some('\\') => text.push('\\'),
+                    Some(other) => {
+                        if error.is_none() {
+                            error = Some(LexError::BadEscape {
+                                start: base + i,
+                                end: base + i + 1 + other.len_utf8(),
+                            });
+                        }
+                    }
+                    None => break,
+                }
+                i += 1 + c.map_or(0, char::len_utf8);
+            }
+            b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                text.push('{');
+                i += 2;
+            }
+            b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                text.push('}');
+                i += 2;
+            }
+            b'}' => {
+                fail(
+                    &mut error,
+                    i,
+                    i + 1,
+                    "a single `}` in an f-string; write `}}`",
+                );
+                i += 1;
+            }
+            b'{' => {
+                let open = i;
+                let start = i + 1;
+                let mut depth = 0usize;
+                let mut colon: Option<usize> = None;
+                let mut j = start;
+                let mut close: Option<usize> = None;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'(' | b'[' | b'{' => depth += 1,
+                        b')' | b']' => depth = depth.saturating_sub(1),
+                        b'}' if depth == 0 => {
+                            close = Some(j);
+                            break;
+                        }
+                        b'}' => depth -= 1,
+                        b':' if depth == 0 && colon.is_none() => colon = Some(j),
+                        b'"' if colon.is_none() => {
+                            // A string literal inside the code: skip it whole. When
+                            // it never closes, the quote ends the f-string instead.
+                            let quote = j;
+                            j += 1;
+                            while j < bytes.len() && bytes[j] != b'"' {
+                                j += if bytes[j] == b'\\' { 2 } else { 1 };
+                            }
+                            if j >= bytes.len() {
+                                j = quote;
+                                break;
+                            }
+                        }
+                        b'"' => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                let Some(close) = close else {
+                    // The f-string or the input ends inside `{...}`.
+                    if j >= bytes.len() {
+                        break;
+                    }
+                    fail(&mut error, open, j, "this `{` is not closed by `}`");
+                    i = j;
+                    continue;
+                };
+                let code_end = colon.unwrap_or(close);
+                if rest[start..code_end].trim().is_empty() {
+                    fail(&mut error, open, close + 1, "an empty `{}` in an f-string");
+                }
+                let spec = colon.map(|c| {
+                    let s = &rest[c + 1..close];
+                    (Rc::<str>::from(s), base + c + 1..base + close)
+                });
+                if let Some((s, r)) = &spec {
+                    if s.contains('{') {
+                        fail(
+                            &mut error,
+                            r.start - base,
+                            r.end - base,
+                            "a format spec cannot contain `{`",
+                        );
+                    }
+                }
+                if !text.is_empty() {
+                    pieces.push(RawPiece::Text(std::mem::take(&mut text).into()));
+                }
+                pieces.push(RawPiece::Code {
+                    code: base + start..base + code_end,
+                    spec,
+                });
+                i = close + 1;
+            }
+            _ => {
+                let c = rest[i..].chars().next().map_or(1, char::len_utf8);
+                text.push_str(&rest[i..i + c]);
+                i += c;
+            }
+        }
+    }
+    lex.bump(rest.len());
+    Err(LexError::UnterminatedString)
+}
+
 impl Token {
     /// How the token reads in a message ("expected `)`", "expected identifier").
     pub fn describe(&self) -> String {
         match self {
             Token::Number(_) => "number".into(),
             Token::Str(_) => "string".into(),
+            Token::FStr(_) | Token::FString(_) => "f-string".into(),
             Token::Ident(_) => "identifier".into(),
             Token::Newline => "end of line".into(),
             Token::Error => "invalid token".into(),
@@ -248,6 +429,9 @@ impl fmt::Display for Token {
             Token::Or => "or",
             Token::Not => "not",
             Token::Grad => "grad",
+            Token::Import => "import",
+            Token::As => "as",
+            Token::FStr(_) | Token::FString(_) => "f-string",
             Token::Plus => "+",
             Token::Minus => "-",
             Token::Star => "*",
@@ -360,6 +544,13 @@ fn lex_error_diagnostic(
                 .with_label(Span::new(source, start, end), "unknown escape")
                 .with_hint("the escapes are \\n \\t \\\" \\\\")
         }
+        LexError::BadFString {
+            start,
+            end,
+            message,
+        } => {
+            Diagnostic::error(message).with_label(Span::new(source, start, end), "in this f-string")
+        }
         LexError::BadNumber => Diagnostic::error("invalid number")
             .with_label(Span::new(source, range.start, range.end), "not a number"),
         LexError::BadChar => Diagnostic::error("unexpected character")
@@ -414,6 +605,11 @@ pub enum Highlight {
 /// Byte ranges of `src` with their highlight class, in order; whitespace is left out.
 /// Never fails: text that does not lex is [`Highlight::Error`].
 pub fn highlight(src: &str) -> Vec<(Highlight, Range<usize>)> {
+    highlight_nested(src, 0)
+}
+
+/// [`highlight`] of code inside an f-string `depth` levels deep.
+fn highlight_nested(src: &str, depth: usize) -> Vec<(Highlight, Range<usize>)> {
     let (tokens, _) = lex_raw(src, SourceId::default());
     let mut out = Vec::with_capacity(tokens.len());
     let mut pos = 0;
@@ -429,9 +625,30 @@ pub fn highlight(src: &str) -> Vec<(Highlight, Range<usize>)> {
         let range = span.range();
         comment_in(pos, range.start, &mut out);
         pos = range.end;
+        if let Token::FStr(pieces) = &tok {
+            // The text as a string; the code in `{...}` as code.
+            let mut at = range.start;
+            for piece in pieces.iter() {
+                if let RawPiece::Code { code, .. } = piece {
+                    if depth >= 16 {
+                        break;
+                    }
+                    if code.start > at {
+                        out.push((Highlight::String, at..code.start));
+                    }
+                    let inner = src.get(code.clone()).unwrap_or("");
+                    for (class, r) in highlight_nested(inner, depth + 1) {
+                        out.push((class, r.start + code.start..r.end + code.start));
+                    }
+                    at = code.end;
+                }
+            }
+            out.push((Highlight::String, at..range.end));
+            continue;
+        }
         let class = match tok {
             Token::Number(_) => Highlight::Number,
-            Token::Str(_) => Highlight::String,
+            Token::Str(_) | Token::FString(_) => Highlight::String,
             Token::Ident(_) => Highlight::Name,
             Token::True | Token::False | Token::None => Highlight::Constant,
             Token::Fn
@@ -447,7 +664,9 @@ pub fn highlight(src: &str) -> Vec<(Highlight, Range<usize>)> {
             | Token::And
             | Token::Or
             | Token::Not
-            | Token::Grad => Highlight::Keyword,
+            | Token::Grad
+            | Token::Import
+            | Token::As => Highlight::Keyword,
             Token::LParen
             | Token::RParen
             | Token::LBracket
@@ -560,6 +779,62 @@ mod tests {
     fn newline_after_operator_is_dropped() {
         let toks = kinds("x = 1 +\n 2\n");
         assert_eq!(toks.iter().filter(|t| **t == Token::Newline).count(), 1);
+    }
+
+    #[test]
+    fn fstrings_lex_into_text_and_code() {
+        let (toks, diags) = lex(r#"f"a {x + 1:.2f} {{b}} {y}\n""#, SourceId(0));
+        assert!(diags.is_empty(), "{diags:?}");
+        let Token::FStr(pieces) = &toks[0].0 else {
+            panic!("{toks:?}")
+        };
+        assert_eq!(pieces.len(), 5, "{pieces:?}");
+        assert_eq!(pieces[0], RawPiece::Text("a ".into()));
+        assert_eq!(
+            pieces[1],
+            RawPiece::Code {
+                code: 5..10,
+                spec: Some((".2f".into(), 11..14))
+            }
+        );
+        assert_eq!(pieces[2], RawPiece::Text(" {b} ".into()));
+        assert_eq!(pieces[4], RawPiece::Text("\n".into()));
+        // Brackets and strings inside the code; `:` inside brackets is not a spec.
+        let (toks, diags) = lex(r#"f"{x[1:2]} {"}" + s}""#, SourceId(0));
+        assert!(diags.is_empty(), "{diags:?}");
+        let Token::FStr(pieces) = &toks[0].0 else {
+            panic!()
+        };
+        assert!(matches!(&pieces[0], RawPiece::Code { spec: None, .. }));
+        assert!(matches!(&pieces[2], RawPiece::Code { spec: None, .. }));
+    }
+
+    #[test]
+    fn bad_fstrings_are_spanned_errors() {
+        for (src, message) in [
+            ("f\"a } b\"", "a single `}` in an f-string; write `}}`"),
+            ("f\"a {} b\"", "an empty `{}` in an f-string"),
+            ("f\"a {x\"", "this `{` is not closed by `}`"),
+            ("f\"a {x\" + \"b\"", "this `{` is not closed by `}`"),
+            ("f\"a {x", "unterminated string"),
+        ] {
+            let (_, diags) = lex(src, SourceId(0));
+            assert_eq!(diags.len(), 1, "{src}");
+            assert_eq!(diags[0].message, message, "{src}");
+        }
+    }
+
+    #[test]
+    fn highlight_splits_fstrings() {
+        let h = highlight("f\"v {x} \"");
+        assert_eq!(
+            h,
+            vec![
+                (Highlight::String, 0..5),
+                (Highlight::Name, 5..6),
+                (Highlight::String, 6..9)
+            ]
+        );
     }
 
     #[test]

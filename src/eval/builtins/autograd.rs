@@ -90,7 +90,6 @@ fn report_anomaly(it: &mut Interpreter, anomaly: Option<Anomaly>, call: Span) ->
 }
 
 pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["v", "retain_graph", "create_graph"])?;
     let (yv, y_span) = a.required(0, "y")?;
     let Value::Tensor(y) = yv else {
         return Err(Flow::from(type_error(
@@ -127,9 +126,11 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         }
         Some(_) => a.tensor(1, "v")?,
     };
+    // retain_graph defaults to create_graph, as in PyTorch.
+    let create_graph = a.flag("create_graph")?;
     let options = BackwardOptions {
-        retain_graph: a.flag("retain_graph", false)? || a.flag("create_graph", false)?,
-        create_graph: a.flag("create_graph", false)?,
+        retain_graph: a.flag("retain_graph")? || create_graph,
+        create_graph,
         detect_anomalies: it.options.detect_anomalies,
         record_grads: it.options.record_grads,
         span: a.call,
@@ -147,7 +148,6 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 3, &["v", "retain_graph", "create_graph", "allow_unused"])?;
     let (yv, y_span) = a.required(0, "y")?;
     let Value::Tensor(y) = yv else {
         return Err(Flow::from(type_error(
@@ -203,15 +203,18 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         }
         Some(_) => a.tensor(2, "v")?,
     };
-    let create_graph = a.flag("create_graph", false)?;
+    let create_graph = a.flag("create_graph")?;
     let options = BackwardOptions {
-        retain_graph: a.flag("retain_graph", create_graph)?,
+        retain_graph: match a.keyword("retain_graph") {
+            None => create_graph,
+            Some(_) => a.flag("retain_graph")?,
+        },
         create_graph,
         detect_anomalies: it.options.detect_anomalies,
         record_grads: false,
         span: a.call,
     };
-    let allow_unused = a.flag("allow_unused", false)?;
+    let allow_unused = a.flag("allow_unused")?;
     let outcome = run_backward(&y, &seed, Some(&xs), options)
         .map_err(|e| backward_error(it, a, e, &y, y_span))?;
     report_anomaly(it, outcome.anomaly, a.call)?;
@@ -278,7 +281,6 @@ fn params(a: &Args, from: usize) -> Eval<Vec<Tensor>> {
 }
 
 pub fn zero_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(0, usize::MAX, &[])?;
     for t in params(a, 0)? {
         t.set_grad(None);
     }
@@ -286,12 +288,10 @@ pub fn zero_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn detach(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     Ok(Value::Tensor(a.tensor(0, "x")?.detach()))
 }
 
 pub fn retain_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     let t = a.tensor(0, "y")?;
     t.set_retains_grad();
     Ok(Value::None)
@@ -330,7 +330,6 @@ fn params_first(a: &Args) -> Eval<Vec<Tensor>> {
 }
 
 pub fn clip_grad_norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &["max_norm"])?;
     let ps = params_first(a)?;
     let max_norm = a.number(1, "max_norm")?;
     let total = ps
@@ -350,7 +349,6 @@ pub fn clip_grad_norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn clip_grad_value(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &["clip"])?;
     let ps = params_first(a)?;
     let c = a.number(1, "clip")?.abs();
     if c.is_nan() {
@@ -368,7 +366,6 @@ pub fn clip_grad_value(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, usize::MAX, &["eps", "atol", "rtol"])?;
     let (f, f_span) = a.required(0, "f")?;
     let f = f.clone();
     if !matches!(f, Value::Func(_) | Value::Builtin(_)) {
@@ -391,9 +388,9 @@ pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         })?);
     }
     // Keyword-only: the positional arguments are the inputs.
-    let eps = a.number_or(usize::MAX, "eps", 1e-6)?;
-    let atol = a.number_or(usize::MAX, "atol", 1e-5)?;
-    let rtol = a.number_or(usize::MAX, "rtol", 1e-3)?;
+    let eps = a.number_or(usize::MAX, "eps")?;
+    let atol = a.number_or(usize::MAX, "atol")?;
+    let rtol = a.number_or(usize::MAX, "rtol")?;
     let call = a.call;
     let spans: Vec<Span> = a.pos.iter().skip(1).map(|p| p.1).collect();
     let mut failure: Option<Flow> = None;

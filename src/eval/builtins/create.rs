@@ -8,7 +8,7 @@ use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::{ArrayD, IxDyn};
 
 fn leaf(args: &Args, data: Array) -> Eval<Value> {
-    let grad = args.flag("grad", false)?;
+    let grad = args.flag("grad")?;
     Ok(Value::Tensor(Tensor::leaf(data, grad)))
 }
 
@@ -19,19 +19,16 @@ fn shaped(args: &Args, from: usize, value: impl Fn() -> f64) -> Eval<Array> {
 }
 
 pub fn zeros(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(0, usize::MAX, &["grad"])?;
     let d = shaped(args, 0, || 0.0)?;
     leaf(args, d)
 }
 
 pub fn ones(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(0, usize::MAX, &["grad"])?;
     let d = shaped(args, 0, || 1.0)?;
     leaf(args, d)
 }
 
 pub fn full(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(0, usize::MAX, &["grad", "value"])?;
     let Some((v, span)) = args.keyword("value") else {
         // full(shape..., value) with the value last
         if args.pos.len() < 2 {
@@ -66,7 +63,6 @@ pub fn full(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
 }
 
 pub fn eye(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(1, 1, &["grad"])?;
     let n = args.shape(0)?;
     let n = n.first().copied().unwrap_or(0);
     checked_numel(&[n, n]).map_err(|e| Flow::from(tensor_error(e, args.call, &[])))?;
@@ -96,13 +92,12 @@ fn count_checked(args: &Args, n: f64) -> Eval<usize> {
 }
 
 pub fn arange(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(1, 3, &["grad", "step"])?;
     let (start, end) = if args.pos.len() == 1 {
         (0.0, args.number(0, "end")?)
     } else {
         (args.number(0, "start")?, args.number(1, "end")?)
     };
-    let step = args.number_or(2, "step", 1.0)?;
+    let step = args.number_or(2, "step")?;
     if step == 0.0 || !step.is_finite() {
         return Err(args.err(
             "arange(): step must be a non-zero number",
@@ -115,7 +110,6 @@ pub fn arange(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
 }
 
 pub fn linspace(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(3, 3, &["grad"])?;
     let (a, b) = (args.number(0, "start")?, args.number(1, "end")?);
     let steps = args.integer(2, "steps")?;
     let n = count_checked(args, steps as f64)?;
@@ -130,7 +124,6 @@ pub fn linspace(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
 }
 
 pub fn rand(it: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(0, usize::MAX, &["grad"])?;
     let shape = args.shape(0)?;
     checked_numel(&shape).map_err(|e| Flow::from(tensor_error(e, args.call, &[])))?;
     let d = ArrayD::from_shape_simple_fn(IxDyn(&shape), || it.rng.uniform());
@@ -138,7 +131,6 @@ pub fn rand(it: &mut Interpreter, args: &mut Args) -> Eval<Value> {
 }
 
 pub fn randn(it: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(0, usize::MAX, &["grad"])?;
     let shape = args.shape(0)?;
     checked_numel(&shape).map_err(|e| Flow::from(tensor_error(e, args.call, &[])))?;
     let d = ArrayD::from_shape_simple_fn(IxDyn(&shape), || it.rng.normal());
@@ -146,27 +138,23 @@ pub fn randn(it: &mut Interpreter, args: &mut Args) -> Eval<Value> {
 }
 
 pub fn tensor(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(1, 1, &["grad"])?;
     let t = args.tensor(0, "x")?;
     leaf(args, t.data().as_ref().clone())
 }
 
 pub fn zeros_like(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(1, 1, &["grad"])?;
     let t = args.tensor(0, "x")?;
     let d = Array::zeros(t.data_ref().raw_dim());
     leaf(args, d)
 }
 
 pub fn ones_like(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(1, 1, &["grad"])?;
     let t = args.tensor(0, "x")?;
     let d = Array::ones(t.data_ref().raw_dim());
     leaf(args, d)
 }
 
 pub fn seed(it: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    args.expect(1, 1, &[])?;
     let n = args.integer(0, "n")?;
     it.rng = crate::eval::random::Rng::new(n as u64);
     Ok(Value::None)

@@ -44,7 +44,6 @@ fn points_and_classes(points: Vec<[f64; 2]>, classes: Vec<usize>) -> Value {
 }
 
 pub fn randperm(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     let n = count(a, 0, "n")?;
     let p = data::randperm(n, &mut it.rng);
     Ok(Value::Tensor(vector(
@@ -53,24 +52,21 @@ pub fn randperm(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn make_moons(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["noise"])?;
     let n = count(a, 0, "n")?;
-    let noise = a.number_or(1, "noise", 0.0)?;
+    let noise = a.number_or(1, "noise")?;
     let (x, y) = data::make_moons(n, noise, &mut it.rng);
     Ok(points_and_classes(x, y))
 }
 
 pub fn make_circles(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &["noise", "factor"])?;
     let n = count(a, 0, "n")?;
-    let noise = a.number_or(1, "noise", 0.0)?;
-    let factor = a.number_or(2, "factor", 0.8)?;
+    let noise = a.number_or(1, "noise")?;
+    let factor = a.number_or(2, "factor")?;
     let (x, y) = data::make_circles(n, noise, factor, &mut it.rng);
     Ok(points_and_classes(x, y))
 }
 
 pub fn make_spirals(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &["classes", "noise"])?;
     let n = count(a, 0, "n")?;
     let classes = match a.get(1, "classes") {
         None => 3,
@@ -83,13 +79,12 @@ pub fn make_spirals(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             "no classes",
         ));
     }
-    let noise = a.number_or(2, "noise", 0.0)?;
+    let noise = a.number_or(2, "noise")?;
     let (x, y) = data::make_spirals(n, classes, noise, &mut it.rng);
     Ok(points_and_classes(x, y))
 }
 
 pub fn load_csv(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &["header"])?;
     let (v, path_span) = a.required(0, "path")?;
     let Value::Str(path) = v else {
         return Err(Flow::from(type_error(
@@ -100,7 +95,7 @@ pub fn load_csv(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         )));
     };
     let path = path.to_string();
-    let header = a.flag("header", false)?;
+    let header = a.flag("header")?;
     let base = it.base_dir(a.call);
     let bytes = it
         .files
@@ -131,7 +126,9 @@ pub fn load_csv(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             .into_iter()
             .map(|n| Value::Str(n.into()))
             .collect();
-        Ok(Value::Tuple(vec![t, Value::Tuple(names.into())].into()))
+        Ok(Value::Tuple(
+            vec![t, Value::List(crate::eval::value::List::new(names))].into(),
+        ))
     } else {
         Ok(t)
     }
@@ -247,7 +244,6 @@ pub fn save(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 /// `load(path)`: (name, tensor) pairs sorted by name; `load(path, "W1", "b1")`: those
 /// tensors as a tuple. New leaves that do not require grad.
 pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, usize::MAX, &[])?;
     let (path, path_span) = path_arg(a)?;
     let mut wanted = Vec::new();
     for (v, span) in a.pos.iter().skip(1) {
@@ -279,7 +275,7 @@ pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 )
             })
             .collect();
-        return Ok(Value::Tuple(pairs.into()));
+        return Ok(Value::List(crate::eval::value::List::new(pairs)));
     }
     let names: Vec<String> = wanted.iter().map(|(n, _)| n.clone()).collect();
     let picked = crate::weights::pick(all, &names).map_err(|e| {

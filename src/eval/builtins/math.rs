@@ -24,7 +24,6 @@ fn operand(args: &Args, i: usize, t: &Tensor) -> (Span, Vec<usize>) {
 
 /// An elementwise function that maps a number to a number and a tensor to a tensor.
 fn unary(args: &Args, num: fn(f64) -> f64, tensor: fn(&Tensor) -> Tensor) -> Eval<Value> {
-    args.expect(1, 1, &[])?;
     match args.required(0, "x")? {
         (Value::Num(n), _) => Ok(Value::Num(num(*n))),
         _ => Ok(Value::Tensor(tensor(&args.tensor(0, "x")?))),
@@ -70,8 +69,7 @@ pub fn sign(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn leaky_relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["slope"])?;
-    let slope = a.number_or(1, "slope", 0.01)?;
+    let slope = a.number_or(1, "slope")?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
         return Ok(Value::Num(if *n > 0.0 { *n } else { n * slope }));
     }
@@ -79,7 +77,6 @@ pub fn leaky_relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &["min", "max"])?;
     let lo = a.optional_number(1, "min")?;
     let hi = a.optional_number(2, "max")?;
     if lo.is_none() && hi.is_none() {
@@ -99,7 +96,6 @@ pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn pow(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     match (a.required(0, "x")?, a.required(1, "p")?) {
         ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(x.powf(*p))),
         (_, (Value::Num(p), _)) => Ok(Value::Tensor(ew::pow_scalar(&a.tensor(0, "x")?, *p))),
@@ -117,25 +113,45 @@ fn binary(
     f: fn(&Tensor, &Tensor) -> Result<Tensor, TensorError>,
     num: fn(f64, f64) -> f64,
 ) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
-    if let ((Value::Num(x), _), (Value::Num(y), _)) = (a.required(0, "a")?, a.required(1, "b")?) {
+    let (l, r) = (a.required(0, "a")?, a.required(1, "b")?);
+    binary_values(a, l, r, f, num)
+}
+
+/// `f(a, b)` of two values: numbers give a number, else broadcast tensors.
+fn binary_values(
+    a: &Args,
+    (l, lspan): (&Value, Span),
+    (r, rspan): (&Value, Span),
+    f: fn(&Tensor, &Tensor) -> Result<Tensor, TensorError>,
+    num: fn(f64, f64) -> f64,
+) -> Eval<Value> {
+    if let (Value::Num(x), Value::Num(y)) = (l, r) {
         return Ok(Value::Num(num(*x, *y)));
     }
-    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
+    let operand_tensor = |v: &Value, span: Span| {
+        to_tensor(v).ok_or_else(|| {
+            Flow::from(type_error(
+                &format!("{}() argument", a.name),
+                "a tensor or a number",
+                v.type_name(),
+                span,
+            ))
+        })
+    };
+    let (x, y) = (operand_tensor(l, lspan)?, operand_tensor(r, rspan)?);
     f(&x, &y)
         .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+        .map_err(|e| fail(a, e, &[(lspan, x.shape()), (rspan, y.shape())]))
 }
 
 pub fn maximum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::maximum, f64::max)
+    binary(a, ew::maximum, ew::maximum_f64)
 }
 pub fn minimum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::minimum, f64::min)
+    binary(a, ew::minimum, ew::minimum_f64)
 }
 
 pub fn where_(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(3, 3, &[])?;
     let (c, x, y) = (a.tensor(0, "cond")?, a.tensor(1, "a")?, a.tensor(2, "b")?);
     ew::where_(&c, &x, &y).map(Value::Tensor).map_err(|e| {
         fail(
@@ -175,13 +191,14 @@ fn axes(a: &Args, ndim: usize) -> Eval<Option<Vec<usize>>> {
 }
 
 fn reduction(a: &Args, f: fn(&Tensor, Option<Vec<usize>>, bool) -> Tensor) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
         return Ok(Value::Num(*n));
     }
     let x = a.tensor(0, "x")?;
     let ax = axes(a, x.ndim())?;
-    let keepdim = a.flag("keepdim", false)?;
+    let keepdim = a.flag("keepdim")?;
+    crate::autodiff::shape::check_reduced(&x.shape(), ax.as_deref(), keepdim)
+        .map_err(|e| fail(a, e, &[]))?;
     Ok(Value::Tensor(f(&x, ax, keepdim)))
 }
 
@@ -203,24 +220,23 @@ pub fn mean(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn extreme(a: &Args, want_max: bool) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
-    // max(a, b) of two numbers, or two tensors: the elementwise maximum.
+    // max(a, b) of two numbers, or of a tensor and a tensor: the elementwise
+    // maximum (nan if either is nan, as torch.maximum).
     match (a.pos.first(), a.pos.get(1)) {
         (Some((Value::Num(x), _)), None) => return Ok(Value::Num(*x)),
-        (Some((Value::Num(x), _)), Some((Value::Num(y), _))) => {
-            return Ok(Value::Num(if want_max { x.max(*y) } else { x.min(*y) }))
-        }
-        (Some(_), Some((Value::Tensor(_), _))) => {
-            return binary(
-                a,
-                if want_max { ew::maximum } else { ew::minimum },
-                f64::max,
-            );
+        (Some((l, ls)), Some((r @ (Value::Num(_) | Value::Tensor(_)), rs)))
+            if matches!(r, Value::Tensor(_)) || matches!(l, Value::Num(_)) =>
+        {
+            return if want_max {
+                binary_values(a, (l, *ls), (r, *rs), ew::maximum, ew::maximum_f64)
+            } else {
+                binary_values(a, (l, *ls), (r, *rs), ew::minimum, ew::minimum_f64)
+            };
         }
         _ => {}
     }
     let x = a.tensor(0, "x")?;
-    let keepdim = a.flag("keepdim", false)?;
+    let keepdim = a.flag("keepdim")?;
     let r = match a.axis(1, "axis", x.ndim())? {
         None => reduce::extreme_all(&x, want_max).map(|t| {
             if keepdim {
@@ -242,18 +258,16 @@ pub fn min(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn prod(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
     let x = a.tensor(0, "x")?;
     let ax = a.axis(1, "axis", x.ndim())?;
-    Ok(Value::Tensor(reduce::prod(
-        &x,
-        ax,
-        a.flag("keepdim", false)?,
-    )))
+    let keepdim = a.flag("keepdim")?;
+    let axes = ax.map(|i| [i]);
+    crate::autodiff::shape::check_reduced(&x.shape(), axes.as_ref().map(|a| &a[..]), keepdim)
+        .map_err(|e| fail(a, e, &[]))?;
+    Ok(Value::Tensor(reduce::prod(&x, ax, keepdim)))
 }
 
 pub fn norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
         return Ok(Value::Num(n.abs()));
     }
@@ -261,13 +275,12 @@ pub fn norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn arg_extreme(a: &Args, want_max: bool) -> Eval<Value> {
-    a.expect(1, 2, &["axis", "keepdim"])?;
     let x = a.tensor(0, "x")?;
     let d = x.data();
     match a.axis(1, "axis", x.ndim())? {
         Some(ax) => {
             let mut r = reduce::arg_extreme(&d, ax, want_max).map_err(|e| fail(a, e, &[]))?;
-            if a.flag("keepdim", false)? {
+            if a.flag("keepdim")? {
                 r = r.insert_axis(ndarray::Axis(ax));
             }
             Ok(Value::Tensor(Tensor::constant(r)))
@@ -290,7 +303,6 @@ pub fn argmin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn matmul(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
     linalg::matmul(&x, &y)
         .map(Value::Tensor)
@@ -298,7 +310,6 @@ pub fn matmul(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn outer(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
     linalg::outer(&x, &y)
         .map(Value::Tensor)
@@ -306,7 +317,6 @@ pub fn outer(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn transpose(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &["a", "b"])?;
     let x = a.tensor(0, "x")?;
     let n = x.ndim();
     let r = match (a.axis(1, "a", n)?, a.axis(2, "b", n)?) {
@@ -325,7 +335,6 @@ pub fn transpose(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn reshape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, usize::MAX, &[])?;
     let x = a.tensor(0, "x")?;
     // The shape may hold one -1, inferred from the number of elements.
     let raw: Vec<(Value, Span)> = match a.pos.get(1) {
@@ -380,7 +389,6 @@ pub fn reshape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn flatten(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     let x = a.tensor(0, "x")?;
     let n = x.numel();
     shape_ops::reshape(&x, &[n])
@@ -389,7 +397,6 @@ pub fn flatten(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn squeeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let shape = x.shape();
     let new: Vec<usize> = match a.axis(1, "axis", x.ndim())? {
@@ -408,7 +415,6 @@ pub fn squeeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn unsqueeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let ax = a.axis(1, "axis", x.ndim() + 1)?.unwrap_or(0);
     shape_ops::unsqueeze(&x, ax)
@@ -417,7 +423,6 @@ pub fn unsqueeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn tensors_and_axis(a: &Args, extra_dim: usize) -> Eval<(Vec<Tensor>, usize)> {
-    a.expect(1, 2, &["axis"])?;
     let (first, span) = a.required(0, "tensors")?;
     let Value::Tuple(items) = first else {
         return Err(Flow::from(type_error(
@@ -465,19 +470,17 @@ pub fn stack(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn shape(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     Ok(shape_value(&a.tensor(0, "x")?.shape()))
 }
 
 pub fn numel(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     Ok(Value::Num(a.tensor(0, "x")?.numel() as f64))
 }
 
 pub fn len(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     match a.required(0, "v")? {
         (Value::Tuple(t), _) => Ok(Value::Num(t.len() as f64)),
+        (Value::List(l), _) => Ok(Value::Num(l.len() as f64)),
         (Value::Str(s), _) => Ok(Value::Num(s.chars().count() as f64)),
         (Value::Range(x, y, s), _) => Ok(Value::Num(Value::range_len(*x, *y, *s) as f64)),
         (Value::Tensor(t), span) => match t.shape().first() {
@@ -503,7 +506,6 @@ fn nn_axis(a: &Args, x: &Tensor) -> Eval<usize> {
 }
 
 pub fn softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let ax = nn_axis(a, &x)?;
     nn::softmax(&x, ax)
@@ -512,7 +514,6 @@ pub fn softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn log_softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["axis"])?;
     let x = a.tensor(0, "x")?;
     let ax = nn_axis(a, &x)?;
     nn::log_softmax(&x, ax)
@@ -521,7 +522,6 @@ pub fn log_softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (p, t) = (a.tensor(0, "pred")?, a.tensor(1, "target")?);
     nn::mse_loss(&p, &t)
         .map(Value::Tensor)
@@ -529,7 +529,6 @@ pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (l, t) = (a.tensor(0, "logits")?, a.tensor(1, "targets")?);
     nn::cross_entropy(&l, &t.data())
         .map(Value::Tensor)
@@ -537,7 +536,6 @@ pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn binary_cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (p, t) = (a.tensor(0, "p")?, a.tensor(1, "target")?);
     if p.shape() != t.shape() {
         return Err(fail(
@@ -560,7 +558,6 @@ pub fn binary_cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &[])?;
     match a.required(0, "x")? {
         (Value::Num(n), _) => Ok(Value::Num(*n)),
         (Value::Tensor(t), span) => t.item().map(Value::Num).ok_or_else(|| {
@@ -583,13 +580,12 @@ pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn range(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 3, &[])?;
     let (start, end) = if a.pos.len() == 1 {
         (0.0, a.number(0, "end")?)
     } else {
         (a.number(0, "start")?, a.number(1, "end")?)
     };
-    let step = a.number_or(2, "step", 1.0)?;
+    let step = a.number_or(2, "step")?;
     if step == 0.0 || !step.is_finite() || !start.is_finite() {
         return Err(a.err(
             "range(): step must be a non-zero finite number",

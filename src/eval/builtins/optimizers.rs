@@ -15,6 +15,7 @@ fn params(a: &Args) -> Eval<Vec<crate::autodiff::Tensor>> {
     let items: Vec<Value> = match v {
         Value::Tensor(_) => vec![v.clone()],
         Value::Tuple(t) => t.to_vec(),
+        Value::List(l) => l.items(),
         other => {
             return Err(Flow::from(type_error(
                 &format!("{}() argument 'params'", a.name),
@@ -56,7 +57,7 @@ fn params(a: &Args) -> Eval<Vec<crate::autodiff::Tensor>> {
 /// A hyper-parameter that must be a finite number >= 0.
 fn non_negative(a: &Args, i: usize, name: &str, default: Option<f64>) -> Eval<f64> {
     let v = match default {
-        Some(d) => a.number_or(i, name, d)?,
+        Some(_) => a.number_or(i, name)?,
         None => a.number(i, name)?,
     };
     if !(v.is_finite() && v >= 0.0) {
@@ -79,17 +80,12 @@ fn make(opt: Optimizer) -> Value {
 }
 
 pub fn sgd(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(
-        1,
-        2,
-        &["lr", "momentum", "dampening", "weight_decay", "nesterov"],
-    )?;
     let p = params(a)?;
     let lr = non_negative(a, 1, "lr", None)?;
     let momentum = non_negative(a, usize::MAX, "momentum", Some(0.0))?;
-    let dampening = a.number_or(usize::MAX, "dampening", 0.0)?;
+    let dampening = a.number_or(usize::MAX, "dampening")?;
     let weight_decay = non_negative(a, usize::MAX, "weight_decay", Some(0.0))?;
-    let nesterov = a.flag("nesterov", false)?;
+    let nesterov = a.flag("nesterov")?;
     if nesterov && (momentum <= 0.0 || dampening != 0.0) {
         return Err(a.err(
             "sgd(): nesterov momentum requires a momentum > 0 and zero dampening",
@@ -110,7 +106,6 @@ pub fn sgd(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn adam_like(a: &Args, decoupled: bool) -> Eval<Value> {
-    a.expect(1, 2, &["lr", "betas", "eps", "weight_decay"])?;
     let p = params(a)?;
     let lr = non_negative(a, 1, "lr", Some(0.001))?;
     let (beta1, beta2) = match a.keyword("betas") {
@@ -163,7 +158,6 @@ pub fn adamw(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn set_lr(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(2, 2, &[])?;
     let (v, span) = a.required(0, "opt")?;
     let Value::Optimizer(opt) = v else {
         return Err(Flow::from(type_error(
@@ -189,24 +183,28 @@ pub(crate) fn optimizer_method(
     kw: Vec<(std::rc::Rc<str>, Value, crate::source::Span)>,
 ) -> Eval<Value> {
     use crate::diagnostic::Diagnostic;
-    let args = Args {
-        name: match name {
-            "step" => "step",
-            "zero_grad" => "zero_grad",
-            _ => "method",
-        },
-        call,
-        pos,
-        kw,
+    let no_arguments = |what: &str| -> Eval<()> {
+        match pos
+            .first()
+            .map(|(_, s)| *s)
+            .or(kw.first().map(|(_, _, s)| *s))
+        {
+            Some(span) => Err(Flow::from(
+                Diagnostic::error(format!("{what}() takes no arguments"))
+                    .with_label(span, "unexpected argument"),
+            )),
+            None => Ok(()),
+        }
     };
+    let _ = call;
     match name {
         "step" => {
-            args.expect(0, 0, &[])?;
+            no_arguments("step")?;
             opt.borrow_mut().step();
             Ok(Value::None)
         }
         "zero_grad" => {
-            args.expect(0, 0, &[])?;
+            no_arguments("zero_grad")?;
             opt.borrow().zero_grad();
             Ok(Value::None)
         }

@@ -13,6 +13,14 @@ use crate::source::Span;
 fn series(a: &Args, i: usize, name: &str) -> Eval<Vec<f64>> {
     let (v, span) = a.required(i, name)?;
     let what = format!("{}() argument '{name}'", a.name);
+    let listed = match v {
+        Value::List(l) => Some(l.items()),
+        _ => None,
+    };
+    let v = &match listed {
+        Some(items) => Value::Tuple(items.into()),
+        None => v.clone(),
+    };
     match v {
         Value::Tuple(items) => items
             .iter()
@@ -31,7 +39,7 @@ fn series(a: &Args, i: usize, name: &str) -> Eval<Vec<f64>> {
             Some(t) => Ok(t.data_ref().iter().copied().collect()),
             None => Err(Flow::from(type_error(
                 &what,
-                "a tensor or a tuple of numbers",
+                "a tensor, or a tuple or list of numbers",
                 other.type_name(),
                 span,
             ))),
@@ -74,7 +82,6 @@ fn show(it: &mut Interpreter, a: &Args, picture: Picture) -> Eval<Value> {
 }
 
 pub fn plot(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["title", "file"])?;
     let (xs, ys) = if a.pos.len() == 2 {
         let xs = series(a, 0, "xs")?;
         let ys = series(a, 1, "ys")?;
@@ -95,7 +102,6 @@ pub fn plot(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn scatter(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 2, &["title", "file"])?;
     let x = a.tensor(0, "X")?;
     let shape = x.shape();
     if shape.len() != 2 || shape[1] != 2 {
@@ -158,7 +164,6 @@ pub fn scatter(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn draw(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    a.expect(1, 1, &["file"])?;
     let t = a.tensor(0, "y")?;
     let span = a.pos[0].1;
     let name = it.sources.slice(span).to_string();

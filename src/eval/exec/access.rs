@@ -54,7 +54,9 @@ impl Interpreter {
         let mut d = Diagnostic::error(format!("a {} has no attribute '{name}'", v.type_name()))
             .with_label(name_span, "unknown attribute")
             .with_label(obj_span, format!("this is a {}", v.type_name()));
-        if let Value::Tensor(_) = v {
+        if let Some(h) = crate::eval::pytorch::attribute_hint(name) {
+            d = d.with_hint(h);
+        } else if let Value::Tensor(_) = v {
             d = d.with_hint(match closest(name, known.iter().copied()) {
                 Some(c) => format!("did you mean '{c}'? tensors have {}", known.join(", ")),
                 None => format!("tensors have {}", known.join(", ")),
@@ -85,9 +87,22 @@ impl Interpreter {
                         .with_label(obj_span, format!("this has shape {}", fmt_shape(&shape))),
                     ));
                 }
+                // A tensor of indices first (`X[idx]`) gathers rows.
+                let mut first = None;
+                if let Some(Index::Single(e)) = indices.first() {
+                    if !matches!(e.kind, crate::syntax::ast::ExprKind::Number(_)) {
+                        let v = self.eval(e, scope)?;
+                        if let Value::Tensor(ix) = &v {
+                            if ix.ndim() >= 1 {
+                                return self.gather(&t, ix, e.span, &indices[1..], span, scope);
+                            }
+                        }
+                        first = Some(v);
+                    }
+                }
                 let mut items = Vec::with_capacity(indices.len());
                 for (axis, (ix, &size)) in indices.iter().zip(&shape).enumerate() {
-                    items.push(self.index_item(ix, axis, size, scope)?);
+                    items.push(self.index_item_pre(ix, first.take(), axis, size, scope)?);
                 }
                 set_current_span(span);
                 shape_ops::index(&t, items.into())
@@ -112,6 +127,7 @@ impl Interpreter {
                     }
                 }
             }
+            Value::List(list) => self.index_list(&list, indices, span, scope),
             Value::Range(a, b, s) => {
                 let n = Value::range_len(a, b, s);
                 match indices {
@@ -134,7 +150,56 @@ impl Interpreter {
 
     pub(super) fn index_number(&mut self, e: &Expr, scope: &Scope) -> Eval<i64> {
         let v = self.eval(e, scope)?;
-        let n = match &v {
+        index_value(&v, e)
+    }
+
+    pub(crate) fn index_item(
+        &mut self,
+        ix: &Index,
+        axis: usize,
+        size: usize,
+        scope: &Scope,
+    ) -> Eval<IndexItem> {
+        self.index_item_pre(ix, None, axis, size, scope)
+    }
+
+    /// One index entry, checked against an axis of `size`; `pre` is the value of a
+    /// single index already evaluated.
+    fn index_item_pre(
+        &mut self,
+        ix: &Index,
+        pre: Option<Value>,
+        axis: usize,
+        size: usize,
+        scope: &Scope,
+    ) -> Eval<IndexItem> {
+        match ix {
+            Index::Single(e) => {
+                let i = match pre {
+                    Some(v) => index_value(&v, e)?,
+                    None => self.index_number(e, scope)?,
+                };
+                let n = size as i64;
+                let k = if i < 0 { i + n } else { i };
+                if k < 0 || k >= n {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "index {i} is out of range for axis {axis} of size {size}"
+                        ))
+                        .with_label(e.span, format!("axis {axis} has size {size}")),
+                    ));
+                }
+                Ok(IndexItem::Single(k as usize))
+            }
+            slice => self.slice_item(slice, size, scope),
+        }
+    }
+}
+
+/// A single index's value as a whole number.
+fn index_value(v: &Value, e: &Expr) -> Eval<i64> {
+    {
+        let n = match v {
             Value::Num(n) => *n,
             Value::Tensor(t) if t.ndim() == 0 => t.item().unwrap_or(f64::NAN),
             other => {
@@ -153,29 +218,14 @@ impl Interpreter {
             )
         })
     }
+}
 
-    pub(super) fn index_item(
-        &mut self,
-        ix: &Index,
-        axis: usize,
-        size: usize,
-        scope: &Scope,
-    ) -> Eval<IndexItem> {
+impl Interpreter {
+    fn slice_item(&mut self, ix: &Index, size: usize, scope: &Scope) -> Eval<IndexItem> {
         match ix {
-            Index::Single(e) => {
-                let i = self.index_number(e, scope)?;
-                let n = size as i64;
-                let k = if i < 0 { i + n } else { i };
-                if k < 0 || k >= n {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "index {i} is out of range for axis {axis} of size {size}"
-                        ))
-                        .with_label(e.span, format!("axis {axis} has size {size}")),
-                    ));
-                }
-                Ok(IndexItem::Single(k as usize))
-            }
+            Index::Single(e) => Err(Flow::from(
+                Diagnostic::error("expected a slice").with_label(e.span, "not a slice"),
+            )),
             Index::Slice {
                 start,
                 end,

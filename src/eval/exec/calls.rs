@@ -44,14 +44,25 @@ impl Interpreter {
     ) -> Eval<Value> {
         match f {
             Value::Builtin(b) => {
-                let mut args = Args {
-                    name: b.name,
-                    call: call_span,
-                    pos,
-                    kw,
-                };
+                let mut kw = kw;
+                for (k, _, _) in kw.iter_mut() {
+                    // PyTorch's spelling of the `grad` flag.
+                    if &**k == "requires_grad" {
+                        *k = "grad".into();
+                    }
+                }
+                let mut pos = pos;
+                let list_out = crate::eval::lang::lists_as_tuples(b.name, &mut pos)?;
+                let mut args = Args::new(b, call_span, pos, kw);
+                args.check()?;
                 set_current_span(call_span);
-                (b.func)(self, &mut args)
+                let r = (b.func)(self, &mut args)?;
+                Ok(match r {
+                    Value::Tuple(t) if list_out => {
+                        Value::List(crate::eval::value::List::new(t.to_vec()))
+                    }
+                    other => other,
+                })
             }
             Value::Func(c) => self.call_closure(c, pos, kw, call_span),
             other => Err(Flow::from(
@@ -125,6 +136,7 @@ impl Interpreter {
         let env = Rc::new(Env {
             vars: RefCell::new(vars),
             parent: c.env.clone(),
+            module_root: false,
         });
         self.depth += 1;
         let r = self.exec_block(&decl.body, &Some(env));

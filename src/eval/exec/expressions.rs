@@ -147,6 +147,7 @@ impl Interpreter {
                 name,
                 args,
             } => {
+                self.foreign_module_check(receiver, name, scope)?;
                 let recv = self.eval(receiver, scope)?;
                 if let Value::Optimizer(opt) = &recv {
                     let (pos, kw) = self.eval_args(args, scope)?;
@@ -160,18 +161,26 @@ impl Interpreter {
                         kw,
                     );
                 }
-                let f = self.lookup(&name.name, scope).ok_or_else(|| {
-                    Flow::from(
-                        Diagnostic::error(format!("unknown method '{}'", name.name))
-                            .with_label(name.span, "no function of this name"),
-                    )
-                })?;
+                if let Value::Module(m) = &recv {
+                    // `nn.linear(x)`: a function of the module, not a method.
+                    let f = self.module_attribute(m, name, receiver.span)?;
+                    let (pos, kw) = self.eval_args(args, scope)?;
+                    return self.call(&f, pos, kw, e.span, name.span);
+                }
+                let f = match self.lookup(&name.name, scope) {
+                    Some(f) => f,
+                    None => return Err(self.unknown_method(&recv, name, receiver.span)),
+                };
                 let (mut pos, kw) = self.eval_args(args, scope)?;
                 pos.insert(0, (recv, receiver.span));
                 self.call(&f, pos, kw, e.span, name.span)?
             }
             ExprKind::Attr { object, name } => {
+                self.foreign_module_check(object, name, scope)?;
                 let v = self.eval(object, scope)?;
+                if let Value::Module(m) = &v {
+                    return self.module_attribute(m, name, object.span);
+                }
                 self.attribute(&v, &name.name, name.span, object.span, e.span)?
             }
             ExprKind::Index { object, indices } => {
@@ -182,6 +191,7 @@ impl Interpreter {
                 decl: decl.clone(),
                 env: scope.clone(),
             })),
+            ExprKind::FString(parts) => self.fstring(parts, scope)?,
         })
     }
 

@@ -54,11 +54,15 @@ impl Interpreter {
         Ok(())
     }
 
-    pub(super) fn lookup(&self, name: &str, scope: &Scope) -> Option<Value> {
+    pub(crate) fn lookup(&self, name: &str, scope: &Scope) -> Option<Value> {
         let mut env = scope.as_ref();
         while let Some(e) = env {
             if let Some(v) = e.vars.borrow().get(name) {
                 return Some(v.clone());
+            }
+            if e.module_root {
+                // A module's functions see its own globals, never the importer's.
+                return builtins::lookup(name).map(Value::Builtin);
             }
             env = e.parent.as_ref();
         }
@@ -89,7 +93,9 @@ impl Interpreter {
         names.extend(builtins::names().map(str::to_string));
         let mut d =
             Diagnostic::error(format!("unknown name '{name}'")).with_label(span, "not defined");
-        if let Some(c) = closest(name, names.iter().map(String::as_str)) {
+        if let Some(h) = crate::eval::pytorch::name_hint(name) {
+            d = d.with_hint(h);
+        } else if let Some(c) = closest(name, names.iter().map(String::as_str)) {
             d = d.with_hint(format!("did you mean '{c}'?"));
         }
         Flow::from(d)

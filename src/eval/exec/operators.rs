@@ -50,19 +50,29 @@ impl Interpreter {
         }
         let tensor_like = |v: &Value| matches!(v, Value::Tensor(_) | Value::Num(_));
         if !(tensor_like(&l) && tensor_like(&r)) {
-            return match op {
-                BinOp::Eq => Ok(Value::Bool(values_equal(&l, &r))),
-                BinOp::Ne => Ok(Value::Bool(!values_equal(&l, &r))),
-                _ => Err(Flow::from(
-                    Diagnostic::error(format!(
-                        "unsupported operand types for {}: {} and {}",
-                        op.symbol(),
-                        l.type_name(),
-                        r.type_name()
-                    ))
-                    .with_label(lspan, format!("this is a {}", l.type_name()))
-                    .with_label(rspan, format!("this is a {}", r.type_name())),
-                )),
+            return match (op, &l, &r) {
+                (BinOp::Add, Value::Str(a), Value::Str(b)) => {
+                    Ok(Value::Str(format!("{a}{b}").into()))
+                }
+                (BinOp::Add, Value::List(a), Value::List(b)) => {
+                    let mut items = a.items();
+                    items.extend(b.items());
+                    Ok(Value::List(crate::eval::value::List::new(items)))
+                }
+                _ => match op {
+                    BinOp::Eq => Ok(Value::Bool(values_equal(&l, &r))),
+                    BinOp::Ne => Ok(Value::Bool(!values_equal(&l, &r))),
+                    _ => Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "unsupported operand types for {}: {} and {}",
+                            op.symbol(),
+                            l.type_name(),
+                            r.type_name()
+                        ))
+                        .with_label(lspan, format!("this is a {}", l.type_name()))
+                        .with_label(rspan, format!("this is a {}", r.type_name())),
+                    )),
+                },
             };
         }
         // A tensor and a plain number: the number stays a number.

@@ -14,7 +14,7 @@ use crate::syntax::ast::{BinOp, Stmt, StmtKind};
 use std::rc::Rc;
 
 impl Interpreter {
-    pub(super) fn exec(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
+    pub(crate) fn exec(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
             self.exec_inner(stmt, scope)
         })
@@ -41,10 +41,11 @@ impl Interpreter {
                 let v = self.eval(value, scope)?;
                 let items: Vec<Value> = match &v {
                     Value::Tuple(t) => t.to_vec(),
+                    Value::List(l) => l.items(),
                     other => {
                         return Err(Flow::from(type_error(
                             "unpacking",
-                            "a tuple",
+                            "a tuple or a list",
                             other.type_name(),
                             value.span,
                         )))
@@ -127,6 +128,25 @@ impl Interpreter {
             },
             StmtKind::For { var, iter, body } => {
                 let it = self.eval(iter, scope)?;
+                if let Value::List(list) = &it {
+                    // The list as it is at each step: appending inside the loop
+                    // extends it, as in Python.
+                    let mut i = 0;
+                    loop {
+                        check_interrupt(stmt.span)?;
+                        let Some(item) = list.0.borrow().get(i).cloned() else {
+                            break;
+                        };
+                        i += 1;
+                        self.bind(&var.name, item, scope);
+                        match self.exec_block(body, scope) {
+                            Ok(()) | Err(Flow::Continue(_)) => {}
+                            Err(Flow::Break(_)) => break,
+                            Err(other) => return Err(other),
+                        }
+                    }
+                    return Ok(());
+                }
                 let len = match &it {
                     Value::Range(a, b, s) => Value::range_len(*a, *b, *s),
                     Value::Tuple(t) => t.len(),
@@ -142,7 +162,7 @@ impl Interpreter {
                     other => {
                         return Err(Flow::from(type_error(
                             "a for loop",
-                            "a range, a tuple or a tensor",
+                            "a range, a tuple, a list or a tensor",
                             other.type_name(),
                             iter.span,
                         )))
@@ -183,6 +203,27 @@ impl Interpreter {
                 let r = self.exec_block(block, scope);
                 set_grad_enabled(previous);
                 r?;
+            }
+            StmtKind::IndexAssign {
+                object,
+                indices,
+                op,
+                value,
+            } => {
+                let target = self.eval(object, scope)?;
+                self.index_assign(target, object.span, indices, *op, value, stmt.span, scope)?;
+            }
+            StmtKind::Import {
+                path,
+                path_span,
+                name,
+            } => {
+                let (module, stem) = self.import(path, *path_span, stmt.span)?;
+                let bound = match name {
+                    Some(n) => n.name.clone(),
+                    None => stem,
+                };
+                self.bind(&bound, Value::Module(module), scope);
             }
         }
         Ok(())

@@ -1,0 +1,435 @@
+//! The one table of builtins (SPEC §12): a row per builtin with everything said
+//! about it. Argument checks, `help`, completion and export read these rows.
+//!
+//! # Adding a builtin
+//!
+//! 1. Write its body in the module of its group (`math.rs`, `create.rs`, …) as
+//!    `pub fn name(it: &mut Interpreter, a: &mut Args) -> Eval<Value>`. Read the
+//!    arguments through `a` by the names of the row (`a.tensor(0, "x")`,
+//!    `a.flag("grad")`, `a.number_or(1, "slope")`: defaults come from the row).
+//!    Do not check counts or keyword names: the call checks them against the row
+//!    before the body runs.
+//! 2. Add one row below, in its group: name, body, group, parameters (`p` required,
+//!    `opt` optional (none), `num` with a number default, `rest`/`rest1` for
+//!    `*args`, `kw`/`kw_num`/`flag` keyword-only), a one-line `doc`, the
+//!    `derivative` in words (required for a differentiable group), an `example`
+//!    that runs on its own, and the exact PyTorch equivalent in `torch`.
+//! 3. Run `cargo run -- help --markdown > docs/builtins.md` (a test checks it is
+//!    current) and `cargo test --test builtins`.
+
+use super::{autograd, create, data, lang, math, optimizers, output, pictures};
+use crate::eval::value::{Builtin, Group, Param, ParamDefault, Pass};
+
+/// A required parameter, by position or name.
+const fn p(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::Positional,
+        default: ParamDefault::Required,
+    }
+}
+/// An optional parameter, `none` when left out.
+const fn opt(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::Positional,
+        default: ParamDefault::Nothing,
+    }
+}
+/// An optional number, by position or name.
+const fn num(name: &'static str, value: f64) -> Param {
+    Param {
+        name,
+        pass: Pass::Positional,
+        default: ParamDefault::Num(value),
+    }
+}
+/// Every remaining positional argument, none or more.
+const fn rest(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::Rest,
+        default: ParamDefault::Nothing,
+    }
+}
+/// Every remaining positional argument, at least one.
+const fn rest1(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::Rest,
+        default: ParamDefault::Required,
+    }
+}
+/// A keyword-only value, `none` when left out.
+const fn kw(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::Keyword,
+        default: ParamDefault::Nothing,
+    }
+}
+/// A keyword-only number.
+const fn kw_num(name: &'static str, value: f64) -> Param {
+    Param {
+        name,
+        pass: Pass::Keyword,
+        default: ParamDefault::Num(value),
+    }
+}
+/// Every other keyword argument (`**tensors`).
+const fn kw_rest(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::KeywordRest,
+        default: ParamDefault::Nothing,
+    }
+}
+/// A keyword-only flag, false when left out.
+const fn flag(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::Keyword,
+        default: ParamDefault::Bool(false),
+    }
+}
+
+use Group::*;
+
+/// One row: `row!(name => body, group, [params], doc, derivative, example, torch)`;
+/// `-` for the derivative of a builtin outside the differentiable groups.
+macro_rules! rows {
+    ($($name:literal => $func:path, $group:ident, [$($param:expr),*],
+       doc: $doc:literal, d: $d:tt, ex: $ex:literal, torch: $torch:literal;)*) => {
+        pub(super) static BUILTINS: &[Builtin] = &[
+            $(Builtin {
+                name: $name,
+                func: $func,
+                group: $group,
+                params: &[$($param),*],
+                doc: $doc,
+                derivative: rows!(@d $d),
+                example: $ex,
+                torch: $torch,
+            },)*
+        ];
+    };
+    (@d -) => { None };
+    (@d $d:literal) => { Some($d) };
+}
+
+const GRAD: Param = flag("grad");
+
+rows! {
+    "zeros" => create::zeros, Creation, [rest("shape"), GRAD],
+        doc: "a tensor of zeros; the shape as numbers or one tuple",
+        d: -, ex: "zeros(2, 3)", torch: "torch.zeros(*shape, dtype=torch.float64, requires_grad=grad)";
+    "ones" => create::ones, Creation, [rest("shape"), GRAD],
+        doc: "a tensor of ones; the shape as numbers or one tuple",
+        d: -, ex: "ones(2, 3, grad=true)", torch: "torch.ones(*shape, dtype=torch.float64, requires_grad=grad)";
+    "full" => create::full, Creation, [rest("shape"), kw("value"), GRAD],
+        doc: "a tensor filled with value (given as value= or as the last number)",
+        d: -, ex: "full(2, 2, value=7)", torch: "torch.full(shape, value, dtype=torch.float64, requires_grad=grad)";
+    "eye" => create::eye, Creation, [p("n"), GRAD],
+        doc: "the n by n identity matrix",
+        d: -, ex: "eye(3)", torch: "torch.eye(n, dtype=torch.float64, requires_grad=grad)";
+    "arange" => create::arange, Creation, [p("start"), opt("end"), num("step", 1.0), GRAD],
+        doc: "evenly spaced values in [start, end); arange(end) starts at 0",
+        d: -, ex: "arange(0, 1, 0.25)", torch: "torch.arange(start, end, step, dtype=torch.float64, requires_grad=grad)";
+    "linspace" => create::linspace, Creation, [p("start"), p("end"), p("steps"), GRAD],
+        doc: "steps evenly spaced values from start to end, both included",
+        d: -, ex: "linspace(0, 1, 5)", torch: "torch.linspace(start, end, steps, dtype=torch.float64, requires_grad=grad)";
+    "rand" => create::rand, Creation, [rest("shape"), GRAD],
+        doc: "uniform random values in [0, 1)",
+        d: -, ex: "rand(2, 2)", torch: "torch.rand(*shape, dtype=torch.float64, requires_grad=grad)";
+    "randn" => create::randn, Creation, [rest("shape"), GRAD],
+        doc: "standard normal random values",
+        d: -, ex: "randn(3)", torch: "torch.randn(*shape, dtype=torch.float64, requires_grad=grad)";
+    "tensor" => create::tensor, Creation, [p("x"), GRAD],
+        doc: "a new leaf tensor holding a copy of x's values",
+        d: -, ex: "tensor([1, 2, 3], grad=true)", torch: "torch.tensor(x, dtype=torch.float64, requires_grad=grad)";
+    "zeros_like" => create::zeros_like, Creation, [p("x"), GRAD],
+        doc: "zeros of x's shape",
+        d: -, ex: "zeros_like([1, 2])", torch: "torch.zeros_like(x, requires_grad=grad)";
+    "ones_like" => create::ones_like, Creation, [p("x"), GRAD],
+        doc: "ones of x's shape",
+        d: -, ex: "ones_like([1, 2])", torch: "torch.ones_like(x, requires_grad=grad)";
+    "seed" => create::seed, Creation, [p("n")],
+        doc: "seeds rand and randn so that a run repeats",
+        d: -, ex: "seed(0)", torch: "torch.manual_seed(n)";
+
+    "randperm" => data::randperm, Creation, [p("n")],
+        doc: "a random permutation of 0, 1, ..., n-1 (repeatable with seed)",
+        d: -, ex: "randperm(5)", torch: "torch.randperm(n, dtype=torch.float64)";
+    "make_moons" => data::make_moons, Creation, [p("n"), num("noise", 0.0)],
+        doc: "two interleaving half circles: (X [n, 2], y [n] classes 0 and 1)",
+        d: -, ex: "make_moons(10)", torch: "sklearn.datasets.make_moons(n, noise=noise)";
+    "make_circles" => data::make_circles, Creation, [p("n"), num("noise", 0.0), num("factor", 0.8)],
+        doc: "a circle around a smaller one of radius factor: (X [n, 2], y [n])",
+        d: -, ex: "make_circles(10, factor=0.5)", torch: "sklearn.datasets.make_circles(n, noise=noise, factor=factor)";
+    "make_spirals" => data::make_spirals, Creation, [p("n"), num("classes", 3.0), num("noise", 0.0)],
+        doc: "spiral arms, one class each: (X [n, 2], y [n])",
+        d: -, ex: "make_spirals(9)", torch: "(no equivalent: CS231n's spiral data)";
+    "load_csv" => data::load_csv, Creation, [p("path"), flag("header")],
+        doc: "a CSV file of numbers as a [rows, columns] tensor; header=true also gives the column names",
+        d: -, ex: "load_csv(\"data.csv\")", torch: "torch.from_numpy(numpy.loadtxt(path, delimiter=\",\"))";
+    "save" => data::save, Creation, [p("path"), kw_rest("tensors")],
+        doc: "writes the named tensors (save(path, W=W, b=b)) to a safetensors file, float64",
+        d: -, ex: "save(\"w.safetensors\", w=ones(2))", torch: "safetensors.torch.save_file({\"W\": W, ...}, path)";
+    "load" => data::load, Creation, [p("path"), rest("names")],
+        doc: "a safetensors file's (name, tensor) pairs sorted by name, or the named tensors as a tuple",
+        d: -, ex: "save(\"w.safetensors\", w=ones(2)); load(\"w.safetensors\")", torch: "safetensors.torch.load_file(path)";
+
+    "exp" => math::exp, Elementwise, [p("x")],
+        doc: "e to the power x",
+        d: "d/dx e^x = e^x", ex: "exp(1)", torch: "torch.exp(x)";
+    "log" => math::log, Elementwise, [p("x")],
+        doc: "the natural logarithm",
+        d: "d/dx ln x = 1/x", ex: "log(2)", torch: "torch.log(x)";
+    "sqrt" => math::sqrt, Elementwise, [p("x")],
+        doc: "the square root",
+        d: "d/dx sqrt(x) = 1/(2 sqrt(x))", ex: "sqrt(2)", torch: "torch.sqrt(x)";
+    "abs" => math::abs, Elementwise, [p("x")],
+        doc: "the absolute value",
+        d: "d/dx |x| = sign(x), 0 at x = 0", ex: "abs(-3)", torch: "torch.abs(x)";
+    "sin" => math::sin, Elementwise, [p("x")],
+        doc: "the sine",
+        d: "d/dx sin x = cos x", ex: "sin(1)", torch: "torch.sin(x)";
+    "cos" => math::cos, Elementwise, [p("x")],
+        doc: "the cosine",
+        d: "d/dx cos x = -sin x", ex: "cos(1)", torch: "torch.cos(x)";
+    "tanh" => math::tanh, Elementwise, [p("x")],
+        doc: "the hyperbolic tangent",
+        d: "t = tanh x; dt/dx = 1 - t^2", ex: "tanh(0.5)", torch: "torch.tanh(x)";
+    "sigmoid" => math::sigmoid, Elementwise, [p("x")],
+        doc: "the logistic function 1/(1+e^-x)",
+        d: "s(x) = 1/(1+e^-x); ds/dx = s(1-s)", ex: "sigmoid(0)", torch: "torch.sigmoid(x)";
+    "relu" => math::relu, Elementwise, [p("x")],
+        doc: "max(x, 0); nan stays nan",
+        d: "1 where x > 0, else 0 (0 at x = 0)", ex: "relu([-1, 2])", torch: "torch.relu(x)";
+    "leaky_relu" => math::leaky_relu, Elementwise, [p("x"), num("slope", 0.01)],
+        doc: "x where x > 0, else slope * x",
+        d: "1 where x > 0, else slope (slope at x = 0)", ex: "leaky_relu(-2, 0.1)",
+        torch: "torch.nn.functional.leaky_relu(x, negative_slope=slope)";
+    "softplus" => math::softplus, Elementwise, [p("x")],
+        doc: "ln(1 + e^x), x itself above 20",
+        d: "d/dx ln(1+e^x) = sigmoid(x) (1 above 20)", ex: "softplus(0)",
+        torch: "torch.nn.functional.softplus(x)";
+    "clamp" => math::clamp, Elementwise, [p("x"), opt("min"), opt("max")],
+        doc: "x limited to [min, max] (either bound may be left out); nan stays nan",
+        d: "1 where min <= x <= max, else 0", ex: "clamp([-2, 0.5, 3], min=0, max=1)",
+        torch: "torch.clamp(x, min=min, max=max)";
+    "pow" => math::pow, Elementwise, [p("x"), p("p")],
+        doc: "x to the power p, as x ** p",
+        d: "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x", ex: "pow(2, 10)", torch: "torch.pow(x, p)";
+    "maximum" => math::maximum, Elementwise, [p("a"), p("b")],
+        doc: "the larger of a and b, elementwise, broadcast; nan if either is nan",
+        d: "the gradient goes to the larger; split evenly where a = b", ex: "maximum([1, 5], [3, 2])",
+        torch: "torch.maximum(a, b)";
+    "minimum" => math::minimum, Elementwise, [p("a"), p("b")],
+        doc: "the smaller of a and b, elementwise, broadcast; nan if either is nan",
+        d: "the gradient goes to the smaller; split evenly where a = b", ex: "minimum([1, 5], [3, 2])",
+        torch: "torch.minimum(a, b)";
+    "where" => math::where_, Elementwise, [p("cond"), p("a"), p("b")],
+        doc: "a where cond is non-zero, else b, broadcast",
+        d: "the gradient goes to a where cond, to b elsewhere; none to cond",
+        ex: "where([1, 0], [1, 2], [3, 4])", torch: "torch.where(cond != 0, a, b)";
+    "sign" => math::sign, Elementwise, [p("x")],
+        doc: "-1, 0 or 1 by the sign of x (nan stays nan)",
+        d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)";
+
+    "sum" => math::sum, Reductions, [p("x"), opt("axis"), flag("keepdim")],
+        doc: "the sum of all elements, or along axis (a number or a tuple of axes)",
+        d: "1 for every summed element: the gradient is broadcast back", ex: "sum([[1, 2], [3, 4]], axis=0)",
+        torch: "torch.sum(x, dim=axis, keepdim=keepdim) (torch.sum(x) without axis)";
+    "mean" => math::mean, Reductions, [p("x"), opt("axis"), flag("keepdim")],
+        doc: "the mean of all elements, or along axis (a number or a tuple of axes)",
+        d: "1/n for each of the n averaged elements", ex: "mean([1, 2, 3, 4])",
+        torch: "torch.mean(x, dim=axis, keepdim=keepdim) (torch.mean(x) without axis)";
+    "max" => math::max, Reductions, [p("x"), opt("axis"), flag("keepdim")],
+        doc: "the largest element, or along axis; max(a, b) of two values is maximum(a, b)",
+        d: "the gradient goes to the largest element, split evenly among ties",
+        ex: "max([[1, 5], [3, 2]], axis=1)",
+        torch: "torch.amax(x, dim=axis, keepdim=keepdim) (torch.max(x) without axis; torch.max(x, dim).values splits ties differently)";
+    "min" => math::min, Reductions, [p("x"), opt("axis"), flag("keepdim")],
+        doc: "the smallest element, or along axis; min(a, b) of two values is minimum(a, b)",
+        d: "the gradient goes to the smallest element, split evenly among ties",
+        ex: "min([[1, 5], [3, 2]], axis=1)",
+        torch: "torch.amin(x, dim=axis, keepdim=keepdim) (torch.min(x) without axis; torch.min(x, dim).values splits ties differently)";
+    "prod" => math::prod, Reductions, [p("x"), opt("axis"), flag("keepdim")],
+        doc: "the product of all elements, or along axis",
+        d: "d/dx_i prod = the product of the other elements", ex: "prod([1, 2, 3, 4])",
+        torch: "torch.prod(x, dim=axis, keepdim=keepdim) (torch.prod(x) without axis)";
+    "norm" => math::norm, Reductions, [p("x")],
+        doc: "the L2 norm of all elements",
+        d: "d/dx |x| = x / |x| (0 where |x| = 0)", ex: "norm([3, 4])",
+        torch: "torch.linalg.vector_norm(x)";
+    "argmax" => math::argmax, Reductions, [p("x"), opt("axis"), flag("keepdim")],
+        doc: "the index of the largest element (of the flattened x without axis)",
+        d: "none: an index has no gradient", ex: "argmax([1, 5, 3])",
+        torch: "torch.argmax(x, dim=axis, keepdim=keepdim)";
+    "argmin" => math::argmin, Reductions, [p("x"), opt("axis"), flag("keepdim")],
+        doc: "the index of the smallest element (of the flattened x without axis)",
+        d: "none: an index has no gradient", ex: "argmin([1, 5, 3])",
+        torch: "torch.argmin(x, dim=axis, keepdim=keepdim)";
+
+    "matmul" => math::matmul, LinearAlgebra, [p("a"), p("b")],
+        doc: "the matrix product, as a @ b",
+        d: "d/dA = G Bᵀ, d/dB = Aᵀ G", ex: "matmul([[1, 2], [3, 4]], [1, 1])",
+        torch: "torch.matmul(a, b)";
+    "transpose" => math::transpose, LinearAlgebra, [p("x"), opt("a"), opt("b")],
+        doc: "x with axes a and b swapped; all axes reversed without them (as x.T)",
+        d: "the gradient transposed back", ex: "transpose([[1, 2], [3, 4]])",
+        torch: "torch.transpose(x, a, b) (x.permute(*reversed(range(x.ndim))) without axes)";
+    "outer" => math::outer, LinearAlgebra, [p("a"), p("b")],
+        doc: "the outer product of two vectors",
+        d: "d/da = G b, d/db = Gᵀ a", ex: "outer([1, 2], [3, 4])", torch: "torch.outer(a, b)";
+
+    "reshape" => math::reshape, Shapes, [p("x"), rest1("shape")],
+        doc: "x with a new shape of as many elements; one size may be -1",
+        d: "the gradient reshaped back", ex: "reshape(arange(6), 2, 3)",
+        torch: "torch.reshape(x, shape)";
+    "flatten" => math::flatten, Shapes, [p("x")],
+        doc: "x as a vector",
+        d: "the gradient reshaped back", ex: "flatten([[1, 2], [3, 4]])", torch: "torch.flatten(x)";
+    "squeeze" => math::squeeze, Shapes, [p("x"), opt("axis")],
+        doc: "x without axes of size 1 (or only axis, if it has size 1)",
+        d: "the gradient reshaped back", ex: "squeeze(ones(1, 3))",
+        torch: "torch.squeeze(x, dim=axis) (torch.squeeze(x) without axis)";
+    "unsqueeze" => math::unsqueeze, Shapes, [p("x"), p("axis")],
+        doc: "x with a new axis of size 1 at axis",
+        d: "the gradient reshaped back", ex: "unsqueeze([1, 2], 0)", torch: "torch.unsqueeze(x, axis)";
+    "concat" => math::concat, Shapes, [p("tensors"), num("axis", 0.0)],
+        doc: "a tuple of tensors joined along an existing axis",
+        d: "each input gets its slice of the gradient", ex: "concat(([1, 2], [3]))",
+        torch: "torch.cat(tensors, dim=axis)";
+    "stack" => math::stack, Shapes, [p("tensors"), num("axis", 0.0)],
+        doc: "a tuple of tensors of one shape joined along a new axis",
+        d: "each input gets its slice of the gradient", ex: "stack(([1, 2], [3, 4]))",
+        torch: "torch.stack(tensors, dim=axis)";
+
+    "softmax" => math::softmax, NeuralNets, [p("x"), num("axis", -1.0)],
+        doc: "e^x normalised to sum to 1 along axis",
+        d: "s = softmax(x); dx = s (g - sum(g s))", ex: "softmax([1, 2, 3])",
+        torch: "torch.softmax(x, dim=axis)";
+    "log_softmax" => math::log_softmax, NeuralNets, [p("x"), num("axis", -1.0)],
+        doc: "the logarithm of softmax, computed stably",
+        d: "dx = g - softmax(x) sum(g)", ex: "log_softmax([1, 2, 3])",
+        torch: "torch.log_softmax(x, dim=axis)";
+    "mse_loss" => math::mse_loss, NeuralNets, [p("pred"), p("target")],
+        doc: "the mean of the squared differences",
+        d: "d/dpred = 2 (pred - target) / n; the negative for target", ex: "mse_loss([1, 2], [1, 4])",
+        torch: "torch.nn.functional.mse_loss(pred, target)";
+    "cross_entropy" => math::cross_entropy, NeuralNets, [p("logits"), p("targets")],
+        doc: "the mean negative log-likelihood of class indices targets under softmax(logits)",
+        d: "d/dlogits = (softmax(logits) - onehot(targets)) / batch", ex: "cross_entropy([[2, 0, 1]], [0])",
+        torch: "torch.nn.functional.cross_entropy(logits, targets.long())";
+    "binary_cross_entropy" => math::binary_cross_entropy, NeuralNets, [p("p"), p("target")],
+        doc: "the mean of -(t ln p + (1-t) ln(1-p)); the logarithms are clamped at -100",
+        d: "d/dp = (p - t) / (p (1-p)) / n", ex: "binary_cross_entropy([0.9, 0.2], [1, 0])",
+        torch: "torch.nn.functional.binary_cross_entropy(p, target)";
+
+    "backward" => autograd::backward, Autodiff,
+        [p("y"), opt("v"), Param { name: "retain_graph", pass: Pass::Keyword, default: ParamDefault::Same("create_graph") }, flag("create_graph")],
+        doc: "accumulates dy/dleaf into every leaf's .grad; v is the starting gradient",
+        d: -, ex: "backward(sum(ones(2, grad=true) * 3))",
+        torch: "y.backward(v, retain_graph=retain_graph, create_graph=create_graph)";
+    "grad" => autograd::grad, Autodiff,
+        [p("y"), p("x"), opt("v"), Param { name: "retain_graph", pass: Pass::Keyword, default: ParamDefault::Same("create_graph") }, flag("create_graph"), flag("allow_unused")],
+        doc: "dy/dx for a tensor or a tuple of tensors x, without touching .grad",
+        d: -, ex: "grad(sum(ones(2, grad=true) * 3), ones(2, grad=true), allow_unused=true)",
+        torch: "torch.autograd.grad(y, x, grad_outputs=v, retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)";
+    "zero_grad" => autograd::zero_grad, Autodiff, [rest("params")],
+        doc: "clears the .grad of each tensor (given one by one or as a tuple)",
+        d: -, ex: "zero_grad(ones(2, grad=true))", torch: "for p in params: p.grad = None";
+    "detach" => autograd::detach, Autodiff, [p("x")],
+        doc: "x's values, cut from the graph",
+        d: -, ex: "detach(ones(2, grad=true))", torch: "x.detach()";
+    "retain_grad" => autograd::retain_grad, Autodiff, [p("y")],
+        doc: "asks backward to keep the .grad of a non-leaf tensor",
+        d: -, ex: "retain_grad(ones(2, grad=true) * 2)", torch: "y.retain_grad()";
+    "clip_grad_norm" => autograd::clip_grad_norm, Autodiff, [p("params"), p("max_norm")],
+        doc: "scales the gradients so that their joint L2 norm is at most max_norm; returns the norm before",
+        d: -, ex: "clip_grad_norm(ones(2, grad=true), 1)",
+        torch: "torch.nn.utils.clip_grad_norm_(params, max_norm)";
+    "clip_grad_value" => autograd::clip_grad_value, Autodiff, [p("params"), p("clip")],
+        doc: "clamps every gradient element to [-clip, clip]",
+        d: -, ex: "clip_grad_value(ones(2, grad=true), 1)",
+        torch: "torch.nn.utils.clip_grad_value_(params, clip)";
+    "gradcheck" => autograd::gradcheck, Autodiff,
+        [p("f"), rest1("inputs"), kw_num("eps", 1e-6), kw_num("atol", 1e-5), kw_num("rtol", 1e-3)],
+        doc: "compares f's gradients with finite differences; true, or an error naming the element",
+        d: -, ex: "gradcheck(fn(x) { return sum(x * x) }, ones(3, grad=true))",
+        torch: "torch.autograd.gradcheck(f, inputs, eps=eps, atol=atol, rtol=rtol)";
+
+    "item" => math::item, Numbers, [p("x")],
+        doc: "the number in a one-element tensor",
+        d: -, ex: "item(sum([1, 2]))", torch: "x.item()";
+    "range" => math::range, Numbers, [p("start"), opt("end"), num("step", 1.0)],
+        doc: "the numbers start, start+step, … before end; range(end) starts at 0",
+        d: -, ex: "range(1, 10, 3)", torch: "range(start, end, step)";
+    "shape" => math::shape, Numbers, [p("x")],
+        doc: "x's shape as a tuple, as x.shape",
+        d: -, ex: "shape(ones(2, 3))", torch: "tuple(x.shape)";
+    "numel" => math::numel, Numbers, [p("x")],
+        doc: "the number of elements",
+        d: -, ex: "numel(ones(2, 3))", torch: "x.numel()";
+    "len" => math::len, Numbers, [p("v")],
+        doc: "the length of a tuple, a list, a string, a range, or a tensor's first axis",
+        d: -, ex: "len((1, 2, 3))", torch: "len(v)";
+    "round" => lang::round, Numbers, [p("x"), opt("n")],
+        doc: "x rounded to n decimals, halves to even (as Python); round(x) gives a whole number",
+        d: -, ex: "round(2.675, 2)", torch: "round(x, n)";
+    "sgd" => optimizers::sgd, Autodiff, [p("params"), p("lr"), kw_num("momentum", 0.0), kw_num("dampening", 0.0), kw_num("weight_decay", 0.0), flag("nesterov")],
+        doc: "stochastic gradient descent over params (opt.step(), opt.zero_grad(), opt.lr)",
+        d: -, ex: "sgd((ones(2, grad=true),), lr=0.1)", torch: "torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)";
+    "adam" => optimizers::adam, Autodiff, [p("params"), num("lr", 0.001), kw("betas"), kw_num("eps", 1e-8), kw_num("weight_decay", 0.0)],
+        doc: "Adam over params; betas=(0.9, 0.999) by default",
+        d: -, ex: "adam((ones(2, grad=true),))", torch: "torch.optim.Adam(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)";
+    "adamw" => optimizers::adamw, Autodiff, [p("params"), num("lr", 0.001), kw("betas"), kw_num("eps", 1e-8), kw_num("weight_decay", 0.01)],
+        doc: "AdamW (decoupled weight decay) over params; betas=(0.9, 0.999) by default",
+        d: -, ex: "adamw((ones(2, grad=true),))", torch: "torch.optim.AdamW(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)";
+    "set_lr" => optimizers::set_lr, Autodiff, [p("opt"), p("lr")],
+        doc: "changes an optimizer's learning rate",
+        d: -, ex: "set_lr(sgd((ones(1, grad=true),), lr=1), 0.5)", torch: "for g in opt.param_groups: g[\"lr\"] = lr";
+    "list" => lang::list, Numbers, [opt("v")],
+        doc: "a new list: empty, or from a tuple, a list, a range or a tensor (its first-axis slices, differentiable)",
+        d: -, ex: "list(range(3))", torch: "list(v)";
+    "append" => lang::append, Numbers, [p("xs"), p("v")],
+        doc: "adds v at the end of the list xs (xs.append(v))",
+        d: -, ex: "append(list(), 1)", torch: "xs.append(v)";
+    "pop" => lang::pop, Numbers, [p("xs"), opt("i")],
+        doc: "removes and returns the last item of the list xs, or item i",
+        d: -, ex: "pop(list((1, 2)))", torch: "xs.pop(i)";
+    "str" => lang::str, Numbers, [p("v")],
+        doc: "the text print shows for v",
+        d: -, ex: "str(2.5)", torch: "str(v)";
+    "nonzero" => lang::nonzero, Numbers, [p("m")],
+        doc: "the positions where the 1-d tensor m is not 0, as a tensor of indices",
+        d: -, ex: "nonzero([0, 3, 0, 1])", torch: "torch.nonzero(m).flatten().double()";
+    "time" => output::time, Numbers, [],
+        doc: "seconds on a monotonic clock",
+        d: -, ex: "time()", torch: "time.monotonic()";
+
+    "print" => output::print, Output, [rest("values")],
+        doc: "writes the values separated by spaces, then a new line",
+        d: -, ex: "print(\"x =\", 3)", torch: "print(*values)";
+    "plot" => pictures::plot, Output, [p("xs"), opt("ys"), kw("title"), kw("file")],
+        doc: "a line chart of ys against xs (plot(ys): against 0, 1, 2, …); in the terminal, or SVG into file=",
+        d: -, ex: "plot((1, 4, 9, 16), title=\"squares\")", torch: "matplotlib.pyplot.plot(xs, ys)";
+    "scatter" => pictures::scatter, Output, [p("X"), opt("y"), kw("title"), kw("file")],
+        doc: "2-d points X [n, 2], one mark per class y; in the terminal, or SVG into file=",
+        d: -, ex: "scatter([[0, 0], [1, 1]], [0, 1])", torch: "matplotlib.pyplot.scatter(X[:, 0], X[:, 1], c=y)";
+    "draw" => pictures::draw, Output, [p("y"), kw("file")],
+        doc: "the recorded graph of y as a picture (micrograd's draw_dot): a tree in the terminal, SVG into file=",
+        d: -, ex: "draw(sum(ones(2, grad=true) * 2))", torch: "torchviz.make_dot(y)";
+    "assert" => output::assert, Output, [p("cond"), opt("message")],
+        doc: "an error with message unless cond is true",
+        d: -, ex: "assert(1 < 2, \"order\")", torch: "assert cond, message";
+    "assert_close" => output::assert_close, Output, [p("a"), p("b"), num("atol", 1e-6), num("rtol", 1e-5)],
+        doc: "an error unless |a - b| <= atol + rtol |b| everywhere (same shapes)",
+        d: -, ex: "assert_close(0.1 + 0.2, 0.3)",
+        torch: "torch.testing.assert_close(a, b, atol=atol, rtol=rtol)";
+    "gradflow" => output::gradflow, Output, [],
+        doc: "the table of gradients that flowed through the last backward",
+        d: -, ex: "gradflow()", torch: "(no equivalent: bp only)";
+}

@@ -1,0 +1,131 @@
+//! The language additions of SPEC §13, as self-checking scripts in
+//! `tests/language/` (each asserts what it tests and prints `ok`), run the way
+//! `bp run` runs them: by path, so that their imports resolve beside them.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn run(path: &str) -> (String, String, bp::Exit) {
+    let src = std::fs::read_to_string(path).expect("read the script");
+    let out = Shared::default();
+    let mut err = Vec::new();
+    let code = bp::run(
+        &src,
+        path,
+        Box::new(out.clone()),
+        &mut err,
+        bp::eval::Options::default(),
+        false,
+    );
+    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
+    (stdout, String::from_utf8_lossy(&err).into_owned(), code)
+}
+
+fn passes(path: &str) {
+    let (stdout, stderr, code) = run(path);
+    assert_eq!(code, bp::Exit::Success, "{path}:\n{stderr}");
+    assert_eq!(stdout, "ok\n", "{path}:\n{stderr}");
+}
+
+#[test]
+fn lists() {
+    passes("tests/language/lists.bp");
+}
+
+#[test]
+fn fstrings_str_and_round() {
+    passes("tests/language/fstrings.bp");
+}
+
+#[test]
+fn tensor_indices_and_index_assignment() {
+    passes("tests/language/tensor_indices.bp");
+}
+
+#[test]
+fn modules() {
+    passes("tests/language/modules.bp");
+}
+
+/// Runs `src` (written to a file beside the test scripts) and returns stderr.
+fn error_of(src: &str) -> String {
+    let path = std::env::temp_dir().join(format!("bp_lang_{}.bp", std::process::id()));
+    std::fs::write(&path, src).expect("write");
+    let p = path.to_string_lossy().into_owned();
+    let (_, stderr, code) = run(&p);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(code, bp::Exit::RuntimeError, "{src}\n{stderr}");
+    stderr
+}
+
+#[test]
+fn pytorch_spellings_get_bp_hints() {
+    for (src, hint) in [
+        ("x = ones(2, grad)\nx.grad.zero_()", "zero_grad(x)"),
+        ("x = ones(2)\nx.size()", "x.shape"),
+        ("x = torch.ones(3, 3)", "write `ones(...)`"),
+        ("x = ones(2)\nx.requires_grad_()", "tensor(x, grad)"),
+        ("x = ones(2)\nx.numpy()", "list(x)"),
+        ("x = ones(2)\nx.tolist()", "list(x)"),
+        ("x = ones(2)\ny = x.size", "x.shape"),
+        ("x = True", "`true`"),
+        ("x = ones(2)\nx.view(2, 1)", "reshape(x, shape)"),
+    ] {
+        let stderr = error_of(src);
+        assert!(stderr.contains(hint), "{src}: no '{hint}' in\n{stderr}");
+    }
+    // requires_grad=true is the grad flag.
+    let path = std::env::temp_dir().join(format!("bp_lang_rg_{}.bp", std::process::id()));
+    std::fs::write(
+        &path,
+        "x = tensor([1.0, 2.0], requires_grad=true)\nprint(x)\n",
+    )
+    .expect("w");
+    let (stdout, stderr, code) = run(&path.to_string_lossy());
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(code, bp::Exit::Success, "{stderr}");
+    assert_eq!(stdout, "tensor([1., 2.], requires_grad=True)\n");
+}
+
+#[test]
+fn list_errors_name_what_is_wrong() {
+    for (src, needle) in [
+        ("xs = list()\nxs.pop()", "pop from an empty list"),
+        ("xs = list((1, 2))\nxs[2]", "out of range"),
+        (
+            "xs = list((1, 2))\nxs[0:1] = 3",
+            "a slice of a list cannot be assigned to",
+        ),
+        ("t = (1, 2)\nt[0] = 3", "use a list"),
+        ("x = ones(3)\nx.append(1)", "a list"),
+        (
+            "x = ones(3)\ny = x[[0, 3]]",
+            "index 3 is out of range for axis 0 of size 3",
+        ),
+        (
+            "x = ones(3)\nx[0] = ones(2)",
+            "cannot write a value of shape [2]",
+        ),
+        ("print(f\"{(1, 2):.1f}\")", "found a tuple"),
+        ("print(f\"{2.5:d}\")", "whole number"),
+        ("print(f\"{2.5:q}\")", "invalid format spec"),
+        ("import \"no_such_file.bp\" as m", "cannot import"),
+    ] {
+        let stderr = error_of(src);
+        assert!(stderr.contains(needle), "{src}: no '{needle}' in\n{stderr}");
+    }
+}

@@ -1,0 +1,209 @@
+//! Edge cases where bp must agree with PyTorch (float64) exactly: 0-d tensors
+//! with an axis, clamp at its bound, binary cross-entropy at 0 and 1, and
+//! second derivatives through relu, leaky_relu, abs and `%` (issue 19). The
+//! expected values were taken from PyTorch 2.15.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `script` through `bp run -`; returns (exit code, stdout, stderr).
+fn run(script: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
+        .args(["run", "-"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn bp");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write script");
+    let out = child.wait_with_output().expect("wait for bp");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `script`, which must succeed, and compares its output line by line.
+fn expect_lines(script: &str, lines: &[&str]) {
+    let (code, out, err) = run(script);
+    assert_eq!(code, 0, "script failed:\n{script}\n{err}");
+    assert!(!err.contains("warning"), "unexpected warning:\n{err}");
+    let got: Vec<&str> = out.lines().collect();
+    assert_eq!(got, lines, "for script:\n{script}");
+}
+
+#[test]
+fn reductions_of_a_0d_tensor_along_axis_0_or_minus_1_give_the_value() {
+    for f in ["sum", "mean", "max", "min", "prod"] {
+        for axis in ["0", "-1"] {
+            expect_lines(
+                &format!("t = tensor(2.5)\nprint({f}(t, axis={axis}))\nprint({f}(t, axis={axis}, keepdim=true))\n"),
+                &["tensor(2.5000)", "tensor(2.5000)"],
+            );
+        }
+    }
+    for f in ["argmax", "argmin"] {
+        expect_lines(
+            &format!("t = tensor(2.5)\nprint({f}(t, axis=0), {f}(t, axis=-1), {f}(t))\n"),
+            &["tensor(0.) tensor(0.) tensor(0.)"],
+        );
+    }
+    expect_lines(
+        "t = tensor(3)\nprint(softmax(t), softmax(t, axis=0), log_softmax(t), log_softmax(t, axis=-1))\n",
+        &["tensor(1.) tensor(1.) tensor(0.) tensor(0.)"],
+    );
+    let (code, _, err) = run("print(sum(tensor(1), axis=1))\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("axis 1 is out of range"), "{err}");
+    let (code, _, err) = run("print(sum(tensor(1), axis=-2))\n");
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn gradients_through_0d_reductions_reach_the_input() {
+    expect_lines(
+        "t = tensor(2, grad)\n\
+         backward(sum(t, axis=0) + mean(t, axis=-1) + max(t, axis=0) + prod(t, axis=0) + softmax(t) + log_softmax(t))\n\
+         print(t.grad)\n",
+        &["tensor(4.)"],
+    );
+}
+
+#[test]
+fn softmax_of_an_empty_tensor_is_empty() {
+    expect_lines(
+        "print(softmax(zeros(0)), log_softmax(zeros(2, 0), axis=0))\n",
+        &["tensor([]) tensor([], size=(2, 0))"],
+    );
+}
+
+#[test]
+fn clamp_has_gradient_zero_at_its_bounds() {
+    expect_lines(
+        "x = tensor(1.7, grad)\nbackward(clamp(x, min=1.7))\nprint(x.grad)\n\
+         y = tensor(1.7, grad)\nbackward(clamp(y, max=1.7))\nprint(y.grad)\n\
+         z = tensor([1.7, 1, 2, 1.5], grad)\nbackward(sum(clamp(z, min=1, max=1.7)))\nprint(z.grad)\n",
+        &["tensor(0.)", "tensor(0.)", "tensor([0., 0., 0., 1.])"],
+    );
+}
+
+#[test]
+fn binary_cross_entropy_follows_pytorch_at_0_and_1() {
+    expect_lines(
+        "p = tensor([1], grad)\nbackward(binary_cross_entropy(p, [1]))\nprint(p.grad)\n",
+        &["tensor([0.])"],
+    );
+    // Values and gradients from torch.nn.functional.binary_cross_entropy.
+    expect_lines(
+        "p = tensor([1, 0, 0.3, 1e-300], grad)\nt = tensor([1, 1, 0.2, 0], grad)\n\
+         l = binary_cross_entropy(p, t)\nprint(l)\n\
+         gs = grad(l, (p, t), create_graph=true)\nprint(gs[0][1], gs[0][2], gs[1][2])\n\
+         print(gs[1][0], gs[1][1])\n",
+        &[
+            "tensor(25.1315, grad_fn=<BinaryCrossEntropyBackward>)",
+            "tensor(-2.5000e+11, grad_fn=<IndexBackward>) tensor(0.1190, grad_fn=<IndexBackward>) tensor(0.2118, grad_fn=<IndexBackward>)",
+            "tensor(-inf, grad_fn=<IndexBackward>) tensor(inf, grad_fn=<IndexBackward>)",
+        ],
+    );
+    // d²l/dp² = (p² - 2pt + t) / (p(1 - p))² / n, as PyTorch's double backward.
+    expect_lines(
+        "p = tensor([0.3, 0.6], grad)\nt = tensor([0.2, 1])\n\
+         g = grad(binary_cross_entropy(p, t), p, create_graph=true)\n\
+         backward(sum(g))\nassert_close(p.grad, [(0.09 - 0.12 + 0.2) / 0.0441 / 2, (0.36 - 1.2 + 1) / 0.0576 / 2])\nprint(\"ok\")\n",
+        &["ok"],
+    );
+}
+
+#[test]
+fn binary_cross_entropy_refuses_values_outside_0_1() {
+    for (script, msg) in [
+        (
+            "binary_cross_entropy(tensor([2]), [1])",
+            "all elements of input should be between 0 and 1; found 2",
+        ),
+        (
+            "binary_cross_entropy(tensor([0.5]), [-1])",
+            "all elements of target should be between 0 and 1; found -1",
+        ),
+        (
+            "binary_cross_entropy(tensor([0/0]), [1])",
+            "all elements of input should be between 0 and 1; found NaN",
+        ),
+    ] {
+        let (code, _, err) = run(&format!("{script}\n"));
+        assert_eq!(code, 1, "{script}: {err}");
+        assert!(err.contains(msg), "{script}: {err}");
+    }
+}
+
+#[test]
+fn second_derivatives_through_kinked_functions_stay_connected() {
+    expect_lines(
+        "x = tensor(1, grad)\ng = grad(relu(x), x, create_graph=true)\nprint(g)\nbackward(g)\nprint(x.grad)\n",
+        &[
+            "tensor(1., grad_fn=<ThresholdBackwardBackward>)",
+            "tensor(0.)",
+        ],
+    );
+    for f in ["relu(x)", "leaky_relu(x)", "leaky_relu(x, 0.2)", "abs(x)"] {
+        expect_lines(
+            &format!(
+                "x = tensor([1, -2, 0], grad)\ng = grad(sum({f}), x, create_graph=true)\n\
+                 backward(sum(g))\nprint(x.grad)\n"
+            ),
+            &["tensor([0., 0., 0.])"],
+        );
+    }
+    // a % b: d/db = -floor(a / b), connected to a and b with derivative 0.
+    expect_lines(
+        "a = tensor([2.5], grad)\nb = tensor([0.7], grad)\n\
+         gs = grad(sum(a % b), (a, b), create_graph=true)\nprint(gs[1])\n\
+         backward(sum(gs[1]))\nprint(a.grad, b.grad)\n",
+        &[
+            "tensor([-3.], grad_fn=<MulBackward>)",
+            "tensor([0.]) tensor([0.])",
+        ],
+    );
+    // Third order through the same rule: still zero, still defined.
+    expect_lines(
+        "x = tensor(1.5, grad)\ng = grad(abs(x) * x, x, create_graph=true)\n\
+         h = grad(g, x, create_graph=true)\nprint(g, h)\n",
+        &["tensor(3., grad_fn=<AddBackward>) tensor(2., grad_fn=<AddBackward>)"],
+    );
+}
+
+#[test]
+fn empty_tensors_with_huge_other_axes_never_panic() {
+    // ndarray panics on shapes whose non-zero sizes overflow isize: an error.
+    let (code, _, err) = run("x = zeros(100000, 100000, 0, 100000, 100000)\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is too large"), "{err}");
+    let (code, _, err) = run("print(reshape(zeros(0), (0, 3000000000, 3000000000, 3000000000)))\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is too large"), "{err}");
+    // Representable empty shapes work, as in PyTorch.
+    expect_lines(
+        "x = zeros(0, 100000, 100000)\nprint(concat((x, x), axis=0).shape)\n\
+         print(x[::3, ::7].shape, unsqueeze(x, 0).shape, reshape(x, (0, -1)).shape)\n\
+         print(stack((x, x), axis=1).shape, transpose(x).shape)\n",
+        &[
+            "(0, 100000, 100000)",
+            "(0, 14286, 100000) (1, 0, 100000, 100000) (0, 0)",
+            "(0, 2, 100000, 100000) (100000, 100000, 0)",
+        ],
+    );
+    // Reducing the empty axis would make 1e10 elements: over the limit.
+    let (code, _, err) = run("print(sum(zeros(0, 100000, 100000), axis=0))\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("larger than the limit"), "{err}");
+    let (code, _, err) = run("print(prod(zeros(100000, 100000, 0), axis=-1))\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("larger than the limit"), "{err}");
+}
