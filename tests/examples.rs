@@ -30,6 +30,13 @@ fn run_script(name: &str, source: &str) -> String {
     let dir = std::env::temp_dir().join(format!("bp-example-{}-{stem}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temporary folder");
+    // The modules examples import (examples/lib) come along.
+    if let Ok(entries) = std::fs::read_dir("examples/lib") {
+        let _ = std::fs::create_dir_all(dir.join("lib"));
+        for e in entries.flatten() {
+            let _ = std::fs::copy(e.path(), dir.join("lib").join(e.file_name()));
+        }
+    }
     let options = bp::eval::Options {
         script_dir: Some(dir.clone()),
         ..bp::eval::Options::default()

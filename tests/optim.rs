@@ -224,7 +224,7 @@ fn bad_arguments_are_errors() {
         ),
         (
             "x = tensor([1, 2], grad)\nsgd((x,))",
-            "missing its argument 'lr'",
+            "argument 'lr' is missing",
         ),
         (
             "x = tensor([1, 2], grad)\nadam((x,), betas=(1.5, 0.9))",
