@@ -315,42 +315,125 @@ pub fn graph(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
     if root.node().is_none() {
         return Ok(not_recorded(interp, name, &root));
     }
-    let names = names_by_id(interp);
-    let mut out = String::new();
-    let mut lines = 0;
-    let mut seen = HashSet::new();
-    // (tensor, the prefix of its own line, the prefix of its children's lines)
-    let mut stack: Vec<(Tensor, String, String)> = vec![(root, String::new(), String::new())];
-    while let Some((t, prefix, child_prefix)) = stack.pop() {
-        if lines >= MAX_LINES {
-            let _ = writeln!(out, "… ({} more branches not shown)", stack.len() + 1);
-            break;
+    Ok(drawing(interp, &root, name).to_tree())
+}
+
+/// The most tensors a drawing holds; a larger graph is cut (and says so).
+const MAX_BOXES: usize = 2000;
+
+/// A short summary of values: all of them when few, else mean, min and max.
+fn summarize(a: &Array) -> String {
+    use crate::display::format_number;
+    let short = |x: f64| {
+        if x.is_finite() && x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
+            format!("{x:.3e}")
+        } else {
+            format_number((x * 1e4).round() / 1e4)
         }
-        lines += 1;
-        let label = graph_label(interp, &t, &names);
-        let repeated = t.node().is_some() && !seen.insert(t.id());
-        if repeated {
-            let _ = writeln!(out, "{prefix}{label}  (shown above)");
-            continue;
+    };
+    match a.len() {
+        0 => "[]".to_string(),
+        1 => a.first().map(|&x| short(x)).unwrap_or_default(),
+        n if n <= 4 => {
+            let items: Vec<String> = a.iter().map(|&x| short(x)).collect();
+            format!("[{}]", items.join(", "))
         }
-        let _ = writeln!(out, "{prefix}{label}");
-        let Some(node) = t.node() else { continue };
-        let n = node.inputs.len();
-        for (i, input) in node.inputs.iter().enumerate().rev() {
-            let last = i + 1 == n;
-            let (branch, rest) = if last {
-                ("└─ ", "   ")
-            } else {
-                ("├─ ", "│  ")
-            };
-            stack.push((
-                input.clone(),
-                format!("{child_prefix}{branch}"),
-                format!("{child_prefix}{rest}"),
-            ));
+        n => {
+            let mean = a.iter().sum::<f64>() / n as f64;
+            let min = a.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("mean {} in [{}, {}]", short(mean), short(min), short(max))
         }
     }
-    Ok(out)
+}
+
+/// The recorded graph of `root` as a picture (micrograd's `draw_dot`): one box per
+/// tensor with its operation, source text, shape, value and `.grad`; `name` names it.
+pub fn drawing(interp: &Interpreter, root: &Tensor, name: &str) -> crate::picture::GraphDrawing {
+    use crate::picture::{BoxKind, GraphBox, GraphDrawing};
+    let names = names_by_id(interp);
+    // Post-order (inputs first) over every tensor reachable from the root, with an
+    // explicit stack; past MAX_BOXES, further inputs are left out and counted.
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut order: Vec<Tensor> = Vec::new();
+    let mut omitted: HashSet<usize> = HashSet::new();
+    let mut visiting: HashSet<usize> = HashSet::new();
+    visiting.insert(root.id());
+    let mut stack: Vec<(Tensor, usize)> = vec![(root.clone(), 0)];
+    while let Some((t, next)) = stack.last_mut() {
+        let input = t.node().and_then(|n| n.inputs.get(*next).cloned());
+        match input {
+            Some(input) => {
+                *next += 1;
+                if visiting.contains(&input.id()) || index.contains_key(&input.id()) {
+                    continue;
+                }
+                if order.len() + stack.len() >= MAX_BOXES {
+                    omitted.insert(input.id());
+                    continue;
+                }
+                visiting.insert(input.id());
+                stack.push((input, 0));
+            }
+            None => {
+                if let Some((t, _)) = stack.pop() {
+                    index.insert(t.id(), order.len());
+                    order.push(t);
+                }
+            }
+        }
+    }
+    let boxes = order
+        .iter()
+        .map(|t| {
+            let inputs = t
+                .node()
+                .map(|n| {
+                    n.inputs
+                        .iter()
+                        .filter_map(|i| index.get(&i.id()).copied())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut lines = Vec::new();
+            let (kind, title) = match t.node() {
+                Some(node) => {
+                    let held = names
+                        .get(&t.id())
+                        .map(|n| format!("{n} = "))
+                        .unwrap_or_default();
+                    lines.push(source_text(interp, node.span));
+                    (BoxKind::Op, format!("{held}{}", node.name()))
+                }
+                None if t.requires_grad() => (BoxKind::Leaf, leaf_label(t, &names)),
+                None => (BoxKind::Constant, leaf_label(t, &names)),
+            };
+            // `bp run` gives back an intermediate's memory when backward frees its
+            // graph (see `backward`): its values are gone, say so.
+            let released = t.node().is_some_and(|n| n.freed_by().is_some()) && t.shape() == [0];
+            if released {
+                lines.push("values freed by backward".to_string());
+            } else {
+                lines.push(format!("shape {}", fmt_shape(&t.shape())));
+                lines.push(format!("data {}", summarize(&t.data_ref())));
+            }
+            if let Some(g) = t.grad() {
+                lines.push(format!("grad {}", summarize(&g.data_ref())));
+            }
+            GraphBox {
+                kind,
+                title,
+                lines,
+                summary: graph_label(interp, t, &names),
+                inputs,
+            }
+        })
+        .collect();
+    GraphDrawing {
+        name: name.to_string(),
+        boxes,
+        omitted: omitted.len(),
+    }
 }
 
 /// A string as a DOT quoted string.

@@ -6,6 +6,7 @@
 //! place. [`run`] is the whole pipeline for one script.
 
 pub mod autodiff;
+pub mod data;
 pub mod diagnostic;
 pub mod display;
 pub mod eval;
@@ -17,11 +18,13 @@ pub mod guard;
 pub mod kernel;
 pub mod limits;
 pub mod lsp;
-pub mod plot;
+pub mod optim;
+pub mod picture;
 pub mod repl;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod weights;
 
 use diagnostic::render;
 use eval::{Interpreter, Options, RunError};

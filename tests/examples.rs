@@ -20,18 +20,36 @@ impl Write for Shared {
     }
 }
 
-/// Runs `source` as `name` and reports `exit code + stdout + stderr`.
+/// Runs `source` as `name` and reports `exit code + stdout + stderr`. The script's
+/// folder (where its relative paths lead, and the only one it may write to) is a fresh
+/// temporary folder, removed afterwards: an example that saves weights leaves nothing.
 fn run_script(name: &str, source: &str) -> String {
     let out = Shared::default();
     let mut err = Vec::new();
+    let stem = name.rsplit('/').next().unwrap_or(name);
+    let dir = std::env::temp_dir().join(format!("bp-example-{}-{stem}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    // The modules examples import (examples/lib) come along.
+    if let Ok(entries) = std::fs::read_dir("examples/lib") {
+        let _ = std::fs::create_dir_all(dir.join("lib"));
+        for e in entries.flatten() {
+            let _ = std::fs::copy(e.path(), dir.join("lib").join(e.file_name()));
+        }
+    }
+    let options = bp::eval::Options {
+        script_dir: Some(dir.clone()),
+        ..bp::eval::Options::default()
+    };
     let exit = bp::run(
         source,
         name,
         Box::new(out.clone()),
         &mut err,
-        bp::eval::Options::default(),
+        options,
         false,
     );
+    let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
     let stderr = String::from_utf8_lossy(&err).into_owned();
     format!(

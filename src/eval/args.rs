@@ -59,11 +59,21 @@ impl Args {
                 .with_hint(self.usage()),
             ));
         }
+        let any_keyword = params.iter().any(|p| p.pass == Pass::KeywordRest);
         for (i, (k, _, span)) in self.kw.iter().enumerate() {
-            let Some(index) = params
-                .iter()
-                .position(|p| p.name == k.as_ref() && p.pass != Pass::Rest)
-            else {
+            let Some(index) = params.iter().position(|p| {
+                p.name == k.as_ref() && !matches!(p.pass, Pass::Rest | Pass::KeywordRest)
+            }) else {
+                if any_keyword {
+                    if self.kw[..i].iter().any(|(j, _, _)| j == k) {
+                        return Err(self.err(
+                            format!("{}() got two values for '{k}'", self.name),
+                            *span,
+                            "given again here",
+                        ));
+                    }
+                    continue;
+                }
                 let accepted: Vec<&str> = params
                     .iter()
                     .filter(|p| p.pass != Pass::Rest)

@@ -59,3 +59,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// A refused read or write (the file gate's error) labelled at `span`, with the
+/// allowed folders in the hint.
+pub fn file_error(e: &crate::files::FileError, span: Span) -> Diagnostic {
+    let label = match e {
+        crate::files::FileError::Outside { .. } => "this path leaves the allowed folders",
+        crate::files::FileError::Io { .. } => "this file",
+    };
+    let d = Diagnostic::error(e.message()).with_label(span, label);
+    match e.hint() {
+        Some(h) => d.with_hint(h),
+        None => d,
+    }
+}

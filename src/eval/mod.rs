@@ -132,6 +132,8 @@ pub struct Interpreter {
     pub home: PathBuf,
     /// Folders of sources set explicitly (see [`Interpreter::run_source_at`]).
     source_dirs: FastMap<SourceId, PathBuf>,
+    /// Where pictures go when a front end draws them itself (the notebook).
+    picture_sink: Option<crate::picture::PictureSink>,
 }
 
 impl Interpreter {
@@ -159,7 +161,43 @@ impl Interpreter {
             ),
             home: std::env::current_dir().unwrap_or_default(),
             source_dirs: FastMap::default(),
+            picture_sink: None,
         }
+    }
+
+    /// Hands the pictures that `plot`, `scatter` and `draw` show (without `file=`) to
+    /// `sink` instead of printing their text; `None` prints again.
+    pub fn set_picture_sink(&mut self, sink: Option<crate::picture::PictureSink>) {
+        self.picture_sink = sink;
+    }
+
+    /// Shows a picture: into the file `file` (SVG, through the file gate, relative to
+    /// the folder of the source at its span), to the picture sink, or as text.
+    pub(crate) fn show_picture(
+        &mut self,
+        picture: crate::picture::Picture,
+        file: Option<(&str, Span)>,
+    ) -> Eval<()> {
+        if let Some((path, span)) = file {
+            let svg = picture.to_svg();
+            let base = self.base_dir(span);
+            return self
+                .files
+                .write(&base, path, svg.as_bytes())
+                .map(|_| ())
+                .map_err(|e| Flow::from(errors::file_error(&e, span)));
+        }
+        if let Some(sink) = self.picture_sink.as_mut() {
+            sink(&picture);
+            return Ok(());
+        }
+        let text = picture.to_text();
+        let text = if text.ends_with('\n') {
+            text
+        } else {
+            text + "\n"
+        };
+        self.write_out(&text)
     }
 
     /// Makes `dir` the script's folder: the root of the file policy (with the

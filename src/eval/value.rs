@@ -225,6 +225,8 @@ pub enum Pass {
     Rest,
     /// By name only (`grad=true`).
     Keyword,
+    /// Every keyword argument the row does not name (`**tensors` of `save`).
+    KeywordRest,
 }
 
 /// A parameter's value when the call leaves it out.
@@ -319,6 +321,10 @@ impl Builtin {
                     starred = true;
                     parts.push("*".to_string());
                 }
+                Pass::KeywordRest => {
+                    parts.push(format!("**{}", p.name));
+                    continue;
+                }
                 _ => {}
             }
             parts.push(match p.default {
@@ -349,6 +355,8 @@ pub enum Value {
     Range(f64, f64, f64),
     Func(Rc<Closure>),
     Builtin(&'static Builtin),
+    /// `sgd(...)`, `adam(...)`, `adamw(...)`: shared, stepped in place (SPEC §14).
+    Optimizer(Rc<RefCell<crate::optim::Optimizer>>),
     List(List),
     Module(Rc<Module>),
 }
@@ -365,6 +373,7 @@ impl Value {
             Value::Tuple(_) => "tuple",
             Value::Range(..) => "range",
             Value::Func(_) | Value::Builtin(_) => "function",
+            Value::Optimizer(_) => "optimizer",
             Value::List(_) => "list",
             Value::Module(_) => "module",
         }
@@ -419,6 +428,7 @@ impl Value {
                 None => "<fn>".into(),
             },
             Value::Builtin(b) => format!("<fn {}>", b.name),
+            Value::Optimizer(o) => o.borrow().display(),
         }
     }
 }
@@ -506,6 +516,7 @@ pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
         Value::Str(s) => Ok(!s.is_empty()),
         Value::Tuple(t) => Ok(!t.is_empty()),
         Value::Range(a, b, s) => Ok(Value::range_len(*a, *b, *s) > 0),
+        Value::Optimizer(_) => Ok(true),
         Value::List(l) => Ok(!l.is_empty()),
         Value::Func(_) | Value::Builtin(_) | Value::Module(_) => Ok(true),
     }
@@ -555,6 +566,7 @@ fn values_equal_in(a: &Value, b: &Value, open: &mut Vec<(usize, usize)>) -> bool
         }
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => std::ptr::eq(*x, *y),
+        (Value::Optimizer(x), Value::Optimizer(y)) => Rc::ptr_eq(x, y),
         (Value::Range(a1, b1, s1), Value::Range(a2, b2, s2)) => a1 == a2 && b1 == b2 && s1 == s2,
         _ => false,
     }

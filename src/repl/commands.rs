@@ -27,8 +27,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (
         ":graph",
-        "NAME [> FILE.dot]",
-        "the graph of NAME as a tree, or as Graphviz DOT into a file",
+        "NAME [> FILE.svg|FILE.dot]",
+        "the graph of NAME as a tree, or into a file as SVG or Graphviz DOT",
     ),
     (":grads", "", "gradient flow: the norm of every .grad"),
     (
@@ -146,11 +146,21 @@ fn graph(repl: &Repl, arg: &str) -> Result<String, Diagnostic> {
                 return Err(Diagnostic::error("no file after '>'")
                     .with_hint("for example :graph loss > loss.dot"));
             }
-            let dot = explain::graph_dot(&repl.interp, name)?;
             let interp = &repl.interp;
+            // `.svg` draws the picture (as `draw` does); anything else is Graphviz DOT.
+            let text = if file.to_ascii_lowercase().ends_with(".svg") {
+                match interp.global(name) {
+                    Some(Value::Tensor(t)) => {
+                        crate::picture::Picture::Graph(explain::drawing(interp, t, name)).to_svg()
+                    }
+                    _ => explain::graph_dot(interp, name)?,
+                }
+            } else {
+                explain::graph_dot(interp, name)?
+            };
             interp
                 .files
-                .write(&interp.home, file, dot.as_bytes())
+                .write(&interp.home, file, text.as_bytes())
                 .map_err(|e| file_error(&e))?;
             Ok(format!("wrote the graph of {name} to {file}\n"))
         }

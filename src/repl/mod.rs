@@ -155,6 +155,11 @@ impl Repl {
         &self.interp
     }
 
+    /// The interpreter, to change its settings (its folder, its picture sink).
+    pub fn interpreter_mut(&mut self) -> &mut Interpreter {
+        &mut self.interp
+    }
+
     /// True while an entry is waiting for more lines.
     pub fn is_pending(&self) -> bool {
         !self.pending.is_empty()

@@ -2,10 +2,14 @@
 
 mod autograd;
 mod create;
+mod data;
 pub mod help;
 mod lang;
 mod math;
+mod optimizers;
+pub(crate) use optimizers::optimizer_method;
 mod output;
+mod pictures;
 mod table;
 
 use crate::fast_hash::FastMap;

@@ -1,10 +1,9 @@
-//! Output and checks: print, plot, assert, assert_close, time.
+//! Output and checks: print, assert, assert_close, time, gradflow (pictures: pictures.rs).
 
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::display::format_number;
-use crate::eval::args::{to_tensor, Args};
-use crate::eval::errors::type_error;
+use crate::eval::args::Args;
 use crate::eval::value::truthy;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::Dimension;
@@ -18,78 +17,6 @@ pub fn print(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 pub fn time(it: &mut Interpreter, _: &mut Args) -> Eval<Value> {
     Ok(Value::Num(it.elapsed()))
-}
-
-fn series(a: &Args, i: usize, name: &str) -> Eval<Vec<f64>> {
-    let (v, span) = a.required(i, name)?;
-    match v {
-        Value::Tuple(items) => items
-            .iter()
-            .map(|x| match x {
-                Value::Num(n) => Ok(*n),
-                Value::Tensor(t) if t.numel() == 1 => Ok(t.item().unwrap_or(f64::NAN)),
-                other => Err(Flow::from(type_error(
-                    "plot()",
-                    "numbers",
-                    other.type_name(),
-                    span,
-                ))),
-            })
-            .collect(),
-        other => match to_tensor(other) {
-            Some(t) => Ok(t.data_ref().iter().copied().collect()),
-            None => Err(Flow::from(type_error(
-                "plot()",
-                "a tensor or a tuple of numbers",
-                other.type_name(),
-                span,
-            ))),
-        },
-    }
-}
-
-pub fn plot(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (xs, ys) = if a.pos.len() == 2 {
-        let xs = series(a, 0, "xs")?;
-        let ys = series(a, 1, "ys")?;
-        if xs.len() != ys.len() {
-            return Err(a.err(
-                format!("plot(): xs has {} values but ys has {}", xs.len(), ys.len()),
-                a.call,
-                "lengths differ",
-            ));
-        }
-        (xs, ys)
-    } else {
-        let ys = series(a, 0, "ys")?;
-        ((0..ys.len()).map(|i| i as f64).collect(), ys)
-    };
-    let title = match a.keyword("title") {
-        Some((Value::Str(s), _)) => Some(s.to_string()),
-        Some((v, span)) => {
-            return Err(Flow::from(type_error(
-                "plot() title",
-                "a string",
-                v.type_name(),
-                span,
-            )))
-        }
-        None => None,
-    };
-    let chart = crate::plot::line_chart(
-        &xs,
-        &ys,
-        title.as_deref(),
-        crate::plot::DEFAULT_WIDTH,
-        crate::plot::DEFAULT_HEIGHT,
-    );
-    let text = if chart.ends_with('\n') {
-        chart
-    } else {
-        format!("{chart}\n")
-    };
-    it.write_out(&text)?;
-    Ok(Value::None)
 }
 
 pub fn assert(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {

@@ -17,7 +17,7 @@
 //! 3. Run `cargo run -- help --markdown > docs/builtins.md` (a test checks it is
 //!    current) and `cargo test --test builtins`.
 
-use super::{autograd, create, lang, math, output};
+use super::{autograd, create, data, lang, math, optimizers, output, pictures};
 use crate::eval::value::{Builtin, Group, Param, ParamDefault, Pass};
 
 /// A required parameter, by position or name.
@@ -74,6 +74,14 @@ const fn kw_num(name: &'static str, value: f64) -> Param {
         name,
         pass: Pass::Keyword,
         default: ParamDefault::Num(value),
+    }
+}
+/// Every other keyword argument (`**tensors`).
+const fn kw_rest(name: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::KeywordRest,
+        default: ParamDefault::Nothing,
     }
 }
 /// A keyword-only flag, false when left out.
@@ -148,6 +156,28 @@ rows! {
     "seed" => create::seed, Creation, [p("n")],
         doc: "seeds rand and randn so that a run repeats",
         d: -, ex: "seed(0)", torch: "torch.manual_seed(n)";
+
+    "randperm" => data::randperm, Creation, [p("n")],
+        doc: "a random permutation of 0, 1, ..., n-1 (repeatable with seed)",
+        d: -, ex: "randperm(5)", torch: "torch.randperm(n, dtype=torch.float64)";
+    "make_moons" => data::make_moons, Creation, [p("n"), num("noise", 0.0)],
+        doc: "two interleaving half circles: (X [n, 2], y [n] classes 0 and 1)",
+        d: -, ex: "make_moons(10)", torch: "sklearn.datasets.make_moons(n, noise=noise)";
+    "make_circles" => data::make_circles, Creation, [p("n"), num("noise", 0.0), num("factor", 0.8)],
+        doc: "a circle around a smaller one of radius factor: (X [n, 2], y [n])",
+        d: -, ex: "make_circles(10, factor=0.5)", torch: "sklearn.datasets.make_circles(n, noise=noise, factor=factor)";
+    "make_spirals" => data::make_spirals, Creation, [p("n"), num("classes", 3.0), num("noise", 0.0)],
+        doc: "spiral arms, one class each: (X [n, 2], y [n])",
+        d: -, ex: "make_spirals(9)", torch: "(no equivalent: CS231n's spiral data)";
+    "load_csv" => data::load_csv, Creation, [p("path"), flag("header")],
+        doc: "a CSV file of numbers as a [rows, columns] tensor; header=true also gives the column names",
+        d: -, ex: "load_csv(\"data.csv\")", torch: "torch.from_numpy(numpy.loadtxt(path, delimiter=\",\"))";
+    "save" => data::save, Creation, [p("path"), kw_rest("tensors")],
+        doc: "writes the named tensors (save(path, W=W, b=b)) to a safetensors file, float64",
+        d: -, ex: "save(\"w.safetensors\", w=ones(2))", torch: "safetensors.torch.save_file({\"W\": W, ...}, path)";
+    "load" => data::load, Creation, [p("path"), rest("names")],
+        doc: "a safetensors file's (name, tensor) pairs sorted by name, or the named tensors as a tuple",
+        d: -, ex: "save(\"w.safetensors\", w=ones(2)); load(\"w.safetensors\")", torch: "safetensors.torch.load_file(path)";
 
     "exp" => math::exp, Elementwise, [p("x")],
         doc: "e to the power x",
@@ -349,6 +379,18 @@ rows! {
     "round" => lang::round, Numbers, [p("x"), opt("n")],
         doc: "x rounded to n decimals, halves to even (as Python); round(x) gives a whole number",
         d: -, ex: "round(2.675, 2)", torch: "round(x, n)";
+    "sgd" => optimizers::sgd, Autodiff, [p("params"), p("lr"), kw_num("momentum", 0.0), kw_num("dampening", 0.0), kw_num("weight_decay", 0.0), flag("nesterov")],
+        doc: "stochastic gradient descent over params (opt.step(), opt.zero_grad(), opt.lr)",
+        d: -, ex: "sgd((ones(2, grad=true),), lr=0.1)", torch: "torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)";
+    "adam" => optimizers::adam, Autodiff, [p("params"), num("lr", 0.001), kw("betas"), kw_num("eps", 1e-8), kw_num("weight_decay", 0.0)],
+        doc: "Adam over params; betas=(0.9, 0.999) by default",
+        d: -, ex: "adam((ones(2, grad=true),))", torch: "torch.optim.Adam(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)";
+    "adamw" => optimizers::adamw, Autodiff, [p("params"), num("lr", 0.001), kw("betas"), kw_num("eps", 1e-8), kw_num("weight_decay", 0.01)],
+        doc: "AdamW (decoupled weight decay) over params; betas=(0.9, 0.999) by default",
+        d: -, ex: "adamw((ones(2, grad=true),))", torch: "torch.optim.AdamW(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)";
+    "set_lr" => optimizers::set_lr, Autodiff, [p("opt"), p("lr")],
+        doc: "changes an optimizer's learning rate",
+        d: -, ex: "set_lr(sgd((ones(1, grad=true),), lr=1), 0.5)", torch: "for g in opt.param_groups: g[\"lr\"] = lr";
     "list" => lang::list, Numbers, [opt("v")],
         doc: "a new list: empty, or from a tuple, a list, a range or a tensor (its first-axis slices, differentiable)",
         d: -, ex: "list(range(3))", torch: "list(v)";
@@ -371,9 +413,15 @@ rows! {
     "print" => output::print, Output, [rest("values")],
         doc: "writes the values separated by spaces, then a new line",
         d: -, ex: "print(\"x =\", 3)", torch: "print(*values)";
-    "plot" => output::plot, Output, [p("xs"), opt("ys"), kw("title")],
-        doc: "a line chart in the terminal of ys against xs; plot(ys) plots against 0, 1, 2, …",
+    "plot" => pictures::plot, Output, [p("xs"), opt("ys"), kw("title"), kw("file")],
+        doc: "a line chart of ys against xs (plot(ys): against 0, 1, 2, …); in the terminal, or SVG into file=",
         d: -, ex: "plot((1, 4, 9, 16), title=\"squares\")", torch: "matplotlib.pyplot.plot(xs, ys)";
+    "scatter" => pictures::scatter, Output, [p("X"), opt("y"), kw("title"), kw("file")],
+        doc: "2-d points X [n, 2], one mark per class y; in the terminal, or SVG into file=",
+        d: -, ex: "scatter([[0, 0], [1, 1]], [0, 1])", torch: "matplotlib.pyplot.scatter(X[:, 0], X[:, 1], c=y)";
+    "draw" => pictures::draw, Output, [p("y"), kw("file")],
+        doc: "the recorded graph of y as a picture (micrograd's draw_dot): a tree in the terminal, SVG into file=",
+        d: -, ex: "draw(sum(ones(2, grad=true) * 2))", torch: "torchviz.make_dot(y)";
     "assert" => output::assert, Output, [p("cond"), opt("message")],
         doc: "an error with message unless cond is true",
         d: -, ex: "assert(1 < 2, \"order\")", torch: "assert cond, message";

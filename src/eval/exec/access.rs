@@ -40,6 +40,11 @@ impl Interpreter {
                 _ => {}
             }
         }
+        if let Value::Optimizer(opt) = v {
+            if name == "lr" {
+                return Ok(Value::Num(opt.borrow().lr));
+            }
+        }
         let known = crate::eval::value::TENSOR_ATTRIBUTES;
         let mut d = Diagnostic::error(format!("a {} has no attribute '{name}'", v.type_name()))
             .with_label(name_span, "unknown attribute")

@@ -156,6 +156,18 @@ impl Interpreter {
             } => {
                 self.foreign_module_check(receiver, name, scope)?;
                 let recv = self.eval(receiver, scope)?;
+                if let Value::Optimizer(opt) = &recv {
+                    let (pos, kw) = self.eval_args(args, scope)?;
+                    return crate::eval::builtins::optimizer_method(
+                        opt,
+                        &name.name,
+                        name.span,
+                        receiver.span,
+                        e.span,
+                        pos,
+                        kw,
+                    );
+                }
                 if let Value::Module(m) = &recv {
                     // `nn.linear(x)`: a function of the module, not a method.
                     let f = self.module_attribute(m, name, receiver.span)?;

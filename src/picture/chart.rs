@@ -1,4 +1,5 @@
-//! Line charts drawn in the terminal with braille dots: what `plot` prints (SPEC §7).
+//! Line charts drawn in the terminal with braille dots: how a `plot` picture is shown
+//! in the terminal (SPEC §7, §14).
 //!
 //! The output is plain text and byte-for-byte deterministic, because example scripts that
 //! plot their loss curves are snapshot-tested. Each character cell holds a 2×4 grid of
@@ -274,7 +275,7 @@ impl Canvas {
 
 /// A short label for an axis: at most 4 significant digits in positional notation for
 /// magnitudes from 0.001 to 1e6 (`0.5`, `123.4`, `25000`), `1.5e8` style otherwise.
-fn compact(x: f64) -> String {
+pub(crate) fn compact(x: f64) -> String {
     if !x.is_finite() {
         return crate::display::format_number(x);
     }

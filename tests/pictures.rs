@@ -1,0 +1,240 @@
+//! Pictures (SPEC §14): `plot`, `scatter` and `draw` write valid SVG files with
+//! `file=` (parsed here, boxes and edges counted against the graph), draw in the
+//! terminal without it, and go to a front end's picture sink when one is installed.
+
+use bp::eval::{Interpreter, Options};
+use bp::picture::Picture;
+use std::cell::RefCell;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+/// A fresh temporary folder, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("bp-pictures-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `source` in the folder `dir`; returns (exit, stdout, stderr).
+fn run_in(dir: &TempDir, source: &str) -> (bp::Exit, String, String) {
+    let out = Shared::default();
+    let mut err = Vec::new();
+    let options = Options {
+        script_dir: Some(dir.0.clone()),
+        ..Options::default()
+    };
+    let exit = bp::run(
+        source,
+        "script.bp",
+        Box::new(out.clone()),
+        &mut err,
+        options,
+        false,
+    );
+    (exit, out.text(), String::from_utf8_lossy(&err).into_owned())
+}
+
+/// Parses an SVG file: the document must be well-formed XML with an `svg` root.
+fn parse(text: &str) -> roxmltree::Document<'_> {
+    let doc = roxmltree::Document::parse(text).expect("well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc
+}
+
+fn count_class(doc: &roxmltree::Document, tag: &str, class: &str) -> usize {
+    doc.descendants()
+        .filter(|n| {
+            n.tag_name().name() == tag
+                && n.attribute("class")
+                    .is_some_and(|c| c.split(' ').any(|w| w == class))
+        })
+        .count()
+}
+
+#[test]
+fn plot_scatter_and_draw_write_svg_files() {
+    let dir = TempDir::new("files");
+    let (exit, out, err) = run_in(
+        &dir,
+        r#"
+losses = (1, 0.5, 0.33, 0.25)
+plot(losses, file="loss.svg", title="loss")
+X = [[0, 0], [1, 1], [0, 1], [1, 0]]
+y = [0, 0, 1, 1]
+scatter(X, y, file="points.svg")
+w = tensor([0.5, -1], grad)
+out = sum(sigmoid(X @ w))
+backward(out)
+draw(out, file="graph.svg")
+print("done")
+"#,
+    );
+    assert_eq!(
+        (exit, out.as_str(), err.as_str()),
+        (bp::Exit::Success, "done\n", "")
+    );
+
+    let text = std::fs::read_to_string(dir.0.join("loss.svg")).expect("loss.svg");
+    let doc = parse(&text);
+    assert_eq!(count_class(&doc, "polyline", "series"), 1);
+
+    let text = std::fs::read_to_string(dir.0.join("points.svg")).expect("points.svg");
+    let doc = parse(&text);
+    assert_eq!(count_class(&doc, "circle", "point"), 4);
+    assert_eq!(count_class(&doc, "circle", "c0"), 2);
+    assert_eq!(count_class(&doc, "circle", "c1"), 2);
+
+    // X, w; `X @ w` of a matrix and a vector is recorded as a view of w, a matrix
+    // product and a view back (Mv); then sigmoid and sum: seven boxes, six edges.
+    let text = std::fs::read_to_string(dir.0.join("graph.svg")).expect("graph.svg");
+    let doc = parse(&text);
+    assert_eq!(count_class(&doc, "rect", "box"), 7, "{text}");
+    assert_eq!(count_class(&doc, "path", "edge"), 6, "{text}");
+    for needle in [
+        "SigmoidBackward",
+        "sigmoid(X @ w)",
+        "out = SumBackward",
+        "grad [",
+        "w",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in\n{text}");
+    }
+}
+
+#[test]
+fn a_larger_graph_has_one_box_per_tensor_and_one_edge_per_input() {
+    let dir = TempDir::new("mlp");
+    let (exit, _, err) = run_in(
+        &dir,
+        r#"
+seed(1)
+W1 = randn(2, 8, grad)
+b1 = zeros(8, grad)
+W2 = randn(8, 1, grad)
+X = randn(5, 2)
+h = tanh(X @ W1 + b1)
+loss = mean((h @ W2) ** 2)
+draw(loss, file="mlp.svg")
+"#,
+    );
+    assert_eq!((exit, err.as_str()), (bp::Exit::Success, ""));
+    let text = std::fs::read_to_string(dir.0.join("mlp.svg")).expect("mlp.svg");
+    let doc = parse(&text);
+    // Leaves W1 b1 W2 X; results X@W1, +b1, tanh, h@W2, **2, mean.
+    assert_eq!(count_class(&doc, "rect", "box"), 10);
+    // matmul 2, add 2, tanh 1, matmul 2, pow 1, mean 1.
+    assert_eq!(count_class(&doc, "path", "edge"), 9);
+}
+
+#[test]
+fn without_file_pictures_print_as_text() {
+    let dir = TempDir::new("text");
+    let (exit, out, _) = run_in(
+        &dir,
+        r#"
+scatter([[0, 0], [1, 1], [0, 1]], [0, 1, 1])
+x = tensor([1, 2], grad)
+y = sum(x * x)
+draw(y)
+"#,
+    );
+    assert_eq!(exit, bp::Exit::Success);
+    assert!(out.contains("o class 0   x class 1"), "{out}");
+    assert!(out.contains("SumBackward"), "{out}");
+    assert!(out.contains("└─ MulBackward"), "{out}");
+    assert_eq!(std::fs::read_dir(&dir.0).expect("list").count(), 0);
+}
+
+#[test]
+fn a_picture_sink_receives_the_pictures_instead_of_text() {
+    let out = Shared::default();
+    let mut it = Interpreter::new(Box::new(out.clone()), Options::default());
+    let seen: Rc<RefCell<Vec<Picture>>> = Rc::default();
+    let sink = seen.clone();
+    it.set_picture_sink(Some(Box::new(move |p: &Picture| {
+        sink.borrow_mut().push(p.clone())
+    })));
+    it.run_source(
+        "<cell>",
+        "plot((3, 2, 1))\nscatter([[0, 0], [1, 1]], [0, 1])\nx = tensor([1, 2], grad)\ndraw(sum(x * 2))\n",
+    )
+    .map_err(|_| "run failed")
+    .expect("runs");
+    assert_eq!(out.text(), "", "nothing printed");
+    let kinds: Vec<&str> = seen.borrow().iter().map(Picture::kind).collect();
+    assert_eq!(kinds, ["plot", "scatter", "graph"]);
+    let pictures = seen.borrow();
+    match &pictures[2] {
+        Picture::Graph(g) => {
+            // x, x * 2 (the number is no tensor), sum.
+            assert_eq!(g.boxes.len(), 3);
+            assert_eq!(g.edges().len(), 2);
+            let svg = Picture::Graph(g.clone()).to_svg();
+            parse(&svg);
+        }
+        other => panic!("expected a graph, found {other:?}"),
+    }
+    drop(pictures);
+}
+
+#[test]
+fn files_outside_the_folder_are_refused() {
+    let dir = TempDir::new("refused");
+    let (exit, _, err) = run_in(&dir, "plot((1, 2), file=\"../up.svg\")\n");
+    assert_eq!(exit, bp::Exit::RuntimeError);
+    assert!(
+        err.contains("'../up.svg' is outside the folders bp may use"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-path"), "{err}");
+}
+
+#[test]
+fn repl_graph_writes_svg_and_dot() {
+    let dir = TempDir::new("repl");
+    let mut repl = bp::repl::Repl::new(false);
+    repl.interpreter_mut().set_script_dir(&dir.0);
+    for line in ["x = tensor([1, 2], grad)", "y = sum(x * x)"] {
+        assert_eq!(repl.feed(line).err, "");
+    }
+    let r = repl.feed(":graph y > g.svg");
+    assert_eq!(r.err, "");
+    let svg = std::fs::read_to_string(dir.0.join("g.svg")).expect("g.svg");
+    let doc = parse(&svg);
+    assert_eq!(count_class(&doc, "rect", "box"), 3);
+    assert_eq!(count_class(&doc, "path", "edge"), 3);
+    assert_eq!(repl.feed(":graph y > g.dot").err, "");
+    let dot = std::fs::read_to_string(dir.0.join("g.dot")).expect("g.dot");
+    assert!(dot.starts_with("digraph"), "{dot}");
+}
