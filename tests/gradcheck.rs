@@ -1004,6 +1004,7 @@ fn index_assignment_then_a_recorded_op_keeps_the_recorded_values() {
     let y = reduce::sum(&op(&xs).unwrap(), None, false);
     let second = backward(&y, &Tensor::scalar(1.0), Some(&xs), recorded());
     assert!(matches!(second, Err(TensorError::Other(m)) if m.contains("replaced in place")));
+}
 
 /// The test that checks each operation's backward against finite differences.
 /// No wildcard arm: a new `Op` does not compile until it names its test here.
@@ -1042,6 +1043,7 @@ fn gradient_test_of(op: &Op) -> &'static str {
         | Op::Norm => "reductions",
         Op::Reshape | Op::Permute(_) | Op::BroadcastTo(_) | Op::SumTo(_) => "shape_operations",
         Op::Index(_) | Op::IndexBackward { .. } => "indexing",
+        Op::Gather(_) | Op::ScatterRows { .. } => "gather_rows_with_repeats_and_negative_order",
         Op::Concat(_) => "concat_and_stack",
         Op::MatMul => "matmul_second_order",
         Op::ScaleBy(_) | Op::BinaryCrossEntropy => "neural_network_functions",
