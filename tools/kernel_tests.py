@@ -47,8 +47,12 @@ class BpKernelTests(jupyter_kernel_test.KernelTests):
         {"code": "a = 2\na * 3", "result": "6"},
         {"code": "ones(2)", "result": "tensor([1., 1.])"},
     ]
-    # display_data with image/svg+xml (plot, scatter, draw) comes with the picture sink
-    # of src/picture/ (toolkit branch); until it is merged, pictures print as text.
+    # plot, scatter and draw show inline: display_data with image/svg+xml.
+    code_display_data = [
+        {"code": "plot([3, 1, 2])", "mime": "image/svg+xml"},
+        {"code": "x = ones(2, grad)\ndraw(sum(x * x))", "mime": "image/svg+xml"},
+        {"code": "seed(0)\nX, y = make_moons(20)\nscatter(X, y)", "mime": "image/svg+xml"},
+    ]
     completion_samples = [
         {"text": "zeros_l", "matches": {"zeros_like"}},
         {"text": "sigm", "matches": {"sigmoid"}},
@@ -200,6 +204,8 @@ def _notebook_test(path: Path):
         for i, (g, w) in enumerate(zip(got, want)):
             self.assertEqual(g, w, f"{path.name}: code cell {i + 1} gave other outputs than saved")
         self.assertFalse(any(o["output_type"] == "error" for c in got for o in c), f"{path.name} has an error")
+        svg = [o for c in got for o in c if "image/svg+xml" in o.get("data", {})]
+        self.assertTrue(svg, f"{path.name} shows no inline SVG picture")
 
     return test
 

@@ -5,14 +5,15 @@
 use super::{shutting_down, Outgoing, Request, PROTOCOL_VERSION};
 use crate::diagnostic::Severity;
 use crate::eval::Value;
+use crate::picture::Picture;
 use crate::repl::helper::{complete, KEYWORDS};
 use crate::repl::Repl;
 use jupyter_protocol::{
-    CommInfoReply, CompleteReply, CompleteRequest, ErrorOutput, ExecuteInput, ExecuteReply,
-    ExecuteRequest, ExecuteResult, ExecutionCount, HelpLink, HistoryReply, InspectReply,
-    InspectRequest, IsCompleteReply, JupyterMessage, JupyterMessageContent, KernelInfoReply,
-    LanguageInfo, Media, MediaType, ReplyError, ReplyStatus, ShutdownReply, Status, Stdio,
-    Transient,
+    CommInfoReply, CompleteReply, CompleteRequest, DisplayData, ErrorOutput, ExecuteInput,
+    ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HelpLink, HistoryReply,
+    InspectReply, InspectRequest, IsCompleteReply, JupyterMessage, JupyterMessageContent,
+    KernelInfoReply, LanguageInfo, Media, MediaType, ReplyError, ReplyStatus, ShutdownReply,
+    Status, Stdio, Transient,
 };
 use std::cell::RefCell;
 use std::io::Write;
@@ -115,6 +116,22 @@ pub(super) fn serve(requests: Receiver<Request>, queue: UnboundedSender<Outgoing
         parent,
         execution_count: 0,
     };
+    // plot, scatter and draw (without file=) show inline: SVG with a text fallback.
+    let sink_queue = session.queue.clone();
+    let sink_parent = session.parent.clone();
+    session
+        .repl
+        .interpreter_mut()
+        .set_picture_sink(Some(Box::new(move |picture: &Picture| {
+            if let Some(parent) = sink_parent.borrow().as_ref() {
+                let data = Media::new(vec![
+                    MediaType::Svg(picture.to_svg()),
+                    MediaType::Plain(picture.to_text()),
+                ]);
+                let msg = reply(DisplayData::new(data), parent);
+                let _ = sink_queue.send(Outgoing::IoPub(msg));
+            }
+        })));
     session.iopub_status(Status::starting(), None);
     while let Ok(request) = requests.recv() {
         if shutting_down() {
