@@ -39,6 +39,15 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                         .with_hint("use item(x) for its value"),
                 ));
             };
+            // A zero-size tensor can have a huge first axis (`zeros(1e9, 0)`): as for a
+            // range, a list that long is refused rather than built.
+            if n > 100_000_000 {
+                return Err(a.err(
+                    format!("list() of a tensor with {n} rows is too long"),
+                    span,
+                    "too long",
+                ));
+            }
             // The first-axis slices, each recorded as `t[i]` (differentiable).
             let _span = span_scope(a.call);
             let mut out = Vec::with_capacity(n);
