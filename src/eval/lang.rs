@@ -266,14 +266,11 @@ impl Interpreter {
                 self.check_writable(&t, target_span, stmt_span)?;
                 let shape = t.shape();
                 if indices.len() > shape.len() {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "too many indices: {} for a tensor of shape {}",
-                            indices.len(),
-                            fmt_shape(&shape)
-                        ))
-                        .with_label(stmt_span, "indexed here")
-                        .with_label(target_span, format!("this has shape {}", fmt_shape(&shape))),
+                    return Err(super::exec::access::too_many_indices(
+                        indices.len(),
+                        &shape,
+                        stmt_span,
+                        target_span,
                     ));
                 }
                 let mut items = Vec::with_capacity(indices.len());

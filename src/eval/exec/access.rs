@@ -72,15 +72,7 @@ impl Interpreter {
             Value::Tensor(t) => {
                 let shape = t.shape();
                 if indices.len() > shape.len() {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "too many indices: {} for a tensor of shape {}",
-                            indices.len(),
-                            fmt_shape(&shape)
-                        ))
-                        .with_label(span, "indexed here")
-                        .with_label(obj_span, format!("this has shape {}", fmt_shape(&shape))),
-                    ));
+                    return Err(too_many_indices(indices.len(), &shape, span, obj_span));
                 }
                 // A tensor of indices first (`X[idx]`) gathers rows.
                 let mut first = None;
@@ -266,4 +258,16 @@ impl Interpreter {
             }
         }
     }
+}
+
+/// More indices than the tensor has axes: labels the indexing and the tensor.
+pub(crate) fn too_many_indices(n: usize, shape: &[usize], span: Span, obj_span: Span) -> Flow {
+    Flow::from(
+        Diagnostic::error(format!(
+            "too many indices: {n} for a tensor of shape {}",
+            fmt_shape(shape)
+        ))
+        .with_label(span, "indexed here")
+        .with_label(obj_span, format!("this has shape {}", fmt_shape(shape))),
+    )
 }

@@ -2,7 +2,7 @@
 //! expressions, calls, operators, attributes and indexing. This file holds what
 //! they share: scopes, name lookup and the guards (interrupt, stack depth).
 
-mod access;
+pub(crate) mod access;
 mod calls;
 mod expressions;
 mod operators;
