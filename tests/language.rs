@@ -61,6 +61,11 @@ fn modules() {
     passes("tests/language/modules.bp");
 }
 
+#[test]
+fn scopes_resolved_into_slots_keep_spec_semantics() {
+    passes("tests/language/scopes.bp");
+}
+
 /// Runs `src` (written to a file beside the test scripts) and returns stderr.
 fn error_of(src: &str) -> String {
     let path = std::env::temp_dir().join(format!("bp_lang_{}.bp", std::process::id()));

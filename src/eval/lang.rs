@@ -378,11 +378,7 @@ impl Interpreter {
         stmt_span: Span,
     ) -> Eval<(Rc<Module>, Rc<str>)> {
         let base = self.base_dir(path_span);
-        let stem: Rc<str> = Path::new(path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("")
-            .into();
+        let stem = module_stem(path);
         let cannot = |e: crate::files::FileError| {
             let mut d = Diagnostic::error(format!("cannot import \"{path}\": {}", e.message()))
                 .with_label(path_span, "this file");
@@ -433,7 +429,7 @@ impl Interpreter {
         };
         let id = self.sources.add(shown, text.as_str());
         let parsed = crate::syntax::parse(&text, id);
-        let Some(program) = parsed.program.filter(|_| parsed.diagnostics.is_empty()) else {
+        let Some(mut program) = parsed.program.filter(|_| parsed.diagnostics.is_empty()) else {
             let count = parsed.diagnostics.len();
             let mut d = parsed
                 .diagnostics
@@ -446,7 +442,8 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let env = Rc::new(Env::module_root());
+        let layout = super::slots::resolve_module(&mut program);
+        let env = Rc::new(Env::module_root(layout));
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());
         let mut result = Ok(());
@@ -508,8 +505,10 @@ impl Interpreter {
         member: &Ident,
         scope: &Scope,
     ) -> Eval<()> {
-        let ExprKind::Name(n) = &object.kind else {
-            return Ok(());
+        let n = match &object.kind {
+            ExprKind::Name(n) => n,
+            ExprKind::Var(v) => &v.name,
+            _ => return Ok(()),
         };
         if !pytorch::is_foreign_module(n) || self.lookup(n, scope).is_some() {
             return Ok(());
@@ -534,6 +533,15 @@ impl Interpreter {
         }
         Flow::from(d)
     }
+}
+
+/// The name `import "path"` binds: the file's stem.
+pub(crate) fn module_stem(path: &str) -> Rc<str> {
+    Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .into()
 }
 
 /// Formats `v` with a format spec (SPEC §13).

@@ -10,9 +10,11 @@ pub mod builtins;
 pub mod errors;
 mod exec;
 pub mod format;
+pub mod globals;
 mod lang;
 pub mod pytorch;
 pub mod random;
+mod slots;
 pub mod value;
 
 pub use value::{Closure, Env, Value};
@@ -110,7 +112,7 @@ pub struct LastBackward {
 
 pub struct Interpreter {
     pub sources: Sources,
-    pub globals: FastMap<Rc<str>, Value>,
+    pub globals: globals::Globals,
     pub options: Options,
     out: Box<dyn Write>,
     warnings: Vec<Diagnostic>,
@@ -142,7 +144,7 @@ impl Interpreter {
         let options_paths = options.allow_paths.clone();
         Interpreter {
             sources: Sources::new(),
-            globals: FastMap::default(),
+            globals: globals::Globals::default(),
             options,
             out,
             warnings: Vec::new(),
@@ -266,11 +268,12 @@ impl Interpreter {
         if !parsed.diagnostics.is_empty() {
             return Err(RunError::Syntax(parsed.diagnostics));
         }
-        let Some(program) = parsed.program else {
+        let Some(mut program) = parsed.program else {
             return Err(RunError::Syntax(vec![Diagnostic::error(
                 "could not parse the input",
             )]));
         };
+        slots::resolve_script(&mut program, &mut self.globals);
         INTERRUPTED.store(false, Ordering::SeqCst);
         let result = if want_value {
             self.exec_program_value(&program)

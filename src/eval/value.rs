@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::display::{format_number, format_tensor};
 use crate::source::Span;
-use crate::syntax::ast::FnDecl;
+use crate::syntax::ast::{FnDecl, Name};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -19,13 +19,17 @@ pub struct Closure {
     pub env: Option<Rc<Env>>,
 }
 
-/// The local variables of one function call, and the scope it was defined in.
+/// The local variables of one function call (or of a module's top level), and the
+/// scope it was defined in.
 ///
-/// A call binds few names, so they live in a small vector searched by name (the
-/// names are short: a length check settles most comparisons): no hashing, and one
-/// allocation for the whole frame.
+/// The slot pass (`eval::slots`) gives every name a function binds a slot, so a
+/// frame is a vector indexed by slot, laid out by `names` (shared by every call of
+/// the function); a slot is `None` until its name is bound. Names bound that the
+/// layout does not know (code the pass left alone) live in `extra`, searched by name.
 pub struct Env {
-    vars: RefCell<Vec<(Rc<str>, Value)>>,
+    slots: RefCell<Vec<Option<Value>>>,
+    names: Rc<[Name]>,
+    extra: RefCell<Vec<(Rc<str>, Value)>>,
     pub parent: Option<Rc<Env>>,
     /// True for the top-level scope of an imported module: names not found here are
     /// looked up among the builtins, not the importing script's globals.
@@ -90,55 +94,97 @@ pub struct Module {
 }
 
 impl Env {
-    /// A scope holding `vars` (distinct names), inside `parent`.
-    pub fn new(vars: Vec<(Rc<str>, Value)>, parent: Option<Rc<Env>>) -> Env {
+    /// A frame laid out by `names` holding `slots` (one per name, `None` where
+    /// unbound), inside `parent`.
+    pub fn frame(names: Rc<[Name]>, slots: Vec<Option<Value>>, parent: Option<Rc<Env>>) -> Env {
+        debug_assert_eq!(names.len(), slots.len());
         Env {
-            vars: RefCell::new(vars),
+            slots: RefCell::new(slots),
+            names,
+            extra: RefCell::new(Vec::new()),
             parent,
             module_root: false,
         }
     }
 
-    /// The empty top-level scope of an imported module.
-    pub fn module_root() -> Env {
+    /// The empty top-level scope of an imported module laid out by `names`.
+    pub fn module_root(names: Rc<[Name]>) -> Env {
+        let slots = vec![None; names.len()];
         Env {
-            vars: RefCell::new(Vec::new()),
-            parent: None,
             module_root: true,
+            ..Env::frame(names, slots, None)
         }
     }
 
-    /// The value bound to `name` in this scope (not its parents).
+    /// The value in slot `slot`, if it is bound.
     #[inline]
+    pub fn slot(&self, slot: u32) -> Option<Value> {
+        self.slots
+            .borrow()
+            .get(slot as usize)
+            .and_then(Clone::clone)
+    }
+
+    /// Binds slot `slot`.
+    #[inline]
+    pub fn set_slot(&self, slot: u32, value: Value) {
+        let old = self
+            .slots
+            .borrow_mut()
+            .get_mut(slot as usize)
+            .map(|s| s.replace(value));
+        // Dropped after the borrow ends: dropping a closure may drop scopes.
+        drop(old);
+    }
+
+    fn position(&self, name: &str) -> Option<u32> {
+        self.names
+            .iter()
+            .position(|n| same_name(n, name))
+            .map(|i| i as u32)
+    }
+
+    /// The value bound to `name` in this scope (not its parents).
     pub fn get(&self, name: &str) -> Option<Value> {
-        let vars = self.vars.borrow();
-        // From the end: a parameter named twice (`fn f(a, a)`) holds its last value.
-        vars.iter()
-            .rev()
+        if let Some(i) = self.position(name) {
+            return self.slot(i);
+        }
+        let extra = self.extra.borrow();
+        extra
+            .iter()
             .find(|(n, _)| same_name(n, name))
             .map(|(_, v)| v.clone())
     }
 
     /// Binds `name` in this scope, replacing its value if it has one.
-    #[inline]
     pub fn set(&self, name: &Rc<str>, value: Value) {
+        if let Some(i) = self.position(name) {
+            return self.set_slot(i, value);
+        }
         let old = {
-            let mut vars = self.vars.borrow_mut();
-            match vars.iter_mut().rev().find(|(n, _)| same_name(n, name)) {
+            let mut extra = self.extra.borrow_mut();
+            match extra.iter_mut().find(|(n, _)| same_name(n, name)) {
                 Some(slot) => std::mem::replace(&mut slot.1, value),
                 None => {
-                    vars.push((name.clone(), value));
+                    extra.push((name.clone(), value));
                     return;
                 }
             }
         };
-        // Dropped after the borrow ends: dropping a closure may drop scopes.
         drop(old);
     }
 
     /// The names bound in this scope.
     pub fn names(&self) -> Vec<Rc<str>> {
-        self.vars.borrow().iter().map(|(n, _)| n.clone()).collect()
+        let slots = self.slots.borrow();
+        let bound = self
+            .names
+            .iter()
+            .zip(slots.iter())
+            .filter(|(_, v)| v.is_some())
+            .map(|(n, _)| n.clone());
+        let extra = self.extra.borrow();
+        bound.chain(extra.iter().map(|(n, _)| n.clone())).collect()
     }
 }
 

@@ -355,7 +355,9 @@ impl Emitter {
             ExprKind::Str(_) | ExprKind::FString(_) => Ty::Str,
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::None => Ty::None,
-            ExprKind::Name(n) => self.name_ty(n),
+            ExprKind::Name(n) | ExprKind::Var(crate::syntax::ast::Var { name: n, .. }) => {
+                self.name_ty(n)
+            }
             ExprKind::TensorLit(_) => Ty::Tensor,
             ExprKind::Tuple(_) => Ty::Tuple,
             ExprKind::Unary { op, operand } => match op {
@@ -862,7 +864,7 @@ impl Emitter {
             ExprKind::Str(s) => Py::atom(py_str(s), Ty::Str),
             ExprKind::Bool(b) => Py::atom(if *b { "True" } else { "False" }, Ty::Bool),
             ExprKind::None => Py::atom("None", Ty::None),
-            ExprKind::Name(n) => {
+            ExprKind::Name(n) | ExprKind::Var(crate::syntax::ast::Var { name: n, .. }) => {
                 if self.is_user(n) {
                     Py::atom(self.name(n), ty)
                 } else if n.as_ref() == "assert" {

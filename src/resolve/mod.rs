@@ -446,7 +446,7 @@ impl Resolver {
     fn expr_inner(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
-            ExprKind::Name(n) => {
+            ExprKind::Name(n) | ExprKind::Var(crate::syntax::ast::Var { name: n, .. }) => {
                 self.read(n, e.span, Read::Name);
             }
             ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {

@@ -586,6 +586,7 @@ where
                 params,
                 body,
                 span: e.span(),
+                frame: Default::default(),
             }))
         });
 
@@ -844,6 +845,7 @@ where
                 params,
                 body,
                 span: e.span(),
+                frame: Default::default(),
             })),
             span: e.span(),
         });
@@ -1050,6 +1052,7 @@ mod tests {
             ExprKind::Bool(b) => format!("{b}"),
             ExprKind::None => "none".into(),
             ExprKind::Name(n) => n.to_string(),
+            ExprKind::Var(v) => v.name.to_string(),
             ExprKind::TensorLit(xs) => format!("[{}]", list(xs)),
             ExprKind::Tuple(xs) => format!("(tuple {})", list(xs)),
             ExprKind::Unary { op, operand } => {

@@ -99,42 +99,53 @@ impl Interpreter {
                 .with_label(decl.span, "defined here"),
             ));
         }
-        // The frame: the parameters, with room for a few locals.
-        let mut vars: Vec<(Rc<str>, Value)> = Vec::with_capacity(decl.params.len() + 4);
-        if kw.is_empty() && pos.len() == decl.params.len() {
-            for (p, (v, _)) in decl.params.iter().zip(pos) {
-                vars.push((p.name.clone(), v));
-            }
-        } else {
-            let mut given: Vec<Option<Value>> = vec![None; decl.params.len()];
-            for (slot, (v, _)) in given.iter_mut().zip(pos) {
-                *slot = Some(v);
-            }
-            for (k, v, span) in kw {
-                let Some(i) = decl.params.iter().position(|p| p.name == k) else {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!("{}() has no parameter named '{k}'", fname()))
-                            .with_label(span, "unknown keyword")
-                            .with_label(decl.span, "defined here"),
-                    ));
-                };
-                given[i] = Some(v);
-            }
-            for (p, slot) in decl.params.iter().zip(given) {
-                let Some(v) = slot else {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "{}() is missing its argument '{}'",
-                            fname(),
-                            p.name
-                        ))
-                        .with_label(call_span, "in this call")
-                        .with_label(p.span, "this parameter has no value"),
-                    ));
-                };
-                vars.push((p.name.clone(), v));
-            }
+        let frame = &decl.frame;
+        let n = frame.names.len();
+        if kw.is_empty() && pos.len() == decl.params.len() && frame.params_in_order {
+            let mut slots = Vec::with_capacity(n);
+            slots.extend(pos.into_iter().map(|(v, _)| Some(v)));
+            slots.resize(n, None);
+            return self.enter(
+                c,
+                Env::frame(frame.names.clone(), slots, c.env.clone()),
+                call_span,
+            );
         }
+        let mut given: Vec<Option<Value>> = vec![None; decl.params.len()];
+        for (slot, (v, _)) in given.iter_mut().zip(pos) {
+            *slot = Some(v);
+        }
+        for (k, v, span) in kw {
+            let Some(i) = decl.params.iter().position(|p| p.name == k) else {
+                return Err(Flow::from(
+                    Diagnostic::error(format!("{}() has no parameter named '{k}'", fname()))
+                        .with_label(span, "unknown keyword")
+                        .with_label(decl.span, "defined here"),
+                ));
+            };
+            given[i] = Some(v);
+        }
+        let env = Env::frame(frame.names.clone(), vec![None; n], c.env.clone());
+        for (p, slot) in decl.params.iter().zip(given) {
+            let Some(v) = slot else {
+                return Err(Flow::from(
+                    Diagnostic::error(format!(
+                        "{}() is missing its argument '{}'",
+                        fname(),
+                        p.name
+                    ))
+                    .with_label(call_span, "in this call")
+                    .with_label(p.span, "this parameter has no value"),
+                ));
+            };
+            // By name: a parameter named twice holds its last value.
+            env.set(&p.name, v);
+        }
+        self.enter(c, env, call_span)
+    }
+
+    /// Runs the body of `c` in the frame `env` (its arguments bound).
+    pub(super) fn enter(&mut self, c: &Closure, env: Env, call_span: Span) -> Eval<Value> {
         if self.depth >= self.options.max_call_depth {
             return Err(Flow::from(
                 Diagnostic::error(format!(
@@ -145,9 +156,9 @@ impl Interpreter {
                 .with_hint("check that the recursion reaches its base case"),
             ));
         }
-        let env = Rc::new(Env::new(vars, c.env.clone()));
+        let env = Rc::new(env);
         self.depth += 1;
-        let r = self.exec_block(&decl.body, &Some(env));
+        let r = self.exec_block(&c.decl.body, &Some(env));
         self.depth -= 1;
         match r {
             Ok(()) => Ok(Value::None),

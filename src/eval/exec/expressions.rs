@@ -19,6 +19,7 @@ impl Interpreter {
         // Leaves do not recurse: no depth or stack bookkeeping for them.
         match &e.kind {
             ExprKind::Number(n) => return Ok(Value::Num(*n)),
+            ExprKind::Var(v) => return self.read_var(v, e.span, scope),
             ExprKind::Name(n) => {
                 return self
                     .lookup(n, scope)
@@ -61,6 +62,7 @@ impl Interpreter {
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::None => Value::None,
+            ExprKind::Var(v) => self.read_var(v, e.span, scope)?,
             ExprKind::Name(n) => self
                 .lookup(n, scope)
                 .ok_or_else(|| self.unknown_name(n, e.span, scope))?,
@@ -280,5 +282,8 @@ fn long_chain(mut lhs: &Expr) -> bool {
 /// A number or a name: evaluated without recursion.
 #[inline]
 fn is_leaf(e: &Expr) -> bool {
-    matches!(e.kind, ExprKind::Number(_) | ExprKind::Name(_))
+    matches!(
+        e.kind,
+        ExprKind::Number(_) | ExprKind::Name(_) | ExprKind::Var(_)
+    )
 }

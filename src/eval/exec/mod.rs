@@ -13,7 +13,7 @@ use crate::eval::errors::closest;
 use crate::eval::value::Env;
 use crate::eval::{builtins, Eval, Flow, Interpreter, Value, INTERRUPTED};
 use crate::source::Span;
-use crate::syntax::ast::{Block, Program, StmtKind};
+use crate::syntax::ast::{Block, Place, Program, StmtKind, Var};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
@@ -86,6 +86,30 @@ impl Interpreter {
             return Some(v.clone());
         }
         builtins::lookup(name).map(Value::Builtin)
+    }
+
+    /// A resolved read: the slot its place names, else (the slot is not bound yet)
+    /// the search by name that an unresolved read makes.
+    #[inline]
+    pub(super) fn read_var(&self, v: &Var, span: Span, scope: &Scope) -> Eval<Value> {
+        let found = match (v.place, scope) {
+            (Place::Global(slot), _) => self.globals.read(slot),
+            (Place::Local(slot), Some(env)) => env.slot(slot),
+            (Place::Captured { depth, slot }, Some(env)) => {
+                let mut frame = Some(env);
+                for _ in 0..depth {
+                    frame = frame.and_then(|f| f.parent.as_ref());
+                }
+                frame.and_then(|f| f.slot(slot))
+            }
+            _ => None,
+        };
+        match found {
+            Some(value) => Ok(value),
+            None => self
+                .lookup(&v.name, scope)
+                .ok_or_else(|| self.unknown_name(&v.name, span, scope)),
+        }
     }
 
     pub(super) fn bind(&mut self, name: &Rc<str>, value: Value, scope: &Scope) {

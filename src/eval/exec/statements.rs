@@ -1,6 +1,6 @@
 //! Statements: assignment, control flow, function definitions, `no_grad`.
 
-use super::{check_interrupt, Scope, STACK_GROWTH, STACK_RED_ZONE};
+use super::{check_interrupt, Scope, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE};
 use crate::autodiff::elementwise as ew;
 use crate::autodiff::op::IndexItem;
 use crate::autodiff::{grad_enabled, set_grad_enabled, shape_ops, span_scope, Tensor};
@@ -15,9 +15,18 @@ use std::rc::Rc;
 
 impl Interpreter {
     pub(crate) fn exec(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+        // Statements nest (blocks, calls) on the same counter as expressions, and the
+        // stack is looked at every few levels only.
+        self.eval_depth += 1;
+        let r = if self.eval_depth.is_multiple_of(STACK_CHECK_EVERY) {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+                self.exec_inner(stmt, scope)
+            })
+        } else {
             self.exec_inner(stmt, scope)
-        })
+        };
+        self.eval_depth -= 1;
+        r
     }
 
     pub(super) fn exec_inner(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
