@@ -15,8 +15,8 @@
 use super::globals::Globals;
 use crate::fast_hash::FastMap;
 use crate::syntax::ast::{
-    Arg, Block, Expr, ExprKind, FPart, FnDecl, Frame, Index, Name, Place, Program, Stmt, StmtKind,
-    Var,
+    Arg, Block, Expr, ExprKind, FPart, FnDecl, Frame, Ident, Index, Name, Place, Program, Stmt,
+    StmtKind, Var,
 };
 use std::rc::Rc;
 
@@ -190,13 +190,39 @@ impl Pass<'_> {
         }
     }
 
+    /// Where a binding of `name` by the code being resolved writes.
+    fn target(&mut self, target: &mut Ident) {
+        target.place = match (self.scopes.last(), &mut self.globals) {
+            (Some(scope), _) => match scope.index.get(&target.name) {
+                Some(&slot) => Place::Local(slot),
+                None => Place::Dynamic,
+            },
+            (None, Some(g)) => Place::Global(g.slot(&target.name)),
+            (None, None) => Place::Dynamic,
+        };
+    }
+
     fn stmt(&mut self, s: &mut Stmt) {
         match &mut s.kind {
-            StmtKind::Expr(e)
-            | StmtKind::Assign { value: e, .. }
-            | StmtKind::Unpack { value: e, .. }
-            | StmtKind::CompoundAssign { value: e, .. } => self.expr(e),
-            StmtKind::FnDef(decl) => self.function(decl),
+            StmtKind::Expr(e) => self.expr(e),
+            StmtKind::Assign { target, value } | StmtKind::CompoundAssign { target, value, .. } => {
+                self.target(target);
+                self.expr(value);
+            }
+            StmtKind::Unpack { targets, value } => {
+                for t in targets.iter_mut() {
+                    self.target(t);
+                }
+                self.expr(value);
+            }
+            StmtKind::FnDef(decl) => {
+                if let Some(d) = Rc::get_mut(decl) {
+                    if let Some(name) = &mut d.name {
+                        self.target(name);
+                    }
+                }
+                self.function(decl);
+            }
             StmtKind::If {
                 branches,
                 else_block,
@@ -213,7 +239,8 @@ impl Pass<'_> {
                 self.expr(cond);
                 self.block(body);
             }
-            StmtKind::For { iter, body, .. } => {
+            StmtKind::For { var, iter, body } => {
+                self.target(var);
                 self.expr(iter);
                 self.block(body);
             }
@@ -233,7 +260,12 @@ impl Pass<'_> {
                 self.indices(indices);
                 self.expr(value);
             }
-            StmtKind::Break | StmtKind::Continue | StmtKind::Import { .. } => {}
+            StmtKind::Import { name, .. } => {
+                if let Some(name) = name {
+                    self.target(name);
+                }
+            }
+            StmtKind::Break | StmtKind::Continue => {}
         }
     }
 

@@ -344,13 +344,13 @@ impl Resolver {
             } => {
                 let ident = match name {
                     Some(n) => n.clone(),
-                    None => Ident {
-                        name: std::path::Path::new(&**path)
+                    None => Ident::new(
+                        std::path::Path::new(&**path)
                             .file_stem()
                             .map_or("", |s| s.to_str().unwrap_or(""))
                             .into(),
-                        span: *path_span,
-                    },
+                        *path_span,
+                    ),
                 };
                 if let Some(id) = self.bind(&ident, DefKind::Module, stmt.span) {
                     self.res.imports.push((id, path.clone()));

@@ -11,6 +11,19 @@ pub type Name = Rc<str>;
 pub struct Ident {
     pub name: Name,
     pub span: Span,
+    /// Where a binding of this name writes: filled in by the evaluator's slot
+    /// pass (`Dynamic`, by name, from the parser).
+    pub place: Place,
+}
+
+impl Ident {
+    pub fn new(name: Name, span: Span) -> Ident {
+        Ident {
+            name,
+            span,
+            place: Place::Dynamic,
+        }
+    }
 }
 
 /// Where a name that is read finds its value at run time: filled in by the

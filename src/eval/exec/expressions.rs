@@ -1,16 +1,19 @@
 //! Expressions: literals, names, operators in chains, and the depth guard.
 
-use super::{Scope, MAX_EVAL_DEPTH, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE};
+use super::operators::num_binary;
+use super::{
+    check_interrupt, Scope, MAX_EVAL_DEPTH, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE,
+};
 use crate::autodiff::elementwise as ew;
 use crate::autodiff::{shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::to_tensor;
 use crate::eval::errors::{tensor_error, type_error};
-use crate::eval::value::{truthy, Closure};
+use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
+use crate::syntax::ast::{Arg, BinOp, Expr, ExprKind, UnOp};
 use ndarray::{ArrayD, IxDyn};
 use std::rc::Rc;
 
@@ -31,7 +34,7 @@ impl Interpreter {
             {
                 let l = self.eval(lhs, scope)?;
                 let r = self.eval(rhs, scope)?;
-                return self.binary(*op, l, r, e.span, lhs.span, rhs.span);
+                return self.operands(*op, l, r, e.span, lhs.span, rhs.span);
             }
             _ => {}
         }
@@ -54,6 +57,26 @@ impl Interpreter {
         };
         self.eval_depth -= 1;
         r
+    }
+
+    /// `l op r`: two numbers inline, anything else through [`Interpreter::binary`].
+    #[inline]
+    fn operands(
+        &mut self,
+        op: BinOp,
+        l: Value,
+        r: Value,
+        span: Span,
+        lspan: Span,
+        rspan: Span,
+    ) -> Eval<Value> {
+        match (l, r) {
+            (Value::Num(a), Value::Num(b)) => match num_binary(op, a, b) {
+                Some(v) => Ok(v),
+                None => self.binary(op, Value::Num(a), Value::Num(b), span, lspan, rspan),
+            },
+            (l, r) => self.binary(op, l, r, span, lspan, rspan),
+        }
     }
 
     pub(super) fn eval_inner(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
@@ -125,7 +148,7 @@ impl Interpreter {
                 // A short chain (the common case): plain recursion, no spine to build.
                 let l = self.eval(lhs, scope)?;
                 let r = self.eval(rhs, scope)?;
-                self.binary(*op, l, r, e.span, lhs.span, rhs.span)?
+                self.operands(*op, l, r, e.span, lhs.span, rhs.span)?
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 // A left-leaning chain (`1 + 1 + … + 1`) is as deep as it is long:
@@ -148,6 +171,26 @@ impl Interpreter {
             }
             ExprKind::Call { callee, args } => {
                 let f = self.eval(callee, scope)?;
+                if let Value::Func(c) = &f {
+                    let frame = &c.decl.frame;
+                    if frame.params_in_order
+                        && args.len() == c.decl.params.len()
+                        && args.iter().all(|a| matches!(a, Arg::Positional(_)))
+                    {
+                        // A user function called with its parameters by position (the
+                        // common call): the arguments go straight into the frame.
+                        let mut slots = Vec::with_capacity(frame.names.len());
+                        for a in args {
+                            if let Arg::Positional(x) = a {
+                                slots.push(Some(self.eval(x, scope)?));
+                            }
+                        }
+                        slots.resize(frame.names.len(), None);
+                        check_interrupt(e.span)?;
+                        let env = Env::frame(frame.names.clone(), slots, c.env.clone());
+                        return self.enter(c, env, e.span);
+                    }
+                }
                 let (pos, kw) = self.eval_args(args, scope)?;
                 self.call(&f, pos, kw, e.span, callee.span)?
             }

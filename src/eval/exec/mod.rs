@@ -13,7 +13,7 @@ use crate::eval::errors::closest;
 use crate::eval::value::Env;
 use crate::eval::{builtins, Eval, Flow, Interpreter, Value, INTERRUPTED};
 use crate::source::Span;
-use crate::syntax::ast::{Block, Place, Program, StmtKind, Var};
+use crate::syntax::ast::{Block, Ident, Place, Program, StmtKind, Var};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
@@ -92,7 +92,16 @@ impl Interpreter {
     /// the search by name that an unresolved read makes.
     #[inline]
     pub(super) fn read_var(&self, v: &Var, span: Span, scope: &Scope) -> Eval<Value> {
-        let found = match (v.place, scope) {
+        match self.read_place(v.place, scope) {
+            Some(value) => Ok(value),
+            None => self.read_by_name(&v.name, span, scope),
+        }
+    }
+
+    /// The value in the slot `place` names, if it is bound.
+    #[inline]
+    pub(super) fn read_place(&self, place: Place, scope: &Scope) -> Option<Value> {
+        match (place, scope) {
             (Place::Global(slot), _) => self.globals.read(slot),
             (Place::Local(slot), Some(env)) => env.slot(slot),
             (Place::Captured { depth, slot }, Some(env)) => {
@@ -103,12 +112,27 @@ impl Interpreter {
                 frame.and_then(|f| f.slot(slot))
             }
             _ => None,
-        };
-        match found {
-            Some(value) => Ok(value),
-            None => self
-                .lookup(&v.name, scope)
-                .ok_or_else(|| self.unknown_name(&v.name, span, scope)),
+        }
+    }
+
+    /// A read by name through the scopes (what a slot not bound yet falls back to).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn read_by_name(&self, name: &str, span: Span, scope: &Scope) -> Eval<Value> {
+        self.lookup(name, scope)
+            .ok_or_else(|| self.unknown_name(name, span, scope))
+    }
+
+    /// Binds the name `target` (an assignment's target, a loop variable, …).
+    #[inline]
+    pub(super) fn bind_ident(&mut self, target: &Ident, value: Value, scope: &Scope) {
+        match (target.place, scope) {
+            (Place::Local(slot), Some(env)) => env.set_slot(slot, value),
+            (Place::Global(slot), None) => {
+                let old = self.globals.write(slot, value);
+                drop(old);
+            }
+            _ => self.bind(&target.name, value, scope),
         }
     }
 

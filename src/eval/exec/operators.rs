@@ -11,6 +11,42 @@ use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
 
+/// Arithmetic and comparisons of two numbers (`None` for `@`, `and`, `or`): the
+/// evaluator's fast path, inlined where operators are evaluated.
+#[inline]
+pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
+    Some(match op {
+        BinOp::Add => Value::Num(kernel::add(a, b)),
+        BinOp::Sub => Value::Num(kernel::sub(a, b)),
+        BinOp::Mul => Value::Num(kernel::mul(a, b)),
+        BinOp::Div => Value::Num(kernel::div(a, b)),
+        BinOp::Rem => Value::Num(num_rem(a, b)),
+        BinOp::Pow => Value::Num(kernel::pow(a, b)),
+        BinOp::Eq => Value::Bool(a == b),
+        BinOp::Ne => Value::Bool(a != b),
+        BinOp::Lt => Value::Bool(a < b),
+        BinOp::Le => Value::Bool(a <= b),
+        BinOp::Gt => Value::Bool(a > b),
+        BinOp::Ge => Value::Bool(a >= b),
+        BinOp::MatMul | BinOp::And | BinOp::Or => return None,
+    })
+}
+
+/// `a % b`: for whole numbers `0 <= a` and `0 < b` (below 2^53, so exact) the
+/// integer remainder, which is what `fmod` gives there and much cheaper; else
+/// the kernel's.
+#[inline]
+fn num_rem(a: f64, b: f64) -> f64 {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if a.is_sign_positive() && b > 0.0 && a < EXACT && b < EXACT {
+        let (i, j) = (a as i64, b as i64);
+        if i as f64 == a && j as f64 == b {
+            return (i % j) as f64;
+        }
+    }
+    kernel::rem(a, b)
+}
+
 impl Interpreter {
     /// Arithmetic and comparisons: numbers stay numbers; a number meeting a
     /// tensor acts as a 0-d tensor.
@@ -25,19 +61,10 @@ impl Interpreter {
     ) -> Eval<Value> {
         if let (Value::Num(a), Value::Num(b)) = (&l, &r) {
             let (a, b) = (*a, *b);
+            if let Some(v) = num_binary(op, a, b) {
+                return Ok(v);
+            }
             return Ok(match op {
-                BinOp::Add => Value::Num(kernel::add(a, b)),
-                BinOp::Sub => Value::Num(kernel::sub(a, b)),
-                BinOp::Mul => Value::Num(kernel::mul(a, b)),
-                BinOp::Div => Value::Num(kernel::div(a, b)),
-                BinOp::Rem => Value::Num(kernel::rem(a, b)),
-                BinOp::Pow => Value::Num(kernel::pow(a, b)),
-                BinOp::Eq => Value::Bool(a == b),
-                BinOp::Ne => Value::Bool(a != b),
-                BinOp::Lt => Value::Bool(a < b),
-                BinOp::Le => Value::Bool(a <= b),
-                BinOp::Gt => Value::Bool(a > b),
-                BinOp::Ge => Value::Bool(a >= b),
                 BinOp::MatMul => {
                     return Err(Flow::from(
                         Diagnostic::error(
@@ -46,7 +73,7 @@ impl Interpreter {
                         .with_label(span, "a matrix product of numbers"),
                     ))
                 }
-                BinOp::And | BinOp::Or => Value::Bool(false),
+                _ => Value::Bool(false),
             });
         }
         let tensor_like = |v: &Value| matches!(v, Value::Tensor(_) | Value::Num(_));

@@ -44,7 +44,7 @@ impl Interpreter {
             }
             StmtKind::Assign { target, value } => {
                 let v = self.eval(value, scope)?;
-                self.bind(&target.name, v, scope);
+                self.bind_ident(target, v, scope);
             }
             StmtKind::Unpack { targets, value } => {
                 let v = self.eval(value, scope)?;
@@ -71,7 +71,7 @@ impl Interpreter {
                     ));
                 }
                 for (t, item) in targets.iter().zip(items) {
-                    self.bind(&t.name, item, scope);
+                    self.bind_ident(t, item, scope);
                 }
             }
             StmtKind::CompoundAssign {
@@ -80,9 +80,10 @@ impl Interpreter {
                 op_span: _,
                 value,
             } => {
-                let current = self
-                    .lookup(&target.name, scope)
-                    .ok_or_else(|| self.unknown_name(&target.name, target.span, scope))?;
+                let current = match self.read_place(target.place, scope) {
+                    Some(v) => v,
+                    None => self.read_by_name(&target.name, target.span, scope)?,
+                };
                 let rhs = self.eval(value, scope)?;
                 if let Value::Tensor(t) = &current {
                     if t.is_leaf() && t.requires_grad() {
@@ -97,7 +98,7 @@ impl Interpreter {
                     }
                 }
                 let result = self.binary(*op, current, rhs, stmt.span, target.span, value.span)?;
-                self.bind(&target.name, result, scope);
+                self.bind_ident(target, result, scope);
             }
             StmtKind::FnDef(decl) => {
                 let closure = Value::Func(Rc::new(Closure {
@@ -105,7 +106,7 @@ impl Interpreter {
                     env: scope.clone(),
                 }));
                 if let Some(name) = &decl.name {
-                    self.bind(&name.name, closure, scope);
+                    self.bind_ident(name, closure, scope);
                 }
             }
             StmtKind::If {
@@ -114,7 +115,7 @@ impl Interpreter {
             } => {
                 for (cond, block) in branches {
                     let c = self.eval(cond, scope)?;
-                    if truthy(&c, cond.span)? {
+                    if is_true(&c, cond.span)? {
                         return self.exec_block(block, scope);
                     }
                 }
@@ -125,7 +126,7 @@ impl Interpreter {
             StmtKind::While { cond, body } => loop {
                 check_interrupt(stmt.span)?;
                 let c = self.eval(cond, scope)?;
-                if !truthy(&c, cond.span)? {
+                if !is_true(&c, cond.span)? {
                     break;
                 }
                 match self.exec_block(body, scope) {
@@ -146,7 +147,7 @@ impl Interpreter {
                             break;
                         };
                         i += 1;
-                        self.bind(&var.name, item, scope);
+                        self.bind_ident(var, item, scope);
                         match self.exec_block(body, scope) {
                             Ok(()) | Err(Flow::Continue(_)) => {}
                             Err(Flow::Break(_)) => break,
@@ -189,7 +190,7 @@ impl Interpreter {
                         }
                         _ => Value::None,
                     };
-                    self.bind(&var.name, item, scope);
+                    self.bind_ident(var, item, scope);
                     match self.exec_block(body, scope) {
                         Ok(()) | Err(Flow::Continue(_)) => {}
                         Err(Flow::Break(_)) => break,
@@ -227,11 +228,10 @@ impl Interpreter {
                 name,
             } => {
                 let (module, stem) = self.import(path, *path_span, stmt.span)?;
-                let bound = match name {
-                    Some(n) => n.name.clone(),
-                    None => stem,
-                };
-                self.bind(&bound, Value::Module(module), scope);
+                match name {
+                    Some(n) => self.bind_ident(n, Value::Module(module), scope),
+                    None => self.bind(&stem, Value::Module(module), scope),
+                }
             }
         }
         Ok(())
@@ -316,5 +316,14 @@ impl Interpreter {
         }
         leaf.replace_data(r.data().as_ref().clone());
         Ok(())
+    }
+}
+
+/// A condition's truth: a bool at once, anything else by [`truthy`].
+#[inline]
+fn is_true(v: &Value, span: Span) -> Eval<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        other => truthy(other, span),
     }
 }

@@ -324,7 +324,7 @@ fn ident_parser<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
 {
-    select! { Token::Ident(name) = e => Ident { name, span: e.span() } }.labelled("identifier")
+    select! { Token::Ident(name) = e => Ident::new(name, e.span()) }.labelled("identifier")
 }
 
 /// `params = "(" (IDENT ("," IDENT)* ","?)? ")"`
@@ -360,10 +360,9 @@ where
 {
     let ident = ident_parser();
     // Attribute, method and keyword-argument names: `grad` is a keyword but allowed here.
-    let member_name = ident.clone().or(just(Token::Grad).map_with(|_, e| Ident {
-        name: "grad".into(),
-        span: e.span(),
-    }));
+    let member_name = ident
+        .clone()
+        .or(just(Token::Grad).map_with(|_, e| Ident::new("grad".into(), e.span())));
 
     // literal = NUMBER | STRING | "true" | "false" | "none" | IDENT | "grad"
     let literal = select! {
@@ -469,10 +468,7 @@ where
         .map_with(|_, e| {
             let span: Span = e.span();
             Arg::Keyword {
-                name: Ident {
-                    name: "grad".into(),
-                    span,
-                },
+                name: Ident::new("grad".into(), span),
                 value: Expr {
                     kind: ExprKind::Bool(true),
                     span,
