@@ -34,7 +34,7 @@ impl Interpreter {
             {
                 let l = self.eval(lhs, scope)?;
                 let r = self.eval(rhs, scope)?;
-                return self.operands(*op, l, r, e.span, lhs.span, rhs.span);
+                return self.operands(*op, l, r, e);
             }
             _ => {}
         }
@@ -59,24 +59,27 @@ impl Interpreter {
         r
     }
 
-    /// `l op r`: two numbers inline, anything else through [`Interpreter::binary`].
+    /// `l op r` for the operator expression `e`: two numbers inline, anything else
+    /// through [`Interpreter::binary`].
     #[inline]
-    fn operands(
-        &mut self,
-        op: BinOp,
-        l: Value,
-        r: Value,
-        span: Span,
-        lspan: Span,
-        rspan: Span,
-    ) -> Eval<Value> {
-        match (l, r) {
-            (Value::Num(a), Value::Num(b)) => match num_binary(op, a, b) {
-                Some(v) => Ok(v),
-                None => self.binary(op, Value::Num(a), Value::Num(b), span, lspan, rspan),
-            },
-            (l, r) => self.binary(op, l, r, span, lspan, rspan),
+    fn operands(&mut self, op: BinOp, l: Value, r: Value, e: &Expr) -> Eval<Value> {
+        if let (Value::Num(a), Value::Num(b)) = (&l, &r) {
+            if let Some(v) = num_binary(op, *a, *b) {
+                // Numbers own nothing: there is nothing to drop.
+                std::mem::forget((l, r));
+                return Ok(v);
+            }
         }
+        self.operands_slow(op, l, r, e)
+    }
+
+    #[inline(never)]
+    fn operands_slow(&mut self, op: BinOp, l: Value, r: Value, e: &Expr) -> Eval<Value> {
+        let (lspan, rspan) = match &e.kind {
+            ExprKind::Binary { lhs, rhs, .. } => (lhs.span, rhs.span),
+            _ => (e.span, e.span),
+        };
+        self.binary(op, l, r, e.span, lspan, rspan)
     }
 
     pub(super) fn eval_inner(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
@@ -148,7 +151,7 @@ impl Interpreter {
                 // A short chain (the common case): plain recursion, no spine to build.
                 let l = self.eval(lhs, scope)?;
                 let r = self.eval(rhs, scope)?;
-                self.operands(*op, l, r, e.span, lhs.span, rhs.span)?
+                self.operands(*op, l, r, e)?
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 // A left-leaning chain (`1 + 1 + … + 1`) is as deep as it is long:

@@ -13,7 +13,7 @@ use crate::syntax::ast::BinOp;
 
 /// Arithmetic and comparisons of two numbers (`None` for `@`, `and`, `or`): the
 /// evaluator's fast path, inlined where operators are evaluated.
-#[inline]
+#[inline(always)]
 pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
     Some(match op {
         BinOp::Add => Value::Num(kernel::add(a, b)),
