@@ -10,7 +10,6 @@ pub mod data;
 pub mod diagnostic;
 pub mod display;
 pub mod eval;
-pub mod explain;
 pub mod export;
 pub mod fast_hash;
 pub mod files;

@@ -128,14 +128,10 @@ fn kernel(action: Option<KernelAction>, connection_file: Option<std::path::PathB
 
 /// `bp export FILE [-o OUT.py]`.
 fn export_file(path: &str, output: Option<&str>) -> Exit {
-    let text = match read_script(path) {
-        Ok(t) => t,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return Exit::SyntaxError;
-        }
+    let (text, name) = match load_script(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    let name = if path == "-" { "<stdin>" } else { path };
     let color = std::io::stderr().is_terminal();
     let python = match bp::export_script(&text, name, &mut std::io::stderr(), color) {
         Ok(p) => p,
@@ -154,6 +150,18 @@ fn export_file(path: &str, output: Option<&str>) -> Exit {
         Err(msg) => {
             eprintln!("{msg}");
             Exit::RuntimeError
+        }
+    }
+}
+
+/// Reads a script and names it for reports (`-` is `<stdin>`); a missing file or
+/// invalid UTF-8 is reported here as a usage error.
+fn load_script(path: &str) -> Result<(String, &str), Exit> {
+    match read_script(path) {
+        Ok(text) => Ok((text, if path == "-" { "<stdin>" } else { path })),
+        Err(msg) => {
+            eprintln!("{msg}");
+            Err(Exit::SyntaxError)
         }
     }
 }
@@ -184,14 +192,10 @@ fn run_file(
     allow_paths: Vec<std::path::PathBuf>,
     timeout: Option<f64>,
 ) -> Exit {
-    let text = match read_script(path) {
-        Ok(t) => t,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return Exit::SyntaxError;
-        }
+    let (text, name) = match load_script(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    let name = if path == "-" { "<stdin>" } else { path };
     // Ctrl-C stops the script with an "interrupted" error at its next loop step or
     // call (exit 1), like any other runtime error.
     let _ = ctrlc::set_handler(bp::eval::interrupt);

@@ -1,7 +1,7 @@
 //! The explanations of a small recorded graph: tape, graph, DOT, gradflow and why.
 
+use bp::eval::explain;
 use bp::eval::{Interpreter, Options};
-use bp::explain;
 
 fn interp(src: &str) -> Interpreter {
     let mut it = Interpreter::new(Box::new(std::io::sink()), Options::default());

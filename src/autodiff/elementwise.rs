@@ -1,7 +1,8 @@
 //! Elementwise operations: one input, or two (and `where`'s three) with broadcasting.
 
+use super::kernel::{self, Unary};
 use super::shape::{broadcast_shape, checked_numel};
-use super::{fast_math, kernel, Array, Op, Tensor, TensorError};
+use super::{Array, Op, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn, Zip};
 use rayon::prelude::*;
 use std::rc::Rc;
@@ -251,9 +252,13 @@ fn unary(x: &Tensor, op: Op, f: impl Fn(f64) -> f64 + Sync + Send) -> Tensor {
     Tensor::record(data, op, &[x])
 }
 
-fn unary_kernel(x: &Tensor, op: Op, kernel: fn(&mut [f64]), f: fn(f64) -> f64) -> Tensor {
-    let data = map_kernel(&x.data_ref(), kernel, f);
-    Tensor::record(data, op, &[x])
+/// A [`Unary`] operation on a tensor: its kernel on every element, recorded.
+pub fn apply(x: &Tensor, u: Unary) -> Tensor {
+    let data = match u.slice_kernel() {
+        Some(fast) => map_kernel(&x.data_ref(), fast, u.kernel()),
+        None => map(&x.data_ref(), u.kernel()),
+    };
+    Tensor::record(data, u.op(), &[x])
 }
 
 pub fn neg(x: &Tensor) -> Tensor {
@@ -261,35 +266,35 @@ pub fn neg(x: &Tensor) -> Tensor {
 }
 
 pub fn exp(x: &Tensor) -> Tensor {
-    unary_kernel(x, Op::Exp, fast_math::exp_in_place, kernel::exp)
+    apply(x, Unary::Exp)
 }
 
 pub fn log(x: &Tensor) -> Tensor {
-    unary(x, Op::Log, kernel::log)
+    apply(x, Unary::Log)
 }
 
 pub fn sqrt(x: &Tensor) -> Tensor {
-    unary(x, Op::Sqrt, kernel::sqrt)
+    apply(x, Unary::Sqrt)
 }
 
 pub fn abs(x: &Tensor) -> Tensor {
-    unary(x, Op::Abs, kernel::abs)
+    apply(x, Unary::Abs)
 }
 
 pub fn sin(x: &Tensor) -> Tensor {
-    unary(x, Op::Sin, kernel::sin)
+    apply(x, Unary::Sin)
 }
 
 pub fn cos(x: &Tensor) -> Tensor {
-    unary(x, Op::Cos, kernel::cos)
+    apply(x, Unary::Cos)
 }
 
 pub fn tanh(x: &Tensor) -> Tensor {
-    unary_kernel(x, Op::Tanh, fast_math::tanh_in_place, kernel::tanh)
+    apply(x, Unary::Tanh)
 }
 
 pub fn sigmoid(x: &Tensor) -> Tensor {
-    unary_kernel(x, Op::Sigmoid, fast_math::sigmoid_in_place, kernel::sigmoid)
+    apply(x, Unary::Sigmoid)
 }
 
 /// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass, rounded as PyTorch's
@@ -309,7 +314,7 @@ pub fn sigmoid_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
 }
 
 pub fn relu(x: &Tensor) -> Tensor {
-    unary(x, Op::Relu, kernel::relu)
+    apply(x, Unary::Relu)
 }
 
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
@@ -320,7 +325,7 @@ pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
 
 /// `log(1 + exp(x))`, linear above 20 as in PyTorch.
 pub fn softplus(x: &Tensor) -> Tensor {
-    unary(x, Op::Softplus, kernel::softplus)
+    apply(x, Unary::Softplus)
 }
 
 pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {
@@ -328,7 +333,7 @@ pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {
 }
 
 pub fn sign(x: &Tensor) -> Tensor {
-    unary(x, Op::Sign, kernel::sign)
+    apply(x, Unary::Sign)
 }
 
 /// `x ** p`, with PyTorch's special cases for the exponents its kernel does not hand to

@@ -3,7 +3,77 @@
 //! numbers and tensors agree on every value, NaN and infinities included. NaN
 //! propagates as in PyTorch (relu, clamp, maximum, minimum).
 
-use super::fast_math;
+use super::{fast_math, Op};
+
+/// The one-argument elementwise operations without parameters. Each has its scalar
+/// kernel ([`Unary::kernel`]), a whole-slice fast path where one exists, and its
+/// recorded [`Op`]. A builtin row names one (`unary!(Exp)` in the builtin table), and
+/// the number path and the tensor path both run its kernel.
+///
+/// Adding one: a variant here with its kernel below and an arm in each `match`, its
+/// `Op` (`op.rs`, with the checklist there), its backward rule (`vjp.rs`) and its row
+/// in the builtin table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unary {
+    Exp,
+    Log,
+    Sqrt,
+    Abs,
+    Sin,
+    Cos,
+    Tanh,
+    Sigmoid,
+    Relu,
+    Softplus,
+    Sign,
+}
+
+impl Unary {
+    /// The scalar kernel.
+    pub fn kernel(self) -> fn(f64) -> f64 {
+        match self {
+            Unary::Exp => exp,
+            Unary::Log => log,
+            Unary::Sqrt => sqrt,
+            Unary::Abs => abs,
+            Unary::Sin => sin,
+            Unary::Cos => cos,
+            Unary::Tanh => tanh,
+            Unary::Sigmoid => sigmoid,
+            Unary::Relu => relu,
+            Unary::Softplus => softplus,
+            Unary::Sign => sign,
+        }
+    }
+
+    /// A vectorized kernel over a whole slice, giving the same bits as
+    /// [`Unary::kernel`] element by element.
+    pub fn slice_kernel(self) -> Option<fn(&mut [f64])> {
+        match self {
+            Unary::Exp => Some(fast_math::exp_in_place),
+            Unary::Tanh => Some(fast_math::tanh_in_place),
+            Unary::Sigmoid => Some(fast_math::sigmoid_in_place),
+            _ => None,
+        }
+    }
+
+    /// The operation recorded in the graph.
+    pub fn op(self) -> Op {
+        match self {
+            Unary::Exp => Op::Exp,
+            Unary::Log => Op::Log,
+            Unary::Sqrt => Op::Sqrt,
+            Unary::Abs => Op::Abs,
+            Unary::Sin => Op::Sin,
+            Unary::Cos => Op::Cos,
+            Unary::Tanh => Op::Tanh,
+            Unary::Sigmoid => Op::Sigmoid,
+            Unary::Relu => Op::Relu,
+            Unary::Softplus => Op::Softplus,
+            Unary::Sign => Op::Sign,
+        }
+    }
+}
 
 pub fn neg(x: f64) -> f64 {
     -x

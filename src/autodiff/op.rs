@@ -21,18 +21,19 @@ pub enum IndexItem {
 /// # Adding an operation (an elementwise `foo`, say)
 ///
 /// 1. `autodiff/kernel.rs`: `pub fn foo(x: f64) -> f64`, the one scalar kernel
-///    (NaN and infinities as in PyTorch).
-/// 2. Here: the variant `Foo` and its `name()` (`FooBackward`, PyTorch's).
-/// 3. `autodiff/elementwise.rs`: `pub fn foo(x: &Tensor) -> Tensor`, mapping the
-///    kernel and recording `Op::Foo`.
-/// 4. `autodiff/backward.rs`: the `vjp` arm, its math in a comment, written with
-///    recorded operations so that second derivatives follow.
-/// 5. `eval/builtins/math.rs`: the body `unary(a, kernel::foo, ew::foo)`, and one
-///    row in `eval/builtins/table.rs` (doc, derivative, example, PyTorch name).
-/// 6. `tests/gradcheck.rs`: a case in `unary_cases` and an arm in
+///    (NaN and infinities as in PyTorch), and the variant `Unary::Foo` with its arms
+///    (`kernel`, `op`). A unary op with a parameter (`leaky_relu`, `clamp`) gets
+///    its own function in `elementwise.rs` and builtin body in `math.rs` instead.
+/// 2. Here: the variant `Foo`, its `name()` (`FooBackward`, PyTorch's) and its
+///    builtin's name.
+/// 3. `autodiff/vjp.rs`: the arm, its math in a comment, written with recorded
+///    operations so that second derivatives follow.
+/// 4. `eval/builtins/table.rs`: the row `"foo" => unary!(Foo), Elementwise, ...`
+///    (doc, derivative, example, PyTorch name).
+/// 5. `tests/gradcheck.rs`: a case in `unary_cases` and an arm in
 ///    `gradient_test_of` (the match has no wildcard, so this will not compile
 ///    without it); `tests/kernels.rs` picks the builtin up from the table.
-/// 7. `cargo run -- help --markdown > docs/builtins.md`.
+/// 6. `cargo run -- help --markdown > docs/builtins.md`.
 #[derive(Clone, Debug)]
 pub enum Op {
     // Elementwise with broadcasting.

@@ -9,6 +9,7 @@ pub mod args;
 pub mod builtins;
 pub mod errors;
 mod exec;
+pub mod explain;
 pub mod format;
 mod lang;
 pub mod pytorch;

@@ -4,8 +4,8 @@
 use super::{Outcome, Repl};
 use crate::diagnostic::Diagnostic;
 use crate::eval::errors::closest;
+use crate::eval::explain;
 use crate::eval::Value;
-use crate::explain;
 use std::io::Write;
 
 /// Every command: name (with its colon), arguments, what it does.

@@ -89,17 +89,23 @@ fn report_anomaly(it: &mut Interpreter, anomaly: Option<Anomaly>, call: Span) ->
     Ok(())
 }
 
-pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+/// The output `y` that `backward` and `grad` differentiate: a tensor (a number has
+/// no graph), with its span.
+fn output_tensor(a: &Args, what: &str) -> Eval<(Tensor, Span)> {
     let (yv, y_span) = a.required(0, "y")?;
-    let Value::Tensor(y) = yv else {
-        return Err(Flow::from(type_error(
-            "backward()",
+    match yv {
+        Value::Tensor(y) => Ok((y.clone(), y_span)),
+        other => Err(Flow::from(type_error(
+            what,
             "a tensor",
-            yv.type_name(),
+            other.type_name(),
             y_span,
-        )));
-    };
-    let y = y.clone();
+        ))),
+    }
+}
+
+pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let (y, y_span) = output_tensor(a, "backward()")?;
     let seed = match a.get(1, "v") {
         Some((Value::None, _)) | None => {
             if y.numel() != 1 {
@@ -148,16 +154,7 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (yv, y_span) = a.required(0, "y")?;
-    let Value::Tensor(y) = yv else {
-        return Err(Flow::from(type_error(
-            "grad()",
-            "a tensor",
-            yv.type_name(),
-            y_span,
-        )));
-    };
-    let y = y.clone();
+    let (y, y_span) = output_tensor(a, "grad()")?;
     let (xv, x_span) = a.required(1, "x")?;
     let (xs, is_tuple): (Vec<Tensor>, bool) = match xv {
         Value::Tensor(t) => (vec![t.clone()], false),

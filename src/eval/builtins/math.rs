@@ -1,5 +1,6 @@
 //! Elementwise, reduction, linear-algebra, shape and neural-network builtins.
 
+use crate::autodiff::kernel::Unary;
 use crate::autodiff::{
     elementwise as ew, kernel, linalg, nn, reduce, shape_ops, Tensor, TensorError,
 };
@@ -22,46 +23,13 @@ fn operand(args: &Args, i: usize, t: &Tensor) -> (Span, Vec<usize>) {
     (args.pos.get(i).map(|p| p.1).unwrap_or(args.call), t.shape())
 }
 
-/// An elementwise function that maps a number to a number and a tensor to a tensor.
-fn unary(args: &Args, num: fn(f64) -> f64, tensor: fn(&Tensor) -> Tensor) -> Eval<Value> {
-    match args.required(0, "x")? {
-        (Value::Num(n), _) => Ok(Value::Num(num(*n))),
-        _ => Ok(Value::Tensor(tensor(&args.tensor(0, "x")?))),
+/// The body of every [`Unary`] builtin (`unary!(Exp)` in the table): its kernel on a
+/// number, the recorded operation on a tensor.
+pub fn unary(a: &Args, u: Unary) -> Eval<Value> {
+    match a.required(0, "x")? {
+        (Value::Num(n), _) => Ok(Value::Num(u.kernel()(*n))),
+        _ => Ok(Value::Tensor(ew::apply(&a.tensor(0, "x")?, u))),
     }
-}
-
-pub fn exp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::exp, ew::exp)
-}
-pub fn log(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::log, ew::log)
-}
-pub fn sqrt(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::sqrt, ew::sqrt)
-}
-pub fn abs(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::abs, ew::abs)
-}
-pub fn sin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::sin, ew::sin)
-}
-pub fn cos(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::cos, ew::cos)
-}
-pub fn tanh(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::tanh, ew::tanh)
-}
-pub fn sigmoid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::sigmoid, ew::sigmoid)
-}
-pub fn relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::relu, ew::relu)
-}
-pub fn softplus(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::softplus, ew::softplus)
-}
-pub fn sign(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    unary(a, kernel::sign, ew::sign)
 }
 
 pub fn leaky_relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {

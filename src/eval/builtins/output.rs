@@ -96,7 +96,7 @@ pub fn assert_close(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn gradflow(it: &mut Interpreter, _: &mut Args) -> Eval<Value> {
-    let table = crate::explain::gradflow(it);
+    let table = crate::eval::explain::gradflow(it);
     it.write_out(&table)?;
     Ok(Value::None)
 }

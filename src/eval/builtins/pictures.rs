@@ -167,6 +167,6 @@ pub fn draw(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let t = a.tensor(0, "y")?;
     let span = a.pos[0].1;
     let name = it.sources.slice(span).to_string();
-    let drawing = crate::explain::drawing(it, &t, &name);
+    let drawing = crate::eval::explain::drawing(it, &t, &name);
     show(it, a, Picture::Graph(drawing))
 }

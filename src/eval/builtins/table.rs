@@ -3,7 +3,9 @@
 //!
 //! # Adding a builtin
 //!
-//! 1. Write its body in the module of its group (`math.rs`, `create.rs`, …) as
+//! 1. A one-argument elementwise operation is `unary!(Foo)` (see
+//!    `autodiff::kernel::Unary` and the checklist on `autodiff::Op`); skip to 2.
+//!    Otherwise write its body in the module of its group (`math.rs`, `create.rs`, …) as
 //!    `pub fn name(it: &mut Interpreter, a: &mut Args) -> Eval<Value>`. Read the
 //!    arguments through `a` by the names of the row (`a.tensor(0, "x")`,
 //!    `a.flag("grad")`, `a.number_or(1, "slope")`: defaults come from the row).
@@ -18,6 +20,7 @@
 //!    current) and `cargo test --test builtins`.
 
 use super::{autograd, create, data, lang, math, optimizers, output, pictures};
+use crate::autodiff::kernel::Unary;
 use crate::eval::value::{Builtin, Group, Param, ParamDefault, Pass};
 
 /// A required parameter, by position or name.
@@ -98,7 +101,7 @@ use Group::*;
 /// One row: `row!(name => body, group, [params], doc, derivative, example, torch)`;
 /// `-` for the derivative of a builtin outside the differentiable groups.
 macro_rules! rows {
-    ($($name:literal => $func:path, $group:ident, [$($param:expr),*],
+    ($($name:literal => $func:expr, $group:ident, [$($param:expr),*],
        doc: $doc:literal, d: $d:tt, ex: $ex:literal, torch: $torch:literal;)*) => {
         pub(super) static BUILTINS: &[Builtin] = &[
             $(Builtin {
@@ -115,6 +118,13 @@ macro_rules! rows {
     };
     (@d -) => { None };
     (@d $d:literal) => { Some($d) };
+}
+
+/// The body of a [`Unary`] builtin: `math::unary` with its operation.
+macro_rules! unary {
+    ($u:ident) => {
+        |_, a| math::unary(a, Unary::$u)
+    };
 }
 
 const GRAD: Param = flag("grad");
@@ -179,38 +189,38 @@ rows! {
         doc: "a safetensors file's (name, tensor) pairs sorted by name, or the named tensors as a tuple",
         d: -, ex: "save(\"w.safetensors\", w=ones(2)); load(\"w.safetensors\")", torch: "safetensors.torch.load_file(path)";
 
-    "exp" => math::exp, Elementwise, [p("x")],
+    "exp" => unary!(Exp), Elementwise, [p("x")],
         doc: "e to the power x",
         d: "d/dx e^x = e^x", ex: "exp(1)", torch: "torch.exp(x)";
-    "log" => math::log, Elementwise, [p("x")],
+    "log" => unary!(Log), Elementwise, [p("x")],
         doc: "the natural logarithm",
         d: "d/dx ln x = 1/x", ex: "log(2)", torch: "torch.log(x)";
-    "sqrt" => math::sqrt, Elementwise, [p("x")],
+    "sqrt" => unary!(Sqrt), Elementwise, [p("x")],
         doc: "the square root",
         d: "d/dx sqrt(x) = 1/(2 sqrt(x))", ex: "sqrt(2)", torch: "torch.sqrt(x)";
-    "abs" => math::abs, Elementwise, [p("x")],
+    "abs" => unary!(Abs), Elementwise, [p("x")],
         doc: "the absolute value",
         d: "d/dx |x| = sign(x), 0 at x = 0", ex: "abs(-3)", torch: "torch.abs(x)";
-    "sin" => math::sin, Elementwise, [p("x")],
+    "sin" => unary!(Sin), Elementwise, [p("x")],
         doc: "the sine",
         d: "d/dx sin x = cos x", ex: "sin(1)", torch: "torch.sin(x)";
-    "cos" => math::cos, Elementwise, [p("x")],
+    "cos" => unary!(Cos), Elementwise, [p("x")],
         doc: "the cosine",
         d: "d/dx cos x = -sin x", ex: "cos(1)", torch: "torch.cos(x)";
-    "tanh" => math::tanh, Elementwise, [p("x")],
+    "tanh" => unary!(Tanh), Elementwise, [p("x")],
         doc: "the hyperbolic tangent",
         d: "t = tanh x; dt/dx = 1 - t^2", ex: "tanh(0.5)", torch: "torch.tanh(x)";
-    "sigmoid" => math::sigmoid, Elementwise, [p("x")],
+    "sigmoid" => unary!(Sigmoid), Elementwise, [p("x")],
         doc: "the logistic function 1/(1+e^-x)",
         d: "s(x) = 1/(1+e^-x); ds/dx = s(1-s)", ex: "sigmoid(0)", torch: "torch.sigmoid(x)";
-    "relu" => math::relu, Elementwise, [p("x")],
+    "relu" => unary!(Relu), Elementwise, [p("x")],
         doc: "max(x, 0); nan stays nan",
         d: "1 where x > 0, else 0 (0 at x = 0)", ex: "relu([-1, 2])", torch: "torch.relu(x)";
     "leaky_relu" => math::leaky_relu, Elementwise, [p("x"), num("slope", 0.01)],
         doc: "x where x > 0, else slope * x",
         d: "1 where x > 0, else slope (slope at x = 0)", ex: "leaky_relu(-2, 0.1)",
         torch: "torch.nn.functional.leaky_relu(x, negative_slope=slope)";
-    "softplus" => math::softplus, Elementwise, [p("x")],
+    "softplus" => unary!(Softplus), Elementwise, [p("x")],
         doc: "ln(1 + e^x), x itself above 20",
         d: "d/dx ln(1+e^x) = sigmoid(x) (1 above 20)", ex: "softplus(0)",
         torch: "torch.nn.functional.softplus(x)";
@@ -233,7 +243,7 @@ rows! {
         doc: "a where cond is non-zero, else b, broadcast",
         d: "the gradient goes to a where cond, to b elsewhere; none to cond",
         ex: "where([1, 0], [1, 2], [3, 4])", torch: "torch.where(cond != 0, a, b)";
-    "sign" => math::sign, Elementwise, [p("x")],
+    "sign" => unary!(Sign), Elementwise, [p("x")],
         doc: "-1, 0 or 1 by the sign of x (0 for -0 and nan, as torch.sign)",
         d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)";
 

@@ -279,21 +279,31 @@ pub fn tape(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
     Ok(out)
 }
 
+/// A recorded operation's label: the variable holding it (if any), the operation,
+/// its shape and its source text, joined by `sep`.
+fn op_label(
+    interp: &Interpreter,
+    t: &Tensor,
+    op: &str,
+    span: Span,
+    names: &HashMap<usize, String>,
+    sep: &str,
+) -> String {
+    let held = names
+        .get(&t.id())
+        .map(|n| format!("{n} = "))
+        .unwrap_or_default();
+    format!(
+        "{held}{op}{sep}{}{sep}{}",
+        fmt_shape(&t.shape()),
+        source_text(interp, span)
+    )
+}
+
 /// One line of the graph: the operation, its shape and source, or the leaf.
 fn graph_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>) -> String {
     match t.node() {
-        Some(node) => {
-            let held = names
-                .get(&t.id())
-                .map(|n| format!("{n} = "))
-                .unwrap_or_default();
-            format!(
-                "{held}{}  {}  {}",
-                node.name(),
-                fmt_shape(&t.shape()),
-                source_text(interp, node.span)
-            )
-        }
+        Some(node) => op_label(interp, t, node.name(), node.span, names, "  "),
         None => {
             let kind = if t.requires_grad() {
                 "leaf, requires grad"
@@ -465,18 +475,7 @@ pub fn graph_dot(interp: &Interpreter, name: &str) -> Result<String, Diagnostic>
     for (i, t) in order.iter().enumerate() {
         let id = format!("op{i}");
         let label = match t.node() {
-            Some(node) => {
-                let held = names
-                    .get(&t.id())
-                    .map(|n| format!("{n} = "))
-                    .unwrap_or_default();
-                format!(
-                    "{held}{}\n{}\n{}",
-                    node.name(),
-                    fmt_shape(&t.shape()),
-                    source_text(interp, node.span)
-                )
-            }
+            Some(node) => op_label(interp, t, node.name(), node.span, &names, "\n"),
             None => format!("{}\n{}", leaf_label(t, &names), fmt_shape(&t.shape())),
         };
         let _ = writeln!(out, "  {id} [shape=box, label={}];", dot_quote(&label));

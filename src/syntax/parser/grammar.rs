@@ -1,0 +1,625 @@
+//! The grammar (chumsky). Each function or `let` names the EBNF rule it implements
+//! (see grammar/README.md).
+
+use super::*;
+
+/// What follows an expression at the highest precedence level.
+enum Postfix {
+    Call(Vec<Arg>),
+    Index(Vec<Index>),
+    Member(Ident, Option<Vec<Arg>>),
+}
+
+fn placeholder(span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::None,
+        span,
+    }
+}
+
+fn binary(op: BinOp, lhs: Expr, rhs: Expr, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    }
+}
+
+fn is_comparison(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+    )
+}
+
+/// `program = sep* (statement_line sep*)* EOF`; a stray `}` is reported and skipped.
+/// Items are `None` for a skipped `}`.
+pub(super) fn program_parser<'t, I>() -> impl Parser<'t, I, Vec<Option<Stmt>>, Extra<'t>>
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
+    let stray_rbrace = just(Token::RBrace).validate(|_, e, emitter| {
+        emitter.emit(Rich::custom(e.span(), "unmatched `}`"));
+        None
+    });
+    let line = statement_line_parser();
+    sep.clone()
+        .repeated()
+        .ignore_then(
+            line.map(Some)
+                .or(stray_rbrace)
+                .then_ignore(sep.repeated())
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(end())
+}
+
+/// `statement_line = statement (sep | &"}" | EOF)`, with recovery: a statement that fails
+/// is skipped (respecting brackets) up to the next separator or `}`.
+fn statement_line_parser<'t, I>() -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    // `recursive` hands each definition a weak handle to itself, so the parser holds no
+    // reference cycle and is freed after each parse (`Recursive::declare` with
+    // `define` would form an `Rc` cycle expr -> block -> line -> expr that leaks a
+    // few KB per call: the REPL parses every entry).
+    recursive(|line| {
+        let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
+        let terminator = choice((sep.clone(), just(Token::RBrace).rewind().ignored(), end()));
+
+        // block = "{" sep* (statement_line sep*)* "}"
+        let block = just(Token::LBrace)
+            .ignore_then(
+                sep.clone().repeated().ignore_then(
+                    line.clone()
+                        .then_ignore(sep.clone().repeated())
+                        .repeated()
+                        .collect::<Vec<_>>(),
+                ),
+            )
+            .then_ignore(just(Token::RBrace))
+            .map_with(|stmts, e| Block {
+                stmts,
+                span: e.span(),
+            })
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBrace,
+                Token::RBrace,
+                [
+                    (Token::LParen, Token::RParen),
+                    (Token::LBracket, Token::RBracket),
+                ],
+                |span| Block {
+                    stmts: Vec::new(),
+                    span,
+                },
+            )))
+            .boxed();
+
+        let expr = recursive(|expr| expr_parser(expr, block.clone()));
+        let stmt = statement_parser(expr, block);
+
+        // Skips one balanced token tree (an unclosed one runs to the end of input).
+        let tree = recursive(|tree| {
+            let inner = tree.clone().or(sep.clone());
+            let group = |open: Token, close: Token| {
+                just(open)
+                    .then(inner.clone().repeated())
+                    .then(just(close).ignored().or(end()))
+                    .ignored()
+            };
+            choice((
+                group(Token::LParen, Token::RParen),
+                group(Token::LBracket, Token::RBracket),
+                group(Token::LBrace, Token::RBrace),
+                none_of([
+                    Token::LParen,
+                    Token::LBracket,
+                    Token::LBrace,
+                    Token::RParen,
+                    Token::RBracket,
+                    Token::RBrace,
+                    Token::Newline,
+                    Token::Semi,
+                ])
+                .ignored(),
+            ))
+        });
+        // A stray `)` or `]` is skipped too; a `}` ends the enclosing block.
+        let stray_closer = just(Token::RParen).or(just(Token::RBracket)).ignored();
+        let skip_statement = tree
+            .or(stray_closer)
+            .repeated()
+            .at_least(1)
+            .then_ignore(terminator.clone())
+            .map_with(|_, e| Stmt {
+                kind: StmtKind::Expr(placeholder(e.span())),
+                span: e.span(),
+            });
+
+        stmt.then_ignore(terminator)
+            .recover_with(via_parser(skip_statement))
+            .boxed()
+    })
+}
+
+/// `statement`: every form of SPEC §4.
+fn statement_parser<'t, I, E, B>(expr: E, block: B) -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    B: Parser<'t, I, Block, Extra<'t>> + Clone + 't,
+{
+    let ident = ident_parser();
+    let nl = just(Token::Newline).repeated();
+    // A block may start on the next line: `if c` + newline + `{`.
+    let body = nl.clone().ignore_then(block.clone());
+
+    // fn_def = "fn" IDENT params block
+    let fn_def = just(Token::Fn)
+        .ignore_then(ident.clone())
+        .then(params_parser())
+        .then(body.clone())
+        .map_with(|((name, params), body), e| {
+            StmtKind::FnDef(Rc::new(FnDecl {
+                name: Some(name),
+                params,
+                body,
+                span: e.span(),
+            }))
+        });
+
+    // if_stmt = "if" expr block ("else" "if" expr block)* ("else" block)?
+    let cond_body = expr.clone().then(body.clone());
+    let else_kw = nl.clone().then(just(Token::Else));
+    let if_stmt = just(Token::If)
+        .ignore_then(cond_body.clone())
+        .then(
+            else_kw
+                .clone()
+                .then(just(Token::If))
+                .ignore_then(cond_body.clone())
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .then(else_kw.ignore_then(body.clone()).or_not())
+        .map(|((first, rest), else_block)| StmtKind::If {
+            branches: std::iter::once(first).chain(rest).collect(),
+            else_block,
+        });
+
+    // while_stmt = "while" expr block
+    let while_stmt = just(Token::While)
+        .ignore_then(cond_body)
+        .map(|(cond, body)| StmtKind::While { cond, body });
+
+    // for_stmt = "for" IDENT "in" expr block
+    let for_stmt = just(Token::For)
+        .ignore_then(ident.clone())
+        .then_ignore(just(Token::In))
+        .then(expr.clone())
+        .then(body.clone())
+        .map(|((var, iter), body)| StmtKind::For { var, iter, body });
+
+    // return_stmt = "return" expr?
+    let return_stmt = just(Token::Return)
+        .ignore_then(expr.clone().or_not())
+        .map(StmtKind::Return);
+
+    // no_grad_stmt = "no_grad" block
+    let no_grad = just(Token::NoGrad).ignore_then(body).map(StmtKind::NoGrad);
+
+    // unpack = IDENT ("," IDENT)+ "=" expr
+    let unpack = ident
+        .clone()
+        .then(
+            just(Token::Comma)
+                .ignore_then(ident.clone())
+                .repeated()
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|((first, rest), value)| StmtKind::Unpack {
+            targets: std::iter::once(first).chain(rest).collect(),
+            value,
+        });
+
+    // compound = IDENT ("+=" | "-=" | "*=" | "/=") expr
+    let compound_op = select! {
+        Token::PlusEq => BinOp::Add,
+        Token::MinusEq => BinOp::Sub,
+        Token::StarEq => BinOp::Mul,
+        Token::SlashEq => BinOp::Div,
+    }
+    .map_with(|op, e| (op, e.span()));
+    let compound = ident.clone().then(compound_op).then(expr.clone()).map(
+        |((target, (op, op_span)), value)| StmtKind::CompoundAssign {
+            target,
+            op,
+            op_span,
+            value,
+        },
+    );
+
+    // assign = IDENT "=" expr
+    let assign = ident
+        .clone()
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|(target, value)| StmtKind::Assign { target, value });
+
+    // import_stmt = "import" STRING [ "as" IDENT ]
+    let import = just(Token::Import)
+        .ignore_then(
+            select! { Token::Str(s) = e => (s, e.span()) }.labelled("a file name in quotes"),
+        )
+        .then(just(Token::As).ignore_then(ident).or_not())
+        .map(|((path, path_span), name)| StmtKind::Import {
+            path,
+            path_span,
+            name,
+        });
+
+    // expr_stmt = expr [ ( "=" | "+=" | "-=" | "*=" | "/=" ) expr ]
+    //   (an assignment's target must be an index: `x[i] = v`)
+    let assign_op = choice((just(Token::Assign).to(None), compound_op.map(Some)));
+    let expr_stmt = expr
+        .clone()
+        .then(assign_op.then(expr.clone()).or_not())
+        .validate(|(target, rest), _, emitter| match rest {
+            None => StmtKind::Expr(target),
+            Some((op, value)) => match target.kind {
+                ExprKind::Index {
+                    ref object,
+                    ref indices,
+                } => StmtKind::IndexAssign {
+                    object: (**object).clone(),
+                    indices: indices.clone(),
+                    op,
+                    value,
+                },
+                _ => {
+                    emitter.emit(Rich::custom(
+                        target.span,
+                        "cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)",
+                    ));
+                    StmtKind::Expr(target)
+                }
+            },
+        });
+
+    choice((
+        fn_def,
+        if_stmt,
+        while_stmt,
+        for_stmt,
+        return_stmt,
+        just(Token::Break).to(StmtKind::Break),
+        just(Token::Continue).to(StmtKind::Continue),
+        no_grad,
+        import,
+        assign,
+        compound,
+        unpack,
+        expr_stmt,
+    ))
+    .map_with(|kind, e| Stmt {
+        kind,
+        span: e.span(),
+    })
+    .labelled("statement")
+    .boxed()
+}
+
+fn ident_parser<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    select! { Token::Ident(name) = e => Ident { name, span: e.span() } }.labelled("identifier")
+}
+
+/// `params = "(" (IDENT ("," IDENT)* ","?)? ")"`
+fn params_parser<'t, I>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    ident_parser()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+}
+
+/// `expr`: atoms and the Pratt table of SPEC §5 (lowest first):
+///
+/// | level | operators | chumsky |
+/// | --- | --- | --- |
+/// | 1 | `or` | `infix(left(1))` |
+/// | 2 | `and` | `infix(left(2))` |
+/// | 3 | `not` | `prefix(3)` |
+/// | 4 | `== != < <= > >=` | `infix(left(4))` + a check that rejects chains |
+/// | 5 | `+ -` | `infix(left(5))` |
+/// | 6 | `* / % @` | `infix(left(6))` |
+/// | 7 | unary `-` | `prefix(7)` |
+/// | 8 | `**` | `infix(right(8))` |
+/// | 9 | call, index, attribute, method | `postfix(9)` |
+fn expr_parser<'t, I, E, B>(expr: E, block: B) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    B: Parser<'t, I, Block, Extra<'t>> + Clone + 't,
+{
+    let ident = ident_parser();
+    // Attribute, method and keyword-argument names: `grad` is a keyword but allowed here.
+    let member_name = ident.clone().or(just(Token::Grad).map_with(|_, e| Ident {
+        name: "grad".into(),
+        span: e.span(),
+    }));
+
+    // literal = NUMBER | STRING | "true" | "false" | "none" | IDENT | "grad"
+    let literal = select! {
+        Token::Number(n) => ExprKind::Number(n),
+        Token::Str(s) => ExprKind::Str(s),
+        Token::FString(parts) => ExprKind::FString(parts),
+        Token::True => ExprKind::Bool(true),
+        Token::False => ExprKind::Bool(false),
+        Token::None => ExprKind::None,
+        Token::Ident(name) => ExprKind::Name(name),
+        Token::Grad => ExprKind::Name("grad".into()),
+        // Already reported by the lexer; parse on as a placeholder.
+        Token::Error => ExprKind::None,
+    }
+    .map_with(|kind, e| Expr {
+        kind,
+        span: e.span(),
+    });
+
+    // paren = "(" ")" | "(" expr ")" | "(" expr "," ")" | "(" expr ("," expr)+ ","? ")"
+    let paren = expr
+        .clone()
+        .separated_by(just(Token::Comma))
+        .collect::<Vec<_>>()
+        .then(just(Token::Comma).or_not())
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .validate(|(mut items, trailing), e, emitter| {
+            let span = e.span();
+            if items.is_empty() && trailing.is_some() {
+                emitter.emit(Rich::custom(span, "expected expression before `,`"));
+            }
+            if items.len() == 1 && trailing.is_none() {
+                if let Some(mut inner) = items.pop() {
+                    // `(a)`: the expression itself, spanned with its parentheses.
+                    inner.span = span;
+                    return inner;
+                }
+            }
+            Expr {
+                kind: ExprKind::Tuple(items),
+                span,
+            }
+        });
+
+    // tensor = "[" (expr ("," expr)* ","?)? "]"
+    let tensor = expr
+        .clone()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LBracket), just(Token::RBracket))
+        .map_with(|items, e| Expr {
+            kind: ExprKind::TensorLit(items),
+            span: e.span(),
+        });
+
+    // lambda = "fn" params block
+    let lambda = just(Token::Fn)
+        .ignore_then(params_parser())
+        .then_ignore(just(Token::Newline).repeated())
+        .then(block)
+        .map_with(|(params, body), e| Expr {
+            kind: ExprKind::Lambda(Rc::new(FnDecl {
+                name: None,
+                params,
+                body,
+                span: e.span(),
+            })),
+            span: e.span(),
+        });
+
+    let atom = choice((literal, paren, tensor, lambda))
+        .recover_with(via_parser(nested_delimiters(
+            Token::LParen,
+            Token::RParen,
+            [
+                (Token::LBracket, Token::RBracket),
+                (Token::LBrace, Token::RBrace),
+            ],
+            placeholder,
+        )))
+        .recover_with(via_parser(nested_delimiters(
+            Token::LBracket,
+            Token::RBracket,
+            [
+                (Token::LParen, Token::RParen),
+                (Token::LBrace, Token::RBrace),
+            ],
+            placeholder,
+        )))
+        .labelled("expression")
+        .boxed();
+
+    // arg = (IDENT | "grad") "=" expr | "grad" &("," | ")") | expr
+    let keyword_arg = member_name
+        .clone()
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|(name, value)| Arg::Keyword { name, value });
+    let grad_flag = just(Token::Grad)
+        .then_ignore(just(Token::Comma).or(just(Token::RParen)).rewind())
+        .map_with(|_, e| {
+            let span: Span = e.span();
+            Arg::Keyword {
+                name: Ident {
+                    name: "grad".into(),
+                    span,
+                },
+                value: Expr {
+                    kind: ExprKind::Bool(true),
+                    span,
+                },
+            }
+        });
+    let arg = choice((keyword_arg, grad_flag, expr.clone().map(Arg::Positional)));
+    let args = arg
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .boxed();
+
+    // index = expr | expr? ":" expr? (":" expr?)?
+    let index = expr
+        .clone()
+        .or_not()
+        .then(
+            just(Token::Colon)
+                .ignore_then(expr.clone().or_not())
+                .then(
+                    just(Token::Colon)
+                        .ignore_then(expr.clone().or_not())
+                        .or_not(),
+                )
+                .or_not(),
+        )
+        .validate(|(start, rest), e, emitter| {
+            let span: Span = e.span();
+            match (start, rest) {
+                (start, Some((end, step))) => Index::Slice {
+                    start,
+                    end,
+                    step: step.flatten(),
+                    span,
+                },
+                (Some(single), None) => Index::Single(single),
+                (None, None) => {
+                    emitter.emit(Rich::custom(span, "expected an index"));
+                    Index::Single(placeholder(span))
+                }
+            }
+        });
+    let indices = index
+        .separated_by(just(Token::Comma))
+        .at_least(1)
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LBracket), just(Token::RBracket));
+
+    let postfix_op = choice((
+        args.clone().map(Postfix::Call),
+        indices.map(Postfix::Index),
+        just(Token::Dot)
+            .ignore_then(member_name.labelled("attribute name"))
+            .then(args.or_not())
+            .map(|(name, args)| Postfix::Member(name, args)),
+    ));
+
+    let binop = |tok: Token, op: BinOp| just(tok).to(op).labelled("operator");
+    let product = choice((
+        binop(Token::Star, BinOp::Mul),
+        binop(Token::Slash, BinOp::Div),
+        binop(Token::Percent, BinOp::Rem),
+        binop(Token::At, BinOp::MatMul),
+    ));
+    let sum = choice((
+        binop(Token::Plus, BinOp::Add),
+        binop(Token::Minus, BinOp::Sub),
+    ));
+    let comparison = choice((
+        binop(Token::EqEq, BinOp::Eq),
+        binop(Token::NotEq, BinOp::Ne),
+        binop(Token::Le, BinOp::Le),
+        binop(Token::Lt, BinOp::Lt),
+        binop(Token::Ge, BinOp::Ge),
+        binop(Token::Gt, BinOp::Gt),
+    ));
+    let fold = |lhs, op, rhs, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
+        binary(op, lhs, rhs, e.span())
+    };
+
+    atom.pratt((
+        postfix(9, postfix_op, |lhs: Expr, post, e| {
+            let object = Box::new(lhs);
+            let kind = match post {
+                Postfix::Call(args) => ExprKind::Call {
+                    callee: object,
+                    args,
+                },
+                Postfix::Index(indices) => ExprKind::Index { object, indices },
+                Postfix::Member(name, None) => ExprKind::Attr { object, name },
+                Postfix::Member(name, Some(args)) => ExprKind::Method {
+                    receiver: object,
+                    name,
+                    args,
+                },
+            };
+            Expr {
+                kind,
+                span: e.span(),
+            }
+        }),
+        infix(right(8), binop(Token::StarStar, BinOp::Pow), fold),
+        prefix(
+            7,
+            just(Token::Minus).labelled("operator"),
+            |_, operand, e| Expr {
+                kind: ExprKind::Unary {
+                    op: UnOp::Neg,
+                    operand: Box::new(operand),
+                },
+                span: e.span(),
+            },
+        ),
+        infix(left(6), product, fold),
+        infix(left(5), sum, fold),
+        infix(left(4), comparison, |lhs: Expr, op, rhs, e| {
+            // `a < b < c` is not allowed (SPEC §5); `(a < b) < c` is, and its span
+            // starts at the parenthesis, before its own left operand.
+            if let ExprKind::Binary {
+                op: inner,
+                lhs: ref first,
+                ..
+            } = lhs.kind
+            {
+                if is_comparison(inner) && first.span.start == lhs.span.start {
+                    let span = e.span();
+                    e.emit(Rich::custom(
+                        span,
+                        "comparisons cannot be chained; use `and`",
+                    ));
+                }
+            }
+            binary(op, lhs, rhs, e.span())
+        }),
+        prefix(3, just(Token::Not).labelled("operator"), |_, operand, e| {
+            Expr {
+                kind: ExprKind::Unary {
+                    op: UnOp::Not,
+                    operand: Box::new(operand),
+                },
+                span: e.span(),
+            }
+        }),
+        infix(left(2), binop(Token::And, BinOp::And), fold),
+        infix(left(1), binop(Token::Or, BinOp::Or), fold),
+    ))
+    .labelled("expression")
+    .boxed()
+}

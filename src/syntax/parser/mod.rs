@@ -1,0 +1,805 @@
+//! The parser: tokens to a spanned AST (chumsky), with error recovery.
+//!
+//! [`parse`] lexes, checks bracket nesting, and runs the chumsky grammar of
+//! `grammar.rs` over the token slice. Expressions use one Pratt table (the
+//! `pratt(...)` call of `grammar::expr_parser`), whose levels are those of SPEC §5 and
+//! `grammar/bp.ebnf`. A failed statement is skipped up to the next newline, `;` or `}`
+//! so that every syntax error of a file is reported, not only the first. Messages are
+//! built from the error's expected set and found token in `errors.rs` (never from its
+//! `Display`, which embeds byte ranges).
+
+use super::ast::*;
+use super::token::{self, Token};
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceId, Span};
+use chumsky::error::{RichPattern, RichReason};
+use chumsky::input::ValueInput;
+use chumsky::pratt::*;
+use chumsky::prelude::*;
+use std::rc::Rc;
+
+pub use super::token::{highlight, lex, Highlight};
+
+mod errors;
+mod grammar;
+
+use errors::*;
+use grammar::*;
+
+/// Brackets and blocks nested deeper than this are rejected before parsing.
+pub const MAX_NESTING: usize = 512;
+
+/// What [`parse`] returns.
+#[derive(Debug)]
+pub struct ParseOutput {
+    /// The program, or `None` when there were errors.
+    pub program: Option<Program>,
+    /// Every lexical and syntax error, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when the input ended while something was still open or expected (an
+    /// unclosed bracket or block, a trailing operator, `if c` without its block, an
+    /// unterminated string): the REPL reads a continuation line instead of reporting.
+    pub incomplete: bool,
+}
+
+impl chumsky::span::Span for Span {
+    type Context = SourceId;
+    type Offset = usize;
+
+    fn new(context: SourceId, range: std::ops::Range<usize>) -> Span {
+        // An empty match can yield start > end (next token start, previous token end).
+        Span::new(context, range.start, range.end.max(range.start))
+    }
+    fn context(&self) -> SourceId {
+        self.source
+    }
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+    fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
+type Extra<'t> = extra::Err<Rich<'t, Token, Span>>;
+
+const UNTERMINATED_STRING: &str = "unterminated string";
+
+/// Parses one source text (a file or a REPL entry).
+pub fn parse(src: &str, source: SourceId) -> ParseOutput {
+    let (mut tokens, mut diagnostics) = token::lex(src, source);
+    resolve_fstrings(&mut tokens, src, source, &mut diagnostics);
+    let lex_incomplete =
+        !diagnostics.is_empty() && diagnostics.iter().all(|d| d.message == UNTERMINATED_STRING);
+
+    if let Some(diag) = check_nesting(&tokens) {
+        diagnostics.push(diag);
+        return ParseOutput {
+            program: None,
+            diagnostics,
+            incomplete: false,
+        };
+    }
+
+    let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
+    let eoi = Span::new(source, end, end);
+    let (program, errors) = program_parser()
+        .parse(tokens.as_slice().split_token_span(eoi))
+        .into_output_errors();
+
+    // An error at an `Error` token repeats a lexical diagnostic already reported.
+    let errors: Vec<_> = errors
+        .into_iter()
+        .filter(|e| e.found() != Some(&Token::Error))
+        .collect();
+    let at_end =
+        |e: &Rich<Token, Span>| matches!(e.reason(), RichReason::ExpectedFound { found: None, .. });
+    // Only end-of-input errors (and unterminated strings): more input may complete it.
+    let something_open = lex_incomplete || (diagnostics.is_empty() && !errors.is_empty());
+    let incomplete = something_open && errors.iter().all(at_end);
+
+    for err in &errors {
+        let d = error_to_diagnostic(err, src, &tokens);
+        diagnostics.push(foreign_syntax_hint(d, &tokens));
+    }
+    diagnostics.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
+
+    let program = match program {
+        Some(stmts) if diagnostics.is_empty() => Some(stmts.into_iter().flatten().collect()),
+        _ => None,
+    };
+    ParseOutput {
+        program,
+        diagnostics,
+        incomplete,
+    }
+}
+
+/// How deeply f-strings may nest inside one another's `{...}`.
+const MAX_FSTRING_NESTING: usize = 16;
+
+thread_local! {
+    static FSTRING_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Parses the `{...}` parts of every f-string token, turning [`Token::FStr`] into
+/// [`Token::FString`]. The code of a part is parsed as the source text with everything
+/// before it blanked out, so its spans are spans of the whole source.
+fn resolve_fstrings(
+    tokens: &mut [(Token, Span)],
+    src: &str,
+    source: SourceId,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (tok, span) in tokens.iter_mut() {
+        let Token::FStr(pieces) = tok else { continue };
+        let depth = FSTRING_DEPTH.with(|d| d.get());
+        if depth >= MAX_FSTRING_NESTING {
+            diagnostics.push(
+                Diagnostic::error("f-strings nested too deeply")
+                    .with_label(*span, format!("more than {MAX_FSTRING_NESTING} levels")),
+            );
+            *tok = Token::Error;
+            continue;
+        }
+        let mut parts = Vec::with_capacity(pieces.len());
+        let mut ok = true;
+        for piece in pieces.iter() {
+            match piece {
+                token::RawPiece::Text(t) => parts.push(FPart::Text(t.clone())),
+                token::RawPiece::Code { code, spec } => {
+                    let code_span = Span::new(source, code.start, code.end);
+                    let mut padded = " ".repeat(code.start);
+                    padded.push_str(src.get(code.clone()).unwrap_or(""));
+                    FSTRING_DEPTH.with(|d| d.set(depth + 1));
+                    let out = parse(&padded, source);
+                    FSTRING_DEPTH.with(|d| d.set(depth));
+                    if !out.diagnostics.is_empty() {
+                        diagnostics.extend(out.diagnostics.into_iter().map(|mut d| {
+                            d.message = d.message.replace("end of input", "the end of `{...}`");
+                            d
+                        }));
+                        ok = false;
+                        continue;
+                    }
+                    let mut program = out.program.unwrap_or_default();
+                    let expr = match (program.pop(), program.is_empty()) {
+                        (
+                            Some(Stmt {
+                                kind: StmtKind::Expr(e),
+                                ..
+                            }),
+                            true,
+                        ) => e,
+                        _ => {
+                            diagnostics.push(
+                                Diagnostic::error("expected an expression inside `{}`")
+                                    .with_label(code_span, "not an expression"),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    let spec = spec
+                        .as_ref()
+                        .map(|(s, r)| (s.clone(), Span::new(source, r.start, r.end)));
+                    parts.push(FPart::Value { expr, spec });
+                }
+            }
+        }
+        *tok = if ok {
+            Token::FString(parts.into())
+        } else {
+            Token::Error
+        };
+    }
+}
+
+/// Adds a hint to a syntax error on a line written the way Python spells it
+/// (`with torch.no_grad():`, `def f(x):`, `import torch`).
+fn foreign_syntax_hint(d: Diagnostic, tokens: &[(Token, Span)]) -> Diagnostic {
+    if d.hint.is_some() {
+        return d;
+    }
+    let Some(at) = d.primary_span() else { return d };
+    // The first token of the statement the error is in.
+    let mut first: Option<usize> = None;
+    for (i, (tok, span)) in tokens.iter().enumerate() {
+        if span.start > at.start {
+            break;
+        }
+        if matches!(
+            tok,
+            Token::Newline | Token::Semi | Token::LBrace | Token::RBrace
+        ) {
+            first = None;
+        } else if first.is_none() {
+            first = Some(i);
+        }
+    }
+    let Some(i) = first else { return d };
+    let next = tokens.get(i + 1).map(|(t, _)| t);
+    let hint = match (&tokens[i].0, next) {
+        (Token::Ident(w), _) if &**w == "with" => {
+            "bp writes `with torch.no_grad():` as `no_grad { ... }`"
+        }
+        (Token::Ident(w), _) if &**w == "def" => "bp defines functions as `fn name(x) { ... }`",
+        (Token::Import, Some(Token::Ident(_))) => {
+            "bp needs no `import torch`: its builtins are always there; `import \"file.bp\" as name` imports a bp file"
+        }
+        (Token::Ident(w), _) if &**w == "from" => {
+            "bp needs no imports for its builtins; `import \"file.bp\" as name` imports a bp file"
+        }
+        _ => return d,
+    };
+    d.with_hint(hint)
+}
+
+/// Rejects bracket and block nesting deeper than [`MAX_NESTING`], so that no input can
+/// exhaust the parser's stack.
+fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    for (tok, span) in tokens {
+        match tok {
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error("nesting too deep")
+                            .with_label(
+                                *span,
+                                format!("more than {MAX_NESTING} levels of brackets"),
+                            )
+                            .with_hint("split the expression with intermediate variables"),
+                    );
+                }
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compact rendering of an expression, to test structure.
+    fn sexp(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Number(n) => format!("{n}"),
+            ExprKind::Str(s) => format!("{s:?}"),
+            ExprKind::Bool(b) => format!("{b}"),
+            ExprKind::None => "none".into(),
+            ExprKind::Name(n) => n.to_string(),
+            ExprKind::TensorLit(xs) => format!("[{}]", list(xs)),
+            ExprKind::Tuple(xs) => format!("(tuple {})", list(xs)),
+            ExprKind::Unary { op, operand } => {
+                let op = if *op == UnOp::Neg { "neg" } else { "not" };
+                format!("({op} {})", sexp(operand))
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs))
+            }
+            ExprKind::Call { callee, args } => format!("(call {} {})", sexp(callee), arglist(args)),
+            ExprKind::Method {
+                receiver,
+                name,
+                args,
+            } => format!(
+                "(method {} {} {})",
+                sexp(receiver),
+                name.name,
+                arglist(args)
+            ),
+            ExprKind::Attr { object, name } => format!("(attr {} {})", sexp(object), name.name),
+            ExprKind::Index { object, indices } => {
+                let ix: Vec<String> = indices
+                    .iter()
+                    .map(|i| match i {
+                        Index::Single(e) => sexp(e),
+                        Index::Slice {
+                            start, end, step, ..
+                        } => {
+                            let o = |x: &Option<Expr>| x.as_ref().map_or("_".to_string(), sexp);
+                            format!("{}:{}:{}", o(start), o(end), o(step))
+                        }
+                    })
+                    .collect();
+                format!("(index {} {})", sexp(object), ix.join(" "))
+            }
+            ExprKind::Lambda(f) => format!("(fn {})", f.params.len()),
+            ExprKind::FString(parts) => {
+                let ps: Vec<String> = parts
+                    .iter()
+                    .map(|p| match p {
+                        FPart::Text(t) => format!("{t:?}"),
+                        FPart::Value { expr, spec: None } => sexp(expr),
+                        FPart::Value {
+                            expr,
+                            spec: Some((s, _)),
+                        } => format!("{}:{s}", sexp(expr)),
+                    })
+                    .collect();
+                format!("(f {})", ps.join(" "))
+            }
+        }
+    }
+
+    fn list(xs: &[Expr]) -> String {
+        xs.iter().map(sexp).collect::<Vec<_>>().join(" ")
+    }
+
+    fn arglist(args: &[Arg]) -> String {
+        args.iter()
+            .map(|a| match a {
+                Arg::Positional(e) => sexp(e),
+                Arg::Keyword { name, value } => format!("{}={}", name.name, sexp(value)),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn program(src: &str) -> Program {
+        let out = parse(src, SourceId(0));
+        assert!(
+            out.diagnostics.is_empty(),
+            "{src:?}: {:#?}",
+            out.diagnostics
+        );
+        out.program.expect("a program")
+    }
+
+    fn expr(src: &str) -> Expr {
+        let mut p = program(src);
+        assert_eq!(p.len(), 1, "{src:?}");
+        match p.remove(0).kind {
+            StmtKind::Expr(e) => e,
+            other => panic!("not an expression: {other:?}"),
+        }
+    }
+
+    fn shape(src: &str) -> String {
+        sexp(&expr(src))
+    }
+
+    fn errors(src: &str) -> Vec<String> {
+        let out = parse(src, SourceId(0));
+        assert!(out.program.is_none());
+        out.diagnostics.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn precedence_follows_spec() {
+        assert_eq!(shape("-x ** 2"), "(neg (** x 2))");
+        assert_eq!(shape("2 ** -1"), "(** 2 (neg 1))");
+        assert_eq!(shape("2 ** 3 ** 2"), "(** 2 (** 3 2))");
+        assert_eq!(shape("a - b - c"), "(- (- a b) c)");
+        assert_eq!(shape("not a == b"), "(not (== a b))");
+        assert_eq!(shape("a @ b * c"), "(* (@ a b) c)");
+        assert_eq!(shape("a + b * c"), "(+ a (* b c))");
+        assert_eq!(shape("a or b and not c"), "(or a (and b (not c)))");
+        assert_eq!(shape("a < b + 1 and c"), "(and (< a (+ b 1)) c)");
+        assert_eq!(shape("-x.grad"), "(neg (attr x grad))");
+        assert_eq!(shape("-a * b"), "(* (neg a) b)");
+        assert_eq!(shape("(a < b) == c"), "(== (< a b) c)");
+    }
+
+    #[test]
+    fn fstrings_parse_their_parts_with_spans_of_the_source() {
+        assert_eq!(
+            shape(r#"f"step {k}: loss {loss:.4f}""#),
+            r#"(f "step " k ": loss " loss:.4f)"#
+        );
+        assert_eq!(shape(r#"f"{a + b * 2}""#), "(f (+ a (* b 2)))");
+        assert_eq!(shape(r#"f"{f"{x}"}!""#), r#"(f (f x) "!")"#);
+        let src = r#"y = f"v={x[0] + 1:>8}""#;
+        let p = program(src);
+        let StmtKind::Assign { value, .. } = &p[0].kind else {
+            panic!()
+        };
+        let ExprKind::FString(parts) = &value.kind else {
+            panic!()
+        };
+        let FPart::Value {
+            expr,
+            spec: Some((spec, spec_span)),
+        } = &parts[1]
+        else {
+            panic!("{parts:?}")
+        };
+        assert_eq!(&src[expr.span.range()], "x[0] + 1");
+        assert_eq!(&**spec, ">8");
+        assert_eq!(&src[spec_span.range()], ">8");
+        // A syntax error inside the braces is reported where it is.
+        let out = parse(r#"print(f"a {x +} b")"#, SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert_eq!(
+            out.diagnostics[0].primary_span().map(|s| s.range()),
+            Some(14..14)
+        );
+        assert!(out.diagnostics[0].message.contains("end of `{...}`"));
+        assert_eq!(
+            errors(r#"f"{x = 1}""#),
+            vec!["expected an expression inside `{}`"]
+        );
+    }
+
+    #[test]
+    fn import_and_index_assignment() {
+        let p =
+            program("import \"lib/layers.bp\" as nn\nimport \"x.bp\"\nx[0, 1:] = 5\nxs[i] += 1");
+        let StmtKind::Import { path, name, .. } = &p[0].kind else {
+            panic!()
+        };
+        assert_eq!(&**path, "lib/layers.bp");
+        assert_eq!(name.as_ref().map(|n| &*n.name), Some("nn"));
+        assert!(matches!(&p[1].kind, StmtKind::Import { name: None, .. }));
+        let StmtKind::IndexAssign {
+            object,
+            indices,
+            op: None,
+            ..
+        } = &p[2].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sexp(object), "x");
+        assert_eq!(indices.len(), 2);
+        assert!(matches!(
+            &p[3].kind,
+            StmtKind::IndexAssign {
+                op: Some((BinOp::Add, _)),
+                ..
+            }
+        ));
+        assert_eq!(
+            errors("f(x) = 3"),
+            vec!["cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)"]
+        );
+        assert_eq!(
+            errors("import x"),
+            vec!["expected a file name in quotes, found `x`"]
+        );
+    }
+
+    #[test]
+    fn python_spellings_get_a_hint() {
+        for (src, hint) in [
+            ("with torch.no_grad():\n  x = 1", "no_grad { ... }"),
+            ("def f(x):\n  return x", "fn name(x)"),
+            ("import torch", "needs no `import torch`"),
+        ] {
+            let out = parse(src, SourceId(0));
+            let first = out.diagnostics.first().expect("an error");
+            assert!(
+                first.hint.as_deref().is_some_and(|h| h.contains(hint)),
+                "{src}: {:?}",
+                out.diagnostics
+            );
+        }
+    }
+
+    #[test]
+    fn chained_comparison_is_an_error() {
+        assert_eq!(
+            errors("a < b < c"),
+            vec!["comparisons cannot be chained; use `and`"]
+        );
+    }
+
+    #[test]
+    fn calls_methods_attributes_and_grad_flag() {
+        assert_eq!(shape("ones(3, 3, grad)"), "(call ones 3 3 grad=true)");
+        assert_eq!(
+            shape("f(x, axis=0, grad=false)"),
+            "(call f x axis=0 grad=false)"
+        );
+        assert_eq!(shape("grad(y, x)"), "(call grad y x)");
+        assert_eq!(shape("f(grad(y, x))"), "(call f (call grad y x))");
+        assert_eq!(shape("y.backward()"), "(method y backward )");
+        assert_eq!(shape("x.sum(axis=0).T"), "(attr (method x sum axis=0) T)");
+        assert_eq!(shape("x.grad.grad"), "(attr (attr x grad) grad)");
+        assert_eq!(shape("f(1)(2)"), "(call (call f 1) 2)");
+        assert_eq!(shape("fn(x) { return x * x }(3)"), "(call (fn 1) 3)");
+    }
+
+    #[test]
+    fn grad_flag_span_is_the_word() {
+        let e = expr("ones(3, grad)");
+        let ExprKind::Call { args, .. } = &e.kind else {
+            panic!()
+        };
+        let Arg::Keyword { name, value } = &args[1] else {
+            panic!()
+        };
+        assert_eq!(name.span.range(), 8..12);
+        assert_eq!(value.span.range(), 8..12);
+    }
+
+    #[test]
+    fn indexing_and_slices() {
+        assert_eq!(shape("x[1]"), "(index x 1)");
+        assert_eq!(shape("x[-1]"), "(index x (neg 1))");
+        assert_eq!(shape("x[0, 2]"), "(index x 0 2)");
+        assert_eq!(shape("x[a:b]"), "(index x a:b:_)");
+        assert_eq!(shape("x[a:]"), "(index x a:_:_)");
+        assert_eq!(shape("x[:b]"), "(index x _:b:_)");
+        assert_eq!(shape("x[:]"), "(index x _:_:_)");
+        assert_eq!(shape("x[a:b:2]"), "(index x a:b:2)");
+        assert_eq!(shape("x[::2]"), "(index x _:_:2)");
+        assert_eq!(shape("x[1:, 0]"), "(index x 1:_:_ 0)");
+        assert_eq!(errors("x[]"), vec!["expected an index"]);
+    }
+
+    #[test]
+    fn literals_tuples_and_parens() {
+        assert_eq!(shape("[1, 2, 3]"), "[1 2 3]");
+        assert_eq!(shape("[[1, 2], [3, 4],]"), "[[1 2] [3 4]]");
+        assert_eq!(shape("()"), "(tuple )");
+        assert_eq!(shape("(a,)"), "(tuple a)");
+        assert_eq!(shape("(a, b)"), "(tuple a b)");
+        assert_eq!(shape("(a, b,)"), "(tuple a b)");
+        assert_eq!(shape("(a)"), "a");
+        assert_eq!(shape("\"hi\\n\""), "\"hi\\n\"");
+        assert_eq!(shape("none"), "none");
+        assert_eq!(shape("true"), "true");
+    }
+
+    #[test]
+    fn spans_cover_source_text() {
+        let src = "y = (a + b) * f(x, 2).T[0]";
+        let p = program(src);
+        let StmtKind::Assign { target, value } = &p[0].kind else {
+            panic!()
+        };
+        assert_eq!(&src[target.span.range()], "y");
+        assert_eq!(&src[value.span.range()], "(a + b) * f(x, 2).T[0]");
+        assert_eq!(&src[p[0].span.range()], src);
+        let ExprKind::Binary { lhs, rhs, .. } = &value.kind else {
+            panic!()
+        };
+        assert_eq!(&src[lhs.span.range()], "(a + b)");
+        assert_eq!(&src[rhs.span.range()], "f(x, 2).T[0]");
+        let ExprKind::Index { object, .. } = &rhs.kind else {
+            panic!()
+        };
+        assert_eq!(&src[object.span.range()], "f(x, 2).T");
+
+        let src = "x -= 0.1 * g";
+        let p = program(src);
+        let StmtKind::CompoundAssign {
+            op, op_span, value, ..
+        } = &p[0].kind
+        else {
+            panic!()
+        };
+        assert_eq!(*op, BinOp::Sub);
+        assert_eq!(&src[op_span.range()], "-=");
+        assert_eq!(&src[value.span.range()], "0.1 * g");
+    }
+
+    #[test]
+    fn statements() {
+        let p = program(
+            "fn f(a, b) {\n  return a + b\n}\n\
+             a, b = f(1, 2); c = 3\n\
+             if a { b } else if c { return } else { c }\n\
+             while a < 3 { a += 1; break }\n\
+             for i in range(3) { continue }\n\
+             no_grad { w -= 0.1 * w.grad }\n",
+        );
+        let kinds: Vec<&str> = p
+            .iter()
+            .map(|s| match &s.kind {
+                StmtKind::FnDef(_) => "fn",
+                StmtKind::Unpack { .. } => "unpack",
+                StmtKind::Assign { .. } => "assign",
+                StmtKind::If { .. } => "if",
+                StmtKind::While { .. } => "while",
+                StmtKind::For { .. } => "for",
+                StmtKind::NoGrad(_) => "no_grad",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["fn", "unpack", "assign", "if", "while", "for", "no_grad"]
+        );
+        let StmtKind::If {
+            branches,
+            else_block,
+        } = &p[3].kind
+        else {
+            panic!()
+        };
+        assert_eq!(branches.len(), 2);
+        assert!(else_block.is_some());
+        assert!(matches!(
+            branches[1].1.stmts[0].kind,
+            StmtKind::Return(None)
+        ));
+    }
+
+    #[test]
+    fn newline_rules() {
+        // A call spanning lines.
+        let p = program("y = f(1,\n  2,\n  3)\nz = [1,\n 2]\n");
+        assert_eq!(p.len(), 2);
+        // A block inside parentheses has significant newlines again.
+        let p = program("g = apply(fn(x) {\n  y = x * 2\n  return y\n}, 3)\n");
+        let StmtKind::Assign { value, .. } = &p[0].kind else {
+            panic!()
+        };
+        let ExprKind::Call { args, .. } = &value.kind else {
+            panic!()
+        };
+        let Arg::Positional(Expr {
+            kind: ExprKind::Lambda(f),
+            ..
+        }) = &args[0]
+        else {
+            panic!()
+        };
+        assert_eq!(f.body.stmts.len(), 2);
+        // Blank lines, comments, stray semicolons, `}` ending a statement, else on a new line.
+        let p = program("\n\n# c\n;;x = 1;\n\nif x { return 1 }\nelse\n{ y = 2 };\n");
+        assert_eq!(p.len(), 2);
+        // A trailing operator continues the line.
+        assert_eq!(program("x = 1 +\n 2").len(), 1);
+        // A newline ends a statement outside brackets.
+        assert_eq!(program("f\n(1)").len(), 2);
+    }
+
+    #[test]
+    fn several_errors_are_all_reported() {
+        let errs = errors("x = = 1\ny = 2\nz = (1 +)\nw = 3 4\n");
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        let errs = errors("fn f(x) {\n  a = )\n  b = 2\n}\nc = ]\n");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(!errors("x = ones(3, 3\ny = mean(x))").is_empty());
+        assert_eq!(errors("x = 1 }"), vec!["unmatched `}`"]);
+    }
+
+    #[test]
+    fn incomplete_input_is_detected() {
+        for src in [
+            "f(1,",
+            "x = [1, 2",
+            "if c {",
+            "if c {\n  x = 1\n",
+            "x = 1 +",
+            "if c",
+            "fn f(x)",
+            "while x < 3 {\n",
+            "print(\"abc",
+            "x = \"abc",
+        ] {
+            let out = parse(src, SourceId(0));
+            assert!(out.incomplete, "{src:?}: {:?}", out.diagnostics);
+            assert!(!out.diagnostics.is_empty());
+        }
+        for src in [
+            "x = )",
+            "f(1))",
+            "x = 1",
+            "x = 1 2 (",
+            "$ (",
+            "if c { x = = 1 }\nf(",
+        ] {
+            let out = parse(src, SourceId(0));
+            assert!(!out.incomplete, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn lex_errors_do_not_cascade() {
+        let out = parse("x = 3 $ + 1\ny = \"a\\q\"\n", SourceId(0));
+        let msgs: Vec<_> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            ["unexpected character `$`", "unknown escape `\\q` in string"]
+        );
+    }
+
+    fn on_big_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(512 * 1024 * 1024)
+            .spawn(f)
+            .expect("spawn")
+            .join()
+            .expect("no panic");
+    }
+
+    #[test]
+    fn deep_nesting_is_a_clean_error() {
+        let n = 100_000;
+        let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        let out = parse(&src, SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].message, "nesting too deep");
+        // Nesting just under the limit parses.
+        let n = MAX_NESTING - 1;
+        let src = format!("x = {}1{}", "[".repeat(n), "]".repeat(n));
+        on_big_stack(move || assert!(parse(&src, SourceId(0)).program.is_some()));
+    }
+
+    #[test]
+    fn long_flat_sum_parses() {
+        // The AST of a 300,000-term sum is 300,000 levels deep: dropping it recurses,
+        // so this test (like the evaluator) runs on a big stack.
+        on_big_stack(|| {
+            let src = vec!["1"; 300_000].join("+");
+            let out = parse(&src, SourceId(0));
+            assert!(out.diagnostics.is_empty());
+            assert_eq!(out.program.map(|p| p.len()), Some(1));
+        });
+    }
+
+    #[test]
+    fn long_prefix_and_power_chains_do_not_crash_the_parser() {
+        // The parser recurses on these (on chumsky's stacker-grown stack); the AST is
+        // as deep as the chain, so it is leaked here rather than dropped recursively.
+        for src in [
+            format!("{}1", "-".repeat(100_000)),
+            format!("{}1", "not ".repeat(100_000)),
+            vec!["2"; 100_000].join("**"),
+        ] {
+            let out = parse(&src, SourceId(0));
+            assert!(out.diagnostics.is_empty());
+            std::mem::forget(out);
+        }
+    }
+
+    #[test]
+    fn no_panic_on_garbage() {
+        for src in [
+            "",
+            "\n",
+            ";",
+            "}",
+            ")",
+            "]",
+            "{",
+            "(",
+            "[",
+            "fn",
+            "fn(",
+            "fn f",
+            "if",
+            "else",
+            "x[",
+            "x[1:",
+            "a, b",
+            "a, b =",
+            "x.",
+            "x.1",
+            "1..2",
+            "\"",
+            "\\",
+            "==",
+            "**",
+            "-",
+            "not",
+            "(,)",
+            "f(a=)",
+            "f(=1)",
+            "x[::]",
+            "grad",
+            "grad = 1",
+            "{}}{",
+            "é",
+            "\u{0}",
+            "for in",
+            "for x in",
+            "return return",
+            "a +=",
+            "1 = 2",
+            "(x) = 3",
+            "x.y = 3",
+        ] {
+            let _ = parse(src, SourceId(0));
+        }
+    }
+}
