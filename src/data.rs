@@ -18,7 +18,7 @@ pub fn randperm(n: usize, rng: &mut Rng) -> Vec<usize> {
 }
 
 /// `count` evenly spaced values from `start` to `end` (both included when
-/// `endpoint`), as `numpy.linspace`.
+/// `endpoint`), exactly as `numpy.linspace` computes them (the last one is `end`).
 fn linspace(start: f64, end: f64, count: usize, endpoint: bool) -> Vec<f64> {
     let div = if endpoint {
         count.saturating_sub(1).max(1)
@@ -26,7 +26,13 @@ fn linspace(start: f64, end: f64, count: usize, endpoint: bool) -> Vec<f64> {
         count.max(1)
     };
     let step = (end - start) / div as f64;
-    (0..count).map(|i| start + step * i as f64).collect()
+    let mut values: Vec<f64> = (0..count).map(|i| start + step * i as f64).collect();
+    if endpoint && count > 1 {
+        if let Some(last) = values.last_mut() {
+            *last = end;
+        }
+    }
+    values
 }
 
 /// Points and classes, shuffled together, with Gaussian noise of standard

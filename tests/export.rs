@@ -61,8 +61,7 @@ fn every_builtin_has_a_pytorch_mapping_and_a_runtime_function() {
         let mapped = bp::export::mapping(name).is_some()
             && bp::export::pytorch(name).is_some_and(|t| !t.trim().is_empty());
         let helper = if name == "assert" { "assert_" } else { name };
-        let in_header = HEADER.contains(&format!("    def {helper}("))
-            || bp::export::UNSUPPORTED.contains(&name);
+        let in_header = HEADER.contains(&format!("    def {helper}("));
         if !mapped || !in_header {
             missing.push(format!("{name} (mapping: {mapped}, header: {in_header})"));
         }
@@ -102,7 +101,19 @@ fn version_2_language_lists_fstrings_index_assignment() {
 }
 
 #[test]
-fn pictures_are_a_labelled_export_error() {
-    let err = export_text("pic.bp", "x = ones(3)\nscatter(x, x)\n").expect_err("scatter");
-    assert!(err.contains("cannot export this scatter()"), "{err}");
+fn pictures_export_to_the_header_helpers() {
+    let src =
+        "X = ones(4, 2)\nscatter(X, [0, 1, 0, 1], title=\"t\")\nplot((1, 2), file=\"p.svg\")\n\
+               draw(sum(X * 2), file=\"g.svg\")\n";
+    let python = program("pic.bp", src);
+    assert!(python.contains("bp.scatter(X, "), "{python}");
+    assert!(python.contains("title=\"t\")"), "{python}");
+    assert!(
+        python.contains("bp.plot((1, 2), file=\"p.svg\")"),
+        "{python}"
+    );
+    assert!(
+        python.contains("bp.draw(torch.sum(X * 2), file=\"g.svg\")"),
+        "{python}"
+    );
 }

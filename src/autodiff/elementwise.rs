@@ -297,17 +297,19 @@ pub fn sigmoid(x: &Tensor) -> Tensor {
     apply(x, Unary::Sigmoid)
 }
 
-/// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass.
+/// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass, rounded as PyTorch's
+/// `tanh_backward` rounds it (`1 - y²` as one fused multiply-add).
 pub fn tanh_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
     binary(g, y, Op::TanhGrad, "tanh backward", |g, y| {
-        g * (1.0 - y * y)
+        g * (-y).mul_add(y, 1.0)
     })
 }
 
-/// `g * y * (1 - y)`, the gradient through `y = sigmoid(x)` in one pass.
+/// `g * (1 - y) * y`, the gradient through `y = sigmoid(x)` in one pass, in the order of
+/// PyTorch's `sigmoid_backward` (so that the last digit agrees).
 pub fn sigmoid_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
     binary(g, y, Op::SigmoidGrad, "sigmoid backward", |g, y| {
-        g * y * (1.0 - y)
+        g * (1.0 - y) * y
     })
 }
 
@@ -334,11 +336,25 @@ pub fn sign(x: &Tensor) -> Tensor {
     apply(x, Unary::Sign)
 }
 
+/// `x ** p`, with PyTorch's special cases for the exponents its kernel does not hand to
+/// `pow` (so that the last digit agrees): 2, 3, -0.5, -1, -2. At ±0 and ±inf, where
+/// `1 / sqrt` and `pow` disagree in sign, `pow` keeps numbers and tensors alike.
 pub fn pow_scalar(x: &Tensor, p: f64) -> Tensor {
-    if p == 2.0 {
-        return unary(x, Op::PowScalar(p), |v| v * v);
+    let op = Op::PowScalar(p);
+    match p {
+        2.0 => unary(x, op, |v| v * v),
+        3.0 => unary(x, op, |v| v * v * v),
+        -0.5 => unary(x, op, |v| {
+            if v == 0.0 || v.is_infinite() {
+                v.powf(-0.5)
+            } else {
+                1.0 / v.sqrt()
+            }
+        }),
+        -1.0 => unary(x, op, |v| 1.0 / v),
+        -2.0 => unary(x, op, |v| 1.0 / (v * v)),
+        _ => unary(x, op, move |v| v.powf(p)),
     }
-    unary(x, Op::PowScalar(p), move |v| v.powf(p))
 }
 
 /// `x + c` for a plain number `c`, without making `c` a tensor.

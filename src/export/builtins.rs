@@ -104,18 +104,14 @@ mappings! {
     "set_lr" => None;
     "save" => None;
     "load" => Unknown;
-    "scatter" => Unknown;
-    "draw" => Unknown;
+    "scatter" => None;
+    "draw" => None;
     "print" => None;
     "plot" => None;
     "assert" => None;
     "assert_close" => None;
     "gradflow" => None;
 }
-
-/// Builtins with no export yet: a call is an error that labels it (their pictures have
-/// no PyTorch counterpart and the header does not draw them).
-pub const UNSUPPORTED: &[&str] = &["scatter", "draw"];
 
 /// The export mapping of the builtin `name`.
 pub fn mapping(name: &str) -> Option<&'static Mapping> {

@@ -454,6 +454,13 @@ class bp:
                 f"{bp.show(a)} but numeric {bp.show(numeric)} (difference {bp.show(abs(a - numeric))})")
         return True
 
+    @staticmethod
+    def copy_on_write():
+        """bp's `x[i] = v` writes in place, yet an operation recorded before keeps the values
+        its inputs had: from here on every tensor saved for backward is saved as a copy."""
+        bp._saved_copies = torch.autograd.graph.saved_tensors_hooks(lambda t: t.clone(), lambda t: t)
+        bp._saved_copies.__enter__()
+
     # -- lists and strings --
     @staticmethod
     def list(v=()):
@@ -533,7 +540,10 @@ class bp:
     def _lin(start, end, count, endpoint):
         div = max(count - 1, 1) if endpoint else max(count, 1)
         step = (end - start) / div
-        return [start + step * i for i in range(count)]
+        values = [start + step * i for i in range(count)]
+        if endpoint and count > 1:
+            values[-1] = end
+        return values
 
     @staticmethod
     def _finish(points, classes, noise):
@@ -821,13 +831,124 @@ class bp:
         return f"{mantissa}e{int(exponent)}"
 
     @staticmethod
-    def plot(*series, title=None):
+    def _show_picture(text, file):
+        """The picture's text on standard output, or with `file=` an SVG of that text."""
+        if file is None:
+            sys.stdout.write(text.rstrip("\n") + "\n")
+            return
+        from xml.sax.saxutils import escape
+
+        rows = text.rstrip("\n").split("\n")
+        width = max(len(r) for r in rows) * 8 + 16
+        body = "".join(f'<text x="8" y="{18 + 16 * i}" xml:space="preserve">{escape(r)}</text>'
+                       for i, r in enumerate(rows))
+        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{16 * len(rows) + 16}" '
+               f'font-family="monospace" font-size="13">{body}</svg>\n')
+        with open(bp.path(file), "w", encoding="utf-8") as f:
+            f.write(svg)
+
+    @staticmethod
+    def plot(*series, title=None, file=None):
         if len(series) == 2:
             xs, ys = bp._series(series[0]), bp._series(series[1])
         else:
             ys = bp._series(series[0])
             xs = [float(i) for i in range(len(ys))]
-        sys.stdout.write(bp._chart(xs, ys, title).rstrip("\n") + "\n")
+        bp._show_picture(bp._chart(xs, ys, title), file)
+
+    # -- scatter: one mark per class in a grid of character cells --
+    _MARKS = "ox+*@%&="
+
+    @staticmethod
+    def scatter(X, y=None, title=None, file=None):
+        flat = [float(v) for v in bp.t(X).detach().flatten().tolist()]
+        points = list(zip(flat[0::2], flat[1::2]))
+        classes = [0] * len(points) if y is None else [int(c) for c in bp._series(y)]
+        bp._show_picture(bp._scatter_text(points, classes, title), file)
+
+    @staticmethod
+    def _scatter_text(points, classes, title, width=60, height=20):
+        lines = []
+        finite = [(i, p) for i, p in enumerate(points) if math.isfinite(p[0]) and math.isfinite(p[1])]
+
+        def extent(values):
+            values = list(values)
+            if not values:
+                return None
+            lo, hi = min(values), max(values)
+            return (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+
+        def cell(v, r, cells):
+            num, den = v / 2.0 - r[0] / 2.0, r[1] / 2.0 - r[0] / 2.0
+            t = num / den if den != 0 else (math.nan if num == 0 else math.copysign(math.inf, num))
+            t = 0.5 if math.isnan(t) else min(max(t, 0.0), 1.0)
+            return min(int(t * cells), cells - 1)
+
+        xr, yr = extent(p[0] for _, p in finite), extent(p[1] for _, p in finite)
+        if xr is None or yr is None:
+            if title is not None:
+                lines.append(title)
+            lines.append("(nothing to plot: no finite points)")
+            return "\n".join(lines)
+        kinds = sorted(set(classes))
+        counts = [[[0] * max(len(kinds), 1) for _ in range(width)] for _ in range(height)]
+        for i, (x, yv) in finite:
+            k = kinds.index(classes[i]) if i < len(classes) else 0
+            counts[height - 1 - cell(yv, yr, height)][cell(x, xr, width)][k] += 1
+        top, bottom = bp._compact(yr[1]), bp._compact(yr[0])
+        lw = max(len(top), len(bottom))
+        if title is not None:
+            lines.append(" " * (lw + 2 + max(width - len(title), 0) // 2) + title)
+        for r, row in enumerate(counts):
+            label = top if r == 0 else bottom if r == height - 1 else ""
+            tick = "│" if label == "" else "┤"
+            text = ""
+            for c in row:
+                best, n = 0, 0
+                for k, m in enumerate(c):
+                    if m > n:
+                        best, n = k, m
+                text += " " if n == 0 else bp._MARKS[best % len(bp._MARKS)]
+            lines.append(f"{label:>{lw}} {tick}{text}".rstrip())
+        lines.append(" " * lw + " └" + "─" * width)
+        left, right = bp._compact(xr[0]), bp._compact(xr[1])
+        lines.append(" " * (lw + 2) + left + " " * max(width - len(left) - len(right), 1) + right)
+        if len(kinds) > 1:
+            legend = "   ".join(f"{bp._MARKS[k % len(bp._MARKS)]} class {c}" for k, c in enumerate(kinds))
+            lines.append(" " * (lw + 2) + legend)
+        skipped = len(points) - len(finite)
+        if skipped > 0:
+            lines.append(f"({skipped} skipped: nan or inf)")
+        return "\n".join(lines)
+
+    # -- draw: the recorded graph as a tree (PyTorch's operation names; bp's own drawing
+    # also shows each operation's source text, which the exported script does not know) --
+    @staticmethod
+    def draw(y, file=None):
+        lines = []
+        seen = set()
+        stack = [(bp.t(y).grad_fn, bp.t(y), "", "")]
+        while stack:
+            node, t, prefix, child = stack.pop()
+            if node is None or type(node).__name__ == "AccumulateGrad":
+                leaf = t if node is None else node.variable
+                shape = "[" + ", ".join(str(n) for n in leaf.shape) + "]" if leaf is not None else "?"
+                kind = "leaf, requires grad" if leaf is not None and leaf.requires_grad else "constant"
+                lines.append(f"{prefix}leaf {shape}  ({kind})")
+                continue
+            name = type(node).__name__.rstrip("0123456789")
+            base = name[: -len("Backward")] if name.endswith("Backward") else name
+            label = bp._GRAD_FN.get(base, base) + "Backward"
+            if node in seen:
+                lines.append(f"{prefix}{label}  (shown above)")
+                continue
+            seen.add(node)
+            lines.append(f"{prefix}{label}")
+            inputs = [(n, None) for n, _ in node.next_functions if n is not None]
+            for i, (n, _) in reversed(list(enumerate(inputs))):
+                last = i + 1 == len(inputs)
+                stack.append((n, None, child + ("└─ " if last else "├─ "), child + ("   " if last else "│  ")))
+        bp._show_picture("\n".join(lines), file)
 
     @staticmethod
     def _chart(xs, ys, title, width=60, height=15):

@@ -9,11 +9,15 @@
 //! semantics for numbers too (`bp.sigmoid(z)`).
 
 mod builtins;
+mod call;
 mod emit;
+mod expr;
+mod infer;
 mod names;
+mod stmt;
 mod types;
 
-pub use builtins::{all as all_mappings, mapping, pytorch, Mapping, UNSUPPORTED};
+pub use builtins::{all as all_mappings, mapping, pytorch, Mapping};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceId;

@@ -116,9 +116,20 @@ pub fn linspace(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
     let values = match n {
         0 => vec![],
         1 => vec![a],
-        _ => (0..n)
-            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-            .collect(),
+        // As `torch.linspace` computes it (its CPU kernel, with a fused multiply-add):
+        // the first half from `start`, the second half back from `end`.
+        _ => {
+            let step = (b - a) / (n - 1) as f64;
+            (0..n)
+                .map(|i| {
+                    if i < n / 2 {
+                        step.mul_add(i as f64, a)
+                    } else {
+                        (-step).mul_add((n - i - 1) as f64, b)
+                    }
+                })
+                .collect()
+        }
     };
     vector(args, values)
 }
