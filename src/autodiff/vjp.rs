@@ -87,27 +87,39 @@ pub(super) fn vjp(
             to_input(0, &|| ew::mul(g, &input(1)?))?,
             to_input(1, &|| ew::mul(g, &input(0)?))?,
         ],
-        // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+        // d(a/b)/da = 1/b, d(a/b)/db = -a/b², computed as PyTorch does, -g·((a/b)/b)
+        // (b·b would lose the sign of a -0 and give NaN where PyTorch gives inf)
         Op::Div => {
             let b = input(1)?;
             few![
                 to_input(0, &|| ew::div(g, &b))?,
                 if needs(1) {
-                    let q = ew::div(&ew::mul(g, &input(0)?)?, &ew::mul(&b, &b)?)?;
+                    let q = ew::mul(g, &ew::div(&ew::div(&input(0)?, &b)?, &b)?)?;
                     Some(sum_to(&ew::neg(&q), data(1)?.shape())?)
                 } else {
                     None
                 },
             ]
         }
-        // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a = 0 and b >= 0.
+        // d(a^b)/da = b·a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b·ln a, taken
+        // as 0 where a = 0 and b >= 0. Both as PyTorch's pow_backward_self/_exponent:
+        // a selection of the full formula, so that a second derivative through the
+        // unselected branch is NaN where PyTorch's is (0 · ln 0).
         Op::Pow => {
             let (a, b) = (input(0)?, input(1)?);
             few![
                 if needs(0) {
                     let bm1 = ew::sub(&b, &scalar(1.0))?;
                     let d = ew::mul(&b, &ew::pow(&a, &bm1)?)?;
-                    Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
+                    let nonzero_b = zip_with(&*data(0)?, &*data(1)?, "**", |_, y| {
+                        if y == 0.0 {
+                            0.0
+                        } else {
+                            1.0
+                        }
+                    })?;
+                    let r = select(&ew::mul(g, &d)?, nonzero_b)?;
+                    Some(sum_to(&r, data(0)?.shape())?)
                 } else {
                     None
                 },
@@ -119,9 +131,7 @@ pub(super) fn vjp(
                             1.0
                         }
                     })?;
-                    let safe_a = ew::where_(&Tensor::constant(keep.clone()), &a, &scalar(1.0))?;
-                    let d = ew::mul(&output()?, &ew::log(&safe_a))?;
-                    let d = ew::mul(&d, &Tensor::constant(keep))?;
+                    let d = select(&ew::mul(&output()?, &ew::log(&a))?, keep)?;
                     Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
                 } else {
                     None
@@ -146,13 +156,15 @@ pub(super) fn vjp(
         Op::Maximum | Op::Minimum => {
             let want_max = matches!(node.op, Op::Maximum);
             let (a, b) = (data(0)?, data(1)?);
+            // As PyTorch: where(a == b, g/2, g), zeroed where a loses; a NaN on
+            // either side loses no comparison, so both inputs get the gradient.
             let share = |x: f64, y: f64| {
                 if x == y {
                     0.5
-                } else if (x > y) == want_max {
-                    1.0
-                } else {
+                } else if (want_max && x < y) || (!want_max && x > y) {
                     0.0
+                } else {
+                    1.0
                 }
             };
             few![
@@ -333,12 +345,17 @@ pub(super) fn vjp(
             let e = expand_reduced(g, x.shape(), Some(&[*axis]), *keepdim)?;
             few![one(select(&e, m))?]
         }
-        // d prod = prod / x_i (the product of the others, computed directly where x has zeros)
+        // d prod = prod / x_i (the product of the others, computed directly where x has zeros;
+        // the gradient itself for a 0-d x)
         Op::Prod { axis, keepdim } => {
             let x = data(0)?;
             let axes = axis.map(|a| vec![a]);
             let e = expand_reduced(g, x.shape(), axes.as_deref(), *keepdim)?;
-            if x.iter().all(|&v| v != 0.0) {
+            if x.ndim() == 0 {
+                // The product of one element is the element (PyTorch passes the
+                // gradient through, so a NaN or 0 there does not become NaN).
+                few![Some(e)]
+            } else if x.iter().all(|&v| v != 0.0) {
                 let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;
                 few![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
             } else if create_graph {

@@ -306,6 +306,36 @@ def compare(bp, e, shape, values, result=None):
     return None
 
 
+def kind(d):
+    """A disagreement's kind: which output (V value, G first derivative, H second)
+    and what sort of number each side gave (nan, inf, 0, a finite number)."""
+    first = d.split("\n")[0]
+    if not first.startswith("line "):
+        return first[:60]
+
+    def sort(text):
+        parts = text.strip("'").split(" ", 1)
+        if len(parts) < 2:
+            return parts[0]
+        try:
+            v = float(parts[1])
+        except ValueError:
+            return parts[1][:20]
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return "0" if v == 0 else "finite"
+
+    try:
+        _, rest = first.split(": ", 1)
+        b, t = rest.split(", torch ")
+        b = b[len("bp "):]
+        return f"{t.strip(chr(39)).split(' ')[0]}: bp {sort(b)}, torch {sort(t)}"
+    except ValueError:
+        return first[:60]
+
+
 def subtrees(e):
     """Smaller candidates for shrinking: each child, x, or the node with a child shrunk."""
     if e[0] in ("x", "c"):
@@ -381,7 +411,7 @@ def run_batches(args, rng, failures, _):
             if d is None:
                 agree += 1
                 continue
-            key = d.split("\n")[0][:60]
+            key = kind(d)
             failures.setdefault(key, []).append(case)
         STATS["done"], STATS["agree"] = done + len(batch), agree
         print(f"{done + len(batch)} programs, {agree} agree; kinds: "
