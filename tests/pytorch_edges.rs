@@ -253,7 +253,8 @@ fn nan_maxima_and_clamped_nan_numbers_follow_pytorch() {
 /// the base is 0 and the exponent >= 0, NaN beyond it in a second derivative);
 /// maximum/minimum give a NaN input's gradient to both sides (no comparison
 /// loses); the product of a 0-d tensor passes the gradient through; d(a/b)/db is
-/// -g·((a/b)/b), which keeps the sign of a -0. Expected values from PyTorch 2.15.
+/// -g·((a/b)/b), which keeps the sign of a -0; a full max/min, `%` and softplus
+/// as below. Expected values from PyTorch 2.15.
 #[test]
 fn second_derivatives_at_nan_and_zero_follow_pytorch() {
     let second = |x: &str, f: &str| {
@@ -300,6 +301,33 @@ fn second_derivatives_at_nan_and_zero_follow_pytorch() {
             "tensor(-1.0, grad)",
             "x / (1.0 % x)",
             ["tensor(-inf)", "tensor(inf)"],
+        ),
+        // A full min masks its gradient (a NaN there stays there, as masked_fill).
+        (
+            "tensor([0.675, 2.387, -1.027], grad)",
+            "log(x) * min(x)",
+            [
+                "tensor([-0.6233, -1.9205,     nan])",
+                "tensor([-0.9145,  1.4398,     nan])",
+            ],
+        ),
+        // prod(x, axis) of a 0-d x is not a pass-through in PyTorch (prod(x) is).
+        (
+            "tensor([0.5, -0.5], grad)",
+            "prod(sum(log(x)), axis=-1)",
+            ["tensor([nan, nan])", "tensor([ 4., -4.])"],
+        ),
+        // d(a % b)/db = -floor(a/b) with PyTorch's floor division (-1 // inf = -1).
+        (
+            "tensor([0.5, -1.0], grad)",
+            "x % (0.0 ** x)",
+            ["tensor([nan, inf])", "tensor([nan, -inf])"],
+        ),
+        // softplus' linear part: PyTorch's double backward multiplies by the mask.
+        (
+            "tensor(-2.0, grad)",
+            "softplus((x + 2.0) ** x)",
+            ["tensor(inf)", "tensor(nan)"],
         ),
     ];
     for (x, f, want) in cases {

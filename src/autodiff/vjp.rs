@@ -138,11 +138,14 @@ pub(super) fn vjp(
                 },
             ]
         }
-        // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b)
+        // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b) (PyTorch's
+        // floor division: -1 // inf is -1)
         Op::Rem => few![
             to_input(0, &|| Ok(g.clone()))?,
             if needs(1) {
-                let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| -(x / y).floor())?;
+                let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| {
+                    -super::kernel::floor_div(x, y)
+                })?;
                 let deps = [input(0)?, input(1)?];
                 Some(sum_to(
                     &times_derivative(g, fl, &deps, create_graph)?,
@@ -269,9 +272,12 @@ pub(super) fn vjp(
         }
         // d softplus(x) = σ(x) (1 above the linear threshold 20)
         Op::Softplus => {
+            // σ(x)·(x <= 20) + (x > 20): PyTorch's double backward multiplies by
+            // the mask (an infinite gradient in the linear part gives NaN there).
             let x = input(0)?;
-            let lin = ew::mask(&*data(0)?, |v| v > 20.0);
-            let d = ew::where_(&lin, &scalar(1.0), &ew::sigmoid(&x))?;
+            let lin = data(0)?.mapv(|v| if v > 20.0 { 1.0 } else { 0.0 });
+            let curved = Tensor::constant(lin.mapv(|l| 1.0 - l));
+            let d = ew::add(&ew::mul(&ew::sigmoid(&x), &curved)?, &Tensor::constant(lin))?;
             few![one(ew::mul(g, &d))?]
         }
         // d clamp(x) = 1 where min < x < max, else 0 (0 at a bound, as PyTorch 2)
@@ -325,8 +331,9 @@ pub(super) fn vjp(
             // A NaN max came from the NaN elements: they share it (as PyTorch).
             let hit = |e: f64| if v.is_nan() { e.is_nan() } else { e == v };
             let ties = x.iter().filter(|&&e| hit(e)).count().max(1) as f64;
-            let m = Tensor::constant(x.mapv(|e| if hit(e) { 1.0 / ties } else { 0.0 }));
-            few![one(ew::mul(&m, g))?]
+            let m = x.mapv(|e| if hit(e) { 1.0 / ties } else { 0.0 });
+            // masked_fill, as PyTorch: a NaN or infinite g gives 0 off the maximum.
+            few![one(select(&ew::mul(&Tensor::constant(m.clone()), g)?, m))?]
         }
         // Along an axis: to the selected (first) element.
         Op::MaxAxis { axis, keepdim } | Op::MinAxis { axis, keepdim } => {
@@ -346,14 +353,14 @@ pub(super) fn vjp(
             few![one(select(&e, m))?]
         }
         // d prod = prod / x_i (the product of the others, computed directly where x has zeros;
-        // the gradient itself for a 0-d x)
+        // the gradient itself for prod(x) of a 0-d x)
         Op::Prod { axis, keepdim } => {
             let x = data(0)?;
             let axes = axis.map(|a| vec![a]);
             let e = expand_reduced(g, x.shape(), axes.as_deref(), *keepdim)?;
-            if x.ndim() == 0 {
-                // The product of one element is the element (PyTorch passes the
-                // gradient through, so a NaN or 0 there does not become NaN).
+            if x.ndim() == 0 && axis.is_none() {
+                // The product of one element is the element: PyTorch's prod(x)
+                // passes the gradient through (prod(x, dim) of a 0-d x does not).
                 few![Some(e)]
             } else if x.iter().all(|&v| v != 0.0) {
                 let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;

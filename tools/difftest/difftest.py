@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)  # tiny tensors: threads only contend
 
 UNARY = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu",
          "leaky_relu", "softplus", "sign", "neg", "clamp_min", "clamp_max",
@@ -168,7 +169,9 @@ def ev_torch(e, x):
         elif op == "%":
             r = torch.remainder(T(u), T(w))
         elif op == "**":
-            r = torch.pow(T(u), T(w))
+            # A number exponent is pow(Tensor, Scalar) in PyTorch, as `x ** 2.0`
+            # (its derivative at exponent 0 is a constant 0, not a selection).
+            r = torch.pow(T(u), T(w)) if both_plain else torch.pow(u, w)
         elif op == "maximum":
             r = torch.maximum(T(u), T(w))
         else:
