@@ -151,7 +151,9 @@ def ev_torch(e, x):
             "softmax": lambda: torch.softmax(v, -1),
             "log_softmax": lambda: torch.log_softmax(v, -1),
         }[op]()
-        return r.item() if plain and r.dim() == 0 else r
+        # bp's softmax and log_softmax of a number give a 0-d tensor.
+        keep_tensor = op in ("softmax", "log_softmax")
+        return r.item() if plain and r.dim() == 0 and not keep_tensor else r
     if k == "b":
         _, op, a, b = e
         u, w = ev_torch(a, x), ev_torch(b, x)
