@@ -333,7 +333,7 @@ pub fn pow_scalar(x: &Tensor, p: f64) -> Tensor {
     if p == 2.0 {
         return unary(x, Op::PowScalar(p), |v| v * v);
     }
-    unary(x, Op::PowScalar(p), move |v| kernel::pow_scalar(v, p))
+    unary(x, Op::PowScalar(p), move |v| v.powf(p))
 }
 
 /// `x + c` for a plain number `c`, without making `c` a tensor.
