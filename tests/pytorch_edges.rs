@@ -247,3 +247,96 @@ fn nan_maxima_and_clamped_nan_numbers_follow_pytorch() {
         &["tensor([0.3333])", "nan"],
     );
 }
+
+/// Found by tools/difftest (second derivatives): pow's backward selects as
+/// PyTorch's pow_backward_self/_exponent do (0 where the exponent is 0; 0 where
+/// the base is 0 and the exponent >= 0, NaN beyond it in a second derivative);
+/// maximum/minimum give a NaN input's gradient to both sides (no comparison
+/// loses); the product of a 0-d tensor passes the gradient through; d(a/b)/db is
+/// -g·((a/b)/b), which keeps the sign of a -0; a full max/min, `%` and softplus
+/// as below. Expected values from PyTorch 2.15.
+#[test]
+fn second_derivatives_at_nan_and_zero_follow_pytorch() {
+    let second = |x: &str, f: &str| {
+        format!(
+            "x = {x}\ny = sum(({f}) * x)\ng = grad(y, x, create_graph=true)\n\
+             backward(sum(g))\nprint(g)\nprint(x.grad)\n"
+        )
+    };
+    let cases = [
+        (
+            "tensor([1.0, 2.5], grad)",
+            "0.0 ** x",
+            ["tensor([0., 0.])", "tensor([nan, nan])"],
+        ),
+        (
+            "tensor([0.0, -1.0, 2.0], grad)",
+            "x ** x",
+            [
+                "tensor([ 1.0000,     nan, 17.5452])",
+                "tensor([    nan,     nan, 40.4792])",
+            ],
+        ),
+        (
+            "tensor([0.25], grad)",
+            "maximum(1.7, x % 0.0)",
+            ["tensor([nan])", "tensor([2.])"],
+        ),
+        (
+            "tensor([-0.5, 0.5], grad)",
+            "minimum(log(x), 0.0)",
+            ["tensor([   nan, 0.3069])", "tensor([-2.,  2.])"],
+        ),
+        (
+            "tensor(-2.301, grad)",
+            "prod(log(x))",
+            ["tensor(nan)", "tensor(-0.4346)"],
+        ),
+        (
+            "tensor(0.0, grad)",
+            "prod(x, axis=0)",
+            ["tensor(0.)", "tensor(2.)"],
+        ),
+        (
+            "tensor(-1.0, grad)",
+            "x / (1.0 % x)",
+            ["tensor(-inf)", "tensor(inf)"],
+        ),
+        // A full min masks its gradient (a NaN there stays there, as masked_fill).
+        (
+            "tensor([0.675, 2.387, -1.027], grad)",
+            "log(x) * min(x)",
+            [
+                "tensor([-0.6233, -1.9205,     nan])",
+                "tensor([-0.9145,  1.4398,     nan])",
+            ],
+        ),
+        // prod(x, axis) of a 0-d x is not a pass-through in PyTorch (prod(x) is).
+        (
+            "tensor([0.5, -0.5], grad)",
+            "prod(sum(log(x)), axis=-1)",
+            ["tensor([nan, nan])", "tensor([ 4., -4.])"],
+        ),
+        // d(a % b)/db = -floor(a/b) with PyTorch's floor division (-1 // inf = -1).
+        (
+            "tensor([0.5, -1.0], grad)",
+            "x % (0.0 ** x)",
+            ["tensor([nan, inf])", "tensor([nan, -inf])"],
+        ),
+        // softplus' linear part: PyTorch's double backward multiplies by the mask.
+        (
+            "tensor(-2.0, grad)",
+            "softplus((x + 2.0) ** x)",
+            ["tensor(inf)", "tensor(nan)"],
+        ),
+    ];
+    for (x, f, want) in cases {
+        let (code, out, err) = run(&second(x, f));
+        assert_eq!(code, 0, "{f}: {err}");
+        let got: Vec<String> = out
+            .lines()
+            .map(|l| l.replace(", grad_fn=<AddBackward>", ""))
+            .collect();
+        assert_eq!(got, want, "{f} at {x}");
+    }
+}

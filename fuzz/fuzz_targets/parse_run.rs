@@ -1,5 +1,6 @@
 //! Coverage-guided fuzzing of the whole pipeline: lex, parse and run any input
-//! under small limits. A panic, a stack overflow or an abort is a finding.
+//! under small limits. A panic (also one `bp::run` caught and reported as an internal
+//! error, exit 3), a stack overflow or an abort is a finding.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -44,8 +45,12 @@ fuzz_target!(|data: &[u8]| {
         .stack_size(256 << 20)
         .spawn(move || {
             bp::autodiff::shape::set_element_limit(4096);
+            // Files a script writes (save, plot(file=)) go to a temporary folder.
+            let dir = std::env::temp_dir().join("bp-fuzz");
+            let _ = std::fs::create_dir_all(&dir);
             let options = bp::eval::Options {
                 max_call_depth: 200,
+                script_dir: Some(dir),
                 ..bp::eval::Options::default()
             };
             STARTED.store(now_ms(), Ordering::SeqCst);
@@ -59,8 +64,12 @@ fuzz_target!(|data: &[u8]| {
                 false,
             );
             STARTED.store(0, Ordering::SeqCst);
+            // bp::run catches a panic and reports it as an internal error (exit 3):
+            // that is a finding too, not a clean run.
+            if code == bp::Exit::InternalError {
+                panic!("internal error: {}", String::from_utf8_lossy(&err));
+            }
             let _ = bp::check(&text, "fuzz.bp", &mut err, false);
-            let _ = code;
         })
         .expect("spawn");
     if worker.join().is_err() {

@@ -174,6 +174,28 @@ pub fn rem(x: f64, y: f64) -> f64 {
         r
     }
 }
+/// Division rounded down, as Python's `//` and PyTorch's `div(rounding_mode="floor")`
+/// (`div_floor_floating`): computed from `fmod`, so `-1 // inf` is -1, not -0.
+pub fn floor_div(x: f64, y: f64) -> f64 {
+    if y == 0.0 {
+        return x / y;
+    }
+    let m = x % y;
+    let mut d = (x - m) / y;
+    if m != 0.0 && ((y < 0.0) != (m < 0.0)) {
+        d -= 1.0;
+    }
+    if d != 0.0 {
+        let f = d.floor();
+        if d - f > 0.5 {
+            f + 1.0
+        } else {
+            f
+        }
+    } else {
+        0.0_f64.copysign(x / y)
+    }
+}
 /// The larger of two numbers; NaN if either is NaN (`torch.maximum`).
 pub fn maximum(x: f64, y: f64) -> f64 {
     if x.is_nan() || y.is_nan() {

@@ -87,27 +87,39 @@ pub(super) fn vjp(
             to_input(0, &|| ew::mul(g, &input(1)?))?,
             to_input(1, &|| ew::mul(g, &input(0)?))?,
         ],
-        // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+        // d(a/b)/da = 1/b, d(a/b)/db = -a/b², computed as PyTorch does, -g·((a/b)/b)
+        // (b·b would lose the sign of a -0 and give NaN where PyTorch gives inf)
         Op::Div => {
             let b = input(1)?;
             few![
                 to_input(0, &|| ew::div(g, &b))?,
                 if needs(1) {
-                    let q = ew::div(&ew::mul(g, &input(0)?)?, &ew::mul(&b, &b)?)?;
+                    let q = ew::mul(g, &ew::div(&ew::div(&input(0)?, &b)?, &b)?)?;
                     Some(sum_to(&ew::neg(&q), data(1)?.shape())?)
                 } else {
                     None
                 },
             ]
         }
-        // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a = 0 and b >= 0.
+        // d(a^b)/da = b·a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b·ln a, taken
+        // as 0 where a = 0 and b >= 0. Both as PyTorch's pow_backward_self/_exponent:
+        // a selection of the full formula, so that a second derivative through the
+        // unselected branch is NaN where PyTorch's is (0 · ln 0).
         Op::Pow => {
             let (a, b) = (input(0)?, input(1)?);
             few![
                 if needs(0) {
                     let bm1 = ew::sub(&b, &scalar(1.0))?;
                     let d = ew::mul(&b, &ew::pow(&a, &bm1)?)?;
-                    Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
+                    let nonzero_b = zip_with(&*data(0)?, &*data(1)?, "**", |_, y| {
+                        if y == 0.0 {
+                            0.0
+                        } else {
+                            1.0
+                        }
+                    })?;
+                    let r = select(&ew::mul(g, &d)?, nonzero_b)?;
+                    Some(sum_to(&r, data(0)?.shape())?)
                 } else {
                     None
                 },
@@ -119,20 +131,21 @@ pub(super) fn vjp(
                             1.0
                         }
                     })?;
-                    let safe_a = ew::where_(&Tensor::constant(keep.clone()), &a, &scalar(1.0))?;
-                    let d = ew::mul(&output()?, &ew::log(&safe_a))?;
-                    let d = ew::mul(&d, &Tensor::constant(keep))?;
+                    let d = select(&ew::mul(&output()?, &ew::log(&a))?, keep)?;
                     Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
                 } else {
                     None
                 },
             ]
         }
-        // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b)
+        // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b) (PyTorch's
+        // floor division: -1 // inf is -1)
         Op::Rem => few![
             to_input(0, &|| Ok(g.clone()))?,
             if needs(1) {
-                let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| -(x / y).floor())?;
+                let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| {
+                    -super::kernel::floor_div(x, y)
+                })?;
                 let deps = [input(0)?, input(1)?];
                 Some(sum_to(
                     &times_derivative(g, fl, &deps, create_graph)?,
@@ -146,13 +159,15 @@ pub(super) fn vjp(
         Op::Maximum | Op::Minimum => {
             let want_max = matches!(node.op, Op::Maximum);
             let (a, b) = (data(0)?, data(1)?);
+            // As PyTorch: where(a == b, g/2, g), zeroed where a loses; a NaN on
+            // either side loses no comparison, so both inputs get the gradient.
             let share = |x: f64, y: f64| {
                 if x == y {
                     0.5
-                } else if (x > y) == want_max {
-                    1.0
-                } else {
+                } else if (want_max && x < y) || (!want_max && x > y) {
                     0.0
+                } else {
+                    1.0
                 }
             };
             few![
@@ -257,9 +272,12 @@ pub(super) fn vjp(
         }
         // d softplus(x) = σ(x) (1 above the linear threshold 20)
         Op::Softplus => {
+            // σ(x)·(x <= 20) + (x > 20): PyTorch's double backward multiplies by
+            // the mask (an infinite gradient in the linear part gives NaN there).
             let x = input(0)?;
-            let lin = ew::mask(&*data(0)?, |v| v > 20.0);
-            let d = ew::where_(&lin, &scalar(1.0), &ew::sigmoid(&x))?;
+            let lin = data(0)?.mapv(|v| if v > 20.0 { 1.0 } else { 0.0 });
+            let curved = Tensor::constant(lin.mapv(|l| 1.0 - l));
+            let d = ew::add(&ew::mul(&ew::sigmoid(&x), &curved)?, &Tensor::constant(lin))?;
             few![one(ew::mul(g, &d))?]
         }
         // d clamp(x) = 1 where min < x < max, else 0 (0 at a bound, as PyTorch 2)
@@ -313,8 +331,9 @@ pub(super) fn vjp(
             // A NaN max came from the NaN elements: they share it (as PyTorch).
             let hit = |e: f64| if v.is_nan() { e.is_nan() } else { e == v };
             let ties = x.iter().filter(|&&e| hit(e)).count().max(1) as f64;
-            let m = Tensor::constant(x.mapv(|e| if hit(e) { 1.0 / ties } else { 0.0 }));
-            few![one(ew::mul(&m, g))?]
+            let m = x.mapv(|e| if hit(e) { 1.0 / ties } else { 0.0 });
+            // masked_fill, as PyTorch: a NaN or infinite g gives 0 off the maximum.
+            few![one(select(&ew::mul(&Tensor::constant(m.clone()), g)?, m))?]
         }
         // Along an axis: to the selected (first) element.
         Op::MaxAxis { axis, keepdim } | Op::MinAxis { axis, keepdim } => {
@@ -333,12 +352,17 @@ pub(super) fn vjp(
             let e = expand_reduced(g, x.shape(), Some(&[*axis]), *keepdim)?;
             few![one(select(&e, m))?]
         }
-        // d prod = prod / x_i (the product of the others, computed directly where x has zeros)
+        // d prod = prod / x_i (the product of the others, computed directly where x has zeros;
+        // the gradient itself for prod(x) of a 0-d x)
         Op::Prod { axis, keepdim } => {
             let x = data(0)?;
             let axes = axis.map(|a| vec![a]);
             let e = expand_reduced(g, x.shape(), axes.as_deref(), *keepdim)?;
-            if x.iter().all(|&v| v != 0.0) {
+            if x.ndim() == 0 && axis.is_none() {
+                // The product of one element is the element: PyTorch's prod(x)
+                // passes the gradient through (prod(x, dim) of a 0-d x does not).
+                few![Some(e)]
+            } else if x.iter().all(|&v| v != 0.0) {
                 let out = expand_reduced(&output()?, x.shape(), axes.as_deref(), *keepdim)?;
                 few![one(ew::mul(&e, &ew::div(&out, &input(0)?)?))?]
             } else if create_graph {

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)  # tiny tensors: threads only contend
 
 UNARY = ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu",
          "leaky_relu", "softplus", "sign", "neg", "clamp_min", "clamp_max",
@@ -150,7 +151,9 @@ def ev_torch(e, x):
             "softmax": lambda: torch.softmax(v, -1),
             "log_softmax": lambda: torch.log_softmax(v, -1),
         }[op]()
-        return r.item() if plain and r.dim() == 0 else r
+        # bp's softmax and log_softmax of a number give a 0-d tensor.
+        keep_tensor = op in ("softmax", "log_softmax")
+        return r.item() if plain and r.dim() == 0 and not keep_tensor else r
     if k == "b":
         _, op, a, b = e
         u, w = ev_torch(a, x), ev_torch(b, x)
@@ -168,7 +171,9 @@ def ev_torch(e, x):
         elif op == "%":
             r = torch.remainder(T(u), T(w))
         elif op == "**":
-            r = torch.pow(T(u), T(w))
+            # A number exponent is pow(Tensor, Scalar) in PyTorch, as `x ** 2.0`
+            # (its derivative at exponent 0 is a constant 0, not a selection).
+            r = torch.pow(T(u), T(w)) if both_plain else torch.pow(u, w)
         elif op == "maximum":
             r = torch.maximum(T(u), T(w))
         else:
@@ -306,6 +311,36 @@ def compare(bp, e, shape, values, result=None):
     return None
 
 
+def kind(d):
+    """A disagreement's kind: which output (V value, G first derivative, H second)
+    and what sort of number each side gave (nan, inf, 0, a finite number)."""
+    first = d.split("\n")[0]
+    if not first.startswith("line "):
+        return first[:60]
+
+    def sort(text):
+        parts = text.strip("'").split(" ", 1)
+        if len(parts) < 2:
+            return parts[0]
+        try:
+            v = float(parts[1])
+        except ValueError:
+            return parts[1][:20]
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return "0" if v == 0 else "finite"
+
+    try:
+        _, rest = first.split(": ", 1)
+        b, t = rest.split(", torch ")
+        b = b[len("bp "):]
+        return f"{t.strip(chr(39)).split(' ')[0]}: bp {sort(b)}, torch {sort(t)}"
+    except ValueError:
+        return first[:60]
+
+
 def subtrees(e):
     """Smaller candidates for shrinking: each child, x, or the node with a child shrunk."""
     if e[0] in ("x", "c"):
@@ -381,7 +416,7 @@ def run_batches(args, rng, failures, _):
             if d is None:
                 agree += 1
                 continue
-            key = d.split("\n")[0][:60]
+            key = kind(d)
             failures.setdefault(key, []).append(case)
         STATS["done"], STATS["agree"] = done + len(batch), agree
         print(f"{done + len(batch)} programs, {agree} agree; kinds: "
