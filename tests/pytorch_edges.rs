@@ -340,3 +340,27 @@ fn second_derivatives_at_nan_and_zero_follow_pytorch() {
         assert_eq!(got, want, "{f} at {x}");
     }
 }
+
+/// Found by tools/difftest (values): PyTorch's pow(Tensor, Scalar) computes the
+/// exponents ±0.5, -1, 2, 3 and -2 by their own formulas, so `-0 ** -0.5` is
+/// 1/sqrt(-0) = -inf, `-0 ** 0.5` is -0 and `-inf ** 0.5` is NaN (powf gives inf,
+/// 0 and inf); the derivative p·x^(p-1) goes the same way. From PyTorch 2.15.
+#[test]
+fn pow_by_a_number_follows_pytorchs_special_exponents() {
+    expect_lines(
+        "x = tensor([-0.0, -1/0, 2.0, 0.0])\n\
+         for p in (0.5, -0.5, -1, 3, -2, 1.5) { print(x ** p) }\n\
+         x = tensor([-0.0, 4.0], grad)\nprint(grad(sum(x ** 1.5), x))\n\
+         x = tensor([(-1.0)], grad)\nprint(sum(pow(x % x, -0.5) * x))\n",
+        &[
+            "tensor([-0.0000,    nan, 1.4142, 0.0000])",
+            "tensor([  -inf,    nan, 0.7071,    inf])",
+            "tensor([  -inf, -0.0000, 0.5000,    inf])",
+            "tensor([-0., -inf, 8., 0.])",
+            "tensor([   inf, 0.0000, 0.2500,    inf])",
+            "tensor([0.0000,    inf, 2.8284, 0.0000])",
+            "tensor([-0., 3.])",
+            "tensor(inf, grad_fn=<SumBackward>)",
+        ],
+    );
+}

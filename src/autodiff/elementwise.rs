@@ -336,25 +336,13 @@ pub fn sign(x: &Tensor) -> Tensor {
     apply(x, Unary::Sign)
 }
 
-/// `x ** p`, with PyTorch's special cases for the exponents its kernel does not hand to
-/// `pow` (so that the last digit agrees): 2, 3, -0.5, -1, -2. At ±0 and ±inf, where
-/// `1 / sqrt` and `pow` disagree in sign, `pow` keeps numbers and tensors alike.
+/// `x ** p` for a number `p`, element by element by [`kernel::pow_scalar`]
+/// (PyTorch's special exponents); `p = 2`, the common case, without the dispatch.
 pub fn pow_scalar(x: &Tensor, p: f64) -> Tensor {
-    let op = Op::PowScalar(p);
-    match p {
-        2.0 => unary(x, op, |v| v * v),
-        3.0 => unary(x, op, |v| v * v * v),
-        -0.5 => unary(x, op, |v| {
-            if v == 0.0 || v.is_infinite() {
-                v.powf(-0.5)
-            } else {
-                1.0 / v.sqrt()
-            }
-        }),
-        -1.0 => unary(x, op, |v| 1.0 / v),
-        -2.0 => unary(x, op, |v| 1.0 / (v * v)),
-        _ => unary(x, op, move |v| v.powf(p)),
+    if p == 2.0 {
+        return unary(x, Op::PowScalar(p), |v| v * v);
     }
+    unary(x, Op::PowScalar(p), move |v| kernel::pow_scalar(v, p))
 }
 
 /// `x + c` for a plain number `c`, without making `c` a tensor.

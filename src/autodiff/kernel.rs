@@ -165,6 +165,30 @@ pub fn div(x: f64, y: f64) -> f64 {
 pub fn pow(x: f64, p: f64) -> f64 {
     x.powf(p)
 }
+/// `x ** p` for a number `p`, as PyTorch's pow(Tensor, Scalar) computes it: the
+/// exponents 0, 1, ±0.5, -1, 2, 3 and -2 by their own formulas (so `-0 ** -0.5`
+/// is 1/sqrt(-0) = -inf and `-inf ** 0.5` is NaN, as in PyTorch), others by `powf`.
+pub fn pow_scalar(x: f64, p: f64) -> f64 {
+    if p == 0.0 {
+        1.0
+    } else if p == 1.0 {
+        x
+    } else if p == 0.5 {
+        x.sqrt()
+    } else if p == -0.5 {
+        1.0 / x.sqrt()
+    } else if p == -1.0 {
+        1.0 / x
+    } else if p == 2.0 {
+        x * x
+    } else if p == 3.0 {
+        x * x * x
+    } else if p == -2.0 {
+        1.0 / (x * x)
+    } else {
+        x.powf(p)
+    }
+}
 /// The remainder with the sign of the divisor (Python's `%`, `torch.remainder`).
 pub fn rem(x: f64, y: f64) -> f64 {
     let r = x % y;

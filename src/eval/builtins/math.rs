@@ -54,7 +54,7 @@ pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 pub fn pow(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     match (a.required(0, "x")?, a.required(1, "p")?) {
-        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(kernel::pow(*x, *p))),
+        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(kernel::pow_scalar(*x, *p))),
         (_, (Value::Num(p), _)) => Ok(Value::Tensor(ew::pow_scalar(&a.tensor(0, "x")?, *p))),
         _ => {
             let (x, p) = (a.tensor(0, "x")?, a.tensor(1, "p")?);

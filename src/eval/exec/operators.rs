@@ -21,7 +21,7 @@ pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
         BinOp::Mul => Value::Num(kernel::mul(a, b)),
         BinOp::Div => Value::Num(kernel::div(a, b)),
         BinOp::Rem => Value::Num(num_rem(a, b)),
-        BinOp::Pow => Value::Num(kernel::pow(a, b)),
+        BinOp::Pow => Value::Num(kernel::pow_scalar(a, b)),
         BinOp::Eq => Value::Bool(a == b),
         BinOp::Ne => Value::Bool(a != b),
         BinOp::Lt => Value::Bool(a < b),
