@@ -5,7 +5,7 @@
 //! same name, if there is one.
 
 use super::builtins;
-use super::value::{Builtin, Value};
+use super::value::{Builtin, Closure, Value};
 use crate::fast_hash::FastMap;
 use std::rc::Rc;
 
@@ -39,12 +39,31 @@ impl Globals {
     pub fn read(&self, slot: u32) -> Option<Value> {
         let i = slot as usize;
         match self.values.get(i) {
+            Some(Some(Value::Num(n))) => Some(Value::Num(*n)),
             Some(Some(v)) => Some(v.clone()),
             _ => self.builtins.get(i).copied().flatten().map(Value::Builtin),
         }
     }
 
     /// Binds slot `slot`; gives back the value it replaces.
+    /// The user function in slot `slot`, if it holds one.
+    #[inline]
+    pub fn func(&self, slot: u32) -> Option<Rc<Closure>> {
+        match self.values.get(slot as usize) {
+            Some(Some(Value::Func(c))) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// The number in slot `slot`, if it holds one.
+    #[inline]
+    pub fn num(&self, slot: u32) -> Option<f64> {
+        match self.values.get(slot as usize) {
+            Some(Some(Value::Num(n))) => Some(*n),
+            _ => None,
+        }
+    }
+
     #[inline]
     pub fn write(&mut self, slot: u32, value: Value) -> Option<Value> {
         let cell = self.values.get_mut(slot as usize)?;

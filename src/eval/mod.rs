@@ -137,6 +137,8 @@ pub struct Interpreter {
     source_dirs: FastMap<SourceId, PathBuf>,
     /// Where pictures go when a front end draws them itself (the notebook).
     picture_sink: Option<crate::picture::PictureSink>,
+    /// Emptied call frames, reused by the next calls (no allocation per call).
+    frames: Vec<Rc<Env>>,
 }
 
 impl Interpreter {
@@ -165,6 +167,7 @@ impl Interpreter {
             home: std::env::current_dir().unwrap_or_default(),
             source_dirs: FastMap::default(),
             picture_sink: None,
+            frames: Vec::new(),
         }
     }
 

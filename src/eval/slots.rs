@@ -177,6 +177,7 @@ impl Pass<'_> {
         decl.frame = Frame {
             names: scope.names.into(),
             params_in_order: in_order,
+            code: Default::default(),
         };
     }
 

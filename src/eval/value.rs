@@ -107,6 +107,38 @@ impl Env {
         }
     }
 
+    /// A frame with no slots, to be made ready by [`Env::reuse`] (the interpreter
+    /// keeps frames that no closure captured, so that a call does not allocate).
+    pub(crate) fn blank() -> Env {
+        Env::frame(Rc::from(Vec::new()), Vec::new(), None)
+    }
+
+    /// Makes an empty frame (new, or emptied by [`Env::clear`]) the frame of a call
+    /// laid out by `names` inside `parent`, and gives its slots to be filled (they
+    /// must end up one per name).
+    #[inline]
+    pub(crate) fn reuse(
+        &mut self,
+        names: &Rc<[Name]>,
+        parent: Option<Rc<Env>>,
+    ) -> &mut Vec<Option<Value>> {
+        if !Rc::ptr_eq(&self.names, names) {
+            self.names = names.clone();
+        }
+        self.parent = parent;
+        self.slots.get_mut()
+    }
+
+    /// Unbinds everything and lets go of the parent, keeping the storage.
+    #[inline]
+    pub(crate) fn clear(&mut self) {
+        self.slots.get_mut().clear();
+        if !self.extra.get_mut().is_empty() {
+            self.extra.get_mut().clear();
+        }
+        self.parent = None;
+    }
+
     /// The empty top-level scope of an imported module laid out by `names`.
     pub fn module_root(names: Rc<[Name]>) -> Env {
         let slots = vec![None; names.len()];
@@ -119,10 +151,20 @@ impl Env {
     /// The value in slot `slot`, if it is bound.
     #[inline]
     pub fn slot(&self, slot: u32) -> Option<Value> {
-        self.slots
-            .borrow()
-            .get(slot as usize)
-            .and_then(Clone::clone)
+        match self.slots.borrow().get(slot as usize) {
+            Some(Some(Value::Num(n))) => Some(Value::Num(*n)),
+            Some(v) => v.clone(),
+            None => None,
+        }
+    }
+
+    /// The number in slot `slot`, if it holds one.
+    #[inline]
+    pub fn num(&self, slot: u32) -> Option<f64> {
+        match self.slots.borrow().get(slot as usize) {
+            Some(Some(Value::Num(n))) => Some(*n),
+            _ => None,
+        }
     }
 
     /// Binds slot `slot`.

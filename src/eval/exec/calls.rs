@@ -146,28 +146,6 @@ impl Interpreter {
 
     /// Runs the body of `c` in the frame `env` (its arguments bound).
     pub(super) fn enter(&mut self, c: &Closure, env: Env, call_span: Span) -> Eval<Value> {
-        if self.depth >= self.options.max_call_depth {
-            return Err(Flow::from(
-                Diagnostic::error(format!(
-                    "recursion too deep: more than {} nested calls",
-                    self.options.max_call_depth
-                ))
-                .with_label(call_span, "this call goes one level too deep")
-                .with_hint("check that the recursion reaches its base case"),
-            ));
-        }
-        let env = Rc::new(env);
-        self.depth += 1;
-        let r = self.exec_block(&c.decl.body, &Some(env));
-        self.depth -= 1;
-        match r {
-            Ok(()) => Ok(Value::None),
-            Err(Flow::Return(v, _)) => Ok(v),
-            Err(Flow::Break(span)) | Err(Flow::Continue(span)) => Err(Flow::from(
-                Diagnostic::error("break or continue outside a loop")
-                    .with_label(span, "not inside a loop"),
-            )),
-            Err(e) => Err(e),
-        }
+        self.run_frame(c, Rc::new(env), call_span)
     }
 }

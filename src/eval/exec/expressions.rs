@@ -62,7 +62,7 @@ impl Interpreter {
     /// `l op r` for the operator expression `e`: two numbers inline, anything else
     /// through [`Interpreter::binary`].
     #[inline]
-    fn operands(&mut self, op: BinOp, l: Value, r: Value, e: &Expr) -> Eval<Value> {
+    pub(super) fn operands(&mut self, op: BinOp, l: Value, r: Value, e: &Expr) -> Eval<Value> {
         if let (Value::Num(a), Value::Num(b)) = (&l, &r) {
             if let Some(v) = num_binary(op, *a, *b) {
                 // Numbers own nothing: there is nothing to drop.
@@ -102,24 +102,7 @@ impl Interpreter {
             ExprKind::TensorLit(items) => self.tensor_literal(items, e.span, scope)?,
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, scope)?;
-                match op {
-                    UnOp::Not => Value::Bool(!truthy(&v, operand.span)?),
-                    UnOp::Neg => match v {
-                        Value::Num(n) => Value::Num(-n),
-                        Value::Tensor(t) => {
-                            let _span = span_scope(e.span);
-                            Value::Tensor(ew::neg(&t))
-                        }
-                        other => {
-                            return Err(Flow::from(type_error(
-                                "negation",
-                                "a number or a tensor",
-                                other.type_name(),
-                                operand.span,
-                            )))
-                        }
-                    },
-                }
+                self.unary(*op, v, e.span, operand.span)?
             }
             ExprKind::Binary {
                 op: BinOp::And,
@@ -247,6 +230,28 @@ impl Interpreter {
                 env: scope.clone(),
             })),
             ExprKind::FString(parts) => self.fstring(parts, scope)?,
+        })
+    }
+
+    /// `not v` and `-v`.
+    pub(super) fn unary(&mut self, op: UnOp, v: Value, span: Span, operand: Span) -> Eval<Value> {
+        Ok(match op {
+            UnOp::Not => Value::Bool(!truthy(&v, operand)?),
+            UnOp::Neg => match v {
+                Value::Num(n) => Value::Num(-n),
+                Value::Tensor(t) => {
+                    let _span = span_scope(span);
+                    Value::Tensor(ew::neg(&t))
+                }
+                other => {
+                    return Err(Flow::from(type_error(
+                        "negation",
+                        "a number or a tensor",
+                        other.type_name(),
+                        operand,
+                    )))
+                }
+            },
         })
     }
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod access;
 mod calls;
+mod compile;
 mod expressions;
 mod operators;
 mod statements;
@@ -30,6 +31,7 @@ pub(super) const STACK_CHECK_EVERY: usize = 8;
 /// `- - - x` or `x.T.T…`; left-leaning operator chains do not nest).
 pub(super) const MAX_EVAL_DEPTH: usize = 100_000;
 
+#[inline]
 pub(super) fn check_interrupt(span: Span) -> Eval<()> {
     // A plain load on every loop iteration and call; the swap only once it is set.
     if INTERRUPTED.load(Ordering::Relaxed) && INTERRUPTED.swap(false, Ordering::SeqCst) {
@@ -43,9 +45,20 @@ pub(super) fn check_interrupt(span: Span) -> Eval<()> {
 impl Interpreter {
     pub(crate) fn exec_program(&mut self, program: &Program) -> Eval<()> {
         for stmt in program {
-            self.exec(stmt, &None)?;
+            self.exec_top(stmt)?;
         }
         Ok(())
+    }
+
+    /// Runs a top-level statement: a loop compiled first (see [`compile`]), anything
+    /// else walked.
+    fn exec_top(&mut self, stmt: &crate::syntax::ast::Stmt) -> Eval<()> {
+        if matches!(stmt.kind, StmtKind::While { .. } | StmtKind::For { .. }) {
+            if let Some(code) = compile::top_level(stmt) {
+                return code(self, &None);
+            }
+        }
+        self.exec(stmt, &None)
     }
 
     /// Runs a program and gives the value of its last statement when that is an
@@ -55,11 +68,11 @@ impl Interpreter {
             return Ok(None);
         };
         for stmt in rest {
-            self.exec(stmt, &None)?;
+            self.exec_top(stmt)?;
         }
         match &last.kind {
             StmtKind::Expr(e) => self.eval(e, &None).map(Some),
-            _ => self.exec(last, &None).map(|()| None),
+            _ => self.exec_top(last).map(|()| None),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::value::{truthy, value_shape, Closure};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Stmt, StmtKind};
+use crate::syntax::ast::{BinOp, Ident, Stmt, StmtKind};
 use std::rc::Rc;
 
 impl Interpreter {
@@ -33,14 +33,7 @@ impl Interpreter {
         match &stmt.kind {
             StmtKind::Expr(e) => {
                 let v = self.eval(e, scope)?;
-                if self.options.echo
-                    && scope.is_none()
-                    && self.depth == 0
-                    && !matches!(v, Value::None)
-                {
-                    let text = format!("{}\n", v.to_repr());
-                    self.write_out(&text)?;
-                }
+                self.echo(&v, scope)?;
             }
             StmtKind::Assign { target, value } => {
                 let v = self.eval(value, scope)?;
@@ -123,80 +116,22 @@ impl Interpreter {
                     self.exec_block(block, scope)?;
                 }
             }
-            StmtKind::While { cond, body } => loop {
-                check_interrupt(stmt.span)?;
-                let c = self.eval(cond, scope)?;
-                if !is_true(&c, cond.span)? {
-                    break;
-                }
-                match self.exec_block(body, scope) {
-                    Ok(()) | Err(Flow::Continue(_)) => {}
-                    Err(Flow::Break(_)) => break,
-                    Err(other) => return Err(other),
-                }
-            },
+            StmtKind::While { cond, body } => {
+                self.while_loop(
+                    stmt.span,
+                    |i, s| {
+                        let c = i.eval(cond, s)?;
+                        is_true(&c, cond.span)
+                    },
+                    |i, s| i.exec_block(body, s),
+                    scope,
+                )?;
+            }
             StmtKind::For { var, iter, body } => {
                 let it = self.eval(iter, scope)?;
-                if let Value::List(list) = &it {
-                    // The list as it is at each step: appending inside the loop
-                    // extends it, as in Python.
-                    let mut i = 0;
-                    loop {
-                        check_interrupt(stmt.span)?;
-                        let Some(item) = list.0.borrow().get(i).cloned() else {
-                            break;
-                        };
-                        i += 1;
-                        self.bind_ident(var, item, scope);
-                        match self.exec_block(body, scope) {
-                            Ok(()) | Err(Flow::Continue(_)) => {}
-                            Err(Flow::Break(_)) => break,
-                            Err(other) => return Err(other),
-                        }
-                    }
-                    return Ok(());
-                }
-                let len = match &it {
-                    Value::Range(a, b, s) => Value::range_len(*a, *b, *s),
-                    Value::Tuple(t) => t.len(),
-                    Value::Tensor(t) => {
-                        if t.ndim() == 0 {
-                            return Err(Flow::from(
-                                Diagnostic::error("cannot iterate over a 0-d tensor")
-                                    .with_label(iter.span, "this tensor has no first axis"),
-                            ));
-                        }
-                        t.shape()[0]
-                    }
-                    other => {
-                        return Err(Flow::from(type_error(
-                            "a for loop",
-                            "a range, a tuple, a list or a tensor",
-                            other.type_name(),
-                            iter.span,
-                        )))
-                    }
-                };
-                for i in 0..len {
-                    check_interrupt(stmt.span)?;
-                    let item = match &it {
-                        Value::Range(a, _, s) => Value::Num(a + (i as f64) * s),
-                        Value::Tuple(t) => t[i].clone(),
-                        Value::Tensor(t) => {
-                            let _span = span_scope(iter.span);
-                            let r = shape_ops::index(t, Rc::from(vec![IndexItem::Single(i)]))
-                                .map_err(|e| Flow::from(tensor_error(e, iter.span, &[])))?;
-                            Value::Tensor(r)
-                        }
-                        _ => Value::None,
-                    };
-                    self.bind_ident(var, item, scope);
-                    match self.exec_block(body, scope) {
-                        Ok(()) | Err(Flow::Continue(_)) => {}
-                        Err(Flow::Break(_)) => break,
-                        Err(other) => return Err(other),
-                    }
-                }
+                self.for_loop(it, var, stmt.span, iter.span, scope, |i, s| {
+                    i.exec_block(body, s)
+                })?;
             }
             StmtKind::Break => return Err(Flow::Break(stmt.span)),
             StmtKind::Continue => return Err(Flow::Continue(stmt.span)),
@@ -207,12 +142,7 @@ impl Interpreter {
                 };
                 return Err(Flow::Return(v, stmt.span));
             }
-            StmtKind::NoGrad(block) => {
-                let previous = set_grad_enabled(false);
-                let r = self.exec_block(block, scope);
-                set_grad_enabled(previous);
-                r?;
-            }
+            StmtKind::NoGrad(block) => self.no_grad(scope, |i, s| i.exec_block(block, s))?,
             StmtKind::IndexAssign {
                 object,
                 indices,
@@ -235,6 +165,123 @@ impl Interpreter {
             }
         }
         Ok(())
+    }
+
+    /// `while cond { body }`: `cond` and `body` are the loop's parts however they
+    /// are run (walked or compiled).
+    pub(super) fn while_loop(
+        &mut self,
+        span: Span,
+        mut cond: impl FnMut(&mut Self, &Scope) -> Eval<bool>,
+        mut body: impl FnMut(&mut Self, &Scope) -> Eval<()>,
+        scope: &Scope,
+    ) -> Eval<()> {
+        loop {
+            check_interrupt(span)?;
+            if !cond(self, scope)? {
+                return Ok(());
+            }
+            match body(self, scope) {
+                Ok(()) | Err(Flow::Continue(_)) => {}
+                Err(Flow::Break(_)) => return Ok(()),
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// `for var in it { body }` once `it` is evaluated: `body` is the loop's body
+    /// however it is run (walked or compiled).
+    pub(super) fn for_loop(
+        &mut self,
+        it: Value,
+        var: &Ident,
+        span: Span,
+        iter_span: Span,
+        scope: &Scope,
+        mut body: impl FnMut(&mut Self, &Scope) -> Eval<()>,
+    ) -> Eval<()> {
+        if let Value::List(list) = &it {
+            // The list as it is at each step: appending inside the loop
+            // extends it, as in Python.
+            let mut i = 0;
+            loop {
+                check_interrupt(span)?;
+                let Some(item) = list.0.borrow().get(i).cloned() else {
+                    break;
+                };
+                i += 1;
+                self.bind_ident(var, item, scope);
+                match body(self, scope) {
+                    Ok(()) | Err(Flow::Continue(_)) => {}
+                    Err(Flow::Break(_)) => break,
+                    Err(other) => return Err(other),
+                }
+            }
+            return Ok(());
+        }
+        let len = match &it {
+            Value::Range(a, b, s) => Value::range_len(*a, *b, *s),
+            Value::Tuple(t) => t.len(),
+            Value::Tensor(t) => {
+                if t.ndim() == 0 {
+                    return Err(Flow::from(
+                        Diagnostic::error("cannot iterate over a 0-d tensor")
+                            .with_label(iter_span, "this tensor has no first axis"),
+                    ));
+                }
+                t.shape()[0]
+            }
+            other => {
+                return Err(Flow::from(type_error(
+                    "a for loop",
+                    "a range, a tuple, a list or a tensor",
+                    other.type_name(),
+                    iter_span,
+                )))
+            }
+        };
+        for i in 0..len {
+            check_interrupt(span)?;
+            let item = match &it {
+                Value::Range(a, _, s) => Value::Num(a + (i as f64) * s),
+                Value::Tuple(t) => t[i].clone(),
+                Value::Tensor(t) => {
+                    let _span = span_scope(iter_span);
+                    let r = shape_ops::index(t, Rc::from(vec![IndexItem::Single(i)]))
+                        .map_err(|e| Flow::from(tensor_error(e, iter_span, &[])))?;
+                    Value::Tensor(r)
+                }
+                _ => Value::None,
+            };
+            self.bind_ident(var, item, scope);
+            match body(self, scope) {
+                Ok(()) | Err(Flow::Continue(_)) => {}
+                Err(Flow::Break(_)) => break,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows the value of a top-level expression statement in the REPL.
+    pub(super) fn echo(&mut self, v: &Value, scope: &Scope) -> Eval<()> {
+        if self.options.echo && scope.is_none() && self.depth == 0 && !matches!(v, Value::None) {
+            let text = format!("{}\n", v.to_repr());
+            self.write_out(&text)?;
+        }
+        Ok(())
+    }
+
+    /// `no_grad { body }`, however the body is run.
+    pub(super) fn no_grad(
+        &mut self,
+        scope: &Scope,
+        body: impl FnOnce(&mut Self, &Scope) -> Eval<()>,
+    ) -> Eval<()> {
+        let previous = set_grad_enabled(false);
+        let r = body(self, scope);
+        set_grad_enabled(previous);
+        r
     }
 
     /// `w -= lr * w.grad` on a leaf that requires grad: allowed only inside
@@ -321,7 +368,7 @@ impl Interpreter {
 
 /// A condition's truth: a bool at once, anything else by [`truthy`].
 #[inline]
-fn is_true(v: &Value, span: Span) -> Eval<bool> {
+pub(super) fn is_true(v: &Value, span: Span) -> Eval<bool> {
     match v {
         Value::Bool(b) => Ok(*b),
         other => truthy(other, span),
