@@ -31,7 +31,10 @@ impl Drop for Kernel {
 
 fn start_kernel() -> Kernel {
     let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
-    let dir = std::env::temp_dir().join(format!("bp-kernel-test-{}", std::process::id()));
+    // A folder per kernel: the tests of this binary run on parallel threads.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("bp-kernel-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("connection.json");
     let info = serde_json::json!({

@@ -68,7 +68,10 @@ fn scopes_resolved_into_slots_keep_spec_semantics() {
 
 /// Runs `src` (written to a file beside the test scripts) and returns stderr.
 fn error_of(src: &str) -> String {
-    let path = std::env::temp_dir().join(format!("bp_lang_{}.bp", std::process::id()));
+    // One file per call: the tests of this binary run on parallel threads.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("bp_lang_{}_{n}.bp", std::process::id()));
     std::fs::write(&path, src).expect("write");
     let p = path.to_string_lossy().into_owned();
     let (_, stderr, code) = run(&p);

@@ -17,6 +17,9 @@ pub struct Closure {
     pub decl: Rc<FnDecl>,
     /// The defining function's scope; `None` for functions defined at top level.
     pub env: Option<Rc<Env>>,
+    /// The compiled body (`None`: the tree-walker runs it), shared by every
+    /// closure of the same definition.
+    pub(crate) code: Option<Rc<super::exec::compile::FnCode>>,
 }
 
 /// The local variables of one function call (or of a module's top level), and the
@@ -132,7 +135,14 @@ impl Env {
     /// Unbinds everything and lets go of the parent, keeping the storage.
     #[inline]
     pub(crate) fn clear(&mut self) {
-        self.slots.get_mut().clear();
+        let slots = self.slots.get_mut();
+        while let Some(v) = slots.pop() {
+            match v {
+                // Numbers own nothing: no drop glue to run.
+                None | Some(Value::Num(_)) => std::mem::forget(v),
+                other => drop(other),
+            }
+        }
         if !self.extra.get_mut().is_empty() {
             self.extra.get_mut().clear();
         }

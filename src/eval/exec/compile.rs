@@ -66,17 +66,32 @@ const FRAME_POOL: usize = 64;
 /// Every how many nested calls the native stack is looked at.
 const STACK_CHECK_CALLS: usize = 4;
 
-/// A compiled function body: its statements, and the expression of a final
-/// `return` (the common shape, run without a `Flow::Return`).
+/// A compiled function body: its steps, and the expression of a final `return`
+/// (the common shape, run without a `Flow::Return`).
 pub(crate) struct FnCode {
-    stmts: Vec<StmtCode>,
+    steps: Vec<Step>,
     tail: Option<ExprCode>,
 }
 
+/// One statement of a function's body.
+enum Step {
+    Run(StmtCode),
+    /// `if cond { return e }`: returns without a `Flow::Return`.
+    ReturnIf(CondCode, ExprCode),
+}
+
 impl FnCode {
+    #[inline(always)]
     fn run(&self, interp: &mut Interpreter, scope: &Scope) -> Eval<Value> {
-        for s in &self.stmts {
-            s(interp, scope)?;
+        for step in &self.steps {
+            match step {
+                Step::Run(s) => s(interp, scope)?,
+                Step::ReturnIf(cond, e) => {
+                    if cond(interp, scope)? {
+                        return e(interp, scope);
+                    }
+                }
+            }
         }
         match &self.tail {
             Some(t) => t(interp, scope),
@@ -85,15 +100,25 @@ impl FnCode {
     }
 }
 
-/// The compiled body of `decl`, compiled at the first call; `None` when it is
-/// left to the tree-walker.
-fn code_of(decl: &FnDecl) -> Option<&FnCode> {
-    decl.frame
-        .code
-        .0
-        .get_or_init(|| Rc::new(Compiler::default().function(decl)))
-        .downcast_ref::<Option<FnCode>>()?
-        .as_ref()
+impl Closure {
+    /// The function `decl` defined in `scope`, its body compiled (once per
+    /// definition, at the first closure made of it).
+    pub(crate) fn new(decl: &Rc<FnDecl>, scope: &Scope) -> Closure {
+        let code = decl
+            .frame
+            .code
+            .0
+            .get_or_init(|| match Compiler::default().function(decl) {
+                Some(code) => Rc::new(code),
+                None => Rc::new(()),
+            })
+            .clone();
+        Closure {
+            decl: decl.clone(),
+            env: scope.clone(),
+            code: code.downcast::<FnCode>().ok(),
+        }
+    }
 }
 
 /// A top-level statement compiled (a loop, where a script spends its time), or
@@ -126,8 +151,28 @@ impl Compiler {
             )) => (Some(self.expr(e)), rest),
             _ => (None, &decl.body.stmts[..]),
         };
-        let stmts = rest.iter().map(|s| self.stmt(s)).collect();
-        (!self.too_deep).then_some(FnCode { stmts, tail })
+        let steps = rest.iter().map(|s| self.step(s)).collect();
+        (!self.too_deep).then_some(FnCode { steps, tail })
+    }
+
+    /// A statement of a function's body: `if c { return e }` as a step of its own.
+    fn step(&mut self, stmt: &Stmt) -> Step {
+        if let StmtKind::If {
+            branches,
+            else_block: None,
+        } = &stmt.kind
+        {
+            if let [(cond, block)] = &branches[..] {
+                if let [Stmt {
+                    kind: StmtKind::Return(Some(e)),
+                    ..
+                }] = &block.stmts[..]
+                {
+                    return Step::ReturnIf(self.cond(cond), self.expr(e));
+                }
+            }
+        }
+        Step::Run(self.stmt(stmt))
     }
 
     /// Enters one level of nesting; false (and the result is discarded) past the limit.
@@ -650,11 +695,9 @@ impl Interpreter {
         self.depth += 1;
         let scope = Some(env);
         let r = if self.depth.is_multiple_of(STACK_CHECK_CALLS) {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-                self.run_body(&c.decl, &scope)
-            })
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.run_body(c, &scope))
         } else {
-            self.run_body(&c.decl, &scope)
+            self.run_body(c, &scope)
         };
         self.depth -= 1;
         if let Some(mut env) = scope {
@@ -675,10 +718,11 @@ impl Interpreter {
         }
     }
 
-    fn run_body(&mut self, decl: &FnDecl, scope: &Scope) -> Eval<Value> {
-        match code_of(decl) {
+    #[inline(always)]
+    fn run_body(&mut self, c: &Closure, scope: &Scope) -> Eval<Value> {
+        match &c.code {
             Some(code) => code.run(self, scope),
-            None => self.exec_block(&decl.body, scope).map(|()| Value::None),
+            None => self.exec_block(&c.decl.body, scope).map(|()| Value::None),
         }
     }
 }

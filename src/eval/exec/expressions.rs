@@ -225,10 +225,7 @@ impl Interpreter {
                 let v = self.eval(object, scope)?;
                 self.index(v, indices, e.span, object.span, scope)?
             }
-            ExprKind::Lambda(decl) => Value::Func(Rc::new(Closure {
-                decl: decl.clone(),
-                env: scope.clone(),
-            })),
+            ExprKind::Lambda(decl) => Value::Func(Rc::new(Closure::new(decl, scope))),
             ExprKind::FString(parts) => self.fstring(parts, scope)?,
         })
     }

@@ -4,7 +4,7 @@
 
 pub(crate) mod access;
 mod calls;
-mod compile;
+pub(crate) mod compile;
 mod expressions;
 mod operators;
 mod statements;
@@ -31,10 +31,19 @@ pub(super) const STACK_CHECK_EVERY: usize = 8;
 /// `- - - x` or `x.T.T…`; left-leaning operator chains do not nest).
 pub(super) const MAX_EVAL_DEPTH: usize = 100_000;
 
-#[inline]
+#[inline(always)]
 pub(super) fn check_interrupt(span: Span) -> Eval<()> {
     // A plain load on every loop iteration and call; the swap only once it is set.
-    if INTERRUPTED.load(Ordering::Relaxed) && INTERRUPTED.swap(false, Ordering::SeqCst) {
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        return interrupted(span);
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn interrupted(span: Span) -> Eval<()> {
+    if INTERRUPTED.swap(false, Ordering::SeqCst) {
         return Err(Flow::from(
             Diagnostic::error("interrupted").with_label(span, "stopped here"),
         ));

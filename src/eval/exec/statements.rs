@@ -94,10 +94,7 @@ impl Interpreter {
                 self.bind_ident(target, result, scope);
             }
             StmtKind::FnDef(decl) => {
-                let closure = Value::Func(Rc::new(Closure {
-                    decl: decl.clone(),
-                    env: scope.clone(),
-                }));
+                let closure = Value::Func(Rc::new(Closure::new(decl, scope)));
                 if let Some(name) = &decl.name {
                     self.bind_ident(name, closure, scope);
                 }
