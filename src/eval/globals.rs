@@ -64,6 +64,19 @@ impl Globals {
         }
     }
 
+    /// Binds slot `slot` (as [`Globals::write`], dropping the old value here).
+    #[inline]
+    pub fn set(&mut self, slot: u32, value: Value) {
+        if let Some(cell) = self.values.get_mut(slot as usize) {
+            match cell.replace(value) {
+                None => self.bound += 1,
+                // Numbers own nothing: no drop glue to run.
+                Some(old @ Value::Num(_)) => std::mem::forget(old),
+                Some(old) => drop(old),
+            }
+        }
+    }
+
     #[inline]
     pub fn write(&mut self, slot: u32, value: Value) -> Option<Value> {
         let cell = self.values.get_mut(slot as usize)?;

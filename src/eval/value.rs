@@ -184,9 +184,14 @@ impl Env {
             .slots
             .borrow_mut()
             .get_mut(slot as usize)
-            .map(|s| s.replace(value));
+            .and_then(|s| s.replace(value));
         // Dropped after the borrow ends: dropping a closure may drop scopes.
-        drop(old);
+        match old {
+            None => {}
+            // Numbers own nothing: no drop glue to run.
+            Some(old @ Value::Num(_)) => std::mem::forget(old),
+            Some(old) => drop(old),
+        }
     }
 
     fn position(&self, name: &str) -> Option<u32> {

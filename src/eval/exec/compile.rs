@@ -224,6 +224,14 @@ impl Compiler {
                         }
                         Ok(())
                     }),
+                    Place::Global(slot) => Box::new(move |i, s| {
+                        let v = c(i, s)?;
+                        match s {
+                            None => i.globals.set(slot, v),
+                            Some(_) => i.bind_ident(&target, v, s),
+                        }
+                        Ok(())
+                    }),
                     _ => Box::new(move |i, s| {
                         let v = c(i, s)?;
                         i.bind_ident(&target, v, s);

@@ -150,10 +150,7 @@ impl Interpreter {
     pub(super) fn bind_ident(&mut self, target: &Ident, value: Value, scope: &Scope) {
         match (target.place, scope) {
             (Place::Local(slot), Some(env)) => env.set_slot(slot, value),
-            (Place::Global(slot), None) => {
-                let old = self.globals.write(slot, value);
-                drop(old);
-            }
+            (Place::Global(slot), None) => self.globals.set(slot, value),
             _ => self.bind(&target.name, value, scope),
         }
     }
