@@ -38,6 +38,10 @@ const TAKE_LISTS_AS_TUPLES: &[&str] = &[
 /// tuple of tensors is accepted, and `tensor(list)`. Returns true when the result
 /// should be turned back into a list (`grad(y, xs)` of a list).
 pub(crate) fn lists_as_tuples(name: &str, pos: &mut [(Value, Span)]) -> Eval<bool> {
+    // Only lists change: most calls have none, and skip the look at the name.
+    if !pos.iter().any(|(v, _)| matches!(v, Value::List(_))) {
+        return Ok(false);
+    }
     let mut list_in = false;
     if TAKE_LISTS_AS_TUPLES.contains(&name) {
         for (v, _) in pos.iter_mut() {

@@ -702,8 +702,12 @@ impl Interpreter {
         }
         self.depth += 1;
         let scope = Some(env);
-        let r = if self.depth.is_multiple_of(STACK_CHECK_CALLS) {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.run_body(c, &scope))
+        // The stack is looked at every few calls, and grown (on the cold path) only
+        // when it runs short.
+        let r = if self.depth.is_multiple_of(STACK_CHECK_CALLS)
+            && stacker::remaining_stack().is_some_and(|left| left < STACK_RED_ZONE)
+        {
+            self.run_body_on_new_stack(c, &scope)
         } else {
             self.run_body(c, &scope)
         };
@@ -724,6 +728,12 @@ impl Interpreter {
             )),
             Err(e) => Err(e),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_body_on_new_stack(&mut self, c: &Closure, scope: &Scope) -> Eval<Value> {
+        stacker::grow(STACK_GROWTH, || self.run_body(c, scope))
     }
 
     #[inline(always)]
