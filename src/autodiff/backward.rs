@@ -5,10 +5,12 @@
 //! pass is itself recorded and can be differentiated again.
 
 use super::elementwise::{self as ew};
+use super::plain::{vjp_plain, Grad};
 use super::vjp::vjp;
-use super::{span_scope, with_grad_mode, Array, Origin, Tensor, TensorError};
+use super::{current_span, span_scope, with_grad_mode, Array, Origin, Tensor, TensorError};
 use crate::source::Span;
 use std::cell::Cell;
+use std::rc::Rc;
 
 /// What a backward pass is asked to do.
 #[derive(Clone, Copy, Debug, Default)]
@@ -213,6 +215,90 @@ fn pass(
     Ok((kept, anomaly))
 }
 
+/// The gradients a plain pass kept (tensor, gradient), and the anomaly it found.
+type PlainResult = (Vec<(Tensor, Grad)>, Option<Anomaly>);
+
+/// [`pass`] for a backward pass that is not recorded (recording off, no
+/// `create_graph`): the same steps with the gradients as plain data, the common
+/// rules computed on arrays (`plain.rs`) and the others by `vjp`.
+fn pass_plain(
+    order: &[Tensor],
+    index: &Positions,
+    seed: Grad,
+    options: &BackwardOptions,
+    keep: &dyn Fn(&Tensor) -> bool,
+    check: bool,
+) -> Result<PlainResult, TensorError> {
+    let mut grads: Vec<Option<Grad>> = vec![None; order.len()];
+    if let Some(last) = grads.last_mut() {
+        *last = Some(seed);
+    }
+    let mut kept = Vec::new();
+    let mut anomaly = None;
+    for i in (0..order.len()).rev() {
+        let Some(g) = grads[i].take() else { continue };
+        let t = &order[i];
+        if keep(t) {
+            kept.push((t.clone(), g.clone()));
+        }
+        let Some(node) = t.node() else { continue };
+        if options.record_grads && !check {
+            node.set_last_grad(g.0.clone());
+        }
+        // Whether `g` is finite, for the anomaly check (`g` moves into the rule).
+        let g_finite = check && anomaly.is_none() && first_non_finite(&g.0).is_none();
+        let mut input_grads = {
+            let _span = span_scope(node.span);
+            vjp_plain(t, node, g)
+        }?;
+        for (j, ig) in input_grads.iter_mut().enumerate() {
+            let Some(ig) = ig.take() else { continue };
+            let Some(input) = node.inputs.get(j) else {
+                continue;
+            };
+            if check && anomaly.is_none() {
+                if let Some((pos, v)) = first_non_finite(&ig.0) {
+                    if g_finite {
+                        let input_value = node.saved(j).and_then(|d| {
+                            if d.len() == ig.0.len() {
+                                d.iter().nth(pos).copied()
+                            } else {
+                                None
+                            }
+                        });
+                        anomaly = Some(Anomaly {
+                            span: node.span,
+                            op: node.op.describe(),
+                            kind: if v.is_nan() { "nan" } else { "inf" },
+                            input_value,
+                        });
+                    }
+                }
+            }
+            let Some(k) = index.get(input) else {
+                continue;
+            };
+            grads[k] = Some(match grads[k].take() {
+                None => ig,
+                Some(acc) => accumulate_plain(acc, &ig.0)?,
+            });
+        }
+    }
+    Ok((kept, anomaly))
+}
+
+/// [`accumulate`] on plain data: summed into `acc`'s own buffer when nothing
+/// else shares it, else into a new array (attributed to the current span).
+fn accumulate_plain(mut acc: Grad, ig: &Array) -> Result<Grad, TensorError> {
+    if let Some(a) = Rc::get_mut(&mut acc.0) {
+        if ew::zip_in_place(a, ig, |x, y| x + y) {
+            return Ok(acc);
+        }
+    }
+    let sum = ew::zip_with(&acc.0, ig, "+", super::kernel::add)?;
+    Ok((Rc::new(sum), current_span()))
+}
+
 /// `acc + ig`, summed into `acc`'s own buffer when recording is off and nothing
 /// else can see `acc` (its data is copied first if a saved value shares it).
 fn accumulate(acc: Tensor, ig: &Tensor) -> Result<Tensor, TensorError> {
@@ -239,7 +325,7 @@ pub fn backward(
     if !root.requires_grad() {
         return Err(TensorError::NoGrad);
     }
-    if seed.shape() != root.shape() {
+    if seed.data_ref().shape() != root.data_ref().shape() {
         return Err(TensorError::Shapes {
             message: format!(
                 "backward: the starting gradient has shape {} but the output has shape {}",
@@ -249,11 +335,6 @@ pub fn backward(
         });
     }
     let (order, index) = topological_order(root)?;
-    let seed = if options.create_graph {
-        seed.clone()
-    } else {
-        seed.detach()
-    };
     let target_ids: Vec<usize> = targets
         .map(|ts| ts.iter().map(|t| t.id()).collect())
         .unwrap_or_default();
@@ -264,17 +345,22 @@ pub fn backward(
             (t.is_leaf() && t.requires_grad()) || t.retains_grad()
         }
     };
-    let (kept, _) = with_grad_mode(options.create_graph, || {
-        pass(&order, &index, seed.clone(), &options, &keep, false)
-    })?;
+    // The seed as `detach` would give it: its data, at the current span.
+    let plain_seed = || (seed.data(), current_span());
     let kept: Vec<(Tensor, Tensor)> = if options.create_graph {
+        let (kept, _) = with_grad_mode(true, || {
+            pass(&order, &index, seed.clone(), &options, &keep, false)
+        })?;
         kept
     } else {
-        // Computed with recording off from the graph's values: cut from the graph,
-        // as `detach` would (a rule that passed an input through is copied).
+        let (kept, _) = with_grad_mode(false, || {
+            pass_plain(&order, &index, plain_seed(), &options, &keep, false)
+        })?;
+        // Computed with recording off from the graph's values: cut from the
+        // graph, as `detach` would.
         kept.into_iter()
-            .map(|(t, g)| {
-                let g = if g.requires_grad() { g.detach() } else { g };
+            .map(|(t, (data, span))| {
+                let g = Tensor::constant_rc_at(data, span);
                 g.set_origin(Origin::Detached);
                 (t, g)
             })
@@ -292,7 +378,7 @@ pub fn backward(
                 create_graph: false,
                 ..options
             };
-            pass(&order, &index, seed.detach(), &plain, &|_| false, true)
+            pass_plain(&order, &index, plain_seed(), &plain, &|_| false, true)
         })?;
         outcome.anomaly = anomaly;
     }

@@ -105,6 +105,40 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         .map_err(|e| TensorError::invalid(e.to_string()))
 }
 
+/// `op(a) · op(b)` of two matrices, where `op` transposes when asked (strided
+/// views, no copy); `None` when either is not 2-D or the inner sizes differ
+/// (the caller then takes the general path, which reports the error).
+pub fn product_transposed(
+    a: &Array,
+    b: &Array,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Option<Result<Array, TensorError>> {
+    if a.ndim() != 2 || b.ndim() != 2 {
+        return None;
+    }
+    let (Ok(a2), Ok(b2)) = (
+        a.view().into_dimensionality::<Ix2>(),
+        b.view().into_dimensionality::<Ix2>(),
+    ) else {
+        return None;
+    };
+    let a2 = if transpose_a { a2.reversed_axes() } else { a2 };
+    let b2 = if transpose_b { b2.reversed_axes() } else { b2 };
+    if a2.ncols() != b2.nrows() {
+        return None;
+    }
+    if let Err(e) = checked_numel(&[a2.nrows(), b2.ncols()]) {
+        return Some(Err(e));
+    }
+    let data = if a2.nrows() * a2.ncols() * b2.ncols() <= SMALL_PRODUCT {
+        small_product(&a2, &b2)
+    } else {
+        a2.dot(&b2)
+    };
+    Some(Ok(data.into_dyn()))
+}
+
 /// `op(a) · op(b)` over the last two axes, where `op` transposes when asked:
 /// matmul's backward (`g · bᵀ`, `aᵀ · g`). When the result is not recorded and
 /// both operands are matrices, the transposes are strided views, not tensors.
@@ -115,23 +149,10 @@ pub fn matmul_transposed(
     transpose_b: bool,
 ) -> Result<Tensor, TensorError> {
     let recorded = super::grad_enabled() && (a.requires_grad() || b.requires_grad());
-    if !recorded && a.ndim() == 2 && b.ndim() == 2 {
-        let (ad, bd) = (a.data_ref(), b.data_ref());
-        if let (Ok(a2), Ok(b2)) = (
-            ad.view().into_dimensionality::<Ix2>(),
-            bd.view().into_dimensionality::<Ix2>(),
-        ) {
-            let a2 = if transpose_a { a2.reversed_axes() } else { a2 };
-            let b2 = if transpose_b { b2.reversed_axes() } else { b2 };
-            if a2.ncols() == b2.nrows() {
-                checked_numel(&[a2.nrows(), b2.ncols()])?;
-                let data = if a2.nrows() * a2.ncols() * b2.ncols() <= SMALL_PRODUCT {
-                    small_product(&a2, &b2)
-                } else {
-                    a2.dot(&b2)
-                };
-                return Ok(Tensor::record(data.into_dyn(), Op::MatMul, &[a, b]));
-            }
+    if !recorded {
+        let product = product_transposed(&a.data_ref(), &b.data_ref(), transpose_a, transpose_b);
+        if let Some(data) = product {
+            return Ok(Tensor::record(data?, Op::MatMul, &[a, b]));
         }
     }
     let a = if transpose_a { &transpose_last2(a)? } else { a };

@@ -22,6 +22,7 @@ pub mod kernel;
 pub mod linalg;
 pub mod nn;
 pub mod op;
+mod plain;
 pub mod reduce;
 pub mod shape;
 pub mod shape_ops;

@@ -141,6 +141,11 @@ impl Tensor {
         }))
     }
 
+    /// A leaf sharing already-shared data, attributed to `span`.
+    pub(crate) fn constant_rc_at(data: Rc<Array>, span: Span) -> Tensor {
+        Tensor::from_parts(data, false, span)
+    }
+
     /// A leaf that does not require grad.
     pub fn constant(data: Array) -> Tensor {
         Tensor::from_parts(Rc::new(data), false, current_span())
