@@ -36,9 +36,63 @@ fn small_product(
     ndarray::Array2::from_shape_vec((n, m), out).unwrap_or_else(|_| unreachable!())
 }
 
+/// `op(a) · op(b)` of two small matrices in standard layout, read straight from
+/// their slices (`op` transposes when asked), summing in order of `k` as
+/// [`small_product`] does; `None` for anything else (other ranks or layouts,
+/// mismatched or too large shapes), which the general path handles.
+fn small_product_of_slices(
+    a: &Array,
+    b: &Array,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Option<Array> {
+    let (sa, sb) = (a.shape(), b.shape());
+    if sa.len() != 2 || sb.len() != 2 {
+        return None;
+    }
+    let (xs, ys) = (a.as_slice()?, b.as_slice()?);
+    let (n, k) = if transpose_a {
+        (sa[1], sa[0])
+    } else {
+        (sa[0], sa[1])
+    };
+    let (k2, m) = if transpose_b {
+        (sb[1], sb[0])
+    } else {
+        (sb[0], sb[1])
+    };
+    if k != k2 || n * k * m > SMALL_PRODUCT || checked_numel(&[n, m]).is_err() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n * m);
+    for i in 0..n {
+        for j in 0..m {
+            let mut acc = 0.0;
+            for p in 0..k {
+                let x = if transpose_a {
+                    xs[p * n + i]
+                } else {
+                    xs[i * k + p]
+                };
+                let y = if transpose_b {
+                    ys[j * k + p]
+                } else {
+                    ys[p * m + j]
+                };
+                acc += x * y;
+            }
+            out.push(acc);
+        }
+    }
+    Array::from_shape_vec(IxDyn(&[n, m]), out).ok()
+}
+
 /// The product of the last two axes of `a` and `b` (both at least 2-D), with the
 /// batch axes before them broadcast.
 pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
+    if let Some(product) = small_product_of_slices(a, b, false, false) {
+        return Ok(product);
+    }
     let (sa, sb) = (a.shape(), b.shape());
     let (na, nb) = (sa.len(), sb.len());
     if na < 2 || nb < 2 {
@@ -114,6 +168,9 @@ pub fn product_transposed(
     transpose_a: bool,
     transpose_b: bool,
 ) -> Option<Result<Array, TensorError>> {
+    if let Some(product) = small_product_of_slices(a, b, transpose_a, transpose_b) {
+        return Some(Ok(product));
+    }
     if a.ndim() != 2 || b.ndim() != 2 {
         return None;
     }

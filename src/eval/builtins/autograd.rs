@@ -128,7 +128,10 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                     "reduce it first, as in backward(mean({text})), or give the starting gradient: backward({text}, ones_like({text}))"
                 ))));
             }
-            Tensor::constant(Array::ones(y.data_ref().raw_dim()))
+            // One element: a copy of y's, set to 1 (cheaper than building a shape).
+            let mut one = y.data_ref().as_ref().clone();
+            one.fill(1.0);
+            Tensor::constant(one)
         }
         Some(_) => a.tensor(1, "v")?,
     };
@@ -278,6 +281,15 @@ fn params(a: &Args, from: usize) -> Eval<Vec<Tensor>> {
 }
 
 pub fn zero_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    // Tensors given directly (the common case) without collecting them first.
+    if a.pos.iter().all(|(v, _)| matches!(v, Value::Tensor(_))) {
+        for (v, _) in &a.pos {
+            if let Value::Tensor(t) = v {
+                t.set_grad(None);
+            }
+        }
+        return Ok(Value::None);
+    }
     for t in params(a, 0)? {
         t.set_grad(None);
     }
