@@ -84,7 +84,9 @@ fn small_product_of_slices(
             out.push(acc);
         }
     }
-    Array::from_shape_vec(IxDyn(&[n, m]), out).ok()
+    ndarray::Array2::from_shape_vec((n, m), out)
+        .ok()
+        .map(|p| p.into_dyn())
 }
 
 /// The product of the last two axes of `a` and `b` (both at least 2-D), with the

@@ -176,11 +176,11 @@ fn fast(out: &Tensor, node: &Node, g: Grad) -> Result<Fast, TensorError> {
             let v = g.first().copied().unwrap_or(f64::NAN);
             match node.op {
                 Op::Sum { .. } if g.shape() == s => Few::One([Some((g, g_span))]),
-                Op::Sum { .. } => one(Rc::new(Array::from_elem(s, v))),
+                Op::Sum { .. } => one(Rc::new(ew::filled(s, v))),
                 _ => {
                     let n: usize = s.iter().product();
                     let c = 1.0 / n.max(1) as f64;
-                    one(Rc::new(Array::from_elem(s, v * c)))
+                    one(Rc::new(ew::filled(s, v * c)))
                 }
             }
         }
