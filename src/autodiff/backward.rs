@@ -326,17 +326,53 @@ pub fn backward(
     targets: Option<&[Tensor]>,
     options: BackwardOptions,
 ) -> Result<BackwardOutcome, TensorError> {
+    run(root, Some(seed), targets, options)
+}
+
+/// [`backward`] from a starting gradient of ones of `root`'s shape (`backward(y)`
+/// of a scalar `y`), made only as the pass needs it.
+pub fn backward_from_ones(
+    root: &Tensor,
+    targets: Option<&[Tensor]>,
+    options: BackwardOptions,
+) -> Result<BackwardOutcome, TensorError> {
+    run(root, None, targets, options)
+}
+
+/// Ones of `a`'s shape, in standard layout (as `Array::ones`); a one-element
+/// array is copied and set, which is cheaper than building a shape.
+fn ones_like(a: &Array) -> Array {
+    if a.len() == 1 {
+        let mut one = a.clone();
+        if let Some(x) = one.first_mut() {
+            *x = 1.0;
+        }
+        one
+    } else {
+        ew::filled(a.shape(), 1.0)
+    }
+}
+
+/// `backward` from `seed`, or from ones when it is `None`.
+fn run(
+    root: &Tensor,
+    seed: Option<&Tensor>,
+    targets: Option<&[Tensor]>,
+    options: BackwardOptions,
+) -> Result<BackwardOutcome, TensorError> {
     if !root.requires_grad() {
         return Err(TensorError::NoGrad);
     }
-    if seed.data_ref().shape() != root.data_ref().shape() {
-        return Err(TensorError::Shapes {
-            message: format!(
-                "backward: the starting gradient has shape {} but the output has shape {}",
-                crate::display::fmt_shape(&seed.shape()),
-                crate::display::fmt_shape(&root.shape())
-            ),
-        });
+    if let Some(seed) = seed {
+        if seed.data_ref().shape() != root.data_ref().shape() {
+            return Err(TensorError::Shapes {
+                message: format!(
+                    "backward: the starting gradient has shape {} but the output has shape {}",
+                    crate::display::fmt_shape(&seed.shape()),
+                    crate::display::fmt_shape(&root.shape())
+                ),
+            });
+        }
     }
     let (order, index) = topological_order(root)?;
     let target_ids: Vec<usize> = targets
@@ -350,11 +386,20 @@ pub fn backward(
         }
     };
     // The seed as `detach` would give it: its data, at the current span.
-    let plain_seed = || (seed.data(), current_span());
+    let plain_seed = || {
+        let data = match seed {
+            Some(seed) => seed.data(),
+            None => Rc::new(ones_like(&root.data_ref())),
+        };
+        (data, current_span())
+    };
     let kept: Vec<(Tensor, Tensor)> = if options.create_graph {
-        let (kept, _) = with_grad_mode(true, || {
-            pass(&order, &index, seed.clone(), &options, &keep, false)
-        })?;
+        let seed = match seed {
+            Some(seed) => seed.clone(),
+            None => Tensor::constant(ones_like(&root.data_ref())),
+        };
+        let (kept, _) =
+            with_grad_mode(true, || pass(&order, &index, seed, &options, &keep, false))?;
         kept
     } else {
         let (kept, _) = with_grad_mode(false, || {
