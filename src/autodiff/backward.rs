@@ -5,10 +5,12 @@
 //! pass is itself recorded and can be differentiated again.
 
 use super::elementwise::{self as ew};
+use super::plain::{vjp_plain, Grad};
 use super::vjp::vjp;
-use super::{span_scope, with_grad_mode, Array, Origin, Tensor, TensorError};
+use super::{current_span, span_scope, with_grad_mode, Array, Origin, Tensor, TensorError};
 use crate::source::Span;
 use std::cell::Cell;
+use std::rc::Rc;
 
 /// What a backward pass is asked to do.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,6 +46,10 @@ pub struct BackwardOutcome {
     pub grads: Vec<Option<Tensor>>,
     pub anomaly: Option<Anomaly>,
 }
+
+/// Intermediate results with at most this many elements keep their data when
+/// their graph is freed (see `backward`).
+const RELEASE_MIN_ELEMENTS: usize = 64;
 
 thread_local! {
     /// Numbers the orderings of the graph, so that a tensor's mark from an
@@ -213,6 +219,90 @@ fn pass(
     Ok((kept, anomaly))
 }
 
+/// The gradients a plain pass kept (tensor, gradient), and the anomaly it found.
+type PlainResult = (Vec<(Tensor, Grad)>, Option<Anomaly>);
+
+/// [`pass`] for a backward pass that is not recorded (recording off, no
+/// `create_graph`): the same steps with the gradients as plain data, the common
+/// rules computed on arrays (`plain.rs`) and the others by `vjp`.
+fn pass_plain(
+    order: &[Tensor],
+    index: &Positions,
+    seed: Grad,
+    options: &BackwardOptions,
+    keep: &dyn Fn(&Tensor) -> bool,
+    check: bool,
+) -> Result<PlainResult, TensorError> {
+    let mut grads: Vec<Option<Grad>> = vec![None; order.len()];
+    if let Some(last) = grads.last_mut() {
+        *last = Some(seed);
+    }
+    let mut kept = Vec::new();
+    let mut anomaly = None;
+    for i in (0..order.len()).rev() {
+        let Some(g) = grads[i].take() else { continue };
+        let t = &order[i];
+        if keep(t) {
+            kept.push((t.clone(), g.clone()));
+        }
+        let Some(node) = t.node() else { continue };
+        if options.record_grads && !check {
+            node.set_last_grad(g.0.clone());
+        }
+        // Whether `g` is finite, for the anomaly check (`g` moves into the rule).
+        let g_finite = check && anomaly.is_none() && first_non_finite(&g.0).is_none();
+        let mut input_grads = {
+            let _span = span_scope(node.span);
+            vjp_plain(t, node, g)
+        }?;
+        for (j, ig) in input_grads.iter_mut().enumerate() {
+            let Some(ig) = ig.take() else { continue };
+            let Some(input) = node.inputs.get(j) else {
+                continue;
+            };
+            if check && anomaly.is_none() {
+                if let Some((pos, v)) = first_non_finite(&ig.0) {
+                    if g_finite {
+                        let input_value = node.saved(j).and_then(|d| {
+                            if d.len() == ig.0.len() {
+                                d.iter().nth(pos).copied()
+                            } else {
+                                None
+                            }
+                        });
+                        anomaly = Some(Anomaly {
+                            span: node.span,
+                            op: node.op.describe(),
+                            kind: if v.is_nan() { "nan" } else { "inf" },
+                            input_value,
+                        });
+                    }
+                }
+            }
+            let Some(k) = index.get(input) else {
+                continue;
+            };
+            grads[k] = Some(match grads[k].take() {
+                None => ig,
+                Some(acc) => accumulate_plain(acc, &ig.0)?,
+            });
+        }
+    }
+    Ok((kept, anomaly))
+}
+
+/// [`accumulate`] on plain data: summed into `acc`'s own buffer when nothing
+/// else shares it, else into a new array (attributed to the current span).
+fn accumulate_plain(mut acc: Grad, ig: &Array) -> Result<Grad, TensorError> {
+    if let Some(a) = Rc::get_mut(&mut acc.0) {
+        if ew::zip_in_place(a, ig, |x, y| x + y) {
+            return Ok(acc);
+        }
+    }
+    let sum = ew::zip_with(&acc.0, ig, "+", super::kernel::add)?;
+    Ok((Rc::new(sum), current_span()))
+}
+
 /// `acc + ig`, summed into `acc`'s own buffer when recording is off and nothing
 /// else can see `acc` (its data is copied first if a saved value shares it).
 fn accumulate(acc: Tensor, ig: &Tensor) -> Result<Tensor, TensorError> {
@@ -236,24 +326,55 @@ pub fn backward(
     targets: Option<&[Tensor]>,
     options: BackwardOptions,
 ) -> Result<BackwardOutcome, TensorError> {
+    run(root, Some(seed), targets, options)
+}
+
+/// [`backward`] from a starting gradient of ones of `root`'s shape (`backward(y)`
+/// of a scalar `y`), made only as the pass needs it.
+pub fn backward_from_ones(
+    root: &Tensor,
+    targets: Option<&[Tensor]>,
+    options: BackwardOptions,
+) -> Result<BackwardOutcome, TensorError> {
+    run(root, None, targets, options)
+}
+
+/// Ones of `a`'s shape, in standard layout (as `Array::ones`); a one-element
+/// array is copied and set, which is cheaper than building a shape.
+fn ones_like(a: &Array) -> Array {
+    if a.len() == 1 {
+        let mut one = a.clone();
+        if let Some(x) = one.first_mut() {
+            *x = 1.0;
+        }
+        one
+    } else {
+        ew::filled(a.shape(), 1.0)
+    }
+}
+
+/// `backward` from `seed`, or from ones when it is `None`.
+fn run(
+    root: &Tensor,
+    seed: Option<&Tensor>,
+    targets: Option<&[Tensor]>,
+    options: BackwardOptions,
+) -> Result<BackwardOutcome, TensorError> {
     if !root.requires_grad() {
         return Err(TensorError::NoGrad);
     }
-    if seed.shape() != root.shape() {
-        return Err(TensorError::Shapes {
-            message: format!(
-                "backward: the starting gradient has shape {} but the output has shape {}",
-                crate::display::fmt_shape(&seed.shape()),
-                crate::display::fmt_shape(&root.shape())
-            ),
-        });
+    if let Some(seed) = seed {
+        if seed.data_ref().shape() != root.data_ref().shape() {
+            return Err(TensorError::Shapes {
+                message: format!(
+                    "backward: the starting gradient has shape {} but the output has shape {}",
+                    crate::display::fmt_shape(&seed.shape()),
+                    crate::display::fmt_shape(&root.shape())
+                ),
+            });
+        }
     }
     let (order, index) = topological_order(root)?;
-    let seed = if options.create_graph {
-        seed.clone()
-    } else {
-        seed.detach()
-    };
     let target_ids: Vec<usize> = targets
         .map(|ts| ts.iter().map(|t| t.id()).collect())
         .unwrap_or_default();
@@ -264,17 +385,31 @@ pub fn backward(
             (t.is_leaf() && t.requires_grad()) || t.retains_grad()
         }
     };
-    let (kept, _) = with_grad_mode(options.create_graph, || {
-        pass(&order, &index, seed.clone(), &options, &keep, false)
-    })?;
+    // The seed as `detach` would give it: its data, at the current span.
+    let plain_seed = || {
+        let data = match seed {
+            Some(seed) => seed.data(),
+            None => Rc::new(ones_like(&root.data_ref())),
+        };
+        (data, current_span())
+    };
     let kept: Vec<(Tensor, Tensor)> = if options.create_graph {
+        let seed = match seed {
+            Some(seed) => seed.clone(),
+            None => Tensor::constant(ones_like(&root.data_ref())),
+        };
+        let (kept, _) =
+            with_grad_mode(true, || pass(&order, &index, seed, &options, &keep, false))?;
         kept
     } else {
-        // Computed with recording off from the graph's values: cut from the graph,
-        // as `detach` would (a rule that passed an input through is copied).
+        let (kept, _) = with_grad_mode(false, || {
+            pass_plain(&order, &index, plain_seed(), &options, &keep, false)
+        })?;
+        // Computed with recording off from the graph's values: cut from the
+        // graph, as `detach` would.
         kept.into_iter()
-            .map(|(t, g)| {
-                let g = if g.requires_grad() { g.detach() } else { g };
+            .map(|(t, (data, span))| {
+                let g = Tensor::constant_rc_at(data, span);
                 g.set_origin(Origin::Detached);
                 (t, g)
             })
@@ -292,7 +427,7 @@ pub fn backward(
                 create_graph: false,
                 ..options
             };
-            pass(&order, &index, seed.detach(), &plain, &|_| false, true)
+            pass_plain(&order, &index, plain_seed(), &plain, &|_| false, true)
         })?;
         outcome.anomaly = anomaly;
     }
@@ -310,8 +445,9 @@ pub fn backward(
             // forward pass runs. Kept when the graph may still be shown (:why).
             // The root (last) is the caller's; every other tensor here was used by
             // an operation: one reference from that operation, one from `order`.
+            // (A tiny array is left alone: giving it back saves nothing.)
             for t in order.iter().rev().skip(1) {
-                if !t.is_leaf() && t.handle_count() == 2 {
+                if !t.is_leaf() && t.handle_count() == 2 && t.numel() > RELEASE_MIN_ELEMENTS {
                     t.release_data();
                 }
             }

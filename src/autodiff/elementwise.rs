@@ -390,5 +390,16 @@ pub fn mask(x: &Array, f: impl Fn(f64) -> bool) -> Tensor {
 /// A constant tensor of `shape` filled with `value`.
 pub fn full(shape: &[usize], value: f64) -> Result<Tensor, TensorError> {
     checked_numel(shape)?;
-    Ok(Tensor::constant(ArrayD::from_elem(IxDyn(shape), value)))
+    Ok(Tensor::constant(filled(shape, value)))
+}
+
+/// An array of `shape` (in standard layout) filled with `value`; up to two axes
+/// through ndarray's fixed-rank constructors, which compute no strides at run time.
+pub fn filled(shape: &[usize], value: f64) -> Array {
+    match *shape {
+        [] => ndarray::arr0(value).into_dyn(),
+        [n] => ndarray::Array1::from_elem(n, value).into_dyn(),
+        [n, m] => ndarray::Array2::from_elem((n, m), value).into_dyn(),
+        _ => ArrayD::from_elem(IxDyn(shape), value),
+    }
 }

@@ -36,9 +36,65 @@ fn small_product(
     ndarray::Array2::from_shape_vec((n, m), out).unwrap_or_else(|_| unreachable!())
 }
 
+/// `op(a) · op(b)` of two small matrices in standard layout, read straight from
+/// their slices (`op` transposes when asked), summing in order of `k` as
+/// [`small_product`] does; `None` for anything else (other ranks or layouts,
+/// mismatched or too large shapes), which the general path handles.
+fn small_product_of_slices(
+    a: &Array,
+    b: &Array,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Option<Array> {
+    let (sa, sb) = (a.shape(), b.shape());
+    if sa.len() != 2 || sb.len() != 2 {
+        return None;
+    }
+    let (xs, ys) = (a.as_slice()?, b.as_slice()?);
+    let (n, k) = if transpose_a {
+        (sa[1], sa[0])
+    } else {
+        (sa[0], sa[1])
+    };
+    let (k2, m) = if transpose_b {
+        (sb[1], sb[0])
+    } else {
+        (sb[0], sb[1])
+    };
+    if k != k2 || n * k * m > SMALL_PRODUCT || checked_numel(&[n, m]).is_err() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n * m);
+    for i in 0..n {
+        for j in 0..m {
+            let mut acc = 0.0;
+            for p in 0..k {
+                let x = if transpose_a {
+                    xs[p * n + i]
+                } else {
+                    xs[i * k + p]
+                };
+                let y = if transpose_b {
+                    ys[j * k + p]
+                } else {
+                    ys[p * m + j]
+                };
+                acc += x * y;
+            }
+            out.push(acc);
+        }
+    }
+    ndarray::Array2::from_shape_vec((n, m), out)
+        .ok()
+        .map(|p| p.into_dyn())
+}
+
 /// The product of the last two axes of `a` and `b` (both at least 2-D), with the
 /// batch axes before them broadcast.
 pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
+    if let Some(product) = small_product_of_slices(a, b, false, false) {
+        return Ok(product);
+    }
     let (sa, sb) = (a.shape(), b.shape());
     let (na, nb) = (sa.len(), sb.len());
     if na < 2 || nb < 2 {
@@ -105,6 +161,43 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         .map_err(|e| TensorError::invalid(e.to_string()))
 }
 
+/// `op(a) · op(b)` of two matrices, where `op` transposes when asked (strided
+/// views, no copy); `None` when either is not 2-D or the inner sizes differ
+/// (the caller then takes the general path, which reports the error).
+pub fn product_transposed(
+    a: &Array,
+    b: &Array,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Option<Result<Array, TensorError>> {
+    if let Some(product) = small_product_of_slices(a, b, transpose_a, transpose_b) {
+        return Some(Ok(product));
+    }
+    if a.ndim() != 2 || b.ndim() != 2 {
+        return None;
+    }
+    let (Ok(a2), Ok(b2)) = (
+        a.view().into_dimensionality::<Ix2>(),
+        b.view().into_dimensionality::<Ix2>(),
+    ) else {
+        return None;
+    };
+    let a2 = if transpose_a { a2.reversed_axes() } else { a2 };
+    let b2 = if transpose_b { b2.reversed_axes() } else { b2 };
+    if a2.ncols() != b2.nrows() {
+        return None;
+    }
+    if let Err(e) = checked_numel(&[a2.nrows(), b2.ncols()]) {
+        return Some(Err(e));
+    }
+    let data = if a2.nrows() * a2.ncols() * b2.ncols() <= SMALL_PRODUCT {
+        small_product(&a2, &b2)
+    } else {
+        a2.dot(&b2)
+    };
+    Some(Ok(data.into_dyn()))
+}
+
 /// `op(a) · op(b)` over the last two axes, where `op` transposes when asked:
 /// matmul's backward (`g · bᵀ`, `aᵀ · g`). When the result is not recorded and
 /// both operands are matrices, the transposes are strided views, not tensors.
@@ -115,23 +208,10 @@ pub fn matmul_transposed(
     transpose_b: bool,
 ) -> Result<Tensor, TensorError> {
     let recorded = super::grad_enabled() && (a.requires_grad() || b.requires_grad());
-    if !recorded && a.ndim() == 2 && b.ndim() == 2 {
-        let (ad, bd) = (a.data_ref(), b.data_ref());
-        if let (Ok(a2), Ok(b2)) = (
-            ad.view().into_dimensionality::<Ix2>(),
-            bd.view().into_dimensionality::<Ix2>(),
-        ) {
-            let a2 = if transpose_a { a2.reversed_axes() } else { a2 };
-            let b2 = if transpose_b { b2.reversed_axes() } else { b2 };
-            if a2.ncols() == b2.nrows() {
-                checked_numel(&[a2.nrows(), b2.ncols()])?;
-                let data = if a2.nrows() * a2.ncols() * b2.ncols() <= SMALL_PRODUCT {
-                    small_product(&a2, &b2)
-                } else {
-                    a2.dot(&b2)
-                };
-                return Ok(Tensor::record(data.into_dyn(), Op::MatMul, &[a, b]));
-            }
+    if !recorded {
+        let product = product_transposed(&a.data_ref(), &b.data_ref(), transpose_a, transpose_b);
+        if let Some(data) = product {
+            return Ok(Tensor::record(data?, Op::MatMul, &[a, b]));
         }
     }
     let a = if transpose_a { &transpose_last2(a)? } else { a };

@@ -22,13 +22,14 @@ pub mod kernel;
 pub mod linalg;
 pub mod nn;
 pub mod op;
+mod plain;
 pub mod reduce;
 pub mod shape;
 pub mod shape_ops;
 pub mod tensor;
 mod vjp;
 
-pub use backward::{backward, Anomaly, BackwardOptions, BackwardOutcome};
+pub use backward::{backward, backward_from_ones, Anomaly, BackwardOptions, BackwardOutcome};
 pub use error::TensorError;
 pub use op::Op;
 pub use tensor::{Array, Node, Origin, Tensor};

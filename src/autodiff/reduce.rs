@@ -3,10 +3,35 @@
 use super::{Array, Op, Tensor, TensorError};
 use ndarray::{Axis, Dimension, IxDyn};
 
+/// The sum of every element, exactly as ndarray's `sum` adds them (same order,
+/// same partial sums): for an array in standard layout, its eightfold unrolled
+/// fold over the slice, written out here to skip ndarray's costlier layout test.
+pub fn sum_all(data: &Array) -> f64 {
+    let Some(mut xs) = data.as_slice() else {
+        return data.sum();
+    };
+    let mut acc = 0.0;
+    let mut p = [0.0f64; 8];
+    while xs.len() >= 8 {
+        for (pi, &x) in p.iter_mut().zip(&xs[..8]) {
+            *pi += x;
+        }
+        xs = &xs[8..];
+    }
+    acc += p[0] + p[4];
+    acc += p[1] + p[5];
+    acc += p[2] + p[6];
+    acc += p[3] + p[7];
+    for &x in xs {
+        acc += x;
+    }
+    acc
+}
+
 /// Sums `data` over `axes` (all when `None`).
 pub fn sum_array(data: &Array, axes: Option<&[usize]>, keepdim: bool) -> Array {
     let out = match axes {
-        None => ndarray::arr0(data.sum()).into_dyn(),
+        None => ndarray::arr0(sum_all(data)).into_dyn(),
         Some(axes) => {
             let mut sorted: Vec<usize> = axes.to_vec();
             sorted.sort_unstable();
@@ -67,7 +92,11 @@ pub fn mean(x: &Tensor, axes: Option<Vec<usize>>, keepdim: bool) -> Tensor {
     let axes = axes_of(x, axes);
     let d = x.data();
     let n = count(d.shape(), axes.as_deref()) as f64;
-    let data = sum_array(&d, axes.as_deref(), keepdim) / n;
+    let data = match axes {
+        // The one value divided, rather than an array of it.
+        None if !keepdim => ndarray::arr0(sum_all(&d) / n).into_dyn(),
+        _ => sum_array(&d, axes.as_deref(), keepdim) / n,
+    };
     Tensor::record(data, Op::Mean { axes, keepdim }, &[x])
 }
 

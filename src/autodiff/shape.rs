@@ -27,6 +27,14 @@ pub fn set_element_limit(limit: usize) {
 /// lengths multiply past `isize::MAX`, so that is an error too.
 pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
     let limit = element_limit();
+    // Up to three axes below 2^16 each cannot overflow, nor pass isize::MAX:
+    // the product alone decides (the common case, without 128-bit arithmetic).
+    if shape.len() <= 3 && shape.iter().all(|&d| d < 1 << 16) {
+        let n: usize = shape.iter().product();
+        if n <= limit {
+            return Ok(n);
+        }
+    }
     let mut n: u128 = 1;
     let mut nonzero: u128 = 1;
     for &d in shape {

@@ -84,7 +84,7 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor, TensorError> 
     checked_numel(shape)?;
     if let Some(v) = x.item() {
         // One value (the gradient of a full reduction): fill, no broadcast view.
-        let data = ArrayD::from_elem(IxDyn(shape), v);
+        let data = super::elementwise::filled(shape, v);
         return Ok(Tensor::record_with(
             data,
             || Op::BroadcastTo(shape.to_vec()),
@@ -120,7 +120,10 @@ fn sum_to_axes(from: &[usize], to: &[usize]) -> (Vec<usize>, usize) {
 /// Sums `data` down to `shape` (the reverse of broadcasting).
 pub fn sum_to_array(data: &Array, shape: &[usize]) -> Result<Array, TensorError> {
     if shape.iter().product::<usize>() == 1 && shape.len() <= data.ndim() {
-        return Ok(ArrayD::from_elem(IxDyn(shape), data.sum()));
+        return Ok(super::elementwise::filled(
+            shape,
+            super::reduce::sum_all(data),
+        ));
     }
     let (axes, lead) = sum_to_axes(data.shape(), shape);
     let summed = sum_array(data, Some(&axes), true);

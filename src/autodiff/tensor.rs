@@ -98,12 +98,14 @@ impl Drop for Node {
         let mut stack: Vec<Tensor> = Vec::new();
         // Only tensors that this node owned last are pushed (so a node whose
         // inputs live on elsewhere allocates nothing here).
-        let unlink = |t: Tensor, stack: &mut Vec<Tensor>| {
-            if let Ok(inner) = Rc::try_unwrap(t.0) {
-                if let Some(g) = inner.grad.into_inner() {
+        // The tensor is emptied in place (not moved out of its `Rc`, a copy of
+        // the whole struct); it then drops here with nothing left to unlink.
+        let unlink = |mut t: Tensor, stack: &mut Vec<Tensor>| {
+            if let Some(inner) = Rc::get_mut(&mut t.0) {
+                if let Some(g) = inner.grad.get_mut().take() {
                     stack.push(g);
                 }
-                if let Some(mut node) = inner.node {
+                if let Some(node) = &mut inner.node {
                     std::mem::take(&mut node.inputs).move_into(stack);
                 }
             }
@@ -139,6 +141,11 @@ impl Tensor {
             origin: Cell::new(Origin::Created),
             sort_mark: Cell::new((0, 0)),
         }))
+    }
+
+    /// A leaf sharing already-shared data, attributed to `span`.
+    pub(crate) fn constant_rc_at(data: Rc<Array>, span: Span) -> Tensor {
+        Tensor::from_parts(data, false, span)
     }
 
     /// A leaf that does not require grad.

@@ -43,6 +43,9 @@ impl Args {
     /// Checks the call against the builtin's row: the number of positional
     /// arguments, the keyword names, and that every required parameter has a value.
     pub fn check(&self) -> Eval<()> {
+        if self.kw.is_empty() && self.fits_positionally() {
+            return Ok(());
+        }
         let params = self.builtin.params;
         let positional = params.iter().filter(|p| p.pass == Pass::Positional).count();
         let rest = params.iter().find(|p| p.pass == Pass::Rest);
@@ -133,6 +136,30 @@ impl Args {
         Ok(())
     }
 
+    /// A call without keywords that `check` accepts, found in one pass over
+    /// the row: not too many positional arguments, and every required
+    /// parameter given. `false` sends the call through `check`'s own tests,
+    /// which find the error to report.
+    fn fits_positionally(&self) -> bool {
+        let given = self.pos.len();
+        let (mut positional, mut rest, mut rest_required) = (0, false, false);
+        for (i, p) in self.builtin.params.iter().enumerate() {
+            let required = p.default == ParamDefault::Required;
+            match p.pass {
+                Pass::Positional => positional += 1,
+                Pass::Rest => {
+                    rest = true;
+                    rest_required |= required;
+                }
+                Pass::Keyword | Pass::KeywordRest => {}
+            }
+            if required && p.pass != Pass::Rest && i >= given {
+                return false;
+            }
+        }
+        (rest || given <= positional) && !(rest_required && given <= positional)
+    }
+
     fn usage(&self) -> String {
         format!("usage: {}", self.builtin.signature())
     }
@@ -151,7 +178,9 @@ impl Args {
 
     /// Positional argument `i`, or the keyword `name`.
     pub fn get(&self, i: usize, name: &str) -> Option<(&Value, Span)> {
-        self.declared(name);
+        if cfg!(debug_assertions) {
+            self.declared(name);
+        }
         if let Some((v, s)) = self.pos.get(i) {
             return Some((v, *s));
         }
@@ -159,7 +188,14 @@ impl Args {
     }
 
     pub fn keyword(&self, name: &str) -> Option<(&Value, Span)> {
-        self.declared(name);
+        // The check of the name against the row is for debug builds (it only
+        // asserts); a release build skips the lookup.
+        if cfg!(debug_assertions) {
+            self.declared(name);
+        }
+        if self.kw.is_empty() {
+            return None;
+        }
         self.kw
             .iter()
             .find(|(k, _, _)| k.as_ref() == name)

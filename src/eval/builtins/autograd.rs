@@ -2,7 +2,8 @@
 
 use crate::autodiff::gradcheck::gradcheck as check_gradients;
 use crate::autodiff::{
-    backward as run_backward, Anomaly, Array, BackwardOptions, Origin, Tensor, TensorError,
+    backward as run_backward, backward_from_ones, Anomaly, BackwardOptions, Origin, Tensor,
+    TensorError,
 };
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
@@ -128,9 +129,10 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                     "reduce it first, as in backward(mean({text})), or give the starting gradient: backward({text}, ones_like({text}))"
                 ))));
             }
-            Tensor::constant(Array::ones(y.data_ref().raw_dim()))
+            // Ones, made by the pass itself.
+            None
         }
-        Some(_) => a.tensor(1, "v")?,
+        Some(_) => Some(a.tensor(1, "v")?),
     };
     // retain_graph defaults to create_graph, as in PyTorch.
     let create_graph = a.flag("create_graph")?;
@@ -141,8 +143,11 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         record_grads: it.options.record_grads,
         span: a.call,
     };
-    let outcome =
-        run_backward(&y, &seed, None, options).map_err(|e| backward_error(it, a, e, &y, y_span))?;
+    let outcome = match &seed {
+        Some(seed) => run_backward(&y, seed, None, options),
+        None => backward_from_ones(&y, None, options),
+    }
+    .map_err(|e| backward_error(it, a, e, &y, y_span))?;
     // Kept for `:why` (which only the REPL asks); a script would hold the whole
     // previous graph alive through it until the next backward.
     it.last_backward = it.options.record_grads.then_some(LastBackward {
@@ -196,9 +201,10 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                     "more than one element",
                 ));
             }
-            Tensor::constant(Array::ones(y.data_ref().raw_dim()))
+            // Ones, made by the pass itself.
+            None
         }
-        Some(_) => a.tensor(2, "v")?,
+        Some(_) => Some(a.tensor(2, "v")?),
     };
     let create_graph = a.flag("create_graph")?;
     let options = BackwardOptions {
@@ -212,8 +218,11 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         span: a.call,
     };
     let allow_unused = a.flag("allow_unused")?;
-    let outcome = run_backward(&y, &seed, Some(&xs), options)
-        .map_err(|e| backward_error(it, a, e, &y, y_span))?;
+    let outcome = match &seed {
+        Some(seed) => run_backward(&y, seed, Some(&xs), options),
+        None => backward_from_ones(&y, Some(&xs), options),
+    }
+    .map_err(|e| backward_error(it, a, e, &y, y_span))?;
     report_anomaly(it, outcome.anomaly, a.call)?;
     let mut out = Vec::with_capacity(xs.len());
     for (i, g) in outcome.grads.into_iter().enumerate() {
@@ -278,6 +287,15 @@ fn params(a: &Args, from: usize) -> Eval<Vec<Tensor>> {
 }
 
 pub fn zero_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    // Tensors given directly (the common case) without collecting them first.
+    if a.pos.iter().all(|(v, _)| matches!(v, Value::Tensor(_))) {
+        for (v, _) in &a.pos {
+            if let Value::Tensor(t) = v {
+                t.set_grad(None);
+            }
+        }
+        return Ok(Value::None);
+    }
     for t in params(a, 0)? {
         t.set_grad(None);
     }

@@ -154,8 +154,11 @@ fn reduction(a: &Args, f: fn(&Tensor, Option<Vec<usize>>, bool) -> Tensor) -> Ev
     let x = a.tensor(0, "x")?;
     let ax = axes(a, x.ndim())?;
     let keepdim = a.flag("keepdim")?;
-    crate::autodiff::shape::check_reduced(&x.shape(), ax.as_deref(), keepdim)
-        .map_err(|e| fail(a, e, &[]))?;
+    // A full reduction has one element: only reducing chosen axes can be too large.
+    if ax.is_some() {
+        crate::autodiff::shape::check_reduced(&x.shape(), ax.as_deref(), keepdim)
+            .map_err(|e| fail(a, e, &[]))?;
+    }
     Ok(Value::Tensor(f(&x, ax, keepdim)))
 }
 
