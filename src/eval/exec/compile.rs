@@ -14,6 +14,7 @@ use super::operators::num_binary;
 use super::statements::is_true;
 use super::{check_interrupt, Scope, STACK_GROWTH, STACK_RED_ZONE};
 use crate::diagnostic::Diagnostic;
+use crate::eval::pytorch::is_foreign_module;
 use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -290,8 +291,21 @@ impl Compiler {
                 let body = self.block(b);
                 Box::new(move |i, s| i.no_grad(s, |i, s| run_block(&body, i, s)))
             }
+            StmtKind::CompoundAssign {
+                target, op, value, ..
+            } => {
+                let c = self.expr(value);
+                let (target, op, vspan) = (target.clone(), *op, value.span);
+                Box::new(move |i, s| {
+                    let current = match i.read_place(target.place, s) {
+                        Some(v) => v,
+                        None => i.read_by_name(&target.name, target.span, s)?,
+                    };
+                    let rhs = c(i, s)?;
+                    i.compound_assign(&target, op, current, rhs, span, vspan, s)
+                })
+            }
             StmtKind::Unpack { .. }
-            | StmtKind::CompoundAssign { .. }
             | StmtKind::FnDef(_)
             | StmtKind::IndexAssign { .. }
             | StmtKind::Import { .. } => {
@@ -422,6 +436,20 @@ impl Compiler {
                     });
                 }
                 Box::new(move |i, s| call_value(&f, &args, cspan, i, s, span))
+            }
+            ExprKind::Attr { object, name } if matches!(&object.kind, ExprKind::Var(v) if !is_foreign_module(&v.name)) =>
+            {
+                // `x.grad`, `m.f` (a name that is not `torch`, `np`, ..., which get a
+                // hint of their own from the tree-walker).
+                let o = self.expr(object);
+                let (name, ospan) = (name.clone(), object.span);
+                Box::new(move |i, s| {
+                    let v = o(i, s)?;
+                    if let Value::Module(m) = &v {
+                        return i.module_attribute(m, &name, ospan);
+                    }
+                    i.attribute(&v, &name.name, name.span, ospan, span)
+                })
             }
             _ => {
                 if !self.shallow(e, 0) {

@@ -78,20 +78,7 @@ impl Interpreter {
                     None => self.read_by_name(&target.name, target.span, scope)?,
                 };
                 let rhs = self.eval(value, scope)?;
-                if let Value::Tensor(t) = &current {
-                    if t.is_leaf() && t.requires_grad() {
-                        return self.update_leaf_in_place(
-                            t,
-                            *op,
-                            &rhs,
-                            stmt.span,
-                            target.span,
-                            value.span,
-                        );
-                    }
-                }
-                let result = self.binary(*op, current, rhs, stmt.span, target.span, value.span)?;
-                self.bind_ident(target, result, scope);
+                self.compound_assign(target, *op, current, rhs, stmt.span, value.span, scope)?;
             }
             StmtKind::FnDef(decl) => {
                 let closure = Value::Func(Rc::new(Closure::new(decl, scope)));
@@ -257,6 +244,29 @@ impl Interpreter {
                 Err(other) => return Err(other),
             }
         }
+        Ok(())
+    }
+
+    /// `target op= rhs` once both sides are evaluated: a leaf that requires grad
+    /// is updated in place (inside `no_grad`), anything else rebound.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn compound_assign(
+        &mut self,
+        target: &Ident,
+        op: BinOp,
+        current: Value,
+        rhs: Value,
+        span: Span,
+        value_span: Span,
+        scope: &Scope,
+    ) -> Eval<()> {
+        if let Value::Tensor(t) = &current {
+            if t.is_leaf() && t.requires_grad() {
+                return self.update_leaf_in_place(t, op, &rhs, span, target.span, value_span);
+            }
+        }
+        let result = self.binary(op, current, rhs, span, target.span, value_span)?;
+        self.bind_ident(target, result, scope);
         Ok(())
     }
 
