@@ -1,8 +1,10 @@
 //! The evaluator: runs a parsed program, keeping variables, functions and the
 //! recording state between entries (so the REPL and scripts share one path).
 //!
-//! It walks the AST directly. Every differentiable operation is recorded by the
-//! autodiff core under the span of the expression that asked for it, which is
+//! After parsing, a slot pass (`slots`) resolves every name to a place; function
+//! bodies and top-level loops are then compiled to closures (`exec/compile.rs`)
+//! and the rest is walked (`exec`). Every differentiable operation is recorded by
+//! the autodiff core under the span of the expression that asked for it, which is
 //! what lets diagnostics and the REPL's `:tape` and `:why` point at source text.
 
 pub mod args;
