@@ -47,10 +47,6 @@ pub struct BackwardOutcome {
     pub anomaly: Option<Anomaly>,
 }
 
-/// Intermediate results with at most this many elements keep their data when
-/// their graph is freed (see `backward`).
-const RELEASE_MIN_ELEMENTS: usize = 64;
-
 thread_local! {
     /// Numbers the orderings of the graph, so that a tensor's mark from an
     /// earlier backward pass is never taken for one of this pass.
@@ -445,9 +441,8 @@ fn run(
             // forward pass runs. Kept when the graph may still be shown (:why).
             // The root (last) is the caller's; every other tensor here was used by
             // an operation: one reference from that operation, one from `order`.
-            // (A tiny array is left alone: giving it back saves nothing.)
             for t in order.iter().rev().skip(1) {
-                if !t.is_leaf() && t.handle_count() == 2 && t.numel() > RELEASE_MIN_ELEMENTS {
+                if !t.is_leaf() && t.handle_count() == 2 {
                     t.release_data();
                 }
             }

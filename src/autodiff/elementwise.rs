@@ -16,55 +16,54 @@ const PARALLEL_CHUNK: usize = 1 << 14;
 
 /// `f` of every element, in parallel for large arrays.
 pub fn map(a: &Array, f: impl Fn(f64) -> f64 + Sync + Send) -> Array {
-    let Some(xs) = a.as_slice() else {
-        return if a.len() >= PARALLEL_MIN_ELEMENTS {
-            Zip::from(a).par_map_collect(|&x| f(x))
-        } else {
-            a.mapv(f)
-        };
-    };
-    // Contiguous (the common case): plain loops over slices, which the compiler
-    // vectorises, split in chunks across the cores for large arrays.
-    if xs.len() >= PARALLEL_MIN_ELEMENTS {
-        let mut out = Vec::with_capacity(xs.len());
-        xs.par_iter()
-            .with_min_len(PARALLEL_CHUNK)
-            .map(|&x| f(x))
-            .collect_into_vec(&mut out);
-        return with_shape_of(a, out);
-    }
-    // Small: a copy keeps the shape and strides as they are (cheaper than
-    // building them again), then one pass in place.
-    let mut out = a.clone();
-    if let Some(os) = out.as_slice_mut() {
-        for o in os {
-            *o = f(*o);
+    if a.len() < PARALLEL_MIN_ELEMENTS {
+        // Small: a copy keeps the shape and strides as they are (cheaper than
+        // building them again), then one pass in place; the layout is tested
+        // once, on the copy.
+        let mut out = a.clone();
+        if let Some(os) = out.as_slice_mut() {
+            for o in os {
+                *o = f(*o);
+            }
+            return out;
         }
+        return a.mapv(f);
     }
-    out
+    // Large: plain loops over slices, which the compiler vectorises, split in
+    // chunks across the cores.
+    let Some(xs) = a.as_slice() else {
+        return Zip::from(a).par_map_collect(|&x| f(x));
+    };
+    let mut out = Vec::with_capacity(xs.len());
+    xs.par_iter()
+        .with_min_len(PARALLEL_CHUNK)
+        .map(|&x| f(x))
+        .collect_into_vec(&mut out);
+    with_shape_of(a, out)
 }
 
 /// `map` with an in-place slice kernel (vectorised transcendental functions);
 /// `f` is the same function one element at a time, for non-contiguous arrays.
 fn map_kernel(a: &Array, kernel: fn(&mut [f64]), f: fn(f64) -> f64) -> Array {
+    if a.len() < PARALLEL_MIN_ELEMENTS {
+        let mut out = a.clone();
+        if let Some(os) = out.as_slice_mut() {
+            kernel(os);
+            return out;
+        }
+        return a.mapv(f);
+    }
     let Some(xs) = a.as_slice() else {
         return map(a, f);
     };
-    if xs.len() >= PARALLEL_MIN_ELEMENTS {
-        // Copy and transform chunk by chunk on every core.
-        let mut out = Vec::with_capacity(xs.len());
-        xs.par_iter()
-            .with_min_len(PARALLEL_CHUNK)
-            .copied()
-            .collect_into_vec(&mut out);
-        out.par_chunks_mut(PARALLEL_CHUNK).for_each(kernel);
-        return with_shape_of(a, out);
-    }
-    let mut out = a.clone();
-    if let Some(os) = out.as_slice_mut() {
-        kernel(os);
-    }
-    out
+    // Copy and transform chunk by chunk on every core.
+    let mut out = Vec::with_capacity(xs.len());
+    xs.par_iter()
+        .with_min_len(PARALLEL_CHUNK)
+        .copied()
+        .collect_into_vec(&mut out);
+    out.par_chunks_mut(PARALLEL_CHUNK).for_each(kernel);
+    with_shape_of(a, out)
 }
 
 /// `values` (in row-major order) as an array of `like`'s shape.
@@ -74,29 +73,27 @@ fn with_shape_of(like: &Array, values: Vec<f64>) -> Array {
 
 /// `f` of every pair of elements of two arrays of one shape, in parallel for large ones.
 fn map2(a: &Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> Array {
-    let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) else {
-        return if a.len() >= PARALLEL_MIN_ELEMENTS {
-            Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y))
-        } else {
-            Zip::from(a).and(b).map_collect(|&x, &y| f(x, y))
-        };
-    };
-    if xs.len() >= PARALLEL_MIN_ELEMENTS {
-        let mut out = Vec::with_capacity(xs.len());
-        xs.par_iter()
-            .zip(ys)
-            .with_min_len(PARALLEL_CHUNK)
-            .map(|(&x, &y)| f(x, y))
-            .collect_into_vec(&mut out);
-        return with_shape_of(a, out);
-    }
-    let mut out = a.clone();
-    if let Some(os) = out.as_slice_mut() {
-        for (o, &y) in os.iter_mut().zip(ys) {
-            *o = f(*o, y);
+    if a.len() < PARALLEL_MIN_ELEMENTS {
+        // As in `map`: a copy of `a`, its layout tested once.
+        let mut out = a.clone();
+        if let (Some(os), Some(ys)) = (out.as_slice_mut(), b.as_slice()) {
+            for (o, &y) in os.iter_mut().zip(ys) {
+                *o = f(*o, y);
+            }
+            return out;
         }
+        return Zip::from(a).and(b).map_collect(|&x, &y| f(x, y));
     }
-    out
+    let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) else {
+        return Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y));
+    };
+    let mut out = Vec::with_capacity(xs.len());
+    xs.par_iter()
+        .zip(ys)
+        .with_min_len(PARALLEL_CHUNK)
+        .map(|(&x, &y)| f(x, y))
+        .collect_into_vec(&mut out);
+    with_shape_of(a, out)
 }
 
 /// Applies `f` to every pair of elements of `a` and `b` broadcast together.
