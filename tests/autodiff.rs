@@ -460,8 +460,6 @@ fn a_million_node_chain_needs_no_deep_stack() {
 
 #[test]
 fn backward_releases_the_intermediates_only_the_freed_graph_can_reach() {
-    // 100 elements: arrays of at most 64 keep their data (giving them back saves
-    // nothing).
     let run = |record_grads: bool| {
         let values: Vec<f64> = (0..100).map(|i| f64::from(i) / 50.0 - 1.0).collect();
         let x = Tensor::leaf(arr(&[100], &values), true);
