@@ -402,6 +402,12 @@ fn interpreter_benches(c: &mut Criterion) {
         group.bench_function(name, |bench| {
             bench.iter(|| run(&mut interp, black_box(text)))
         });
+        // `run_source` parses on every call: the parse alone, to subtract.
+        group.bench_function(format!("parse_only/{name}"), |bench| {
+            let parsed = bp::syntax::parse(text, SourceId(0));
+            assert!(parsed.diagnostics.is_empty() && parsed.program.is_some());
+            bench.iter(|| bp::syntax::parse(black_box(text), SourceId(0)))
+        });
     }
     group.finish();
 }
