@@ -7,7 +7,7 @@
 use super::elementwise::{self as ew};
 use super::plain::{vjp_plain, Grad};
 use super::vjp::vjp;
-use super::{current_span, span_scope, with_grad_mode, Array, Origin, Tensor, TensorError};
+use super::{current_span, span_scope, with_grad_mode, Array, Node, Origin, Tensor, TensorError};
 use crate::source::Span;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -185,23 +185,9 @@ fn pass(
                 continue;
             };
             if check && anomaly.is_none() {
-                if let Some((pos, v)) = first_non_finite(&ig.data_ref()) {
-                    if first_non_finite(&g.data_ref()).is_none() {
-                        let input_value = node.saved(j).and_then(|d| {
-                            if d.len() == ig.numel() {
-                                d.iter().nth(pos).copied()
-                            } else {
-                                None
-                            }
-                        });
-                        anomaly = Some(Anomaly {
-                            span: node.span,
-                            op: node.op.describe(),
-                            kind: if v.is_nan() { "nan" } else { "inf" },
-                            input_value,
-                        });
-                    }
-                }
+                anomaly = anomaly_at(node, j, &ig.data_ref(), || {
+                    first_non_finite(&g.data_ref()).is_none()
+                });
             }
             let Some(k) = index.get(input) else {
                 continue;
@@ -213,6 +199,29 @@ fn pass(
         }
     }
     Ok((kept, anomaly))
+}
+
+/// The anomaly of input `j` of `node` when its gradient `ig` holds a NaN or an
+/// infinity that the node made (`g_finite`: the gradient flowing in was finite).
+fn anomaly_at(
+    node: &Node,
+    j: usize,
+    ig: &Array,
+    g_finite: impl FnOnce() -> bool,
+) -> Option<Anomaly> {
+    let (pos, v) = first_non_finite(ig)?;
+    if !g_finite() {
+        return None;
+    }
+    let input_value = node
+        .saved(j)
+        .and_then(|d| (d.len() == ig.len()).then(|| d.iter().nth(pos).copied())?);
+    Some(Anomaly {
+        span: node.span,
+        op: node.op.describe(),
+        kind: if v.is_nan() { "nan" } else { "inf" },
+        input_value,
+    })
 }
 
 /// The gradients a plain pass kept (tensor, gradient), and the anomaly it found.
@@ -257,23 +266,7 @@ fn pass_plain(
                 continue;
             };
             if check && anomaly.is_none() {
-                if let Some((pos, v)) = first_non_finite(&ig.0) {
-                    if g_finite {
-                        let input_value = node.saved(j).and_then(|d| {
-                            if d.len() == ig.0.len() {
-                                d.iter().nth(pos).copied()
-                            } else {
-                                None
-                            }
-                        });
-                        anomaly = Some(Anomaly {
-                            span: node.span,
-                            op: node.op.describe(),
-                            kind: if v.is_nan() { "nan" } else { "inf" },
-                            input_value,
-                        });
-                    }
-                }
+                anomaly = anomaly_at(node, j, &ig.0, || g_finite);
             }
             let Some(k) = index.get(input) else {
                 continue;
