@@ -16,6 +16,51 @@ fn matmul_error(a: &[usize], b: &[usize], why: &str) -> TensorError {
 /// below it, setting up the blocked kernel costs more than the arithmetic.
 const SMALL_PRODUCT: usize = 4096;
 
+/// `a @ b` for matrices of any strides, by the `gemm` crate's blocked kernels
+/// (run-time chosen AVX2/AVX-512 micro-kernels, split over the rayon pool when
+/// the product is large enough to gain from it).
+fn dense_product(
+    a: &ndarray::ArrayView2<f64>,
+    b: &ndarray::ArrayView2<f64>,
+) -> ndarray::Array2<f64> {
+    let (n, k) = a.dim();
+    let m = b.ncols();
+    debug_assert_eq!(k, b.nrows());
+    let mut out = ndarray::Array2::<f64>::zeros((n, m));
+    if n == 0 || m == 0 {
+        return out;
+    }
+    let (sa, sb) = (a.strides(), b.strides());
+    let so = out.strides().to_vec();
+    // SAFETY: `gemm` reads `a` (n×k) and `b` (k×m) and writes `out` (n×m) within
+    // the bounds their shapes and element strides describe; the three do not
+    // alias, and `alpha` is not read because `read_dst` is false.
+    unsafe {
+        gemm::gemm(
+            n,
+            m,
+            k,
+            out.as_mut_ptr(),
+            so[1],
+            so[0],
+            false,
+            a.as_ptr(),
+            sa[1],
+            sa[0],
+            b.as_ptr(),
+            sb[1],
+            sb[0],
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(0),
+        );
+    }
+    out
+}
+
 /// `a @ b` for small matrices of any strides, summing in order of `k`.
 fn small_product(
     a: &ndarray::ArrayView2<f64>,
@@ -120,7 +165,7 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         if n * k * m <= SMALL_PRODUCT {
             return Ok(small_product(&a2, &b2).into_dyn());
         }
-        return Ok(a2.dot(&b2).into_dyn());
+        return Ok(dense_product(&a2, &b2).into_dyn());
     }
     let batch = broadcast_shape(&sa[..na - 2], &sb[..nb - 2])
         .ok_or_else(|| matmul_error(sa, sb, "have batch axes that cannot be broadcast together"))?;
@@ -153,7 +198,7 @@ pub fn batched_product(a: &Array, b: &Array) -> Result<Array, TensorError> {
         .map_err(|e| TensorError::invalid(e.to_string()))?;
     let mut out = ndarray::Array3::<f64>::zeros((nbatch, n, m));
     for i in 0..nbatch {
-        let prod = a3.index_axis(Axis(0), i).dot(&b3.index_axis(Axis(0), i));
+        let prod = dense_product(&a3.index_axis(Axis(0), i), &b3.index_axis(Axis(0), i));
         out.index_axis_mut(Axis(0), i).assign(&prod);
     }
     out.into_dyn()
@@ -193,7 +238,7 @@ pub fn product_transposed(
     let data = if a2.nrows() * a2.ncols() * b2.ncols() <= SMALL_PRODUCT {
         small_product(&a2, &b2)
     } else {
-        a2.dot(&b2)
+        dense_product(&a2, &b2)
     };
     Some(Ok(data.into_dyn()))
 }
