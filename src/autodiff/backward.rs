@@ -5,7 +5,7 @@
 //! pass is itself recorded and can be differentiated again.
 
 use super::elementwise::{self as ew};
-use super::plain::{vjp_plain, Grad};
+use super::plain::{vjp_plain, Grad, Values};
 use super::vjp::vjp;
 use super::{current_span, span_scope, with_grad_mode, Array, Node, Origin, Tensor, TensorError};
 use crate::source::Span;
@@ -136,7 +136,7 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
     Ok((order, positions))
 }
 
-fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
+pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
     let found = |(i, v): (usize, &f64)| (!v.is_finite()).then_some((i, *v));
     match a.as_slice() {
         // Contiguous (nearly always): a plain scan, no n-d iterator.
@@ -252,10 +252,10 @@ fn pass_plain(
         }
         let Some(node) = t.node() else { continue };
         if options.record_grads && !check {
-            node.set_last_grad(g.0.clone());
+            node.set_last_grad(g.0.to_dense());
         }
         // Whether `g` is finite, for the anomaly check (`g` moves into the rule).
-        let g_finite = check && anomaly.is_none() && first_non_finite(&g.0).is_none();
+        let g_finite = check && anomaly.is_none() && g.0.first_non_finite().is_none();
         let mut input_grads = {
             let _span = span_scope(node.span);
             vjp_plain(t, node, g)
@@ -266,14 +266,14 @@ fn pass_plain(
                 continue;
             };
             if check && anomaly.is_none() {
-                anomaly = anomaly_at(node, j, &ig.0, || g_finite);
+                anomaly = anomaly_at(node, j, &ig.0.to_dense(), || g_finite);
             }
             let Some(k) = index.get(input) else {
                 continue;
             };
             grads[k] = Some(match grads[k].take() {
                 None => ig,
-                Some(acc) => accumulate_plain(acc, &ig.0)?,
+                Some(acc) => accumulate_plain(acc, &ig.0.into_dense())?,
             });
         }
     }
@@ -282,14 +282,15 @@ fn pass_plain(
 
 /// [`accumulate`] on plain data: summed into `acc`'s own buffer when nothing
 /// else shares it, else into a new array (attributed to the current span).
-fn accumulate_plain(mut acc: Grad, ig: &Array) -> Result<Grad, TensorError> {
-    if let Some(a) = Rc::get_mut(&mut acc.0) {
-        if ew::zip_in_place(a, ig, |x, y| x + y) {
-            return Ok(acc);
+fn accumulate_plain(acc: Grad, ig: &Array) -> Result<Grad, TensorError> {
+    let (mut a, span) = (acc.0.into_dense(), acc.1);
+    if let Some(m) = Rc::get_mut(&mut a) {
+        if ew::zip_in_place(m, ig, |x, y| x + y) {
+            return Ok((Values::Dense(a), span));
         }
     }
-    let sum = ew::zip_with(&acc.0, ig, "+", super::kernel::add)?;
-    Ok((Rc::new(sum), current_span()))
+    let sum = ew::zip_with(&a, ig, "+", super::kernel::add)?;
+    Ok((Values::Dense(Rc::new(sum)), current_span()))
 }
 
 /// `acc + ig`, summed into `acc`'s own buffer when recording is off and nothing
@@ -380,7 +381,7 @@ fn run(
             Some(seed) => seed.data(),
             None => Rc::new(ones_like(&root.data_ref())),
         };
-        (data, current_span())
+        (Values::Dense(data), current_span())
     };
     let kept: Vec<(Tensor, Tensor)> = if options.create_graph {
         let seed = match seed {
@@ -398,7 +399,7 @@ fn run(
         // graph, as `detach` would.
         kept.into_iter()
             .map(|(t, (data, span))| {
-                let g = Tensor::constant_rc_at(data, span);
+                let g = Tensor::constant_rc_at(data.into_dense(), span);
                 g.set_origin(Origin::Detached);
                 (t, g)
             })

@@ -56,13 +56,21 @@ fn map_kernel(a: &Array, kernel: fn(&mut [f64]), f: fn(f64) -> f64) -> Array {
     let Some(xs) = a.as_slice() else {
         return map(a, f);
     };
-    // Copy and transform chunk by chunk on every core.
+    // Copy and transform chunk by chunk on every core, each chunk while it is
+    // still in the core's cache (one pass over memory, not two).
     let mut out = Vec::with_capacity(xs.len());
-    xs.par_iter()
-        .with_min_len(PARALLEL_CHUNK)
-        .copied()
-        .collect_into_vec(&mut out);
-    out.par_chunks_mut(PARALLEL_CHUNK).for_each(kernel);
+    out.spare_capacity_mut()[..xs.len()]
+        .par_chunks_mut(PARALLEL_CHUNK)
+        .zip(xs.par_chunks(PARALLEL_CHUNK))
+        .for_each(|(os, xs)| {
+            for (o, &x) in os.iter_mut().zip(xs) {
+                o.write(x);
+            }
+            // SAFETY: every element of `os` was written just above.
+            kernel(unsafe { &mut *(os as *mut [std::mem::MaybeUninit<f64>] as *mut [f64]) });
+        });
+    // SAFETY: the chunks cover the first `xs.len()` elements, all written above.
+    unsafe { out.set_len(xs.len()) };
     with_shape_of(a, out)
 }
 
@@ -121,6 +129,21 @@ pub fn zip_with(
         return Err(TensorError::shapes(name, a.shape(), b.shape()));
     };
     Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
+}
+
+/// `x = f(x)` for every element of a slice, on every core when it is large.
+pub fn map_slice_in_place(xs: &mut [f64], f: impl Fn(f64) -> f64 + Sync + Send) {
+    if xs.len() >= PARALLEL_MIN_ELEMENTS {
+        xs.par_chunks_mut(PARALLEL_CHUNK).for_each(|xs| {
+            for x in xs {
+                *x = f(*x);
+            }
+        });
+    } else {
+        for x in xs {
+            *x = f(*x);
+        }
+    }
 }
 
 /// `a[i] = f(a[i], b[i])` with `b` broadcast to `a`'s shape; `false` (and `a`

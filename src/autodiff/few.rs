@@ -56,6 +56,16 @@ impl<T> Few<T> {
         }
     }
 
+    /// `f` of each item, taken by value, kept as short as it was.
+    pub fn into_map<U>(self, mut f: impl FnMut(T) -> U) -> Few<U> {
+        match self {
+            Few::Zero => Few::Zero,
+            Few::One([a]) => Few::One([f(a)]),
+            Few::Two([a, b]) => Few::Two([f(a), f(b)]),
+            Few::Many(v) => Few::Many(v.into_iter().map(f).collect()),
+        }
+    }
+
     /// Moves every item to the end of `out`.
     pub fn move_into(self, out: &mut Vec<T>) {
         match self {

@@ -4,7 +4,7 @@
 //! intermediate gradient, and in place when the gradient's buffer is not shared.
 //! Any other operation (or an unusual case) goes to the rules of `vjp.rs`.
 
-use super::elementwise::{self as ew, zip_with, PARALLEL_MIN_ELEMENTS};
+use super::elementwise::{self as ew, zip_with};
 use super::few::Few;
 use super::kernel;
 use super::linalg::product_transposed;
@@ -13,9 +13,48 @@ use super::{Array, Node, Op, Tensor, TensorError};
 use crate::source::Span;
 use std::rc::Rc;
 
-/// A gradient in a pass that is not recorded: its data, and the span of the
+/// A gradient in a pass that is not recorded: its values, and the span of the
 /// tensor the rules of `vjp.rs` would have made for it (where it was computed).
-pub(super) type Grad = (Rc<Array>, Span);
+pub(super) type Grad = (Values, Span);
+
+/// The values of a gradient: an array, or one number at every position of a
+/// shape (the gradient of a full sum or mean), which is not written out until a
+/// rule needs it as an array. The rules below give the same bits either way.
+#[derive(Clone, Debug)]
+pub(super) enum Values {
+    Dense(Rc<Array>),
+    Filled(Rc<[usize]>, f64),
+}
+
+impl Values {
+    /// The values as an array (written out when filled).
+    pub(super) fn into_dense(self) -> Rc<Array> {
+        match self {
+            Values::Dense(a) => a,
+            Values::Filled(shape, v) => Rc::new(ew::filled(&shape, v)),
+        }
+    }
+
+    /// [`Values::into_dense`] of a copy (the array itself shared when dense).
+    pub(super) fn to_dense(&self) -> Rc<Array> {
+        self.clone().into_dense()
+    }
+
+    /// The position and value of the first NaN or infinity, in row-major order.
+    pub(super) fn first_non_finite(&self) -> Option<(usize, f64)> {
+        match self {
+            Values::Dense(a) => super::backward::first_non_finite(a),
+            Values::Filled(shape, v) => {
+                (!v.is_finite() && shape.iter().all(|&n| n > 0)).then_some((0, *v))
+            }
+        }
+    }
+}
+
+/// A filled gradient of `shape` holding `v`.
+fn filled(shape: &[usize], v: f64) -> Values {
+    Values::Filled(Rc::from(shape), v)
+}
 
 /// The gradient of each input of `node`, as [`super::vjp`] gives them but as
 /// plain data. `g` is the gradient of `out`; recording must be off.
@@ -24,32 +63,137 @@ pub(super) fn vjp_plain(
     node: &Node,
     g: Grad,
 ) -> Result<Few<Option<Grad>>, TensorError> {
-    match fast(out, node, g)? {
-        Fast::Done(grads) => Ok(grads),
+    let (g, g_span) = match g {
+        (Values::Filled(shape, v), g_span) => match filled_rule(out, node, &shape, v, g_span)? {
+            Some(grads) => return Ok(grads),
+            None => (Values::Filled(shape, v).into_dense(), g_span),
+        },
+        (Values::Dense(g), g_span) => (g, g_span),
+    };
+    if let Some(grads) = full_sum_rule(node, &g, g_span) {
+        return Ok(grads);
+    }
+    match fast(out, node, (g, g_span))? {
+        Fast::Done(grads) => Ok(grads.into_map(|ig| ig.map(|(a, s)| (Values::Dense(a), s)))),
         Fast::General((g, g_span)) => {
             let gt = Tensor::constant_rc_at(g, g_span);
             let grads = super::vjp::vjp(out, node, &gt, false)?;
-            Ok(grads.map(|ig| ig.as_ref().map(|t| (t.data(), t.span()))))
+            Ok(grads.map(|ig| ig.as_ref().map(|t| (Values::Dense(t.data()), t.span()))))
         }
     }
 }
 
+/// A full sum or mean: the one value of the gradient, spread (and / n), as a
+/// filled gradient; `None` for any other node.
+fn full_sum_rule(node: &Node, g: &Rc<Array>, g_span: Span) -> Option<Few<Option<Grad>>> {
+    if !matches!(
+        node.op,
+        Op::Sum { axes: None, .. } | Op::Mean { axes: None, .. }
+    ) || g.len() != 1
+    {
+        return None;
+    }
+    let x = node.saved(0)?;
+    let s = x.shape();
+    let v = g.first().copied().unwrap_or(f64::NAN);
+    let r = match node.op {
+        Op::Sum { .. } if g.shape() == s => (Values::Dense(g.clone()), g_span),
+        Op::Sum { .. } => (filled(s, v), node.span),
+        _ => {
+            let n: usize = s.iter().product();
+            let c = 1.0 / n.max(1) as f64;
+            (filled(s, v * c), node.span)
+        }
+    };
+    Some(Few::One([Some(r)]))
+}
+
+/// The rules of [`fast`] for a gradient holding `v` everywhere in `shape`: the
+/// same formulas, with `v` in place of each element of `g` (so the same bits),
+/// reading only the saved data. A product with a gradient of ones is the other
+/// factor itself, shared rather than copied (`1 * y` is `y` to the bit).
+/// `None` for any other case, which the rules for arrays then handle.
+fn filled_rule(
+    out: &Tensor,
+    node: &Node,
+    shape: &Rc<[usize]>,
+    v: f64,
+    g_span: Span,
+) -> Result<Option<Few<Option<Grad>>>, TensorError> {
+    let at = node.span;
+    let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
+    let same = |a: &Array| a.shape() == &shape[..];
+    // `v * y` for every `y` of `d` (`d` itself when `v` is 1).
+    let scaled = |d: Rc<Array>| {
+        if v == 1.0 {
+            d
+        } else {
+            Rc::new(ew::map(&d, move |y| kernel::mul(v, y)))
+        }
+    };
+    let one = |r: Values, span: Span| Few::One([Some((r, span))]);
+    Ok(Some(match &node.op {
+        Op::Add | Op::Sub => {
+            let (Some(s0), Some(s1)) = (node.saved(0), node.saved(1)) else {
+                return Ok(None);
+            };
+            if !same(&s0) || !same(&s1) {
+                return Ok(None);
+            }
+            let first = needs(0).then(|| (Values::Filled(shape.clone(), v), g_span));
+            let second = needs(1).then(|| {
+                if matches!(node.op, Op::Sub) {
+                    (Values::Filled(shape.clone(), kernel::neg(v)), at)
+                } else {
+                    (Values::Filled(shape.clone(), v), g_span)
+                }
+            });
+            Few::Two([first, second])
+        }
+        Op::Mul => {
+            let (Some(s0), Some(s1)) = (node.saved(0), node.saved(1)) else {
+                return Ok(None);
+            };
+            if !same(&s0) || !same(&s1) {
+                return Ok(None);
+            }
+            let first = needs(0).then(|| (Values::Dense(scaled(s1)), at));
+            let second = needs(1).then(|| (Values::Dense(scaled(s0)), at));
+            Few::Two([first, second])
+        }
+        Op::AddScalar(_) | Op::SubScalar(_) => one(Values::Filled(shape.clone(), v), g_span),
+        Op::MulScalar(c) => one(Values::Filled(shape.clone(), v * *c), at),
+        Op::Neg => one(Values::Filled(shape.clone(), kernel::neg(v)), at),
+        Op::Exp => one(Values::Dense(scaled(out.data())), at),
+        Op::Tanh => {
+            let y = out.data();
+            let r = ew::map(&y, move |y| v * (-y).mul_add(y, 1.0));
+            one(Values::Dense(Rc::new(r)), at)
+        }
+        Op::Sigmoid => {
+            let y = out.data();
+            let r = ew::map(&y, move |y| v * (1.0 - y) * y);
+            one(Values::Dense(Rc::new(r)), at)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// A gradient as an array, with its span.
+type Dense = (Rc<Array>, Span);
+
 enum Fast {
-    Done(Few<Option<Grad>>),
+    Done(Few<Option<Dense>>),
     /// Not handled here: the gradient, given back for the general rules.
-    General(Grad),
+    General(Dense),
 }
 
 /// `f` of each element of `g`, in `g`'s own buffer when nothing else shares it
-/// (and it is small and in standard layout), else in a new array as `ew::map`.
+/// (and it is in standard layout), else in a new array as `ew::map`.
 fn map_owned(mut g: Rc<Array>, f: impl Fn(f64) -> f64 + Sync + Send) -> Rc<Array> {
-    if g.len() < PARALLEL_MIN_ELEMENTS {
-        if let Some(xs) = Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()) {
-            for x in xs {
-                *x = f(*x);
-            }
-            return g;
-        }
+    if let Some(xs) = Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()) {
+        ew::map_slice_in_place(xs, f);
+        return g;
     }
     Rc::new(ew::map(&g, f))
 }
@@ -62,15 +206,11 @@ fn zip_owned(
     name: &'static str,
     f: impl Fn(f64, f64) -> f64 + Sync + Send,
 ) -> Result<Rc<Array>, TensorError> {
-    if g.len() < PARALLEL_MIN_ELEMENTS && g.shape() == d.shape() {
-        if let (Some(xs), Some(ys)) = (
-            Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()),
-            d.as_slice(),
-        ) {
-            for (x, &y) in xs.iter_mut().zip(ys) {
-                *x = f(*x, y);
+    if g.shape() == d.shape() {
+        if let Some(a) = Rc::get_mut(&mut g) {
+            if ew::zip_in_place(a, d, &f) {
+                return Ok(g);
             }
-            return Ok(g);
         }
     }
     Ok(Rc::new(zip_with(&g, d, name, f)?))
@@ -86,7 +226,7 @@ fn sum_to(g: Rc<Array>, shape: &[usize]) -> Result<Rc<Array>, TensorError> {
 
 /// The rules of `vjp.rs` for the common operations. A gradient that a rule
 /// passes through keeps its span; a computed one gets the node's.
-fn fast(out: &Tensor, node: &Node, g: Grad) -> Result<Fast, TensorError> {
+fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
     let (g, g_span) = g;
     let at = node.span;
     let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
@@ -168,21 +308,6 @@ fn fast(out: &Tensor, node: &Node, g: Grad) -> Result<Fast, TensorError> {
             one(zip_owned(g, &y, "sigmoid backward", |g, y| {
                 g * (1.0 - y) * y
             })?)
-        }
-        // A full sum or mean: the one value of the gradient, spread (and / n).
-        Op::Sum { axes: None, .. } | Op::Mean { axes: None, .. } if g.len() == 1 => {
-            let x = saved!(0);
-            let s = x.shape();
-            let v = g.first().copied().unwrap_or(f64::NAN);
-            match node.op {
-                Op::Sum { .. } if g.shape() == s => Few::One([Some((g, g_span))]),
-                Op::Sum { .. } => one(Rc::new(ew::filled(s, v))),
-                _ => {
-                    let n: usize = s.iter().product();
-                    let c = 1.0 / n.max(1) as f64;
-                    one(Rc::new(ew::filled(s, v * c)))
-                }
-            }
         }
         // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G (matrices; batches go the general way).
         Op::MatMul => {
