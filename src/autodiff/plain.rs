@@ -165,6 +165,13 @@ fn filled_rule(
         Op::MulScalar(c) => one(Values::Filled(shape.clone(), v * *c), at),
         Op::Neg => one(Values::Filled(shape.clone(), kernel::neg(v)), at),
         Op::Exp => one(Values::Dense(scaled(out.data())), at),
+        Op::PowScalar(p) if *p == 2.0 => {
+            let Some(x) = node.saved(0) else {
+                return Ok(None);
+            };
+            let r = ew::map(&x, move |x| kernel::mul(v, x * 2.0));
+            one(Values::Dense(Rc::new(r)), at)
+        }
         Op::Tanh => {
             let y = out.data();
             let r = ew::map(&y, move |y| v * (-y).mul_add(y, 1.0));
