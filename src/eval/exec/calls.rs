@@ -10,6 +10,10 @@ use crate::source::Span;
 use crate::syntax::ast::Arg;
 use std::rc::Rc;
 
+/// The longest argument list kept for reuse, and how many lists are kept.
+const MAX_POOLED_ARGS: usize = 8;
+const MAX_POOLED_LISTS: usize = 16;
+
 impl Interpreter {
     #[allow(clippy::type_complexity)]
     pub(super) fn eval_args(
@@ -54,7 +58,15 @@ impl Interpreter {
                 let mut args = Args::new(b, call_span, pos, kw);
                 args.check()?;
                 let _span = span_scope(call_span);
-                let r = (b.func)(self, &mut args)?;
+                let r = (b.func)(self, &mut args);
+                // The argument list goes back to the pool, emptied (a short one
+                // only, so that the pool never holds much).
+                let mut pos = std::mem::take(&mut args.pos);
+                if pos.capacity() <= MAX_POOLED_ARGS && self.arg_lists.len() < MAX_POOLED_LISTS {
+                    pos.clear();
+                    self.arg_lists.push(pos);
+                }
+                let r = r?;
                 Ok(match r {
                     Value::Tuple(t) if list_out => {
                         Value::List(crate::eval::value::List::new(t.to_vec()))

@@ -668,7 +668,9 @@ fn call_value(
             return i.call_positional(c, args, s, span);
         }
     }
-    let mut pos = Vec::with_capacity(args.len());
+    // A pooled list (a builtin call gives it back emptied): no allocation per call.
+    let mut pos = i.arg_lists.pop().unwrap_or_default();
+    pos.reserve(args.len());
     for (a, aspan) in args {
         pos.push((a(i, s)?, *aspan));
     }
