@@ -51,6 +51,8 @@ thread_local! {
     /// Numbers the orderings of the graph, so that a tensor's mark from an
     /// earlier backward pass is never taken for one of this pass.
     static SORT_PASS: Cell<u64> = const { Cell::new(0) };
+    /// The (empty) stack of [`topological_order`], kept between passes.
+    static SORT_STACK: Cell<Vec<(Tensor, usize)>> = const { Cell::new(Vec::new()) };
 }
 
 /// The positions of tensors in one ordering of the graph, kept on the tensors
@@ -93,7 +95,9 @@ impl Positions {
 fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorError> {
     let mut order = Vec::with_capacity(16);
     let positions = Positions::new();
-    let mut stack: Vec<(Tensor, usize)> = Vec::with_capacity(16);
+    // The stack of the last ordering, empty, is reused (no allocation per pass).
+    let mut stack = SORT_STACK.take();
+    stack.clear();
     stack.push((root.clone(), 0));
     positions.visit(root);
     while let Some((t, next)) = stack.last_mut() {
@@ -133,6 +137,7 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
             }
         }
     }
+    SORT_STACK.set(stack);
     Ok((order, positions))
 }
 
@@ -235,7 +240,7 @@ fn pass_plain(
     index: &Positions,
     seed: Grad,
     options: &BackwardOptions,
-    keep: &dyn Fn(&Tensor) -> bool,
+    keep: impl Fn(&Tensor) -> bool,
     check: bool,
 ) -> Result<PlainResult, TensorError> {
     let mut grads: Vec<Option<Grad>> = vec![None; order.len()];
@@ -392,7 +397,7 @@ fn run(
         kept
     } else {
         let (kept, _) = with_grad_mode(false, || {
-            pass_plain(&order, &index, plain_seed(), &options, &keep, false)
+            pass_plain(&order, &index, plain_seed(), &options, keep, false)
         })?;
         // Computed with recording off from the graph's values: cut from the
         // graph, as `detach` would.
@@ -416,26 +421,24 @@ fn run(
                 create_graph: false,
                 ..options
             };
-            pass_plain(&order, &index, plain_seed(), &plain, &|_| false, true)
+            pass_plain(&order, &index, plain_seed(), &plain, |_| false, true)
         })?;
         outcome.anomaly = anomaly;
     }
 
     if !options.retain_graph {
-        for t in &order {
+        // As PyTorch frees a graph's buffers: intermediate results that only
+        // this (now unusable) graph can reach give back their memory, so that
+        // a loop does not hold two graphs' worth of data while the next
+        // forward pass runs. Kept when the graph may still be shown (:why).
+        // The root (last) is the caller's; every other tensor here was used by
+        // an operation: one reference from that operation, one from `order`.
+        let release = !options.record_grads;
+        let root = order.len().saturating_sub(1);
+        for (i, t) in order.iter().enumerate() {
             if let Some(node) = t.node() {
                 node.free(options.span);
-            }
-        }
-        if !options.record_grads {
-            // As PyTorch frees a graph's buffers: intermediate results that only
-            // this (now unusable) graph can reach give back their memory, so that
-            // a loop does not hold two graphs' worth of data while the next
-            // forward pass runs. Kept when the graph may still be shown (:why).
-            // The root (last) is the caller's; every other tensor here was used by
-            // an operation: one reference from that operation, one from `order`.
-            for t in order.iter().rev().skip(1) {
-                if !t.is_leaf() && t.handle_count() == 2 {
+                if release && i != root && t.handle_count() == 2 {
                     t.release_data();
                 }
             }

@@ -62,7 +62,7 @@ fn zip_owned(
     name: &'static str,
     f: impl Fn(f64, f64) -> f64 + Sync + Send,
 ) -> Result<Rc<Array>, TensorError> {
-    if g.len() < PARALLEL_MIN_ELEMENTS && g.shape() == d.shape() {
+    if g.len() < PARALLEL_MIN_ELEMENTS && same_shape(g.shape(), d.shape()) {
         if let (Some(xs), Some(ys)) = (
             Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()),
             d.as_slice(),
@@ -78,10 +78,17 @@ fn zip_owned(
 
 /// `sum_to`: the gradient itself when it has the shape already, else summed.
 fn sum_to(g: Rc<Array>, shape: &[usize]) -> Result<Rc<Array>, TensorError> {
-    if g.shape() == shape {
+    if same_shape(g.shape(), shape) {
         return Ok(g);
     }
     Ok(Rc::new(sum_to_array(&g, shape)?))
+}
+
+/// `a == b` for two shapes, element by element: shapes have a few axes, and
+/// this is much cheaper than the slice comparison (a call to `memcmp`).
+#[inline]
+fn same_shape(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The rules of `vjp.rs` for the common operations. A gradient that a rule
@@ -175,7 +182,7 @@ fn fast(out: &Tensor, node: &Node, g: Grad) -> Result<Fast, TensorError> {
             let s = x.shape();
             let v = g.first().copied().unwrap_or(f64::NAN);
             match node.op {
-                Op::Sum { .. } if g.shape() == s => Few::One([Some((g, g_span))]),
+                Op::Sum { .. } if same_shape(g.shape(), s) => Few::One([Some((g, g_span))]),
                 Op::Sum { .. } => one(Rc::new(ew::filled(s, v))),
                 _ => {
                     let n: usize = s.iter().product();
