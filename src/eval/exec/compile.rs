@@ -19,7 +19,7 @@ use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use crate::syntax::ast::{
-    Arg, BinOp, Block, Expr, ExprKind, FnDecl, Index, Place, Stmt, StmtKind, UnOp, Var,
+    Arg, BinOp, Block, Expr, ExprKind, FnDecl, Ident, Index, Place, Stmt, StmtKind, UnOp, Var,
 };
 use std::rc::Rc;
 
@@ -292,6 +292,14 @@ impl Compiler {
                 Box::new(move |i, s| i.no_grad(s, |i, s| run_block(&body, i, s)))
             }
             StmtKind::CompoundAssign {
+                target,
+                op: op @ (BinOp::Add | BinOp::Sub),
+                value,
+                ..
+            } if matches!(value.kind, ExprKind::Binary { op: BinOp::Mul, .. }) => {
+                self.scaled_update(target, *op, value, span)
+            }
+            StmtKind::CompoundAssign {
                 target, op, value, ..
             } => {
                 let c = self.expr(value);
@@ -477,6 +485,45 @@ impl Compiler {
                 }
             }
             i.binary(op, a, b, span, lspan, rspan)
+        })
+    }
+
+    /// `x += a * b` or `x -= a * b` (an optimizer step, `w -= lr * w.grad`): a
+    /// number times a tensor is applied to a leaf in place without making the
+    /// product (`Interpreter::scaled_update_in_place`); anything else forms the
+    /// product as `a * b` would and goes on as any compound assignment.
+    fn scaled_update(&mut self, target: &Ident, op: BinOp, value: &Expr, span: Span) -> StmtCode {
+        let ExprKind::Binary { lhs, rhs, .. } = &value.kind else {
+            return Box::new(|_, _| Ok(()));
+        };
+        // The nesting counted as `self.expr(value)` would count it.
+        self.enter();
+        let (lspan, rspan, vspan) = (lhs.span, rhs.span, value.span);
+        let l = self.expr(lhs);
+        let r = self.expr(rhs);
+        self.depth -= 1;
+        let target = target.clone();
+        Box::new(move |i, s| {
+            let current = match i.read_place(target.place, s) {
+                Some(v) => v,
+                None => i.read_by_name(&target.name, target.span, s)?,
+            };
+            let a = l(i, s)?;
+            let b = r(i, s)?;
+            if let (Value::Tensor(leaf), Value::Num(n), Value::Tensor(t)) = (&current, &a, &b) {
+                if i.scaled_update_in_place(leaf, op, *n, t) {
+                    return Ok(());
+                }
+            }
+            let product = match (&a, &b) {
+                (Value::Num(x), Value::Num(y)) => num_binary(BinOp::Mul, *x, *y),
+                _ => None,
+            };
+            let product = match product {
+                Some(v) => v,
+                None => i.binary(BinOp::Mul, a, b, vspan, lspan, rspan)?,
+            };
+            i.compound_assign(&target, op, current, product, span, vspan, s)
         })
     }
 
