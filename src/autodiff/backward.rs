@@ -143,6 +143,10 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
 
 fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
     let found = |(i, v): (usize, &f64)| (!v.is_finite()).then_some((i, *v));
+    if a.len() == 1 {
+        // One value (a scalar's gradient): no test of the layout.
+        return a.first().and_then(|v| found((0, v)));
+    }
     match a.as_slice() {
         // Contiguous (nearly always): a plain scan, no n-d iterator.
         Some(xs) => xs.iter().enumerate().find_map(found),
@@ -347,6 +351,19 @@ fn ones_like(a: &Array) -> Array {
     }
 }
 
+/// [`ones_like`] as shared data: the one 0-d array of a one is made once per
+/// thread and shared (data is never changed behind a shared `Rc`: a rule that
+/// would write into it copies it first), so a scalar's backward makes none.
+fn plain_ones_like(a: &Array) -> Rc<Array> {
+    thread_local! {
+        static ONE: Rc<Array> = Rc::new(ndarray::arr0(1.0).into_dyn());
+    }
+    if a.ndim() == 0 {
+        return ONE.with(Rc::clone);
+    }
+    Rc::new(ones_like(a))
+}
+
 /// `backward` from `seed`, or from ones when it is `None`.
 fn run(
     root: &Tensor,
@@ -383,7 +400,7 @@ fn run(
     let plain_seed = || {
         let data = match seed {
             Some(seed) => seed.data(),
-            None => Rc::new(ones_like(&root.data_ref())),
+            None => plain_ones_like(&root.data_ref()),
         };
         (data, current_span())
     };

@@ -76,10 +76,40 @@ fn zip_owned(
     Ok(Rc::new(zip_with(&g, d, name, f)?))
 }
 
+/// `ew::filled(x.shape(), v)`: for a small `x` in standard layout, a copy of
+/// `x` written over (cheaper than building the shape again); the same array.
+fn filled_like(x: &Array, v: f64) -> Array {
+    if x.len() < PARALLEL_MIN_ELEMENTS {
+        let mut out = x.clone();
+        if let Some(xs) = out.as_slice_mut() {
+            xs.fill(v);
+            return out;
+        }
+    }
+    ew::filled(x.shape(), v)
+}
+
+/// A 0-d array of `v`: a copy of one made once per thread (cheaper than
+/// making the shape).
+fn zero_d(v: f64) -> Array {
+    thread_local! {
+        static ZERO_D: Array = ndarray::arr0(0.0).into_dyn();
+    }
+    let mut out = ZERO_D.with(Array::clone);
+    if let Some(x) = out.first_mut() {
+        *x = v;
+    }
+    out
+}
+
 /// `sum_to`: the gradient itself when it has the shape already, else summed.
 fn sum_to(g: Rc<Array>, shape: &[usize]) -> Result<Rc<Array>, TensorError> {
     if same_shape(g.shape(), shape) {
         return Ok(g);
+    }
+    if shape.is_empty() {
+        // To a 0-d input (a bias): the full sum, as `sum_to_array` gives it.
+        return Ok(Rc::new(zero_d(super::reduce::sum_all(&g))));
     }
     Ok(Rc::new(sum_to_array(&g, shape)?))
 }
@@ -183,11 +213,11 @@ fn fast(out: &Tensor, node: &Node, g: Grad) -> Result<Fast, TensorError> {
             let v = g.first().copied().unwrap_or(f64::NAN);
             match node.op {
                 Op::Sum { .. } if same_shape(g.shape(), s) => Few::One([Some((g, g_span))]),
-                Op::Sum { .. } => one(Rc::new(ew::filled(s, v))),
+                Op::Sum { .. } => one(Rc::new(filled_like(&x, v))),
                 _ => {
                     let n: usize = s.iter().product();
                     let c = 1.0 / n.max(1) as f64;
-                    one(Rc::new(ew::filled(s, v * c)))
+                    one(Rc::new(filled_like(&x, v * c)))
                 }
             }
         }
