@@ -21,6 +21,7 @@ use crate::source::Span;
 use crate::syntax::ast::{
     Arg, BinOp, Block, Expr, ExprKind, FnDecl, Ident, Index, Place, Stmt, StmtKind, UnOp, Var,
 };
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Runs `$body` with `$a` and `$b` bound to the [`NumLeaf`]s of the leaves `$l`
@@ -434,16 +435,18 @@ impl Compiler {
                 {
                     // `f(x)` of a function defined at top level: the function is
                     // looked at in its slot, without a `Value` made and dropped.
+                    let checked = Cell::new(0);
                     return Box::new(move |i, s| {
                         if let Some(c) = i.globals.func(slot) {
                             if c.decl.frame.params_in_order && args.len() == c.decl.params.len() {
                                 return i.call_positional(&c, &args, s, span);
                             }
                         }
-                        call_value(&f, &args, cspan, i, s, span)
+                        call_value(&f, &args, cspan, i, s, span, &checked)
                     });
                 }
-                Box::new(move |i, s| call_value(&f, &args, cspan, i, s, span))
+                let checked = Cell::new(0);
+                Box::new(move |i, s| call_value(&f, &args, cspan, i, s, span, &checked))
             }
             ExprKind::Attr { object, name } if matches!(&object.kind, ExprKind::Var(v) if !is_foreign_module(&v.name)) =>
             {
@@ -701,6 +704,8 @@ fn for_each_index(indices: &[Index], f: &mut dyn FnMut(&Expr)) {
 
 /// `f(args)` by position: the callee evaluated, then called as the tree-walker
 /// calls it (a user function's arguments straight into its frame).
+/// `checked`: the builtin whose check of this call site's arguments passed last
+/// (see [`Interpreter::call_builtin`]).
 fn call_value(
     f: &ExprCode,
     args: &[(ExprCode, Span)],
@@ -708,6 +713,7 @@ fn call_value(
     i: &mut Interpreter,
     s: &Scope,
     span: Span,
+    checked: &Cell<usize>,
 ) -> Eval<Value> {
     let f = f(i, s)?;
     if let Value::Func(c) = &f {
@@ -720,6 +726,9 @@ fn call_value(
     pos.reserve(args.len());
     for (a, aspan) in args {
         pos.push((a(i, s)?, *aspan));
+    }
+    if let Value::Builtin(b) = f {
+        return i.call_builtin(b, pos, Vec::new(), span, Some(checked));
     }
     i.call(&f, pos, Vec::new(), span, callee_span)
 }
