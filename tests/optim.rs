@@ -249,3 +249,31 @@ fn bad_arguments_are_errors() {
         assert!(err.contains(needle), "{src}: {err}");
     }
 }
+
+#[test]
+fn a_manual_step_in_a_loop_matches_the_same_step_written_out() {
+    // Inside a loop, `w -= lr * w.grad` updates in place without making the product;
+    // at top level the tree-walker makes it. The values must agree to the bit, and
+    // a shape that does not match, a plain tensor and a number still go the general way.
+    let (exit, out, err) = run(
+        "X = [[0.5, -1], [1.5, 2]]\nw = tensor([[0.1], [-0.2]], grad)\nb = tensor(0.05, grad)\nw2 = tensor([[0.1], [-0.2]], grad)\nb2 = tensor(0.05, grad)\nc = tensor([1, 2])\nfor i in range(3) {\n  backward(sum(sigmoid(X @ w + b) ** 2))\n  no_grad { w -= 0.3 * w.grad\n b += -0.7 * b.grad\n w += 0.1 * tensor([[1], [2]])\n c -= 2 * c\n b -= 2 * 3 }\n  zero_grad(w, b)\n}\nbackward(sum(sigmoid(X @ w2 + b2) ** 2))\nno_grad { w2 -= 0.3 * w2.grad\n b2 += -0.7 * b2.grad\n w2 += 0.1 * tensor([[1], [2]])\n b2 -= 2 * 3 }\nzero_grad(w2, b2)\nbackward(sum(sigmoid(X @ w2 + b2) ** 2))\nno_grad { w2 -= 0.3 * w2.grad\n b2 += -0.7 * b2.grad\n w2 += 0.1 * tensor([[1], [2]])\n b2 -= 2 * 3 }\nzero_grad(w2, b2)\nbackward(sum(sigmoid(X @ w2 + b2) ** 2))\nno_grad { w2 -= 0.3 * w2.grad\n b2 += -0.7 * b2.grad\n w2 += 0.1 * tensor([[1], [2]])\n b2 -= 2 * 3 }\nprint(item(sum(w != w2)), item(sum(b != b2)), c)\nfor i in range(1) { w -= 0.5 * w }\n",
+    );
+    assert_eq!(exit, bp::Exit::RuntimeError, "{err}");
+    assert_eq!(out, "0 0 tensor([-1., -2.])\n", "{err}");
+    assert!(err.contains("in-place update of a leaf"), "{err}");
+}
+
+#[test]
+fn one_call_site_checks_each_builtin_it_calls() {
+    // A compiled call site skips the argument check of the builtin it checked last;
+    // another builtin there is checked again.
+    let (exit, out, err) = run(
+        "fn app(f, x) { return f(x) }\nfor i in range(2) { print(app(abs, -2)) }\nprint(app(mse_loss, 1))\n",
+    );
+    assert_eq!(exit, bp::Exit::RuntimeError, "{err}");
+    assert_eq!(out, "2\n2\n");
+    assert!(
+        err.contains("mse_loss() takes 2 arguments; found 1"),
+        "{err}"
+    );
+}

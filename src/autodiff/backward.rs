@@ -51,6 +51,8 @@ thread_local! {
     /// Numbers the orderings of the graph, so that a tensor's mark from an
     /// earlier backward pass is never taken for one of this pass.
     static SORT_PASS: Cell<u64> = const { Cell::new(0) };
+    /// The (empty) stack of [`topological_order`], kept between passes.
+    static SORT_STACK: Cell<Vec<(Tensor, usize)>> = const { Cell::new(Vec::new()) };
 }
 
 /// The positions of tensors in one ordering of the graph, kept on the tensors
@@ -93,7 +95,9 @@ impl Positions {
 fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorError> {
     let mut order = Vec::with_capacity(16);
     let positions = Positions::new();
-    let mut stack: Vec<(Tensor, usize)> = Vec::with_capacity(16);
+    // The stack of the last ordering, empty, is reused (no allocation per pass).
+    let mut stack = SORT_STACK.take();
+    stack.clear();
     stack.push((root.clone(), 0));
     positions.visit(root);
     while let Some((t, next)) = stack.last_mut() {
@@ -133,11 +137,16 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
             }
         }
     }
+    SORT_STACK.set(stack);
     Ok((order, positions))
 }
 
 pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
     let found = |(i, v): (usize, &f64)| (!v.is_finite()).then_some((i, *v));
+    if a.len() == 1 {
+        // One value (a scalar's gradient): no test of the layout.
+        return a.first().and_then(|v| found((0, v)));
+    }
     match a.as_slice() {
         // Contiguous (nearly always): a plain scan, no n-d iterator.
         Some(xs) => xs.iter().enumerate().find_map(found),
@@ -235,7 +244,7 @@ fn pass_plain(
     index: &Positions,
     seed: Grad,
     options: &BackwardOptions,
-    keep: &dyn Fn(&Tensor) -> bool,
+    keep: impl Fn(&Tensor) -> bool,
     check: bool,
 ) -> Result<PlainResult, TensorError> {
     let mut grads: Vec<Option<Grad>> = vec![None; order.len()];
@@ -343,6 +352,19 @@ fn ones_like(a: &Array) -> Array {
     }
 }
 
+/// [`ones_like`] as shared data: the one 0-d array of a one is made once per
+/// thread and shared (data is never changed behind a shared `Rc`: a rule that
+/// would write into it copies it first), so a scalar's backward makes none.
+fn plain_ones_like(a: &Array) -> Rc<Array> {
+    thread_local! {
+        static ONE: Rc<Array> = Rc::new(ndarray::arr0(1.0).into_dyn());
+    }
+    if a.ndim() == 0 {
+        return ONE.with(Rc::clone);
+    }
+    Rc::new(ones_like(a))
+}
+
 /// `backward` from `seed`, or from ones when it is `None`.
 fn run(
     root: &Tensor,
@@ -379,7 +401,7 @@ fn run(
     let plain_seed = || {
         let data = match seed {
             Some(seed) => seed.data(),
-            None => Rc::new(ones_like(&root.data_ref())),
+            None => plain_ones_like(&root.data_ref()),
         };
         (Values::Dense(data), current_span())
     };
@@ -393,7 +415,7 @@ fn run(
         kept
     } else {
         let (kept, _) = with_grad_mode(false, || {
-            pass_plain(&order, &index, plain_seed(), &options, &keep, false)
+            pass_plain(&order, &index, plain_seed(), &options, keep, false)
         })?;
         // Computed with recording off from the graph's values: cut from the
         // graph, as `detach` would.
@@ -417,26 +439,24 @@ fn run(
                 create_graph: false,
                 ..options
             };
-            pass_plain(&order, &index, plain_seed(), &plain, &|_| false, true)
+            pass_plain(&order, &index, plain_seed(), &plain, |_| false, true)
         })?;
         outcome.anomaly = anomaly;
     }
 
     if !options.retain_graph {
-        for t in &order {
+        // As PyTorch frees a graph's buffers: intermediate results that only
+        // this (now unusable) graph can reach give back their memory, so that
+        // a loop does not hold two graphs' worth of data while the next
+        // forward pass runs. Kept when the graph may still be shown (:why).
+        // The root (last) is the caller's; every other tensor here was used by
+        // an operation: one reference from that operation, one from `order`.
+        let release = !options.record_grads;
+        let root = order.len().saturating_sub(1);
+        for (i, t) in order.iter().enumerate() {
             if let Some(node) = t.node() {
                 node.free(options.span);
-            }
-        }
-        if !options.record_grads {
-            // As PyTorch frees a graph's buffers: intermediate results that only
-            // this (now unusable) graph can reach give back their memory, so that
-            // a loop does not hold two graphs' worth of data while the next
-            // forward pass runs. Kept when the graph may still be shown (:why).
-            // The root (last) is the caller's; every other tensor here was used by
-            // an operation: one reference from that operation, one from `order`.
-            for t in order.iter().rev().skip(1) {
-                if !t.is_leaf() && t.handle_count() == 2 {
+                if release && i != root && t.handle_count() == 2 {
                     t.release_data();
                 }
             }

@@ -146,24 +146,30 @@ pub fn map_slice_in_place(xs: &mut [f64], f: impl Fn(f64) -> f64 + Sync + Send) 
     }
 }
 
+/// `x = f(x, y)` for each pair of a slice and another of the same length, on
+/// every core when they are large.
+pub fn zip_slices_in_place(xs: &mut [f64], ys: &[f64], f: impl Fn(f64, f64) -> f64 + Sync + Send) {
+    if xs.len() >= PARALLEL_MIN_ELEMENTS {
+        xs.par_chunks_mut(PARALLEL_CHUNK)
+            .zip(ys.par_chunks(PARALLEL_CHUNK))
+            .for_each(|(xs, ys)| {
+                for (x, &y) in xs.iter_mut().zip(ys) {
+                    *x = f(*x, y);
+                }
+            });
+    } else {
+        for (x, &y) in xs.iter_mut().zip(ys) {
+            *x = f(*x, y);
+        }
+    }
+}
+
 /// `a[i] = f(a[i], b[i])` with `b` broadcast to `a`'s shape; `false` (and `a`
 /// untouched) when `b` does not broadcast to it.
 pub fn zip_in_place(a: &mut Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> bool {
     if a.shape() == b.shape() {
         if let (Some(xs), Some(ys)) = (a.as_slice_mut(), b.as_slice()) {
-            if xs.len() >= PARALLEL_MIN_ELEMENTS {
-                xs.par_chunks_mut(PARALLEL_CHUNK)
-                    .zip(ys.par_chunks(PARALLEL_CHUNK))
-                    .for_each(|(xs, ys)| {
-                        for (x, &y) in xs.iter_mut().zip(ys) {
-                            *x = f(*x, y);
-                        }
-                    });
-            } else {
-                for (x, &y) in xs.iter_mut().zip(ys) {
-                    *x = f(*x, y);
-                }
-            }
+            zip_slices_in_place(xs, ys, f);
             return true;
         }
     }

@@ -4,7 +4,7 @@
 //! intermediate gradient, and in place when the gradient's buffer is not shared.
 //! Any other operation (or an unusual case) goes to the rules of `vjp.rs`.
 
-use super::elementwise::{self as ew, zip_with};
+use super::elementwise::{self as ew, zip_with, PARALLEL_MIN_ELEMENTS};
 use super::few::Few;
 use super::kernel;
 use super::linalg::product_transposed;
@@ -17,13 +17,18 @@ use std::rc::Rc;
 /// tensor the rules of `vjp.rs` would have made for it (where it was computed).
 pub(super) type Grad = (Values, Span);
 
-/// The values of a gradient: an array, or one number at every position of a
-/// shape (the gradient of a full sum or mean), which is not written out until a
-/// rule needs it as an array. The rules below give the same bits either way.
+/// The values of a gradient: an array, or one number at every position (the
+/// gradient of a full sum or mean), which is not written out until a rule
+/// needs it as an array. The rules below give the same bits either way.
 #[derive(Clone, Debug)]
 pub(super) enum Values {
     Dense(Rc<Array>),
-    Filled(Rc<[usize]>, f64),
+    /// `v` at every position of an array of the gradient's shape (`like`, whose
+    /// own values are not read: it is the saved input the gradient is for).
+    Filled {
+        like: Rc<Array>,
+        v: f64,
+    },
 }
 
 impl Values {
@@ -31,7 +36,7 @@ impl Values {
     pub(super) fn into_dense(self) -> Rc<Array> {
         match self {
             Values::Dense(a) => a,
-            Values::Filled(shape, v) => Rc::new(ew::filled(&shape, v)),
+            Values::Filled { like, v } => Rc::new(filled_like(&like, v)),
         }
     }
 
@@ -44,16 +49,9 @@ impl Values {
     pub(super) fn first_non_finite(&self) -> Option<(usize, f64)> {
         match self {
             Values::Dense(a) => super::backward::first_non_finite(a),
-            Values::Filled(shape, v) => {
-                (!v.is_finite() && shape.iter().all(|&n| n > 0)).then_some((0, *v))
-            }
+            Values::Filled { like, v } => (!v.is_finite() && !like.is_empty()).then_some((0, *v)),
         }
     }
-}
-
-/// A filled gradient of `shape` holding `v`.
-fn filled(shape: &[usize], v: f64) -> Values {
-    Values::Filled(Rc::from(shape), v)
 }
 
 /// The gradient of each input of `node`, as [`super::vjp`] gives them but as
@@ -64,9 +62,9 @@ pub(super) fn vjp_plain(
     g: Grad,
 ) -> Result<Few<Option<Grad>>, TensorError> {
     let (g, g_span) = match g {
-        (Values::Filled(shape, v), g_span) => match filled_rule(out, node, &shape, v, g_span)? {
+        (Values::Filled { like, v }, g_span) => match filled_rule(out, node, &like, v, g_span)? {
             Some(grads) => return Ok(grads),
-            None => (Values::Filled(shape, v).into_dense(), g_span),
+            None => (Values::Filled { like, v }.into_dense(), g_span),
         },
         (Values::Dense(g), g_span) => (g, g_span),
     };
@@ -97,12 +95,12 @@ fn full_sum_rule(node: &Node, g: &Rc<Array>, g_span: Span) -> Option<Few<Option<
     let s = x.shape();
     let v = g.first().copied().unwrap_or(f64::NAN);
     let r = match node.op {
-        Op::Sum { .. } if g.shape() == s => (Values::Dense(g.clone()), g_span),
-        Op::Sum { .. } => (filled(s, v), node.span),
+        Op::Sum { .. } if same_shape(g.shape(), s) => (Values::Dense(g.clone()), g_span),
+        Op::Sum { .. } => (Values::Filled { like: x, v }, node.span),
         _ => {
             let n: usize = s.iter().product();
             let c = 1.0 / n.max(1) as f64;
-            (filled(s, v * c), node.span)
+            (Values::Filled { like: x, v: v * c }, node.span)
         }
     };
     Some(Few::One([Some(r)]))
@@ -116,13 +114,17 @@ fn full_sum_rule(node: &Node, g: &Rc<Array>, g_span: Span) -> Option<Few<Option<
 fn filled_rule(
     out: &Tensor,
     node: &Node,
-    shape: &Rc<[usize]>,
+    like: &Rc<Array>,
     v: f64,
     g_span: Span,
 ) -> Result<Option<Few<Option<Grad>>>, TensorError> {
     let at = node.span;
     let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
-    let same = |a: &Array| a.shape() == &shape[..];
+    let same = |a: &Array| same_shape(a.shape(), like.shape());
+    let filled = |v: f64| Values::Filled {
+        like: like.clone(),
+        v,
+    };
     // `v * y` for every `y` of `d` (`d` itself when `v` is 1).
     let scaled = |d: Rc<Array>| {
         if v == 1.0 {
@@ -140,12 +142,12 @@ fn filled_rule(
             if !same(&s0) || !same(&s1) {
                 return Ok(None);
             }
-            let first = needs(0).then(|| (Values::Filled(shape.clone(), v), g_span));
+            let first = needs(0).then(|| (filled(v), g_span));
             let second = needs(1).then(|| {
                 if matches!(node.op, Op::Sub) {
-                    (Values::Filled(shape.clone(), kernel::neg(v)), at)
+                    (filled(kernel::neg(v)), at)
                 } else {
-                    (Values::Filled(shape.clone(), v), g_span)
+                    (filled(v), g_span)
                 }
             });
             Few::Two([first, second])
@@ -161,9 +163,9 @@ fn filled_rule(
             let second = needs(1).then(|| (Values::Dense(scaled(s0)), at));
             Few::Two([first, second])
         }
-        Op::AddScalar(_) | Op::SubScalar(_) => one(Values::Filled(shape.clone(), v), g_span),
-        Op::MulScalar(c) => one(Values::Filled(shape.clone(), v * *c), at),
-        Op::Neg => one(Values::Filled(shape.clone(), kernel::neg(v)), at),
+        Op::AddScalar(_) | Op::SubScalar(_) => one(filled(v), g_span),
+        Op::MulScalar(c) => one(filled(v * *c), at),
+        Op::Neg => one(filled(kernel::neg(v)), at),
         Op::Exp => one(Values::Dense(scaled(out.data())), at),
         Op::PowScalar(p) if *p == 2.0 => {
             let Some(x) = node.saved(0) else {
@@ -213,22 +215,67 @@ fn zip_owned(
     name: &'static str,
     f: impl Fn(f64, f64) -> f64 + Sync + Send,
 ) -> Result<Rc<Array>, TensorError> {
-    if g.shape() == d.shape() {
-        if let Some(a) = Rc::get_mut(&mut g) {
-            if ew::zip_in_place(a, d, &f) {
-                return Ok(g);
+    if same_shape(g.shape(), d.shape()) {
+        if let (Some(xs), Some(ys)) = (
+            Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()),
+            d.as_slice(),
+        ) {
+            if xs.len() < PARALLEL_MIN_ELEMENTS {
+                for (x, &y) in xs.iter_mut().zip(ys) {
+                    *x = f(*x, y);
+                }
+            } else {
+                ew::zip_slices_in_place(xs, ys, &f);
             }
+            return Ok(g);
         }
     }
     Ok(Rc::new(zip_with(&g, d, name, f)?))
 }
 
+/// `ew::filled(x.shape(), v)`: for a small `x` in standard layout, a copy of
+/// `x` written over (cheaper than building the shape again); the same array.
+fn filled_like(x: &Array, v: f64) -> Array {
+    if x.len() < PARALLEL_MIN_ELEMENTS {
+        let mut out = x.clone();
+        if let Some(xs) = out.as_slice_mut() {
+            xs.fill(v);
+            return out;
+        }
+    }
+    ew::filled(x.shape(), v)
+}
+
+/// A 0-d array of `v`: a copy of one made once per thread (cheaper than
+/// making the shape).
+fn zero_d(v: f64) -> Array {
+    thread_local! {
+        static ZERO_D: Array = ndarray::arr0(0.0).into_dyn();
+    }
+    let mut out = ZERO_D.with(Array::clone);
+    if let Some(x) = out.first_mut() {
+        *x = v;
+    }
+    out
+}
+
 /// `sum_to`: the gradient itself when it has the shape already, else summed.
 fn sum_to(g: Rc<Array>, shape: &[usize]) -> Result<Rc<Array>, TensorError> {
-    if g.shape() == shape {
+    if same_shape(g.shape(), shape) {
         return Ok(g);
     }
+    if shape.is_empty() {
+        // To a 0-d input (a bias): the full sum, as `sum_to_array` gives it.
+        return Ok(Rc::new(zero_d(super::reduce::sum_all(&g))));
+    }
     Ok(Rc::new(sum_to_array(&g, shape)?))
+}
+
+/// `a == b` for two shapes, element by element: shapes have a few axes, and
+/// this is much cheaper than the slice comparison (a call to `memcmp`).
+#[inline]
+fn same_shape(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The rules of `vjp.rs` for the common operations. A gradient that a rule

@@ -191,12 +191,19 @@ impl Tensor {
             t.0.origin.set(origin);
             return t;
         }
-        let inputs: Few<Tensor> = match inputs {
-            [a] => Few::One([(*a).clone()]),
-            [a, b] => Few::Two([(*a).clone(), (*b).clone()]),
-            more => more.iter().map(|&t| t.clone()).collect(),
+        // The inputs and their data, one or two (nearly always) built in place.
+        let (inputs, saved): (Few<Tensor>, Few<Rc<Array>>) = match inputs {
+            [a] => (Few::One([(*a).clone()]), Few::One([a.data()])),
+            [a, b] => (
+                Few::Two([(*a).clone(), (*b).clone()]),
+                Few::Two([a.data(), b.data()]),
+            ),
+            more => {
+                let inputs: Few<Tensor> = more.iter().map(|&t| t.clone()).collect();
+                let saved = inputs.map(Tensor::data);
+                (inputs, saved)
+            }
         };
-        let saved = inputs.map(Tensor::data);
         let span = current_span();
         node_created();
         Tensor(Rc::new(TensorInner {

@@ -141,6 +141,8 @@ pub struct Interpreter {
     picture_sink: Option<crate::picture::PictureSink>,
     /// Emptied call frames, reused by the next calls (no allocation per call).
     frames: Vec<Rc<Env>>,
+    /// Emptied argument lists of builtin calls, reused by the next calls.
+    pub(crate) arg_lists: Vec<Vec<(Value, Span)>>,
 }
 
 impl Interpreter {
@@ -170,6 +172,7 @@ impl Interpreter {
             source_dirs: FastMap::default(),
             picture_sink: None,
             frames: Vec::new(),
+            arg_lists: Vec::new(),
         }
     }
 

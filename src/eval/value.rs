@@ -442,7 +442,13 @@ impl Builtin {
     }
 
     pub fn param(&self, name: &str) -> Option<&'static Param> {
-        self.params.iter().find(|p| p.name == name)
+        // Names of one length compared by their first byte before the rest
+        // (flags such as `retain_graph` and `create_graph` share a length).
+        let n = name.as_bytes();
+        self.params.iter().find(|p| {
+            let m = p.name.as_bytes();
+            m.len() == n.len() && m.first() == n.first() && m == n
+        })
     }
 }
 

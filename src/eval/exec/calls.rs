@@ -4,11 +4,16 @@ use super::{check_interrupt, Scope};
 use crate::autodiff::span_scope;
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
-use crate::eval::value::{Closure, Env};
+use crate::eval::value::{Builtin, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use crate::syntax::ast::Arg;
+use std::cell::Cell;
 use std::rc::Rc;
+
+/// The longest argument list kept for reuse, and how many lists are kept.
+const MAX_POOLED_ARGS: usize = 8;
+const MAX_POOLED_LISTS: usize = 16;
 
 impl Interpreter {
     #[allow(clippy::type_complexity)]
@@ -41,33 +46,62 @@ impl Interpreter {
         callee_span: Span,
     ) -> Eval<Value> {
         match f {
-            Value::Builtin(b) => {
-                let mut kw = kw;
-                for (k, _, _) in kw.iter_mut() {
-                    // PyTorch's spelling of the `grad` flag.
-                    if &**k == "requires_grad" {
-                        *k = "grad".into();
-                    }
-                }
-                let mut pos = pos;
-                let list_out = crate::eval::lang::lists_as_tuples(b.name, &mut pos)?;
-                let mut args = Args::new(b, call_span, pos, kw);
-                args.check()?;
-                let _span = span_scope(call_span);
-                let r = (b.func)(self, &mut args)?;
-                Ok(match r {
-                    Value::Tuple(t) if list_out => {
-                        Value::List(crate::eval::value::List::new(t.to_vec()))
-                    }
-                    other => other,
-                })
-            }
+            Value::Builtin(b) => self.call_builtin(b, pos, kw, call_span, None),
             Value::Func(c) => self.call_closure(c, pos, kw, call_span),
             other => Err(Flow::from(
                 Diagnostic::error(format!("a {} is not a function", other.type_name()))
                     .with_label(callee_span, "this cannot be called"),
             )),
         }
+    }
+
+    /// Calls builtin `b`. `checked`, for a call site whose arguments are all
+    /// positional (so always as many): the builtin last found to accept them
+    /// there, whose check is then skipped (it depends on nothing else).
+    pub(crate) fn call_builtin(
+        &mut self,
+        b: &'static Builtin,
+        pos: Vec<(Value, Span)>,
+        kw: Vec<(Rc<str>, Value, Span)>,
+        call_span: Span,
+        checked: Option<&Cell<usize>>,
+    ) -> Eval<Value> {
+        let mut kw = kw;
+        for (k, _, _) in kw.iter_mut() {
+            // PyTorch's spelling of the `grad` flag.
+            if &**k == "requires_grad" {
+                *k = "grad".into();
+            }
+        }
+        let mut pos = pos;
+        let list_out = crate::eval::lang::lists_as_tuples(b.name, &mut pos)?;
+        let mut args = Args::new(b, call_span, pos, kw);
+        let id = b as *const Builtin as usize;
+        match checked {
+            Some(c) if c.get() == id && args.kw.is_empty() => {}
+            _ => {
+                args.check()?;
+                if let Some(c) = checked {
+                    if args.kw.is_empty() {
+                        c.set(id);
+                    }
+                }
+            }
+        }
+        let _span = span_scope(call_span);
+        let r = (b.func)(self, &mut args);
+        // The argument list goes back to the pool, emptied (a short one
+        // only, so that the pool never holds much).
+        let mut pos = std::mem::take(&mut args.pos);
+        if pos.capacity() <= MAX_POOLED_ARGS && self.arg_lists.len() < MAX_POOLED_LISTS {
+            pos.clear();
+            self.arg_lists.push(pos);
+        }
+        let r = r?;
+        Ok(match r {
+            Value::Tuple(t) if list_out => Value::List(crate::eval::value::List::new(t.to_vec())),
+            other => other,
+        })
     }
 
     pub(super) fn call_closure(

@@ -19,8 +19,9 @@ use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use crate::syntax::ast::{
-    Arg, BinOp, Block, Expr, ExprKind, FnDecl, Index, Place, Stmt, StmtKind, UnOp, Var,
+    Arg, BinOp, Block, Expr, ExprKind, FnDecl, Ident, Index, Place, Stmt, StmtKind, UnOp, Var,
 };
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Runs `$body` with `$a` and `$b` bound to the [`NumLeaf`]s of the leaves `$l`
@@ -292,6 +293,14 @@ impl Compiler {
                 Box::new(move |i, s| i.no_grad(s, |i, s| run_block(&body, i, s)))
             }
             StmtKind::CompoundAssign {
+                target,
+                op: op @ (BinOp::Add | BinOp::Sub),
+                value,
+                ..
+            } if matches!(value.kind, ExprKind::Binary { op: BinOp::Mul, .. }) => {
+                self.scaled_update(target, *op, value, span)
+            }
+            StmtKind::CompoundAssign {
                 target, op, value, ..
             } => {
                 let c = self.expr(value);
@@ -426,16 +435,18 @@ impl Compiler {
                 {
                     // `f(x)` of a function defined at top level: the function is
                     // looked at in its slot, without a `Value` made and dropped.
+                    let checked = Cell::new(0);
                     return Box::new(move |i, s| {
                         if let Some(c) = i.globals.func(slot) {
                             if c.decl.frame.params_in_order && args.len() == c.decl.params.len() {
                                 return i.call_positional(&c, &args, s, span);
                             }
                         }
-                        call_value(&f, &args, cspan, i, s, span)
+                        call_value(&f, &args, cspan, i, s, span, &checked)
                     });
                 }
-                Box::new(move |i, s| call_value(&f, &args, cspan, i, s, span))
+                let checked = Cell::new(0);
+                Box::new(move |i, s| call_value(&f, &args, cspan, i, s, span, &checked))
             }
             ExprKind::Attr { object, name } if matches!(&object.kind, ExprKind::Var(v) if !is_foreign_module(&v.name)) =>
             {
@@ -477,6 +488,45 @@ impl Compiler {
                 }
             }
             i.binary(op, a, b, span, lspan, rspan)
+        })
+    }
+
+    /// `x += a * b` or `x -= a * b` (an optimizer step, `w -= lr * w.grad`): a
+    /// number times a tensor is applied to a leaf in place without making the
+    /// product (`Interpreter::scaled_update_in_place`); anything else forms the
+    /// product as `a * b` would and goes on as any compound assignment.
+    fn scaled_update(&mut self, target: &Ident, op: BinOp, value: &Expr, span: Span) -> StmtCode {
+        let ExprKind::Binary { lhs, rhs, .. } = &value.kind else {
+            return Box::new(|_, _| Ok(()));
+        };
+        // The nesting counted as `self.expr(value)` would count it.
+        self.enter();
+        let (lspan, rspan, vspan) = (lhs.span, rhs.span, value.span);
+        let l = self.expr(lhs);
+        let r = self.expr(rhs);
+        self.depth -= 1;
+        let target = target.clone();
+        Box::new(move |i, s| {
+            let current = match i.read_place(target.place, s) {
+                Some(v) => v,
+                None => i.read_by_name(&target.name, target.span, s)?,
+            };
+            let a = l(i, s)?;
+            let b = r(i, s)?;
+            if let (Value::Tensor(leaf), Value::Num(n), Value::Tensor(t)) = (&current, &a, &b) {
+                if i.scaled_update_in_place(leaf, op, *n, t) {
+                    return Ok(());
+                }
+            }
+            let product = match (&a, &b) {
+                (Value::Num(x), Value::Num(y)) => num_binary(BinOp::Mul, *x, *y),
+                _ => None,
+            };
+            let product = match product {
+                Some(v) => v,
+                None => i.binary(BinOp::Mul, a, b, vspan, lspan, rspan)?,
+            };
+            i.compound_assign(&target, op, current, product, span, vspan, s)
         })
     }
 
@@ -654,6 +704,8 @@ fn for_each_index(indices: &[Index], f: &mut dyn FnMut(&Expr)) {
 
 /// `f(args)` by position: the callee evaluated, then called as the tree-walker
 /// calls it (a user function's arguments straight into its frame).
+/// `checked`: the builtin whose check of this call site's arguments passed last
+/// (see [`Interpreter::call_builtin`]).
 fn call_value(
     f: &ExprCode,
     args: &[(ExprCode, Span)],
@@ -661,6 +713,7 @@ fn call_value(
     i: &mut Interpreter,
     s: &Scope,
     span: Span,
+    checked: &Cell<usize>,
 ) -> Eval<Value> {
     let f = f(i, s)?;
     if let Value::Func(c) = &f {
@@ -668,9 +721,14 @@ fn call_value(
             return i.call_positional(c, args, s, span);
         }
     }
-    let mut pos = Vec::with_capacity(args.len());
+    // A pooled list (a builtin call gives it back emptied): no allocation per call.
+    let mut pos = i.arg_lists.pop().unwrap_or_default();
+    pos.reserve(args.len());
     for (a, aspan) in args {
         pos.push((a(i, s)?, *aspan));
+    }
+    if let Value::Builtin(b) = f {
+        return i.call_builtin(b, pos, Vec::new(), span, Some(checked));
     }
     i.call(&f, pos, Vec::new(), span, callee_span)
 }

@@ -291,6 +291,45 @@ impl Interpreter {
         r
     }
 
+    /// `leaf += n * t` or `leaf -= n * t` done in place, element for element as
+    /// `n * t` then the update would give them, when that is what the statement
+    /// does: a leaf that requires grad, inside `no_grad`, and `t` of the leaf's
+    /// shape (both in standard layout). `false` (nothing changed) otherwise.
+    pub(super) fn scaled_update_in_place(
+        &self,
+        leaf: &Tensor,
+        op: BinOp,
+        n: f64,
+        t: &Tensor,
+    ) -> bool {
+        if !(leaf.is_leaf() && leaf.requires_grad()) || grad_enabled() {
+            return false;
+        }
+        let sub = match op {
+            BinOp::Sub => true,
+            BinOp::Add => false,
+            _ => return false,
+        };
+        let g = t.data();
+        let Some(ys) = g.as_slice() else {
+            return false;
+        };
+        if leaf.data_ref().shape() != g.shape() {
+            return false;
+        }
+        leaf.update_data(|a| {
+            let Some(xs) = a.as_slice_mut() else {
+                return false;
+            };
+            // `n * t` is `t`'s elements times `n` (as `ew::mul_scalar`).
+            for (x, &y) in xs.iter_mut().zip(ys) {
+                let p = y * n;
+                *x = if sub { *x - p } else { *x + p };
+            }
+            true
+        })
+    }
+
     /// `w -= lr * w.grad` on a leaf that requires grad: allowed only inside
     /// `no_grad`, where it replaces the data in place (the leaf keeps its identity,
     /// its flag and its `.grad`).
