@@ -326,17 +326,19 @@ pub fn sigmoid(x: &Tensor) -> Tensor {
 /// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass, rounded as PyTorch's
 /// `tanh_backward` rounds it (`1 - y²` as one fused multiply-add).
 pub fn tanh_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
-    binary(g, y, Op::TanhGrad, "tanh backward", |g, y| {
-        g * (-y).mul_add(y, 1.0)
-    })
+    binary(g, y, Op::TanhGrad, "tanh backward", kernel::tanh_grad)
 }
 
 /// `g * (1 - y) * y`, the gradient through `y = sigmoid(x)` in one pass, in the order of
 /// PyTorch's `sigmoid_backward` (so that the last digit agrees).
 pub fn sigmoid_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
-    binary(g, y, Op::SigmoidGrad, "sigmoid backward", |g, y| {
-        g * (1.0 - y) * y
-    })
+    binary(
+        g,
+        y,
+        Op::SigmoidGrad,
+        "sigmoid backward",
+        kernel::sigmoid_grad,
+    )
 }
 
 pub fn relu(x: &Tensor) -> Tensor {

@@ -159,6 +159,20 @@ pub fn sub(x: f64, y: f64) -> f64 {
 pub fn mul(x: f64, y: f64) -> f64 {
     x * y
 }
+/// `g * (1 - y²)` through `y = tanh(x)`, rounded as PyTorch's `tanh_backward`
+/// (`1 - y²` as one fused multiply-add).
+pub fn tanh_grad(g: f64, y: f64) -> f64 {
+    g * (-y).mul_add(y, 1.0)
+}
+/// `g * (1 - y) * y` through `y = sigmoid(x)`, in the order of PyTorch's
+/// `sigmoid_backward` (so that the last digit agrees).
+pub fn sigmoid_grad(g: f64, y: f64) -> f64 {
+    g * (1.0 - y) * y
+}
+/// `g * (x * 2)` through `x²`.
+pub fn square_grad(g: f64, x: f64) -> f64 {
+    g * (x * 2.0)
+}
 pub fn div(x: f64, y: f64) -> f64 {
     x / y
 }

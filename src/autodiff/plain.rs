@@ -106,7 +106,7 @@ fn full_sum_rule(node: &Node, g: &Rc<Array>, g_span: Span) -> Option<Few<Option<
     Some(Few::One([Some(r)]))
 }
 
-/// The rules of [`fast`] for a gradient holding `v` everywhere in `shape`: the
+/// The rules of [`fast`] for a gradient holding `v` everywhere (in `like`'s shape): the
 /// same formulas, with `v` in place of each element of `g` (so the same bits),
 /// reading only the saved data. A product with a gradient of ones is the other
 /// factor itself, shared rather than copied (`1 * y` is `y` to the bit).
@@ -171,17 +171,17 @@ fn filled_rule(
             let Some(x) = node.saved(0) else {
                 return Ok(None);
             };
-            let r = ew::map(&x, move |x| kernel::mul(v, x * 2.0));
+            let r = ew::map(&x, move |x| kernel::square_grad(v, x));
             one(Values::Dense(Rc::new(r)), at)
         }
         Op::Tanh => {
             let y = out.data();
-            let r = ew::map(&y, move |y| v * (-y).mul_add(y, 1.0));
+            let r = ew::map(&y, move |y| kernel::tanh_grad(v, y));
             one(Values::Dense(Rc::new(r)), at)
         }
         Op::Sigmoid => {
             let y = out.data();
-            let r = ew::map(&y, move |y| v * (1.0 - y) * y);
+            let r = ew::map(&y, move |y| kernel::sigmoid_grad(v, y));
             one(Values::Dense(Rc::new(r)), at)
         }
         _ => return Ok(None),
@@ -220,13 +220,7 @@ fn zip_owned(
             Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()),
             d.as_slice(),
         ) {
-            if xs.len() < PARALLEL_MIN_ELEMENTS {
-                for (x, &y) in xs.iter_mut().zip(ys) {
-                    *x = f(*x, y);
-                }
-            } else {
-                ew::zip_slices_in_place(xs, ys, &f);
-            }
+            ew::zip_slices_in_place(xs, ys, &f);
             return Ok(g);
         }
     }
@@ -345,7 +339,7 @@ fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
         // d x² = 2x, as g * (x * 2)
         Op::PowScalar(p) if *p == 2.0 => {
             let x = saved!(0);
-            one(zip_owned(g, &x, "*", |g, x| kernel::mul(g, x * 2.0))?)
+            one(zip_owned(g, &x, "*", kernel::square_grad)?)
         }
         Op::Exp => {
             let y = out.data();
@@ -353,15 +347,11 @@ fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
         }
         Op::Tanh => {
             let y = out.data();
-            one(zip_owned(g, &y, "tanh backward", |g, y| {
-                g * (-y).mul_add(y, 1.0)
-            })?)
+            one(zip_owned(g, &y, "tanh backward", kernel::tanh_grad)?)
         }
         Op::Sigmoid => {
             let y = out.data();
-            one(zip_owned(g, &y, "sigmoid backward", |g, y| {
-                g * (1.0 - y) * y
-            })?)
+            one(zip_owned(g, &y, "sigmoid backward", kernel::sigmoid_grad)?)
         }
         // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G (matrices; batches go the general way).
         Op::MatMul => {
