@@ -6,6 +6,7 @@ every ratio against its target (issues 7 and 18), and checks every final value.
     python3 bench/run.py            # 5 runs of bp and PyTorch each, 3 of W1's PyTorch and of micrograd
     python3 bench/run.py --runs 9   # more runs
     python3 bench/run.py --only W5  # one workload (W1 ... W5)
+    python3 bench/run.py --profile release  # the everyday build instead of bench-release
 
 Peers: PyTorch and micrograd come from the virtualenv ~/.cache/bp-peers (or --peers
 DIR, or $BP_PEERS); W5's from the machine's `python3` (CPython 3.11) and `lua5.4`
@@ -16,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-BP = ROOT / "target" / "release" / "bp"
+BP = None  # target/<profile>/bp, set by main() once built
 
 
 def run(cmd):
@@ -94,8 +95,15 @@ def main():
     ap.add_argument("--peers", default=os.environ.get("BP_PEERS", str(Path.home() / ".cache" / "bp-peers")),
                     help="virtualenv with torch and micrograd")
     ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W5; repeatable)")
+    ap.add_argument("--profile", default="bench-release",
+                    help="cargo profile to build and measure (default bench-release: fat LTO, "
+                         "one codegen unit; `release` for the everyday build)")
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    global BP
+    subprocess.run(["cargo", "build", "--profile", args.profile, "--quiet"], cwd=ROOT, check=True)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    BP = target / args.profile / "bp"
+    print(f"bp: {BP} (profile {args.profile})")
     PEER_PY = Path(args.peers) / "bin" / "python"
     peers = PEER_PY.exists()
     want = lambda wl: not args.only or wl in args.only

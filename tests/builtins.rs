@@ -1,6 +1,8 @@
 //! The builtin table (SPEC §12): every row is complete, every example runs, and
 //! the argument checks derived from a row accept exactly what it declares.
 
+mod common;
+
 use bp::eval::builtins::{self, Group, ParamDefault, Pass};
 use bp::eval::{Interpreter, Options, RunError};
 
@@ -178,15 +180,7 @@ fn docs_builtins_md_is_current() {
 }
 
 fn bp(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bp"))
-        .args(args)
-        .output()
-        .expect("bp runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::bp(args).run()
 }
 
 #[test]

@@ -1,25 +1,11 @@
 //! The `bp` command as a user runs it: subcommands, standard input and exit codes.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Command;
 
 fn bp(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bp starts");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("bp finishes");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::bp(args).stdin(stdin).run()
 }
 
 fn script(name: &str, text: &str) -> std::path::PathBuf {
@@ -119,19 +105,15 @@ fn a_bad_flag_is_a_usage_error() {
 #[test]
 fn ctrl_c_stops_a_running_script_with_an_error() {
     let p = script("forever.bp", "i = 0\nwhile true { i += 1 }\n");
-    let child = Command::new(env!("CARGO_BIN_EXE_bp"))
-        .args(["run", p.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bp starts");
+    let running = common::bp(&["run", p.to_str().unwrap()]).spawn();
+    let child = &running.child;
     std::thread::sleep(std::time::Duration::from_millis(700));
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(sent.success());
-    let out = child.wait_with_output().expect("bp finishes");
+    let out = running.wait();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("interrupted"), "{err}");

@@ -3,30 +3,15 @@
 
 use bp::eval::Options;
 use bp::Exit;
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
+mod common;
 
-/// A writer whose bytes can be read after the interpreter that owned it is gone.
-#[derive(Clone, Default)]
-struct Shared(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+use common::Shared;
 /// Runs `src` as `name`; returns (stdout, stderr, exit code).
 fn run(src: &str, name: &str, options: Options) -> (String, String, Exit) {
     let out = Shared::default();
     let mut err = Vec::new();
     let code = bp::run(src, name, Box::new(out.clone()), &mut err, options, false);
-    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
+    let stdout = out.text();
     (stdout, String::from_utf8_lossy(&err).into_owned(), code)
 }
 
@@ -46,7 +31,13 @@ fn error_reports() {
         } else {
             name
         };
-        let (stdout, stderr, code) = run(&src, name, Options::default());
+        // Any other runs in a temporary folder.
+        let dir = common::TempDir::new("errors");
+        let options = Options {
+            script_dir: (name != full).then(|| dir.path().to_path_buf()),
+            ..Options::default()
+        };
+        let (stdout, stderr, code) = run(&src, name, options);
         assert_ne!(
             (code, stderr.is_empty()),
             (Exit::Success, true),

@@ -2,24 +2,9 @@
 //! standard output and (colourless) standard error are a committed snapshot, with the
 //! script's source as the snapshot's description.
 
-use std::cell::RefCell;
-use std::io::{self, Write};
-use std::rc::Rc;
+mod common;
 
-/// A `Write` whose bytes stay readable after the interpreter that owns it is gone.
-#[derive(Clone, Default)]
-struct Shared(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
+use common::Shared;
 /// Runs `source` as `name` and reports `exit code + stdout + stderr`. The script's
 /// folder (where its relative paths lead, and the only one it may write to) is a fresh
 /// temporary folder, removed afterwards: an example that saves weights leaves nothing.
@@ -50,7 +35,7 @@ fn run_script(name: &str, source: &str) -> String {
         false,
     );
     let _ = std::fs::remove_dir_all(&dir);
-    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
+    let stdout = out.text();
     let stderr = String::from_utf8_lossy(&err).into_owned();
     format!(
         "exit code: {}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}",

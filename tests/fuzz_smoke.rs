@@ -9,6 +9,8 @@
 //! programs are written to `target/tmp/fuzz-crashes/`. The coverage-guided target is
 //! `fuzz/` (cargo fuzz).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -345,14 +347,16 @@ fn env_num(name: &str) -> Option<u64> {
 
 /// Runs one program on its own thread under small limits; `Err` with the panic
 /// message when it panicked.
-fn run_one(text: &str, epoch: Instant) -> Result<(), String> {
+fn run_one(text: &str, dir: &Path, epoch: Instant) -> Result<(), String> {
     let text = text.to_string();
+    let dir = dir.to_path_buf();
     let handle = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
             bp::autodiff::shape::set_element_limit(4096);
             let options = bp::eval::Options {
                 max_call_depth: 100,
+                script_dir: Some(dir),
                 ..bp::eval::Options::default()
             };
             STARTED.store(1 + epoch.elapsed().as_millis() as u64, Ordering::SeqCst);
@@ -407,6 +411,8 @@ fn generated_and_mutated_programs_never_panic() {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let current = tmp.join("fuzz-smoke-current.bp");
     let crash_dir = tmp.join("fuzz-crashes");
+    // The programs' own folder (where a `save` or `plot(file=)` writes): a temporary one.
+    let scripts = common::TempDir::new("fuzz");
     let corpus = seeds();
     let builtins: Vec<&'static str> = bp::eval::builtins::names().collect();
     let mut rng = Rng(seed | 1);
@@ -432,7 +438,7 @@ fn generated_and_mutated_programs_never_panic() {
             }
         };
         let _ = std::fs::write(&current, &program);
-        if let Err(msg) = run_one(&program, epoch) {
+        if let Err(msg) = run_one(&program, scripts.path(), epoch) {
             let _ = std::fs::create_dir_all(&crash_dir);
             let _ = std::fs::write(crash_dir.join(format!("crash-{n}.bp")), &program);
             crashes.push((msg, program));

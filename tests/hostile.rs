@@ -15,10 +15,12 @@
 //! (`BP_HOSTILE_SEED` picks another stream). Failing scripts are written to
 //! `target/tmp/hostile-crashes/`.
 
+mod common;
+
 use bp::eval::value::{Builtin, Param, ParamDefault, Pass};
 use bp::eval::Options;
 use bp::Exit;
-use std::path::PathBuf;
+use common::TempDir;
 use std::time::{Duration, Instant};
 
 /// Argument expressions: tensors of every awkward shape, numbers, tuples, lists
@@ -334,11 +336,10 @@ fn scripts(call: &str) -> [String; 2] {
     ]
 }
 
-/// The folder the scripts' files (`save`, `plot(file=)`) go to.
-fn files_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-files");
-    let _ = std::fs::create_dir_all(&dir);
-    dir
+/// The folder the scripts' files (`save`, `plot(file=)`) go to: a temporary one,
+/// removed when the sweep ends.
+fn files_dir() -> TempDir {
+    TempDir::new("hostile")
 }
 
 /// Runs one script with small limits; returns whether it ended without a panic.
@@ -362,7 +363,7 @@ fn survives(script: &str, dir: &std::path::Path) -> bool {
 
 struct Sweep {
     calls: u64,
-    dir: PathBuf,
+    dir: TempDir,
     failures: Vec<String>,
 }
 
@@ -382,7 +383,7 @@ impl Sweep {
                 eprintln!("--- {s}");
             }
             let start = Instant::now();
-            if !survives(&s, &self.dir) {
+            if !survives(&s, self.dir.path()) {
                 self.failures.push(s);
             } else if start.elapsed() > Duration::from_secs(5) {
                 self.failures
@@ -443,7 +444,11 @@ fn every_example_call_is_understood() {
             "{}: {call:?}",
             row.name
         );
-        assert!(survives(&scripts(&call.text())[0], &dir), "{}", row.name);
+        assert!(
+            survives(&scripts(&call.text())[0], dir.path()),
+            "{}",
+            row.name
+        );
     }
 }
 

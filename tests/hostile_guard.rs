@@ -2,35 +2,18 @@
 //! stops a script that runs too long (SPEC §18, exit 1). Each case drives the
 //! real binary.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
 /// Runs `bp args` with `script` on stdin and the given environment; returns
 /// (exit code, stdout, stderr).
 fn bp(args: &[&str], script: &str, env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bp"));
-    cmd.args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut run = common::bp(args).env("NO_COLOR", "1").stdin(script);
     for (k, v) in env {
-        cmd.env(k, v);
+        run = run.env(k, v);
     }
-    let mut child = cmd.spawn().expect("spawn bp");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write script");
-    let out = child.wait_with_output().expect("wait for bp");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run.run()
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! Jupyter starts it, spoken to over ZeroMQ. A message signed with another key is
 //! rejected and nothing of it runs; signed messages are answered.
 
+mod common;
+
 use bp::kernel::wire::{decode, encode, Signer};
 use jupyter_protocol::{ExecuteRequest, JupyterMessage, JupyterMessageContent, ShutdownRequest};
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::Duration;
 use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
 
@@ -44,9 +46,8 @@ fn start_kernel() -> Kernel {
         "key": KEY, "signature_scheme": "hmac-sha256", "kernel_name": "bp",
     });
     std::fs::write(&file, info.to_string()).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_bp"))
+    let child = common::bp_command(&dir)
         .args(["kernel", file.to_str().unwrap()])
-        .current_dir(&dir)
         .spawn()
         .unwrap();
     Kernel {

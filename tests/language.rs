@@ -2,23 +2,9 @@
 //! `tests/language/` (each asserts what it tests and prints `ok`), run the way
 //! `bp run` runs them: by path, so that their imports resolve beside them.
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
+mod common;
 
-#[derive(Clone, Default)]
-struct Shared(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+use common::Shared;
 fn run(path: &str) -> (String, String, bp::Exit) {
     let src = std::fs::read_to_string(path).expect("read the script");
     let out = Shared::default();
@@ -31,12 +17,32 @@ fn run(path: &str) -> (String, String, bp::Exit) {
         bp::eval::Options::default(),
         false,
     );
-    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
+    let stdout = out.text();
     (stdout, String::from_utf8_lossy(&err).into_owned(), code)
 }
 
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).expect("read the folder").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("a folder");
+            copy_folder(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// Runs `path` (under `tests/language/`) from a temporary copy of that folder, so
+/// that its imports resolve beside it and nothing it writes lands in the repository.
 fn passes(path: &str) {
-    let (stdout, stderr, code) = run(path);
+    let dir = common::TempDir::new("language");
+    copy_folder(std::path::Path::new("tests/language"), dir.path());
+    let name = path
+        .strip_prefix("tests/language/")
+        .expect("a script of tests/language");
+    let copy = dir.path().join(name);
+    let (stdout, stderr, code) = run(copy.to_str().expect("a UTF-8 path"));
     assert_eq!(code, bp::Exit::Success, "{path}:\n{stderr}");
     assert_eq!(stdout, "ok\n", "{path}:\n{stderr}");
 }

@@ -2,9 +2,11 @@
 //! way an editor drives it (initialize, open a file with an error, hover, completion,
 //! definition, shutdown, exit).
 
+mod common;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -61,7 +63,8 @@ fn next(rx: &mpsc::Receiver<Value>, pred: impl Fn(&Value) -> bool) -> Value {
 
 #[test]
 fn a_session_over_stdio() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
+    let dir = common::TempDir::new("lsp");
+    let mut child = common::bp_command(dir.path())
         .arg("lsp")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

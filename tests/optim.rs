@@ -4,6 +4,8 @@
 //! The expected numbers were made once by the Python script in `REFERENCE` (its text is in the
 //! module `REFERENCE` below) and are pinned here; CI does not need PyTorch.
 
+mod common;
+
 /// The script that printed the expected values (run with PyTorch, float64).
 #[allow(dead_code)]
 const REFERENCE: &str = r#"
@@ -122,26 +124,21 @@ const CASES: &[(&str, f64, [f64; 2], f64)] = &[
 
 fn run(source: &str) -> (bp::Exit, String, String) {
     let mut err = Vec::new();
-    let out = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    struct W(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-    impl std::io::Write for W {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    let out = common::Shared::default();
+    let dir = common::TempDir::new("optim");
+    let options = bp::eval::Options {
+        script_dir: Some(dir.path().to_path_buf()),
+        ..bp::eval::Options::default()
+    };
     let exit = bp::run(
         source,
         "<optim>",
-        Box::new(W(out.clone())),
+        Box::new(out.clone()),
         &mut err,
-        bp::eval::Options::default(),
+        options,
         false,
     );
-    let stdout = String::from_utf8_lossy(&out.borrow()).into_owned();
+    let stdout = out.text();
     (exit, stdout, String::from_utf8_lossy(&err).into_owned())
 }
 

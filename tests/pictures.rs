@@ -2,56 +2,20 @@
 //! `file=` (parsed here, boxes and edges counted against the graph), draw in the
 //! terminal without it, and go to a front end's picture sink when one is installed.
 
+mod common;
+
 use bp::eval::{Interpreter, Options};
 use bp::picture::Picture;
+use common::{Shared, TempDir};
 use std::cell::RefCell;
-use std::io::{self, Write};
-use std::path::PathBuf;
 use std::rc::Rc;
-
-#[derive(Clone, Default)]
-struct Shared(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.borrow()).into_owned()
-    }
-}
-
-/// A fresh temporary folder, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("bp-pictures-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Runs `source` in the folder `dir`; returns (exit, stdout, stderr).
 fn run_in(dir: &TempDir, source: &str) -> (bp::Exit, String, String) {
     let out = Shared::default();
     let mut err = Vec::new();
     let options = Options {
-        script_dir: Some(dir.0.clone()),
+        script_dir: Some(dir.path().to_path_buf()),
         ..Options::default()
     };
     let exit = bp::run(
@@ -105,11 +69,11 @@ print("done")
         (bp::Exit::Success, "done\n", "")
     );
 
-    let text = std::fs::read_to_string(dir.0.join("loss.svg")).expect("loss.svg");
+    let text = std::fs::read_to_string(dir.path().join("loss.svg")).expect("loss.svg");
     let doc = parse(&text);
     assert_eq!(count_class(&doc, "polyline", "series"), 1);
 
-    let text = std::fs::read_to_string(dir.0.join("points.svg")).expect("points.svg");
+    let text = std::fs::read_to_string(dir.path().join("points.svg")).expect("points.svg");
     let doc = parse(&text);
     assert_eq!(count_class(&doc, "circle", "point"), 4);
     assert_eq!(count_class(&doc, "circle", "c0"), 2);
@@ -117,7 +81,7 @@ print("done")
 
     // X, w; `X @ w` of a matrix and a vector is recorded as a view of w, a matrix
     // product and a view back (Mv); then sigmoid and sum: seven boxes, six edges.
-    let text = std::fs::read_to_string(dir.0.join("graph.svg")).expect("graph.svg");
+    let text = std::fs::read_to_string(dir.path().join("graph.svg")).expect("graph.svg");
     let doc = parse(&text);
     assert_eq!(count_class(&doc, "rect", "box"), 7, "{text}");
     assert_eq!(count_class(&doc, "path", "edge"), 6, "{text}");
@@ -149,7 +113,7 @@ draw(loss, file="mlp.svg")
 "#,
     );
     assert_eq!((exit, err.as_str()), (bp::Exit::Success, ""));
-    let text = std::fs::read_to_string(dir.0.join("mlp.svg")).expect("mlp.svg");
+    let text = std::fs::read_to_string(dir.path().join("mlp.svg")).expect("mlp.svg");
     let doc = parse(&text);
     // Leaves W1 b1 W2 X; results X@W1, +b1, tanh, h@W2, **2, mean.
     assert_eq!(count_class(&doc, "rect", "box"), 10);
@@ -173,7 +137,7 @@ draw(y)
     assert!(out.contains("o class 0   x class 1"), "{out}");
     assert!(out.contains("SumBackward"), "{out}");
     assert!(out.contains("└─ MulBackward"), "{out}");
-    assert_eq!(std::fs::read_dir(&dir.0).expect("list").count(), 0);
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0);
 }
 
 #[test]
@@ -224,17 +188,17 @@ fn files_outside_the_folder_are_refused() {
 fn repl_graph_writes_svg_and_dot() {
     let dir = TempDir::new("repl");
     let mut repl = bp::repl::Repl::new(false);
-    repl.interpreter_mut().set_script_dir(&dir.0);
+    repl.interpreter_mut().set_script_dir(dir.path());
     for line in ["x = tensor([1, 2], grad)", "y = sum(x * x)"] {
         assert_eq!(repl.feed(line).err, "");
     }
     let r = repl.feed(":graph y > g.svg");
     assert_eq!(r.err, "");
-    let svg = std::fs::read_to_string(dir.0.join("g.svg")).expect("g.svg");
+    let svg = std::fs::read_to_string(dir.path().join("g.svg")).expect("g.svg");
     let doc = parse(&svg);
     assert_eq!(count_class(&doc, "rect", "box"), 3);
     assert_eq!(count_class(&doc, "path", "edge"), 3);
     assert_eq!(repl.feed(":graph y > g.dot").err, "");
-    let dot = std::fs::read_to_string(dir.0.join("g.dot")).expect("g.dot");
+    let dot = std::fs::read_to_string(dir.path().join("g.dot")).expect("g.dot");
     assert!(dot.starts_with("digraph"), "{dot}");
 }

@@ -3,31 +3,14 @@
 //! second derivatives through relu, leaky_relu, abs and `%` (issue 19). The
 //! expected values were taken from PyTorch 2.15.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 /// Runs `script` through `bp run -`; returns (exit code, stdout, stderr).
 fn run(script: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
-        .args(["run", "-"])
+    common::bp(&["run", "-"])
         .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bp");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write script");
-    let out = child.wait_with_output().expect("wait for bp");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .stdin(script)
+        .run()
 }
 
 /// Runs `script`, which must succeed, and compares its output line by line.

@@ -2,15 +2,17 @@
 //! continuation prompts, Ctrl-C stopping a running loop with the bindings kept,
 //! Ctrl-C clearing the line at the prompt, Ctrl-D leaving, and the history file.
 
+mod common;
+
 use rexpect::error::Error;
 use rexpect::session::{spawn_command, PtySession};
-use std::process::Command;
 
 /// Every expectation waits this long at most (a slow, shared machine).
 const TIMEOUT_MS: u64 = 8_000;
 
 fn start(history: &std::path::Path) -> Result<PtySession, Error> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bp"));
+    // The session's folder is the history's (a temporary one).
+    let mut cmd = common::bp_command(history.parent().expect("a folder"));
     cmd.env("BP_HISTORY", history)
         .env("TERM", "xterm")
         .env("NO_COLOR", "1");
@@ -116,17 +118,9 @@ fn a_terminal_session() -> Result<(), Error> {
 
 #[test]
 fn piped_standard_input_runs_as_a_script() -> std::io::Result<()> {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(b"x = 2\nx * 21\nprint(x * 21)\n")?;
-    }
-    let out = child.wait_with_output()?;
+    let out = common::bp(&[])
+        .stdin(b"x = 2\nx * 21\nprint(x * 21)\n")
+        .output();
     assert!(out.status.success(), "{out:?}");
     // A script does not echo expression values, and shows no prompt.
     assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");

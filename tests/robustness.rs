@@ -2,26 +2,12 @@
 //! invalid arguments and unreadable input all end in a clean, spanned error.
 //! Each case drives the real binary and checks the exit code and the message.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 fn bp(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bp");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait for bp");
-    let _ = writer.join();
-    out
+    common::bp(args).env("NO_COLOR", "1").stdin(stdin).output()
 }
 
 /// Runs `script` with `bp run -`; asserts the exit code, that nothing panicked or
@@ -182,21 +168,10 @@ fn the_element_limit_is_configurable() {
         0,
         "",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_bp"))
-        .args(["run", "-"])
+    let out = common::bp(&["run", "-"])
         .env("BP_MAX_ELEMENTS", "50")
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all(b"x = [ones(20), ones(20), ones(20)]\n")?;
-            c.wait_with_output()
-        })
-        .expect("run bp");
+        .stdin(b"x = [ones(20), ones(20), ones(20)]\n")
+        .output();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("limit of 50 elements"));
     expect_with(&["run", "--max-elements", "lots", "-"], "", 2, "");
