@@ -86,29 +86,69 @@ pub fn render(
     };
 
     // Ariadne identifies sources by owned ids: the file name, made unique when two
-    // sources in this report share a name.
-    let mut files: Vec<(SourceId, String, std::rc::Rc<str>)> = Vec::new();
-    let mut labels: Vec<((String, std::ops::Range<usize>), &str)> = Vec::new();
+    // sources in this report share a name. It is given an excerpt of each source (the
+    // lines the labels touch, a long line cut to a window around its labels), so that
+    // a report costs the size of what it shows, not of the file.
+    let mut files: Vec<(SourceId, String)> = Vec::new();
+    let mut spans: Vec<(usize, std::ops::Range<usize>, &str)> = Vec::new();
     for label in &diag.labels {
         let Some(file) = sources.get(label.span.source) else {
             continue;
         };
-        let id = match files.iter().find(|(sid, _, _)| *sid == label.span.source) {
-            Some((_, id, _)) => id.clone(),
+        let index = match files.iter().position(|(sid, _)| *sid == label.span.source) {
+            Some(i) => i,
             None => {
                 let mut id = file.name.clone();
-                if files.iter().any(|(_, other, _)| *other == id) {
+                if files.iter().any(|(_, other)| *other == id) {
                     id = format!("{} ({})", file.name, label.span.source.0);
                 }
-                files.push((label.span.source, id.clone(), file.text.clone()));
-                id
+                files.push((label.span.source, id));
+                files.len() - 1
             }
         };
-        labels.push((
-            (id, clamp_range(&file.text, label.span.range())),
+        spans.push((
+            index,
+            clamp_range(&file.text, label.span.range()),
             &label.message,
         ));
     }
+    let mut excerpts: Vec<Excerpt> = Vec::new();
+    for (index, (sid, _)) in files.iter().enumerate() {
+        let Some(file) = sources.get(*sid) else {
+            continue;
+        };
+        let ranges: Vec<_> = spans
+            .iter()
+            .filter(|(i, _, _)| *i == index)
+            .map(|(_, r, _)| r.clone())
+            .collect();
+        excerpts.push(Excerpt::new(file, &ranges));
+    }
+    // Ariadne's `name:line:column` counts columns in the excerpt; on a cut line the
+    // column of the source replaces it.
+    let mut columns: Vec<(String, String)> = Vec::new();
+    let labels: Vec<((String, std::ops::Range<usize>), &str)> = spans
+        .into_iter()
+        .map(|(i, range, message)| {
+            let excerpt = &excerpts[i];
+            let start = excerpt.map(range.start);
+            if let Some(file) = sources.get(files[i].0) {
+                let line = file.line_of(range.start);
+                let line_start = file.line_starts().get(line).copied().unwrap_or(0);
+                let column = file.text[line_start..range.start].chars().count() + 1;
+                let cut_start = excerpt.text[..start].rfind('\n').map_or(0, |n| n + 1);
+                let cut_column = excerpt.text[cut_start..start].chars().count() + 1;
+                if column != cut_column {
+                    let id = &files[i].1;
+                    columns.push((
+                        format!(" {id}:{}:{cut_column} ", line + 1),
+                        format!(" {id}:{}:{column} ", line + 1),
+                    ));
+                }
+            }
+            ((files[i].1.clone(), start..excerpt.map(range.end)), message)
+        })
+        .collect();
 
     let Some((primary, _)) = labels.first().cloned() else {
         let word = match diag.severity {
@@ -134,7 +174,7 @@ pub fn render(
     let mut by_place: Vec<usize> = (0..labels.len()).collect();
     by_place.sort_by_key(|&i| {
         let (id, range) = &labels[i].0;
-        let file = files.iter().position(|(_, f, _)| f == id).unwrap_or(0);
+        let file = files.iter().position(|(_, f)| f == id).unwrap_or(0);
         (file, range.start)
     });
     for (i, (span, message)) in labels.into_iter().enumerate() {
@@ -150,8 +190,162 @@ pub fn render(
     if let Some(hint) = &diag.hint {
         report = report.with_help(hint);
     }
-    let cache = ariadne::sources(files.into_iter().map(|(_, id, text)| (id, text)));
-    report.finish().write(cache, out)
+    let excerpts: std::collections::HashMap<String, ariadne::Source<String>> = files
+        .into_iter()
+        .zip(excerpts)
+        .map(|((_, id), excerpt)| (id, ariadne::Source::from(excerpt.text)))
+        .collect();
+    let cache = ariadne::FnCache::new(
+        (|id: &String| Err(format!("no source '{id}'"))) as fn(&String) -> Result<String, String>,
+    )
+    .with_sources(excerpts);
+    if !color && columns.is_empty() {
+        return report.finish().write(cache, out);
+    }
+    let mut buf = Vec::new();
+    report.finish().write(cache, &mut buf)?;
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    for (cut, whole) in columns {
+        text = text.replacen(&cut, &whole, 1);
+    }
+    if color {
+        text = tidy_escapes(&text);
+    }
+    out.write_all(text.as_bytes())
+}
+
+/// Ariadne's colour for source text outside every label (a light grey).
+const UNIMPORTANT: &str = "38;5;249";
+
+/// Ariadne's coloured output with one escape code per run of same-coloured text
+/// (it wraps every character in its own), the source text outside labels in the
+/// terminal's (or notebook's) own colour rather than a light grey that is faint on
+/// a light or red background, and every colour closed before a line break.
+fn tidy_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut current: Option<String> = None;
+    let mut emitted: Option<String> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            let mut code = String::new();
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+                code.push(d);
+            }
+            current = match (code.as_str(), current.take()) {
+                ("0" | "", _) => None,
+                (UNIMPORTANT, prev) => prev,
+                (_, Some(prev)) => Some(format!("{prev};{code}")),
+                (_, None) => Some(code),
+            };
+            continue;
+        }
+        let wanted = if c == '\n' { None } else { current.clone() };
+        if wanted != emitted {
+            if emitted.is_some() {
+                out.push_str("\u{1b}[0m");
+            }
+            if let Some(code) = &wanted {
+                out.push_str(&format!("\u{1b}[{code}m"));
+            }
+            emitted = wanted;
+        }
+        out.push(c);
+    }
+    if emitted.is_some() {
+        out.push_str("\u{1b}[0m");
+    }
+    out
+}
+
+/// The longest line shown whole, in characters; a longer one is cut to a window.
+const LONGEST_LINE: usize = 160;
+/// How many characters of a cut line are shown before its first label.
+const BEFORE_LABEL: usize = 40;
+
+/// The part of a source a report shows: the lines from the first label's to the last
+/// label's (the lines before them empty), each line longer than [`LONGEST_LINE`] cut to a window around its labels
+/// (`…` marks what is left out), with the map from source offsets to excerpt offsets.
+struct Excerpt {
+    text: String,
+    /// Per line of the excerpt: the source range kept, and where it starts in `text`.
+    kept: Vec<(std::ops::Range<usize>, usize)>,
+}
+
+impl Excerpt {
+    fn new(file: &crate::source::SourceFile, ranges: &[std::ops::Range<usize>]) -> Excerpt {
+        let text = &*file.text;
+        let first = ranges.iter().map(|r| r.start).min().unwrap_or(0);
+        let last = ranges.iter().map(|r| r.end).max().unwrap_or(0);
+        let (first_line, last_line) = (file.line_of(first), file.line_of(last));
+        // The lines before are kept empty, so that ariadne numbers the lines shown
+        // as the source does (its `display_line_offset` is not used in the margin).
+        let mut excerpt = Excerpt {
+            text: "\n".repeat(first_line),
+            kept: Vec::new(),
+        };
+        for line in first_line..=last_line {
+            let whole = file.line_range(line);
+            let next = file
+                .line_starts()
+                .get(line + 1)
+                .copied()
+                .unwrap_or(text.len());
+            let line_text = &text[whole.clone()];
+            // Only count characters up to the limit: a line of megabytes is not walked.
+            if line_text.len() <= LONGEST_LINE
+                || line_text.chars().take(LONGEST_LINE + 1).count() <= LONGEST_LINE
+            {
+                excerpt.kept.push((whole.start..next, excerpt.text.len()));
+                excerpt.text.push_str(&text[whole.start..next]);
+                continue;
+            }
+            // The window starts a little before the first label on this line.
+            let anchor = ranges
+                .iter()
+                .flat_map(|r| [r.start, r.end])
+                .filter(|p| whole.contains(p))
+                .min()
+                .unwrap_or(whole.start);
+            let mut start = anchor;
+            for _ in 0..BEFORE_LABEL {
+                match text[whole.start..start].chars().next_back() {
+                    Some(c) => start -= c.len_utf8(),
+                    None => break,
+                }
+            }
+            let end = text[start..whole.end]
+                .char_indices()
+                .nth(LONGEST_LINE)
+                .map_or(whole.end, |(i, _)| start + i);
+            if start > whole.start {
+                excerpt.text.push('…');
+            }
+            excerpt.kept.push((start..end, excerpt.text.len()));
+            excerpt.text.push_str(&text[start..end]);
+            if end < whole.end {
+                excerpt.text.push('…');
+            }
+            excerpt.text.push_str(&text[whole.end..next]);
+        }
+        excerpt
+    }
+
+    /// Where source offset `at` is in the excerpt (clamped into the part kept).
+    fn map(&self, at: usize) -> usize {
+        let line = self
+            .kept
+            .partition_point(|(range, _)| range.start <= at)
+            .saturating_sub(1);
+        match self.kept.get(line) {
+            Some((range, offset)) => offset + at.clamp(range.start, range.end) - range.start,
+            None => 0,
+        }
+    }
 }
 
 /// `range` limited to `text` and moved onto character boundaries.

@@ -64,7 +64,8 @@ impl Deadline {
 }
 
 fn message(seconds: f64) -> String {
-    format!("the script ran longer than its time limit of {seconds} seconds (--timeout)")
+    let unit = if seconds == 1.0 { "second" } else { "seconds" };
+    format!("the script ran longer than its time limit of {seconds} {unit} (--timeout)")
 }
 
 /// Reads a `--timeout` value: a positive number of seconds.

@@ -27,6 +27,9 @@ struct Cli {
     /// Do not look for the operation that produced a NaN or infinite gradient.
     #[arg(long)]
     no_anomaly_check: bool,
+    /// Let the script read and write files under DIR too (besides its own folder).
+    #[arg(long, value_name = "DIR")]
+    allow_path: Vec<std::path::PathBuf>,
     /// The largest tensor a script may make, in elements (also the environment
     /// variable BP_MAX_ELEMENTS; default 268435456).
     #[arg(long, global = true, value_name = "N")]
@@ -107,6 +110,23 @@ fn kernel(action: Option<KernelAction>, connection_file: Option<std::path::PathB
             match bp::kernel::install(&location) {
                 Ok(dir) => {
                     println!("installed the Jupyter kernel 'bp' in {}", dir.display());
+                    // The highlighter is a convenience: without a Python there, the
+                    // kernel still works and nbconvert shows bp cells as plain text.
+                    match bp::kernel::install::install_lexer(&location) {
+                        Ok(sites) if sites.is_empty() => println!(
+                            "no Python site-packages found there: the Pygments lexer for \
+                             bp (nbconvert's highlighting) is not installed"
+                        ),
+                        Ok(sites) => {
+                            for site in sites {
+                                println!(
+                                    "installed the Pygments lexer 'bplang' in {}",
+                                    site.display()
+                                );
+                            }
+                        }
+                        Err(msg) => eprintln!("warning: the Pygments lexer for bp: {msg}"),
+                    }
                     Exit::Success
                 }
                 Err(msg) => {
@@ -254,16 +274,20 @@ fn main_inner() -> Exit {
             &file,
             strict || cli.strict,
             !(no_anomaly_check || cli.no_anomaly_check),
-            allow_path,
+            allow_path.into_iter().chain(cli.allow_path).collect(),
             cli.timeout,
         ),
         (Some(Command::Check { file }), _) => match read_script(&file) {
-            Ok(text) => bp::check(
-                &text,
-                &file,
-                &mut std::io::stderr(),
-                std::io::stderr().is_terminal(),
-            ),
+            // `--timeout` bounds the check too (parsing a huge file).
+            Ok(text) => {
+                let _deadline = cli.timeout.map(bp::limits::Deadline::start);
+                bp::check(
+                    &text,
+                    &file,
+                    &mut std::io::stderr(),
+                    std::io::stderr().is_terminal(),
+                )
+            }
             Err(msg) => {
                 eprintln!("{msg}");
                 Exit::SyntaxError
@@ -288,7 +312,15 @@ fn main_inner() -> Exit {
             use bp::eval::builtins::help;
             let text = match (name, markdown) {
                 (_, true) => Ok(help::markdown()),
-                (Some(n), false) => help::describe_name(&n),
+                // A keyword explains its construct; a builtin of the same name
+                // (`grad`) follows.
+                (Some(n), false) => match bp::syntax::keyword_help::describe(&n) {
+                    Some(k) => Ok(match help::describe_name(&n) {
+                        Ok(b) => format!("{k}\n{b}"),
+                        Err(_) => k,
+                    }),
+                    None => help::describe_name(&n),
+                },
                 (None, false) => Ok(help::list()),
             };
             match text {
@@ -306,7 +338,7 @@ fn main_inner() -> Exit {
             &file,
             cli.strict,
             !cli.no_anomaly_check,
-            Vec::new(),
+            cli.allow_path,
             cli.timeout,
         ),
         (None, None) => {
@@ -317,7 +349,7 @@ fn main_inner() -> Exit {
                     "-",
                     cli.strict,
                     !cli.no_anomaly_check,
-                    Vec::new(),
+                    cli.allow_path,
                     cli.timeout,
                 )
             }

@@ -53,6 +53,55 @@ impl Span {
 pub struct SourceFile {
     pub name: String,
     pub text: Rc<str>,
+    /// The byte offset where each line starts, computed when first asked for.
+    line_starts: std::cell::OnceCell<Rc<[usize]>>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Rc<str>>) -> SourceFile {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+            line_starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The byte offset where each line starts (the first is 0), counted once.
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(
+                    self.text
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect()
+        })
+    }
+
+    /// The line (from 0) that holds byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts()
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte range of line `line`, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let starts = self.line_starts();
+        let start = starts.get(line).copied().unwrap_or(self.text.len());
+        let end = starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next - 1);
+        let end = if self.text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        start..end.max(start)
+    }
 }
 
 /// The registry of every source text seen in a session.
@@ -76,10 +125,8 @@ impl Sources {
             return *id;
         }
         let id = SourceId(self.files.len() as u32);
-        self.files.push(SourceFile {
-            name: key.0.clone(),
-            text: key.1.clone(),
-        });
+        self.files
+            .push(SourceFile::new(key.0.clone(), key.1.clone()));
         self.seen.insert(key, id);
         id
     }

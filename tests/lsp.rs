@@ -237,6 +237,109 @@ fn completion_offers_builtins_keywords_names_and_attributes() {
     c.shutdown();
 }
 
+/// The completion items as (label, sortText), in the order a client shows them.
+fn sorted(items: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    let label = i["label"].as_str().unwrap_or("").to_string();
+                    let sort = i["sortText"].as_str().unwrap_or(&label).to_string();
+                    (label, sort)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
+}
+
+#[test]
+fn completion_after_a_dot_is_ranked_attributes_first_each_once() {
+    let mut c = Client::start();
+    let text = "fn step(p) {\n  return p\n}\nx = ones(2, grad)\nx.\n";
+    c.open(text);
+    let items = c.at("textDocument/completion", 4, 2);
+    let order = sorted(&items);
+    assert!(order.iter().all(|(_, s)| !s.is_empty()));
+    let labels: Vec<&str> = order.iter().map(|(l, _)| l.as_str()).collect();
+    // The seven tensor attributes lead, in their order.
+    assert_eq!(
+        &labels[..7],
+        &[
+            "grad",
+            "shape",
+            "T",
+            "requires_grad",
+            "ndim",
+            "is_leaf",
+            "data"
+        ]
+    );
+    // `shape` (an attribute and a builtin) and `grad` are offered once.
+    for once in ["shape", "grad"] {
+        assert_eq!(labels.iter().filter(|l| **l == once).count(), 1, "{once}");
+    }
+    // Methods that take a tensor come before builtins that do not; creation
+    // builtins (`zeros`, `randn`) are not offered as methods.
+    let at = |name: &str| labels.iter().position(|l| *l == name);
+    let (sum, print) = (at("sum").expect("sum"), at("print").expect("print"));
+    assert!(sum < print, "{labels:?}");
+    assert!(at("zeros").is_none(), "{labels:?}");
+    assert!(at("step").is_some(), "{labels:?}");
+    c.shutdown();
+}
+
+#[test]
+fn hover_on_an_attribute_is_the_attribute() {
+    let mut c = Client::start();
+    let text = "x = ones(2, grad)\nbackward(sum(x * x))\nprint(x.grad, grad(sum(x), x))\n";
+    assert!(c.open(text).is_empty());
+    // `grad` in `x.grad`: the attribute.
+    let v = c.at("textDocument/hover", 2, 9)["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(v.contains("tensor attribute"), "{v}");
+    assert!(!v.contains("derivative"), "{v}");
+    // `grad(` called: the builtin.
+    let v = c.at("textDocument/hover", 2, 16)["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(!v.contains("tensor attribute"), "{v}");
+    assert!(v.contains("grad("), "{v}");
+    c.shutdown();
+}
+
+#[test]
+fn keyword_names_complete_inside_a_builtin_call() {
+    let mut c = Client::start();
+    c.open("x = ones(2, 3)\ns = sum(x, \n");
+    let order = sorted(&c.at("textDocument/completion", 1, 11));
+    assert_eq!(
+        order.first().map(|(l, _)| l.as_str()),
+        Some("x="),
+        "{order:?}"
+    );
+    assert!(order.iter().any(|(l, _)| l == "axis="), "{order:?}");
+    // After `(` of a method call the receiver is the first argument.
+    c.change(2, "x = ones(2, 3)\ns = x.leaky_relu(\n");
+    let order = sorted(&c.at("textDocument/completion", 1, 17));
+    assert_eq!(
+        order.first().map(|(l, _)| l.as_str()),
+        Some("slope="),
+        "{order:?}"
+    );
+    assert!(!order.iter().any(|(l, _)| l == "x="), "{order:?}");
+    // Outside a call: no keyword names.
+    c.change(3, "x = ones(2, 3)\ns = \n");
+    let order = sorted(&c.at("textDocument/completion", 1, 4));
+    assert!(!order.iter().any(|(l, _)| l.ends_with('=')), "{order:?}");
+    c.shutdown();
+}
+
 #[test]
 fn definition_of_functions_and_variables() {
     let mut c = Client::start();

@@ -3,7 +3,11 @@
 1. jupyter_kernel_test's conformance suite (KernelTests) against the kernelspec `bp`,
    plus bp's own checks: bindings persist between cells, `:` commands run in cells,
    errors carry the coloured report, interrupting `while true {}` returns the kernel to
-   idle with the session intact, and a long cell's `print`s arrive while it runs.
+   idle with the session intact, a long cell's `print`s arrive while it runs, the
+   error report reads on JupyterLab's error background, `language_info` names a
+   highlighter (the Pygments lexer `bp kernel install` installs), history requests
+   without `stop` are answered, and the kernel ends when the process that started it
+   is killed (JPY_PARENT_PID).
 2. Every notebook in examples/notebooks/ executed headless (nbclient) and its outputs
    compared with the outputs saved in it.
 
@@ -96,6 +100,49 @@ class BpKernelTests(jupyter_kernel_test.KernelTests):
         # The session goes on.
         reply, _ = self.run_cell("after_error = 1")
         self.assertEqual(reply["content"]["status"], "ok")
+
+    def test_bp_error_report_is_readable_on_the_error_background(self) -> None:
+        _, outputs = self.run_cell("x_missing * 2")
+        traceback = "\n".join(outputs[0]["content"]["traceback"])
+        # The source text is in the notebook's own colour, not ariadne's light grey...
+        self.assertNotIn("38;5;249", traceback)
+        # ...and one escape code opens a run of text, not every character.
+        line = next(l for l in traceback.splitlines() if "x_missing * 2" in ANSI.sub("", l))
+        self.assertLessEqual(len(ANSI.findall(line)), 8, repr(line))
+
+    def test_bp_language_info_names_a_highlighter(self) -> None:
+        self.flush_channels()
+        self.kc.kernel_info()
+        reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+        info = reply["content"]["language_info"]
+        self.assertEqual(info["pygments_lexer"], "bplang")
+        self.assertEqual(info["codemirror_mode"], "python")
+        try:
+            from pygments.lexers import get_lexer_by_name
+            from pygments.token import Error
+        except ImportError:
+            self.skipTest("pygments is not installed")
+        # `bp kernel install` installed the lexer into this environment.
+        lexer = get_lexer_by_name(info["pygments_lexer"])
+        self.assertEqual(lexer.name, "bp")
+        for path in NOTEBOOKS:
+            for cell in nbformat.read(path, as_version=4).cells:
+                if cell.cell_type == "code":
+                    bad = [v for t, v in lexer.get_tokens(cell.source) if t in Error]
+                    self.assertEqual(bad, [], f"{path.name}: error tokens in {cell.source!r}")
+
+    def test_bp_history_requests_without_stop_are_answered(self) -> None:
+        for kwargs in (
+            {"hist_access_type": "range", "start": 1},
+            {"hist_access_type": "tail", "n": 5},
+            {"hist_access_type": "search", "pattern": "x*"},
+        ):
+            self.flush_channels()
+            msg_id = self.kc.history(**kwargs)
+            reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+            self.assertEqual(reply["parent_header"]["msg_id"], msg_id, kwargs)
+            self.assertEqual(reply["msg_type"], "history_reply")
+            self.assertEqual(reply["content"]["status"], "ok")
 
     def test_bp_interrupt_stops_a_running_cell(self) -> None:
         self.run_cell("kept = 41")
@@ -194,6 +241,56 @@ class NotebookTests(unittest.TestCase):
     pass
 
 
+# Starts the kernel as Jupyter does (jupyter_client sets JPY_PARENT_PID to this
+# process), prints its pid, and waits to be killed.
+PARENT = """
+import sys, time
+from jupyter_client.manager import start_new_kernel
+km, kc = start_new_kernel(kernel_name="bp", startup_timeout=60)
+print(km.provisioner.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
+class OrphanTests(unittest.TestCase):
+    def test_the_kernel_exits_when_the_process_that_started_it_dies(self) -> None:
+        import os
+        import signal
+        import subprocess
+
+        if not Path("/proc").is_dir():
+            self.skipTest("needs /proc")
+        parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+        try:
+            kernel = int(parent.stdout.readline())
+            self.assertTrue(running(kernel))
+            time.sleep(1)
+            self.assertTrue(running(kernel), "the kernel ended while its parent runs")
+            os.kill(parent.pid, signal.SIGKILL)
+            parent.wait()
+            deadline = time.monotonic() + 5
+            while running(kernel) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            still = running(kernel)
+            if still:
+                os.kill(kernel, signal.SIGKILL)
+            self.assertFalse(still, "the kernel runs on 5 s after its parent was killed")
+        finally:
+            if parent.poll() is None:
+                parent.kill()
+
+
 def _notebook_test(path: Path):
     def test(self) -> None:
         saved = nbformat.read(path, as_version=4)
@@ -229,6 +326,7 @@ def main() -> int:
     loader = unittest.TestLoader()
     suite.addTests(loader.loadTestsFromTestCase(BpKernelTests))
     suite.addTests(loader.loadTestsFromTestCase(NotebookTests))
+    suite.addTests(loader.loadTestsFromTestCase(OrphanTests))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     skipped = len(result.skipped)

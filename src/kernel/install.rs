@@ -85,6 +85,87 @@ pub fn install(location: &Location) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
+/// The Pygments lexer for bp (`language_info.pygments_lexer` is `bplang`).
+const LEXER: &str = include_str!("pygments/bp_pygments.py");
+
+/// The Python `site-packages` folders of `location`: those under `DIR/lib` for a
+/// prefix, else the one the `python3` on the PATH names (user or system).
+fn site_packages(location: &Location) -> Vec<PathBuf> {
+    match location {
+        Location::Prefix(dir) => {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(dir.join("lib"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("python3"))
+                .map(|e| e.path().join("site-packages"))
+                .filter(|p| p.is_dir())
+                .collect();
+            found.sort();
+            found
+        }
+        Location::User | Location::System => {
+            let code = if *location == Location::User {
+                "import site; print(site.getusersitepackages())"
+            } else {
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+            };
+            std::process::Command::new("python3")
+                .args(["-c", code])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .into_iter()
+                .collect()
+        }
+    }
+}
+
+/// Installs the Pygments lexer for bp (a module with a `pygments.lexers` entry point)
+/// into the Python of `location`, so that nbconvert highlights bp cells; gives the
+/// folders written (none when no Python is found there).
+pub fn install_lexer(location: &Location) -> Result<Vec<PathBuf>, String> {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut written = Vec::new();
+    for site in site_packages(location) {
+        let info = site.join(format!("bp_pygments-{version}.dist-info"));
+        std::fs::create_dir_all(&info)
+            .map_err(|e| format!("cannot create '{}': {e}", info.display()))?;
+        let files = [
+            (site.join("bp_pygments.py"), LEXER.to_string()),
+            (
+                info.join("METADATA"),
+                format!(
+                    "Metadata-Version: 2.1\nName: bp-pygments\nVersion: {version}\n\
+                     Summary: Pygments lexer for bp (installed by bp kernel install)\n\
+                     Requires-Dist: pygments\n"
+                ),
+            ),
+            (
+                info.join("entry_points.txt"),
+                "[pygments.lexers]\nbplang = bp_pygments:BpLexer\n".to_string(),
+            ),
+            (
+                info.join("RECORD"),
+                format!(
+                    "bp_pygments.py,,\nbp_pygments-{version}.dist-info/METADATA,,\n\
+                     bp_pygments-{version}.dist-info/entry_points.txt,,\n\
+                     bp_pygments-{version}.dist-info/RECORD,,\n"
+                ),
+            ),
+        ];
+        for (path, text) in files {
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+        }
+        written.push(site);
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,6 +73,7 @@ pub fn run(path: &Path) -> Exit {
     // With interrupt_mode "signal" (and Ctrl-C in a terminal running the kernel),
     // SIGINT stops the running cell as the interrupt message does.
     let _ = ctrlc::set_handler(crate::eval::interrupt);
+    watch_parent();
     shell::serve(request_rx, out_tx.clone());
     // Let the last replies and the final status leave before the process ends.
     let (ack_tx, ack_rx) = std::sync::mpsc::channel();
@@ -81,6 +82,57 @@ pub fn run(path: &Path) -> Exit {
     }
     drop(ready);
     Exit::Success
+}
+
+/// How often the kernel looks whether the process that started it is still there.
+const PARENT_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// As ipykernel does: when `JPY_PARENT_PID` names the process that started the kernel
+/// (the Jupyter server, `jupyter console`, nbclient), the kernel ends itself soon after
+/// that process dies, rather than running on as an orphan.
+fn watch_parent() {
+    let Some(pid) = std::env::var("JPY_PARENT_PID")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|&pid| pid > 1)
+    else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("bp-parent".into())
+        .spawn(move || {
+            // The direct parent: when it dies the kernel is given to another process.
+            #[cfg(unix)]
+            let direct = std::os::unix::process::parent_id() == pid;
+            #[cfg(not(unix))]
+            let direct = false;
+            // A stale variable (a process long gone, inherited through a shell) is
+            // not watched.
+            if !parent_alive(pid, direct) {
+                return;
+            }
+            loop {
+                std::thread::sleep(PARENT_POLL);
+                if !parent_alive(pid, direct) {
+                    eprintln!("bp kernel: the process that started it ({pid}) ended; stopping");
+                    std::process::exit(Exit::Success as i32);
+                }
+            }
+        });
+}
+
+/// Whether process `pid` still runs (when it is the direct parent, whether it still is).
+fn parent_alive(pid: u32, direct: bool) -> bool {
+    #[cfg(unix)]
+    if direct {
+        return std::os::unix::process::parent_id() == pid;
+    }
+    let _ = direct;
+    let proc = Path::new("/proc");
+    if proc.is_dir() {
+        return proc.join(pid.to_string()).exists();
+    }
+    true
 }
 
 fn read_connection_file(path: &Path) -> Result<ConnectionInfo, String> {

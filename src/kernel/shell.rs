@@ -52,8 +52,11 @@ pub(super) fn kernel_info() -> KernelInfoReply {
             version,
             mimetype: Some("text/x-bp".into()),
             file_extension: Some(".bp".into()),
-            pygments_lexer: None,
-            codemirror_mode: None,
+            // `bp kernel install` installs a Pygments lexer named `bplang` (Pygments'
+            // own `bp` is Android Blueprint). JupyterLab has no bp mode: Python's
+            // highlights bp's comments, strings, numbers and keywords alike.
+            pygments_lexer: Some("bplang".into()),
+            codemirror_mode: Some(jupyter_protocol::CodeMirrorMode::Simple("python".into())),
             nbconvert_exporter: None,
         },
         banner: format!(

@@ -126,16 +126,49 @@ pub fn decode(frames: Vec<Bytes>, signer: &Signer) -> Result<JupyterMessage, Wir
     let part = |b: &Bytes| -> Result<serde_json::Value, WireError> {
         serde_json::from_slice(b).map_err(|e| WireError::Json(e.to_string()))
     };
+    let header = part(header)?;
+    let mut content = part(content)?;
+    if header.get("msg_type").and_then(|t| t.as_str()) == Some("history_request") {
+        complete_history_request(&mut content);
+    }
     let value = serde_json::json!({
-        "header": part(header)?,
+        "header": header,
         "parent_header": part(parent)?,
         "metadata": part(metadata)?,
-        "content": part(content)?,
+        "content": content,
     });
     let mut msg = JupyterMessage::from_value(value).map_err(|e| WireError::Json(e.to_string()))?;
     msg.zmq_identities = identities;
     msg.buffers = buffers.to_vec();
     Ok(msg)
+}
+
+/// Fills in what a client left out of a `history_request` (clients send only the
+/// fields of the access type they ask for, e.g. a `range` without `stop`, or
+/// `tail` without `raw`), so that every history request is answered.
+fn complete_history_request(content: &mut serde_json::Value) {
+    let Some(fields) = content.as_object_mut() else {
+        return;
+    };
+    let defaults = [
+        ("hist_access_type", serde_json::json!("range")),
+        ("session", serde_json::Value::Null),
+        ("start", serde_json::json!(0)),
+        ("stop", serde_json::json!(0)),
+        ("n", serde_json::json!(0)),
+        ("pattern", serde_json::json!("*")),
+        ("unique", serde_json::json!(false)),
+        ("output", serde_json::json!(false)),
+        ("raw", serde_json::json!(true)),
+    ];
+    for (key, value) in defaults {
+        match fields.get(key) {
+            Some(v) if !v.is_null() || key == "session" => {}
+            _ => {
+                fields.insert(key.to_string(), value);
+            }
+        }
+    }
 }
 
 /// The frames of `msg`, signed, after its routing identities (or a topic on IOPub).
@@ -204,6 +237,28 @@ mod tests {
             decode(unsigned, &Signer::new("secret")).unwrap_err(),
             WireError::BadSignature
         );
+    }
+
+    #[test]
+    fn a_history_request_without_stop_or_raw_is_read() {
+        let signer = Signer::new("");
+        let mut frames = encode(&request(), &signer).unwrap();
+        // header, parent, metadata, content follow the delimiter and the signature.
+        let header = r#"{"msg_id":"1","username":"u","session":"s","date":"2026-01-01T00:00:00Z","msg_type":"history_request","version":"5.3"}"#;
+        frames[3] = Bytes::from(header);
+        for content in [
+            r#"{"hist_access_type":"range","output":false,"raw":true,"start":1}"#,
+            r#"{"hist_access_type":"tail","n":10}"#,
+            r#"{"hist_access_type":"search","pattern":"x*"}"#,
+        ] {
+            frames[6] = Bytes::from(content);
+            let msg = decode(frames.clone(), &signer).unwrap();
+            assert!(
+                matches!(msg.content, JupyterMessageContent::HistoryRequest(_)),
+                "{content} decoded as {}",
+                msg.content.message_type()
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod line_index;
 
 use crate::diagnostic::{Diagnostic as BpDiagnostic, Severity};
+use crate::eval::value::{Builtin, Group, Pass};
 use crate::resolve::{self, builtins, Analysis, DefKind, Resolution, Target};
 use crate::source::SourceId;
 use line_index::LineIndex;
@@ -275,6 +276,20 @@ impl Server {
                 range: Some(range),
             });
         }
+        // `x.grad`, `x.shape`, ...: the attribute, not the builtin of the same name
+        // (a call `x.sum()` is the builtin).
+        let attribute = TENSOR_ATTRIBUTE_DOCS.iter().find(|(a, _)| *a == word);
+        let after_dot = doc.text[..start].trim_end().ends_with('.');
+        let called = doc.text[end..].trim_start().starts_with('(');
+        if let (Some((name, what)), true, false) = (attribute, after_dot, called) {
+            return Some(lsp::Hover {
+                contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                    kind: lsp::MarkupKind::Markdown,
+                    value: format!("```bp\nx.{name}\n```\ntensor attribute: {what}"),
+                }),
+                range: Some(range),
+            });
+        }
         let target = res.and_then(|r| r.use_at(offset)).map(|u| u.target);
         let def = match target {
             Some(Target::Def(d)) => Some(d),
@@ -362,44 +377,96 @@ impl Server {
                 m.res
                     .visible_at(0)
                     .into_iter()
-                    .map(|d| def_item(&m.res, d, &mindex)),
+                    .map(|d| ranked(def_item(&m.res, d, &mindex), Rank::Name)),
             );
         } else if stem.ends_with('.') {
-            // After `x.`: attributes, and every function (a method call `x.f()` is
-            // `f(x)`).
-            for a in crate::eval::value::TENSOR_ATTRIBUTES {
-                items.push(lsp::CompletionItem {
-                    label: a.to_string(),
-                    kind: Some(lsp::CompletionItemKind::FIELD),
-                    detail: Some("tensor attribute".to_string()),
-                    ..lsp::CompletionItem::default()
-                });
+            // After `x.`: the tensor attributes first, then the builtins that take a
+            // tensor first (a method call `x.f()` is `f(x)`), the script's functions,
+            // and last the other builtins. An attribute that is also a builtin
+            // (`shape`, `grad`) is offered once, as the attribute.
+            for (i, (a, doc)) in TENSOR_ATTRIBUTE_DOCS.iter().enumerate() {
+                let mut item = ranked(
+                    lsp::CompletionItem {
+                        label: a.to_string(),
+                        kind: Some(lsp::CompletionItemKind::FIELD),
+                        detail: Some("tensor attribute".to_string()),
+                        documentation: Some(lsp::Documentation::String(doc.to_string())),
+                        ..lsp::CompletionItem::default()
+                    },
+                    Rank::Attribute,
+                );
+                // In the table's order (`grad` first), not alphabetical.
+                item.sort_text = Some(format!("{}{i:02}", Rank::Attribute as u8));
+                items.push(item);
             }
-            items.extend(builtin_items().map(|mut i| {
-                i.kind = Some(lsp::CompletionItemKind::METHOD);
-                i
-            }));
+            for b in builtins::all() {
+                if is_tensor_attribute(b.name) || b.row.group == Group::Creation {
+                    continue;
+                }
+                let rank = if takes_a_tensor_first(b.row) {
+                    Rank::Method
+                } else {
+                    Rank::Other
+                };
+                items.push(ranked(
+                    lsp::CompletionItem {
+                        label: b.name.to_string(),
+                        kind: Some(lsp::CompletionItemKind::METHOD),
+                        detail: Some(b.signature()),
+                        documentation: Some(lsp::Documentation::String(b.row.doc.to_string())),
+                        ..lsp::CompletionItem::default()
+                    },
+                    rank,
+                ));
+            }
             if let Some(r) = res {
                 for d in r.visible_at(offset) {
                     let def = &r.defs[d];
                     if def.kind == DefKind::Function {
-                        items.push(def_item(r, d, &index));
+                        items.push(ranked(def_item(r, d, &index), Rank::Name));
                     }
                 }
             }
         } else {
+            // Inside a builtin's call, after `(` or `,`: its keyword names first.
+            if let Some((name, method)) = call_at(before) {
+                if let Some(b) = builtins::info(name) {
+                    let skip = usize::from(method);
+                    for param in b.row.params.iter().skip(skip) {
+                        if matches!(param.pass, Pass::Rest | Pass::KeywordRest) {
+                            continue;
+                        }
+                        items.push(ranked(
+                            lsp::CompletionItem {
+                                label: format!("{}=", param.name),
+                                kind: Some(lsp::CompletionItemKind::PROPERTY),
+                                detail: Some(b.signature()),
+                                insert_text: Some(format!("{}=", param.name)),
+                                filter_text: Some(param.name.to_string()),
+                                ..lsp::CompletionItem::default()
+                            },
+                            Rank::Keyword,
+                        ));
+                    }
+                }
+            }
             if let Some(r) = res {
                 items.extend(
                     r.visible_at(offset)
                         .into_iter()
-                        .map(|d| def_item(r, d, &index)),
+                        .map(|d| ranked(def_item(r, d, &index), Rank::Name)),
                 );
             }
-            items.extend(builtin_items());
-            items.extend(KEYWORDS.iter().map(|k| lsp::CompletionItem {
-                label: k.to_string(),
-                kind: Some(lsp::CompletionItemKind::KEYWORD),
-                ..lsp::CompletionItem::default()
+            items.extend(builtin_items().map(|i| ranked(i, Rank::Method)));
+            items.extend(KEYWORDS.iter().map(|k| {
+                ranked(
+                    lsp::CompletionItem {
+                        label: k.to_string(),
+                        kind: Some(lsp::CompletionItemKind::KEYWORD),
+                        ..lsp::CompletionItem::default()
+                    },
+                    Rank::Other,
+                )
             }));
         }
         Some(lsp::CompletionResponse::Array(items))
@@ -601,6 +668,111 @@ fn word_at(text: &str, offset: usize) -> Option<(&str, usize, usize)> {
     let end = offset + tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
     let word = text.get(start..end)?;
     (!word.is_empty()).then_some((word, start, end))
+}
+
+/// The tensor attributes (SPEC §5, §19), in the order completion offers them, with
+/// what each is.
+pub const TENSOR_ATTRIBUTE_DOCS: &[(&str, &str)] = &[
+    (
+        "grad",
+        "the gradient that backward accumulated into this tensor, or none",
+    ),
+    ("shape", "the tensor's shape, a tuple of numbers"),
+    ("T", "the transpose (the axes reversed)"),
+    (
+        "requires_grad",
+        "whether operations on this tensor are recorded for backward",
+    ),
+    ("ndim", "the number of axes"),
+    (
+        "is_leaf",
+        "true for a tensor made directly (not by a recorded operation)",
+    ),
+    (
+        "data",
+        "the values without the graph (`p.data -= lr * p.grad` updates in place)",
+    ),
+];
+
+fn is_tensor_attribute(name: &str) -> bool {
+    TENSOR_ATTRIBUTE_DOCS.iter().any(|(a, _)| *a == name)
+}
+
+/// Whether the builtin's first argument is a tensor (it reads well as `x.f()`).
+fn takes_a_tensor_first(row: &Builtin) -> bool {
+    matches!(
+        row.group,
+        Group::Elementwise
+            | Group::Reductions
+            | Group::LinearAlgebra
+            | Group::Shapes
+            | Group::NeuralNets
+            | Group::Autodiff
+    ) && row
+        .params
+        .first()
+        .is_some_and(|p| p.pass == Pass::Positional)
+}
+
+/// The order of completion items (`sortText`): what fits best first.
+#[derive(Clone, Copy)]
+enum Rank {
+    /// A keyword argument name inside a call.
+    Keyword,
+    /// A tensor attribute after `x.`.
+    Attribute,
+    /// The script's names (and a module's).
+    Name,
+    /// A builtin that applies (after `x.`: one that takes a tensor first).
+    Method,
+    /// Everything else (keywords, builtins that do not take a tensor).
+    Other,
+}
+
+/// `item` with a `sortText` that puts its rank first, then its label.
+fn ranked(mut item: lsp::CompletionItem, rank: Rank) -> lsp::CompletionItem {
+    item.sort_text = Some(format!("{}{}", rank as u8, item.label));
+    item
+}
+
+/// When `before` (the text up to the cursor) ends at the start of an argument of a
+/// call (after its `(` or a `,`, possibly inside a partly typed name), the called
+/// name and whether it is a method call (`x.f(`).
+fn call_at(before: &str) -> Option<(&str, bool)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let head = before.trim_end_matches(is_word).trim_end();
+    if !(head.ends_with('(') || head.ends_with(',')) {
+        return None;
+    }
+    // Back to the `(` that is still open, skipping nested brackets and strings.
+    let mut depth = 0usize;
+    let mut in_string: Option<char> = None;
+    let bytes: Vec<(usize, char)> = head.char_indices().collect();
+    let mut open = None;
+    for &(i, c) in bytes.iter().rev() {
+        if let Some(q) = in_string {
+            if c == q {
+                in_string = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => in_string = Some(c),
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '(' => {
+                open = Some(i);
+                break;
+            }
+            '[' | '{' | '\n' => return None,
+            _ => {}
+        }
+    }
+    let callee = head[..open?].trim_end();
+    let name_start = callee.trim_end_matches(is_word).len();
+    let name = &callee[name_start..];
+    let method = callee[..name_start].ends_with('.');
+    (!name.is_empty()).then_some((name, method))
 }
 
 /// The document's diagnostics as the protocol has them.

@@ -1,6 +1,7 @@
 //! The front end: source text to tokens (logos) to a spanned AST (chumsky).
 
 pub mod ast;
+pub mod keyword_help;
 pub mod parser;
 pub mod token;
 

@@ -487,7 +487,13 @@ pub fn lex_raw(src: &str, source: SourceId) -> (Vec<(Token, Span)>, Vec<Diagnost
             );
         }
     };
-    for (result, range) in Token::lexer(src).spanned() {
+    // A UTF-8 byte-order mark at the start (editors on Windows write one) is skipped;
+    // spans stay offsets into the whole text.
+    let mut lexer = Token::lexer(src);
+    if src.starts_with('\u{feff}') {
+        lexer.bump('\u{feff}'.len_utf8());
+    }
+    for (result, range) in lexer.spanned() {
         let span = Span::new(source, range.start, range.end);
         match result {
             Ok(tok) => {

@@ -235,15 +235,33 @@ fn foreign_syntax_hint(d: Diagnostic, tokens: &[(Token, Span)]) -> Diagnostic {
     d.with_hint(hint)
 }
 
-/// Rejects bracket and block nesting deeper than [`MAX_NESTING`], so that no input can
-/// exhaust the parser's stack.
+/// How deeply operators may nest in one expression (`- - - x`, `a ** b ** c`, a
+/// chain of 100,000 `+`): deeper is a syntax error, found before parsing, rather
+/// than a limit met while the script runs.
+pub const MAX_EXPR_NESTING: usize = 50_000;
+
+/// Rejects bracket and block nesting deeper than [`MAX_NESTING`], and expressions
+/// whose operators nest deeper than [`MAX_EXPR_NESTING`], so that no input can exhaust
+/// the parser's stack or meet the evaluator's depth limit at run time. The operator
+/// count is an upper bound of the expression's depth: every operator, call, index and
+/// attribute since the last `,`, `=`, `;`, `:` or line end of the same bracket counts
+/// one level.
 fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
-    let mut depth = 0usize;
+    // Per open bracket, the operators counted in its current item; their sum.
+    let mut levels: Vec<usize> = vec![0];
+    let mut total = 0usize;
+    let mut prev: Option<&Token> = None;
     for (tok, span) in tokens {
+        let after_operand = prev.is_some_and(ends_operand);
         match tok {
             Token::LParen | Token::LBracket | Token::LBrace => {
-                depth += 1;
-                if depth > MAX_NESTING {
+                if after_operand && !matches!(tok, Token::LBrace) {
+                    // A call or an index nests its callee one level deeper.
+                    *levels.last_mut().unwrap_or(&mut 0) += 1;
+                    total += 1;
+                }
+                levels.push(0);
+                if levels.len() > MAX_NESTING + 1 {
                     return Some(
                         Diagnostic::error("nesting too deep")
                             .with_label(
@@ -254,11 +272,81 @@ fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
                     );
                 }
             }
-            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                if levels.len() > 1 {
+                    total -= levels.pop().unwrap_or(0);
+                }
+            }
+            Token::Comma
+            | Token::Semi
+            | Token::Colon
+            | Token::Newline
+            | Token::Assign
+            | Token::PlusEq
+            | Token::MinusEq
+            | Token::StarEq
+            | Token::SlashEq => {
+                if let Some(ops) = levels.last_mut() {
+                    total -= *ops;
+                    *ops = 0;
+                }
+            }
+            Token::Plus
+            | Token::Minus
+            | Token::Star
+            | Token::Slash
+            | Token::Percent
+            | Token::At
+            | Token::StarStar
+            | Token::EqEq
+            | Token::NotEq
+            | Token::Lt
+            | Token::Le
+            | Token::Gt
+            | Token::Ge
+            | Token::And
+            | Token::Or
+            | Token::Not
+            | Token::Dot
+            | Token::If
+            | Token::Else => {
+                *levels.last_mut().unwrap_or(&mut 0) += 1;
+                total += 1;
+                if total > MAX_EXPR_NESTING {
+                    return Some(
+                        Diagnostic::error("expression nested too deeply")
+                            .with_label(
+                                *span,
+                                format!("more than {MAX_EXPR_NESTING} levels of operators"),
+                            )
+                            .with_hint("split the expression with intermediate variables"),
+                    );
+                }
+            }
             _ => {}
         }
+        prev = Some(tok);
     }
     None
+}
+
+/// Whether `tok` can end an operand (so that `(` or `[` after it is a call or an index).
+fn ends_operand(tok: &Token) -> bool {
+    matches!(
+        tok,
+        Token::Number(_)
+            | Token::Str(_)
+            | Token::FStr(_)
+            | Token::FString(_)
+            | Token::Ident(_)
+            | Token::True
+            | Token::False
+            | Token::None
+            | Token::Grad
+            | Token::RParen
+            | Token::RBracket
+            | Token::RBrace
+    )
 }
 
 #[cfg(test)]
