@@ -111,6 +111,29 @@ mappings! {
     "assert" => None;
     "assert_close" => None;
     "gradflow" => None;
+    "one_hot" => Tensor;
+    "multinomial" => Tensor;
+    "randint" => Tensor;
+    "cumsum" => Tensor;
+    "sort" => Tuple;
+    "argsort" => Tensor;
+    "topk" => Tuple;
+    "var" => Tensor;
+    "std" => Tensor;
+    "logsumexp" => Tensor;
+    "dot" => Tensor;
+    "meshgrid" => Tuple;
+    "clone" => Tensor;
+    "chunk" => Tuple;
+    "split" => Tuple;
+    "binary_cross_entropy_with_logits" => Tensor;
+    "jacobian" => Tensor;
+    "hessian" => Tensor;
+    "gradgradcheck" => Bool;
+    "allclose" => Bool;
+    "env" => Unknown;
+    "hist" => None;
+    "imshow" => None;
 }
 
 /// The export mapping of the builtin `name`.

@@ -99,8 +99,8 @@ class bp:
         return torch.full(bp.size(*shape), float(value), requires_grad=requires_grad)
 
     @staticmethod
-    def eye(n, requires_grad=False):
-        return torch.eye(int(n), requires_grad=requires_grad)
+    def eye(n, m=None, requires_grad=False):
+        return torch.eye(int(n), int(n if m is None else m), requires_grad=requires_grad)
 
     @staticmethod
     def arange(start, end=None, step=1, requires_grad=False):
@@ -423,6 +423,8 @@ class bp:
         """Central differences against backward, with bp's tolerances and report."""
         inputs = [bp.t(x) for x in inputs]
         y = bp.t(f(*inputs))
+        if y.numel() != 1:
+            return bp._check_jacobian(f, inputs, eps, atol, rtol, "gradcheck")
         wanted = [x for x in inputs if x.requires_grad]
         grads = torch.autograd.grad(y, wanted, allow_unused=True)
         worst = None
@@ -848,7 +850,15 @@ class bp:
             f.write(svg)
 
     @staticmethod
-    def plot(*series, title=None, file=None):
+    def plot(*series, title=None, file=None, labels=None, logy=False):
+        many = bp._several(series[-1])
+        if many is not None or labels is not None or logy:
+            ys_list = many if many is not None else [bp._series(series[-1])]
+            xs = bp._series(series[0]) if len(series) == 2 else None
+            pairs = [(xs if xs is not None else [float(i) for i in range(len(ys))], ys) for ys in ys_list]
+            names = None if labels is None else [str(v) for v in labels]
+            bp._show_picture(bp._lines_text(pairs, names, logy, title), file)
+            return
         if len(series) == 2:
             xs, ys = bp._series(series[0]), bp._series(series[1])
         else:
@@ -1030,6 +1040,351 @@ class bp:
             lines.append(f"({skipped} point{'' if skipped == 1 else 's'} skipped: nan or inf)")
         return "\n".join(lines)
 
+
+    # -- the course's builtins (SPEC §20) --
+    @staticmethod
+    def one_hot(idx, n=None):
+        idx = bp.t(idx).detach().long()
+        return F.one_hot(idx, -1 if n is None else int(bp.item(n))).double()
+
+    @staticmethod
+    def _draw(w, u):
+        total = 0.0
+        for p in w:
+            total += p
+        target = u * total
+        acc, last = 0.0, 0
+        for i, p in enumerate(w):
+            if p > 0.0:
+                acc += p
+                last = i
+                if target < acc:
+                    return i
+        return last
+
+    @staticmethod
+    def multinomial(probs, n, replacement=False):
+        """bp's draws (its generator), one row of weights at a time."""
+        p = bp.t(probs).detach()
+        n = int(bp.item(n))
+        rows = p.reshape(1, -1) if p.ndim == 1 else p
+        if n <= 0:
+            raise RuntimeError("multinomial(): cannot sample n <= 0 samples")
+        out = []
+        for row in rows.tolist():
+            if any(not math.isfinite(v) or v < 0 for v in row) or not any(v > 0 for v in row):
+                raise RuntimeError("multinomial(): invalid probabilities")
+            if not replacement and n > sum(1 for v in row if v > 0):
+                raise RuntimeError("multinomial(): not enough non-zero probabilities to draw without replacement")
+            w = list(row)
+            drawn = []
+            for _ in range(n):
+                i = bp._draw(w, bp._uniform())
+                drawn.append(float(i))
+                if not replacement:
+                    w[i] = 0.0
+            out.append(drawn)
+        t = torch.tensor(out, dtype=torch.float64)
+        return t[0] if p.ndim == 1 else t
+
+    @staticmethod
+    def randint(low, high=None, shape=None):
+        if shape is None and isinstance(high, (tuple, list)):
+            low, high, shape = 0, low, high
+        low, high = int(bp.item(low)), int(bp.item(high))
+        shape = bp.size(shape) if isinstance(shape, (tuple, list)) else (int(bp.item(shape)),)
+        if high <= low:
+            raise RuntimeError(f"randint(): low must be less than high; found low = {low}, high = {high}")
+        r = high - low
+        values = [float(low + bp._next() % r) for _ in range(math.prod(shape))]
+        return torch.tensor(values, dtype=torch.float64).reshape(shape)
+
+    @staticmethod
+    def cumsum(x, axis):
+        return torch.cumsum(bp.t(x), dim=int(axis))
+
+    @staticmethod
+    def sort(x, axis=-1, descending=False):
+        v, i = torch.sort(bp.t(x), dim=int(axis), descending=descending, stable=True)
+        return (v, i.double())
+
+    @staticmethod
+    def argsort(x, axis=-1, descending=False):
+        return torch.sort(bp.t(x).detach(), dim=int(axis), descending=descending, stable=True)[1].double()
+
+    @staticmethod
+    def topk(x, k, axis=-1, largest=True):
+        """As torch.topk, ties in order of position (bp's stable order)."""
+        x = bp.t(x)
+        k, axis = int(bp.item(k)), int(axis)
+        if x.ndim == 0:
+            return (x.clone(), torch.tensor(0.0))
+        i = torch.sort(x.detach(), dim=axis, descending=largest, stable=True)[1].narrow(axis, 0, k)
+        return (torch.gather(x, axis, i), i.double())
+
+    @staticmethod
+    def var(x, axis=None, correction=1, keepdim=False):
+        return torch.var(bp.t(x), dim=axis, correction=correction, keepdim=keepdim)
+
+    @staticmethod
+    def std(x, axis=None, correction=1, keepdim=False):
+        return torch.std(bp.t(x), dim=axis, correction=correction, keepdim=keepdim)
+
+    @staticmethod
+    def logsumexp(x, axis, keepdim=False):
+        return torch.logsumexp(bp.t(x), dim=axis, keepdim=keepdim)
+
+    @staticmethod
+    def dot(a, b):
+        return torch.dot(bp.t(a), bp.t(b))
+
+    @staticmethod
+    def meshgrid(*tensors, indexing="ij"):
+        if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+            tensors = tensors[0]
+        return tuple(torch.meshgrid(*[bp.t(v) for v in tensors], indexing=indexing))
+
+    @staticmethod
+    def clone(x):
+        return bp.t(x).clone()
+
+    @staticmethod
+    def chunk(x, n, axis=0):
+        x, n, axis = bp.t(x), int(bp.item(n)), int(axis)
+        if x.shape[axis] == 0:
+            return tuple(x.narrow(axis, 0, 0) for _ in range(n))
+        return tuple(torch.chunk(x, n, dim=axis))
+
+    @staticmethod
+    def split(x, size, axis=0):
+        size = [int(bp.item(s)) for s in size] if isinstance(size, (tuple, list)) else int(bp.item(size))
+        return tuple(torch.split(bp.t(x), size, dim=int(axis)))
+
+    @staticmethod
+    def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return torch.allclose(bp.t(a), bp.t(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    @staticmethod
+    def binary_cross_entropy_with_logits(z, y):
+        return F.binary_cross_entropy_with_logits(bp.t(z), bp.t(y))
+
+    @staticmethod
+    def env(name, default=None):
+        """An environment variable as a number when it is one, else as a string."""
+        import os
+
+        text = os.environ.get(name)
+        if text is None:
+            return default
+        try:
+            return float(text.strip())
+        except ValueError:
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                raise ValueError(f"env(): the variable {name} is {text!r}, not a number")
+            return text
+
+    @staticmethod
+    def jacobian(f, x, create_graph=False):
+        return torch.autograd.functional.jacobian(lambda v: bp.t(f(v)), bp.t(x).detach(), create_graph=create_graph)
+
+    @staticmethod
+    def hessian(f, x):
+        return torch.autograd.functional.hessian(lambda v: bp.t(f(v)).reshape(()), bp.t(x).detach())
+
+    @staticmethod
+    def _check_jacobian(f, inputs, eps, atol, rtol, what):
+        """bp's check of a function of any output shape: its whole Jacobian against
+        central differences."""
+        y = bp.t(f(*inputs))
+        worst = None
+        for i, x in enumerate(inputs):
+            if not x.requires_grad:
+                continue
+            rows = []
+            for j in range(y.numel()):
+                seed = torch.zeros(y.numel())
+                seed[j] = 1.0
+                g = torch.autograd.grad(y, x, seed.reshape(y.shape), retain_graph=True, allow_unused=True)[0]
+                rows.append(torch.zeros(x.numel()) if g is None else g.detach().reshape(-1))
+            base = x.detach()
+            flat = base.reshape(-1)
+            for k in range(flat.numel()):
+                def at(delta):
+                    moved = flat.clone()
+                    moved[k] += delta
+                    args = list(inputs)
+                    args[i] = moved.reshape(base.shape)
+                    with torch.no_grad():
+                        return bp.t(f(*args)).detach().reshape(-1)
+                hi, lo = at(eps), at(-eps)
+                for j in range(y.numel()):
+                    numeric = (hi[j].item() - lo[j].item()) / (2.0 * eps)
+                    a = rows[j][k].item()
+                    excess = abs(a - numeric) - (atol + rtol * abs(numeric))
+                    if (excess > 0.0 or math.isnan(a) != math.isnan(numeric)) and (worst is None or excess > worst[0]):
+                        worst = (excess, i, k, j, a, numeric)
+        if worst is not None:
+            _, i, k, j, a, numeric = worst
+            raise AssertionError(
+                f"{what} failed: argument {i + 1} of the function, flat element {k}, output element {j}: "
+                f"analytic {bp.show(a)} but numeric {bp.show(numeric)} (difference {bp.show(abs(a - numeric))})")
+        return True
+
+    @staticmethod
+    def gradgradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+        """bp's second-order check: the recorded first derivatives of sum(f(x) * v)
+        (v = 1, 1.25, 1.5, ... repeating every 7) checked as a function."""
+        inputs = [bp.t(x) for x in inputs]
+
+        def first(*xs):
+            with torch.enable_grad():
+                xs2 = [x if x.requires_grad or not o.requires_grad else x.detach().requires_grad_(True)
+                       for x, o in zip(xs, inputs)]
+                y = bp.t(f(*xs2))
+                v = torch.tensor([1.0 + 0.25 * (j % 7) for j in range(y.numel())]).reshape(y.shape)
+                wanted = [x for x in xs2 if x.requires_grad]
+                gs = torch.autograd.grad(y, wanted, v, create_graph=True, allow_unused=True)
+                return torch.cat([(torch.zeros(x.numel()) if g is None else g.reshape(-1))
+                                  for g, x in zip(gs, wanted)])
+        return bp._check_jacobian(first, inputs, eps, atol, rtol, "gradgradcheck")
+
+    # -- the pictures of training: several series, histograms, heat maps --
+    _LINE_MARKS = "•×+o#%"
+
+    @staticmethod
+    def _scale(v, lo, hi, steps):
+        span = hi / 2.0 - lo / 2.0
+        t = (v / 2.0 - lo / 2.0) / span if span > 0 else 0.5
+        t = 0.5 if math.isnan(t) else min(max(t, 0.0), 1.0)
+        return min(int(math.floor(t * steps + 0.5)), steps)
+
+    @staticmethod
+    def _several(v):
+        """Several series (a tuple or list of series, or each row of a 2-d tensor), or None."""
+        if isinstance(v, torch.Tensor):
+            return [bp._series(r) for r in v] if v.ndim == 2 else None
+        if isinstance(v, (tuple, list)) and v and any(
+                isinstance(x, (tuple, list)) or (isinstance(x, torch.Tensor) and x.ndim > 0) for x in v):
+            return [bp._series(x) for x in v]
+        return None
+
+    @staticmethod
+    def _lines_text(series, labels, logy, title, width=60, height=15):
+        def ly(y):
+            if logy:
+                return math.log10(y) if y > 0 else float("nan")
+            return y
+        fin = lambda v: not (math.isnan(v) or math.isinf(v))  # noqa: E731
+        drawn = [[(x, ly(y)) if fin(x) and fin(ly(y)) else None for x, y in zip(xs, ys)] for xs, ys in series]
+        pts = [p for s in drawn for p in s if p is not None]
+        skipped = sum(1 for s in drawn for p in s if p is None)
+        lines = []
+        if not pts:
+            if title is not None:
+                lines.append(title)
+            lines.append("(nothing to plot: no finite points)")
+            return "\n".join(lines)
+        xr = (min(p[0] for p in pts), max(p[0] for p in pts))
+        yr = (min(p[1] for p in pts), max(p[1] for p in pts))
+        grid = [[" "] * width for _ in range(height)]
+        for i, s in enumerate(drawn):
+            mark = bp._LINE_MARKS[i % len(bp._LINE_MARKS)]
+            for p in s:
+                if p is not None:
+                    grid[height - 1 - bp._scale(p[1], yr[0], yr[1], height - 1)][bp._scale(p[0], xr[0], xr[1], width - 1)] = mark
+        label = lambda y: bp._compact(10.0 ** y if logy else y)  # noqa: E731
+        top, bottom = label(yr[1]), label(yr[0])
+        lw = max(len(top), len(bottom))
+        if title is not None:
+            lines.append(" " * (lw + 2 + max(width - len(title), 0) // 2) + title)
+        for r in range(height):
+            lab = top if r == 0 else bottom if r == height - 1 else ""
+            tick = "│" if lab == "" else "┤"
+            lines.append(f"{lab:>{lw}} {tick}{''.join(grid[r])}".rstrip())
+        lines.append(" " * lw + " └" + "─" * width)
+        left, right = bp._compact(xr[0]), bp._compact(xr[1])
+        lines.append(" " * (lw + 2) + left + " " * max(width - len(left) - len(right), 1) + right)
+        names = [labels[i] if labels is not None and i < len(labels) else f"series {i + 1}" for i in range(len(series))]
+        last = " " * (lw + 2) + "   ".join(f"{bp._LINE_MARKS[i % len(bp._LINE_MARKS)]} {n}" for i, n in enumerate(names))
+        if logy:
+            last += "   (log scale)"
+        lines.append(last)
+        if skipped > 0:
+            extra = ", or not positive on the log scale" if logy else ""
+            lines.append(f"({skipped} point{'' if skipped == 1 else 's'} skipped: nan or inf{extra})")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _hist_text(values, bins, title):
+        fin = [v for v in values if math.isfinite(v)]
+        skipped = len(values) - len(fin)
+        if not fin:
+            lo, hi = 0.0, 1.0
+        else:
+            lo, hi = min(fin), max(fin)
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+        counts = [0] * bins
+        w = (hi - lo) / bins
+        for v in fin:
+            i = math.floor((v - lo) / w)
+            i = i if math.isfinite(i) and i >= 0 else 0
+            counts[min(int(i), bins - 1)] += 1
+        height = 10
+        most = max(counts) if counts else 0
+        top = str(most)
+        lw = len(top)
+        lines = []
+        if title is not None:
+            lines.append(" " * (lw + 2 + max(bins - len(title), 0) // 2) + title)
+        eighths = [0 if most == 0 else -(-(c * height * 8) // most) for c in counts]
+        blocks = " ▁▂▃▄▅▆▇█"
+        for r in range(height):
+            floor = (height - 1 - r) * 8
+            cells = "".join(blocks[min(max(e - floor, 0), 8)] for e in eighths)
+            lab, tick = (top, "┤") if r == 0 else ("0", "┤") if r == height - 1 else ("", "│")
+            lines.append(f"{lab:>{lw}} {tick}{cells}".rstrip())
+        lines.append(" " * lw + " └" + "─" * bins)
+        left, right = bp._compact(lo), bp._compact(hi)
+        lines.append(" " * (lw + 2) + left + " " * max(bins - len(left) - len(right), 1) + right)
+        note = " " * (lw + 2) + f"{sum(counts)} values in {bins} bins"
+        if skipped > 0:
+            note += f" ({skipped} skipped: nan or inf)"
+        lines.append(note)
+        return "\n".join(lines)
+
+    @staticmethod
+    def hist(x, bins=50, title=None, file=None):
+        bp._show_picture(bp._hist_text(bp._series(x), int(bins), title), file)
+
+    @staticmethod
+    def imshow(m, title=None, file=None):
+        m = bp.t(m).detach()
+        if m.ndim == 1:
+            m = m.reshape(1, -1)
+        lines = [] if title is None else [title]
+        values = [float(v) for v in m.flatten().tolist()]
+        if not values:
+            lines.append("(nothing to show: the matrix is empty)")
+            bp._show_picture("\n".join(lines), file)
+            return
+        fin = [v for v in values if math.isfinite(v)]
+        lo, hi = (min(fin), max(fin)) if fin else (0.0, 1.0)
+        shades = " ░▒▓█"
+        rows, cols = m.shape
+        for r in range(rows):
+            line = "│"
+            for c in range(cols):
+                v = values[r * cols + c]
+                if not math.isfinite(v):
+                    ch = "?"
+                else:
+                    lev = min(max((v / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0), 0.0), 1.0) if hi > lo else 0.5
+                    ch = shades[min(int(math.floor(lev * 4.0 + 0.5)), 4)]
+                line += ch + ch
+            lines.append(line + "│")
+        lines.append(f"{rows} rows × {cols} columns; ' ' {bp._compact(lo)} … '█' {bp._compact(hi)}")
+        bp._show_picture("\n".join(lines), file)
 
 bp.seed(int(_time.time_ns()) & bp._M)
 bp.assert_.__name__ = "assert"

@@ -9,8 +9,10 @@ pub mod chart;
 pub mod graph;
 pub mod scatter;
 pub mod svg;
+pub mod training;
 
 pub use graph::{BoxKind, GraphBox, GraphDrawing};
+pub use training::{HeatMap, Histogram, MultiPlot};
 
 /// A line chart of `ys` against `xs` (a loss curve).
 #[derive(Clone, Debug, PartialEq)]
@@ -45,15 +47,22 @@ pub enum Picture {
     Plot(LinePlot),
     Scatter(ScatterPlot),
     Graph(GraphDrawing),
+    /// Several series with a legend, or a log y axis (`plot(..., labels=, logy=)`).
+    Lines(MultiPlot),
+    Hist(Histogram),
+    Heat(HeatMap),
 }
 
 impl Picture {
-    /// What kind of picture this is: "plot", "scatter" or "graph".
+    /// What kind of picture this is: "plot", "scatter", "graph", "hist" or "imshow".
     pub fn kind(&self) -> &'static str {
         match self {
             Picture::Plot(_) => "plot",
             Picture::Scatter(_) => "scatter",
             Picture::Graph(_) => "graph",
+            Picture::Lines(_) => "plot",
+            Picture::Hist(_) => "hist",
+            Picture::Heat(_) => "imshow",
         }
     }
 
@@ -69,6 +78,9 @@ impl Picture {
             ),
             Picture::Scatter(s) => scatter::scatter_text(s, scatter::WIDTH, scatter::HEIGHT),
             Picture::Graph(g) => g.to_tree(),
+            Picture::Lines(p) => p.to_text(),
+            Picture::Hist(h) => h.to_text(),
+            Picture::Heat(m) => m.to_text(),
         }
     }
 
@@ -78,6 +90,9 @@ impl Picture {
             Picture::Plot(p) => svg::line_plot(p),
             Picture::Scatter(s) => svg::scatter(s),
             Picture::Graph(g) => svg::graph(g),
+            Picture::Lines(p) => p.to_svg(),
+            Picture::Hist(h) => h.to_svg(),
+            Picture::Heat(m) => m.to_svg(),
         }
     }
 }

@@ -8,7 +8,7 @@ use super::{LinePlot, ScatterPlot};
 use std::fmt::Write as _;
 
 /// Colours of the classes in a scatter plot (then repeating).
-const PALETTE: [&str; 8] = [
+pub(super) const PALETTE: [&str; 8] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
 ];
 
@@ -30,7 +30,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn header(width: f64, height: f64, title: &str) -> String {
+pub(super) fn header(width: f64, height: f64, title: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \

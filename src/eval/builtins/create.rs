@@ -63,10 +63,15 @@ pub fn full(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
 }
 
 pub fn eye(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    let n = args.shape(0)?;
-    let n = n.first().copied().unwrap_or(0);
-    checked_numel(&[n, n]).map_err(|e| Flow::from(tensor_error(e, args.call, &[])))?;
-    leaf(args, ndarray::Array2::<f64>::eye(n).into_dyn())
+    // eye(n) or eye(n, m): n rows, m columns (m = n when left out).
+    let sizes = args.shape(0)?;
+    let n = sizes.first().copied().unwrap_or(0);
+    let m = sizes.get(1).copied().unwrap_or(n);
+    checked_numel(&[n, m]).map_err(|e| Flow::from(tensor_error(e, args.call, &[])))?;
+    leaf(
+        args,
+        ArrayD::from_shape_fn(IxDyn(&[n, m]), |ix| if ix[0] == ix[1] { 1.0 } else { 0.0 }),
+    )
 }
 
 fn vector(args: &Args, values: Vec<f64>) -> Eval<Value> {

@@ -490,8 +490,26 @@ pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (l, t) = (a.tensor(0, "logits")?, a.tensor(1, "targets")?);
-    nn::cross_entropy(&l, &t.data())
-        .map(Value::Tensor)
+    // Classes on axis 1 of logits [N, C, d...] with targets [N, d...], as PyTorch;
+    // one row of logits [C] with a 0-d target.
+    let r = match l.ndim() {
+        1 => shape_ops::reshape(&l, &[1, l.numel()]).and_then(|row| {
+            let t1 = shape_ops::reshape_array(&t.data(), &[t.numel()])?;
+            if t.ndim() != 0 {
+                return Err(TensorError::Shapes {
+                    message: format!(
+                        "cross_entropy: logits of shape {} take one 0-d target; found shape {}",
+                        fmt_shape(&l.shape()),
+                        fmt_shape(&t.shape())
+                    ),
+                });
+            }
+            nn::cross_entropy(&row, &t1)
+        }),
+        n if n >= 3 => super::course::cross_entropy_any_batch(&l, &t),
+        _ => nn::cross_entropy(&l, &t.data()),
+    };
+    r.map(Value::Tensor)
         .map_err(|e| fail(a, e, &[operand(a, 0, &l), operand(a, 1, &t)]))
 }
 

@@ -1,6 +1,7 @@
 //! The builtin functions, by group; `table.rs` holds their one table (SPEC §12).
 
 mod autograd;
+mod course;
 mod create;
 mod data;
 pub mod help;
@@ -11,6 +12,7 @@ pub(crate) use optimizers::optimizer_method;
 mod output;
 mod pictures;
 mod table;
+mod transforms;
 
 use crate::fast_hash::FastMap;
 use std::sync::OnceLock;

@@ -19,7 +19,7 @@
 //! 3. Run `cargo run -- help --markdown > docs/builtins.md` (a test checks it is
 //!    current) and `cargo test --test builtins`.
 
-use super::{autograd, create, data, lang, math, optimizers, output, pictures};
+use super::{autograd, course, create, data, lang, math, optimizers, output, pictures, transforms};
 use crate::autodiff::kernel::Unary;
 use crate::eval::value::{Builtin, Group, Param, ParamDefault, Pass};
 
@@ -139,9 +139,9 @@ rows! {
     "full" => create::full, Creation, [rest("shape"), kw("value"), GRAD],
         doc: "a tensor filled with value (given as value= or as the last number)",
         d: -, ex: "full(2, 2, value=7)", torch: "torch.full(shape, value, dtype=torch.float64, requires_grad=grad)";
-    "eye" => create::eye, Creation, [p("n"), GRAD],
-        doc: "the n by n identity matrix",
-        d: -, ex: "eye(3)", torch: "torch.eye(n, dtype=torch.float64, requires_grad=grad)";
+    "eye" => create::eye, Creation, [p("n"), opt("m"), GRAD],
+        doc: "the n by n identity matrix, or n by m: ones on the diagonal",
+        d: -, ex: "eye(2, 3)", torch: "torch.eye(n, m, dtype=torch.float64, requires_grad=grad)";
     "arange" => create::arange, Creation, [p("start"), opt("end"), num("step", 1.0), GRAD],
         doc: "evenly spaced values in [start, end); arange(end) starts at 0",
         d: -, ex: "arange(0, 1, 0.25)", torch: "torch.arange(start, end, step, dtype=torch.float64, requires_grad=grad)";
@@ -423,8 +423,8 @@ rows! {
     "print" => output::print, Output, [rest("values")],
         doc: "writes the values separated by spaces, then a new line",
         d: -, ex: "print(\"x =\", 3)", torch: "print(*values)";
-    "plot" => pictures::plot, Output, [p("xs"), opt("ys"), kw("title"), kw("file")],
-        doc: "a line chart of ys against xs (plot(ys): against 0, 1, 2, …); in the terminal, or SVG into file=",
+    "plot" => pictures::plot, Output, [p("xs"), opt("ys"), kw("title"), kw("file"), kw("labels"), flag("logy")],
+        doc: "a line chart of ys against xs (plot(ys): against 0, 1, 2, …); several series as a tuple or a 2-d tensor, with labels= (a legend) and logy=true; in the terminal, or SVG into file=",
         d: -, ex: "plot((1, 4, 9, 16), title=\"squares\")", torch: "matplotlib.pyplot.plot(xs, ys)";
     "scatter" => pictures::scatter, Output, [p("X"), opt("y"), kw("title"), kw("file")],
         doc: "2-d points X [n, 2], one mark per class y; in the terminal, or SVG into file=",
@@ -442,4 +442,93 @@ rows! {
     "gradflow" => output::gradflow, Output, [],
         doc: "the table of gradients that flowed through the last backward",
         d: -, ex: "gradflow()", torch: "(no equivalent: bp only)";
+
+    "one_hot" => course::one_hot, Creation, [p("idx"), opt("n")],
+        doc: "class indices as rows of n zeros with a 1 at the index: shape idx.shape + (n,); n defaults to the largest index + 1",
+        d: -, ex: "one_hot([2, 0, 1], 4)", torch: "torch.nn.functional.one_hot(idx.long(), n).double()";
+    "multinomial" => course::multinomial, Creation, [p("probs"), p("n"), flag("replacement")],
+        doc: "n indices drawn with weights probs (each row of a 2-d probs); without replacement no index twice (repeatable with seed)",
+        d: -, ex: "multinomial([0.1, 0.6, 0.3], 5, replacement=true)",
+        torch: "torch.multinomial(probs, n, replacement=replacement).double() (bp's generator: the samples differ from torch's)";
+    "randint" => course::randint, Creation, [p("low"), opt("high"), opt("shape")],
+        doc: "whole numbers drawn uniformly from [low, high) in the given shape; randint(high, shape) starts at 0 (repeatable with seed)",
+        d: -, ex: "randint(0, 10, (2, 3))",
+        torch: "torch.randint(low, high, shape).double() (bp's generator: the samples differ from torch's)";
+    "cumsum" => course::cumsum, Reductions, [p("x"), p("axis")],
+        doc: "the running sums along axis",
+        d: "the gradient summed from the end: dx_i = sum over j >= i of g_j", ex: "cumsum([1, 2, 3], 0)",
+        torch: "torch.cumsum(x, dim=axis)";
+    "sort" => course::sort, Reductions, [p("x"), num("axis", -1.0), flag("descending")],
+        doc: "(values, indices): x sorted along axis; ties keep their order (stable), nan last (first if descending)",
+        d: "each value's gradient goes back to the element it came from", ex: "sort([3, 1, 2])",
+        torch: "torch.sort(x, dim=axis, descending=descending, stable=True)";
+    "argsort" => course::argsort, Reductions, [p("x"), num("axis", -1.0), flag("descending")],
+        doc: "the indices that sort x along axis (stable)",
+        d: "none: an index has no gradient", ex: "argsort([3, 1, 2])",
+        torch: "torch.argsort(x, dim=axis, descending=descending, stable=True)";
+    "topk" => course::topk, Reductions,
+        [p("x"), p("k"), num("axis", -1.0), Param { name: "largest", pass: Pass::Keyword, default: ParamDefault::Bool(true) }],
+        doc: "(values, indices): the k largest (largest=false: smallest) along axis, sorted; ties in order of position",
+        d: "each value's gradient goes back to the element it came from", ex: "topk([1, 5, 3, 4], 2)",
+        torch: "torch.topk(x, k, dim=axis, largest=largest)";
+    "var" => course::var, Reductions, [p("x"), opt("axis"), kw_num("correction", 1.0), flag("keepdim")],
+        doc: "the variance: sum((x - mean)^2) / (n - correction), of all elements or along axis (a number or a tuple)",
+        d: "dx_i = 2 (x_i - mean) / (n - correction)", ex: "var([1, 2, 4])",
+        torch: "torch.var(x, dim=axis, correction=correction, keepdim=keepdim)";
+    "std" => course::std, Reductions, [p("x"), opt("axis"), kw_num("correction", 1.0), flag("keepdim")],
+        doc: "the standard deviation: sqrt(var(x, axis, correction))",
+        d: "dx_i = (x_i - mean) / ((n - correction) std)", ex: "std([1, 2, 4])",
+        torch: "torch.std(x, dim=axis, correction=correction, keepdim=keepdim)";
+    "logsumexp" => course::logsumexp, Reductions, [p("x"), p("axis"), flag("keepdim")],
+        doc: "log(sum(exp(x))) along axis, computed stably",
+        d: "dx = softmax(x) along axis, times g", ex: "logsumexp([1, 2, 3], 0)",
+        torch: "torch.logsumexp(x, dim=axis, keepdim=keepdim)";
+    "dot" => course::dot, LinearAlgebra, [p("a"), p("b")],
+        doc: "the dot product of two vectors of one length",
+        d: "d/da = g b, d/db = g a", ex: "dot([1, 2], [3, 4])", torch: "torch.dot(a, b)";
+    "meshgrid" => course::meshgrid, Shapes, [rest1("tensors"), kw("indexing")],
+        doc: "grids of the vectors' values, one tensor each (indexing \"ij\": the first vector down the rows; \"xy\" swaps the first two axes)",
+        d: "each grid's gradient summed back onto its vector", ex: "meshgrid([1, 2], [10, 20, 30])",
+        torch: "torch.meshgrid(*tensors, indexing=indexing)";
+    "clone" => course::clone, Shapes, [p("x")],
+        doc: "a copy of x with its own values, still in the graph",
+        d: "the gradient passes through unchanged", ex: "clone([1, 2])", torch: "x.clone()";
+    "chunk" => course::chunk, Shapes, [p("x"), p("n"), num("axis", 0.0)],
+        doc: "x cut along axis into pieces of ceil(size / n), the last shorter (a tuple; fewer than n when they run out)",
+        d: "each piece gets its slice of the gradient", ex: "chunk(arange(7), 3)",
+        torch: "torch.chunk(x, n, dim=axis)";
+    "split" => course::split, Shapes, [p("x"), p("size"), num("axis", 0.0)],
+        doc: "x cut along axis into pieces of size (the last shorter), or of the sizes of a tuple (a tuple)",
+        d: "each piece gets its slice of the gradient", ex: "split(arange(7), 2)",
+        torch: "torch.split(x, size, dim=axis)";
+    "binary_cross_entropy_with_logits" => course::binary_cross_entropy_with_logits, NeuralNets, [p("z"), p("y")],
+        doc: "binary_cross_entropy(sigmoid(z), y) computed stably from the logits z (the mean)",
+        d: "d/dz = (sigmoid(z) - y) / n", ex: "binary_cross_entropy_with_logits([2, -1], [1, 0])",
+        torch: "torch.nn.functional.binary_cross_entropy_with_logits(z, y)";
+    "jacobian" => transforms::jacobian, Autodiff, [p("f"), p("x"), flag("create_graph")],
+        doc: "the Jacobian of f at x: shape f(x).shape + x.shape",
+        d: -, ex: "jacobian(fn(x) { return x * x }, [1, 2])",
+        torch: "torch.autograd.functional.jacobian(f, x, create_graph=create_graph)";
+    "hessian" => transforms::hessian, Autodiff, [p("f"), p("x")],
+        doc: "the matrix of second derivatives of the scalar function f at x: shape x.shape + x.shape",
+        d: -, ex: "hessian(fn(x) { return sum(x ** 3) }, [1, 2])",
+        torch: "torch.autograd.functional.hessian(f, x)";
+    "gradgradcheck" => transforms::gradgradcheck, Autodiff,
+        [p("f"), rest1("inputs"), kw_num("eps", 1e-6), kw_num("atol", 1e-5), kw_num("rtol", 1e-3)],
+        doc: "compares f's second derivatives (of its recorded gradients) with finite differences; true, or an error naming the element",
+        d: -, ex: "gradgradcheck(fn(x) { return sum(x ** 3) }, ones(2, grad=true))",
+        torch: "torch.autograd.gradgradcheck(f, inputs, eps=eps, atol=atol, rtol=rtol)";
+    "allclose" => course::allclose, Numbers, [p("a"), p("b"), num("rtol", 1e-5), num("atol", 1e-8), flag("equal_nan")],
+        doc: "true when |a - b| <= atol + rtol |b| everywhere (broadcast); nan is close to nothing unless equal_nan",
+        d: -, ex: "allclose([1, 2], [1, 2.000001])",
+        torch: "torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)";
+    "env" => course::env, Numbers, [p("name"), opt("default")],
+        doc: "the environment variable name as a number (or as a string when it is not one), else default",
+        d: -, ex: "env(\"STEPS\", 1000)", torch: "os.environ.get(name, default) (as a number when it is one)";
+    "hist" => pictures::hist, Output, [p("x"), num("bins", 50.0), kw("title"), kw("file")],
+        doc: "a histogram of x's values in bins equal bins from its smallest to its largest value; in the terminal, or SVG into file=",
+        d: -, ex: "hist([1, 2, 2, 3, 3, 3], bins=3)", torch: "matplotlib.pyplot.hist(x.flatten(), bins=bins)";
+    "imshow" => pictures::imshow, Output, [p("m"), kw("title"), kw("file")],
+        doc: "a matrix as a heat map (darker is larger); in the terminal, or SVG into file=",
+        d: -, ex: "imshow([[1, 2], [3, 4]])", torch: "matplotlib.pyplot.imshow(m)";
 }
