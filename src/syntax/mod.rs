@@ -1,8 +1,10 @@
 //! The front end: source text to tokens (logos) to a spanned AST (chumsky).
 
 pub mod ast;
+pub mod keywords;
 pub mod parser;
 pub mod token;
 
+pub use keywords::KEYWORDS;
 pub use parser::{parse, ParseOutput};
 pub use token::{highlight, lex, Highlight, Token};
