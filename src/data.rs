@@ -4,7 +4,7 @@
 //!
 //! Randomness comes from the interpreter's generator, so `seed(n)` repeats it.
 
-use crate::eval::random::Rng;
+use crate::random::Rng;
 use std::f64::consts::PI;
 
 /// A random permutation of `0..n` (Fisher–Yates).

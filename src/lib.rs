@@ -1,9 +1,10 @@
 //! bp: a small differentiable scripting language with PyTorch's autograd semantics.
 //!
-//! Source text is lexed and parsed ([`syntax`]) into a spanned AST, run by a
-//! tree-walking evaluator ([`eval`]) that records every differentiable operation
-//! ([`autodiff`]), and every problem is a [`diagnostic::Diagnostic`] rendered in one
-//! place. [`run`] is the whole pipeline for one script.
+//! Source text is lexed and parsed ([`syntax`]) into a spanned AST; the evaluator
+//! ([`eval`]) resolves its names to slots, compiles function bodies and loops once to
+//! closures and runs them, recording every differentiable operation ([`autodiff`]);
+//! every problem is a [`diagnostic::Diagnostic`] rendered in one place. [`run`] is the
+//! whole pipeline for one script.
 
 pub mod autodiff;
 pub mod data;
@@ -14,11 +15,13 @@ pub mod export;
 pub mod fast_hash;
 pub mod files;
 pub mod guard;
+pub mod interrupt;
 pub mod kernel;
 pub mod limits;
 pub mod lsp;
 pub mod optim;
 pub mod picture;
+pub mod random;
 pub mod repl;
 pub mod resolve;
 pub mod source;

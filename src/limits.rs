@@ -36,7 +36,7 @@ impl Deadline {
                     return;
                 }
                 flag.store(true, Ordering::SeqCst);
-                crate::eval::interrupt();
+                crate::interrupt::interrupt();
                 if wait.recv_timeout(GRACE) == Err(RecvTimeoutError::Timeout) {
                     eprintln!(
                         "error: {} (it was inside one long operation and is stopped here)",

@@ -18,16 +18,20 @@ pub mod error;
 pub mod fast_math;
 pub mod few;
 pub mod gradcheck;
-pub mod kernel;
 pub mod linalg;
 pub mod nn;
 pub mod op;
 mod plain;
 pub mod reduce;
+pub mod scalar;
 pub mod shape;
 pub mod shape_ops;
 pub mod tensor;
 mod vjp;
+
+/// The scalar maths' old name, kept while the branches written against it are
+/// merged: new code says [`scalar`] ("kernel" is the Jupyter kernel, `crate::kernel`).
+pub use scalar as kernel;
 
 pub use backward::{backward, backward_from_ones, Anomaly, BackwardOptions, BackwardOutcome};
 pub use error::TensorError;

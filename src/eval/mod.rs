@@ -16,7 +16,8 @@ pub mod format;
 pub mod globals;
 mod lang;
 pub mod pytorch;
-pub mod random;
+/// bp's random generator lives below the evaluator ([`crate::random`]).
+pub use crate::random;
 mod slots;
 pub mod value;
 
@@ -31,17 +32,12 @@ use crate::syntax::parse;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-/// Set (by a Ctrl-C handler) to stop the running statement at the next loop
-/// iteration or call.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Asks the running script to stop with an "interrupted" error.
-pub fn interrupt() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
+/// The interrupt flag lives below the evaluator ([`crate::interrupt`]), so that hosts
+/// can set it without depending on the evaluator.
+pub use crate::interrupt::{interrupt, INTERRUPTED};
 
 /// How the interpreter behaves.
 #[derive(Clone, Debug)]

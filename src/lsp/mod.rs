@@ -23,7 +23,7 @@ use std::collections::HashMap;
 pub type ServerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The words a script may start a statement or an expression with.
-pub const KEYWORDS: &[&str] = crate::repl::helper::KEYWORDS;
+pub const KEYWORDS: &[&str] = crate::syntax::KEYWORDS;
 
 /// Runs the server on standard input and output until the client says `exit`.
 ///

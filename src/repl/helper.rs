@@ -16,11 +16,8 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// The words of the language that complete like names.
-pub const KEYWORDS: &[&str] = &[
-    "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "no_grad", "true",
-    "false", "none", "and", "or", "not", "grad", "import", "as",
-];
+/// The words of the language that complete like names (defined in [`crate::syntax`]).
+pub use crate::syntax::KEYWORDS;
 
 /// The attributes of a tensor, completed after a dot.
 pub use crate::eval::value::TENSOR_ATTRIBUTES;

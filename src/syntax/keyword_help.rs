@@ -137,7 +137,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 mod tests {
     #[test]
     fn every_keyword_of_the_lexer_has_help() {
-        for k in crate::repl::helper::KEYWORDS {
+        for k in crate::syntax::KEYWORDS {
             let text = super::describe(k).unwrap_or_else(|| panic!("no help for `{k}`"));
             assert!(text.starts_with(&format!("{k} (keyword)\n")), "{text}");
         }

@@ -2,8 +2,10 @@
 
 pub mod ast;
 pub mod keyword_help;
+pub mod keywords;
 pub mod parser;
 pub mod token;
 
+pub use keywords::KEYWORDS;
 pub use parser::{parse, ParseOutput};
 pub use token::{highlight, lex, Highlight, Token};
