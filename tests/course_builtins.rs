@@ -191,6 +191,7 @@ fn multinomial_and_randint_use_the_seeded_generator() {
     fails("multinomial([1, 1], 0)", "n <= 0");
     ok("r = randint(5, (1000,))\nassert(sum(r < 0) + sum(r >= 5) == 0 and sum(r == 4) > 100)");
     ok("assert(randint(-3, -1, 4).shape == (4,))");
+    ok("n = [3]\nassert(randint(0, 2, (n[0], 2)).shape == (3, 2))");
     fails("randint(2, 2, (3,))", "less than high");
     // Many draws with replacement follow the weights.
     ok("seed(5)\ns = multinomial([0.25, 0.75], 4000, replacement=true)\nassert(abs(mean(s) - 0.75) < 0.03)");

@@ -865,7 +865,11 @@ pub fn randint(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     };
     let mut shape = Vec::with_capacity(dims.len());
     for d in dims {
-        match to_number(&d).and_then(as_integer) {
+        let n = match &d {
+            Value::Tensor(t) => t.item(),
+            other => to_number(other),
+        };
+        match n.and_then(as_integer) {
             Some(k) if k >= 0 => shape.push(k as usize),
             _ => {
                 return Err(a.err(
