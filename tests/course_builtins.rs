@@ -191,6 +191,7 @@ fn multinomial_and_randint_use_the_seeded_generator() {
     fails("multinomial([1, 1], 0)", "n <= 0");
     ok("r = randint(5, (1000,))\nassert(sum(r < 0) + sum(r >= 5) == 0 and sum(r == 4) > 100)");
     ok("assert(randint(-3, -1, 4).shape == (4,))");
+    ok("n = [3]\nassert(randint(0, 2, (n[0], 2)).shape == (3, 2))");
     fails("randint(2, 2, (3,))", "less than high");
     // Many draws with replacement follow the weights.
     ok("seed(5)\ns = multinomial([0.25, 0.75], 4000, replacement=true)\nassert(abs(mean(s) - 0.75) < 0.03)");
@@ -314,4 +315,29 @@ fn pictures_of_training_in_the_terminal() {
         title: None,
     });
     assert_eq!(m.to_text().lines().next().unwrap(), "│  ▒▒██│");
+}
+
+#[test]
+fn the_notebook_receives_the_pictures_of_training_as_svg() {
+    use bp::picture::Picture;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let mut it = Interpreter::new(Box::new(std::io::sink()), Options::default());
+    let seen: Rc<RefCell<Vec<Picture>>> = Rc::default();
+    let sink = seen.clone();
+    it.set_picture_sink(Some(Box::new(move |p: &Picture| {
+        sink.borrow_mut().push(p.clone())
+    })));
+    it.run_source(
+        "<cell>",
+        "hist(randn(50), bins=5)\nplot(((1, 2), (2, 1)), labels=(\"a\", \"b\"))\nimshow(eye(3))\n",
+    )
+    .map_err(|_| "run failed")
+    .expect("runs");
+    let kinds: Vec<&str> = seen.borrow().iter().map(Picture::kind).collect();
+    assert_eq!(kinds, ["hist", "plot", "imshow"]);
+    for p in seen.borrow().iter() {
+        let svg = p.to_svg();
+        assert!(roxmltree::Document::parse(&svg).is_ok(), "{svg}");
+    }
 }

@@ -429,6 +429,27 @@ fn keep_or_drop(
     shape_ops::reshape(&t, &out)
 }
 
+/// Checks the size of a reduction's result; for an empty `x`, the result itself:
+/// `value` everywhere (var's nan, logsumexp's -inf), as PyTorch.
+fn empty_reduction(
+    a: &Args,
+    x: &Tensor,
+    axes: &[usize],
+    keepdim: bool,
+    value: f64,
+) -> Eval<Option<Tensor>> {
+    let shape = x.shape();
+    crate::autodiff::shape::check_reduced(&shape, Some(axes), keepdim).map_err(|e| fail(a, e))?;
+    if x.numel() != 0 {
+        return Ok(None);
+    }
+    let out = crate::autodiff::shape::reduced_shape(&shape, Some(axes), keepdim);
+    Ok(Some(Tensor::constant(ArrayD::from_elem(
+        IxDyn(&out),
+        value,
+    ))))
+}
+
 fn variance(a: &Args) -> Eval<Tensor> {
     let x = a.tensor(0, "x")?;
     let axes = reduce_axes(a, 1, x.ndim())?;
@@ -436,6 +457,9 @@ fn variance(a: &Args) -> Eval<Tensor> {
     let keepdim = a.flag("keepdim")?;
     let shape = x.shape();
     let n: usize = axes.iter().map(|&i| shape[i]).product();
+    if let Some(empty) = empty_reduction(a, &x, &axes, keepdim, f64::NAN)? {
+        return Ok(empty);
+    }
     let go = || -> Result<Tensor, TensorError> {
         let m = if n == 0 {
             Tensor::constant(ArrayD::from_elem(
@@ -472,6 +496,9 @@ pub fn logsumexp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let axes = reduce_axes(a, 1, x.ndim())?;
     let keepdim = a.flag("keepdim")?;
     let shape = x.shape();
+    if let Some(empty) = empty_reduction(a, &x, &axes, keepdim, f64::NEG_INFINITY)? {
+        return Ok(Value::Tensor(empty));
+    }
     let go = || -> Result<Tensor, TensorError> {
         if x.ndim() == 0 {
             return Ok(ew::mul_scalar(&x, 1.0));
@@ -512,6 +539,9 @@ pub fn clone(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     ))
 }
 
+/// At most this many pieces from `chunk` or `split`.
+const MAX_PIECES: usize = 100_000;
+
 fn pieces(a: &Args, x: &Tensor, axis: usize, sizes: &[usize]) -> Eval<Value> {
     let mut out = Vec::with_capacity(sizes.len());
     let mut start = 0;
@@ -548,6 +578,13 @@ pub fn chunk(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let size = x.shape()[ax];
     // As torch.chunk: pieces of ceil(size / n), the last one shorter (so there may
     // be fewer than n); an empty axis gives n empty pieces.
+    if n > MAX_PIECES || size.div_ceil(size.div_ceil(n).max(1)) > MAX_PIECES {
+        return Err(a.err(
+            format!("chunk(): more than {MAX_PIECES} pieces"),
+            a.call,
+            "too many pieces",
+        ));
+    }
     let step = size.div_ceil(n);
     let sizes: Vec<usize> = if size == 0 {
         vec![0; n]
@@ -572,6 +609,13 @@ pub fn split(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 Value::List(l) => l.items(),
                 _ => Vec::new(),
             };
+            if items.len() > MAX_PIECES {
+                return Err(a.err(
+                    format!("split(): more than {MAX_PIECES} pieces"),
+                    span,
+                    "too many pieces",
+                ));
+            }
             let mut out = Vec::new();
             for item in items {
                 match to_number(&item).and_then(as_integer) {
@@ -602,6 +646,13 @@ pub fn split(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             let s = count(a, 1, "size")?;
             if s == 0 {
                 return Err(a.err("split(): size must be at least 1", span, "size 0"));
+            }
+            if total.div_ceil(s) > MAX_PIECES {
+                return Err(a.err(
+                    format!("split(): more than {MAX_PIECES} pieces"),
+                    span,
+                    "too many pieces",
+                ));
             }
             if total == 0 {
                 vec![0]
@@ -720,6 +771,9 @@ pub fn env(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         )));
     };
     let default = a.get(1, "default").map_or(Value::None, |(v, _)| v.clone());
+    if name.is_empty() || name.contains(['=', '\0']) {
+        return Ok(default);
+    }
     let Ok(text) = std::env::var(name.as_ref()) else {
         return Ok(default);
     };
@@ -793,11 +847,16 @@ pub fn multinomial(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             "too many samples",
         ));
     }
-    let rows: Vec<&[f64]> = if k == 0 {
-        Vec::new()
-    } else {
-        values.chunks(k).collect()
-    };
+    if k == 0 {
+        return Err(a.err(
+            "multinomial(): probs has no categories",
+            pspan,
+            "an empty axis",
+        ));
+    }
+    let rows_n = if shape.len() == 2 { shape[0] } else { 1 };
+    checked_numel(&[rows_n, n]).map_err(|e| fail(a, e))?;
+    let rows: Vec<&[f64]> = values.chunks(k).collect();
     for row in &rows {
         if row.iter().any(|p| !p.is_finite() || *p < 0.0) {
             return Err(a.err(
@@ -865,7 +924,11 @@ pub fn randint(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     };
     let mut shape = Vec::with_capacity(dims.len());
     for d in dims {
-        match to_number(&d).and_then(as_integer) {
+        let n = match &d {
+            Value::Tensor(t) => t.item(),
+            other => to_number(other),
+        };
+        match n.and_then(as_integer) {
             Some(k) if k >= 0 => shape.push(k as usize),
             _ => {
                 return Err(a.err(

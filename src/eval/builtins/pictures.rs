@@ -95,6 +95,13 @@ fn items_of(v: &Value) -> Option<Vec<Value>> {
 fn several(a: &Args, v: &Value, span: Span, name: &str) -> Eval<Option<Vec<Vec<f64>>>> {
     if let Value::Tensor(t) = v {
         if t.ndim() == 2 {
+            if t.shape()[0] > 10_000 {
+                return Err(a.err(
+                    format!("{}(): more than 10000 series", a.name),
+                    span,
+                    "too many rows",
+                ));
+            }
             let d = t.data();
             return Ok(Some(d.rows().into_iter().map(|r| r.to_vec()).collect()));
         }
@@ -108,6 +115,13 @@ fn several(a: &Args, v: &Value, span: Span, name: &str) -> Eval<Option<Vec<Vec<f
         Value::Tensor(t) => t.numel() != 1 || t.ndim() > 0,
         _ => false,
     };
+    if items.len() > 10_000 && items.iter().any(is_series) {
+        return Err(a.err(
+            format!("{}(): more than 10000 series", a.name),
+            span,
+            "too many series",
+        ));
+    }
     if items.is_empty() || !items.iter().any(is_series) {
         return Ok(None);
     }
@@ -266,7 +280,9 @@ pub fn imshow(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let m = a.tensor(0, "m")?;
     let shape = m.shape();
     let (rows, cols) = match shape.as_slice() {
+        [r, c] if *r == 0 || *c == 0 => (0, 0),
         [r, c] => (*r, *c),
+        [0] => (0, 0),
         [n] => (1, *n),
         _ => {
             return Err(a.err(
