@@ -432,11 +432,11 @@ impl Server {
             if let Some((name, method)) = call_at(before) {
                 if let Some(b) = builtins::info(name) {
                     let skip = usize::from(method);
-                    for param in b.row.params.iter().skip(skip) {
+                    for (i, param) in b.row.params.iter().enumerate().skip(skip) {
                         if matches!(param.pass, Pass::Rest | Pass::KeywordRest) {
                             continue;
                         }
-                        items.push(ranked(
+                        let mut item = ranked(
                             lsp::CompletionItem {
                                 label: format!("{}=", param.name),
                                 kind: Some(lsp::CompletionItemKind::PROPERTY),
@@ -446,7 +446,10 @@ impl Server {
                                 ..lsp::CompletionItem::default()
                             },
                             Rank::Keyword,
-                        ));
+                        );
+                        // In the signature's order.
+                        item.sort_text = Some(format!("{}{i:02}", Rank::Keyword as u8));
+                        items.push(item);
                     }
                 }
             }

@@ -29,6 +29,10 @@ use grammar::*;
 /// Brackets and blocks nested deeper than this are rejected before parsing.
 pub const MAX_NESTING: usize = 512;
 
+/// How many syntax errors of one text are reported; the rest are counted in one line
+/// (a file of garbage would otherwise give a report per line, each costing the file).
+pub const MAX_REPORTED: usize = 100;
+
 /// What [`parse`] returns.
 #[derive(Debug)]
 pub struct ParseOutput {
@@ -103,6 +107,15 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
         diagnostics.push(foreign_syntax_hint(d, &tokens));
     }
     diagnostics.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
+    if diagnostics.len() > MAX_REPORTED {
+        let more = diagnostics.len() - MAX_REPORTED;
+        diagnostics.truncate(MAX_REPORTED);
+        let errors = if more == 1 { "error" } else { "errors" };
+        diagnostics.push(
+            Diagnostic::error(format!("{more} more syntax {errors} not shown"))
+                .with_hint("fix the ones above first"),
+        );
+    }
 
     let program = match program {
         Some(stmts) if diagnostics.is_empty() => Some(stmts.into_iter().flatten().collect()),
@@ -802,6 +815,46 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_at_the_start_is_skipped() {
+        let out = parse("\u{feff}x = 1\nprint(x)\n", SourceId(0));
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let program = out.program.expect("parses");
+        assert_eq!(program[0].span.start, 3);
+        // Anywhere else it is an unexpected character.
+        let out = parse("x = 1\u{feff}\n", SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+    }
+
+    #[test]
+    fn deep_operator_nesting_is_a_syntax_error() {
+        for text in [
+            format!("x = {}1\n", "-".repeat(100_000)),
+            format!("x = 2{}\n", " ** 2".repeat(60_000)),
+            format!("x = 1{}\n", " + 1".repeat(60_000)),
+            format!("x = y{}\n", ".T".repeat(60_000)),
+        ] {
+            let out = parse(&text, SourceId(0));
+            assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+            assert_eq!(out.diagnostics[0].message, "expression nested too deeply");
+        }
+        // Long flat lists and many statements are not nesting.
+        let list = format!("x = [{}]\n", "-1, ".repeat(100_000));
+        assert!(parse(&list, SourceId(0)).diagnostics.is_empty());
+        let lines = "y = -1 + 2 * 3\n".repeat(20_000);
+        assert!(parse(&lines, SourceId(0)).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn at_most_a_hundred_syntax_errors_are_reported() {
+        let out = parse(&"x = = 1\n".repeat(500), SourceId(0));
+        assert_eq!(out.diagnostics.len(), MAX_REPORTED + 1);
+        assert_eq!(
+            out.diagnostics[MAX_REPORTED].message,
+            "400 more syntax errors not shown"
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_a_clean_error() {
         let n = 100_000;
         let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
@@ -815,29 +868,33 @@ mod tests {
     }
 
     #[test]
-    fn long_flat_sum_parses() {
-        // The AST of a 300,000-term sum is 300,000 levels deep: dropping it recurses,
+    fn long_flat_sum_parses_up_to_the_limit() {
+        // The AST of a 40,000-term sum is 40,000 levels deep: dropping it recurses,
         // so this test (like the evaluator) runs on a big stack.
         on_big_stack(|| {
-            let src = vec!["1"; 300_000].join("+");
+            let src = vec!["1"; 40_000].join("+");
             let out = parse(&src, SourceId(0));
             assert!(out.diagnostics.is_empty());
             assert_eq!(out.program.map(|p| p.len()), Some(1));
         });
+        // Longer, it is a syntax error before parsing (the evaluator's depth limit
+        // would stop it at run time).
+        let src = vec!["1"; 300_000].join("+");
+        let out = parse(&src, SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].message, "expression nested too deeply");
     }
 
     #[test]
-    fn long_prefix_and_power_chains_do_not_crash_the_parser() {
-        // The parser recurses on these (on chumsky's stacker-grown stack); the AST is
-        // as deep as the chain, so it is leaked here rather than dropped recursively.
+    fn long_prefix_and_power_chains_are_syntax_errors() {
         for src in [
             format!("{}1", "-".repeat(100_000)),
             format!("{}1", "not ".repeat(100_000)),
             vec!["2"; 100_000].join("**"),
         ] {
             let out = parse(&src, SourceId(0));
-            assert!(out.diagnostics.is_empty());
-            std::mem::forget(out);
+            assert_eq!(out.diagnostics.len(), 1);
+            assert_eq!(out.diagnostics[0].message, "expression nested too deeply");
         }
     }
 
