@@ -747,6 +747,14 @@ fn call_at(before: &str) -> Option<(&str, bool)> {
     if !(head.ends_with('(') || head.ends_with(',')) {
         return None;
     }
+    enclosing_call(head)
+}
+
+/// The call whose parentheses are still open at the end of `head` (the text up to the
+/// cursor): the called name and whether it is a method call (`x.f(`). Used for
+/// keyword names here and for the notebook's Shift-Tab.
+pub fn enclosing_call(head: &str) -> Option<(&str, bool)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
     // Back to the `(` that is still open, skipping nested brackets and strings.
     let mut depth = 0usize;
     let mut in_string: Option<char> = None;

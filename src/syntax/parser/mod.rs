@@ -285,10 +285,8 @@ fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
                     );
                 }
             }
-            Token::RParen | Token::RBracket | Token::RBrace => {
-                if levels.len() > 1 {
-                    total -= levels.pop().unwrap_or(0);
-                }
+            Token::RParen | Token::RBracket | Token::RBrace if levels.len() > 1 => {
+                total -= levels.pop().unwrap_or(0);
             }
             Token::Comma
             | Token::Semi
