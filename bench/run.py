@@ -94,7 +94,7 @@ def main():
     ap.add_argument("--peer-runs", type=int, default=3, help="runs of W1 and micrograd")
     ap.add_argument("--peers", default=os.environ.get("BP_PEERS", str(Path.home() / ".cache" / "bp-peers")),
                     help="virtualenv with torch and micrograd")
-    ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W5; repeatable)")
+    ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W5, P1; repeatable)")
     ap.add_argument("--profile", default="bench-release",
                     help="cargo profile to build and measure (default bench-release: fat LTO, "
                          "one codegen unit; `release` for the everyday build)")
@@ -132,6 +132,8 @@ def main():
         w4(n, w, p, row, PEER_PY, peers)
     if want("W5"):
         w5(n, w, p, row)
+    if want("P1"):
+        p1(n, row)
     report(rows, n, pn)
 
 
@@ -208,6 +210,39 @@ def w5(n, w, p, row):
         row(label, "ms", bp_ms, "CPython", py_ms, "<= 1.0x", 1.0)
         row(label, "ms", bp_ms, "CPython", py_ms, "aim 0.5x", 0.5)
         row(label, "ms", bp_ms, "Lua 5.4", lua_ms, "report", None)
+
+
+def one_line_script(path, size=10_000_000):
+    """A script of `size` bytes whose first line is one list literal of numbers."""
+    items, total, k = [], 0, 0
+    while total < size:
+        item = str(k % 1000)
+        items.append(item)
+        total += len(item) + 2
+        k += 1
+    path.write_text("x = [" + ", ".join(items) + "]\nprint(len(x))\n")
+    return len(items)
+
+
+def p1(n, row):
+    # P1: parsing is linear in the file's size (SPEC §22): a 10 MB one-line script,
+    # checked (lex, parse, resolve) and run, whole process; budgets of 10 s and ten
+    # times the file's size in peak memory.
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one_line_10mb.bp"
+        count = one_line_script(path)
+        mib = path.stat().st_size / 2**20
+        for sub in ["check", "run"]:
+            def once(sub=sub):
+                wall, out, _ = run([BP, sub, path])
+                if sub == "run" and out.strip() != str(count):
+                    sys.exit(f"P1: bp run printed {out.strip()!r}, expected {count}")
+                return wall
+            wall = median_of(n, once)
+            peak = max(peak_rss_mib([BP, sub, path]) for _ in range(3))
+            row("P1 10 MB line", f"{sub} s", wall, "budget", 10.0, "<= 10 s", 1.0)
+            row("P1 10 MB line", f"{sub} peak MiB", peak, "budget", 10 * mib, "<= 10x file", 1.0)
 
 
 def report(rows, n, pn):

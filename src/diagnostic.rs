@@ -281,7 +281,16 @@ impl Excerpt {
         let text = &*file.text;
         let first = ranges.iter().map(|r| r.start).min().unwrap_or(0);
         let last = ranges.iter().map(|r| r.end).max().unwrap_or(0);
-        let (first_line, last_line) = (file.line_of(first), file.line_of(last));
+        // An offset at the very end of a text that ends with a line break is on the
+        // last line (as ariadne places it), not on an empty line after it.
+        let line_of = |at: usize| {
+            if at > 0 && at == text.len() && text.ends_with('\n') {
+                file.line_of(at - 1)
+            } else {
+                file.line_of(at)
+            }
+        };
+        let (first_line, last_line) = (line_of(first), line_of(last));
         // The lines before are kept empty, so that ariadne numbers the lines shown
         // as the source does (its `display_line_offset` is not used in the margin).
         let mut excerpt = Excerpt {
@@ -396,6 +405,44 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle} missing in\n{text}");
         }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_to_a_window_around_the_label() {
+        let mut sources = Sources::new();
+        let long = format!("x = 1\ny = \"{}\" + nope\n", "é".repeat(3_000_000));
+        let at = long.find("nope").expect("nope");
+        let a = sources.add("long.bp", long.as_str());
+        let diag = Diagnostic::error("unknown name 'nope'")
+            .with_label(Span::new(a, at, at + 4), "not defined");
+        let text = rendered(&diag, &sources);
+        assert!(text.len() < 2_000, "{} bytes", text.len());
+        // The header has the column in the whole line; the margin the line number.
+        assert!(text.contains("long.bp:2:3000010"), "{text}");
+        assert!(text.contains(" 2 │ …éééé"), "{text}");
+        assert!(text.contains("\" + nope"), "{text}");
+        assert!(text.contains("not defined"), "{text}");
+    }
+
+    #[test]
+    fn coloured_reports_open_one_code_per_run_and_leave_plain_text_alone() {
+        let mut sources = Sources::new();
+        let a = sources.add("c.bp", "total = undefined_name * 2\n");
+        let diag = Diagnostic::error("unknown name").with_label(Span::new(a, 8, 22), "here");
+        let mut out = Vec::new();
+        render(&diag, &sources, true, &mut out).expect("write to a Vec");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(!text.contains("38;5;249"), "{text:?}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("total"))
+            .expect("the source line");
+        assert!(line.matches('\u{1b}').count() <= 6, "{line:?}");
+        assert!(line.contains("undefined_name"), "{line:?}");
+        assert_eq!(
+            tidy_escapes("\u{1b}[31ma\u{1b}[0m\u{1b}[31mb\u{1b}[0m\n\u{1b}[38;5;249mc\u{1b}[0m"),
+            "\u{1b}[31mab\u{1b}[0m\nc"
+        );
     }
 
     #[test]

@@ -258,8 +258,9 @@ fn sorted(items: &Value) -> Vec<(String, String)> {
 #[test]
 fn completion_after_a_dot_is_ranked_attributes_first_each_once() {
     let mut c = Client::start();
-    let text = "fn step(p) {\n  return p\n}\nx = ones(2, grad)\nx.\n";
-    c.open(text);
+    let text = "fn step(p) {\n  return p\n}\nx = ones(2, grad)\n";
+    assert!(c.open(text).is_empty());
+    c.change(2, &format!("{text}x.\n"));
     let items = c.at("textDocument/completion", 4, 2);
     let order = sorted(&items);
     assert!(order.iter().all(|(_, s)| !s.is_empty()));

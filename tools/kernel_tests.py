@@ -131,6 +131,14 @@ class BpKernelTests(jupyter_kernel_test.KernelTests):
                     bad = [v for t, v in lexer.get_tokens(cell.source) if t in Error]
                     self.assertEqual(bad, [], f"{path.name}: error tokens in {cell.source!r}")
 
+    def test_bp_shift_tab_inside_a_call_shows_the_called_function(self) -> None:
+        for code, want in [("sigmoid(", "sigmoid(x)"), ("y = sum(ones(2, 3), axis=0", "sum(x, axis")]:
+            self.flush_channels()
+            self.kc.inspect(code, cursor_pos=len(code))
+            reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+            self.assertTrue(reply["content"]["found"], code)
+            self.assertIn(want, reply["content"]["data"]["text/plain"], code)
+
     def test_bp_history_requests_without_stop_are_answered(self) -> None:
         for kwargs in (
             {"hist_access_type": "range", "start": 1},

@@ -13,9 +13,10 @@ use std::rc::Rc;
 pub fn reshape_array(data: &Array, shape: &[usize]) -> Result<Array, TensorError> {
     if checked_numel(shape)? != data.len() {
         return Err(TensorError::invalid(format!(
-            "cannot reshape a tensor of shape {} ({} elements) into shape {}",
+            "cannot reshape a tensor of shape {} ({} element{}) into shape {}",
             fmt_shape(data.shape()),
             data.len(),
+            if data.len() == 1 { "" } else { "s" },
             fmt_shape(shape)
         )));
     }

@@ -380,13 +380,17 @@ impl Session {
     /// Shift-Tab: the builtin's help, or a variable's summary.
     fn inspect(&self, req: &InspectRequest) -> InspectReply {
         let pos = byte_offset(&req.code, req.cursor_pos);
-        let Some(name) = word_at(&req.code, pos) else {
-            return InspectReply::default();
-        };
-        let text = match self.repl.interpreter().global(name) {
+        // Inside a call's parentheses (`sigmoid(|`, `sum(x, axis=|0)`), the function
+        // being called, as IPython does; elsewhere the name at the cursor.
+        let line_start = req.code[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let called = crate::lsp::enclosing_call(&req.code[line_start..pos]).map(|(n, _)| n);
+        let about = |name: &str| match self.repl.interpreter().global(name) {
             Some(value) => Some(describe(name, value)),
             None => crate::eval::builtins::help::describe_name(name).ok(),
         };
+        let text = called
+            .and_then(about)
+            .or_else(|| word_at(&req.code, pos).and_then(about));
         match text {
             Some(text) => InspectReply {
                 found: true,
@@ -513,6 +517,19 @@ mod tests {
         assert_eq!(byte_offset(text, 1), 2);
         assert_eq!(char_offset(text, 2), 1);
         assert_eq!(byte_offset(text, 100), text.len());
+    }
+
+    #[test]
+    fn the_call_around_the_cursor() {
+        fn call(code: &str) -> Option<&str> {
+            crate::lsp::enclosing_call(code).map(|(n, _)| n)
+        }
+        assert_eq!(call("sigmoid("), Some("sigmoid"));
+        assert_eq!(call("y = sum(x, axis="), Some("sum"));
+        assert_eq!(call("y = sum(f(x), "), Some("sum"));
+        assert_eq!(call("y = x.mean("), Some("mean"));
+        assert_eq!(call("print(\"(\", "), Some("print"));
+        assert_eq!(call("y = sum(x)"), None);
     }
 
     #[test]

@@ -432,11 +432,11 @@ impl Server {
             if let Some((name, method)) = call_at(before) {
                 if let Some(b) = builtins::info(name) {
                     let skip = usize::from(method);
-                    for param in b.row.params.iter().skip(skip) {
+                    for (i, param) in b.row.params.iter().enumerate().skip(skip) {
                         if matches!(param.pass, Pass::Rest | Pass::KeywordRest) {
                             continue;
                         }
-                        items.push(ranked(
+                        let mut item = ranked(
                             lsp::CompletionItem {
                                 label: format!("{}=", param.name),
                                 kind: Some(lsp::CompletionItemKind::PROPERTY),
@@ -446,7 +446,10 @@ impl Server {
                                 ..lsp::CompletionItem::default()
                             },
                             Rank::Keyword,
-                        ));
+                        );
+                        // In the signature's order.
+                        item.sort_text = Some(format!("{}{i:02}", Rank::Keyword as u8));
+                        items.push(item);
                     }
                 }
             }
@@ -744,6 +747,14 @@ fn call_at(before: &str) -> Option<(&str, bool)> {
     if !(head.ends_with('(') || head.ends_with(',')) {
         return None;
     }
+    enclosing_call(head)
+}
+
+/// The call whose parentheses are still open at the end of `head` (the text up to the
+/// cursor): the called name and whether it is a method call (`x.f(`). Used for
+/// keyword names here and for the notebook's Shift-Tab.
+pub fn enclosing_call(head: &str) -> Option<(&str, bool)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
     // Back to the `(` that is still open, skipping nested brackets and strings.
     let mut depth = 0usize;
     let mut in_string: Option<char> = None;

@@ -569,28 +569,45 @@ fn lex_error_diagnostic(
 /// parentheses makes newlines significant again), or when the previous token is an
 /// operator, `=`, `,` or `.` that needs an operand after it.
 pub fn lex(src: &str, source: SourceId) -> (Vec<(Token, Span)>, Vec<Diagnostic>) {
-    let (raw, diags) = lex_raw(src, source);
-    let mut out: Vec<(Token, Span)> = Vec::with_capacity(raw.len());
+    let (mut tokens, diags) = lex_raw(src, source);
+    // The tokens kept are moved to the front of the same vector (no second copy of a
+    // large file's tokens): `kept` of them are in place.
+    let mut kept: usize = 0;
     let mut stack: Vec<Token> = Vec::new();
-    for (tok, span) in raw {
-        match tok {
-            Token::LParen | Token::LBracket | Token::LBrace => stack.push(tok.clone()),
+    for i in 0..tokens.len() {
+        let last = kept.checked_sub(1).map(|k| &tokens[k].0);
+        let keep = match &tokens[i].0 {
+            Token::LParen => {
+                stack.push(Token::LParen);
+                true
+            }
+            Token::LBracket => {
+                stack.push(Token::LBracket);
+                true
+            }
+            Token::LBrace => {
+                stack.push(Token::LBrace);
+                true
+            }
             Token::RParen | Token::RBracket | Token::RBrace => {
                 stack.pop();
+                true
             }
             Token::Newline => {
                 let in_parens = matches!(stack.last(), Some(Token::LParen | Token::LBracket));
-                let after_op = out.last().is_some_and(|(t, _)| t.continues_line());
-                let repeated = matches!(out.last(), Some((Token::Newline, _)));
-                if in_parens || after_op || repeated {
-                    continue;
-                }
+                let after_op = last.is_some_and(|t| t.continues_line());
+                let repeated = matches!(last, Some(Token::Newline));
+                !(in_parens || after_op || repeated)
             }
-            _ => {}
+            _ => true,
+        };
+        if keep {
+            tokens.swap(kept, i);
+            kept += 1;
         }
-        out.push((tok, span));
     }
-    (out, diags)
+    tokens.truncate(kept);
+    (tokens, diags)
 }
 
 /// Classes of source text for syntax highlighting.

@@ -324,7 +324,12 @@ fn plot_one(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         let ys = series(a, 1, "ys")?;
         if xs.len() != ys.len() {
             return Err(a.err(
-                format!("plot(): xs has {} values but ys has {}", xs.len(), ys.len()),
+                format!(
+                    "plot(): xs has {} value{} but ys has {}",
+                    xs.len(),
+                    if xs.len() == 1 { "" } else { "s" },
+                    ys.len()
+                ),
                 a.call,
                 "lengths differ",
             ));
@@ -364,9 +369,18 @@ pub fn scatter(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             let y = series(a, 1, "y")?;
             if y.len() != n {
                 return Err(a.err(
-                    format!("scatter(): X has {n} points but y has {} classes", y.len()),
+                    format!(
+                        "scatter(): X has {n} point{} but y has {} class{}",
+                        if n == 1 { "" } else { "s" },
+                        y.len(),
+                        if y.len() == 1 { "" } else { "es" }
+                    ),
                     span,
-                    format!("this has {} values", y.len()),
+                    format!(
+                        "this has {} value{}",
+                        y.len(),
+                        if y.len() == 1 { "" } else { "s" }
+                    ),
                 ));
             }
             let mut out = Vec::with_capacity(n);

@@ -29,6 +29,10 @@ use grammar::*;
 /// Brackets and blocks nested deeper than this are rejected before parsing.
 pub const MAX_NESTING: usize = 512;
 
+/// How many syntax errors of one text are reported; the rest are counted in one line
+/// (a file of garbage would otherwise give a report per line, each costing the file).
+pub const MAX_REPORTED: usize = 100;
+
 /// What [`parse`] returns.
 #[derive(Debug)]
 pub struct ParseOutput {
@@ -103,6 +107,15 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
         diagnostics.push(foreign_syntax_hint(d, &tokens));
     }
     diagnostics.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
+    if diagnostics.len() > MAX_REPORTED {
+        let more = diagnostics.len() - MAX_REPORTED;
+        diagnostics.truncate(MAX_REPORTED);
+        let errors = if more == 1 { "error" } else { "errors" };
+        diagnostics.push(
+            Diagnostic::error(format!("{more} more syntax {errors} not shown"))
+                .with_hint("fix the ones above first"),
+        );
+    }
 
     let program = match program {
         Some(stmts) if diagnostics.is_empty() => Some(stmts.into_iter().flatten().collect()),
@@ -235,19 +248,20 @@ fn foreign_syntax_hint(d: Diagnostic, tokens: &[(Token, Span)]) -> Diagnostic {
     d.with_hint(hint)
 }
 
-/// How deeply operators may nest in one expression (`- - - x`, `a ** b ** c`, a
-/// chain of 100,000 `+`): deeper is a syntax error, found before parsing, rather
-/// than a limit met while the script runs.
+/// How deeply prefix operators and `**` may nest in one expression (`- - - x`,
+/// `not not x`, `a ** b ** c`): deeper is a syntax error found before parsing, rather
+/// than a limit met by the parser's recursion or while the script runs. (A long
+/// left-associative chain such as `1 + 1 + ...` is parsed and evaluated without
+/// recursion, and is not limited.)
 pub const MAX_EXPR_NESTING: usize = 50_000;
 
-/// Rejects bracket and block nesting deeper than [`MAX_NESTING`], and expressions
-/// whose operators nest deeper than [`MAX_EXPR_NESTING`], so that no input can exhaust
-/// the parser's stack or meet the evaluator's depth limit at run time. The operator
-/// count is an upper bound of the expression's depth: every operator, call, index and
-/// attribute since the last `,`, `=`, `;`, `:` or line end of the same bracket counts
-/// one level.
+/// Rejects bracket and block nesting deeper than [`MAX_NESTING`], and chains of prefix
+/// operators and `**` longer than [`MAX_EXPR_NESTING`], so that no input can exhaust
+/// the parser's stack or meet the evaluator's depth limit at run time. Per bracket, a
+/// chain counts every unary `-`, `+` and `not` and every `**` since the last other
+/// operator, `,`, `=`, `;`, `:` or line end.
 fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
-    // Per open bracket, the operators counted in its current item; their sum.
+    // Per open bracket, the length of the chain in its current item; their sum.
     let mut levels: Vec<usize> = vec![0];
     let mut total = 0usize;
     let mut prev: Option<&Token> = None;
@@ -255,11 +269,6 @@ fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
         let after_operand = prev.is_some_and(ends_operand);
         match tok {
             Token::LParen | Token::LBracket | Token::LBrace => {
-                if after_operand && !matches!(tok, Token::LBrace) {
-                    // A call or an index nests its callee one level deeper.
-                    *levels.last_mut().unwrap_or(&mut 0) += 1;
-                    total += 1;
-                }
                 levels.push(0);
                 if levels.len() > MAX_NESTING + 1 {
                     return Some(
@@ -272,44 +281,11 @@ fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
                     );
                 }
             }
-            Token::RParen | Token::RBracket | Token::RBrace => {
-                if levels.len() > 1 {
-                    total -= levels.pop().unwrap_or(0);
-                }
+            Token::RParen | Token::RBracket | Token::RBrace if levels.len() > 1 => {
+                total -= levels.pop().unwrap_or(0);
             }
-            Token::Comma
-            | Token::Semi
-            | Token::Colon
-            | Token::Newline
-            | Token::Assign
-            | Token::PlusEq
-            | Token::MinusEq
-            | Token::StarEq
-            | Token::SlashEq => {
-                if let Some(ops) = levels.last_mut() {
-                    total -= *ops;
-                    *ops = 0;
-                }
-            }
-            Token::Plus
-            | Token::Minus
-            | Token::Star
-            | Token::Slash
-            | Token::Percent
-            | Token::At
-            | Token::StarStar
-            | Token::EqEq
-            | Token::NotEq
-            | Token::Lt
-            | Token::Le
-            | Token::Gt
-            | Token::Ge
-            | Token::And
-            | Token::Or
-            | Token::Not
-            | Token::Dot
-            | Token::If
-            | Token::Else => {
+            Token::Minus | Token::Plus if after_operand => end_chain(&mut levels, &mut total),
+            Token::Minus | Token::Plus | Token::Not | Token::StarStar => {
                 *levels.last_mut().unwrap_or(&mut 0) += 1;
                 total += 1;
                 if total > MAX_EXPR_NESTING {
@@ -317,17 +293,38 @@ fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
                         Diagnostic::error("expression nested too deeply")
                             .with_label(
                                 *span,
-                                format!("more than {MAX_EXPR_NESTING} levels of operators"),
+                                format!(
+                                    "more than {MAX_EXPR_NESTING} nested prefix operators or `**`"
+                                ),
                             )
                             .with_hint("split the expression with intermediate variables"),
                     );
                 }
             }
-            _ => {}
+            Token::Number(_)
+            | Token::Str(_)
+            | Token::FStr(_)
+            | Token::FString(_)
+            | Token::Ident(_)
+            | Token::True
+            | Token::False
+            | Token::None
+            | Token::Grad
+            | Token::Dot => {}
+            _ => end_chain(&mut levels, &mut total),
         }
         prev = Some(tok);
     }
     None
+}
+
+/// Ends the chain of the innermost bracket (an operator that is not a prefix one or
+/// `**`, a separator).
+fn end_chain(levels: &mut [usize], total: &mut usize) {
+    if let Some(chain) = levels.last_mut() {
+        *total -= *chain;
+        *chain = 0;
+    }
 }
 
 /// Whether `tok` can end an operand (so that `(` or `[` after it is a call or an index).
@@ -802,6 +799,50 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_at_the_start_is_skipped() {
+        let out = parse("\u{feff}x = 1\nprint(x)\n", SourceId(0));
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let program = out.program.expect("parses");
+        assert_eq!(program[0].span.start, 3);
+        // Anywhere else it is an unexpected character.
+        let out = parse("x = 1\u{feff}\n", SourceId(0));
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+    }
+
+    #[test]
+    fn deep_operator_nesting_is_a_syntax_error() {
+        for text in [
+            format!("x = {}1\n", "-".repeat(100_000)),
+            format!("x = {}1\n", "not ".repeat(60_000)),
+            format!("x = 2{}\n", " ** 2".repeat(60_000)),
+            format!("x = 2{}\n", " ** -2".repeat(30_000)),
+        ] {
+            let out = parse(&text, SourceId(0));
+            assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+            assert_eq!(out.diagnostics[0].message, "expression nested too deeply");
+        }
+        // Long flat lists, sums of negatives and many statements are not nesting.
+        let list = format!("x = [{}]\n", "-1, ".repeat(100_000));
+        assert!(parse(&list, SourceId(0)).diagnostics.is_empty());
+        on_big_stack(|| {
+            let sum = format!("x = -1{}\n", " + -1".repeat(100_000));
+            assert!(parse(&sum, SourceId(0)).diagnostics.is_empty());
+        });
+        let lines = "y = -1 + 2 * 3\n".repeat(20_000);
+        assert!(parse(&lines, SourceId(0)).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn at_most_a_hundred_syntax_errors_are_reported() {
+        let out = parse(&"x = = 1\n".repeat(500), SourceId(0));
+        assert_eq!(out.diagnostics.len(), MAX_REPORTED + 1);
+        assert_eq!(
+            out.diagnostics[MAX_REPORTED].message,
+            "400 more syntax errors not shown"
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_a_clean_error() {
         let n = 100_000;
         let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
@@ -827,17 +868,15 @@ mod tests {
     }
 
     #[test]
-    fn long_prefix_and_power_chains_do_not_crash_the_parser() {
-        // The parser recurses on these (on chumsky's stacker-grown stack); the AST is
-        // as deep as the chain, so it is leaked here rather than dropped recursively.
+    fn long_prefix_and_power_chains_are_syntax_errors() {
         for src in [
             format!("{}1", "-".repeat(100_000)),
             format!("{}1", "not ".repeat(100_000)),
             vec!["2"; 100_000].join("**"),
         ] {
             let out = parse(&src, SourceId(0));
-            assert!(out.diagnostics.is_empty());
-            std::mem::forget(out);
+            assert_eq!(out.diagnostics.len(), 1);
+            assert_eq!(out.diagnostics[0].message, "expression nested too deeply");
         }
     }
 
