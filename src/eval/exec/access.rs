@@ -152,7 +152,7 @@ impl Interpreter {
 
     /// One index entry, checked against an axis of `size`; `pre` is the value of a
     /// single index already evaluated.
-    fn index_item_pre(
+    pub(crate) fn index_item_pre(
         &mut self,
         ix: &Index,
         pre: Option<Value>,
