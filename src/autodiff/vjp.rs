@@ -487,14 +487,15 @@ pub(super) fn vjp(
             }
             Few::from(out)
         }
-        // l = (t - 1)·log(1 - p) - t·log p: dl/dp = (p - t) / max(p(1 - p), 1e-12)
+        // l = (t - 1)·log(1 - p) - t·log p: dl/dp = (p - t) / max(p(1 - p), ε), ε = 1e-12 as f32
         // (PyTorch's guard at 0 and 1), dl/dt = log(1 - p) - log p.
         Op::BinaryCrossEntropy => {
             let (p, t) = (input(0)?, input(1)?);
             few![
                 if needs(0) {
                     let q = ew::mul(&p, &ew::sub(&scalar(1.0), &p)?)?;
-                    let q = ew::clamp(&q, Some(1e-12), None);
+                    // PyTorch's EPSILON is the float 1e-12 (9.99999996e-13 as f64).
+                    let q = ew::clamp(&q, Some(f64::from(1e-12_f32)), None);
                     let d = ew::div(&ew::sub(&p, &t)?, &q)?;
                     Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
                 } else {
