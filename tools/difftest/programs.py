@@ -100,7 +100,7 @@ def gen_write(rng, p):
         elif r < 0.5:
             k = rng.randrange(n)
             vb = vp = f"w[{k}] * {lit(val(rng))}"
-        elif r < 0.75 and isinstance(size, int):
+        elif r < 0.75 and isinstance(size, int) and size <= n:
             a = rng.randrange(0, n - size + 1)
             vb = vp = f"w[{a}:{a + size}]"
         else:
@@ -340,7 +340,7 @@ def run_python(src):
             out.append(f"{tag} {fmt(float(v))}")
 
     def pr(*args):
-        out.append(" ".join(str(a) for a in args))
+        out.extend(" ".join(str(a) for a in args).split("\n"))
 
     env = {"torch": torch, "dump": dump, "print": pr, "sum": torch.sum, "len": len,
            "list": list}
