@@ -161,3 +161,18 @@ fn optimizers_skip_parameters_that_do_not_require_grad() {
         "tensor([-0.5000,  0.0000]) tensor([3., 4.])\n",
     );
 }
+
+#[test]
+fn a_write_through_a_mask_is_named_as_pytorch_names_it() {
+    expect(
+        "w = tensor([1, 2], grad)\nz = zeros(2)\nz[0] = w[0]\nprint(z)\nz[z > 0.5] = w[1] * 2\nprint(z)\n",
+        "tensor([1., 0.], grad_fn=<CopySlices>)\ntensor([4., 0.], grad_fn=<IndexPutBackward>)\n",
+    );
+}
+
+#[test]
+fn a_0_d_bool_tensor_as_an_index_is_refused_not_read_as_a_number() {
+    let (code, _, err) = run("z = tensor([1, 2])\nprint(z[tensor(3) > 2])\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("an index expects a whole number"), "{err}");
+}

@@ -265,7 +265,7 @@ impl Interpreter {
         stmt_span: Span,
         target_span: Span,
         scope: &Scope,
-    ) -> Eval<(Vec<usize>, Vec<usize>)> {
+    ) -> Eval<(Vec<usize>, Vec<usize>, bool)> {
         // A tensor first (`x[idx] = v`, `x[mask] = v`) selects rows.
         let mut first = None;
         if let Some(Index::Single(e)) = indices.first() {
@@ -296,7 +296,7 @@ impl Interpreter {
                             .collect();
                         let mut sel = vec![rows.len()];
                         sel.extend(sub_shape);
-                        return Ok((positions, sel));
+                        return Ok((positions, sel, true));
                     }
                 }
                 first = Some(v);
@@ -314,7 +314,8 @@ impl Interpreter {
         for (axis, (ix, &size)) in indices.iter().zip(shape).enumerate() {
             items.push(self.index_item_pre(ix, first.take(), axis, size, scope)?);
         }
-        Ok(shape_ops::item_positions(shape, &items))
+        let (positions, sel) = shape_ops::item_positions(shape, &items);
+        Ok((positions, sel, false))
     }
 
     /// `target[indices] = value` (or `op=`): on a list, replaces an item; on a
@@ -380,7 +381,7 @@ impl Interpreter {
                 }
                 self.check_writable(&t, stmt_span)?;
                 let shape = t.shape();
-                let (positions, sel_shape) =
+                let (positions, sel_shape, advanced) =
                     self.write_selection(&shape, indices, stmt_span, target_span, scope)?;
                 let mut v = self.eval(value, scope)?;
                 if let Some((op, _)) = op {
@@ -415,7 +416,12 @@ impl Interpreter {
                 let _span = span_scope(stmt_span);
                 shape_ops::write_positions(&t, positions.into(), sel_shape, &src).map_err(|e| {
                     Flow::from(tensor_error(e, stmt_span, &[(value.span, src.shape())]))
-                })
+                })?;
+                // PyTorch names a write through a tensor index or a mask IndexPutBackward.
+                if advanced && t.node().is_some_and(|n| n.name() == "CopySlices") {
+                    let _ = t.clone().renamed("IndexPutBackward");
+                }
+                Ok(())
             }
             Value::Tuple(_) => Err(Flow::from(
                 Diagnostic::error("a tuple cannot be changed")

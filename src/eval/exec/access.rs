@@ -188,7 +188,7 @@ fn index_value(v: &Value, e: &Expr) -> Eval<i64> {
     {
         let n = match v {
             Value::Num(n) => *n,
-            Value::Tensor(t) if t.ndim() == 0 => t.item().unwrap_or(f64::NAN),
+            Value::Tensor(t) if t.ndim() == 0 && !t.is_bool() => t.item().unwrap_or(f64::NAN),
             other => {
                 return Err(Flow::from(type_error(
                     "an index",
