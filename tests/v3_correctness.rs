@@ -176,3 +176,13 @@ fn a_0_d_bool_tensor_as_an_index_is_refused_not_read_as_a_number() {
     assert_eq!(code, 1);
     assert!(err.contains("an index expects a whole number"), "{err}");
 }
+
+#[test]
+fn a_write_under_no_grad_into_a_recorded_result_keeps_its_graph_and_its_output() {
+    // y = tanh(x) saves its output; the write changes y's values but not the
+    // derivative tanh' = 1 - tanh(x)² at the recorded output (PyTorch raises here).
+    expect(
+        "x = tensor([0.5, 1.0], grad)\ny = tanh(x)\nno_grad { y[0] = 0 }\nprint(y)\nbackward(sum(y))\nassert_close(x.grad, 1 - tanh(tensor([0.5, 1.0])) ** 2)\nprint(\"ok\")\n",
+        "tensor([0.0000, 0.7616], grad_fn=<TanhBackward>)\nok\n",
+    );
+}

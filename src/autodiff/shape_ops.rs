@@ -350,6 +350,24 @@ pub fn write_positions(
             },
             &[value],
         );
+    } else if x.requires_grad() && !x.is_leaf() {
+        // A write into a recorded result under no_grad leaves its graph as it
+        // was (PyTorch), and the operation that made x keeps the output it
+        // computed (copy on write: tanh's backward uses its own result).
+        let mut data = x.data_ref().as_standard_layout().into_owned();
+        write(&mut data);
+        let name = x.node().map(|n| n.name());
+        x.record_write(
+            data,
+            Op::IndexPut {
+                positions: Rc::from(Vec::new()),
+                shape: vec![0],
+            },
+            &[],
+        );
+        if let Some(name) = name {
+            let _ = x.clone().renamed(name);
+        }
     } else {
         x.update_data(|a| {
             if a.as_slice_mut().is_none() {
