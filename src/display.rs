@@ -67,6 +67,12 @@ pub fn format_number(x: f64) -> String {
 /// `", grad_fn=<MulBackward0>"` — and moves to a line of its own when it would make the
 /// last line longer than 80 characters, as PyTorch's `_add_suffixes` does.
 pub fn format_tensor(data: &ArrayD<f64>, suffix: &str) -> String {
+    format_tensor_of(data, suffix, false)
+}
+
+/// [`format_tensor`] for a bool tensor too (`is_bool`): its elements show as
+/// `True` and `False`, right-aligned to the widest, as PyTorch shows them.
+pub fn format_tensor_of(data: &ArrayD<f64>, suffix: &str, is_bool: bool) -> String {
     let indent = PREFIX.len();
     let mut suffixes = Vec::new();
     let body = if data.is_empty() {
@@ -74,12 +80,19 @@ pub fn format_tensor(data: &ArrayD<f64>, suffix: &str) -> String {
         if data.ndim() != 1 {
             suffixes.push(format!("size={}", python_tuple(data.shape())));
         }
+        if is_bool {
+            suffixes.push("dtype=torch.bool".to_string());
+        }
         "[]".to_string()
     } else {
         let summarize = data.len() > THRESHOLD;
         let mut shown = Vec::new();
         summarized_data(data.view(), summarize, &mut shown);
-        let formatter = Formatter::new(&shown);
+        let mut formatter = Formatter::new(&shown);
+        if is_bool {
+            formatter.bool_mode = true;
+            formatter.max_width = if shown.contains(&0.0) { 5 } else { 4 };
+        }
         tensor_str_with_formatter(data.view(), indent, summarize, &formatter)
     };
     let suffix = suffix.strip_prefix(", ").unwrap_or(suffix);
@@ -97,6 +110,8 @@ struct Formatter {
     sci_mode: bool,
     /// Every element is right-aligned to this many characters.
     max_width: usize,
+    /// A bool tensor: `True` and `False`.
+    bool_mode: bool,
 }
 
 impl Formatter {
@@ -111,6 +126,7 @@ impl Formatter {
             int_mode: true,
             sci_mode: false,
             max_width: 1,
+            bool_mode: false,
         };
         if nonzero_finite.is_empty() {
             return formatter;
@@ -146,7 +162,9 @@ impl Formatter {
     }
 
     fn format(&self, value: f64) -> String {
-        let text = if !value.is_finite() {
+        let text = if self.bool_mode {
+            if value != 0.0 { "True" } else { "False" }.to_string()
+        } else if !value.is_finite() {
             non_finite(value).to_string()
         } else if self.sci_mode {
             python_sci(value)

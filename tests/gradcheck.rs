@@ -1006,6 +1006,34 @@ fn index_assignment_then_a_recorded_op_keeps_the_recorded_values() {
     assert!(matches!(second, Err(TensorError::Other(m)) if m.contains("replaced in place")));
 }
 
+#[test]
+fn recorded_index_writes_first_and_second_order() {
+    // y = x * c; y[positions] = v * v (v broadcast over two rows), then two
+    // positions from v[:2]; then y * y. Gradients reach x where nothing
+    // was written and v at the written positions, summed over the broadcast.
+    let mut rng = Rng::new(25);
+    let x = gen_any(&mut rng, &[3, 3]);
+    let v = gen_any(&mut rng, &[3]);
+    let c = gen_any(&mut rng, &[3, 3]);
+    let op = |t: &[Tensor]| {
+        let y = ew::mul(&t[0], &Tensor::constant(c.clone()))?;
+        let vv = ew::mul(&t[1], &t[1])?;
+        shape_ops::write_positions(&y, Rc::from(vec![0, 1, 2, 6, 7, 8]), vec![2, 3], &vv)?;
+        let two = shape_ops::index(
+            &t[1],
+            Rc::from(vec![IndexItem::Slice {
+                start: 0,
+                end: 2,
+                step: 1,
+            }]),
+        )?;
+        shape_ops::write_positions(&y, Rc::from(vec![4, 5]), vec![2], &two)?;
+        ew::mul(&y, &y)
+    };
+    check("index_write", &[x.clone(), v.clone()], op);
+    check2("index_write", &[x, v], op);
+}
+
 /// The test that checks each operation's backward against finite differences.
 /// No wildcard arm: a new `Op` does not compile until it names its test here.
 fn gradient_test_of(op: &Op) -> &'static str {
@@ -1047,6 +1075,7 @@ fn gradient_test_of(op: &Op) -> &'static str {
         Op::Concat(_) => "concat_and_stack",
         Op::MatMul => "matmul_second_order",
         Op::ScaleBy(_) | Op::BinaryCrossEntropy => "neural_network_functions",
+        Op::IndexPut { .. } => "recorded_index_writes_first_and_second_order",
     }
 }
 
@@ -1120,6 +1149,10 @@ fn every_op_names_a_gradient_test_that_exists() {
         Op::MatMul,
         Op::ScaleBy(a),
         Op::BinaryCrossEntropy,
+        Op::IndexPut {
+            positions: Rc::from(vec![0]),
+            shape: vec![1],
+        },
     ];
     let source = include_str!("gradcheck.rs");
     for op in &ops {

@@ -110,7 +110,7 @@ fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorEr
                         node_span: node.span,
                     });
                 }
-                Some(node.inputs[*next].clone())
+                node.input(*next)
             }
             _ => None,
         };
@@ -185,20 +185,20 @@ fn pass(
         }
         let input_grads = {
             let _span = span_scope(node.span);
-            vjp(t, node, &g, options.create_graph)
+            vjp(t, &node, &g, options.create_graph)
         }?;
         let mut input_grads = input_grads;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };
-            let Some(input) = node.inputs.get(j) else {
+            let Some(input) = node.input(j) else {
                 continue;
             };
             if check && anomaly.is_none() {
-                anomaly = anomaly_at(node, j, &ig.data_ref(), || {
+                anomaly = anomaly_at(&node, j, &ig.data_ref(), || {
                     first_non_finite(&g.data_ref()).is_none()
                 });
             }
-            let Some(k) = index.get(input) else {
+            let Some(k) = index.get(&input) else {
                 continue;
             };
             grads[k] = Some(match grads[k].take() {
@@ -267,17 +267,17 @@ fn pass_plain(
         let g_finite = check && anomaly.is_none() && g.0.first_non_finite().is_none();
         let mut input_grads = {
             let _span = span_scope(node.span);
-            vjp_plain(t, node, g)
+            vjp_plain(t, &node, g)
         }?;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };
-            let Some(input) = node.inputs.get(j) else {
+            let Some(input) = node.input(j) else {
                 continue;
             };
             if check && anomaly.is_none() {
-                anomaly = anomaly_at(node, j, &ig.0.to_dense(), || g_finite);
+                anomaly = anomaly_at(&node, j, &ig.0.to_dense(), || g_finite);
             }
-            let Some(k) = index.get(input) else {
+            let Some(k) = index.get(&input) else {
                 continue;
             };
             grads[k] = Some(match grads[k].take() {
@@ -478,6 +478,18 @@ fn run(
             with_grad_mode(options.create_graph, || -> Result<(), TensorError> {
                 for (t, g) in kept {
                     let new = match t.grad() {
+                        // As PyTorch's AccumulateGrad: in place (`g = x.grad` sees
+                        // it) unless either pass was recorded (create_graph), which
+                        // makes a new tensor.
+                        Some(old) if !options.create_graph && !old.requires_grad() => {
+                            let b = g.data();
+                            let same = old.data_ref().shape() == b.shape();
+                            if same && old.update_data(|a| ew::zip_in_place(a, &b, |x, y| x + y)) {
+                                continue;
+                            }
+                            old.replace_data((*ew::add(&old.detach(), &g)?.data()).clone());
+                            continue;
+                        }
                         Some(old) => ew::add(&old, &g)?,
                         None => g,
                     };

@@ -223,7 +223,7 @@ pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     binary(a, b, Op::Minimum, "minimum", kernel::minimum)
 }
 
-/// Comparisons give 0/1 tensors that do not require grad.
+/// Comparisons give bool tensors (0/1 data) that do not require grad.
 pub fn compare(
     a: &Tensor,
     b: &Tensor,
@@ -237,7 +237,7 @@ pub fn compare(
             0.0
         }
     })?;
-    Ok(Tensor::constant(data))
+    Ok(Tensor::constant(data).into_bool())
 }
 
 /// `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`, all broadcast.

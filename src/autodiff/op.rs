@@ -130,6 +130,13 @@ pub enum Op {
     /// The elementwise binary cross-entropy (inputs `p`, `target`), each log
     /// clamped at -100, with PyTorch's gradient `(p - t) / max(p(1 - p), 1e-12)`.
     BinaryCrossEntropy,
+    /// `x[idx] = v` recorded (PyTorch's CopySlices; inputs `x` as it was and `v`):
+    /// `positions` are the flat positions of `x` written, in the order of the
+    /// selection, whose shape is `shape` (`v` broadcast to it).
+    IndexPut {
+        positions: Rc<[usize]>,
+        shape: Vec<usize>,
+    },
 }
 
 impl Op {
@@ -179,6 +186,7 @@ impl Op {
             Op::MatMul => "MatmulBackward",
             Op::ScaleBy(_) => "MulBackward",
             Op::BinaryCrossEntropy => "BinaryCrossEntropyBackward",
+            Op::IndexPut { .. } => "CopySlices",
         }
     }
 
@@ -228,6 +236,7 @@ impl Op {
             Op::MatMul => "matmul",
             Op::ScaleBy(_) => "a derivative",
             Op::BinaryCrossEntropy => "binary_cross_entropy",
+            Op::IndexPut { .. } => "index assignment",
         }
     }
 }

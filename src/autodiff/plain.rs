@@ -119,7 +119,7 @@ fn filled_rule(
     g_span: Span,
 ) -> Result<Option<Few<Option<Grad>>>, TensorError> {
     let at = node.span;
-    let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
+    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
     let same = |a: &Array| same_shape(a.shape(), like.shape());
     let filled = |v: f64| Values::Filled {
         like: like.clone(),
@@ -277,7 +277,7 @@ fn same_shape(a: &[usize], b: &[usize]) -> bool {
 fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
     let (g, g_span) = g;
     let at = node.span;
-    let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
+    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
     // The saved data of input `i`; a freed graph goes to the general rules,
     // which report it.
     macro_rules! saved {

@@ -283,6 +283,103 @@ pub fn scatter_rows(g: &Tensor, rows: Rc<[usize]>, n: usize) -> Result<Tensor, T
     Ok(Tensor::record(data, Op::ScatterRows { rows, n }, &[g]))
 }
 
+/// The flat positions of `shape` (row-major) that `items` select, in order, and
+/// the shape of the selection (axes past the items taken whole).
+pub fn item_positions(shape: &[usize], items: &[IndexItem]) -> (Vec<usize>, Vec<usize>) {
+    let mut positions = vec![0usize];
+    let mut sel_shape = Vec::new();
+    let mut stride: usize = shape.iter().product();
+    for (axis, &size) in shape.iter().enumerate() {
+        stride /= size.max(1);
+        let picks: Vec<usize> = match items.get(axis) {
+            Some(IndexItem::Single(i)) => vec![*i],
+            Some(IndexItem::Slice { start, end, step }) => {
+                let v: Vec<usize> = (*start..*end).step_by((*step).max(1)).collect();
+                sel_shape.push(v.len());
+                v
+            }
+            None => {
+                sel_shape.push(size);
+                (0..size).collect()
+            }
+        };
+        positions = positions
+            .iter()
+            .flat_map(|&p| picks.iter().map(move |&k| p + k * stride))
+            .collect();
+    }
+    (positions, sel_shape)
+}
+
+/// `x[...] = value` at the flat `positions` of a selection of `sel_shape`,
+/// recorded when `x` or `value` requires grad (and recording is on), else
+/// written in place. Repeated positions keep the last value (`index_put`).
+pub fn write_positions(
+    x: &Tensor,
+    positions: Rc<[usize]>,
+    sel_shape: Vec<usize>,
+    value: &Tensor,
+) -> Result<(), TensorError> {
+    let vd = value.data();
+    let Some(b) = vd.broadcast(IxDyn(&sel_shape)) else {
+        return Err(TensorError::Shapes {
+            message: format!(
+                "cannot write a value of shape {} into a selection of shape {}",
+                fmt_shape(vd.shape()),
+                fmt_shape(&sel_shape)
+            ),
+        });
+    };
+    let write = |a: &mut Array| {
+        if let Some(flat) = a.as_slice_mut() {
+            for (&p, &v) in positions.iter().zip(b.iter()) {
+                if let Some(slot) = flat.get_mut(p) {
+                    *slot = v;
+                }
+            }
+        }
+    };
+    let recorded = super::grad_enabled() && (x.requires_grad() || value.requires_grad());
+    if recorded {
+        let mut data = x.data_ref().as_standard_layout().into_owned();
+        write(&mut data);
+        x.record_write(
+            data,
+            Op::IndexPut {
+                positions,
+                shape: sel_shape,
+            },
+            &[value],
+        );
+    } else if x.requires_grad() && !x.is_leaf() {
+        // A write into a recorded result under no_grad leaves its graph as it
+        // was (PyTorch), and the operation that made x keeps the output it
+        // computed (copy on write: tanh's backward uses its own result).
+        let mut data = x.data_ref().as_standard_layout().into_owned();
+        write(&mut data);
+        let name = x.node().map(|n| n.name());
+        x.record_write(
+            data,
+            Op::IndexPut {
+                positions: Rc::from(Vec::new()),
+                shape: vec![0],
+            },
+            &[],
+        );
+        if let Some(name) = name {
+            let _ = x.clone().renamed(name);
+        }
+    } else {
+        x.update_data(|a| {
+            if a.as_slice_mut().is_none() {
+                *a = a.as_standard_layout().into_owned();
+            }
+            write(a)
+        });
+    }
+    Ok(())
+}
+
 /// Writes `value` (broadcast to the selected shape) into `x` at `items`, in place.
 /// Values that recorded operations saved keep the old data (copy on write).
 pub fn index_put(x: &Tensor, items: &[IndexItem], value: &Array) -> Result<(), TensorError> {

@@ -30,12 +30,21 @@ pub struct TensorInner {
     /// Replaced (never mutated behind a shared `Rc`) so that a node's saved
     /// values keep what the inputs held when it was recorded.
     data: RefCell<Rc<Array>>,
-    requires_grad: bool,
+    /// Changes only when a recorded index assignment makes this tensor the
+    /// result of a write (SPEC §13, v3).
+    requires_grad: Cell<bool>,
+    /// A bool tensor (a comparison's result): shown `True`/`False`, a mask as an
+    /// index; everywhere else its 0/1 values count as numbers.
+    is_bool: Cell<bool>,
     grad: RefCell<Option<Tensor>>,
     retains_grad: Cell<bool>,
     /// The operation that made this tensor; `None` for a leaf. Kept inline (one
-    /// allocation per result, not two).
-    node: Option<Node>,
+    /// allocation per result, not two). Replaced by a recorded index assignment.
+    node: RefCell<Option<Node>>,
+    /// The versions this tensor had before recorded index assignments, each with
+    /// the sequence number of the write that ended it: an operation recorded
+    /// before a write keeps using the version it saw (copy on write).
+    past: RefCell<Vec<(u64, Tensor)>>,
     /// Where the tensor was made (for a result, the node's span).
     span: Span,
     origin: Cell<Origin>,
@@ -47,6 +56,9 @@ pub struct TensorInner {
 /// One recorded operation: what it was, its inputs, and where in the source.
 pub struct Node {
     pub op: Op,
+    /// When the node was recorded (a per-thread counter), to find the version of
+    /// an input that was written after it (see [`Node::input`]).
+    pub(crate) seq: u64,
     pub inputs: Few<Tensor>,
     /// The inputs' data at the time of recording; emptied when the graph is freed.
     saved: RefCell<Few<Rc<Array>>>,
@@ -60,6 +72,13 @@ pub struct Node {
 }
 
 impl Node {
+    /// Input `i` as this operation saw it: the tensor, or the version it had
+    /// before a later recorded index assignment changed it.
+    pub fn input(&self, i: usize) -> Option<Tensor> {
+        let t = self.inputs.get(i)?;
+        Some(t.version_at(self.seq).unwrap_or_else(|| t.clone()))
+    }
+
     pub fn name(&self) -> &'static str {
         self.name.get().unwrap_or_else(|| self.op.name())
     }
@@ -105,8 +124,11 @@ impl Drop for Node {
                 if let Some(g) = inner.grad.get_mut().take() {
                     stack.push(g);
                 }
-                if let Some(node) = &mut inner.node {
+                if let Some(node) = inner.node.get_mut() {
                     std::mem::take(&mut node.inputs).move_into(stack);
+                }
+                for (_, old) in inner.past.get_mut().drain(..) {
+                    stack.push(old);
                 }
             }
         };
@@ -129,14 +151,29 @@ impl Drop for Node {
     }
 }
 
+thread_local! {
+    static NODE_SEQ: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The next node's sequence number.
+fn next_seq() -> u64 {
+    NODE_SEQ.with(|n| {
+        let v = n.get() + 1;
+        n.set(v);
+        v
+    })
+}
+
 impl Tensor {
     fn from_parts(data: Rc<Array>, requires_grad: bool, span: Span) -> Tensor {
         Tensor(Rc::new(TensorInner {
             data: RefCell::new(data),
-            requires_grad,
+            requires_grad: Cell::new(requires_grad),
+            is_bool: Cell::new(false),
             grad: RefCell::new(None),
             retains_grad: Cell::new(false),
-            node: None,
+            node: RefCell::new(None),
+            past: RefCell::new(Vec::new()),
             span,
             origin: Cell::new(Origin::Created),
             sort_mark: Cell::new((0, 0)),
@@ -208,18 +245,21 @@ impl Tensor {
         node_created();
         Tensor(Rc::new(TensorInner {
             data: RefCell::new(Rc::new(data)),
-            requires_grad: true,
+            requires_grad: Cell::new(true),
+            is_bool: Cell::new(false),
             grad: RefCell::new(None),
             retains_grad: Cell::new(false),
-            node: Some(Node {
+            node: RefCell::new(Some(Node {
                 op: op(),
+                seq: next_seq(),
                 inputs,
                 saved: RefCell::new(saved),
                 span,
                 name: Cell::new(None),
                 freed_by: Cell::new(None),
                 last_grad: RefCell::new(None),
-            }),
+            })),
+            past: RefCell::new(Vec::new()),
             span,
             origin: Cell::new(Origin::Created),
             sort_mark: Cell::new((0, 0)),
@@ -228,7 +268,7 @@ impl Tensor {
 
     /// Shows a composite operation under one name (e.g. `SoftmaxBackward`).
     pub fn renamed(self, name: &'static str) -> Tensor {
-        if let Some(node) = &self.0.node {
+        if let Some(node) = self.node() {
             node.name.set(Some(name));
         }
         self
@@ -267,15 +307,85 @@ impl Tensor {
     }
 
     pub fn requires_grad(&self) -> bool {
-        self.0.requires_grad
+        self.0.requires_grad.get()
+    }
+
+    /// Whether this is a bool tensor (made by a comparison or a logical builtin).
+    pub fn is_bool(&self) -> bool {
+        self.0.is_bool.get()
+    }
+
+    /// Marks the tensor as a bool tensor (its data holds only 0 and 1).
+    pub fn into_bool(self) -> Tensor {
+        self.0.is_bool.set(true);
+        self
     }
 
     pub fn is_leaf(&self) -> bool {
-        self.0.node.is_none()
+        self.0.node.borrow().is_none()
     }
 
-    pub fn node(&self) -> Option<&Node> {
-        self.0.node.as_ref()
+    pub fn node(&self) -> Option<Ref<'_, Node>> {
+        Ref::filter_map(self.0.node.borrow(), Option::as_ref).ok()
+    }
+
+    /// The version of this tensor that an operation recorded as number `seq`
+    /// saw, when a recorded index assignment changed it since; `None` when it
+    /// is this tensor as it is now.
+    pub(crate) fn version_at(&self, seq: u64) -> Option<Tensor> {
+        let past = self.0.past.borrow();
+        past.iter()
+            .find(|(written, _)| *written > seq)
+            .map(|(_, old)| old.clone())
+    }
+
+    /// Makes this tensor the result of a recorded write (`x[idx] = v`): its
+    /// current version moves to a new tensor, which operations recorded before
+    /// keep seeing, and this one becomes `op(old, inputs...)` with `data`.
+    /// Returns the old version.
+    pub(crate) fn record_write(&self, data: Array, op: Op, others: &[&Tensor]) -> Tensor {
+        let old_node = self.0.node.borrow_mut().take();
+        let old = Tensor(Rc::new(TensorInner {
+            data: RefCell::new(self.data()),
+            requires_grad: Cell::new(self.requires_grad()),
+            is_bool: Cell::new(self.is_bool()),
+            grad: RefCell::new(None),
+            retains_grad: Cell::new(false),
+            node: RefCell::new(old_node),
+            past: RefCell::new(Vec::new()),
+            span: self.0.span,
+            origin: Cell::new(self.origin()),
+            sort_mark: Cell::new((0, 0)),
+        }));
+        let mut inputs: Vec<Tensor> = vec![old.clone()];
+        // `x[i] = x` writes x's old values.
+        inputs.extend(others.iter().map(|&t| {
+            if t.ptr_eq(self) {
+                old.clone()
+            } else {
+                t.clone()
+            }
+        }));
+        let inputs: Few<Tensor> = inputs.into_iter().collect();
+        let saved = inputs.map(Tensor::data);
+        let seq = next_seq();
+        node_created();
+        *self.0.node.borrow_mut() = Some(Node {
+            op,
+            seq,
+            inputs,
+            saved: RefCell::new(saved),
+            span: current_span(),
+            name: Cell::new(None),
+            freed_by: Cell::new(None),
+            last_grad: RefCell::new(None),
+        });
+        self.0.past.borrow_mut().push((seq, old.clone()));
+        self.0.requires_grad.set(true);
+        self.0.is_bool.set(false);
+        self.0.origin.set(Origin::Created);
+        *self.0.data.borrow_mut() = Rc::new(data);
+        old
     }
 
     /// Where this tensor was made.
@@ -318,7 +428,7 @@ impl Tensor {
     /// a constant outside any graph: changing its data in place is then invisible
     /// to everything else (a gradient being summed in backward).
     pub(crate) fn is_private_constant(&self) -> bool {
-        Rc::strong_count(&self.0) == 1 && !self.0.requires_grad && self.0.node.is_none()
+        Rc::strong_count(&self.0) == 1 && !self.requires_grad() && self.is_leaf()
     }
 
     /// How many handles share this tensor.

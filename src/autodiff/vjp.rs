@@ -35,7 +35,7 @@ pub(super) fn vjp(
     // would silently give the derivative at the new value (PyTorch errors too).
     let input = |i: usize| -> Result<Tensor, TensorError> {
         if create_graph {
-            let t = node.inputs.get(i).cloned().ok_or_else(freed)?;
+            let t = node.input(i).ok_or_else(freed)?;
             if !Rc::ptr_eq(&data(i)?, &t.data()) {
                 return Err(TensorError::Other(format!(
                     "an input of {} was replaced in place after it was used; \
@@ -48,8 +48,8 @@ pub(super) fn vjp(
             // Recording is off: the input itself serves when it still holds the
             // saved data (no new tensor), else a constant holding the saved data.
             let saved = data(i)?;
-            match node.inputs.get(i) {
-                Some(t) if Rc::ptr_eq(&saved, &t.data_ref()) => Ok(t.clone()),
+            match node.input(i) {
+                Some(t) if Rc::ptr_eq(&saved, &t.data_ref()) => Ok(t),
                 _ => Ok(Tensor::constant_rc(saved)),
             }
         }
@@ -57,7 +57,7 @@ pub(super) fn vjp(
     let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
     // The result itself (with recording off, operations on it are not recorded).
     let output = || -> Result<Tensor, TensorError> { Ok(out.clone()) };
-    let needs = |i: usize| node.inputs.get(i).is_some_and(|t| t.requires_grad());
+    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
     let scalar = Tensor::scalar;
     let one = |r: Result<Tensor, TensorError>| r.map(Some);
     // The gradient `grad()` of input `i`, summed back to the input's shape (it
@@ -407,6 +407,36 @@ pub(super) fn vjp(
             few![one(scatter_rows(g, rows.clone(), n))?]
         }
         Op::ScatterRows { rows, .. } => few![one(gather_rows(g, rows.clone()))?],
+        // x[idx] = v: x's old values get the gradient where nothing was written;
+        // v gets the written positions' gradient, summed over its broadcasting.
+        Op::IndexPut {
+            positions,
+            shape: sel,
+        } => {
+            let xs = shape(0)?;
+            let gx = if needs(0) {
+                let mut keep = ew::filled(&xs, 1.0);
+                if let Some(flat) = keep.as_slice_mut() {
+                    for &p in positions.iter() {
+                        if let Some(k) = flat.get_mut(p) {
+                            *k = 0.0;
+                        }
+                    }
+                }
+                Some(ew::mul(g, &Tensor::constant(keep))?)
+            } else {
+                None
+            };
+            let gv = if needs(1) {
+                let n: usize = xs.iter().product();
+                let flat = reshape(g, &[n])?;
+                let picked = reshape(&gather_rows(&flat, positions.clone())?, sel)?;
+                Some(sum_to(&picked, &shape(1)?)?)
+            } else {
+                None
+            };
+            few![gx, gv]
+        }
         // Each input gets its own slice of the gradient along the axis.
         Op::Concat(axis) => {
             let mut out = Vec::with_capacity(node.inputs.len());
@@ -438,7 +468,9 @@ pub(super) fn vjp(
         }
         // Inputs g, deps...: d/dg = d (still connected), d/d deps = 0.
         Op::ScaleBy(d) => {
-            let deps: Vec<Tensor> = node.inputs.iter().skip(1).cloned().collect();
+            let deps: Vec<Tensor> = (1..node.inputs.len())
+                .filter_map(|i| node.input(i))
+                .collect();
             let mut out = Vec::with_capacity(node.inputs.len());
             out.push(if needs(0) {
                 let gd = ew::scale_by(g, d.clone(), &deps)?;
@@ -455,14 +487,15 @@ pub(super) fn vjp(
             }
             Few::from(out)
         }
-        // l = (t - 1)·log(1 - p) - t·log p: dl/dp = (p - t) / max(p(1 - p), 1e-12)
+        // l = (t - 1)·log(1 - p) - t·log p: dl/dp = (p - t) / max(p(1 - p), ε), ε = 1e-12 as f32
         // (PyTorch's guard at 0 and 1), dl/dt = log(1 - p) - log p.
         Op::BinaryCrossEntropy => {
             let (p, t) = (input(0)?, input(1)?);
             few![
                 if needs(0) {
                     let q = ew::mul(&p, &ew::sub(&scalar(1.0), &p)?)?;
-                    let q = ew::clamp(&q, Some(1e-12), None);
+                    // PyTorch's EPSILON is the float 1e-12 (9.99999996e-13 as f64).
+                    let q = ew::clamp(&q, Some(f64::from(1e-12_f32)), None);
                     let d = ew::div(&ew::sub(&p, &t)?, &q)?;
                     Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
                 } else {

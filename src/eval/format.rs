@@ -200,13 +200,15 @@ fn general(x: f64, p: usize, upper: bool) -> String {
 
 /// Formats a number with a spec; the error says why the spec does not apply.
 pub fn format_number_spec(x: f64, spec: &Spec) -> Result<String, String> {
-    let negative = x.is_sign_negative() && !(x == 0.0 && spec.kind.is_none());
+    // Python never shows the sign of a NaN (0/0 has its sign bit set).
+    let negative = x.is_sign_negative() && !x.is_nan() && !(x == 0.0 && spec.kind.is_none());
     let a = x.abs();
     let upper = matches!(spec.kind, Some('F' | 'E' | 'G'));
+    let percent = if spec.kind == Some('%') { "%" } else { "" };
     let mut digits = if a.is_nan() {
-        "nan".to_string()
+        format!("nan{percent}")
     } else if a.is_infinite() {
-        "inf".to_string()
+        format!("inf{percent}")
     } else {
         match spec.kind {
             Some('f' | 'F') => format!("{:.*}", spec.precision.unwrap_or(6), a),

@@ -119,17 +119,45 @@ impl Interpreter {
         }
     }
 
-    /// `X[idx]` with a tensor of whole numbers: the rows `idx` of the first axis
-    /// (differentiable; repeats summed in the gradient), then the other indices.
-    pub(super) fn gather(
-        &mut self,
-        x: &Tensor,
+    /// The rows a tensor index selects: for a tensor of whole numbers, rows of
+    /// the first axis (`k = 1`); for a bool tensor (a mask), the positions where it
+    /// is true over the first `k = mask.ndim` axes, flattened in row order.
+    /// Returns `(k, rows)`.
+    fn tensor_index_rows(
+        &self,
+        shape: &[usize],
         idx: &Tensor,
         idx_span: Span,
-        rest: &[Index],
         span: Span,
-        scope: &Scope,
-    ) -> Eval<Value> {
+    ) -> Eval<(usize, Vec<usize>)> {
+        if shape.is_empty() {
+            return Err(Flow::from(
+                Diagnostic::error("a 0-d tensor cannot be indexed")
+                    .with_label(span, "indexed here"),
+            ));
+        }
+        let data = idx.data();
+        if idx.is_bool() {
+            let k = idx.ndim();
+            if k == 0 || k > shape.len() || idx.shape()[..] != shape[..k] {
+                return Err(Flow::from(
+                    Diagnostic::error(format!(
+                        "a mask of shape {} does not fit a tensor of shape {}",
+                        fmt_shape(&idx.shape()),
+                        fmt_shape(shape)
+                    ))
+                    .with_label(idx_span, "this bool tensor")
+                    .with_hint("a mask must have the shape of the tensor's first axes"),
+                ));
+            }
+            let rows = data
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != 0.0)
+                .map(|(i, _)| i)
+                .collect();
+            return Ok((k, rows));
+        }
         if idx.ndim() != 1 {
             return Err(Flow::from(
                 Diagnostic::error(format!(
@@ -140,14 +168,7 @@ impl Interpreter {
                 .with_hint("flatten it first: X[flatten(idx)]"),
             ));
         }
-        let shape = x.shape();
-        let Some(&n) = shape.first() else {
-            return Err(Flow::from(
-                Diagnostic::error("a 0-d tensor cannot be indexed")
-                    .with_label(span, "indexed here"),
-            ));
-        };
-        let data = idx.data();
+        let n = shape[0];
         let mut rows = Vec::with_capacity(data.len());
         for (pos, &v) in data.iter().enumerate() {
             let whole = super::args::as_integer(v).ok_or_else(|| {
@@ -175,9 +196,38 @@ impl Interpreter {
             }
             rows.push(k as usize);
         }
+        Ok((1, rows))
+    }
+
+    /// `X[idx]` with a tensor of whole numbers (the rows `idx` of the first axis)
+    /// or a bool mask (the places where it is true), differentiable (repeats
+    /// summed in the gradient), then the other indices.
+    pub(super) fn gather(
+        &mut self,
+        x: &Tensor,
+        idx: &Tensor,
+        idx_span: Span,
+        rest: &[Index],
+        span: Span,
+        scope: &Scope,
+    ) -> Eval<Value> {
+        let shape = x.shape();
+        let (k, rows) = self.tensor_index_rows(&shape, idx, idx_span, span)?;
         let _span = span_scope(span);
-        let g = shape_ops::gather_rows(x, rows.into())
+        let lead: usize = shape[..k].iter().product();
+        let mut flat_shape = vec![lead];
+        flat_shape.extend_from_slice(&shape[k..]);
+        let flat = if k == 1 {
+            x.clone()
+        } else {
+            shape_ops::reshape(x, &flat_shape)
+                .map_err(|e| Flow::from(tensor_error(e, span, &[])))?
+        };
+        let g = shape_ops::gather_rows(&flat, rows.into())
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
+        if idx.is_bool() && x.is_bool() {
+            g.clone().into_bool();
+        }
         if rest.is_empty() {
             return Ok(Value::Tensor(g));
         }
@@ -186,7 +236,7 @@ impl Interpreter {
             return Err(Flow::from(
                 Diagnostic::error(format!(
                     "too many indices: {} for a tensor of shape {}",
-                    rest.len() + 1,
+                    rest.len() + k,
                     fmt_shape(&shape)
                 ))
                 .with_label(span, "indexed here"),
@@ -204,6 +254,68 @@ impl Interpreter {
         shape_ops::index(&g, items.into())
             .map(Value::Tensor)
             .map_err(|e| Flow::from(tensor_error(e, span, &[])))
+    }
+
+    /// The flat positions of `x` (of `shape`) that `indices` select for a write,
+    /// in order, and the shape of the selection.
+    fn write_selection(
+        &mut self,
+        shape: &[usize],
+        indices: &[Index],
+        stmt_span: Span,
+        target_span: Span,
+        scope: &Scope,
+    ) -> Eval<(Vec<usize>, Vec<usize>, bool)> {
+        // A tensor first (`x[idx] = v`, `x[mask] = v`) selects rows.
+        let mut first = None;
+        if let Some(Index::Single(e)) = indices.first() {
+            if !matches!(e.kind, ExprKind::Number(_)) {
+                let v = self.eval(e, scope)?;
+                if let Value::Tensor(ix) = &v {
+                    if ix.ndim() >= 1 {
+                        let (k, rows) = self.tensor_index_rows(shape, ix, e.span, stmt_span)?;
+                        let inner_shape = &shape[k..];
+                        let rest = &indices[1..];
+                        if rest.len() > inner_shape.len() {
+                            return Err(super::exec::access::too_many_indices(
+                                indices.len() + k - 1,
+                                shape,
+                                stmt_span,
+                                target_span,
+                            ));
+                        }
+                        let mut items = Vec::with_capacity(rest.len());
+                        for (axis, (ix, &size)) in rest.iter().zip(inner_shape).enumerate() {
+                            items.push(self.index_item(ix, axis + k, size, scope)?);
+                        }
+                        let inner: usize = inner_shape.iter().product();
+                        let (sub, sub_shape) = shape_ops::item_positions(inner_shape, &items);
+                        let positions = rows
+                            .iter()
+                            .flat_map(|&r| sub.iter().map(move |&p| r * inner + p))
+                            .collect();
+                        let mut sel = vec![rows.len()];
+                        sel.extend(sub_shape);
+                        return Ok((positions, sel, true));
+                    }
+                }
+                first = Some(v);
+            }
+        }
+        if indices.len() > shape.len() {
+            return Err(super::exec::access::too_many_indices(
+                indices.len(),
+                shape,
+                stmt_span,
+                target_span,
+            ));
+        }
+        let mut items = Vec::with_capacity(indices.len());
+        for (axis, (ix, &size)) in indices.iter().zip(shape).enumerate() {
+            items.push(self.index_item_pre(ix, first.take(), axis, size, scope)?);
+        }
+        let (positions, sel) = shape_ops::item_positions(shape, &items);
+        Ok((positions, sel, false))
     }
 
     /// `target[indices] = value` (or `op=`): on a list, replaces an item; on a
@@ -267,24 +379,23 @@ impl Interpreter {
                             .with_hint("index once: write `W[0, 1] = v` rather than `W[0][1] = v`"),
                     ));
                 }
-                self.check_writable(&t, target_span, stmt_span)?;
+                self.check_writable(&t, stmt_span)?;
                 let shape = t.shape();
-                if indices.len() > shape.len() {
-                    return Err(super::exec::access::too_many_indices(
-                        indices.len(),
-                        &shape,
-                        stmt_span,
-                        target_span,
-                    ));
-                }
-                let mut items = Vec::with_capacity(indices.len());
-                for (axis, (ix, &size)) in indices.iter().zip(&shape).enumerate() {
-                    items.push(self.index_item(ix, axis, size, scope)?);
-                }
+                let (positions, sel_shape, advanced) =
+                    self.write_selection(&shape, indices, stmt_span, target_span, scope)?;
                 let mut v = self.eval(value, scope)?;
                 if let Some((op, _)) = op {
-                    let current = shape_ops::index(&t.detach(), items.clone().into())
-                        .map_err(|e| Flow::from(tensor_error(e, stmt_span, &[])))?;
+                    // Reads then writes (`index_put`): the read is recorded too.
+                    let current = {
+                        let _span = span_scope(stmt_span);
+                        let n: usize = shape.iter().product();
+                        shape_ops::reshape(&t, &[n])
+                            .and_then(|flat| {
+                                shape_ops::gather_rows(&flat, positions.clone().into())
+                            })
+                            .and_then(|g| shape_ops::reshape(&g, &sel_shape))
+                            .map_err(|e| Flow::from(tensor_error(e, stmt_span, &[])))?
+                    };
                     v = self.binary(
                         op,
                         Value::Tensor(current),
@@ -302,10 +413,15 @@ impl Interpreter {
                         value.span,
                     ))
                 })?;
-                let data = src.data();
-                shape_ops::index_put(&t, &items, &data).map_err(|e| {
+                let _span = span_scope(stmt_span);
+                shape_ops::write_positions(&t, positions.into(), sel_shape, &src).map_err(|e| {
                     Flow::from(tensor_error(e, stmt_span, &[(value.span, src.shape())]))
-                })
+                })?;
+                // PyTorch names a write through a tensor index or a mask IndexPutBackward.
+                if advanced && t.node().is_some_and(|n| n.name() == "CopySlices") {
+                    let _ = t.clone().renamed("IndexPutBackward");
+                }
+                Ok(())
             }
             Value::Tuple(_) => Err(Flow::from(
                 Diagnostic::error("a tuple cannot be changed")
@@ -319,28 +435,11 @@ impl Interpreter {
         }
     }
 
-    /// Whether `t` may be written in place: not a recorded result, and a leaf that
-    /// requires grad only inside `no_grad`.
-    fn check_writable(&self, t: &Tensor, target_span: Span, stmt_span: Span) -> Eval<()> {
-        if let Some(node) = t.node() {
-            return Err(Flow::from(
-                Diagnostic::error("cannot assign into the result of a recorded operation")
-                    .with_label(
-                        target_span,
-                        format!(
-                            "this was computed by a recorded operation (grad_fn=<{}>)",
-                            node.name()
-                        ),
-                    )
-                    .with_label(node.span, "recorded here")
-                    .with_hint(
-                        "build a new tensor instead: `where(mask, v, y)` picks elementwise, \
-                         `concat((y[:i], v, y[i+1:]))` joins pieces; or write into the \
-                         inputs before computing y",
-                    ),
-            ));
-        }
-        if t.requires_grad() && grad_enabled() {
+    /// Whether `t` may be written in place: a leaf that requires grad only inside
+    /// `no_grad` (PyTorch's one refusal; a recorded result may be written, and
+    /// the write is recorded, SPEC §13 v3).
+    fn check_writable(&self, t: &Tensor, stmt_span: Span) -> Eval<()> {
+        if t.is_leaf() && t.requires_grad() && grad_enabled() {
             return Err(Flow::from(
                 Diagnostic::error("in-place update of a leaf tensor that requires grad")
                     .with_label(stmt_span, "this writes into the leaf in place")

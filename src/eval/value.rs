@@ -6,7 +6,7 @@ use super::{Eval, Flow, Interpreter};
 use crate::autodiff::Tensor;
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
-use crate::display::{format_number, format_tensor};
+use crate::display::{format_number, format_tensor_of};
 use crate::source::Span;
 use crate::syntax::ast::{FnDecl, Name};
 use std::cell::RefCell;
@@ -513,7 +513,7 @@ impl Value {
             Value::Bool(b) => b.to_string(),
             Value::Num(n) => format_number(*n),
             Value::Str(s) => format!("{s:?}"),
-            Value::Tensor(t) => format_tensor(&t.data_ref(), &tensor_suffix(t)),
+            Value::Tensor(t) => format_tensor_of(&t.data_ref(), &tensor_suffix(t), t.is_bool()),
             Value::Tuple(_) | Value::List(_) => {
                 let mut out = String::new();
                 write_sequence(self, &mut out, &mut Vec::new());

@@ -51,6 +51,11 @@ mappings! {
     "minimum" => Unknown;
     "where" => Tensor;
     "sign" => Unknown;
+    "logical_and" => Tensor;
+    "logical_or" => Tensor;
+    "logical_not" => Tensor;
+    "any" => Tensor;
+    "all" => Tensor;
     "sum" => Unknown;
     "mean" => Unknown;
     "max" => Unknown;

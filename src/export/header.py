@@ -258,6 +258,26 @@ class bp:
     def where(cond, a, b):
         return torch.where(bp.t(cond) != 0, bp.t(a), bp.t(b))
 
+    @staticmethod
+    def logical_and(a, b):
+        return torch.logical_and(bp.t(a), bp.t(b))
+
+    @staticmethod
+    def logical_or(a, b):
+        return torch.logical_or(bp.t(a), bp.t(b))
+
+    @staticmethod
+    def logical_not(x):
+        return torch.logical_not(bp.t(x))
+
+    @staticmethod
+    def any(x):
+        return torch.any(bp.t(x))
+
+    @staticmethod
+    def all(x):
+        return torch.all(bp.t(x))
+
     # -- reductions --
     @staticmethod
     def _reduce(f, x, axis, keepdim):

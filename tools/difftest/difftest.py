@@ -20,8 +20,12 @@ import random
 import subprocess
 import sys
 
+import os
+
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)  # tiny tensors: threads only contend
@@ -384,7 +388,14 @@ def main():
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--show", type=int, default=10, help="failures to shrink and print")
+    ap.add_argument("--mode", choices=["expressions", "programs"], default="expressions",
+                    help="expressions (value, first and second derivative) or programs "
+                         "(index writes, masks, lists, optimizers, .grad aliasing, f-strings: "
+                         "programs.py)")
     args = ap.parse_args()
+    if args.mode == "programs":
+        run_programs(args)
+        return
     rng = random.Random(args.seed)
     agree = 0
     failures = {}
@@ -436,6 +447,74 @@ def report(args, total, agree, failures):
         print(f"\n--- {len(cases)}x {key}")
         print(bp_script(e, shape, values).split(PRELUDE, 1)[1])
         print(compare(args.bp, e, shape, values))
+
+
+# ---------------------------------------------------------------- programs mode
+
+# PyTorch refuses to differentiate through a value that an in-place write changed
+# after its backward saved it; bp keeps the saved value (copy on write, SPEC §13).
+COPY_ON_WRITE = "modified by an inplace operation"
+
+
+def compare_program(bp_src, py_src, result):
+    """(class, detail): class None when both agree, else the disagreement's class."""
+    import programs
+    got, code, err = result
+    if got is None:
+        return f"bp crashed (exit {code})", err.strip()[:300]
+    if "internal error" in err:
+        return "bp internal error", err.strip()[:300]
+    want, failed = programs.run_python(py_src)
+    if code == 1 and not failed:
+        msg = err.split("─")[0].strip()[:80]
+        return f"bp refuses, torch accepts: {msg}", f"bp: {got}\ntorch: {want}\n{err.strip()[:400]}"
+    if code != 1 and failed:
+        n = len(want)
+        if COPY_ON_WRITE in failed:
+            # the lines before torch's refusal must still agree
+            for a, b in zip(got[:n], want):
+                if not close(a, b):
+                    return f"value: bp {a!r}, torch {b!r}", f"bp: {got}\ntorch: {want}"
+            return "documented: torch refuses a write into a saved value (bp: copy on write)", failed
+        return f"torch refuses, bp accepts: {failed[:80]}", f"bp: {got}\ntorch: {want}"
+    n = min(len(got), len(want)) if failed else max(len(got), len(want))
+    for i in range(n):
+        a = got[i] if i < len(got) else "<missing>"
+        b = want[i] if i < len(want) else "<missing>"
+        if not close(a, b):
+            tag = (b if b != "<missing>" else a).split(" ")[0]
+            return f"value {tag}", f"line {i}: bp {a!r}, torch {b!r}\nbp: {got}\ntorch: {want}"
+    return None, None
+
+
+def run_programs(args):
+    import programs
+    rng = random.Random(args.seed)
+    done = agree = 0
+    classes = {}
+    try:
+        while done < args.n:
+            batch = [programs.generate(rng) for _ in range(min(args.batch, args.n - done))]
+            results = bp_batch(args.bp, [PRELUDE + b for b, _ in batch])
+            results += [(None, -1, "runner died")] * (len(batch) - len(results))
+            for (bsrc, psrc), result in zip(batch, results):
+                cls, detail = compare_program(bsrc, psrc, result)
+                if cls is None or cls.startswith("documented"):
+                    agree += cls is None
+                if cls is not None:
+                    classes.setdefault(cls, []).append((bsrc, psrc, detail))
+            done += len(batch)
+            print(f"{done} programs, {agree} agree; classes: "
+                  f"{ {k: len(v) for k, v in classes.items()} }", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("interrupted: reporting the programs run so far", file=sys.stderr)
+    failing = sum(len(v) for k, v in classes.items() if not k.startswith("documented"))
+    print(f"programs: {done}, agree: {agree}, documented differences: "
+          f"{done - agree - failing}, disagree: {failing} in "
+          f"{sum(1 for k in classes if not k.startswith('documented'))} classes")
+    for key, cases in sorted(classes.items(), key=lambda kv: -len(kv[1]))[: args.show]:
+        bsrc, psrc, detail = min(cases, key=lambda c: len(c[0]))
+        print(f"\n--- {len(cases)}x {key}\n{bsrc}--- python:\n{psrc}--- {detail}")
 
 
 if __name__ == "__main__":

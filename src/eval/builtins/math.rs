@@ -119,6 +119,47 @@ pub fn where_(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     })
 }
 
+/// `logical_and(a, b)`: a bool tensor, true where both are non-zero (broadcast).
+pub fn logical_and(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    logical(a, |x, y| x != 0.0 && y != 0.0)
+}
+
+/// `logical_or(a, b)`: a bool tensor, true where either is non-zero (broadcast).
+pub fn logical_or(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    logical(a, |x, y| x != 0.0 || y != 0.0)
+}
+
+fn logical(a: &Args, f: fn(f64, f64) -> bool) -> Eval<Value> {
+    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
+    ew::compare(&x, &y, a.name, f)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+}
+
+/// `logical_not(x)`: a bool tensor, true where x is 0.
+pub fn logical_not(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let x = a.tensor(0, "x")?;
+    ew::compare(&x, &Tensor::scalar(0.0), a.name, |v, _| v == 0.0)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &x)]))
+}
+
+/// `any(x)`: a 0-d bool tensor, true when some element is non-zero.
+pub fn any(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let found = a.tensor(0, "x")?.data_ref().iter().any(|&v| v != 0.0);
+    Ok(Value::Tensor(
+        Tensor::scalar(f64::from(u8::from(found))).into_bool(),
+    ))
+}
+
+/// `all(x)`: a 0-d bool tensor, true when every element is non-zero.
+pub fn all(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let every = a.tensor(0, "x")?.data_ref().iter().all(|&v| v != 0.0);
+    Ok(Value::Tensor(
+        Tensor::scalar(f64::from(u8::from(every))).into_bool(),
+    ))
+}
+
 /// The `axis=` of a reduction: one axis, or a tuple of axes; `None` for all.
 fn axes(a: &Args, ndim: usize) -> Eval<Option<Vec<usize>>> {
     match a.get(1, "axis") {

@@ -28,13 +28,11 @@ fn params(a: &Args) -> Eval<Vec<crate::autodiff::Tensor>> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match item {
-            Value::Tensor(t) if t.is_leaf() && t.requires_grad() => out.push(t.clone()),
-            Value::Tensor(t) => {
-                let why = if t.is_leaf() {
-                    "does not require grad"
-                } else {
-                    "is the result of an operation, not a leaf"
-                };
+            // A leaf that does not require grad is kept and skipped by `step`
+            // while it has no gradient (PyTorch's semantics).
+            Value::Tensor(t) if t.is_leaf() => out.push(t.clone()),
+            Value::Tensor(_) => {
+                let why = "is the result of an operation, not a leaf";
                 return Err(a.err(
                     format!("{}(): parameter {i} {why}", a.name),
                     span,

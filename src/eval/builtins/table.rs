@@ -246,6 +246,21 @@ rows! {
     "sign" => unary!(Sign), Elementwise, [p("x")],
         doc: "-1, 0 or 1 by the sign of x (0 for -0 and nan, as torch.sign)",
         d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)";
+    "logical_and" => math::logical_and, Elementwise, [p("a"), p("b")],
+        doc: "a bool tensor: true where a and b are both non-zero, broadcast",
+        d: "none: a bool tensor does not require grad", ex: "logical_and([1, 0, 1], [1, 1, 0])", torch: "torch.logical_and(a, b)";
+    "logical_or" => math::logical_or, Elementwise, [p("a"), p("b")],
+        doc: "a bool tensor: true where a or b is non-zero, broadcast",
+        d: "none: a bool tensor does not require grad", ex: "logical_or([1, 0, 0], [0, 0, 1])", torch: "torch.logical_or(a, b)";
+    "logical_not" => math::logical_not, Elementwise, [p("x")],
+        doc: "a bool tensor: true where x is 0",
+        d: "none: a bool tensor does not require grad", ex: "logical_not([1, 0, 2])", torch: "torch.logical_not(x)";
+    "any" => math::any, Reductions, [p("x")],
+        doc: "a 0-d bool tensor: true when some element of x is non-zero",
+        d: "none: a bool tensor does not require grad", ex: "any([0, 0, 3])", torch: "torch.any(x)";
+    "all" => math::all, Reductions, [p("x")],
+        doc: "a 0-d bool tensor: true when every element of x is non-zero",
+        d: "none: a bool tensor does not require grad", ex: "all([1, 2, 0])", torch: "torch.all(x)";
 
     "sum" => math::sum, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the sum of all elements, or along axis (a number or a tuple of axes)",

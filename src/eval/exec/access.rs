@@ -152,7 +152,7 @@ impl Interpreter {
 
     /// One index entry, checked against an axis of `size`; `pre` is the value of a
     /// single index already evaluated.
-    fn index_item_pre(
+    pub(crate) fn index_item_pre(
         &mut self,
         ix: &Index,
         pre: Option<Value>,
@@ -188,7 +188,7 @@ fn index_value(v: &Value, e: &Expr) -> Eval<i64> {
     {
         let n = match v {
             Value::Num(n) => *n,
-            Value::Tensor(t) if t.ndim() == 0 => t.item().unwrap_or(f64::NAN),
+            Value::Tensor(t) if t.ndim() == 0 && !t.is_bool() => t.item().unwrap_or(f64::NAN),
             other => {
                 return Err(Flow::from(type_error(
                     "an index",

@@ -1,0 +1,351 @@
+"""Statement-level programs for the differential tester (`difftest.py --mode programs`).
+
+Each generated case is one small program written twice, as bp and as Python with
+PyTorch (float64), from the same random choices: index writes (numbers and values
+that require grad, into leaves under no_grad, into zeros, into recorded results,
+broadcast, `op=`), bool masks and tensor indices (1-d) read and written,
+comparisons and their display, lists, optimizer steps against torch.optim,
+`.grad` aliasing across two backward passes, and f-string formatting of special
+floats. Both print lines `TAG value`; the lines are compared as in difftest.py.
+"""
+
+import math
+import random
+
+import torch
+
+NICE = [0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 1.5, 0.25, 3.0, 1.7]
+
+
+def val(rng):
+    return rng.choice(NICE) if rng.random() < 0.5 else round(rng.uniform(-3, 3), 3)
+
+
+def lit(v):
+    """A number as both languages read it (negative in parentheses)."""
+    return f"({float(v)!r})" if v < 0 else repr(float(v))
+
+
+def vec(vals):
+    return "[" + ", ".join(lit(v) for v in vals) + "]"
+
+
+class Prog:
+    """Two programs built line by line: bp and Python."""
+
+    def __init__(self):
+        self.bp, self.py = [], []
+        self.indent = ""
+
+    def both(self, bp, py=None):
+        self.bp.append(self.indent + bp)
+        self.py.append(self.indent + (bp if py is None else py))
+
+
+# --------------------------------------------------------------- index writes
+
+def index_choice(rng, n, name):
+    """An index into a 1-d tensor of n and the size it selects (None: one element).
+    Returns (bp text, python text, selected size)."""
+    r = rng.random()
+    if r < 0.3:
+        i = rng.randrange(-n, n)
+        return str(i), str(i), None
+    if r < 0.55:
+        a = rng.randrange(0, n)
+        b = rng.randrange(a + 1, n + 1)
+        return f"{a}:{b}", f"{a}:{b}", b - a
+    if r < 0.8:
+        c = lit(rng.choice([-1.0, 0.0, 0.5, 1.0]))
+        op = rng.choice([">", "<", ">=", "!="])
+        return f"{name} {op} {c}", f"{name}.detach() {op} {c}", "mask"
+    k = rng.randrange(1, 4)
+    idx = [rng.randrange(-n, n) for _ in range(k)]
+    if rng.random() < 0.5:
+        # no repeats: the value written at a repeated index is then unambiguous
+        idx = list(dict.fromkeys(i % n for i in idx))
+    text = "[" + ", ".join(str(i) for i in idx) + "]"
+    return text, f"torch.tensor({text})", len(idx)
+
+
+def gen_write(rng, p):
+    """x (grad) and w (grad); a target written with values made from w."""
+    n = rng.randrange(2, 6)
+    xs = [val(rng) for _ in range(n)]
+    ws = [val(rng) for _ in range(n)]
+    p.both(f"x = tensor({vec(xs)}, grad)", f"x = torch.tensor({vec(xs)}, requires_grad=True)")
+    p.both(f"w = tensor({vec(ws)}, grad)", f"w = torch.tensor({vec(ws)}, requires_grad=True)")
+    kind = rng.choice(["zeros", "result", "result", "leaf_no_grad", "const"])
+    if kind == "zeros":
+        p.both(f"y = zeros({n})", f"y = torch.zeros({n})")
+    elif kind == "result":
+        c = lit(val(rng))
+        f = rng.choice(["x * {c}", "x + {c}", "x * x", "tanh(x)", "x * w"])
+        e = f.format(c=c)
+        p.both(f"y = {e}", f"y = {e.replace('tanh(', 'torch.tanh(')}")
+        # PyTorch refuses an in-place write into a value its backward saved
+        # (tanh's result, x * x's inputs); bp keeps the old value (copy on write).
+        # Such programs are compared on the written values only.
+    elif kind == "leaf_no_grad":
+        p.both("y = x", "y = x")
+    else:
+        ys = [val(rng) for _ in range(n)]
+        p.both(f"y = tensor({vec(ys)})", f"y = torch.tensor({vec(ys)})")
+    for _ in range(rng.randrange(1, 3)):
+        bi, pi, size = index_choice(rng, n, "y")
+        r = rng.random()
+        if r < 0.25:
+            v = lit(val(rng))
+            vb = vp = v
+        elif r < 0.5:
+            k = rng.randrange(n)
+            vb = vp = f"w[{k}] * {lit(val(rng))}"
+        elif r < 0.75 and isinstance(size, int) and size <= n:
+            a = rng.randrange(0, n - size + 1)
+            vb = vp = f"w[{a}:{a + size}]"
+        else:
+            k = rng.randrange(n)
+            vb, vp = f"exp(w[{k}])", f"torch.exp(w[{k}])"
+        op = rng.choice(["=", "=", "+=", "*=", "-="])
+        if kind == "leaf_no_grad":
+            # the leaf x can be written only under no_grad (PyTorch's one refusal)
+            p.both("no_grad {", "with torch.no_grad():")
+            p.indent = "    "
+            p.both(f"y[{bi}] {op} {vb}", f"y[{pi}] {op} {vp}")
+            p.indent = ""
+            p.both("}", "pass")
+        else:
+            p.both(f"y[{bi}] {op} {vb}", f"y[{pi}] {op} {vp}")
+    p.both('dump("Y", y)')
+    p.both("if y.requires_grad {", "if y.requires_grad:")
+    p.indent = "    "
+    c = vec([val(rng) for _ in range(n)])
+    p.both(f"backward(sum(y * {c}))", f"torch.sum(y * torch.tensor({c})).backward()")
+    p.indent = ""
+    p.both("}", "pass")
+    p.both('dump("X", x.grad)')
+    p.both('dump("W", w.grad)')
+
+
+def gen_write_2d(rng, p):
+    """Writes into a 2-d recorded result or zeros, broadcast over rows."""
+    r, c = rng.randrange(1, 4), rng.randrange(2, 4)
+    ws = [val(rng) for _ in range(c)]
+    p.both(f"w = tensor({vec(ws)}, grad)", f"w = torch.tensor({vec(ws)}, requires_grad=True)")
+    if rng.random() < 0.5:
+        p.both(f"B = zeros({r}, {c})", f"B = torch.zeros({r}, {c})")
+    else:
+        p.both(f"B = ones({r}, {c}) * w", f"B = torch.ones({r}, {c}) * w")
+    a = rng.randrange(0, c)
+    choice = rng.random()
+    if choice < 0.3:
+        p.both(f"B[:, {a}:] = w[{a}:]")
+    elif choice < 0.6:
+        i = rng.randrange(r)
+        p.both(f"B[{i}] = w * {lit(val(rng))}")
+    elif choice < 0.8:
+        i = rng.randrange(r)
+        p.both(f"B[{i}, {a}] = w[{a}] ** 2")
+    else:
+        p.both(f"B[B > 0.5] = {lit(val(rng))}")
+    wts = [[val(rng) for _ in range(c)] for _ in range(r)]
+    wl = "[" + ", ".join(vec(row) for row in wts) + "]"
+    p.both('dump("B", B)')
+    p.both("if B.requires_grad {", "if B.requires_grad:")
+    p.indent = "    "
+    p.both(f"backward(sum(B * {wl}))", f"torch.sum(B * torch.tensor({wl})).backward()")
+    p.indent = ""
+    p.both("}", "pass")
+    p.both('dump("W", w.grad)')
+
+
+# ------------------------------------------------------------ masks and gathers
+
+def gen_select(rng, p):
+    two_d = rng.random() < 0.4
+    if two_d:
+        r, c = rng.randrange(1, 4), rng.randrange(1, 4)
+        vals = [[val(rng) for _ in range(c)] for _ in range(r)]
+        text = "[" + ", ".join(vec(row) for row in vals) + "]"
+        n = r
+    else:
+        n = rng.randrange(1, 6)
+        text = vec([val(rng) for _ in range(n)])
+    p.both(f"X = tensor({text}, grad)", f"X = torch.tensor({text}, requires_grad=True)")
+    k = rng.random()
+    if k < 0.35:
+        cst = lit(rng.choice([-1.0, 0.0, 0.5, 1.0]))
+        op = rng.choice([">", "<", "==", "<=", "!="])
+        p.both(f"m = X {op} {cst}")
+        p.both("print(m)")
+        p.both('dump("M", m)')
+        p.both("S = X[m]")
+    elif k < 0.6 and two_d:
+        labels = [rng.choice([0.0, 1.0]) for _ in range(n)]
+        p.both(f"lab = tensor({vec(labels)})", f"lab = torch.tensor({vec(labels)})")
+        p.both("S = X[lab == 1]")
+    else:
+        idx = [rng.randrange(-n, n) for _ in range(rng.randrange(1, 5))]
+        t = "[" + ", ".join(str(i) for i in idx) + "]"
+        p.both(f"S = X[{t}]", f"S = X[torch.tensor({t})]")
+    p.both('dump("S", S)')
+    p.both("if numel(S) > 0 {", "if S.numel() > 0:")
+    p.indent = "    "
+    p.both("backward(sum(S * S))", "torch.sum(S * S).backward()")
+    p.both('dump("G", X.grad)')
+    p.indent = ""
+    p.both("}", "pass")
+    # bool tensors count as 0 and 1
+    p.both("c = X > 0", "c = X > 0")
+    p.both('dump("C", sum(c))', 'dump("C", torch.sum(c).double())')
+    p.both('dump("F", mean(c))', 'dump("F", torch.mean(c.double()))')
+    p.both('dump("A", c * 2 + 1)')
+    p.both('dump("L", logical_and(c, X < 1))', 'dump("L", torch.logical_and(c, X < 1))')
+    p.both('dump("N", logical_not(c))', 'dump("N", torch.logical_not(c))')
+    p.both('dump("Q", any(c))', 'dump("Q", torch.any(c))')
+    p.both('dump("R", all(c))', 'dump("R", torch.all(c))')
+    p.both("print(logical_or(c, X < -1))", "print(torch.logical_or(c, X < -1))")
+
+
+# ------------------------------------------------------------ .grad aliasing
+
+def gen_alias(rng, p):
+    n = rng.randrange(1, 4)
+    xs = [val(rng) for _ in range(n)]
+    p.both(f"x = tensor({vec(xs)}, grad)", f"x = torch.tensor({vec(xs)}, requires_grad=True)")
+    a, b = lit(val(rng)), lit(val(rng))
+    p.both(f"backward(sum(x * x * {a}))", f"torch.sum(x * x * {a}).backward()")
+    p.both("g = x.grad")
+    p.both(f"backward(sum(x * {b}))", f"torch.sum(x * {b}).backward()")
+    p.both('dump("G", g)')
+    if rng.random() < 0.5:
+        p.both("zero_grad(x)", "x.grad = None")
+        p.both('dump("Z", x.grad)')
+        p.both("backward(sum(x))", "torch.sum(x).backward()")
+        p.both('dump("G", g)')
+        p.both('dump("H", x.grad)')
+
+
+# ------------------------------------------------------------ lists
+
+def gen_list(rng, p):
+    n = rng.randrange(1, 4)
+    xs = [val(rng) for _ in range(n)]
+    p.both(f"x = tensor({vec(xs)}, grad)", f"x = torch.tensor({vec(xs)}, requires_grad=True)")
+    p.both("xs = list()", "xs = list()")
+    for _ in range(rng.randrange(1, 4)):
+        c = lit(val(rng))
+        f = rng.choice(["x * {c}", "x + {c}", "sin(x)"]).format(c=c)
+        p.both(f"xs.append({f})", f"xs.append({f.replace('sin(', 'torch.sin(')})")
+    if rng.random() < 0.5:
+        p.both("xs.pop()")
+    if rng.random() < 0.5 and True:
+        p.both("xs[0] = xs[0] * 2")
+    p.both("t = x * 0", "t = x * 0")
+    p.both("for v in xs {", "for v in xs:")
+    p.indent = "    "
+    p.both("t = t + v")
+    p.indent = ""
+    p.both("}", "pass")
+    p.both('dump("L", len(xs))', 'dump("L", len(xs))')
+    p.both("backward(sum(t * t))", "torch.sum(t * t).backward()")
+    p.both('dump("G", x.grad)')
+
+
+# ------------------------------------------------------------ optimizers
+
+def gen_optim(rng, p):
+    n = rng.randrange(1, 4)
+    ws = [val(rng) for _ in range(n)]
+    ts = [val(rng) for _ in range(n)]
+    p.both(f"w = tensor({vec(ws)}, grad)", f"w = torch.tensor({vec(ws)}, requires_grad=True)")
+    p.both(f"frozen = tensor({vec(ts)})", f"frozen = torch.tensor({vec(ts)})")
+    lr = rng.choice([0.01, 0.1, 0.5])
+    kind = rng.choice(["sgd", "adam", "adamw"])
+    if kind == "sgd":
+        mom = rng.choice([0.0, 0.9])
+        wd = rng.choice([0.0, 0.1])
+        nest = mom > 0 and rng.random() < 0.3
+        bp_opt = f"sgd((w, frozen), lr={lr}, momentum={mom}, weight_decay={wd}" + (", nesterov=true)" if nest else ")")
+        py_opt = f"torch.optim.SGD([w, frozen], lr={lr}, momentum={mom}, weight_decay={wd}, nesterov={nest})"
+    else:
+        wd = rng.choice([0.0, 0.01, 0.1])
+        name = "Adam" if kind == "adam" else "AdamW"
+        bp_opt = f"{kind}((w, frozen), lr={lr}, weight_decay={wd})"
+        py_opt = f"torch.optim.{name}([w, frozen], lr={lr}, weight_decay={wd})"
+    p.both(f"opt = {bp_opt}", f"opt = {py_opt}")
+    steps = rng.randrange(1, 5)
+    p.both(f"for i in range({steps}) {{", f"for i in range({steps}):")
+    p.indent = "    "
+    p.both("opt.zero_grad()")
+    p.both("backward(sum((w - frozen) ** 2 * w))", "torch.sum((w - frozen) ** 2 * w).backward()")
+    p.both("opt.step()")
+    p.indent = ""
+    p.both("}", "pass")
+    p.both('dump("W", w)')
+    p.both('dump("F", frozen)')
+
+
+# ------------------------------------------------------------ f-strings
+
+SPECIAL = [("0/0", "float('nan')"), ("-(0/0)", "-float('nan')"), ("1/0", "float('inf')"),
+           ("-1/0", "-float('inf')"), ("0.0", "0.0"), ("-0.0", "-0.0"), ("1.5", "1.5"),
+           ("123456.789", "123456.789"), ("0.0000001", "0.0000001"), ("-2.5", "-2.5")]
+SPECS = ["g", ".4f", "e", ".2%", "+g", ">8.3f", ".3g", ",.2f", "<7g", "^9.1e", "+.0f", ".10g"]
+
+
+def gen_fstring(rng, p):
+    for _ in range(rng.randrange(1, 4)):
+        b, py = rng.choice(SPECIAL)
+        spec = rng.choice(SPECS)
+        if rng.random() < 0.3:
+            b = f"tensor({b})"
+            py = f"torch.tensor({py})"
+        p.both(f"v = {b}", f"v = {py}")
+        p.both(f'print(f"[{{v:{spec}}}]")')
+
+
+KINDS = [gen_write, gen_write, gen_write, gen_write_2d, gen_select, gen_select, gen_alias,
+         gen_list, gen_optim, gen_fstring]
+
+
+def generate(rng):
+    p = Prog()
+    rng.choice(KINDS)(rng, p)
+    return "\n".join(p.bp) + "\n", "\n".join(p.py) + "\n"
+
+
+# ------------------------------------------------------------ the Python side
+
+def fmt(v):
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return repr(v)
+
+
+def run_python(src):
+    """The lines the Python program prints, and whether it failed (and why)."""
+    out = []
+
+    def dump(tag, t):
+        if t is None:
+            out.append(f"{tag} none")
+            return
+        if not isinstance(t, torch.Tensor):
+            t = torch.tensor(float(t))
+        out.append(f"{tag} shape {tuple(t.shape)}")
+        for v in t.detach().double().flatten().tolist():
+            out.append(f"{tag} {fmt(float(v))}")
+
+    def pr(*args):
+        out.extend(" ".join(str(a) for a in args).split("\n"))
+
+    env = {"torch": torch, "dump": dump, "print": pr, "sum": torch.sum, "len": len,
+           "list": list}
+    try:
+        exec(compile(src, "<py>", "exec"), env)  # noqa: S102 — generated by this file
+        return out, None
+    except Exception as e:  # noqa: BLE001 — any failure is compared as "an error"
+        return out, f"{type(e).__name__}: {e}"
