@@ -12,7 +12,7 @@ use crate::autodiff::{grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, FPart, Ident, Index};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident, Index};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -450,28 +450,6 @@ impl Interpreter {
         Ok(())
     }
 
-    /// `f"..."`: the text with each `{expr:spec}` formatted.
-    pub(super) fn fstring(&mut self, parts: &[FPart], scope: &Scope) -> Eval<Value> {
-        let mut out = String::new();
-        for part in parts {
-            match part {
-                FPart::Text(t) => out.push_str(t),
-                FPart::Value { expr, spec: None } => {
-                    let v = self.eval(expr, scope)?;
-                    out.push_str(&v.to_display());
-                }
-                FPart::Value {
-                    expr,
-                    spec: Some((spec, spec_span)),
-                } => {
-                    let v = self.eval(expr, scope)?;
-                    out.push_str(&format_with_spec(&v, spec, *spec_span, expr.span)?);
-                }
-            }
-        }
-        Ok(Value::Str(out.into()))
-    }
-
     /// `import "path.bp"`: runs the file once per process (by canonical path) in
     /// its own global scope. Returns the module and the file's stem.
     pub(super) fn import(
@@ -551,7 +529,7 @@ impl Interpreter {
         let scope = Some(env.clone());
         let mut result = Ok(());
         for stmt in &program {
-            result = self.exec(stmt, &scope);
+            result = self.exec_top(stmt, &scope);
             if result.is_err() {
                 break;
             }
@@ -648,7 +626,12 @@ pub(crate) fn module_stem(path: &str) -> Rc<str> {
 }
 
 /// Formats `v` with a format spec (SPEC §13).
-fn format_with_spec(v: &Value, spec: &str, spec_span: Span, expr_span: Span) -> Eval<String> {
+pub(super) fn format_with_spec(
+    v: &Value,
+    spec: &str,
+    spec_span: Span,
+    expr_span: Span,
+) -> Eval<String> {
     let parsed = parse_spec(spec).map_err(|why| {
         Flow::from(Diagnostic::error(why).with_label(spec_span, "this format spec"))
     })?;

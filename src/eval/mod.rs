@@ -1,9 +1,9 @@
 //! The evaluator: runs a parsed program, keeping variables, functions and the
 //! recording state between entries (so the REPL and scripts share one path).
 //!
-//! After parsing, a slot pass (`slots`) resolves every name to a place; function
-//! bodies and top-level loops are then compiled to closures (`exec/compile.rs`)
-//! and the rest is walked (`exec`). Every differentiable operation is recorded by
+//! After parsing, a slot pass (`slots`) resolves every name to a place; every
+//! statement is then compiled to closures (`exec/compile.rs`, the one back end)
+//! and run. Every differentiable operation is recorded by
 //! the autodiff core under the span of the expression that asked for it, which is
 //! what lets diagnostics and the REPL's `:tape` and `:why` point at source text.
 
@@ -116,8 +116,9 @@ pub struct Interpreter {
     out: Box<dyn Write>,
     warnings: Vec<Diagnostic>,
     depth: usize,
-    /// How many expressions are being evaluated inside one another.
-    pub(crate) eval_depth: usize,
+    /// The code of the index expressions being read or written, innermost last
+    /// (see [`Interpreter::eval`]).
+    pub(crate) side_codes: Vec<Rc<exec::compile::SideCodes>>,
     pub(crate) rng: random::Rng,
     start: Instant,
     pub last_backward: Option<LastBackward>,
@@ -152,7 +153,7 @@ impl Interpreter {
             out,
             warnings: Vec::new(),
             depth: 0,
-            eval_depth: 0,
+            side_codes: Vec::new(),
             rng: random::Rng::from_time(),
             start: Instant::now(),
             last_backward: None,
@@ -243,7 +244,7 @@ impl Interpreter {
     pub fn recover(&mut self) {
         crate::autodiff::set_grad_enabled(true);
         self.depth = 0;
-        self.eval_depth = 0;
+        self.side_codes.clear();
     }
 
     /// Parses and runs one source text (a file, or one REPL entry).
@@ -288,7 +289,7 @@ impl Interpreter {
         let _ = self.out.flush();
         crate::autodiff::set_grad_enabled(true);
         self.depth = 0;
-        self.eval_depth = 0;
+        self.side_codes.clear();
         match result {
             Ok(v) => Ok(v),
             Err(Flow::Error(d)) => Err(RunError::Runtime(d)),

@@ -177,7 +177,6 @@ impl Pass<'_> {
         decl.frame = Frame {
             names: scope.names.into(),
             params_in_order: in_order,
-            code: Default::default(),
         };
     }
 

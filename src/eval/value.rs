@@ -17,9 +17,8 @@ pub struct Closure {
     pub decl: Rc<FnDecl>,
     /// The defining function's scope; `None` for functions defined at top level.
     pub env: Option<Rc<Env>>,
-    /// The compiled body (`None`: the tree-walker runs it), shared by every
-    /// closure of the same definition.
-    pub(crate) code: Option<Rc<super::exec::compile::FnCode>>,
+    /// The compiled body, shared by every closure of the same definition.
+    pub(crate) code: Rc<super::exec::compile::FnCode>,
 }
 
 /// The local variables of one function call (or of a module's top level), and the

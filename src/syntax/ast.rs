@@ -158,32 +158,6 @@ pub struct Frame {
     /// The parameters are slots `0..params.len()`, in order (they are distinct
     /// and the pass has run).
     pub params_in_order: bool,
-    /// The evaluator's compiled form of the body, made at the first call.
-    pub code: CodeCell,
-}
-
-/// A place for the evaluator to keep what it compiles a function's body to; opaque
-/// to the syntax (a copy of the AST starts with an empty one, and two are always
-/// equal, since the cell is derived from the rest of the node).
-#[derive(Default)]
-pub struct CodeCell(pub std::cell::OnceCell<Rc<dyn std::any::Any>>);
-
-impl Clone for CodeCell {
-    fn clone(&self) -> CodeCell {
-        CodeCell::default()
-    }
-}
-
-impl PartialEq for CodeCell {
-    fn eq(&self, _: &CodeCell) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for CodeCell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CodeCell")
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

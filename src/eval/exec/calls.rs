@@ -1,13 +1,12 @@
 //! Calls: arguments, builtins and user functions (closures).
 
-use super::{check_interrupt, Scope};
+use super::check_interrupt;
 use crate::autodiff::span_scope;
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
 use crate::eval::value::{Builtin, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
-use crate::syntax::ast::Arg;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -16,26 +15,6 @@ const MAX_POOLED_ARGS: usize = 8;
 const MAX_POOLED_LISTS: usize = 16;
 
 impl Interpreter {
-    #[allow(clippy::type_complexity)]
-    pub(super) fn eval_args(
-        &mut self,
-        args: &[Arg],
-        scope: &Scope,
-    ) -> Eval<(Vec<(Value, Span)>, Vec<(Rc<str>, Value, Span)>)> {
-        let mut pos = Vec::with_capacity(args.len());
-        let mut kw = Vec::new();
-        for a in args {
-            match a {
-                Arg::Positional(e) => pos.push((self.eval(e, scope)?, e.span)),
-                Arg::Keyword { name, value } => {
-                    let v = self.eval(value, scope)?;
-                    kw.push((name.name.clone(), v, name.span.to(value.span)));
-                }
-            }
-        }
-        Ok((pos, kw))
-    }
-
     /// Calls a function value.
     pub(crate) fn call(
         &mut self,

@@ -1,25 +1,35 @@
-//! Compiles the slot-resolved AST of a function body (or of a top-level loop) to a
-//! tree of Rust closures, once, so that running it is a chain of direct calls: no
-//! match over node kinds, no depth bookkeeping per expression, constants and slots
-//! decided at compile time, and calls of user functions into pooled frames.
+//! The one execution back end: every statement and expression of the slot-resolved
+//! AST — top-level code, function bodies, modules — is compiled once to a tree of
+//! Rust closures, so that running it is a chain of direct calls: no match over node
+//! kinds, constants and slots decided at compile time, and calls of user functions
+//! into pooled frames. The compiled code is owned by what runs it (a top-level
+//! statement's code by the run, a function's by its [`Closure`]s), never by the AST.
 //!
-//! The closures do what the tree-walker does, through the same helpers
-//! (`binary`, `call`, `bind_ident`, `for_loop`, …), so spans, errors and the
-//! recorded tape are the same. What is rare or large (indexing, methods,
-//! attributes, f-strings, literals of tensors, `import`, …) is handed back to the
-//! tree-walker node by node. A body nested deeper than [`MAX_NESTING`] is not
-//! compiled at all: the tree-walker guards deep nesting itself.
+//! The closures share the evaluator's helpers (`binary`, `call`, `bind_ident`,
+//! `for_loop`, `index`, …), so spans, errors and the recorded tape are those of
+//! the language, written once. Index reading and writing take their index
+//! expressions as AST (see [`Interpreter::eval`]): their code goes in a side table
+//! the helper's `eval` finds by span.
+//!
+//! Nesting: the parser limits brackets and blocks; left-leaning operator chains are
+//! folded without recursion; what still nests (`- - x`, `x.T.T`, `a and b and c`)
+//! is compiled on a stack grown on demand, and from [`GUARD_FROM`] levels on every
+//! [`STACK_CHECK_EVERY`]th level of code looks at the stack when it runs and when
+//! it is dropped. Past [`MAX_EVAL_DEPTH`] levels an expression is an error.
 
 use super::operators::num_binary;
 use super::statements::is_true;
-use super::{check_interrupt, Scope, STACK_GROWTH, STACK_RED_ZONE};
+use super::{
+    check_interrupt, Scope, MAX_EVAL_DEPTH, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE,
+};
 use crate::diagnostic::Diagnostic;
 use crate::eval::pytorch::is_foreign_module;
 use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use crate::syntax::ast::{
-    Arg, BinOp, Block, Expr, ExprKind, FnDecl, Ident, Index, Place, Stmt, StmtKind, UnOp, Var,
+    Arg, BinOp, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Place, Stmt, StmtKind, UnOp,
+    Var,
 };
 use std::cell::Cell;
 use std::rc::Rc;
@@ -54,13 +64,15 @@ macro_rules! with_leaves {
     }};
 }
 
-type ExprCode = Box<dyn Fn(&mut Interpreter, &Scope) -> Eval<Value>>;
-type StmtCode = Box<dyn Fn(&mut Interpreter, &Scope) -> Eval<()>>;
-type CondCode = Box<dyn Fn(&mut Interpreter, &Scope) -> Eval<bool>>;
+/// Compiled code giving a `T`: a value, nothing (a statement), a truth.
+type Code<T> = Box<dyn Fn(&mut Interpreter, &Scope) -> Eval<T>>;
+pub(crate) type ExprCode = Code<Value>;
+pub(crate) type StmtCode = Code<()>;
+type CondCode = Code<bool>;
 
-/// How deeply compiled closures may nest (statements and expressions together);
-/// a body that nests deeper is left to the tree-walker.
-const MAX_NESTING: usize = 96;
+/// From how many levels of nesting on compiled code looks at the stack (every
+/// [`STACK_CHECK_EVERY`] levels): code nested less deeply runs without a check.
+const GUARD_FROM: usize = 32;
 
 /// How many emptied frames the interpreter keeps for the next calls.
 const FRAME_POOL: usize = 64;
@@ -102,47 +114,78 @@ impl FnCode {
     }
 }
 
-impl Closure {
-    /// The function `decl` defined in `scope`, its body compiled (once per
-    /// definition, at the first closure made of it).
-    pub(crate) fn new(decl: &Rc<FnDecl>, scope: &Scope) -> Closure {
-        let code = decl
-            .frame
-            .code
-            .0
-            .get_or_init(|| match Compiler::default().function(decl) {
-                Some(code) => Rc::new(code),
-                None => Rc::new(()),
-            })
-            .clone();
-        Closure {
-            decl: decl.clone(),
-            env: scope.clone(),
-            code: code.downcast::<FnCode>().ok(),
+/// The code of the expressions an index helper evaluates itself (its indices and
+/// the assigned value), found by the span of the expression (see
+/// [`Interpreter::eval`]).
+pub(crate) struct SideCodes(Vec<(Span, ExprCode)>);
+
+impl SideCodes {
+    pub(super) fn find(&self, span: Span) -> Option<&ExprCode> {
+        self.0.iter().find(|(s, _)| *s == span).map(|(_, c)| c)
+    }
+}
+
+/// A top-level statement (of a script, a REPL entry or a module) compiled.
+pub(super) fn statement(stmt: &Stmt) -> StmtCode {
+    Compiler::default().stmt(stmt)
+}
+
+/// An expression compiled on its own.
+pub(super) fn expression(e: &Expr) -> ExprCode {
+    Compiler::default().expr(e)
+}
+
+/// Code nested deeply: it looks at the stack (and grows it when short) when it
+/// runs and when it is dropped.
+struct Deep<T: 'static>(Option<Code<T>>);
+
+impl<T: 'static> Drop for Deep<T> {
+    fn drop(&mut self) {
+        if let Some(code) = self.0.take() {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, move || drop(code));
         }
     }
 }
 
-/// A top-level statement compiled (a loop, where a script spends its time), or
-/// `None` when it is left to the tree-walker.
-pub(super) fn top_level(stmt: &Stmt) -> Option<StmtCode> {
-    let mut c = Compiler::default();
-    let code = c.stmt(stmt);
-    (!c.too_deep).then_some(code)
+fn guarded<T: 'static>(code: Code<T>) -> Code<T> {
+    let deep = Deep(Some(code));
+    Box::new(move |i, s| match &deep.0 {
+        Some(c) => stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || c(i, s)),
+        None => Err(Flow::from(Diagnostic::error(
+            "internal error: code dropped",
+        ))),
+    })
 }
 
 #[derive(Default)]
 struct Compiler {
     depth: usize,
-    /// Set when the nesting went past [`MAX_NESTING`]: the result is discarded.
-    too_deep: bool,
     /// Compiling a function's body (not top-level code).
     in_fn: bool,
 }
 
 impl Compiler {
-    fn function(&mut self, decl: &FnDecl) -> Option<FnCode> {
-        self.in_fn = true;
+    /// Compiles one level of nesting with `inner`: on a grown stack when short,
+    /// guarded when deep.
+    fn nested<T: 'static>(&mut self, inner: impl FnOnce(&mut Self) -> Code<T>) -> Code<T> {
+        self.depth += 1;
+        let check = self.depth.is_multiple_of(STACK_CHECK_EVERY);
+        let code = if check {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || inner(self))
+        } else {
+            inner(self)
+        };
+        let code = if check && self.depth >= GUARD_FROM {
+            guarded(code)
+        } else {
+            code
+        };
+        self.depth -= 1;
+        code
+    }
+
+    fn function(&mut self, decl: &FnDecl) -> Rc<FnCode> {
+        let outer = std::mem::replace(&mut self.in_fn, true);
         let (tail, rest) = match decl.body.stmts.split_last() {
             Some((
                 Stmt {
@@ -154,7 +197,22 @@ impl Compiler {
             _ => (None, &decl.body.stmts[..]),
         };
         let steps = rest.iter().map(|s| self.step(s)).collect();
-        (!self.too_deep).then_some(FnCode { steps, tail })
+        self.in_fn = outer;
+        Rc::new(FnCode { steps, tail })
+    }
+
+    /// `fn (…) { … }` defined where it runs: a closure of the compiled body and the
+    /// running scope.
+    fn closure(&mut self, decl: &Rc<FnDecl>) -> Code<Rc<Closure>> {
+        let code = self.function(decl);
+        let decl = decl.clone();
+        Box::new(move |_, s| {
+            Ok(Rc::new(Closure {
+                decl: decl.clone(),
+                env: s.clone(),
+                code: code.clone(),
+            }))
+        })
     }
 
     /// A statement of a function's body: `if c { return e }` as a step of its own.
@@ -177,26 +235,12 @@ impl Compiler {
         Step::Run(self.stmt(stmt))
     }
 
-    /// Enters one level of nesting; false (and the result is discarded) past the limit.
-    fn enter(&mut self) -> bool {
-        self.depth += 1;
-        if self.depth > MAX_NESTING {
-            self.too_deep = true;
-        }
-        !self.too_deep
-    }
-
     fn block(&mut self, b: &Block) -> Rc<[StmtCode]> {
         b.stmts.iter().map(|s| self.stmt(s)).collect()
     }
 
     fn stmt(&mut self, stmt: &Stmt) -> StmtCode {
-        if !self.enter() {
-            return Box::new(|_, _| Ok(()));
-        }
-        let code = self.stmt_inner(stmt);
-        self.depth -= 1;
-        code
+        self.nested(|c| c.stmt_inner(stmt))
     }
 
     fn stmt_inner(&mut self, stmt: &Stmt) -> StmtCode {
@@ -240,6 +284,25 @@ impl Compiler {
                         Ok(())
                     }),
                 }
+            }
+            StmtKind::Unpack { targets, value } => {
+                let c = self.expr(value);
+                let (targets, vspan) = (targets.clone(), value.span);
+                Box::new(move |i, s| {
+                    let v = c(i, s)?;
+                    i.unpack(&targets, v, vspan, s)
+                })
+            }
+            StmtKind::FnDef(decl) => {
+                let make = self.closure(decl);
+                let name = decl.name.clone();
+                Box::new(move |i, s| {
+                    let f = Value::Func(make(i, s)?);
+                    if let Some(name) = &name {
+                        i.bind_ident(name, f, s);
+                    }
+                    Ok(())
+                })
             }
             StmtKind::If {
                 branches,
@@ -314,26 +377,83 @@ impl Compiler {
                     i.compound_assign(&target, op, current, rhs, span, vspan, s)
                 })
             }
-            StmtKind::Unpack { .. }
-            | StmtKind::FnDef(_)
-            | StmtKind::IndexAssign { .. }
-            | StmtKind::Import { .. } => {
-                if !self.shallow_stmt(stmt) {
-                    return Box::new(|_, _| Ok(()));
-                }
-                let stmt = stmt.clone();
-                Box::new(move |i, s| i.exec(&stmt, s))
+            StmtKind::IndexAssign {
+                object,
+                indices,
+                op,
+                value,
+            } => {
+                let o = self.expr(object);
+                let side = Rc::new(self.side_codes(indices, Some(value)));
+                let (indices, value, ospan, op) =
+                    (skeleton(indices), stub(value), object.span, *op);
+                Box::new(move |i, s| {
+                    let target = o(i, s)?;
+                    i.side_codes.push(side.clone());
+                    let r = i.index_assign(target, ospan, &indices, op, &value, span, s);
+                    i.side_codes.pop();
+                    r
+                })
+            }
+            StmtKind::Import {
+                path,
+                path_span,
+                name,
+            } => {
+                let (path, pspan, name) = (path.clone(), *path_span, name.clone());
+                Box::new(move |i, s| {
+                    let (module, stem) = i.import(&path, pspan, span)?;
+                    match &name {
+                        Some(n) => i.bind_ident(n, Value::Module(module), s),
+                        None => i.bind(&stem, Value::Module(module), s),
+                    }
+                    Ok(())
+                })
             }
         }
     }
 
-    fn expr(&mut self, e: &Expr) -> ExprCode {
-        if !self.enter() {
-            return Box::new(|_, _| Ok(Value::None));
+    /// The code of the expressions an index helper evaluates: the indices, and
+    /// the value of an index assignment.
+    fn side_codes(&mut self, indices: &[Index], value: Option<&Expr>) -> SideCodes {
+        let mut codes = Vec::new();
+        for ix in indices {
+            match ix {
+                Index::Single(e) => codes.push((e.span, self.expr(e))),
+                Index::Slice {
+                    start, end, step, ..
+                } => {
+                    for e in [start, end, step].into_iter().flatten() {
+                        codes.push((e.span, self.expr(e)));
+                    }
+                }
+            }
         }
-        let code = self.expr_inner(e);
-        self.depth -= 1;
-        code
+        if let Some(v) = value {
+            codes.push((v.span, self.expr(v)));
+        }
+        SideCodes(codes)
+    }
+
+    fn expr(&mut self, e: &Expr) -> ExprCode {
+        if self.depth >= MAX_EVAL_DEPTH {
+            let span = e.span;
+            return Box::new(move |_, _| Err(too_deep(span)));
+        }
+        self.nested(|c| c.expr_inner(e))
+    }
+
+    fn args(&mut self, args: &[Arg]) -> Rc<[ArgCode]> {
+        args.iter()
+            .map(|a| match a {
+                Arg::Positional(e) => ArgCode::Positional(self.expr(e), e.span),
+                Arg::Keyword { name, value } => ArgCode::Keyword(
+                    name.name.clone(),
+                    self.expr(value),
+                    name.span.to(value.span),
+                ),
+            })
+            .collect()
     }
 
     fn expr_inner(&mut self, e: &Expr) -> ExprCode {
@@ -352,6 +472,10 @@ impl Compiler {
                 let text = text.clone();
                 Box::new(move |_, _| Ok(Value::Str(text.clone())))
             }
+            ExprKind::Name(n) => {
+                let n = n.clone();
+                Box::new(move |i, s| i.read_by_name(&n, span, s))
+            }
             ExprKind::Var(v) => {
                 let v = v.clone();
                 match v.place {
@@ -369,6 +493,27 @@ impl Compiler {
                     }),
                     _ => Box::new(move |i, s| i.read_var(&v, span, s)),
                 }
+            }
+            ExprKind::Tuple(items) => {
+                let items: Vec<ExprCode> = items.iter().map(|x| self.expr(x)).collect();
+                Box::new(move |i, s| {
+                    let mut vals = Vec::with_capacity(items.len());
+                    for c in &items {
+                        vals.push(c(i, s)?);
+                    }
+                    Ok(Value::Tuple(vals.into()))
+                })
+            }
+            ExprKind::TensorLit(items) => {
+                let items: Vec<(ExprCode, Span)> =
+                    items.iter().map(|x| (self.expr(x), x.span)).collect();
+                Box::new(move |i, s| {
+                    let mut vals = Vec::with_capacity(items.len());
+                    for (c, cspan) in &items {
+                        vals.push((c(i, s)?, *cspan));
+                    }
+                    i.tensor_literal(vals, span)
+                })
             }
             ExprKind::Unary { op, operand } => {
                 let (op, ospan) = (*op, operand.span);
@@ -400,6 +545,7 @@ impl Compiler {
                     Ok(Value::Bool(truthy(&b, rspan)?))
                 })
             }
+            ExprKind::Binary { op, lhs, rhs } if long_chain(lhs) => self.chain(*op, lhs, rhs, span),
             ExprKind::Binary { op, lhs, rhs } => {
                 let generic = self.binary(*op, lhs, rhs, span);
                 let op = *op;
@@ -448,13 +594,41 @@ impl Compiler {
                 let checked = Cell::new(0);
                 Box::new(move |i, s| call_value(&f, &args, cspan, i, s, span, &checked))
             }
-            ExprKind::Attr { object, name } if matches!(&object.kind, ExprKind::Var(v) if !is_foreign_module(&v.name)) =>
-            {
-                // `x.grad`, `m.f` (a name that is not `torch`, `np`, ..., which get a
-                // hint of their own from the tree-walker).
+            ExprKind::Call { callee, args } => {
+                let cspan = callee.span;
+                let f = self.expr(callee);
+                let args = self.args(args);
+                Box::new(move |i, s| {
+                    let f = f(i, s)?;
+                    let (pos, kw) = eval_args(&args, i, s)?;
+                    i.call(&f, pos, kw, span, cspan)
+                })
+            }
+            ExprKind::Method {
+                receiver,
+                name,
+                args,
+            } => {
+                let foreign = foreign_name(receiver);
+                let r = self.expr(receiver);
+                let args = self.args(args);
+                let (name, rspan) = (name.clone(), receiver.span);
+                Box::new(move |i, s| {
+                    if let Some(o) = &foreign {
+                        i.foreign_module_check(o, &name, s)?;
+                    }
+                    let recv = r(i, s)?;
+                    i.method(recv, rspan, &name, &args, s, span)
+                })
+            }
+            ExprKind::Attr { object, name } => {
+                let foreign = foreign_name(object);
                 let o = self.expr(object);
                 let (name, ospan) = (name.clone(), object.span);
                 Box::new(move |i, s| {
+                    if let Some(f) = &foreign {
+                        i.foreign_module_check(f, &name, s)?;
+                    }
                     let v = o(i, s)?;
                     if let Value::Module(m) = &v {
                         return i.module_attribute(m, &name, ospan);
@@ -462,14 +636,81 @@ impl Compiler {
                     i.attribute(&v, &name.name, name.span, ospan, span)
                 })
             }
-            _ => {
-                if !self.shallow(e, 0) {
-                    return Box::new(|_, _| Ok(Value::None));
-                }
-                let e = e.clone();
-                Box::new(move |i, s| i.eval(&e, s))
+            ExprKind::Index { object, indices } => {
+                let o = self.expr(object);
+                let side = Rc::new(self.side_codes(indices, None));
+                let (indices, ospan) = (skeleton(indices), object.span);
+                Box::new(move |i, s| {
+                    let v = o(i, s)?;
+                    i.side_codes.push(side.clone());
+                    let r = i.index(v, &indices, span, ospan, s);
+                    i.side_codes.pop();
+                    r
+                })
+            }
+            ExprKind::Lambda(decl) => {
+                let make = self.closure(decl);
+                Box::new(move |i, s| Ok(Value::Func(make(i, s)?)))
+            }
+            ExprKind::FString(parts) => {
+                let parts: Vec<FCode> = parts
+                    .iter()
+                    .map(|p| match p {
+                        FPart::Text(t) => FCode::Text(t.clone()),
+                        FPart::Value { expr, spec } => {
+                            FCode::Value(self.expr(expr), expr.span, spec.clone())
+                        }
+                    })
+                    .collect();
+                Box::new(move |i, s| {
+                    let mut out = String::new();
+                    for part in &parts {
+                        match part {
+                            FCode::Text(t) => out.push_str(t),
+                            FCode::Value(c, espan, spec) => {
+                                let v = c(i, s)?;
+                                i.format_part(&mut out, &v, spec, *espan)?;
+                            }
+                        }
+                    }
+                    Ok(Value::Str(out.into()))
+                })
             }
         }
+    }
+
+    /// A left-leaning chain of operators (`1 + 1 + … + 1`), as deep as it is long:
+    /// its left spine walked and its code folded without recursion.
+    fn chain(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> ExprCode {
+        let mut spine = vec![(op, lhs.span, rhs, span)];
+        let mut leftmost: &Expr = lhs;
+        while let ExprKind::Binary { op, lhs, rhs } = &leftmost.kind {
+            if matches!(op, BinOp::And | BinOp::Or) {
+                break;
+            }
+            spine.push((*op, lhs.span, &**rhs, leftmost.span));
+            leftmost = lhs;
+        }
+        let first = self.expr(leftmost);
+        let rest: Vec<(BinOp, Span, Span, Span, ExprCode)> = spine
+            .into_iter()
+            .rev()
+            .map(|(op, lspan, rhs, span)| (op, lspan, rhs.span, span, self.expr(rhs)))
+            .collect();
+        Box::new(move |i, s| {
+            let mut acc = first(i, s)?;
+            for (op, lspan, rspan, span, r) in &rest {
+                let b = r(i, s)?;
+                acc = match (&acc, &b) {
+                    (Value::Num(x), Value::Num(y)) => match num_binary(*op, *x, *y) {
+                        Some(v) => v,
+                        None => i.binary(*op, acc, b, *span, *lspan, *rspan)?,
+                    },
+                    _ => i.binary(*op, acc, b, *span, *lspan, *rspan)?,
+                };
+            }
+            Ok(acc)
+        })
     }
 
     /// `lhs op rhs` for an arithmetic or comparison operator.
@@ -500,7 +741,7 @@ impl Compiler {
             return Box::new(|_, _| Ok(()));
         };
         // The nesting counted as `self.expr(value)` would count it.
-        self.enter();
+        self.depth += 1;
         let (lspan, rspan, vspan) = (lhs.span, rhs.span, value.span);
         let l = self.expr(lhs);
         let r = self.expr(rhs);
@@ -556,40 +797,106 @@ impl Compiler {
             other => is_true(&other, span),
         })
     }
+}
 
-    /// Whether `e` (to be handed to the tree-walker as it is) nests within the
-    /// limit; marks the compilation too deep when not. `extra` is the nesting
-    /// already counted below `self.depth`.
-    fn shallow(&mut self, e: &Expr, extra: usize) -> bool {
-        if self.depth + extra > MAX_NESTING {
-            self.too_deep = true;
-            return false;
-        }
-        let mut ok = true;
-        for_each_child(e, &mut |c| ok = ok && self.shallow(c, extra + 1));
-        ok
-    }
+/// The error of an expression nested past [`MAX_EVAL_DEPTH`] levels.
+fn too_deep(span: Span) -> Flow {
+    Flow::from(
+        Diagnostic::error(format!(
+            "expression nesting too deep: more than {MAX_EVAL_DEPTH} levels"
+        ))
+        .with_label(span, "this expression is nested too deeply")
+        .with_hint("split the expression with intermediate variables"),
+    )
+}
 
-    /// As [`Compiler::shallow`] for the expressions of a statement handed to the
-    /// tree-walker (a function defined inside is compiled at its own first call).
-    fn shallow_stmt(&mut self, stmt: &Stmt) -> bool {
-        match &stmt.kind {
-            StmtKind::Unpack { value, .. } | StmtKind::CompoundAssign { value, .. } => {
-                self.shallow(value, 1)
-            }
-            StmtKind::IndexAssign {
-                object,
-                indices,
-                value,
-                ..
-            } => {
-                let mut ok = self.shallow(object, 1) && self.shallow(value, 1);
-                for_each_index(indices, &mut |c| ok = ok && self.shallow(c, 1));
-                ok
-            }
-            _ => true,
+/// Whether `lhs`, the left operand of an arithmetic operator, starts a left-leaning
+/// chain long enough to be folded without recursion (see [`Compiler::chain`]).
+fn long_chain(mut lhs: &Expr) -> bool {
+    const SHORT: usize = 16;
+    for _ in 0..SHORT {
+        match &lhs.kind {
+            ExprKind::Binary { op, lhs: l, .. } if !matches!(op, BinOp::And | BinOp::Or) => lhs = l,
+            _ => return false,
         }
     }
+    true
+}
+
+/// One compiled call argument.
+enum ArgCode {
+    Positional(ExprCode, Span),
+    /// `name=value`, with the span of both.
+    Keyword(Rc<str>, ExprCode, Span),
+}
+
+/// Positional and keyword arguments, as a call takes them.
+type ArgValues = (Vec<(Value, Span)>, Vec<(Rc<str>, Value, Span)>);
+
+/// The arguments' values, in the order they are written.
+fn eval_args(args: &[ArgCode], i: &mut Interpreter, s: &Scope) -> Eval<ArgValues> {
+    let mut pos = Vec::with_capacity(args.len());
+    let mut kw = Vec::new();
+    for a in args {
+        match a {
+            ArgCode::Positional(c, span) => pos.push((c(i, s)?, *span)),
+            ArgCode::Keyword(name, c, span) => kw.push((name.clone(), c(i, s)?, *span)),
+        }
+    }
+    Ok((pos, kw))
+}
+
+/// One compiled part of an f-string.
+enum FCode {
+    Text(Rc<str>),
+    Value(ExprCode, Span, Option<(Rc<str>, Span)>),
+}
+
+/// The object of `torch.ones(…)`, `F.relu(x)` (a name bp users often bring from
+/// PyTorch), for the hint given when the script did not define it.
+fn foreign_name(object: &Expr) -> Option<Expr> {
+    let name = match &object.kind {
+        ExprKind::Name(n) => n,
+        ExprKind::Var(v) => &v.name,
+        _ => return None,
+    };
+    is_foreign_module(name).then(|| stub(object))
+}
+
+/// What an index helper is handed of an expression whose code is in the side
+/// table: a leaf as it is, anything else a `None` of the same span (the helpers
+/// look at an expression's kind only to tell a number literal).
+fn stub(e: &Expr) -> Expr {
+    let kind = match &e.kind {
+        ExprKind::Number(n) => ExprKind::Number(*n),
+        ExprKind::Bool(b) => ExprKind::Bool(*b),
+        ExprKind::Str(s) => ExprKind::Str(s.clone()),
+        ExprKind::Name(n) => ExprKind::Name(n.clone()),
+        ExprKind::Var(v) => ExprKind::Var(v.clone()),
+        _ => ExprKind::None,
+    };
+    Expr { kind, span: e.span }
+}
+
+/// Index entries with their expressions made [`stub`]s.
+fn skeleton(indices: &[Index]) -> Rc<[Index]> {
+    indices
+        .iter()
+        .map(|ix| match ix {
+            Index::Single(e) => Index::Single(stub(e)),
+            Index::Slice {
+                start,
+                end,
+                step,
+                span,
+            } => Index::Slice {
+                start: start.as_ref().map(stub),
+                end: end.as_ref().map(stub),
+                step: step.as_ref().map(stub),
+                span: *span,
+            },
+        })
+        .collect()
 }
 
 /// `a op b` for a comparison of two numbers; `None` for other operators.
@@ -662,48 +969,7 @@ impl NumLeaf for ConstNum {
     }
 }
 
-/// Calls `f` on each direct sub-expression of `e` that a copy of `e` copies deeply.
-fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    match &e.kind {
-        ExprKind::TensorLit(items) | ExprKind::Tuple(items) => items.iter().for_each(f),
-        ExprKind::Unary { operand, .. } => f(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        ExprKind::Call { callee: x, args }
-        | ExprKind::Method {
-            receiver: x, args, ..
-        } => {
-            f(x);
-            for a in args {
-                match a {
-                    Arg::Positional(v) | Arg::Keyword { value: v, .. } => f(v),
-                }
-            }
-        }
-        ExprKind::Attr { object, .. } => f(object),
-        ExprKind::Index { object, indices } => {
-            f(object);
-            for_each_index(indices, f);
-        }
-        _ => {}
-    }
-}
-
-fn for_each_index(indices: &[Index], f: &mut dyn FnMut(&Expr)) {
-    for ix in indices {
-        match ix {
-            Index::Single(e) => f(e),
-            Index::Slice {
-                start, end, step, ..
-            } => [start, end, step].into_iter().flatten().for_each(&mut *f),
-        }
-    }
-}
-
-/// `f(args)` by position: the callee evaluated, then called as the tree-walker
-/// calls it (a user function's arguments straight into its frame).
+/// `f(args)` by position: the callee evaluated, then called (a user function's arguments straight into its frame).
 /// `checked`: the builtin whose check of this call site's arguments passed last
 /// (see [`Interpreter::call_builtin`]).
 fn call_value(
@@ -824,9 +1090,55 @@ impl Interpreter {
 
     #[inline(always)]
     fn run_body(&mut self, c: &Closure, scope: &Scope) -> Eval<Value> {
-        match &c.code {
-            Some(code) => code.run(self, scope),
-            None => self.exec_block(&c.decl.body, scope).map(|()| Value::None),
+        c.code.run(self, scope)
+    }
+
+    /// `recv.name(args)` once `recv` is evaluated: an optimizer's method, a
+    /// module's function, else the function `name` with `recv` first.
+    fn method(
+        &mut self,
+        recv: Value,
+        recv_span: Span,
+        name: &Ident,
+        args: &[ArgCode],
+        s: &Scope,
+        span: Span,
+    ) -> Eval<Value> {
+        if let Value::Optimizer(opt) = &recv {
+            let (pos, kw) = eval_args(args, self, s)?;
+            return crate::eval::builtins::optimizer_method(
+                opt, &name.name, name.span, recv_span, span, pos, kw,
+            );
         }
+        if let Value::Module(m) = &recv {
+            // `nn.linear(x)`: a function of the module, not a method.
+            let f = self.module_attribute(m, name, recv_span)?;
+            let (pos, kw) = eval_args(args, self, s)?;
+            return self.call(&f, pos, kw, span, name.span);
+        }
+        let f = match self.lookup(&name.name, s) {
+            Some(f) => f,
+            None => return Err(self.unknown_method(&recv, name, recv_span)),
+        };
+        let (mut pos, kw) = eval_args(args, self, s)?;
+        pos.insert(0, (recv, recv_span));
+        self.call(&f, pos, kw, span, name.span)
+    }
+
+    /// Appends the value `v` of an f-string's `{expr}` or `{expr:spec}` to `out`.
+    fn format_part(
+        &mut self,
+        out: &mut String,
+        v: &Value,
+        spec: &Option<(Rc<str>, Span)>,
+        expr_span: Span,
+    ) -> Eval<()> {
+        match spec {
+            None => out.push_str(&v.to_display()),
+            Some((spec, spec_span)) => out.push_str(&crate::eval::lang::format_with_spec(
+                v, spec, *spec_span, expr_span,
+            )?),
+        }
+        Ok(())
     }
 }

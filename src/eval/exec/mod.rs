@@ -1,6 +1,7 @@
-//! The tree-walking core of the evaluator, one room per concern: statements,
-//! expressions, calls, operators, attributes and indexing. This file holds what
-//! they share: scopes, name lookup and the guards (interrupt, stack depth).
+//! Running a program: the compiler (`compile`, the one back end) and the helpers
+//! its code calls, one room per concern: statements, expressions, calls,
+//! operators, attributes and indexing. This file holds what they share: scopes,
+//! name lookup and the guards (interrupt, stack depth).
 
 pub(crate) mod access;
 mod calls;
@@ -14,7 +15,7 @@ use crate::eval::errors::closest;
 use crate::eval::value::Env;
 use crate::eval::{builtins, Eval, Flow, Interpreter, Value, INTERRUPTED};
 use crate::source::Span;
-use crate::syntax::ast::{Block, Ident, Place, Program, StmtKind, Var};
+use crate::syntax::ast::{Expr, Ident, Place, Program, Stmt, StmtKind, Var};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
@@ -24,8 +25,8 @@ pub(super) type Scope = Option<Rc<Env>>;
 
 pub(super) const STACK_RED_ZONE: usize = 256 * 1024;
 pub(super) const STACK_GROWTH: usize = 8 * 1024 * 1024;
-/// How many levels of expressions may be entered between two looks at the stack:
-/// a few kilobytes each, far less than the red zone.
+/// How many levels of compiled code may be entered between two looks at the
+/// stack: a few kilobytes each, far less than the red zone.
 pub(super) const STACK_CHECK_EVERY: usize = 8;
 /// The deepest nesting of expressions being evaluated at once (a chain such as
 /// `- - - x` or `x.T.T…`; left-leaning operator chains do not nest).
@@ -54,20 +55,15 @@ fn interrupted(span: Span) -> Eval<()> {
 impl Interpreter {
     pub(crate) fn exec_program(&mut self, program: &Program) -> Eval<()> {
         for stmt in program {
-            self.exec_top(stmt)?;
+            self.exec_top(stmt, &None)?;
         }
         Ok(())
     }
 
-    /// Runs a top-level statement: a loop compiled first (see [`compile`]), anything
-    /// else walked.
-    fn exec_top(&mut self, stmt: &crate::syntax::ast::Stmt) -> Eval<()> {
-        if matches!(stmt.kind, StmtKind::While { .. } | StmtKind::For { .. }) {
-            if let Some(code) = compile::top_level(stmt) {
-                return code(self, &None);
-            }
-        }
-        self.exec(stmt, &None)
+    /// Compiles a top-level statement (of a script, a REPL entry or a module,
+    /// whose top level is `scope`) and runs it.
+    pub(super) fn exec_top(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
+        compile::statement(stmt)(self, scope)
     }
 
     /// Runs a program and gives the value of its last statement when that is an
@@ -77,19 +73,24 @@ impl Interpreter {
             return Ok(None);
         };
         for stmt in rest {
-            self.exec_top(stmt)?;
+            self.exec_top(stmt, &None)?;
         }
         match &last.kind {
-            StmtKind::Expr(e) => self.eval(e, &None).map(Some),
-            _ => self.exec_top(last).map(|()| None),
+            StmtKind::Expr(e) => compile::expression(e)(self, &None).map(Some),
+            _ => self.exec_top(last, &None).map(|()| None),
         }
     }
 
-    pub(super) fn exec_block(&mut self, block: &Block, scope: &Scope) -> Eval<()> {
-        for stmt in &block.stmts {
-            self.exec(stmt, scope)?;
+    /// The value of `e`, an index or an assigned value an index helper
+    /// (`index`, `index_assign`) evaluates: its code is in the side table of the
+    /// running index expression; an expression found nowhere is compiled here.
+    pub(crate) fn eval(&mut self, e: &Expr, scope: &Scope) -> Eval<Value> {
+        if let Some(side) = self.side_codes.last().cloned() {
+            if let Some(code) = side.find(e.span) {
+                return code(self, scope);
+            }
         }
-        Ok(())
+        compile::expression(e)(self, scope)
     }
 
     pub(crate) fn lookup(&self, name: &str, scope: &Scope) -> Option<Value> {

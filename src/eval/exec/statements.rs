@@ -1,158 +1,58 @@
-//! Statements: assignment, control flow, function definitions, `no_grad`.
+//! What compiled statements do once their parts are evaluated: unpacking, loops,
+//! compound and in-place assignment, `no_grad`, the REPL's echo.
 
-use super::{check_interrupt, Scope, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE};
+use super::{check_interrupt, Scope};
 use crate::autodiff::elementwise as ew;
 use crate::autodiff::op::IndexItem;
 use crate::autodiff::{grad_enabled, set_grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::errors::{tensor_error, type_error};
-use crate::eval::value::{truthy, value_shape, Closure};
+use crate::eval::value::{truthy, value_shape};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Ident, Stmt, StmtKind};
+use crate::syntax::ast::{BinOp, Ident};
 use std::rc::Rc;
 
 impl Interpreter {
-    pub(crate) fn exec(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
-        // Statements nest (blocks, calls) on the same counter as expressions, and the
-        // stack is looked at every few levels only.
-        self.eval_depth += 1;
-        let r = if self.eval_depth.is_multiple_of(STACK_CHECK_EVERY) {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-                self.exec_inner(stmt, scope)
-            })
-        } else {
-            self.exec_inner(stmt, scope)
+    /// `a, b = v`: the items of a tuple or a list bound in order.
+    pub(super) fn unpack(
+        &mut self,
+        targets: &[Ident],
+        v: Value,
+        value_span: Span,
+        scope: &Scope,
+    ) -> Eval<()> {
+        let items: Vec<Value> = match &v {
+            Value::Tuple(t) => t.to_vec(),
+            Value::List(l) => l.items(),
+            other => {
+                return Err(Flow::from(type_error(
+                    "unpacking",
+                    "a tuple or a list",
+                    other.type_name(),
+                    value_span,
+                )))
+            }
         };
-        self.eval_depth -= 1;
-        r
-    }
-
-    pub(super) fn exec_inner(&mut self, stmt: &Stmt, scope: &Scope) -> Eval<()> {
-        match &stmt.kind {
-            StmtKind::Expr(e) => {
-                let v = self.eval(e, scope)?;
-                self.echo(&v, scope)?;
-            }
-            StmtKind::Assign { target, value } => {
-                let v = self.eval(value, scope)?;
-                self.bind_ident(target, v, scope);
-            }
-            StmtKind::Unpack { targets, value } => {
-                let v = self.eval(value, scope)?;
-                let items: Vec<Value> = match &v {
-                    Value::Tuple(t) => t.to_vec(),
-                    Value::List(l) => l.items(),
-                    other => {
-                        return Err(Flow::from(type_error(
-                            "unpacking",
-                            "a tuple or a list",
-                            other.type_name(),
-                            value.span,
-                        )))
-                    }
-                };
-                if items.len() != targets.len() {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "cannot unpack a tuple of {} values into {} names",
-                            items.len(),
-                            targets.len()
-                        ))
-                        .with_label(value.span, format!("this has {} values", items.len())),
-                    ));
-                }
-                for (t, item) in targets.iter().zip(items) {
-                    self.bind_ident(t, item, scope);
-                }
-            }
-            StmtKind::CompoundAssign {
-                target,
-                op,
-                op_span: _,
-                value,
-            } => {
-                let current = match self.read_place(target.place, scope) {
-                    Some(v) => v,
-                    None => self.read_by_name(&target.name, target.span, scope)?,
-                };
-                let rhs = self.eval(value, scope)?;
-                self.compound_assign(target, *op, current, rhs, stmt.span, value.span, scope)?;
-            }
-            StmtKind::FnDef(decl) => {
-                let closure = Value::Func(Rc::new(Closure::new(decl, scope)));
-                if let Some(name) = &decl.name {
-                    self.bind_ident(name, closure, scope);
-                }
-            }
-            StmtKind::If {
-                branches,
-                else_block,
-            } => {
-                for (cond, block) in branches {
-                    let c = self.eval(cond, scope)?;
-                    if is_true(&c, cond.span)? {
-                        return self.exec_block(block, scope);
-                    }
-                }
-                if let Some(block) = else_block {
-                    self.exec_block(block, scope)?;
-                }
-            }
-            StmtKind::While { cond, body } => {
-                self.while_loop(
-                    stmt.span,
-                    |i, s| {
-                        let c = i.eval(cond, s)?;
-                        is_true(&c, cond.span)
-                    },
-                    |i, s| i.exec_block(body, s),
-                    scope,
-                )?;
-            }
-            StmtKind::For { var, iter, body } => {
-                let it = self.eval(iter, scope)?;
-                self.for_loop(it, var, stmt.span, iter.span, scope, |i, s| {
-                    i.exec_block(body, s)
-                })?;
-            }
-            StmtKind::Break => return Err(Flow::Break(stmt.span)),
-            StmtKind::Continue => return Err(Flow::Continue(stmt.span)),
-            StmtKind::Return(e) => {
-                let v = match e {
-                    Some(e) => self.eval(e, scope)?,
-                    None => Value::None,
-                };
-                return Err(Flow::Return(v, stmt.span));
-            }
-            StmtKind::NoGrad(block) => self.no_grad(scope, |i, s| i.exec_block(block, s))?,
-            StmtKind::IndexAssign {
-                object,
-                indices,
-                op,
-                value,
-            } => {
-                let target = self.eval(object, scope)?;
-                self.index_assign(target, object.span, indices, *op, value, stmt.span, scope)?;
-            }
-            StmtKind::Import {
-                path,
-                path_span,
-                name,
-            } => {
-                let (module, stem) = self.import(path, *path_span, stmt.span)?;
-                match name {
-                    Some(n) => self.bind_ident(n, Value::Module(module), scope),
-                    None => self.bind(&stem, Value::Module(module), scope),
-                }
-            }
+        if items.len() != targets.len() {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "cannot unpack a tuple of {} values into {} names",
+                    items.len(),
+                    targets.len()
+                ))
+                .with_label(value_span, format!("this has {} values", items.len())),
+            ));
+        }
+        for (t, item) in targets.iter().zip(items) {
+            self.bind_ident(t, item, scope);
         }
         Ok(())
     }
 
     /// `while cond { body }`: `cond` and `body` are the loop's parts however they
-    /// are run (walked or compiled).
+    /// are compiled.
     pub(super) fn while_loop(
         &mut self,
         span: Span,
@@ -174,7 +74,7 @@ impl Interpreter {
     }
 
     /// `for var in it { body }` once `it` is evaluated: `body` is the loop's body
-    /// however it is run (walked or compiled).
+    /// compiled.
     pub(super) fn for_loop(
         &mut self,
         it: Value,
