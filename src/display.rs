@@ -321,6 +321,15 @@ fn add_suffixes(mut text: String, suffixes: &[String], indent: usize) -> String 
     text
 }
 
+/// `1 point`, `3 points`: a count with its noun, singular for one.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -137,18 +137,12 @@ pub fn line_chart(
     lines.push(x_line);
 
     if skipped > 0 {
-        lines.push(format!("({} skipped: nan or inf)", count(skipped, "point")));
+        lines.push(format!(
+            "({} skipped: nan or inf)",
+            crate::display::count(skipped, "point")
+        ));
     }
     lines.join("\n")
-}
-
-/// `1 point`, `3 points`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// The finite extent of one coordinate.

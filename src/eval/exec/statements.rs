@@ -38,11 +38,14 @@ impl Interpreter {
         if items.len() != targets.len() {
             return Err(Flow::from(
                 Diagnostic::error(format!(
-                    "cannot unpack a tuple of {} values into {} names",
-                    items.len(),
+                    "cannot unpack a tuple of {} into {} names",
+                    crate::display::count(items.len(), "value"),
                     targets.len()
                 ))
-                .with_label(value_span, format!("this has {} values", items.len())),
+                .with_label(
+                    value_span,
+                    format!("this has {}", crate::display::count(items.len(), "value")),
+                ),
             ));
         }
         for (t, item) in targets.iter().zip(items) {
