@@ -298,7 +298,7 @@ fn accumulate_plain(acc: Grad, ig: &Array) -> Result<Grad, TensorError> {
             return Ok((Values::Dense(a), span));
         }
     }
-    let sum = ew::zip_with(&a, ig, "+", super::kernel::add)?;
+    let sum = ew::zip_with(&a, ig, "+", super::scalar::add)?;
     Ok((Values::Dense(Rc::new(sum)), current_span()))
 }
 

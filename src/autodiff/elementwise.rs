@@ -1,6 +1,6 @@
 //! Elementwise operations: one input, or two (and `where`'s three) with broadcasting.
 
-use super::kernel::{self, Unary};
+use super::scalar::{self, Unary};
 use super::shape::{broadcast_shape, checked_numel};
 use super::{Array, Op, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn, Zip};
@@ -192,35 +192,35 @@ fn binary(
 }
 
 pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Add, "+", kernel::add)
+    binary(a, b, Op::Add, "+", scalar::add)
 }
 
 pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Sub, "-", kernel::sub)
+    binary(a, b, Op::Sub, "-", scalar::sub)
 }
 
 pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Mul, "*", kernel::mul)
+    binary(a, b, Op::Mul, "*", scalar::mul)
 }
 
 pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Div, "/", kernel::div)
+    binary(a, b, Op::Div, "/", scalar::div)
 }
 
 pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Pow, "**", kernel::pow)
+    binary(a, b, Op::Pow, "**", scalar::pow)
 }
 
 pub fn rem(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Rem, "%", kernel::rem)
+    binary(a, b, Op::Rem, "%", scalar::rem)
 }
 
 pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Maximum, "maximum", kernel::maximum)
+    binary(a, b, Op::Maximum, "maximum", scalar::maximum)
 }
 
 pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Minimum, "minimum", kernel::minimum)
+    binary(a, b, Op::Minimum, "minimum", scalar::minimum)
 }
 
 /// Comparisons give bool tensors (0/1 data) that do not require grad.
@@ -288,7 +288,7 @@ pub fn apply(x: &Tensor, u: Unary) -> Tensor {
 }
 
 pub fn neg(x: &Tensor) -> Tensor {
-    unary(x, Op::Neg, kernel::neg)
+    unary(x, Op::Neg, scalar::neg)
 }
 
 pub fn exp(x: &Tensor) -> Tensor {
@@ -326,7 +326,7 @@ pub fn sigmoid(x: &Tensor) -> Tensor {
 /// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass, rounded as PyTorch's
 /// `tanh_backward` rounds it (`1 - y²` as one fused multiply-add).
 pub fn tanh_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
-    binary(g, y, Op::TanhGrad, "tanh backward", kernel::tanh_grad)
+    binary(g, y, Op::TanhGrad, "tanh backward", scalar::tanh_grad)
 }
 
 /// `g * (1 - y) * y`, the gradient through `y = sigmoid(x)` in one pass, in the order of
@@ -337,7 +337,7 @@ pub fn sigmoid_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
         y,
         Op::SigmoidGrad,
         "sigmoid backward",
-        kernel::sigmoid_grad,
+        scalar::sigmoid_grad,
     )
 }
 
@@ -347,7 +347,7 @@ pub fn relu(x: &Tensor) -> Tensor {
 
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
     unary(x, Op::LeakyRelu(slope), move |v| {
-        kernel::leaky_relu(v, slope)
+        scalar::leaky_relu(v, slope)
     })
 }
 
@@ -357,20 +357,20 @@ pub fn softplus(x: &Tensor) -> Tensor {
 }
 
 pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {
-    unary(x, Op::Clamp(min, max), move |v| kernel::clamp(v, min, max))
+    unary(x, Op::Clamp(min, max), move |v| scalar::clamp(v, min, max))
 }
 
 pub fn sign(x: &Tensor) -> Tensor {
     apply(x, Unary::Sign)
 }
 
-/// `x ** p` for a number `p`, element by element by [`kernel::pow_scalar`]
+/// `x ** p` for a number `p`, element by element by [`scalar::pow_scalar`]
 /// (PyTorch's special exponents); `p = 2`, the common case, without the dispatch.
 pub fn pow_scalar(x: &Tensor, p: f64) -> Tensor {
     if p == 2.0 {
         return unary(x, Op::PowScalar(p), |v| v * v);
     }
-    unary(x, Op::PowScalar(p), move |v| kernel::pow_scalar(v, p))
+    unary(x, Op::PowScalar(p), move |v| scalar::pow_scalar(v, p))
 }
 
 /// `x + c` for a plain number `c`, without making `c` a tensor.

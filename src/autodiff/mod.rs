@@ -29,10 +29,6 @@ pub mod shape_ops;
 pub mod tensor;
 mod vjp;
 
-/// The scalar maths' old name, kept while the branches written against it are
-/// merged: new code says [`scalar`] ("kernel" is the Jupyter kernel, `crate::kernel`).
-pub use scalar as kernel;
-
 pub use backward::{backward, backward_from_ones, Anomaly, BackwardOptions, BackwardOutcome};
 pub use error::TensorError;
 pub use op::Op;

@@ -20,7 +20,7 @@ pub enum IndexItem {
 ///
 /// # Adding an operation (an elementwise `foo`, say)
 ///
-/// 1. `autodiff/kernel.rs`: `pub fn foo(x: f64) -> f64`, the one scalar kernel
+/// 1. `autodiff/scalar.rs`: `pub fn foo(x: f64) -> f64`, the one scalar kernel
 ///    (NaN and infinities as in PyTorch), and the variant `Unary::Foo` with its arms
 ///    (`kernel`, `op`). A unary op with a parameter (`leaky_relu`, `clamp`) gets
 ///    its own function in `elementwise.rs` and builtin body in `math.rs` instead.

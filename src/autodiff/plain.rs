@@ -6,8 +6,8 @@
 
 use super::elementwise::{self as ew, zip_with, PARALLEL_MIN_ELEMENTS};
 use super::few::Few;
-use super::kernel;
 use super::linalg::product_transposed;
+use super::scalar;
 use super::shape_ops::sum_to_array;
 use super::{Array, Node, Op, Tensor, TensorError};
 use crate::source::Span;
@@ -130,7 +130,7 @@ fn filled_rule(
         if v == 1.0 {
             d
         } else {
-            Rc::new(ew::map(&d, move |y| kernel::mul(v, y)))
+            Rc::new(ew::map(&d, move |y| scalar::mul(v, y)))
         }
     };
     let one = |r: Values, span: Span| Few::One([Some((r, span))]);
@@ -145,7 +145,7 @@ fn filled_rule(
             let first = needs(0).then(|| (filled(v), g_span));
             let second = needs(1).then(|| {
                 if matches!(node.op, Op::Sub) {
-                    (filled(kernel::neg(v)), at)
+                    (filled(scalar::neg(v)), at)
                 } else {
                     (filled(v), g_span)
                 }
@@ -165,23 +165,23 @@ fn filled_rule(
         }
         Op::AddScalar(_) | Op::SubScalar(_) => one(filled(v), g_span),
         Op::MulScalar(c) => one(filled(v * *c), at),
-        Op::Neg => one(filled(kernel::neg(v)), at),
+        Op::Neg => one(filled(scalar::neg(v)), at),
         Op::Exp => one(Values::Dense(scaled(out.data())), at),
         Op::PowScalar(p) if *p == 2.0 => {
             let Some(x) = node.saved(0) else {
                 return Ok(None);
             };
-            let r = ew::map(&x, move |x| kernel::square_grad(v, x));
+            let r = ew::map(&x, move |x| scalar::square_grad(v, x));
             one(Values::Dense(Rc::new(r)), at)
         }
         Op::Tanh => {
             let y = out.data();
-            let r = ew::map(&y, move |y| kernel::tanh_grad(v, y));
+            let r = ew::map(&y, move |y| scalar::tanh_grad(v, y));
             one(Values::Dense(Rc::new(r)), at)
         }
         Op::Sigmoid => {
             let y = out.data();
-            let r = ew::map(&y, move |y| kernel::sigmoid_grad(v, y));
+            let r = ew::map(&y, move |y| scalar::sigmoid_grad(v, y));
             one(Values::Dense(Rc::new(r)), at)
         }
         _ => return Ok(None),
@@ -303,7 +303,7 @@ fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
             };
             let second = if needs(1) {
                 let r = if matches!(node.op, Op::Sub) {
-                    sum_to(map_owned(g.clone(), kernel::neg), s1.shape())?
+                    sum_to(map_owned(g.clone(), scalar::neg), s1.shape())?
                 } else {
                     sum_to(g.clone(), s1.shape())?
                 };
@@ -317,13 +317,13 @@ fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
         Op::Mul => {
             let (s0, s1) = (saved!(0), saved!(1));
             let first = if needs(0) {
-                let r = zip_owned(g.clone(), &s1, "*", kernel::mul)?;
+                let r = zip_owned(g.clone(), &s1, "*", scalar::mul)?;
                 Some((sum_to(r, s0.shape())?, at))
             } else {
                 None
             };
             let second = if needs(1) {
-                let r = zip_owned(g, &s0, "*", kernel::mul)?;
+                let r = zip_owned(g, &s0, "*", scalar::mul)?;
                 Some((sum_to(r, s1.shape())?, at))
             } else {
                 None
@@ -335,23 +335,23 @@ fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
             let c = *c;
             one(map_owned(g, move |v| v * c))
         }
-        Op::Neg => one(map_owned(g, kernel::neg)),
+        Op::Neg => one(map_owned(g, scalar::neg)),
         // d x² = 2x, as g * (x * 2)
         Op::PowScalar(p) if *p == 2.0 => {
             let x = saved!(0);
-            one(zip_owned(g, &x, "*", kernel::square_grad)?)
+            one(zip_owned(g, &x, "*", scalar::square_grad)?)
         }
         Op::Exp => {
             let y = out.data();
-            one(zip_owned(g, &y, "*", kernel::mul)?)
+            one(zip_owned(g, &y, "*", scalar::mul)?)
         }
         Op::Tanh => {
             let y = out.data();
-            one(zip_owned(g, &y, "tanh backward", kernel::tanh_grad)?)
+            one(zip_owned(g, &y, "tanh backward", scalar::tanh_grad)?)
         }
         Op::Sigmoid => {
             let y = out.data();
-            one(zip_owned(g, &y, "sigmoid backward", kernel::sigmoid_grad)?)
+            one(zip_owned(g, &y, "sigmoid backward", scalar::sigmoid_grad)?)
         }
         // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G (matrices; batches go the general way).
         Op::MatMul => {

@@ -144,7 +144,7 @@ pub(super) fn vjp(
             to_input(0, &|| Ok(g.clone()))?,
             if needs(1) {
                 let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| {
-                    -super::kernel::floor_div(x, y)
+                    -super::scalar::floor_div(x, y)
                 })?;
                 let deps = [input(0)?, input(1)?];
                 Some(sum_to(
@@ -205,7 +205,7 @@ pub(super) fn vjp(
         Op::Sqrt => few![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
         // d|x| = sign(x), 0 at 0
         Op::Abs => {
-            let d = data(0)?.mapv(super::kernel::sign);
+            let d = data(0)?.mapv(super::scalar::sign);
             few![one(times_derivative(g, d, &[input(0)?], create_graph))?]
         }
         // d sin(x) = cos(x)

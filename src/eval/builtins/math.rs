@@ -1,8 +1,8 @@
 //! Elementwise, reduction, linear-algebra, shape and neural-network builtins.
 
-use crate::autodiff::kernel::Unary;
+use crate::autodiff::scalar::Unary;
 use crate::autodiff::{
-    elementwise as ew, kernel, linalg, nn, reduce, shape_ops, Tensor, TensorError,
+    elementwise as ew, linalg, nn, reduce, scalar, shape_ops, Tensor, TensorError,
 };
 use crate::display::fmt_shape;
 use crate::eval::args::{as_integer, to_tensor, Args};
@@ -35,7 +35,7 @@ pub fn unary(a: &Args, u: Unary) -> Eval<Value> {
 pub fn leaky_relu(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let slope = a.number_or(1, "slope")?;
     if let (Value::Num(n), _) = a.required(0, "x")? {
-        return Ok(Value::Num(kernel::leaky_relu(*n, slope)));
+        return Ok(Value::Num(scalar::leaky_relu(*n, slope)));
     }
     Ok(Value::Tensor(ew::leaky_relu(&a.tensor(0, "x")?, slope)))
 }
@@ -47,14 +47,14 @@ pub fn clamp(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         return Err(a.err("clamp() needs min=, max= or both", a.call, "no bound given"));
     }
     if let (Value::Num(n), _) = a.required(0, "x")? {
-        return Ok(Value::Num(kernel::clamp(*n, lo, hi)));
+        return Ok(Value::Num(scalar::clamp(*n, lo, hi)));
     }
     Ok(Value::Tensor(ew::clamp(&a.tensor(0, "x")?, lo, hi)))
 }
 
 pub fn pow(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     match (a.required(0, "x")?, a.required(1, "p")?) {
-        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(kernel::pow_scalar(*x, *p))),
+        ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(scalar::pow_scalar(*x, *p))),
         (_, (Value::Num(p), _)) => Ok(Value::Tensor(ew::pow_scalar(&a.tensor(0, "x")?, *p))),
         _ => {
             let (x, p) = (a.tensor(0, "x")?, a.tensor(1, "p")?);
@@ -102,10 +102,10 @@ fn binary_values(
 }
 
 pub fn maximum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::maximum, kernel::maximum)
+    binary(a, ew::maximum, scalar::maximum)
 }
 pub fn minimum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    binary(a, ew::minimum, kernel::minimum)
+    binary(a, ew::minimum, scalar::minimum)
 }
 
 pub fn where_(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
@@ -229,9 +229,9 @@ fn extreme(a: &Args, want_max: bool) -> Eval<Value> {
             if matches!(r, Value::Tensor(_)) || matches!(l, Value::Num(_)) =>
         {
             return if want_max {
-                binary_values(a, (l, *ls), (r, *rs), ew::maximum, kernel::maximum)
+                binary_values(a, (l, *ls), (r, *rs), ew::maximum, scalar::maximum)
             } else {
-                binary_values(a, (l, *ls), (r, *rs), ew::minimum, kernel::minimum)
+                binary_values(a, (l, *ls), (r, *rs), ew::minimum, scalar::minimum)
             };
         }
         _ => {}

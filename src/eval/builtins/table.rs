@@ -4,7 +4,7 @@
 //! # Adding a builtin
 //!
 //! 1. A one-argument elementwise operation is `unary!(Foo)` (see
-//!    `autodiff::kernel::Unary` and the checklist on `autodiff::Op`); skip to 2.
+//!    `autodiff::scalar::Unary` and the checklist on `autodiff::Op`); skip to 2.
 //!    Otherwise write its body in the module of its group (`math.rs`, `create.rs`, …) as
 //!    `pub fn name(it: &mut Interpreter, a: &mut Args) -> Eval<Value>`. Read the
 //!    arguments through `a` by the names of the row (`a.tensor(0, "x")`,
@@ -20,7 +20,7 @@
 //!    current) and `cargo test --test builtins`.
 
 use super::{autograd, course, create, data, lang, math, optimizers, output, pictures, transforms};
-use crate::autodiff::kernel::Unary;
+use crate::autodiff::scalar::Unary;
 use crate::eval::value::{Builtin, Group, Param, ParamDefault, Pass};
 
 /// A required parameter, by position or name.

@@ -1,7 +1,7 @@
 //! Binary operators: numbers stay numbers; tensors record their op.
 
 use crate::autodiff::elementwise as ew;
-use crate::autodiff::kernel;
+use crate::autodiff::scalar;
 use crate::autodiff::{linalg, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::to_tensor;
@@ -16,12 +16,12 @@ use crate::syntax::ast::BinOp;
 #[inline(always)]
 pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
     Some(match op {
-        BinOp::Add => Value::Num(kernel::add(a, b)),
-        BinOp::Sub => Value::Num(kernel::sub(a, b)),
-        BinOp::Mul => Value::Num(kernel::mul(a, b)),
-        BinOp::Div => Value::Num(kernel::div(a, b)),
+        BinOp::Add => Value::Num(scalar::add(a, b)),
+        BinOp::Sub => Value::Num(scalar::sub(a, b)),
+        BinOp::Mul => Value::Num(scalar::mul(a, b)),
+        BinOp::Div => Value::Num(scalar::div(a, b)),
         BinOp::Rem => Value::Num(num_rem(a, b)),
-        BinOp::Pow => Value::Num(kernel::pow_scalar(a, b)),
+        BinOp::Pow => Value::Num(scalar::pow_scalar(a, b)),
         BinOp::Eq => Value::Bool(a == b),
         BinOp::Ne => Value::Bool(a != b),
         BinOp::Lt => Value::Bool(a < b),
@@ -44,7 +44,7 @@ fn num_rem(a: f64, b: f64) -> f64 {
             return (i % j) as f64;
         }
     }
-    kernel::rem(a, b)
+    scalar::rem(a, b)
 }
 
 impl Interpreter {
