@@ -8,12 +8,24 @@ fn bp(args: &[&str], stdin: &str) -> (i32, String, String) {
     common::bp(args).stdin(stdin).run()
 }
 
-fn script(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("bp-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+/// A script written into its own temporary folder, removed when the script is dropped.
+struct Script {
+    _dir: common::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for Script {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+fn script(name: &str, text: &str) -> Script {
+    let dir = common::TempDir::new("cli");
+    let path = dir.path().join(name);
     std::fs::write(&path, text).expect("write script");
-    path
+    Script { _dir: dir, path }
 }
 
 #[test]

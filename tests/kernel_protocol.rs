@@ -19,6 +19,8 @@ fn free_port() -> u16 {
 
 struct Kernel {
     child: Child,
+    /// The kernel's folder (its connection file), removed after the kernel is stopped.
+    _dir: common::TempDir,
     shell: u16,
     iopub: u16,
     control: u16,
@@ -34,11 +36,8 @@ impl Drop for Kernel {
 fn start_kernel() -> Kernel {
     let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
     // A folder per kernel: the tests of this binary run on parallel threads.
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("bp-kernel-test-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("connection.json");
+    let dir = common::TempDir::new("kernel");
+    let file = dir.path().join("connection.json");
     let info = serde_json::json!({
         "ip": "127.0.0.1", "transport": "tcp",
         "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
@@ -46,12 +45,13 @@ fn start_kernel() -> Kernel {
         "key": KEY, "signature_scheme": "hmac-sha256", "kernel_name": "bp",
     });
     std::fs::write(&file, info.to_string()).unwrap();
-    let child = common::bp_command(&dir)
+    let child = common::bp_command(dir.path())
         .args(["kernel", file.to_str().unwrap()])
         .spawn()
         .unwrap();
     Kernel {
         child,
+        _dir: dir,
         shell: ports[0],
         iopub: ports[1],
         control: ports[3],
