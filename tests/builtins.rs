@@ -4,24 +4,11 @@
 mod common;
 
 use bp::eval::builtins::{self, Group, ParamDefault, Pass};
-use bp::eval::{Interpreter, Options, RunError};
 
 /// Runs `src` in a temporary folder holding `data.csv` (for the file builtins'
 /// examples), so that nothing is written beside the tests.
 fn run(src: &str) -> Result<(), String> {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("bp-builtins-{}-{n}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join("data.csv"), "x,y\n1,2\n3,4\n");
-    let mut it = Interpreter::new(Box::new(std::io::sink()), Options::default());
-    it.set_script_dir(&dir);
-    let result = it.run_source_at("test.bp", src, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    result.map_err(|e| match e {
-        RunError::Syntax(d) => format!("syntax: {}", d[0].message),
-        RunError::Runtime(d) => format!("{} | {}", d.message, d.hint.unwrap_or_default()),
-    })
+    common::run_source(src, &[("data.csv", "x,y\n1,2\n3,4\n")])
 }
 
 #[test]

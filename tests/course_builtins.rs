@@ -2,22 +2,11 @@
 //! float64, and first and second derivatives against finite differences (through
 //! the language's `gradcheck` and `gradgradcheck`, which compare whole Jacobians).
 
-use bp::eval::{Interpreter, Options, RunError};
+mod common;
 
 /// Runs `src` in a temporary folder; the error message on failure.
 fn run(src: &str) -> Result<(), String> {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("bp-course-{}-{n}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let mut it = Interpreter::new(Box::new(std::io::sink()), Options::default());
-    it.set_script_dir(&dir);
-    let result = it.run_source_at("test.bp", src, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    result.map_err(|e| match e {
-        RunError::Syntax(d) => format!("syntax: {}", d[0].message),
-        RunError::Runtime(d) => d.message,
-    })
+    common::run_source(src, &[])
 }
 
 fn ok(src: &str) {
@@ -218,71 +207,6 @@ fn function_transforms() {
 }
 
 #[test]
-fn pictures_of_training_as_svg() {
-    let dir = std::env::temp_dir().join(format!("bp-course-svg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = r#"
-hist([1, 2, 2, 3, 3, 3], bins=3, file="h.svg")
-plot((list((1, 0.1, 0.01)), [2, 0.2, 0.02]), labels=("train", "dev"), logy=true, file="p.svg")
-plot([[1, 2, 3], [3, 2, 1]], file="rows.svg")
-imshow([[0, 1], [2, 3]], title="counts", file="m.svg")
-"#;
-    let mut it = Interpreter::new(Box::new(std::io::sink()), Options::default());
-    it.set_script_dir(&dir);
-    it.run_source_at("t.bp", src, &dir)
-        .map_err(|_| "run failed")
-        .unwrap();
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
-    let hist = read("h.svg");
-    let doc = roxmltree::Document::parse(&hist).unwrap();
-    let bars: Vec<f64> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("bar"))
-        .map(|n| n.attribute("height").unwrap().parse().unwrap())
-        .collect();
-    assert_eq!(bars.len(), 3);
-    assert!(bars[0] < bars[1] && bars[1] < bars[2], "{bars:?}");
-    let plot = read("p.svg");
-    let doc = roxmltree::Document::parse(&plot).unwrap();
-    let series = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("series"))
-        .count();
-    assert_eq!(series, 2);
-    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
-    assert!(texts.contains(&"train") && texts.contains(&"dev") && texts.contains(&"log scale"));
-    // On the log axis the three points of a series are evenly spaced.
-    let first = doc
-        .descendants()
-        .find(|n| n.attribute("class") == Some("series"))
-        .unwrap();
-    let ys: Vec<f64> = first
-        .attribute("points")
-        .unwrap()
-        .split(' ')
-        .map(|p| p.split(',').nth(1).unwrap().parse().unwrap())
-        .collect();
-    assert!(((ys[1] - ys[0]) - (ys[2] - ys[1])).abs() < 0.02, "{ys:?}");
-    let rows = roxmltree::Document::parse(&read("rows.svg"))
-        .unwrap()
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("series"))
-        .count();
-    assert_eq!(rows, 2);
-    let m = read("m.svg");
-    let doc = roxmltree::Document::parse(&m).unwrap();
-    let fills: Vec<&str> = doc
-        .descendants()
-        .filter(|n| n.attribute("class") == Some("cell"))
-        .map(|n| n.attribute("fill").unwrap())
-        .collect();
-    assert_eq!(fills.len(), 4);
-    assert_eq!(fills[0], "#ffffff");
-    assert_ne!(fills[0], fills[3]);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
 fn pictures_of_training_in_the_terminal() {
     use bp::picture::{HeatMap, Histogram, MultiPlot, Picture};
     let h = Picture::Hist(Histogram::of(
@@ -322,7 +246,8 @@ fn the_notebook_receives_the_pictures_of_training_as_svg() {
     use bp::picture::Picture;
     use std::cell::RefCell;
     use std::rc::Rc;
-    let mut it = Interpreter::new(Box::new(std::io::sink()), Options::default());
+    let mut it =
+        bp::eval::Interpreter::new(Box::new(std::io::sink()), bp::eval::Options::default());
     let seen: Rc<RefCell<Vec<Picture>>> = Rc::default();
     let sink = seen.clone();
     it.set_picture_sink(Some(Box::new(move |p: &Picture| {

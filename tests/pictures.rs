@@ -202,3 +202,45 @@ fn repl_graph_writes_svg_and_dot() {
     let dot = std::fs::read_to_string(dir.path().join("g.dot")).expect("g.dot");
     assert!(dot.starts_with("digraph"), "{dot}");
 }
+
+/// The value of `attr` on every element whose class is exactly `class`.
+fn attrs<'a>(doc: &'a roxmltree::Document, class: &str, attr: &str) -> Vec<&'a str> {
+    doc.descendants()
+        .filter(|n| n.attribute("class") == Some(class))
+        .map(|n| n.attribute(attr).expect("the attribute"))
+        .collect()
+}
+
+#[test]
+fn pictures_of_training_write_svg_files() {
+    let dir = TempDir::new("training");
+    let (exit, _, err) = run_in(
+        &dir,
+        r#"
+hist([1, 2, 2, 3, 3, 3], bins=3, file="h.svg")
+plot((list((1, 0.1, 0.01)), [2, 0.2, 0.02]), labels=("train", "dev"), logy=true, file="p.svg")
+plot([[1, 2, 3], [3, 2, 1]], file="rows.svg")
+imshow([[0, 1], [2, 3]], title="counts", file="m.svg")
+"#,
+    );
+    assert_eq!(exit, bp::Exit::Success, "{err}");
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let hist = read("h.svg");
+    let hist = parse(&hist);
+    let bars: Vec<f64> = attrs(&hist, "bar", "height")
+        .iter()
+        .map(|h| h.parse().unwrap())
+        .collect();
+    assert_eq!(bars.len(), 3);
+    assert!(bars[0] < bars[1] && bars[1] < bars[2], "{bars:?}");
+    let plot = read("p.svg");
+    assert_eq!(attrs(&parse(&plot), "series", "class").len(), 2);
+    let rows = read("rows.svg");
+    assert_eq!(attrs(&parse(&rows), "series", "class").len(), 2);
+    let m = read("m.svg");
+    let m = parse(&m);
+    let fills = attrs(&m, "cell", "fill");
+    assert_eq!(fills.len(), 4);
+    assert_eq!(fills[0], "#ffffff");
+    assert_ne!(fills[0], fills[3]);
+}

@@ -165,3 +165,24 @@ pub fn bp_command(dir: &Path) -> Command {
     cmd.current_dir(dir);
     cmd
 }
+
+/// Runs `src` in this process, in a fresh temporary folder holding `files` (name,
+/// contents), output discarded: `Err` holds the error's message, and its hint after
+/// ` | ` when it has one.
+pub fn run_source(src: &str, files: &[(&str, &str)]) -> Result<(), String> {
+    use bp::eval::{Interpreter, Options, RunError};
+    let dir = TempDir::new("source");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("a file for the script");
+    }
+    let mut it = Interpreter::new(Box::new(std::io::sink()), Options::default());
+    it.set_script_dir(dir.path());
+    it.run_source_at("test.bp", src, dir.path())
+        .map_err(|e| match e {
+            RunError::Syntax(d) => format!("syntax: {}", d[0].message),
+            RunError::Runtime(d) => match d.hint {
+                Some(hint) => format!("{} | {hint}", d.message),
+                None => d.message,
+            },
+        })
+}
