@@ -1,13 +1,12 @@
-//! Autodiff builtins: backward, grad, zero_grad, detach, retain_grad, clipping, gradcheck.
+//! Autodiff builtins: backward, grad, zero_grad, detach, retain_grad, clipping.
 
-use crate::autodiff::gradcheck::gradcheck as check_gradients;
 use crate::autodiff::{
     backward as run_backward, backward_from_ones, Anomaly, BackwardOptions, Origin, Tensor,
     TensorError,
 };
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
-use crate::eval::args::{to_tensor, Args};
+use crate::eval::args::Args;
 use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::{Eval, Flow, Interpreter, LastBackward, Value};
 use crate::source::Span;
@@ -378,86 +377,4 @@ pub fn clip_grad_value(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         g.replace_data(clipped);
     }
     Ok(Value::None)
-}
-
-pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (f, f_span) = a.required(0, "f")?;
-    let f = f.clone();
-    if !matches!(f, Value::Func(_) | Value::Builtin(_)) {
-        return Err(Flow::from(type_error(
-            "gradcheck()",
-            "a function",
-            f.type_name(),
-            f_span,
-        )));
-    }
-    let mut inputs = Vec::new();
-    for (v, s) in a.pos.iter().skip(1) {
-        inputs.push(to_tensor(v).ok_or_else(|| {
-            Flow::from(type_error(
-                "gradcheck() inputs",
-                "tensors",
-                v.type_name(),
-                *s,
-            ))
-        })?);
-    }
-    // Keyword-only: the positional arguments are the inputs.
-    let eps = a.number_or(usize::MAX, "eps")?;
-    let atol = a.number_or(usize::MAX, "atol")?;
-    let rtol = a.number_or(usize::MAX, "rtol")?;
-    let call = a.call;
-    let spans: Vec<Span> = a.pos.iter().skip(1).map(|p| p.1).collect();
-    let mut failure: Option<Flow> = None;
-    let mut run = |xs: &[Tensor]| -> Result<Tensor, TensorError> {
-        let pos: Vec<(Value, Span)> = xs
-            .iter()
-            .zip(&spans)
-            .map(|(t, s)| (Value::Tensor(t.clone()), *s))
-            .collect();
-        match it.call(&f, pos, Vec::new(), call, f_span) {
-            Ok(Value::Tensor(t)) => Ok(t),
-            Ok(Value::Num(n)) => Ok(Tensor::scalar(n)),
-            Ok(other) => Err(TensorError::invalid(format!(
-                "gradcheck: the function returned a {}, not a tensor",
-                other.type_name()
-            ))),
-            Err(e) => {
-                failure = Some(e);
-                Err(TensorError::Other("the function failed".into()))
-            }
-        }
-    };
-    let result = check_gradients(&mut run, &inputs, eps, atol, rtol);
-    if let Some(f) = failure {
-        return Err(f);
-    }
-    // A function of any output shape: its whole Jacobian is checked (SPEC §23).
-    if let Err(TensorError::Invalid(m)) = &result {
-        if m.starts_with("gradcheck: the function must return one element") {
-            return super::transforms::gradcheck_any_shape(it, a);
-        }
-    }
-    match result {
-        Err(e) => Err(Flow::from(tensor_error(e, call, &[]))),
-        Ok(None) => Ok(Value::Bool(true)),
-        Ok(Some(m)) => {
-            let span = spans
-                .get(m.input.saturating_sub(0))
-                .copied()
-                .unwrap_or(call);
-            Err(Flow::from(
-                Diagnostic::error(format!(
-                    "gradcheck failed: argument {} of the function, element {:?}: analytic {} but numeric {} (difference {})",
-                    m.input + 1,
-                    m.position,
-                    crate::display::format_number(m.analytic),
-                    crate::display::format_number(m.numeric),
-                    crate::display::format_number((m.analytic - m.numeric).abs())
-                ))
-                .with_label(span, "the gradient for this argument is wrong")
-                .with_label(call, "checked here"),
-            ))
-        }
-    }
 }

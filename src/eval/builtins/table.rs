@@ -380,7 +380,7 @@ rows! {
         doc: "clamps every gradient element to [-clip, clip]",
         d: -, ex: "clip_grad_value(ones(2, grad=true), 1)",
         torch: "torch.nn.utils.clip_grad_value_(params, clip)";
-    "gradcheck" => autograd::gradcheck, Autodiff,
+    "gradcheck" => transforms::gradcheck, Autodiff,
         [p("f"), rest1("inputs"), kw_num("eps", 1e-6), kw_num("atol", 1e-5), kw_num("rtol", 1e-3)],
         doc: "compares f's gradients with finite differences; true, or an error naming the element",
         d: -, ex: "gradcheck(fn(x) { return sum(x * x) }, ones(3, grad=true))",

@@ -1,9 +1,10 @@
-//! Function transforms (SPEC §20, §23): `jacobian`, `hessian`, `gradgradcheck`, and
-//! the check of a function of any output shape that `gradcheck` uses for
-//! non-scalar outputs (the full Jacobian against central differences, as PyTorch).
+//! Function transforms (SPEC §20, §23): `jacobian`, `hessian`, `gradcheck` and
+//! `gradgradcheck` (the whole Jacobian against central differences, as PyTorch's,
+//! through `autodiff::gradcheck`).
 
+use crate::autodiff::gradcheck::{self as fd, Mismatch};
 use crate::autodiff::{
-    backward as run_backward, with_grad_mode, Array, BackwardOptions, Tensor, TensorError,
+    backward as run_backward, with_grad_mode, BackwardOptions, Tensor, TensorError,
 };
 use crate::diagnostic::Diagnostic;
 use crate::display::{fmt_shape, format_number};
@@ -11,7 +12,7 @@ use crate::eval::args::{to_tensor, Args};
 use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
-use ndarray::{ArrayD, Dimension, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 
 /// The function argument of a transform.
 fn function(a: &Args) -> Eval<(Value, Span)> {
@@ -72,41 +73,6 @@ fn options(a: &Args, create_graph: bool) -> BackwardOptions {
     }
 }
 
-/// The rows `d y[j] / d x` for every element `j` of `y`, as one tensor of shape
-/// `y.shape + x.shape` (zeros where `y` does not depend on `x`).
-fn jacobian_of(y: &Tensor, x: &Tensor, opts: BackwardOptions) -> Result<Tensor, TensorError> {
-    let (yshape, xshape) = (y.shape(), x.shape());
-    let mut shape = yshape.clone();
-    shape.extend(&xshape);
-    crate::autodiff::shape::checked_numel(&shape)?;
-    let (m, n) = (y.numel(), x.numel());
-    let mut rows = Vec::with_capacity(m);
-    for j in 0..m {
-        let row = if y.requires_grad() {
-            let mut seed = vec![0.0; m];
-            seed[j] = 1.0;
-            let seed = Tensor::constant(
-                ArrayD::from_shape_vec(IxDyn(&yshape), seed)
-                    .map_err(|e| TensorError::invalid(e.to_string()))?,
-            );
-            let out = run_backward(y, &seed, Some(std::slice::from_ref(x)), opts)?;
-            out.grads.into_iter().next().flatten()
-        } else {
-            None
-        };
-        let row = match row {
-            Some(g) => crate::autodiff::shape_ops::reshape(&g, &[1, n])?,
-            None => Tensor::constant(ArrayD::zeros(IxDyn(&[1, n]))),
-        };
-        rows.push(row);
-    }
-    if rows.is_empty() {
-        return Ok(Tensor::constant(ArrayD::zeros(IxDyn(&shape))));
-    }
-    let j = crate::autodiff::shape_ops::concat(&rows, 0)?;
-    crate::autodiff::shape_ops::reshape(&j, &shape)
-}
-
 fn input(a: &Args) -> Eval<Tensor> {
     let (v, span) = a.required(1, "x")?;
     let x = to_tensor(v).ok_or_else(|| {
@@ -126,7 +92,7 @@ pub fn jacobian(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let x_span = a.get(1, "x").map_or(a.call, |p| p.1);
     let create_graph = a.flag("create_graph")?;
     let y = apply(it, a, &f, f_span, std::slice::from_ref(&x), &[x_span])?;
-    let j = jacobian_of(&y, &x, options(a, create_graph))
+    let j = fd::jacobian(&y, &x, options(a, create_graph))
         .map_err(|e| Flow::from(tensor_error(e, a.call, &[])))?;
     Ok(Value::Tensor(if create_graph { j } else { j.detach() }))
 }
@@ -148,104 +114,11 @@ pub fn hessian(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     }
     let go = || -> Result<Tensor, TensorError> {
         let y1 = crate::autodiff::shape_ops::reshape(&y, &[])?;
-        let g = jacobian_of(&y1, &x, options(a, true))?;
-        jacobian_of(&g, &x, options(a, false))
+        let g = fd::jacobian(&y1, &x, options(a, true))?;
+        fd::jacobian(&g, &x, options(a, false))
     };
     go().map(|h| Value::Tensor(h.detach()))
         .map_err(|e| Flow::from(tensor_error(e, a.call, &[])))
-}
-
-/// Where a Jacobian check found analytic and numeric derivatives furthest apart.
-pub struct Mismatch {
-    pub input: usize,
-    pub output: Vec<usize>,
-    pub position: Vec<usize>,
-    pub analytic: f64,
-    pub numeric: f64,
-}
-
-/// Compares the Jacobian of `f(inputs)` (any output shape) with respect to every
-/// input that requires grad against central differences with step `eps`.
-pub fn check_jacobian(
-    f: &mut dyn FnMut(&[Tensor]) -> Result<Tensor, TensorError>,
-    inputs: &[Tensor],
-    eps: f64,
-    atol: f64,
-    rtol: f64,
-) -> Result<Option<Mismatch>, TensorError> {
-    let y = f(inputs)?;
-    // An output that does not depend on the inputs has a zero Jacobian (the first
-    // derivatives of a linear function, in gradgradcheck).
-    if !inputs.iter().any(|t| t.requires_grad()) {
-        return Err(TensorError::invalid("gradcheck: no input requires grad"));
-    }
-    let yshape = y.shape();
-    let opts = BackwardOptions {
-        retain_graph: true,
-        create_graph: false,
-        detect_anomalies: false,
-        record_grads: false,
-        span: Span::EMPTY,
-    };
-    let mut worst: Option<(f64, Mismatch)> = None;
-    for (i, x) in inputs.iter().enumerate() {
-        if !x.requires_grad() {
-            continue;
-        }
-        let analytic = jacobian_of(&y, x, opts)?.data();
-        let m = y.numel();
-        let base = x.data();
-        let n = base.len();
-        for (k, (pos, _)) in base.indexed_iter().enumerate() {
-            let mut eval_at = |delta: f64| -> Result<Array, TensorError> {
-                let mut moved = base.as_ref().clone();
-                if let Some(v) = moved.get_mut(pos.clone()) {
-                    *v += delta;
-                }
-                let mut args = inputs.to_vec();
-                args[i] = Tensor::constant(moved);
-                let out = with_grad_mode(false, || f(&args))?;
-                Ok(out.data().as_ref().clone())
-            };
-            let (hi, lo) = (eval_at(eps)?, eval_at(-eps)?);
-            if hi.shape() != yshape.as_slice() || lo.shape() != yshape.as_slice() {
-                return Err(TensorError::invalid(
-                    "gradcheck: the function's output changed shape",
-                ));
-            }
-            let (hi, lo): (Vec<f64>, Vec<f64>) =
-                (hi.iter().copied().collect(), lo.iter().copied().collect());
-            let flat: Vec<f64> = analytic.iter().copied().collect();
-            for j in 0..m {
-                let numeric = (hi[j] - lo[j]) / (2.0 * eps);
-                let an = flat.get(j * n + k).copied().unwrap_or(0.0);
-                let excess = (an - numeric).abs() - (atol + rtol * numeric.abs());
-                let bad = excess > 0.0 || an.is_nan() != numeric.is_nan();
-                if bad && worst.as_ref().is_none_or(|(e, _)| excess > *e) {
-                    worst = Some((
-                        excess,
-                        Mismatch {
-                            input: i,
-                            output: unravel(j, &yshape),
-                            position: pos.slice().to_vec(),
-                            analytic: an,
-                            numeric,
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    Ok(worst.map(|(_, m)| m))
-}
-
-fn unravel(mut j: usize, shape: &[usize]) -> Vec<usize> {
-    let mut out = vec![0; shape.len()];
-    for (o, &n) in out.iter_mut().zip(shape).rev() {
-        *o = j % n.max(1);
-        j /= n.max(1);
-    }
-    out
 }
 
 /// The inputs of `gradcheck`/`gradgradcheck`, their spans, and eps/atol/rtol.
@@ -271,9 +144,9 @@ fn check_arguments(a: &Args) -> Eval<Checked> {
     Ok((f, f_span, inputs, spans, eps, atol, rtol))
 }
 
-fn report(a: &Args, what: &str, m: Mismatch, spans: &[Span], scalar: bool) -> Flow {
+fn report(a: &Args, what: &str, m: Mismatch, spans: &[Span]) -> Flow {
     let span = spans.get(m.input).copied().unwrap_or(a.call);
-    let output = if scalar {
+    let output = if m.outputs == 1 {
         String::new()
     } else {
         format!(", output element {:?}", m.output)
@@ -287,13 +160,21 @@ fn report(a: &Args, what: &str, m: Mismatch, spans: &[Span], scalar: bool) -> Fl
             format_number(m.numeric),
             format_number((m.analytic - m.numeric).abs())
         ))
-        .with_label(span, "the derivative for this argument is wrong")
+        .with_label(
+            span,
+            if what == "gradcheck" {
+                "the gradient for this argument is wrong"
+            } else {
+                "the derivative for this argument is wrong"
+            },
+        )
         .with_label(a.call, "checked here"),
     )
 }
 
-/// `gradcheck` of a function with a non-scalar output: its full Jacobian.
-pub fn gradcheck_any_shape(it: &mut Interpreter, a: &Args) -> Eval<Value> {
+/// `gradcheck(f, inputs...)`: the whole Jacobian of `f` (its gradient when it returns
+/// one element) against central differences, as PyTorch's.
+pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (f, f_span, inputs, spans, eps, atol, rtol) = check_arguments(a)?;
     let mut failure: Option<Flow> = None;
     let mut run = |xs: &[Tensor]| -> Result<Tensor, TensorError> {
@@ -302,13 +183,13 @@ pub fn gradcheck_any_shape(it: &mut Interpreter, a: &Args) -> Eval<Value> {
             TensorError::Other("the function failed".into())
         })
     };
-    let result = check_jacobian(&mut run, &inputs, eps, atol, rtol);
+    let result = fd::gradcheck(&mut run, &inputs, eps, atol, rtol);
     if let Some(e) = failure {
         return Err(e);
     }
     match result.map_err(|e| Flow::from(tensor_error(e, a.call, &[])))? {
         None => Ok(Value::Bool(true)),
-        Some(m) => Err(report(a, "gradcheck", m, &spans, false)),
+        Some(m) => Err(report(a, "gradcheck", m, &spans)),
     }
 }
 
@@ -374,12 +255,12 @@ pub fn gradgradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         }
         crate::autodiff::shape_ops::concat(&parts, 0)
     };
-    let result = check_jacobian(&mut run, &inputs, eps, atol, rtol);
+    let result = fd::gradcheck(&mut run, &inputs, eps, atol, rtol);
     if let Some(e) = failure {
         return Err(e);
     }
     match result.map_err(|e| Flow::from(tensor_error(e, a.call, &[])))? {
         None => Ok(Value::Bool(true)),
-        Some(m) => Err(report(a, "gradgradcheck", m, &spans, false)),
+        Some(m) => Err(report(a, "gradgradcheck", m, &spans)),
     }
 }
