@@ -15,6 +15,7 @@ pub mod explain;
 pub mod format;
 pub mod globals;
 mod lang;
+pub mod params;
 pub mod pytorch;
 /// bp's random generator lives below the evaluator ([`crate::random`]).
 pub use crate::random;

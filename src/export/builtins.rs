@@ -83,6 +83,8 @@ mappings! {
     "binary_cross_entropy" => Tensor;
     "backward" => None;
     "grad" => Unknown;
+    "parameters" => List;
+    "named_parameters" => List;
     "zero_grad" => None;
     "detach" => Tensor;
     "retain_grad" => None;

@@ -2,6 +2,7 @@
 import math
 import sys
 import time as _time
+import types
 
 import torch
 import torch.nn.functional as F
@@ -407,14 +408,44 @@ class bp:
         return (type(x)(g) if many else g[0])
 
     @staticmethod
+    def _walk(v, path="", direct=True, seen=None):
+        """Every tensor inside v, each once, with its dotted path and whether it was
+        reached through tuples and lists only (bp's own walk, src/eval/params.rs)."""
+        seen = set() if seen is None else seen
+        if isinstance(v, bp.Optimizer):
+            v = v.params
+        if isinstance(v, torch.Tensor):
+            if id(v) not in seen:
+                seen.add(id(v))
+                yield path, v, direct
+        elif isinstance(v, (tuple, list)):
+            if isinstance(v, list):
+                if id(v) in seen:
+                    return
+                seen.add(id(v))
+            for i, x in enumerate(v):
+                yield from bp._walk(x, f"{path}.{i}" if path else str(i), direct, seen)
+        elif isinstance(v, types.ModuleType) and id(v) not in seen:
+            seen.add(id(v))
+            for name, x in vars(v).items():
+                if not name.startswith("_"):
+                    yield from bp._walk(x, f"{path}.{name}" if path else name, False, seen)
+
+    @staticmethod
     def _tensors(args):
-        for a in args:
-            if isinstance(a, bp.Optimizer):
-                yield from a.params
-            elif isinstance(a, (tuple, list)):
-                yield from bp._tensors(a)
-            else:
-                yield a
+        """The tensors of optimizers, zero_grad and clipping: those inside that require
+        grad, and the ones given by hand."""
+        for _, t, direct in bp._walk(list(args)):
+            if direct or t.requires_grad:
+                yield t
+
+    @staticmethod
+    def parameters(v):
+        return [t for _, t, _ in bp._walk(v) if t.requires_grad]
+
+    @staticmethod
+    def named_parameters(v):
+        return [(p, t) for p, t, _ in bp._walk(v) if t.requires_grad]
 
     @staticmethod
     def zero_grad(*params):

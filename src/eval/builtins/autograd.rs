@@ -247,42 +247,54 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 /// The tensors of `f(a, b)` or `f((a, b))`.
-fn params(a: &Args, from: usize) -> Eval<Vec<Tensor>> {
+/// The tensors of `zero_grad` (every positional argument) and of `clip_grad_norm` and
+/// `clip_grad_value` (the first): those inside that require grad, and the ones given
+/// by hand, alone or in tuples and lists.
+fn params(a: &Args, count: usize) -> Eval<Vec<Tensor>> {
     let mut out = Vec::new();
-    for (v, span) in a
-        .pos
-        .iter()
-        .skip(from)
-        .take(if from == 0 { usize::MAX } else { 1 })
-    {
-        match v {
-            Value::Tuple(items) => {
-                for item in items.iter() {
-                    match item {
-                        Value::Tensor(t) => out.push(t.clone()),
-                        other => {
-                            return Err(Flow::from(type_error(
-                                &format!("{}()", a.name),
-                                "tensors",
-                                other.type_name(),
-                                *span,
-                            )))
-                        }
-                    }
-                }
-            }
-            Value::Tensor(t) => out.push(t.clone()),
-            other => {
-                return Err(Flow::from(type_error(
-                    &format!("{}()", a.name),
-                    "tensors",
-                    other.type_name(),
-                    *span,
-                )))
-            }
+    for (v, span) in a.pos.iter().take(count) {
+        let found = crate::eval::params::tensors(v);
+        if found.is_empty() && !matches!(v, Value::Tuple(_) | Value::List(_)) {
+            return Err(Flow::from(type_error(
+                &format!("{}()", a.name),
+                "tensors, or a value holding them",
+                v.type_name(),
+                *span,
+            )));
         }
+        out.extend(
+            found
+                .into_iter()
+                .filter(|f| f.direct || f.tensor.requires_grad())
+                .map(|f| f.tensor),
+        );
     }
     Ok(out)
+}
+
+/// `parameters(v)`: the tensors inside `v` that require grad, each once, in order.
+pub fn parameters(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let (v, _) = a.required(0, "v")?;
+    let found = crate::eval::params::parameters(v);
+    Ok(Value::List(crate::eval::value::List::new(
+        found.into_iter().map(|f| Value::Tensor(f.tensor)).collect(),
+    )))
+}
+
+/// `named_parameters(v)`: `(dotted path, tensor)` pairs of `parameters(v)`.
+pub fn named_parameters(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let (v, _) = a.required(0, "v")?;
+    let found = crate::eval::params::parameters(v);
+    Ok(Value::List(crate::eval::value::List::new(
+        found
+            .into_iter()
+            .map(|f| {
+                Value::Tuple(
+                    vec![Value::Str(f.path.as_str().into()), Value::Tensor(f.tensor)].into(),
+                )
+            })
+            .collect(),
+    )))
 }
 
 pub fn zero_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
@@ -295,7 +307,7 @@ pub fn zero_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         }
         return Ok(Value::None);
     }
-    for t in params(a, 0)? {
+    for t in params(a, usize::MAX)? {
         t.set_grad(None);
     }
     Ok(Value::None)
@@ -311,49 +323,19 @@ pub fn retain_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     Ok(Value::None)
 }
 
-fn params_first(a: &Args) -> Eval<Vec<Tensor>> {
-    let mut out = Vec::new();
-    let (v, span) = a.required(0, "params")?;
-    match v {
-        Value::Tuple(items) => {
-            for item in items.iter() {
-                match item {
-                    Value::Tensor(t) => out.push(t.clone()),
-                    other => {
-                        return Err(Flow::from(type_error(
-                            &format!("{}()", a.name),
-                            "a tuple of tensors",
-                            other.type_name(),
-                            span,
-                        )))
-                    }
-                }
-            }
-        }
-        Value::Tensor(t) => out.push(t.clone()),
-        other => {
-            return Err(Flow::from(type_error(
-                &format!("{}()", a.name),
-                "a tensor or a tuple of tensors",
-                other.type_name(),
-                span,
-            )))
-        }
-    }
-    Ok(out)
-}
-
 pub fn clip_grad_norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let ps = params_first(a)?;
+    let ps = params(a, 1)?;
     let max_norm = a.number(1, "max_norm")?;
+    // As torch.nn.utils.clip_grad_norm_: the norm of the gradients' norms, and every
+    // gradient scaled by max_norm / (total + 1e-6) whenever that is below 1.
     let total = ps
         .iter()
         .filter_map(|p| p.grad())
-        .map(|g| g.data_ref().iter().map(|v| v * v).sum::<f64>())
-        .fold(0.0, |acc, s| acc + s)
+        .map(|g| g.data_ref().iter().map(|v| v * v).sum::<f64>().sqrt())
+        .fold(0.0, |acc, n| acc + n * n)
         .sqrt();
-    if total > max_norm {
-        let scale = max_norm / (total + 1e-6);
+    let scale = max_norm / (total + 1e-6);
+    if scale < 1.0 {
         for g in ps.iter().filter_map(|p| p.grad()) {
             let scaled = g.data_ref().mapv(|v| v * scale);
             g.replace_data(scaled);
@@ -363,7 +345,7 @@ pub fn clip_grad_norm(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn clip_grad_value(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let ps = params_first(a)?;
+    let ps = params(a, 1)?;
     let c = a.number(1, "clip")?.abs();
     if c.is_nan() {
         return Err(a.err(

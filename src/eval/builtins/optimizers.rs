@@ -9,45 +9,40 @@ use crate::optim::{Algorithm, Optimizer};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// The parameters: a tuple (or list) of leaf tensors that require grad, or one.
+/// The parameters: every tensor that requires grad inside the value (a tensor, a
+/// tuple or list of them, a model), and the leaves given by hand in tuples and lists
+/// even when they do not require grad (kept, and skipped by `step` while they have
+/// no gradient, PyTorch's semantics). A tensor made by an operation is an error.
 fn params(a: &Args) -> Eval<Vec<crate::autodiff::Tensor>> {
     let (v, span) = a.required(0, "params")?;
-    let items: Vec<Value> = match v {
-        Value::Tensor(_) => vec![v.clone()],
-        Value::Tuple(t) => t.to_vec(),
-        Value::List(l) => l.items(),
-        other => {
-            return Err(Flow::from(type_error(
-                &format!("{}() argument 'params'", a.name),
-                "a tuple or list of tensors",
-                other.type_name(),
+    let mut out = Vec::new();
+    for f in crate::eval::params::tensors(v) {
+        if !(f.direct || f.tensor.requires_grad()) {
+            continue;
+        }
+        if !f.tensor.is_leaf() {
+            let i = out.len();
+            let why = "is the result of an operation, not a leaf";
+            let which = if f.direct {
+                format!("parameter {i}")
+            } else {
+                format!("parameter {i} ('{}')", f.path)
+            };
+            return Err(a.err(
+                format!("{}(): {which} {why}", a.name),
                 span,
-            )))
+                "parameters must be leaf tensors made with grad",
+            ));
         }
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        match item {
-            // A leaf that does not require grad is kept and skipped by `step`
-            // while it has no gradient (PyTorch's semantics).
-            Value::Tensor(t) if t.is_leaf() => out.push(t.clone()),
-            Value::Tensor(_) => {
-                let why = "is the result of an operation, not a leaf";
-                return Err(a.err(
-                    format!("{}(): parameter {i} {why}", a.name),
-                    span,
-                    "parameters must be leaf tensors made with grad",
-                ));
-            }
-            other => {
-                return Err(Flow::from(type_error(
-                    &format!("{}() parameter {i}", a.name),
-                    "a tensor",
-                    other.type_name(),
-                    span,
-                )))
-            }
-        }
+        out.push(f.tensor);
+    }
+    if out.is_empty() && !matches!(v, Value::Tuple(_) | Value::List(_)) {
+        return Err(Flow::from(type_error(
+            &format!("{}() argument 'params'", a.name),
+            "tensors, or a value holding tensors that require grad",
+            v.type_name(),
+            span,
+        )));
     }
     Ok(out)
 }

@@ -363,8 +363,14 @@ rows! {
         doc: "dy/dx for a tensor or a tuple of tensors x, without touching .grad",
         d: -, ex: "grad(sum(ones(2, grad=true) * 3), ones(2, grad=true), allow_unused=true)",
         torch: "torch.autograd.grad(y, x, grad_outputs=v, retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)";
+    "parameters" => autograd::parameters, Autodiff, [p("v")],
+        doc: "every tensor inside v that requires grad (tensors, tuples, lists, modules), each once, in order",
+        d: -, ex: "parameters((ones(2, grad=true), 3, ones(2)))", torch: "list(model.parameters())";
+    "named_parameters" => autograd::named_parameters, Autodiff, [p("v")],
+        doc: "(name, tensor) pairs of parameters(v), named by dotted paths as state_dict (layers.0.W)",
+        d: -, ex: "named_parameters((ones(2, grad=true), 3))", torch: "list(model.named_parameters())";
     "zero_grad" => autograd::zero_grad, Autodiff, [rest("params")],
-        doc: "clears the .grad of each tensor (given one by one or as a tuple)",
+        doc: "clears the .grad of each tensor given, and of the parameters inside each value given (a tuple, a model)",
         d: -, ex: "zero_grad(ones(2, grad=true))", torch: "for p in params: p.grad = None";
     "detach" => autograd::detach, Autodiff, [p("x")],
         doc: "x's values, cut from the graph",
