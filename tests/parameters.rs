@@ -77,3 +77,34 @@ fn an_optimizer_keeps_frozen_leaves_given_by_hand_and_refuses_results() {
     assert_eq!(code, 1);
     assert!(err.contains("found number"), "{err}");
 }
+
+#[test]
+fn save_names_a_models_tensors_by_path_and_load_into_copies_in_place() {
+    expect(
+        "a = (ones(2, 2, grad), list((zeros(3, grad), ones(1))))\n\
+         b = (zeros(2, 2, grad), list((ones(3, grad), zeros(1))))\n\
+         W0 = b[0]\nsave(\"m.safetensors\", a)\n\
+         for p in load(\"m.safetensors\") { print(p[0]) }\n\
+         load(\"m.safetensors\", into=b)\n\
+         assert_close(W0, ones(2, 2), atol=0, rtol=0)\nprint(W0.requires_grad, b[1][1])\n",
+        "0\n1.0\n1.1\ntrue tensor([1.])\n",
+    );
+}
+
+#[test]
+fn load_into_checks_names_both_ways_and_shapes() {
+    let (code, _, err) =
+        run("save(\"w.safetensors\", x=ones(2))\nload(\"w.safetensors\", into=(ones(3),))\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("w.safetensors lacks '0'; the model has no 'x'"),
+        "{err}"
+    );
+    let (code, _, err) =
+        run("save(\"w.safetensors\", ones(2))\nload(\"w.safetensors\", into=(ones(3),))\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("'0' is stored with shape [2] but the model's tensor has shape [3]"),
+        "{err}"
+    );
+}

@@ -707,17 +707,25 @@ class bp:
             group["lr"] = lr
 
     @staticmethod
-    def save(path, **tensors):
-        """The named tensors to a safetensors file (float64), as bp writes it."""
+    def save(path, model=None, **tensors):
+        """The named tensors, or every tensor inside model by dotted path (a
+        state_dict), to a safetensors file (float64), as bp writes it."""
         import safetensors.torch
 
+        if model is not None:
+            tensors = {(p or "0"): t for p, t, _ in bp._walk(model)}
         safetensors.torch.save_file({k: v.detach().contiguous() for k, v in tensors.items()}, bp.path(path))
 
     @staticmethod
-    def load(path, *names):
+    def load(path, *names, into=None):
         import safetensors.torch
 
         found = safetensors.torch.load_file(bp.path(path))
+        if into is not None:
+            with torch.no_grad():
+                for p, t, _ in bp._walk(into):
+                    t.copy_(found[p or "0"])
+            return None
         if names:
             return tuple(found[n] for n in names)
         return [(k, found[k]) for k in sorted(found)]

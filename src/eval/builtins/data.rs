@@ -201,20 +201,40 @@ fn path_arg(a: &Args) -> Eval<(String, Span)> {
     }
 }
 
-/// `save(path, W1=W1, b1=b1)`: the named tensors into a safetensors file (float64).
+/// `save(path, W1=W1, b1=b1)`: the named tensors into a safetensors file (float64);
+/// `save(path, model)`: every tensor inside the value, named by its dotted path (as
+/// PyTorch's `state_dict`).
 pub fn save(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    if a.pos.len() != 1 {
+    if a.pos.len() > 2 || (a.pos.len() == 2 && !a.kw.is_empty()) {
         return Err(a.err(
             format!(
-                "save() takes the path and then name=tensor pairs; found {} positional arguments",
+                "save() takes the path and then a model, or name=tensor pairs; found {} positional arguments",
                 a.pos.len()
             ),
             a.call,
-            "for example save(\"model.safetensors\", W=W, b=b)",
+            "for example save(\"model.safetensors\", model) or save(\"w.safetensors\", W=W, b=b)",
         ));
     }
     let (path, path_span) = path_arg(a)?;
     let mut tensors = Vec::with_capacity(a.kw.len());
+    if let Some((v, span)) = a.pos.get(1) {
+        let found = crate::eval::params::tensors(v);
+        if found.is_empty() {
+            return Err(a.err(
+                format!("save(): the {} holds no tensors", v.type_name()),
+                *span,
+                "nothing to save",
+            ));
+        }
+        for f in found {
+            let name = if f.path.is_empty() {
+                "0".to_string()
+            } else {
+                f.path
+            };
+            tensors.push((name, f.tensor.data()));
+        }
+    }
     for (name, v, span) in &a.kw {
         match crate::eval::args::to_tensor(v) {
             Some(t) => tensors.push((name.to_string(), t.data())),
@@ -242,9 +262,14 @@ pub fn save(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 /// `load(path)`: (name, tensor) pairs sorted by name; `load(path, "W1", "b1")`: those
-/// tensors as a tuple. New leaves that do not require grad.
+/// tensors as a tuple. New leaves that do not require grad. `load(path, into=model)`:
+/// the stored values copied in place into the model's tensors of the same names.
 pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (path, path_span) = path_arg(a)?;
+    let into =
+        a.kw.iter()
+            .find(|(n, _, _)| &**n == "into")
+            .map(|(_, v, s)| (v.clone(), *s));
     let mut wanted = Vec::new();
     for (v, span) in a.pos.iter().skip(1) {
         match v {
@@ -266,6 +291,16 @@ pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         .map_err(|e| Flow::from(file_error(&e, path_span)))?;
     let all = crate::weights::from_bytes(&bytes)
         .map_err(|e| a.err(e.message(&path), path_span, "this file"))?;
+    if let Some((model, span)) = into {
+        if !wanted.is_empty() {
+            return Err(a.err(
+                "load(): give names or into=, not both",
+                a.call,
+                "load(path, into=model) fills every tensor of the model",
+            ));
+        }
+        return load_into(a, &path, all, &model, span);
+    }
     if wanted.is_empty() {
         let pairs: Vec<Value> = all
             .into_iter()
@@ -296,4 +331,91 @@ pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             .collect::<Vec<_>>()
             .into(),
     ))
+}
+
+/// `load(path, into=model)`: every tensor inside `model` (by dotted path) takes the
+/// stored values of the same name in place, as `load_state_dict`: the names must
+/// match both ways and the shapes agree.
+fn load_into(
+    a: &Args,
+    path: &str,
+    stored: Vec<(String, crate::autodiff::Array)>,
+    model: &Value,
+    span: crate::source::Span,
+) -> Eval<Value> {
+    let found = crate::eval::params::tensors(model);
+    if found.is_empty() {
+        return Err(a.err(
+            format!(
+                "load(): into= expects a value holding tensors; found {}",
+                model.type_name()
+            ),
+            span,
+            "no tensors to load into",
+        ));
+    }
+    let name_of = |f: &crate::eval::params::Found| {
+        if f.path.is_empty() {
+            "0".to_string()
+        } else {
+            f.path.clone()
+        }
+    };
+    let mut stored: std::collections::BTreeMap<String, crate::autodiff::Array> =
+        stored.into_iter().collect();
+    let missing: Vec<String> = found
+        .iter()
+        .map(name_of)
+        .filter(|n| !stored.contains_key(n))
+        .collect();
+    let extra: Vec<String> = stored
+        .keys()
+        .filter(|k| !found.iter().any(|f| &name_of(f) == *k))
+        .cloned()
+        .collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        let list = |v: &[String]| {
+            v.iter()
+                .map(|n| format!("'{n}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!("{path} lacks {}", list(&missing)));
+        }
+        if !extra.is_empty() {
+            parts.push(format!("the model has no {}", list(&extra)));
+        }
+        return Err(a.err(
+            format!("load(): the names do not match: {}", parts.join("; ")),
+            span,
+            "loading into this model",
+        ));
+    }
+    for f in &found {
+        let Some(arr) = stored.get(&name_of(f)) else {
+            continue;
+        };
+        if arr.shape() != f.tensor.shape().as_slice() {
+            return Err(a.err(
+                format!(
+                    "load(): '{}' is stored with shape {} but the model's tensor has shape {}",
+                    name_of(f),
+                    crate::display::fmt_shape(arr.shape()),
+                    crate::display::fmt_shape(&f.tensor.shape())
+                ),
+                span,
+                "loading into this model",
+            ));
+        }
+    }
+    // In place, without recording (as load_state_dict under no_grad): a graph that
+    // saved the old values keeps them.
+    for f in &found {
+        if let Some(arr) = stored.remove(&name_of(f)) {
+            f.tensor.replace_data(arr);
+        }
+    }
+    Ok(Value::None)
 }

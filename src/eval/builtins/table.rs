@@ -182,11 +182,11 @@ rows! {
     "load_csv" => data::load_csv, Creation, [p("path"), flag("header")],
         doc: "a CSV file of numbers as a [rows, columns] tensor; header=true also gives the column names",
         d: -, ex: "load_csv(\"data.csv\")", torch: "torch.from_numpy(numpy.loadtxt(path, delimiter=\",\"))";
-    "save" => data::save, Creation, [p("path"), kw_rest("tensors")],
-        doc: "writes the named tensors (save(path, W=W, b=b)) to a safetensors file, float64",
+    "save" => data::save, Creation, [p("path"), opt("model"), kw_rest("tensors")],
+        doc: "writes the named tensors (save(path, W=W, b=b)), or every tensor inside a model by dotted path (save(path, model)), to a safetensors file, float64",
         d: -, ex: "save(\"w.safetensors\", w=ones(2))", torch: "safetensors.torch.save_file({\"W\": W, ...}, path)";
-    "load" => data::load, Creation, [p("path"), rest("names")],
-        doc: "a safetensors file's (name, tensor) pairs sorted by name, or the named tensors as a tuple",
+    "load" => data::load, Creation, [p("path"), rest("names"), kw("into")],
+        doc: "a safetensors file's (name, tensor) pairs sorted by name, the named tensors as a tuple, or with into=model the values copied into the model's tensors of the same names",
         d: -, ex: "save(\"w.safetensors\", w=ones(2)); load(\"w.safetensors\")", torch: "safetensors.torch.load_file(path)";
 
     "exp" => unary!(Exp), Elementwise, [p("x")],
