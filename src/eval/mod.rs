@@ -115,7 +115,9 @@ pub struct Interpreter {
     pub globals: globals::Globals,
     pub options: Options,
     out: Box<dyn Write>,
-    warnings: Vec<Diagnostic>,
+    /// Warnings since the last `take_warnings`, each with how many times it came at
+    /// its place (the same message under the same span is shown once).
+    warnings: Vec<(Diagnostic, usize)>,
     depth: usize,
     /// The code of the index expressions being read or written, innermost last
     /// (see [`Interpreter::eval`]).
@@ -305,9 +307,22 @@ impl Interpreter {
         }
     }
 
-    /// Warnings (gradient anomalies) reported since the last call.
+    /// Warnings (gradient anomalies) reported since the last call, each once: one
+    /// that came again at the same place says how many times it came (SPEC §21).
     pub fn take_warnings(&mut self) -> Vec<Diagnostic> {
         std::mem::take(&mut self.warnings)
+            .into_iter()
+            .map(|(mut d, n)| {
+                if n > 1 {
+                    let note = format!("this warning came {n} times here; it is shown once");
+                    d.hint = Some(match d.hint.take() {
+                        Some(h) => format!("{h}\n{note}"),
+                        None => note,
+                    });
+                }
+                d
+            })
+            .collect()
     }
 
     /// Forgets every variable (the REPL's `:reset`).
@@ -328,7 +343,11 @@ impl Interpreter {
     }
 
     pub(crate) fn warn(&mut self, d: Diagnostic) {
-        self.warnings.push(d);
+        let same = |w: &Diagnostic| w.message == d.message && w.primary_span() == d.primary_span();
+        match self.warnings.iter_mut().find(|(w, _)| same(w)) {
+            Some((_, n)) => *n += 1,
+            None => self.warnings.push((d, 1)),
+        }
     }
 
     /// Seconds since the interpreter started (monotonic).
