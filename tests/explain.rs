@@ -1,5 +1,7 @@
 //! The explanations of a small recorded graph: tape, graph, DOT, gradflow and why.
 
+mod common;
+
 use bp::eval::explain;
 use bp::eval::{Interpreter, Options};
 
@@ -134,4 +136,38 @@ fn why_says_when_there_is_no_path() {
     assert!(explain::why(&before, "x")
         .expect("why")
         .contains("no backward"));
+}
+
+/// Runs `src` with its output kept; returns what it printed.
+fn printed(src: &str) -> String {
+    let out = common::Shared::default();
+    let mut it = Interpreter::new(Box::new(out.clone()), Options::default());
+    if let Err(e) = it.run_source("t.bp", src) {
+        panic!("script failed: {e:?}");
+    }
+    out.text()
+}
+
+#[test]
+fn backprop_steps_shows_the_chain_rule_link_by_link_and_fills_grad() {
+    let text = printed(
+        "a = tensor(2.0, grad)\nb = tensor(-3.0, grad)\nc = a * b\nd = tanh(c + 1)\n\
+         backprop_steps(d)\nassert_close(a.grad, tensor(-0.0005447496928315579))\n\
+         assert_close(b.grad, tensor(0.00036316646188770533))\n",
+    );
+    insta::assert_snapshot!("backprop_steps_tanh_of_a_product", text);
+}
+
+#[test]
+fn graph_shows_values_and_grads_after_backward() {
+    let it = interp(CHAIN);
+    let text = explain::graph(&it, "y").expect("graph");
+    assert!(
+        text.contains("y = MeanBackward  []  mean(z)  = 7"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= mean 1 in [1, 1]  grad mean 0.4444 in [0.4444, 0.4444]"),
+        "{text}"
+    );
 }

@@ -400,3 +400,51 @@ fn fstrings_are_highlighted_as_text_and_code() {
     let (_, words) = complete("f\"{ze", 5, &[]);
     assert!(words.contains(&"zeros".to_string()), "{words:?}");
 }
+
+#[test]
+fn backprop_shows_one_step_per_enter_and_q_stops() {
+    let mut repl = Repl::new(false);
+    let (_, err, _) = session(
+        &mut repl,
+        &[
+            "a = tensor(2.0, grad)",
+            "b = tensor(-3.0, grad)",
+            "d = tanh(a * b + 1)",
+        ],
+    );
+    assert_eq!(err, "");
+    let first = repl.feed(":backprop d");
+    assert!(
+        first
+            .out
+            .starts_with("backward(tanh(a * b + 1)), step by step"),
+        "{}",
+        first.out
+    );
+    assert!(
+        first.out.contains("step 1  tanh  d = tanh(a * b + 1)"),
+        "{}",
+        first.out
+    );
+    assert!(!first.out.contains("step 2"), "{}", first.out);
+    assert!(
+        first.out.ends_with("(Enter: the next step, q: stop)\n"),
+        "{}",
+        first.out
+    );
+    assert_eq!(repl.prompt(), "step> ");
+    let second = repl.feed("");
+    assert!(
+        second.out.starts_with("step 2  addition  a * b + 1"),
+        "{}",
+        second.out
+    );
+    let stop = repl.feed("q");
+    assert_eq!(stop.out, "");
+    assert_eq!(repl.prompt(), PROMPT);
+    // backward ran: the leaves have their gradients.
+    let (out, _, _) = session(&mut repl, &["a.grad"]);
+    assert_eq!(out, "tensor(-0.0005)\n");
+    let (_, err, _) = session(&mut repl, &[":backprop a"]);
+    assert!(err.contains("a is a leaf that requires grad"), "{err}");
+}

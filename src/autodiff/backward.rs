@@ -12,6 +12,11 @@ use crate::source::Span;
 use std::cell::Cell;
 use std::rc::Rc;
 
+/// Results of at most this many elements keep their values when backward frees
+/// their graph (8 KiB of float64): small enough to cost nothing, large enough for
+/// every graph a learner draws.
+pub const RELEASE_ABOVE: usize = 1024;
+
 /// What a backward pass is asked to do.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BackwardOptions {
@@ -57,7 +62,7 @@ thread_local! {
 
 /// The positions of tensors in one ordering of the graph, kept on the tensors
 /// themselves (a mark per tensor) rather than in a hash map.
-struct Positions {
+pub(super) struct Positions {
     pass: u64,
 }
 
@@ -92,7 +97,7 @@ impl Positions {
 }
 
 /// The tensors reachable from `root` through recorded operations, inputs first.
-fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorError> {
+pub(super) fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions), TensorError> {
     let mut order = Vec::with_capacity(16);
     let positions = Positions::new();
     // The stack of the last ordering, empty, is reused (no allocation per pass).
@@ -448,7 +453,9 @@ fn run(
         // As PyTorch frees a graph's buffers: intermediate results that only
         // this (now unusable) graph can reach give back their memory, so that
         // a loop does not hold two graphs' worth of data while the next
-        // forward pass runs. Kept when the graph may still be shown (:why).
+        // forward pass runs. Kept when the graph may still be shown (:why), and
+        // for small results (at most RELEASE_ABOVE elements), whose values `draw`
+        // still shows after backward (SPEC §21) for the cost of a few bytes.
         // The root (last) is the caller's; every other tensor here was used by
         // an operation: one reference from that operation, one from `order`.
         let release = !options.record_grads;
@@ -456,7 +463,7 @@ fn run(
         for (i, t) in order.iter().enumerate() {
             if let Some(node) = t.node() {
                 node.free(options.span);
-                if release && i != root && t.handle_count() == 2 {
+                if release && i != root && t.handle_count() == 2 && t.numel() > RELEASE_ABOVE {
                     t.release_data();
                 }
             }

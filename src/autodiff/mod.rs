@@ -26,6 +26,7 @@ pub mod reduce;
 pub mod scalar;
 pub mod shape;
 pub mod shape_ops;
+pub mod steps;
 pub mod tensor;
 mod vjp;
 

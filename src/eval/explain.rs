@@ -293,16 +293,19 @@ fn op_label(
         .get(&t.id())
         .map(|n| format!("{n} = "))
         .unwrap_or_default();
-    format!(
-        "{held}{op}{sep}{}{sep}{}",
-        fmt_shape(&t.shape()),
-        source_text(interp, span)
-    )
+    // A result whose memory backward gave back has lost its shape with its values.
+    let shape = if released(t) {
+        "[…]".to_string()
+    } else {
+        fmt_shape(&t.shape())
+    };
+    format!("{held}{op}{sep}{shape}{sep}{}", source_text(interp, span))
 }
 
-/// One line of the graph: the operation, its shape and source, or the leaf.
+/// One line of the graph: the operation, its shape and source, or the leaf; then its
+/// values and `.grad`, summarised (SPEC §21: also after backward).
 fn graph_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>) -> String {
-    match t.node() {
+    let head = match t.node() {
         Some(node) => op_label(interp, t, node.name(), node.span, names, "  "),
         None => {
             let kind = if t.requires_grad() {
@@ -316,7 +319,22 @@ fn graph_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>)
                 fmt_shape(&t.shape())
             )
         }
+    };
+    let values = if released(t) {
+        "values freed by backward".to_string()
+    } else {
+        format!("= {}", summarize(&t.data_ref()))
+    };
+    match t.grad() {
+        Some(g) => format!("{head}  {values}  grad {}", summarize(&g.data_ref())),
+        None => format!("{head}  {values}"),
     }
+}
+
+/// Whether backward gave back this intermediate's memory when it freed its graph
+/// (see `backward`): its values are gone.
+fn released(t: &Tensor) -> bool {
+    t.node().is_some_and(|n| n.freed_by().is_some()) && t.shape() == [0]
 }
 
 /// The same operations as an indented tree rooted at `name`.
@@ -418,11 +436,11 @@ pub fn drawing(interp: &Interpreter, root: &Tensor, name: &str) -> crate::pictur
                 None if t.requires_grad() => (BoxKind::Leaf, leaf_label(t, &names)),
                 None => (BoxKind::Constant, leaf_label(t, &names)),
             };
-            // `bp run` gives back an intermediate's memory when backward frees its
-            // graph (see `backward`): its values are gone, say so.
-            let released = t.node().is_some_and(|n| n.freed_by().is_some()) && t.shape() == [0];
-            if released {
-                lines.push("values freed by backward".to_string());
+            if released(t) {
+                lines.push(format!(
+                    "values freed by backward (more than {} elements; retain_graph=true keeps them)",
+                    crate::autodiff::backward::RELEASE_ABOVE
+                ));
             } else {
                 lines.push(format!("shape {}", fmt_shape(&t.shape())));
                 lines.push(format!("data {}", summarize(&t.data_ref())));
@@ -759,4 +777,121 @@ pub fn why(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
         ));
     }
     Ok(out)
+}
+
+/// The derivative rule of an operation, as its builtin row states it, or for an
+/// operator as a teacher writes it.
+fn derivative_rule(op: &Op) -> Option<&'static str> {
+    let rule = match op.describe() {
+        "addition" => "d(a + b)/da = 1, d(a + b)/db = 1",
+        "subtraction" => "d(a - b)/da = 1, d(a - b)/db = -1",
+        "multiplication" => "d(a * b)/da = b, d(a * b)/db = a",
+        "division" => "d(a / b)/da = 1/b, d(a / b)/db = -a/b^2",
+        "negation" => "d(-x)/dx = -1",
+        "power" => "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x",
+        "matmul" => "d(A @ B)/dA = g @ B^T, d(A @ B)/dB = A^T @ g",
+        name => crate::eval::builtins::lookup(name)?.derivative?,
+    };
+    Some(rule)
+}
+
+/// How an input of a step is called: its variable, else its source text.
+fn input_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>) -> String {
+    match (names.get(&t.id()), t.node()) {
+        (Some(n), _) => n.clone(),
+        (None, Some(node)) => source_text(interp, node.span),
+        (None, None) => leaf_label(t, names),
+    }
+}
+
+/// `backprop_steps(y)`'s text: each operation in the order backward takes it, the
+/// gradient arriving at its output, its local derivative (the rule, and for one
+/// number the value), and what it sends to each input — the chain rule link by link.
+/// One block per step after a heading (the REPL's `:backprop` shows one at a time).
+pub fn backprop_steps(
+    interp: &Interpreter,
+    root_span: Span,
+    steps: &[crate::autodiff::steps::Step],
+) -> Vec<String> {
+    let names = names_by_id(interp);
+    let one = |a: &Array| (a.len() == 1).then(|| a.iter().next().copied()).flatten();
+    let show = |a: &Array| match one(a) {
+        Some(x) => short_number(x),
+        None => format!("{} {}", fmt_shape(a.shape()), summarize(a)),
+    };
+    let mut blocks = vec![format!(
+        "backward({}), step by step: each operation passes on the gradient arriving at its output times its local derivative\n",
+        source_text(interp, root_span)
+    )];
+    for (k, step) in steps.iter().enumerate().take(MAX_LINES) {
+        let Some(node) = step.output.node() else {
+            continue;
+        };
+        let held = names
+            .get(&step.output.id())
+            .map(|n| format!("{n} = "))
+            .unwrap_or_default();
+        let mut out = format!(
+            "step {}  {}  {held}{}\n",
+            k + 1,
+            node.op.describe(),
+            source_text(interp, node.span)
+        );
+        let _ = writeln!(out, "  arriving at its output:  {}", show(&step.arriving));
+        if let Some(rule) = derivative_rule(&node.op) {
+            let _ = writeln!(out, "  local derivative:        {rule}");
+        }
+        for (input, sent) in &step.sent {
+            let label = input_label(interp, input, &names);
+            let line = match sent {
+                None => "nothing (it does not require grad)".to_string(),
+                Some(s) => match (one(&step.arriving), one(s)) {
+                    (Some(g), Some(v)) if g != 0.0 && g.is_finite() && v.is_finite() => format!(
+                        "{} × {} = {}",
+                        short_number(g),
+                        short_number(v / g),
+                        short_number(v)
+                    ),
+                    _ => show(s),
+                },
+            };
+            let _ = writeln!(out, "  sends to {label}:  {line}");
+        }
+        blocks.push(out);
+    }
+    if steps.len() > MAX_LINES {
+        blocks.push(format!("… {} more steps\n", steps.len() - MAX_LINES));
+    }
+    blocks
+}
+
+/// The REPL's `:backprop NAME`: runs backward from the variable `name` (one
+/// element) and returns the blocks of [`backprop_steps`].
+pub fn backprop(interp: &Interpreter, name: &str) -> Result<Vec<String>, Diagnostic> {
+    let root = variable(interp, name)?;
+    if root.numel() != 1 {
+        return Err(Diagnostic::error(format!(
+            "'{name}' has shape {}: backward starts from one number",
+            fmt_shape(&root.shape())
+        ))
+        .with_hint(format!(
+            "reduce it first, as in y = mean({name}), then :backprop y"
+        )));
+    }
+    if root.node().is_none() {
+        return Err(Diagnostic::error(not_recorded(interp, name, &root)));
+    }
+    let options = crate::autodiff::BackwardOptions {
+        record_grads: true,
+        span: root.span(),
+        ..Default::default()
+    };
+    let steps = crate::autodiff::steps::backward_steps(&root, options)
+        .map_err(|e| crate::eval::errors::tensor_error(e, root.span(), &[]))?;
+    Ok(backprop_steps(interp, root.span(), &steps))
+}
+
+/// A number as the summaries show it (4 decimals, or 4 significant digits).
+fn short_number(x: f64) -> String {
+    summarize(&ndarray::arr0(x).into_dyn())
 }

@@ -83,6 +83,7 @@ mappings! {
     "binary_cross_entropy" => Tensor;
     "backward" => None;
     "grad" => Unknown;
+    "backprop_steps" => None;
     "parameters" => List;
     "named_parameters" => List;
     "zero_grad" => None;

@@ -448,6 +448,12 @@ class bp:
         return [(p, t) for p, t, _ in bp._walk(v) if t.requires_grad]
 
     @staticmethod
+    def backprop_steps(y, retain_graph=False):
+        """bp's step-by-step text has no PyTorch counterpart: the backward pass only."""
+        print("backprop_steps: bp's step-by-step explanation is not reproduced; y.backward() ran")
+        y.backward(retain_graph=retain_graph)
+
+    @staticmethod
     def zero_grad(*params):
         for p in bp._tensors(params):
             p.grad = None

@@ -32,6 +32,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (":grads", "", "gradient flow: the norm of every .grad"),
     (
+        ":backprop",
+        "NAME",
+        "backward from NAME, one step of the chain rule per Enter (q stops)",
+    ),
+    (
         ":why",
         "NAME",
         "explain NAME.grad: its path from the last backward",
@@ -57,6 +62,15 @@ pub(super) fn run(repl: &mut Repl, line: &str, err: &mut Vec<u8>) -> Outcome {
         "graph" => graph(repl, arg),
         "grads" => Ok(explain::gradflow(&repl.interp)),
         "why" => with_variable(repl, name, arg).and_then(|n| explain::why(&repl.interp, n)),
+        "backprop" => {
+            match with_variable(repl, name, arg).and_then(|n| explain::backprop(&repl.interp, n)) {
+                Ok(blocks) => {
+                    repl.start_steps(blocks);
+                    Ok(String::new())
+                }
+                Err(d) => Err(d),
+            }
+        }
         "load" => {
             load(repl, arg, err);
             Ok(String::new())

@@ -23,6 +23,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub const PROMPT: &str = "bp> ";
 /// The prompt for a line that continues an incomplete entry.
 pub const CONTINUATION_PROMPT: &str = "... ";
+/// The prompt while `:backprop` has steps left to show.
+pub const STEPS_PROMPT: &str = "step> ";
 
 /// Where program output goes: kept in memory (tests) or written through (terminal).
 enum Sink {
@@ -119,6 +121,8 @@ pub struct Repl {
     color: bool,
     /// While a cell runs: its diagnostics, kept as data instead of rendered.
     collected: RefCell<Option<Vec<Diagnostic>>>,
+    /// The steps of `:backprop` not shown yet: Enter shows the next, `q` stops.
+    steps: std::collections::VecDeque<String>,
 }
 
 impl Repl {
@@ -147,6 +151,7 @@ impl Repl {
             entries: 0,
             color,
             collected: RefCell::new(None),
+            steps: Default::default(),
         }
     }
 
@@ -167,11 +172,33 @@ impl Repl {
 
     /// The prompt to show before the next line.
     pub fn prompt(&self) -> &'static str {
-        if self.is_pending() {
+        if !self.steps.is_empty() {
+            STEPS_PROMPT
+        } else if self.is_pending() {
             CONTINUATION_PROMPT
         } else {
             PROMPT
         }
+    }
+
+    /// Shows the next step of `:backprop` (and, while more are left, how to go on).
+    fn show_next_step(&mut self) {
+        if let Some(step) = self.steps.pop_front() {
+            let more = if self.steps.is_empty() {
+                ""
+            } else {
+                "(Enter: the next step, q: stop)\n"
+            };
+            let _ = write!(self.out, "{step}{more}");
+            let _ = self.out.flush();
+        }
+    }
+
+    /// `:backprop NAME`: the heading and first step now, the others one per Enter.
+    pub(super) fn start_steps(&mut self, blocks: Vec<String>) {
+        self.steps = blocks.into();
+        self.show_next_step();
+        self.show_next_step();
     }
 
     /// Drops the lines of an incomplete entry (Ctrl-C at the prompt).
@@ -200,6 +227,20 @@ impl Repl {
 
     fn feed_inner(&mut self, line: &str, err: &mut Vec<u8>) -> Outcome {
         let line = line.strip_suffix('\n').unwrap_or(line);
+        if !self.steps.is_empty() {
+            match line.trim() {
+                "" => {
+                    self.show_next_step();
+                    return Outcome::Done;
+                }
+                "q" => {
+                    self.steps.clear();
+                    return Outcome::Done;
+                }
+                // Anything else leaves the steps and is taken as usual.
+                _ => self.steps.clear(),
+            }
+        }
         if self.pending.is_empty() {
             let trimmed = line.trim_start();
             if trimmed.starts_with(':') {

@@ -157,6 +157,41 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     Ok(Value::None)
 }
 
+/// `backprop_steps(y)`: `backward(y)` of a one-element `y`, printing each step of
+/// the chain rule as backward takes it (SPEC §21).
+pub fn backprop_steps(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let (y, y_span) = output_tensor(a, "backprop_steps()")?;
+    if y.numel() != 1 {
+        let text = it.sources.slice(y_span).to_string();
+        return Err(Flow::from(
+            Diagnostic::error(format!(
+                "backprop_steps needs a scalar output, but '{text}' has shape {}",
+                fmt_shape(&y.shape())
+            ))
+            .with_label(y_span, "more than one element")
+            .with_hint(format!(
+                "reduce it first, as in backprop_steps(mean({text}))"
+            )),
+        ));
+    }
+    let options = BackwardOptions {
+        retain_graph: a.flag("retain_graph")?,
+        create_graph: false,
+        detect_anomalies: it.options.detect_anomalies,
+        record_grads: true,
+        span: a.call,
+    };
+    let steps = crate::autodiff::steps::backward_steps(&y, options)
+        .map_err(|e| backward_error(it, a, e, &y, y_span))?;
+    let text = crate::eval::explain::backprop_steps(it, y_span, &steps).join("\n");
+    it.write_out(&text)?;
+    it.last_backward = it.options.record_grads.then_some(LastBackward {
+        root: y,
+        span: a.call,
+    });
+    Ok(Value::None)
+}
+
 pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (y, y_span) = output_tensor(a, "grad()")?;
     let (xv, x_span) = a.required(1, "x")?;

@@ -358,6 +358,9 @@ rows! {
         doc: "accumulates dy/dleaf into every leaf's .grad; v is the starting gradient",
         d: -, ex: "backward(sum(ones(2, grad=true) * 3))",
         torch: "y.backward(v, retain_graph=retain_graph, create_graph=create_graph)";
+    "backprop_steps" => autograd::backprop_steps, Autodiff, [p("y"), flag("retain_graph")],
+        doc: "backward(y), showing each step of the chain rule: the gradient arriving at each operation, its local derivative, and what it sends to each input",
+        d: -, ex: "backprop_steps(tanh(tensor(0.5, grad=true) * 2))", torch: "y.backward()";
     "grad" => autograd::grad, Autodiff,
         [p("y"), p("x"), opt("v"), Param { name: "retain_graph", pass: Pass::Keyword, default: ParamDefault::Same("create_graph") }, flag("create_graph"), flag("allow_unused")],
         doc: "dy/dx for a tensor or a tuple of tensors x, without touching .grad",
