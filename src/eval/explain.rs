@@ -783,10 +783,10 @@ pub fn why(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
 /// operator as a teacher writes it.
 fn derivative_rule(op: &Op) -> Option<&'static str> {
     let rule = match op.describe() {
-        "addition" => "d(a + b)/da = 1, d(a + b)/db = 1",
-        "subtraction" => "d(a - b)/da = 1, d(a - b)/db = -1",
-        "multiplication" => "d(a * b)/da = b, d(a * b)/db = a",
-        "division" => "d(a / b)/da = 1/b, d(a / b)/db = -a/b^2",
+        "addition" => "d(u + v)/du = 1, d(u + v)/dv = 1",
+        "subtraction" => "d(u - v)/du = 1, d(u - v)/dv = -1",
+        "multiplication" => "d(u * v)/du = v, d(u * v)/dv = u",
+        "division" => "d(u / v)/du = 1/v, d(u / v)/dv = -u/v^2",
         "negation" => "d(-x)/dx = -1",
         "power" => "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x",
         "matmul" => "d(A @ B)/dA = g @ B^T, d(A @ B)/dB = A^T @ g",
