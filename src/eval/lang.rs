@@ -12,7 +12,7 @@ use crate::autodiff::{grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident, Index};
+use crate::syntax::ast::{module_stem, BinOp, Expr, ExprKind, Ident, Index};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -617,14 +617,6 @@ impl Interpreter {
 }
 
 /// The name `import "path"` binds: the file's stem.
-pub(crate) fn module_stem(path: &str) -> Rc<str> {
-    Path::new(path)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .into()
-}
-
 /// Formats `v` with a format spec (SPEC §13).
 pub(super) fn format_with_spec(
     v: &Value,

@@ -114,14 +114,9 @@ fn collect_stmt(s: &mut Stmt, scope: &mut Scope) {
             scope.add(&mut var.name);
             collect(&mut body.stmts, scope);
         }
-        StmtKind::Import { path, name, .. } => match name {
-            Some(n) => {
-                scope.add(&mut n.name);
-            }
-            None => {
-                scope.add(&mut super::lang::module_stem(path));
-            }
-        },
+        StmtKind::Import { binding, .. } => {
+            scope.add(&mut binding.name);
+        }
         StmtKind::Expr(_)
         | StmtKind::Break
         | StmtKind::Continue

@@ -337,22 +337,8 @@ impl Resolver {
                 self.indices(indices);
                 self.expr(value);
             }
-            StmtKind::Import {
-                path,
-                path_span,
-                name,
-            } => {
-                let ident = match name {
-                    Some(n) => n.clone(),
-                    None => Ident::new(
-                        std::path::Path::new(&**path)
-                            .file_stem()
-                            .map_or("", |s| s.to_str().unwrap_or(""))
-                            .into(),
-                        *path_span,
-                    ),
-                };
-                if let Some(id) = self.bind(&ident, DefKind::Module, stmt.span) {
+            StmtKind::Import { path, binding, .. } => {
+                if let Some(id) = self.bind(binding, DefKind::Module, stmt.span) {
                     self.res.imports.push((id, path.clone()));
                 }
             }

@@ -47,6 +47,16 @@ pub struct Var {
     pub place: Place,
 }
 
+/// The name `import "path"` binds without `as`: the file's stem (`nn` for
+/// `"lib/nn.bp"`).
+pub fn module_stem(path: &str) -> Name {
+    std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .into()
+}
+
 /// A whole script or one REPL entry.
 pub type Program = Vec<Stmt>;
 
@@ -117,10 +127,13 @@ pub enum StmtKind {
         value: Expr,
     },
     /// `import "path.bp" as name` (`name` is `None` for `import "path.bp"`).
+    /// `binding` is the name the import binds: `name`, else the file's stem
+    /// spanned at the path (computed once, by the parser).
     Import {
         path: Rc<str>,
         path_span: Span,
         name: Option<Ident>,
+        binding: Ident,
     },
 }
 

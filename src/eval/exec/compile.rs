@@ -398,15 +398,13 @@ impl Compiler {
             StmtKind::Import {
                 path,
                 path_span,
-                name,
+                binding,
+                ..
             } => {
-                let (path, pspan, name) = (path.clone(), *path_span, name.clone());
+                let (path, pspan, binding) = (path.clone(), *path_span, binding.clone());
                 Box::new(move |i, s| {
-                    let (module, stem) = i.import(&path, pspan, span)?;
-                    match &name {
-                        Some(n) => i.bind_ident(n, Value::Module(module), s),
-                        None => i.bind(&stem, Value::Module(module), s),
-                    }
+                    let (module, _) = i.import(&path, pspan, span)?;
+                    i.bind_ident(&binding, Value::Module(module), s);
                     Ok(())
                 })
             }
