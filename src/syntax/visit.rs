@@ -9,8 +9,9 @@
 
 use super::ast::{Arg, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt, StmtKind};
 
-const STACK_RED_ZONE: usize = 128 * 1024;
-const STACK_GROWTH: usize = 4 * 1024 * 1024;
+/// How much stack a level of nesting may use before more is allocated (and how much).
+pub const STACK_RED_ZONE: usize = 128 * 1024;
+pub const STACK_GROWTH: usize = 4 * 1024 * 1024;
 
 /// A read-only pass over the AST. Every method's default walks the node's
 /// children in source order.
