@@ -510,7 +510,7 @@ impl Interpreter {
         };
         let id = self.sources.add(shown, text.as_str());
         let parsed = crate::syntax::parse(&text, id);
-        let Some(mut program) = parsed.program.filter(|_| parsed.diagnostics.is_empty()) else {
+        let Some(program) = parsed.program.filter(|_| parsed.diagnostics.is_empty()) else {
             let count = parsed.diagnostics.len();
             let mut d = parsed
                 .diagnostics
@@ -523,7 +523,7 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let layout = super::slots::resolve_module(&mut program);
+        let layout = self.resolve(&program, id, text.len(), crate::resolve::TopLevel::Frame);
         let env = Rc::new(Env::module_root(layout));
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());
@@ -588,7 +588,6 @@ impl Interpreter {
     ) -> Eval<()> {
         let n = match &object.kind {
             ExprKind::Name(n) => n,
-            ExprKind::Var(v) => &v.name,
             _ => return Ok(()),
         };
         if !pytorch::is_foreign_module(n) || self.lookup(n, scope).is_some() {

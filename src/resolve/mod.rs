@@ -94,8 +94,9 @@ pub enum Place {
 /// What a program's top level is: a script's (or REPL entry's) globals, or the
 /// frame of an imported module (whose misses go to the builtins, never to the
 /// importer's globals).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TopLevel {
+    #[default]
     Globals,
     Frame,
 }
@@ -162,9 +163,53 @@ pub struct Resolution {
     pub frames: FastMap<Span, Frame>,
     /// The layout of the top level, when it is a frame (an imported module).
     pub top: Frame,
+    /// What the top level is.
+    pub top_level: TopLevel,
 }
 
 impl Resolution {
+    /// Where a read of `name` in `scope` may find its value, nearest first: the
+    /// frames out from `scope` that bind the name, then the globals, then the
+    /// builtins. The first is the read's place; when the run reads a slot not bound
+    /// yet, it goes on with the next (as a search by name does).
+    pub fn reach(&self, scope: ScopeId, name: &str) -> Vec<Place> {
+        self.reach_while(scope, name, |_| true)
+    }
+
+    /// The first of [`Resolution::reach`].
+    fn reach_first(&self, scope: ScopeId, name: &str) -> Place {
+        let found = self.reach_while(scope, name, |_| false);
+        found.first().copied().unwrap_or(Place::Unknown)
+    }
+
+    /// [`Resolution::reach`], stopping after the first place for which `more` is false.
+    fn reach_while(&self, scope: ScopeId, name: &str, more: impl Fn(Place) -> bool) -> Vec<Place> {
+        let mut out = Vec::with_capacity(1);
+        let mut depth = 0;
+        let mut at = Some(scope);
+        while let Some(id) = at {
+            let s = &self.scopes[id];
+            if let Some(&slot) = s.slot_of.get(name) {
+                let place = match depth {
+                    _ if id == GLOBAL && self.top_level == TopLevel::Globals => Place::Global,
+                    0 => Place::Local(slot),
+                    depth => Place::Captured { depth, slot },
+                };
+                out.push(place);
+                if !more(place) {
+                    return out;
+                }
+            }
+            depth += 1;
+            at = s.parent;
+        }
+        out.push(match builtins::info(name) {
+            Some(_) => Place::Builtin,
+            None => Place::Unknown,
+        });
+        out
+    }
+
     /// The read whose name covers byte `offset` (ends inclusive, for a cursor
     /// just after the name).
     pub fn use_at(&self, offset: usize) -> Option<&Use> {
@@ -266,11 +311,11 @@ pub fn resolve_with(
                 slot_of: FastMap::default(),
                 params_in_order: true,
             }],
+            top_level: top,
             ..Resolution::default()
         },
         collecting: true,
         checks,
-        top,
         scope: GLOBAL,
         loop_region: None,
         loop_depth: 0,
@@ -301,7 +346,6 @@ struct Resolver {
     collecting: bool,
     /// Whether to report what the static checks find.
     checks: bool,
-    top: TopLevel,
     scope: ScopeId,
     loop_region: Option<Span>,
     loop_depth: usize,
@@ -528,33 +572,9 @@ impl Resolver {
     }
 
     /// Where a read of `name` in the current scope finds its value when the program
-    /// runs (SPEC §4): a slot of the function's own frame when the function binds
-    /// the name anywhere, else of the nearest enclosing frame that does, else a
-    /// global, else a builtin.
+    /// runs (SPEC §4): the nearest place that binds it (see [`Resolution::reach`]).
     fn place(&self, name: &str) -> Place {
-        let mut depth = 0;
-        let mut scope = Some(self.scope);
-        while let Some(id) = scope {
-            let s = &self.res.scopes[id];
-            if id == GLOBAL && self.top == TopLevel::Globals {
-                if s.slot_of.contains_key(name) {
-                    return Place::Global;
-                }
-                break;
-            }
-            if let Some(&slot) = s.slot_of.get(name) {
-                return match depth {
-                    0 => Place::Local(slot),
-                    depth => Place::Captured { depth, slot },
-                };
-            }
-            depth += 1;
-            scope = s.parent;
-        }
-        match builtins::info(name) {
-            Some(_) => Place::Builtin,
-            None => Place::Unknown,
-        }
+        self.res.reach_first(self.scope, name)
     }
 
     /// Resolves the object of `object.member` (or `object.member(...)`); true when
@@ -578,9 +598,13 @@ impl Resolver {
         if self.collecting {
             return Target::Unknown;
         }
-        let target = self.lookup(name, span.start);
         let place = self.place(name);
         self.res.places.insert(span, place);
+        if !self.checks {
+            // The evaluator wants places only.
+            return Target::Unknown;
+        }
+        let target = self.lookup(name, span.start);
         self.res.uses.push(Use {
             name: name.clone(),
             span,
@@ -588,7 +612,7 @@ impl Resolver {
             target,
             place,
         });
-        if target == Target::Unknown && self.checks {
+        if target == Target::Unknown {
             // The same messages and hints as the evaluator's.
             let d = match how {
                 // Values may have methods that are not functions (an optimizer's

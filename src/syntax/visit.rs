@@ -37,7 +37,7 @@ pub trait Visit<'a> {
     /// a function's or an import's name.
     fn visit_binding(&mut self, _ident: &'a Ident) {}
 
-    /// A name being read (`Name`, or `Var` once resolved).
+    /// A name being read (an `ExprKind::Name`).
     fn visit_read(&mut self, _expr: &'a Expr) {}
 
     fn visit_index(&mut self, index: &'a Index) {
@@ -148,7 +148,7 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
     };
     match &expr.kind {
         ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
-        ExprKind::Name(_) | ExprKind::Var(_) => v.visit_read(expr),
+        ExprKind::Name(_) => v.visit_read(expr),
         ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
             for e in items {
                 v.visit_expr(e);
@@ -298,8 +298,7 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
         | ExprKind::Str(_)
         | ExprKind::Bool(_)
         | ExprKind::None
-        | ExprKind::Name(_)
-        | ExprKind::Var(_) => {}
+        | ExprKind::Name(_) => {}
         ExprKind::FString(parts) => {
             for p in std::rc::Rc::get_mut(parts).into_iter().flatten() {
                 if let FPart::Value { expr, .. } = p {

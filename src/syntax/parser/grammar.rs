@@ -172,7 +172,6 @@ where
                 params,
                 body,
                 span: e.span(),
-                frame: Default::default(),
             }))
         });
 
@@ -439,7 +438,6 @@ where
                 params,
                 body,
                 span: e.span(),
-                frame: Default::default(),
             })),
             span: e.span(),
         });
