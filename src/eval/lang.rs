@@ -12,7 +12,7 @@ use crate::autodiff::{grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident, Index};
+use crate::syntax::ast::{module_stem, BinOp, Expr, ExprKind, Ident, Index};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -510,7 +510,7 @@ impl Interpreter {
         };
         let id = self.sources.add(shown, text.as_str());
         let parsed = crate::syntax::parse(&text, id);
-        let Some(mut program) = parsed.program.filter(|_| parsed.diagnostics.is_empty()) else {
+        let Some(program) = parsed.program.filter(|_| parsed.diagnostics.is_empty()) else {
             let count = parsed.diagnostics.len();
             let mut d = parsed
                 .diagnostics
@@ -523,7 +523,7 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let layout = super::slots::resolve_module(&mut program);
+        let layout = self.resolve(&program, id, text.len(), crate::resolve::TopLevel::Frame);
         let env = Rc::new(Env::module_root(layout));
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());
@@ -588,7 +588,6 @@ impl Interpreter {
     ) -> Eval<()> {
         let n = match &object.kind {
             ExprKind::Name(n) => n,
-            ExprKind::Var(v) => &v.name,
             _ => return Ok(()),
         };
         if !pytorch::is_foreign_module(n) || self.lookup(n, scope).is_some() {
@@ -617,14 +616,6 @@ impl Interpreter {
 }
 
 /// The name `import "path"` binds: the file's stem.
-pub(crate) fn module_stem(path: &str) -> Rc<str> {
-    Path::new(path)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .into()
-}
-
 /// Formats `v` with a format spec (SPEC §13).
 pub(super) fn format_with_spec(
     v: &Value,

@@ -1,8 +1,9 @@
 //! The evaluator: runs a parsed program, keeping variables, functions and the
 //! recording state between entries (so the REPL and scripts share one path).
 //!
-//! After parsing, a slot pass (`slots`) resolves every name to a place; every
-//! statement is then compiled to closures (`exec/compile.rs`, the one back end)
+//! After parsing, the one resolver (`crate::resolve`) gives every name its place
+//! and every function its frame layout, in side tables; every statement is then
+//! compiled to closures (`exec/compile.rs`, the one back end) from those tables
 //! and run. Every differentiable operation is recorded by
 //! the autodiff core under the span of the expression that asked for it, which is
 //! what lets diagnostics and the REPL's `:tape` and `:why` point at source text.
@@ -19,9 +20,9 @@ pub mod params;
 pub mod pytorch;
 /// bp's random generator lives below the evaluator ([`crate::random`]).
 pub use crate::random;
-mod slots;
 pub mod value;
 
+pub use exec::Found;
 pub use value::{Closure, Env, Value};
 
 use crate::autodiff::Tensor;
@@ -141,6 +142,9 @@ pub struct Interpreter {
     picture_sink: Option<crate::picture::PictureSink>,
     /// Emptied call frames, reused by the next calls (no allocation per call).
     frames: Vec<Rc<Env>>,
+    /// What the resolver found in every program run so far (places of names,
+    /// frame layouts), read by the compiler.
+    pub(crate) resolved: exec::Resolved,
     /// Emptied argument lists of builtin calls, reused by the next calls.
     pub(crate) arg_lists: Vec<Vec<(Value, Span)>>,
 }
@@ -172,6 +176,7 @@ impl Interpreter {
             source_dirs: FastMap::default(),
             picture_sink: None,
             frames: Vec::new(),
+            resolved: exec::Resolved::default(),
             arg_lists: Vec::new(),
         }
     }
@@ -277,12 +282,12 @@ impl Interpreter {
         if !parsed.diagnostics.is_empty() {
             return Err(RunError::Syntax(parsed.diagnostics));
         }
-        let Some(mut program) = parsed.program else {
+        let Some(program) = parsed.program else {
             return Err(RunError::Syntax(vec![Diagnostic::error(
                 "could not parse the input",
             )]));
         };
-        slots::resolve_script(&mut program, &mut self.globals);
+        self.resolve(&program, id, text.len(), crate::resolve::TopLevel::Globals);
         INTERRUPTED.store(false, Ordering::SeqCst);
         let result = if want_value {
             self.exec_program_value(&program)
@@ -290,6 +295,7 @@ impl Interpreter {
             self.exec_program(&program).map(|()| None)
         };
         let _ = self.out.flush();
+        self.resolved.forget();
         crate::autodiff::set_grad_enabled(true);
         self.depth = 0;
         self.side_codes.clear();

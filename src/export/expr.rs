@@ -141,7 +141,7 @@ impl Emitter {
             ExprKind::Str(s) => Py::atom(py_str(s), Ty::Str),
             ExprKind::Bool(b) => Py::atom(if *b { "True" } else { "False" }, Ty::Bool),
             ExprKind::None => Py::atom("None", Ty::None),
-            ExprKind::Name(n) | ExprKind::Var(crate::syntax::ast::Var { name: n, .. }) => {
+            ExprKind::Name(n) => {
                 if self.is_user(n) {
                     Py::atom(self.name(n), ty)
                 } else if n.as_ref() == "assert" {

@@ -146,9 +146,7 @@ impl Emitter {
             ExprKind::Str(_) | ExprKind::FString(_) => Ty::Str,
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::None => Ty::None,
-            ExprKind::Name(n) | ExprKind::Var(crate::syntax::ast::Var { name: n, .. }) => {
-                self.name_ty(n)
-            }
+            ExprKind::Name(n) => self.name_ty(n),
             ExprKind::TensorLit(_) => Ty::Tensor,
             ExprKind::Tuple(_) => Ty::Tuple,
             ExprKind::Unary { op, operand } => match op {

@@ -167,6 +167,7 @@ impl Emitter {
                 path,
                 path_span,
                 name,
+                ..
             } => {
                 let run = self.module(path, *path_span)?;
                 let bound = super::names::import_name(path, name.as_ref().map(|n| &*n.name));

@@ -1,8 +1,8 @@
 //! Name resolution and the static checks built on it (`bp check`, `bp lsp`).
 //!
 //! One pass over the AST gives every binding a [`Def`] and every name that is read a
-//! [`Use`] with its [`Target`] and its [`Slot`] (local, captured from an enclosing
-//! function, global, builtin), following the scope rules of SPEC §4: only function
+//! [`Use`] with its [`Target`] and its [`Place`] (a slot of its own frame or of an
+//! enclosing function's, a global, a builtin), following the scope rules of SPEC §4: only function
 //! bodies open a scope; a read looks in the function's locals, then the enclosing
 //! functions, then the globals, then the builtins. The same pass reports what can be
 //! known without running: unknown names (with a did-you-mean hint), builtin calls with
@@ -20,9 +20,10 @@ pub mod builtins;
 use crate::diagnostic::Diagnostic;
 use crate::eval::errors::closest;
 use crate::eval::pytorch;
+use crate::fast_hash::FastMap;
 use crate::source::{SourceId, Span};
-use crate::syntax::ast::{Arg, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Name, Program};
-use crate::syntax::ast::{Stmt, StmtKind};
+use crate::syntax::ast::{Arg, Expr, ExprKind, FnDecl, Ident, Name, Program, Stmt, StmtKind};
+use crate::syntax::visit::{walk_expr, walk_stmt, Visit, STACK_GROWTH, STACK_RED_ZONE};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -71,18 +72,42 @@ pub enum Target {
     Unknown,
 }
 
-/// Where a read finds its value at run time: what a resolved interpreter would index.
+/// Where a name is found when the program runs (SPEC §4): what the evaluator
+/// indexes. A slot not bound yet when it is read falls back to the search by name
+/// through the same scopes, so a place never changes what a program does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Slot {
-    /// A local of the function doing the read (or a global read at the top level).
-    Local,
-    /// A local of the function `depth` levels out.
-    Captured {
-        depth: usize,
-    },
+pub enum Place {
+    /// Slot `slot` of the frame of the function doing the read (or of a module's
+    /// top level, read there).
+    Local(u32),
+    /// Slot `slot` of the frame `depth` functions out.
+    Captured { depth: u32, slot: u32 },
+    /// A global of the script (bound at its top level, here or in an earlier entry
+    /// of the REPL).
     Global,
+    /// Bound nowhere in the program: a builtin.
     Builtin,
+    /// Bound nowhere in the program, and not a builtin.
     Unknown,
+}
+
+/// What a program's top level is: a script's (or REPL entry's) globals, or the
+/// frame of an imported module (whose misses go to the builtins, never to the
+/// importer's globals).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TopLevel {
+    #[default]
+    Globals,
+    Frame,
+}
+
+/// The layout of a frame: one slot per name the function (or module) binds, its
+/// parameters first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Frame {
+    pub names: Rc<[Name]>,
+    /// The parameters are slots `0..params.len()`, in order (they are distinct).
+    pub params_in_order: bool,
 }
 
 /// One name that is read (a variable, a callee, a method name).
@@ -92,7 +117,7 @@ pub struct Use {
     pub span: Span,
     pub scope: ScopeId,
     pub target: Target,
-    pub slot: Slot,
+    pub place: Place,
 }
 
 /// A function body (or the top level).
@@ -102,6 +127,19 @@ pub struct Scope {
     /// The body block; the whole source for the top level.
     pub span: Span,
     names: HashMap<Name, Vec<DefId>>,
+    /// The frame's names in slot order, and each one's slot.
+    slots: Vec<Name>,
+    slot_of: FastMap<Name, u32>,
+    params_in_order: bool,
+}
+
+impl Scope {
+    fn frame(&self) -> Frame {
+        Frame {
+            names: self.slots.clone().into(),
+            params_in_order: self.params_in_order,
+        }
+    }
 }
 
 /// Everything the pass found: bindings, reads, scopes and diagnostics.
@@ -118,9 +156,60 @@ pub struct Resolution {
     /// the member's name).
     pub members: Vec<(DefId, Ident)>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where every name read or bound is found when the program runs, by the
+    /// span of the name.
+    pub places: FastMap<Span, Place>,
+    /// The layout of every function's frame, by the span of its definition.
+    pub frames: FastMap<Span, Frame>,
+    /// The layout of the top level, when it is a frame (an imported module).
+    pub top: Frame,
+    /// What the top level is.
+    pub top_level: TopLevel,
 }
 
 impl Resolution {
+    /// Where a read of `name` in `scope` may find its value, nearest first: the
+    /// frames out from `scope` that bind the name, then the globals, then the
+    /// builtins. The first is the read's place; when the run reads a slot not bound
+    /// yet, it goes on with the next (as a search by name does).
+    pub fn reach(&self, scope: ScopeId, name: &str) -> Vec<Place> {
+        self.reach_while(scope, name, |_| true)
+    }
+
+    /// The first of [`Resolution::reach`].
+    fn reach_first(&self, scope: ScopeId, name: &str) -> Place {
+        let found = self.reach_while(scope, name, |_| false);
+        found.first().copied().unwrap_or(Place::Unknown)
+    }
+
+    /// [`Resolution::reach`], stopping after the first place for which `more` is false.
+    fn reach_while(&self, scope: ScopeId, name: &str, more: impl Fn(Place) -> bool) -> Vec<Place> {
+        let mut out = Vec::with_capacity(1);
+        let mut depth = 0;
+        let mut at = Some(scope);
+        while let Some(id) = at {
+            let s = &self.scopes[id];
+            if let Some(&slot) = s.slot_of.get(name) {
+                let place = match depth {
+                    _ if id == GLOBAL && self.top_level == TopLevel::Globals => Place::Global,
+                    0 => Place::Local(slot),
+                    depth => Place::Captured { depth, slot },
+                };
+                out.push(place);
+                if !more(place) {
+                    return out;
+                }
+            }
+            depth += 1;
+            at = s.parent;
+        }
+        out.push(match builtins::info(name) {
+            Some(_) => Place::Builtin,
+            None => Place::Unknown,
+        });
+        out
+    }
+
     /// The read whose name covers byte `offset` (ends inclusive, for a cursor
     /// just after the name).
     pub fn use_at(&self, offset: usize) -> Option<&Use> {
@@ -197,273 +286,201 @@ fn covers(span: Span, offset: usize) -> bool {
     (span.start as usize) <= offset && offset <= span.end as usize
 }
 
-/// Resolves `program` (parsed from a source of `len` bytes with id `source`).
+/// Resolves `program` (parsed from a source of `len` bytes with id `source`) as a
+/// script, with the static checks: what `bp check` and the editor read.
 pub fn resolve(program: &Program, source: SourceId, len: usize) -> Resolution {
+    resolve_with(program, source, len, TopLevel::Globals, true)
+}
+
+/// Resolves `program`, whose top level is `top`; `checks` adds the static checks'
+/// diagnostics (the evaluator, which reports at run time, leaves them out).
+pub fn resolve_with(
+    program: &Program,
+    source: SourceId,
+    len: usize,
+    top: TopLevel,
+    checks: bool,
+) -> Resolution {
     let mut r = Resolver {
         res: Resolution {
             scopes: vec![Scope {
                 parent: None,
                 span: Span::new(source, 0, len),
                 names: HashMap::new(),
+                slots: Vec::new(),
+                slot_of: FastMap::default(),
+                params_in_order: true,
             }],
+            top_level: top,
             ..Resolution::default()
         },
         collecting: true,
+        checks,
         scope: GLOBAL,
         loop_region: None,
         loop_depth: 0,
         fn_depth: 0,
-        fn_scopes: HashMap::new(),
+        fn_scopes: FastMap::default(),
+        context: (DefKind::Variable, Span::EMPTY),
     };
-    r.stmts(program);
+    for s in program {
+        r.visit_stmt(s);
+    }
+    for (&span, &id) in &r.fn_scopes {
+        let scope = &r.res.scopes[id];
+        r.res.frames.insert(span, scope.frame());
+    }
+    r.res.top = r.res.scopes[GLOBAL].frame();
     r.collecting = false;
-    r.stmts(program);
+    for s in program {
+        r.visit_stmt(s);
+    }
     r.res
 }
 
-/// Walks the program twice: first collecting every binding of every scope, then
-/// resolving reads (a function may read a global bound further down the file).
+/// Walks the program twice: first collecting every binding of every scope (and
+/// the layout of every frame), then resolving reads (a function may read a global
+/// bound further down the file).
 struct Resolver {
     res: Resolution,
     collecting: bool,
+    /// Whether to report what the static checks find.
+    checks: bool,
     scope: ScopeId,
     loop_region: Option<Span>,
     loop_depth: usize,
     fn_depth: usize,
     /// The scope made for each function, by the function's span.
-    fn_scopes: HashMap<(u32, u32), ScopeId>,
+    fn_scopes: FastMap<Span, ScopeId>,
+    /// What the names the walk binds next are, and the statement binding them.
+    context: (DefKind, Span),
 }
 
-/// How much stack a level of expression nesting may use before more is allocated.
-const STACK_RED_ZONE: usize = 128 * 1024;
-const STACK_GROWTH: usize = 4 * 1024 * 1024;
+impl<'a> Visit<'a> for Resolver {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.stmt(stmt));
+    }
 
-impl Resolver {
-    fn stmts(&mut self, stmts: &[Stmt]) {
-        for s in stmts {
-            self.stmt(s);
+    fn visit_read(&mut self, e: &'a Expr) {
+        if let ExprKind::Name(n) = &e.kind {
+            self.read(n, e.span, Read::Name);
         }
     }
 
-    fn block(&mut self, b: &Block) {
-        self.stmts(&b.stmts);
+    fn visit_expr(&mut self, e: &'a Expr) {
+        // Calls, methods and attributes nest as deep as a script is long
+        // (`x.T.T…`): the stack grows on the heap when it runs short.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.expr(e));
     }
 
-    fn stmt(&mut self, stmt: &Stmt) {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.stmt_inner(stmt))
+    fn visit_binding(&mut self, ident: &'a Ident) {
+        self.bind(ident);
     }
 
-    fn stmt_inner(&mut self, stmt: &Stmt) {
-        match &stmt.kind {
-            StmtKind::Expr(e) => self.expr(e),
-            StmtKind::Assign { target, value } => {
-                self.expr(value);
-                let kind = if matches!(value.kind, ExprKind::Lambda(_)) {
-                    DefKind::Function
-                } else {
-                    DefKind::Variable
-                };
-                self.bind(target, kind, stmt.span);
+    fn visit_fn(&mut self, decl: &'a FnDecl) {
+        let scope = if self.collecting {
+            self.res.scopes.push(Scope {
+                parent: Some(self.scope),
+                span: decl.body.span,
+                names: HashMap::new(),
+                slots: Vec::new(),
+                slot_of: FastMap::default(),
+                params_in_order: true,
+            });
+            let id = self.res.scopes.len() - 1;
+            self.fn_scopes.insert(decl.span, id);
+            id
+        } else {
+            match self.fn_scopes.get(&decl.span) {
+                Some(&id) => id,
+                None => return,
             }
-            StmtKind::Unpack { targets, value } => {
-                self.expr(value);
-                for t in targets {
-                    self.bind(t, DefKind::Variable, stmt.span);
-                }
+        };
+        let saved = (self.scope, self.loop_region, self.loop_depth, self.context);
+        self.scope = scope;
+        self.loop_region = None;
+        self.loop_depth = 0;
+        self.fn_depth += 1;
+        self.context = (DefKind::Parameter, decl.span);
+        for (i, p) in decl.params.iter().enumerate() {
+            if self.bind(p).is_some() {
+                let s = &mut self.res.scopes[scope];
+                // The parameters are slots `0..n` in order unless one is named twice.
+                s.params_in_order &= s.slot_of.get(&p.name) == Some(&(i as u32));
+            }
+        }
+        self.visit_block(&decl.body);
+        self.fn_depth -= 1;
+        (self.scope, self.loop_region, self.loop_depth, self.context) = saved;
+    }
+}
+
+impl Resolver {
+    fn stmt(&mut self, stmt: &Stmt) {
+        let saved = self.context;
+        self.context = (DefKind::Variable, stmt.span);
+        match &stmt.kind {
+            StmtKind::Assign { value, .. } if matches!(value.kind, ExprKind::Lambda(_)) => {
+                self.context.0 = DefKind::Function;
+                walk_stmt(self, stmt);
             }
             StmtKind::CompoundAssign { target, value, .. } => {
                 self.read(&target.name, target.span, Read::Name);
-                self.expr(value);
-                self.bind(target, DefKind::Variable, stmt.span);
+                self.visit_expr(value);
+                self.visit_binding(target);
             }
             StmtKind::FnDef(decl) => {
-                if let Some(name) = &decl.name {
-                    self.bind(name, DefKind::Function, decl.span);
-                }
-                self.function(decl);
+                self.context = (DefKind::Function, decl.span);
+                walk_stmt(self, stmt);
             }
-            StmtKind::If {
-                branches,
-                else_block,
-            } => {
-                for (cond, block) in branches {
-                    self.expr(cond);
-                    self.block(block);
-                }
-                if let Some(b) = else_block {
-                    self.block(b);
-                }
-            }
-            StmtKind::While { cond, body } => {
+            StmtKind::While { .. } => {
                 let saved = self.enter_loop(stmt.span);
-                self.expr(cond);
-                self.block(body);
+                walk_stmt(self, stmt);
                 self.leave_loop(saved);
             }
             StmtKind::For { var, iter, body } => {
-                self.expr(iter);
+                self.visit_expr(iter);
                 let saved = self.enter_loop(stmt.span);
-                self.bind(var, DefKind::LoopVariable, stmt.span);
-                self.block(body);
+                self.context.0 = DefKind::LoopVariable;
+                self.visit_binding(var);
+                self.visit_block(body);
                 self.leave_loop(saved);
             }
             StmtKind::Break | StmtKind::Continue => {
-                if !self.collecting && self.loop_depth == 0 {
+                if self.reporting() && self.loop_depth == 0 {
                     self.res.diagnostics.push(
                         Diagnostic::error("break or continue outside a loop")
                             .with_label(stmt.span, "not inside a loop"),
                     );
                 }
             }
-            StmtKind::Return(value) => {
-                if let Some(v) = value {
-                    self.expr(v);
-                }
-                if !self.collecting && self.fn_depth == 0 {
+            StmtKind::Return(_) => {
+                walk_stmt(self, stmt);
+                if self.reporting() && self.fn_depth == 0 {
                     self.res.diagnostics.push(
                         Diagnostic::error("return outside a function")
                             .with_label(stmt.span, "not inside a function"),
                     );
                 }
             }
-            StmtKind::NoGrad(b) => self.block(b),
-            StmtKind::IndexAssign {
-                object,
-                indices,
-                value,
-                ..
-            } => {
-                self.expr(object);
-                self.indices(indices);
-                self.expr(value);
-            }
-            StmtKind::Import {
-                path,
-                path_span,
-                name,
-            } => {
-                let ident = match name {
-                    Some(n) => n.clone(),
-                    None => Ident::new(
-                        std::path::Path::new(&**path)
-                            .file_stem()
-                            .map_or("", |s| s.to_str().unwrap_or(""))
-                            .into(),
-                        *path_span,
-                    ),
-                };
-                if let Some(id) = self.bind(&ident, DefKind::Module, stmt.span) {
+            StmtKind::Import { path, binding, .. } => {
+                self.context.0 = DefKind::Module;
+                if let Some(id) = self.bind(binding) {
                     self.res.imports.push((id, path.clone()));
                 }
             }
+            _ => walk_stmt(self, stmt),
         }
-    }
-
-    fn indices(&mut self, indices: &[Index]) {
-        for ix in indices {
-            match ix {
-                Index::Single(e) => self.expr(e),
-                Index::Slice {
-                    start, end, step, ..
-                } => {
-                    for p in [start, end, step].into_iter().flatten() {
-                        self.expr(p);
-                    }
-                }
-            }
-        }
-    }
-
-    fn enter_loop(&mut self, span: Span) -> Option<Span> {
-        let saved = self.loop_region;
-        if self.loop_region.is_none() {
-            self.loop_region = Some(span);
-        }
-        self.loop_depth += 1;
-        saved
-    }
-
-    fn leave_loop(&mut self, saved: Option<Span>) {
-        self.loop_region = saved;
-        self.loop_depth -= 1;
-    }
-
-    fn function(&mut self, decl: &FnDecl) {
-        let key = (decl.span.start, decl.span.end);
-        let scope = if self.collecting {
-            self.res.scopes.push(Scope {
-                parent: Some(self.scope),
-                span: decl.body.span,
-                names: HashMap::new(),
-            });
-            let id = self.res.scopes.len() - 1;
-            self.fn_scopes.insert(key, id);
-            id
-        } else {
-            match self.fn_scopes.get(&key) {
-                Some(&id) => id,
-                None => return,
-            }
-        };
-        let saved = (self.scope, self.loop_region, self.loop_depth);
-        self.scope = scope;
-        self.loop_region = None;
-        self.loop_depth = 0;
-        self.fn_depth += 1;
-        for p in &decl.params {
-            self.bind(p, DefKind::Parameter, decl.span);
-        }
-        self.block(&decl.body);
-        self.fn_depth -= 1;
-        (self.scope, self.loop_region, self.loop_depth) = saved;
-    }
-
-    fn bind(&mut self, name: &Ident, kind: DefKind, statement: Span) -> Option<DefId> {
-        if !self.collecting {
-            return None;
-        }
-        let id = self.res.defs.len();
-        self.res.defs.push(Def {
-            name: name.name.clone(),
-            span: name.span,
-            kind,
-            scope: self.scope,
-            statement,
-            loop_region: self.loop_region,
-        });
-        self.res.scopes[self.scope]
-            .names
-            .entry(name.name.clone())
-            .or_default()
-            .push(id);
-        Some(id)
+        self.context = saved;
     }
 
     fn expr(&mut self, e: &Expr) {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.expr_inner(e))
-    }
-
-    fn expr_inner(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
-            ExprKind::Name(n) | ExprKind::Var(crate::syntax::ast::Var { name: n, .. }) => {
-                self.read(n, e.span, Read::Name);
-            }
-            ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
-                for i in items {
-                    self.expr(i);
-                }
-            }
-            ExprKind::Unary { operand, .. } => self.expr(operand),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(lhs);
-                self.expr(rhs);
-            }
             ExprKind::Call { callee, args } => {
                 let target = match &callee.kind {
                     ExprKind::Name(n) => self.read(n, callee.span, Read::Name),
                     _ => {
-                        self.expr(callee);
+                        self.visit_expr(callee);
                         Target::Unknown
                     }
                 };
@@ -494,34 +511,77 @@ impl Resolver {
                     self.res.attributes.push((object.span, name.clone()));
                 }
             }
-            ExprKind::Index { object, indices } => {
-                self.expr(object);
-                self.indices(indices);
-            }
-            ExprKind::FString(parts) => {
-                for p in parts.iter() {
-                    if let FPart::Value { expr, .. } = p {
-                        self.expr(expr);
-                    }
-                }
-            }
-            ExprKind::Lambda(decl) => self.function(decl),
+            _ => walk_expr(self, e),
         }
+    }
+
+    /// Whether this walk reports what the checks find (the second, when asked to).
+    fn reporting(&self) -> bool {
+        self.checks && !self.collecting
     }
 
     fn args(&mut self, args: &[Arg]) {
         for a in args {
             match a {
-                Arg::Positional(e) | Arg::Keyword { value: e, .. } => self.expr(e),
+                Arg::Positional(e) | Arg::Keyword { value: e, .. } => self.visit_expr(e),
             }
         }
+    }
+
+    fn enter_loop(&mut self, span: Span) -> Option<Span> {
+        let saved = self.loop_region;
+        if self.loop_region.is_none() {
+            self.loop_region = Some(span);
+        }
+        self.loop_depth += 1;
+        saved
+    }
+
+    fn leave_loop(&mut self, saved: Option<Span>) {
+        self.loop_region = saved;
+        self.loop_depth -= 1;
+    }
+
+    /// Binds `name` in the current scope (as the walk's context says): a [`Def`]
+    /// and a slot of its frame when collecting, its place when resolving.
+    fn bind(&mut self, name: &Ident) -> Option<DefId> {
+        if !self.collecting {
+            let place = self.place(&name.name);
+            self.res.places.insert(name.span, place);
+            return None;
+        }
+        let (kind, statement) = self.context;
+        let id = self.res.defs.len();
+        self.res.defs.push(Def {
+            name: name.name.clone(),
+            span: name.span,
+            kind,
+            scope: self.scope,
+            statement,
+            loop_region: self.loop_region,
+        });
+        let scope = &mut self.res.scopes[self.scope];
+        scope.names.entry(name.name.clone()).or_default().push(id);
+        if !scope.slot_of.contains_key(&name.name) {
+            scope
+                .slot_of
+                .insert(name.name.clone(), scope.slots.len() as u32);
+            scope.slots.push(name.name.clone());
+        }
+        Some(id)
+    }
+
+    /// Where a read of `name` in the current scope finds its value when the program
+    /// runs (SPEC §4): the nearest place that binds it (see [`Resolution::reach`]).
+    fn place(&self, name: &str) -> Place {
+        self.res.reach_first(self.scope, name)
     }
 
     /// Resolves the object of `object.member` (or `object.member(...)`); true when
     /// it is an imported module, whose member is then recorded.
     fn receiver(&mut self, object: &Expr, member: &Ident) -> bool {
         let ExprKind::Name(n) = &object.kind else {
-            self.expr(object);
+            self.visit_expr(object);
             return false;
         };
         match self.read(n, object.span, Read::Receiver(&member.name)) {
@@ -538,13 +598,19 @@ impl Resolver {
         if self.collecting {
             return Target::Unknown;
         }
-        let (target, slot) = self.lookup(name, span.start);
+        let place = self.place(name);
+        self.res.places.insert(span, place);
+        if !self.checks {
+            // The evaluator wants places only.
+            return Target::Unknown;
+        }
+        let target = self.lookup(name, span.start);
         self.res.uses.push(Use {
             name: name.clone(),
             span,
             scope: self.scope,
             target,
-            slot,
+            place,
         });
         if target == Target::Unknown {
             // The same messages and hints as the evaluator's.
@@ -590,7 +656,8 @@ impl Resolver {
         out
     }
 
-    fn lookup(&self, name: &str, at: u32) -> (Target, Slot) {
+    /// The binding a read of `name` at byte `at` refers to.
+    fn lookup(&self, name: &str, at: u32) -> Target {
         let scopes = &self.res.scopes;
         let defs = &self.res.defs;
         // The latest binding before `at`, or else the first one (bound later in a loop
@@ -615,15 +682,9 @@ impl Resolver {
             let region = self.loop_region;
             let own = |d: &Def| d.span.start < at || (region.is_some() && d.loop_region == region);
             if let Some(id) = pick(ids, &own) {
-                let slot = if self.scope == GLOBAL {
-                    Slot::Global
-                } else {
-                    Slot::Local
-                };
-                return (Target::Def(id), slot);
+                return Target::Def(id);
             }
         }
-        let mut depth = 1;
         let mut scope = scopes[self.scope].parent;
         while let Some(s) = scope {
             if let Some(id) = scopes[s]
@@ -631,19 +692,13 @@ impl Resolver {
                 .get(name)
                 .and_then(|ids| pick(ids, &|_| true))
             {
-                let slot = if s == GLOBAL {
-                    Slot::Global
-                } else {
-                    Slot::Captured { depth }
-                };
-                return (Target::Def(id), slot);
+                return Target::Def(id);
             }
-            depth += 1;
             scope = scopes[s].parent;
         }
         match builtins::info(name) {
-            Some(b) => (Target::Builtin(b.name), Slot::Builtin),
-            None => (Target::Unknown, Slot::Unknown),
+            Some(b) => Target::Builtin(b.name),
+            None => Target::Unknown,
         }
     }
 
@@ -665,6 +720,9 @@ impl Resolver {
                     keywords.push((name.name.clone(), name.span.to(value.span)))
                 }
             }
+        }
+        if !self.checks {
+            return;
         }
         if let Some(d) = b.check_call(call, &positional, &keywords) {
             self.res.diagnostics.push(d);

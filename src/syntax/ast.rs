@@ -1,4 +1,6 @@
-//! The abstract syntax tree: spanned types only, no behaviour.
+//! The abstract syntax tree: spanned types only, no behaviour. Passes read it
+//! (`syntax::visit`); what they find (places of names, frame layouts) goes in
+//! their own side tables, never into the tree.
 
 use crate::source::Span;
 use std::rc::Rc;
@@ -11,40 +13,22 @@ pub type Name = Rc<str>;
 pub struct Ident {
     pub name: Name,
     pub span: Span,
-    /// Where a binding of this name writes: filled in by the evaluator's slot
-    /// pass (`Dynamic`, by name, from the parser).
-    pub place: Place,
 }
 
 impl Ident {
     pub fn new(name: Name, span: Span) -> Ident {
-        Ident {
-            name,
-            span,
-            place: Place::Dynamic,
-        }
+        Ident { name, span }
     }
 }
 
-/// Where a name that is read finds its value at run time: filled in by the
-/// evaluator's slot pass (`eval::slots`) after parsing, never by the parser.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Place {
-    /// Slot `slot` of the running function's frame (or of a module's top level).
-    Local(u32),
-    /// Slot `slot` of the frame `depth` closures out.
-    Captured { depth: u32, slot: u32 },
-    /// Slot `slot` of the interpreter's globals (a builtin when the global is unset).
-    Global(u32),
-    /// Looked up by name at run time.
-    Dynamic,
-}
-
-/// A resolved read of a name: what `ExprKind::Name` becomes after the slot pass.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Var {
-    pub name: Name,
-    pub place: Place,
+/// The name `import "path"` binds without `as`: the file's stem (`nn` for
+/// `"lib/nn.bp"`).
+pub fn module_stem(path: &str) -> Name {
+    std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .into()
 }
 
 /// A whole script or one REPL entry.
@@ -117,10 +101,13 @@ pub enum StmtKind {
         value: Expr,
     },
     /// `import "path.bp" as name` (`name` is `None` for `import "path.bp"`).
+    /// `binding` is the name the import binds: `name`, else the file's stem
+    /// spanned at the path (computed once, by the parser).
     Import {
         path: Rc<str>,
         path_span: Span,
         name: Option<Ident>,
+        binding: Ident,
     },
 }
 
@@ -145,19 +132,6 @@ pub struct FnDecl {
     pub body: Block,
     /// The whole definition, `fn` to `}`.
     pub span: Span,
-    /// The names of the slots of a call's frame, filled in by the evaluator's slot
-    /// pass (empty from the parser).
-    pub frame: Frame,
-}
-
-/// The layout of a function call's frame: one slot per name the function binds,
-/// its parameters first.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Frame {
-    pub names: Rc<[Name]>,
-    /// The parameters are slots `0..params.len()`, in order (they are distinct
-    /// and the pass has run).
-    pub params_in_order: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -238,8 +212,6 @@ pub enum ExprKind {
     Bool(bool),
     None,
     Name(Name),
-    /// A name resolved to a slot (made from `Name` by the evaluator, never parsed).
-    Var(Var),
     /// `[a, b, c]`: stacks its elements along a new first axis.
     TensorLit(Vec<Expr>),
     /// `(a, b)`, `(a,)`, `()`

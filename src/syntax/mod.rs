@@ -5,6 +5,7 @@ pub mod keyword_help;
 pub mod keywords;
 pub mod parser;
 pub mod token;
+pub mod visit;
 
 pub use keywords::KEYWORDS;
 pub use parser::{parse, ParseOutput};

@@ -112,7 +112,7 @@ impl Interpreter {
                 .with_label(decl.span, "defined here"),
             ));
         }
-        let frame = &decl.frame;
+        let frame = &c.code.frame;
         let n = frame.names.len();
         if kw.is_empty() && pos.len() == decl.params.len() && frame.params_in_order {
             let mut slots = Vec::with_capacity(n);

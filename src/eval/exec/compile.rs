@@ -1,5 +1,5 @@
-//! The one execution back end: every statement and expression of the slot-resolved
-//! AST — top-level code, function bodies, modules — is compiled once to a tree of
+//! The one execution back end: every statement and expression of the AST, with
+//! the places the resolver gave its names (`Resolved`), — top-level code, function bodies, modules — is compiled once to a tree of
 //! Rust closures, so that running it is a chain of direct calls: no match over node
 //! kinds, constants and slots decided at compile time, and calls of user functions
 //! into pooled frames. The compiled code is owned by what runs it (a top-level
@@ -20,16 +20,18 @@
 use super::operators::num_binary;
 use super::statements::is_true;
 use super::{
-    check_interrupt, Scope, MAX_EVAL_DEPTH, STACK_CHECK_EVERY, STACK_GROWTH, STACK_RED_ZONE,
+    check_interrupt, Binding, Place, Resolved, Scope, Var, MAX_EVAL_DEPTH, STACK_CHECK_EVERY,
+    STACK_GROWTH, STACK_RED_ZONE,
 };
 use crate::diagnostic::Diagnostic;
+use crate::eval::globals::Globals;
 use crate::eval::pytorch::is_foreign_module;
 use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::resolve::Frame;
 use crate::source::Span;
 use crate::syntax::ast::{
-    Arg, BinOp, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Place, Stmt, StmtKind, UnOp,
-    Var,
+    Arg, BinOp, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Name, Stmt, StmtKind, UnOp,
 };
 use std::cell::Cell;
 use std::rc::Rc;
@@ -85,6 +87,8 @@ const STACK_CHECK_CALLS: usize = 4;
 pub(crate) struct FnCode {
     steps: Vec<Step>,
     tail: Option<ExprCode>,
+    /// The layout of a call's frame.
+    pub(crate) frame: Rc<Frame>,
 }
 
 /// One statement of a function's body.
@@ -125,14 +129,15 @@ impl SideCodes {
     }
 }
 
-/// A top-level statement (of a script, a REPL entry or a module) compiled.
-pub(super) fn statement(stmt: &Stmt) -> StmtCode {
-    Compiler::default().stmt(stmt)
+/// A top-level statement (of a script, a REPL entry or a module) compiled, its
+/// names where `resolved` says (a global's slot made in `globals` when new).
+pub(super) fn statement(stmt: &Stmt, resolved: &Resolved, globals: &mut Globals) -> StmtCode {
+    Compiler::new(resolved, globals).stmt(stmt)
 }
 
 /// An expression compiled on its own.
-pub(super) fn expression(e: &Expr) -> ExprCode {
-    Compiler::default().expr(e)
+pub(super) fn expression(e: &Expr, resolved: &Resolved, globals: &mut Globals) -> ExprCode {
+    Compiler::new(resolved, globals).expr(e)
 }
 
 /// Code nested deeply: it looks at the stack (and grows it when short) when it
@@ -157,14 +162,67 @@ fn guarded<T: 'static>(code: Code<T>) -> Code<T> {
     })
 }
 
-#[derive(Default)]
-struct Compiler {
+struct Compiler<'r> {
     depth: usize,
     /// Compiling a function's body (not top-level code).
     in_fn: bool,
+    resolved: &'r Resolved,
+    globals: &'r mut Globals,
 }
 
-impl Compiler {
+impl<'r> Compiler<'r> {
+    fn new(resolved: &'r Resolved, globals: &'r mut Globals) -> Self {
+        Compiler {
+            depth: 0,
+            in_fn: false,
+            resolved,
+            globals,
+        }
+    }
+
+    /// Where the name `name` written at `span` is found.
+    fn place(&mut self, span: Span, name: &Name) -> Place {
+        self.resolved.place(span, name, self.globals)
+    }
+
+    /// The name `ident` bound, with the place it writes.
+    fn binding(&mut self, ident: &Ident) -> Binding {
+        Binding {
+            place: self.place(ident.span, &ident.name),
+            ident: ident.clone(),
+        }
+    }
+
+    /// The code of a read of `name` (compiled to `place`), recording where the
+    /// read finds its value when the interpreter traces places.
+    fn traced(&self, code: ExprCode, span: Span, name: Name, place: Place) -> ExprCode {
+        if !self.resolved.tracing() {
+            return code;
+        }
+        Box::new(move |i, s| {
+            let found = i.found(&name, place, s);
+            if let Some(t) = &mut i.resolved.trace {
+                t.push((span, name.clone(), found));
+            }
+            code(i, s)
+        })
+    }
+
+    /// An operand read without evaluating anything: a variable's slot or a constant.
+    fn leaf(&mut self, e: &Expr) -> Option<Leaf> {
+        match &e.kind {
+            ExprKind::Number(n) => Some(Leaf::Const(*n)),
+            // Traced reads go through their own code (see `traced`).
+            ExprKind::Name(_) if self.resolved.tracing() => None,
+            ExprKind::Name(n) => match self.place(e.span, n) {
+                Place::Local(slot) => Some(Leaf::Local(slot)),
+                Place::Global(slot) => Some(Leaf::Global(slot)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Compiles one level of nesting with `inner`: on a grown stack when short,
     /// guarded when deep.
     fn nested<T: 'static>(&mut self, inner: impl FnOnce(&mut Self) -> Code<T>) -> Code<T> {
@@ -198,7 +256,8 @@ impl Compiler {
         };
         let steps = rest.iter().map(|s| self.step(s)).collect();
         self.in_fn = outer;
-        Rc::new(FnCode { steps, tail })
+        let frame = self.resolved.frame(decl.span);
+        Rc::new(FnCode { steps, tail, frame })
     }
 
     /// `fn (…) { … }` defined where it runs: a closure of the compiled body and the
@@ -260,7 +319,7 @@ impl Compiler {
             }
             StmtKind::Assign { target, value } => {
                 let c = self.expr(value);
-                let target = target.clone();
+                let target = self.binding(target);
                 match target.place {
                     Place::Local(slot) if self.in_fn => Box::new(move |i, s| {
                         let v = c(i, s)?;
@@ -287,7 +346,8 @@ impl Compiler {
             }
             StmtKind::Unpack { targets, value } => {
                 let c = self.expr(value);
-                let (targets, vspan) = (targets.clone(), value.span);
+                let targets: Vec<Binding> = targets.iter().map(|t| self.binding(t)).collect();
+                let vspan = value.span;
                 Box::new(move |i, s| {
                     let v = c(i, s)?;
                     i.unpack(&targets, v, vspan, s)
@@ -295,7 +355,7 @@ impl Compiler {
             }
             StmtKind::FnDef(decl) => {
                 let make = self.closure(decl);
-                let name = decl.name.clone();
+                let name = decl.name.as_ref().map(|n| self.binding(n));
                 Box::new(move |i, s| {
                     let f = Value::Func(make(i, s)?);
                     if let Some(name) = &name {
@@ -335,7 +395,7 @@ impl Compiler {
             StmtKind::For { var, iter, body } => {
                 let it = self.expr(iter);
                 let ispan = iter.span;
-                let var = var.clone();
+                let var = self.binding(var);
                 let body = self.block(body);
                 Box::new(move |i, s| {
                     let v = it(i, s)?;
@@ -367,7 +427,7 @@ impl Compiler {
                 target, op, value, ..
             } => {
                 let c = self.expr(value);
-                let (target, op, vspan) = (target.clone(), *op, value.span);
+                let (target, op, vspan) = (self.binding(target), *op, value.span);
                 Box::new(move |i, s| {
                     let current = match i.read_place(target.place, s) {
                         Some(v) => v,
@@ -398,15 +458,13 @@ impl Compiler {
             StmtKind::Import {
                 path,
                 path_span,
-                name,
+                binding,
+                ..
             } => {
-                let (path, pspan, name) = (path.clone(), *path_span, name.clone());
+                let (path, pspan, binding) = (path.clone(), *path_span, self.binding(binding));
                 Box::new(move |i, s| {
-                    let (module, stem) = i.import(&path, pspan, span)?;
-                    match &name {
-                        Some(n) => i.bind_ident(n, Value::Module(module), s),
-                        None => i.bind(&stem, Value::Module(module), s),
-                    }
+                    let (module, _) = i.import(&path, pspan, span)?;
+                    i.bind_ident(&binding, Value::Module(module), s);
                     Ok(())
                 })
             }
@@ -473,12 +531,12 @@ impl Compiler {
                 Box::new(move |_, _| Ok(Value::Str(text.clone())))
             }
             ExprKind::Name(n) => {
-                let n = n.clone();
-                Box::new(move |i, s| i.read_by_name(&n, span, s))
-            }
-            ExprKind::Var(v) => {
-                let v = v.clone();
-                match v.place {
+                let v = Var {
+                    name: n.clone(),
+                    place: self.place(span, n),
+                };
+                let (name, place) = (v.name.clone(), v.place);
+                let code: ExprCode = match v.place {
                     Place::Local(slot) => Box::new(move |i, s| {
                         if let Some(env) = s {
                             if let Some(value) = env.slot(slot) {
@@ -491,8 +549,10 @@ impl Compiler {
                         Some(value) => Ok(value),
                         None => i.read_by_name(&v.name, span, s),
                     }),
-                    _ => Box::new(move |i, s| i.read_var(&v, span, s)),
-                }
+                    Place::Dynamic => Box::new(move |i, s| i.read_by_name(&v.name, span, s)),
+                    Place::Captured { .. } => Box::new(move |i, s| i.read_var(&v, span, s)),
+                };
+                self.traced(code, span, name, place)
             }
             ExprKind::Tuple(items) => {
                 let items: Vec<ExprCode> = items.iter().map(|x| self.expr(x)).collect();
@@ -549,7 +609,7 @@ impl Compiler {
             ExprKind::Binary { op, lhs, rhs } => {
                 let generic = self.binary(*op, lhs, rhs, span);
                 let op = *op;
-                match (leaf(lhs), leaf(rhs)) {
+                match (self.leaf(lhs), self.leaf(rhs)) {
                     (Some(l), Some(r)) => with_leaves!(l, r, |a, b| Box::new(move |i, s| {
                         // Two numbers read in place: nothing cloned, nothing dropped.
                         if let (Some(x), Some(y)) = (a.num(i, s), b.num(i, s)) {
@@ -574,17 +634,21 @@ impl Compiler {
                         Arg::Keyword { .. } => None,
                     })
                     .collect();
-                if let ExprKind::Var(Var {
-                    place: Place::Global(slot),
-                    ..
-                }) = callee.kind
-                {
+                let global = match &callee.kind {
+                    ExprKind::Name(_) if self.resolved.tracing() => None,
+                    ExprKind::Name(n) => match self.place(cspan, n) {
+                        Place::Global(slot) => Some(slot),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(slot) = global {
                     // `f(x)` of a function defined at top level: the function is
                     // looked at in its slot, without a `Value` made and dropped.
                     let checked = Cell::new(0);
                     return Box::new(move |i, s| {
                         if let Some(c) = i.globals.func(slot) {
-                            if c.decl.frame.params_in_order && args.len() == c.decl.params.len() {
+                            if c.code.frame.params_in_order && args.len() == c.decl.params.len() {
                                 return i.call_positional(&c, &args, s, span);
                             }
                         }
@@ -746,7 +810,7 @@ impl Compiler {
         let l = self.expr(lhs);
         let r = self.expr(rhs);
         self.depth -= 1;
-        let target = target.clone();
+        let target = self.binding(target);
         Box::new(move |i, s| {
             let current = match i.read_place(target.place, s) {
                 Some(v) => v,
@@ -776,7 +840,8 @@ impl Compiler {
     fn cond(&mut self, e: &Expr) -> CondCode {
         let span = e.span;
         if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
-            if let (Some(l), Some(r), Some(_)) = (leaf(lhs), leaf(rhs), num_compare(*op, 0.0, 0.0))
+            if let (Some(l), Some(r), Some(_)) =
+                (self.leaf(lhs), self.leaf(rhs), num_compare(*op, 0.0, 0.0))
             {
                 let op = *op;
                 let generic = self.binary(op, lhs, rhs, span);
@@ -855,10 +920,8 @@ enum FCode {
 /// The object of `torch.ones(…)`, `F.relu(x)` (a name bp users often bring from
 /// PyTorch), for the hint given when the script did not define it.
 fn foreign_name(object: &Expr) -> Option<Expr> {
-    let name = match &object.kind {
-        ExprKind::Name(n) => n,
-        ExprKind::Var(v) => &v.name,
-        _ => return None,
+    let ExprKind::Name(name) = &object.kind else {
+        return None;
     };
     is_foreign_module(name).then(|| stub(object))
 }
@@ -872,7 +935,6 @@ fn stub(e: &Expr) -> Expr {
         ExprKind::Bool(b) => ExprKind::Bool(*b),
         ExprKind::Str(s) => ExprKind::Str(s.clone()),
         ExprKind::Name(n) => ExprKind::Name(n.clone()),
-        ExprKind::Var(v) => ExprKind::Var(v.clone()),
         _ => ExprKind::None,
     };
     Expr { kind, span: e.span }
@@ -919,18 +981,6 @@ enum Leaf {
     Local(u32),
     Global(u32),
     Const(f64),
-}
-
-fn leaf(e: &Expr) -> Option<Leaf> {
-    match &e.kind {
-        ExprKind::Number(n) => Some(Leaf::Const(*n)),
-        ExprKind::Var(v) => match v.place {
-            Place::Local(slot) => Some(Leaf::Local(slot)),
-            Place::Global(slot) => Some(Leaf::Global(slot)),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// A [`Leaf`] as a type, so that a closure reading two of them is made for the
@@ -983,7 +1033,7 @@ fn call_value(
 ) -> Eval<Value> {
     let f = f(i, s)?;
     if let Value::Func(c) = &f {
-        if c.decl.frame.params_in_order && args.len() == c.decl.params.len() {
+        if c.code.frame.params_in_order && args.len() == c.decl.params.len() {
             return i.call_positional(c, args, s, span);
         }
     }
@@ -1017,7 +1067,7 @@ impl Interpreter {
         scope: &Scope,
         span: Span,
     ) -> Eval<Value> {
-        let names = &c.decl.frame.names;
+        let names = &c.code.frame.names;
         let mut env = match self.frames.pop() {
             Some(env) => env,
             None => Rc::new(Env::blank()),

@@ -1,7 +1,7 @@
 //! What compiled statements do once their parts are evaluated: unpacking, loops,
 //! compound and in-place assignment, `no_grad`, the REPL's echo.
 
-use super::{check_interrupt, Scope};
+use super::{check_interrupt, Binding, Scope};
 use crate::autodiff::elementwise as ew;
 use crate::autodiff::op::IndexItem;
 use crate::autodiff::{grad_enabled, set_grad_enabled, shape_ops, span_scope, Tensor};
@@ -11,14 +11,14 @@ use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::value::{truthy, value_shape};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Ident};
+use crate::syntax::ast::BinOp;
 use std::rc::Rc;
 
 impl Interpreter {
     /// `a, b = v`: the items of a tuple or a list bound in order.
     pub(super) fn unpack(
         &mut self,
-        targets: &[Ident],
+        targets: &[Binding],
         v: Value,
         value_span: Span,
         scope: &Scope,
@@ -81,7 +81,7 @@ impl Interpreter {
     pub(super) fn for_loop(
         &mut self,
         it: Value,
-        var: &Ident,
+        var: &Binding,
         span: Span,
         iter_span: Span,
         scope: &Scope,
@@ -155,7 +155,7 @@ impl Interpreter {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn compound_assign(
         &mut self,
-        target: &Ident,
+        target: &Binding,
         op: BinOp,
         current: Value,
         rhs: Value,

@@ -172,7 +172,6 @@ where
                 params,
                 body,
                 span: e.span(),
-                frame: Default::default(),
             }))
         });
 
@@ -263,11 +262,20 @@ where
             select! { Token::Str(s) = e => (s, e.span()) }.labelled("a file name in quotes"),
         )
         .then(just(Token::As).ignore_then(ident).or_not())
-        .map(|((path, path_span), name)| StmtKind::Import {
-            path,
-            path_span,
-            name,
-        });
+        .map(
+            |((path, path_span), name): ((Rc<str>, Span), Option<Ident>)| {
+                let binding = match &name {
+                    Some(n) => n.clone(),
+                    None => Ident::new(crate::syntax::ast::module_stem(&path), path_span),
+                };
+                StmtKind::Import {
+                    path,
+                    path_span,
+                    name,
+                    binding,
+                }
+            },
+        );
 
     // expr_stmt = expr [ ( "=" | "+=" | "-=" | "*=" | "/=" ) expr ]
     //   (an assignment's target must be an index: `x[i] = v`)
@@ -430,7 +438,6 @@ where
                 params,
                 body,
                 span: e.span(),
-                frame: Default::default(),
             })),
             span: e.span(),
         });

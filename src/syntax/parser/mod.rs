@@ -358,7 +358,6 @@ mod tests {
             ExprKind::Bool(b) => format!("{b}"),
             ExprKind::None => "none".into(),
             ExprKind::Name(n) => n.to_string(),
-            ExprKind::Var(v) => v.name.to_string(),
             ExprKind::TensorLit(xs) => format!("[{}]", list(xs)),
             ExprKind::Tuple(xs) => format!("(tuple {})", list(xs)),
             ExprKind::Unary { op, operand } => {

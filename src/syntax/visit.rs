@@ -1,0 +1,423 @@
+//! The one recursive walk over the AST (after gleam's `ast/visit.rs`): a
+//! read-only [`Visit`] and a mutable [`VisitMut`], each a trait whose default
+//! methods walk the children, so that a pass overrides only the nodes it cares
+//! about and calls the matching `walk_*` function to go on below them.
+//!
+//! Operator chains nest as deep as a script is long (`1 + 1 + … + 1`, `- - x`):
+//! the walk of an expression looks at the stack every few levels and grows it
+//! on the heap when it runs short, so no input overflows it.
+
+use super::ast::{Arg, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt, StmtKind};
+
+/// How much stack a level of nesting may use before more is allocated (and how much).
+pub const STACK_RED_ZONE: usize = 128 * 1024;
+pub const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
+/// A read-only pass over the AST. Every method's default walks the node's
+/// children in source order.
+pub trait Visit<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        walk_stmt(self, stmt);
+    }
+
+    fn visit_block(&mut self, block: &'a Block) {
+        walk_block(self, block);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        walk_expr(self, expr);
+    }
+
+    /// A function (named or anonymous): its parameters, then its body.
+    fn visit_fn(&mut self, decl: &'a FnDecl) {
+        walk_fn(self, decl);
+    }
+
+    /// A name being bound: an assignment's target, a parameter, a loop variable,
+    /// a function's or an import's name.
+    fn visit_binding(&mut self, _ident: &'a Ident) {}
+
+    /// A name being read (an `ExprKind::Name`).
+    fn visit_read(&mut self, _expr: &'a Expr) {}
+
+    fn visit_index(&mut self, index: &'a Index) {
+        walk_index(self, index);
+    }
+}
+
+pub fn walk_block<'a, V: Visit<'a> + ?Sized>(v: &mut V, block: &'a Block) {
+    for s in &block.stmts {
+        v.visit_stmt(s);
+    }
+}
+
+pub fn walk_fn<'a, V: Visit<'a> + ?Sized>(v: &mut V, decl: &'a FnDecl) {
+    for p in &decl.params {
+        v.visit_binding(p);
+    }
+    v.visit_block(&decl.body);
+}
+
+pub fn walk_index<'a, V: Visit<'a> + ?Sized>(v: &mut V, index: &'a Index) {
+    match index {
+        Index::Single(e) => v.visit_expr(e),
+        Index::Slice {
+            start, end, step, ..
+        } => {
+            for e in [start, end, step].into_iter().flatten() {
+                v.visit_expr(e);
+            }
+        }
+    }
+}
+
+pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
+    match &stmt.kind {
+        StmtKind::Expr(e) => v.visit_expr(e),
+        StmtKind::Assign { target, value } => {
+            v.visit_expr(value);
+            v.visit_binding(target);
+        }
+        StmtKind::Unpack { targets, value } => {
+            v.visit_expr(value);
+            for t in targets {
+                v.visit_binding(t);
+            }
+        }
+        StmtKind::CompoundAssign { target, value, .. } => {
+            v.visit_expr(value);
+            v.visit_binding(target);
+        }
+        StmtKind::FnDef(decl) => {
+            if let Some(name) = &decl.name {
+                v.visit_binding(name);
+            }
+            v.visit_fn(decl);
+        }
+        StmtKind::If {
+            branches,
+            else_block,
+        } => {
+            for (cond, block) in branches {
+                v.visit_expr(cond);
+                v.visit_block(block);
+            }
+            if let Some(b) = else_block {
+                v.visit_block(b);
+            }
+        }
+        StmtKind::While { cond, body } => {
+            v.visit_expr(cond);
+            v.visit_block(body);
+        }
+        StmtKind::For { var, iter, body } => {
+            v.visit_expr(iter);
+            v.visit_binding(var);
+            v.visit_block(body);
+        }
+        StmtKind::Break | StmtKind::Continue | StmtKind::Return(None) => {}
+        StmtKind::Return(Some(e)) => v.visit_expr(e),
+        StmtKind::NoGrad(b) => v.visit_block(b),
+        StmtKind::IndexAssign {
+            object,
+            indices,
+            value,
+            ..
+        } => {
+            v.visit_expr(object);
+            for ix in indices {
+                v.visit_index(ix);
+            }
+            v.visit_expr(value);
+        }
+        StmtKind::Import { binding, .. } => v.visit_binding(binding),
+    }
+}
+
+pub fn walk_expr<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || walk_expr_inner(v, expr));
+}
+
+fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
+    let args = |v: &mut V, args: &'a [Arg]| {
+        for a in args {
+            match a {
+                Arg::Positional(e) | Arg::Keyword { value: e, .. } => v.visit_expr(e),
+            }
+        }
+    };
+    match &expr.kind {
+        ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
+        ExprKind::Name(_) => v.visit_read(expr),
+        ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
+            for e in items {
+                v.visit_expr(e);
+            }
+        }
+        ExprKind::Unary { operand, .. } => v.visit_expr(operand),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            v.visit_expr(lhs);
+            v.visit_expr(rhs);
+        }
+        ExprKind::Call { callee, args: a } => {
+            v.visit_expr(callee);
+            args(v, a);
+        }
+        ExprKind::Method {
+            receiver, args: a, ..
+        } => {
+            v.visit_expr(receiver);
+            args(v, a);
+        }
+        ExprKind::Attr { object, .. } => v.visit_expr(object),
+        ExprKind::Index { object, indices } => {
+            v.visit_expr(object);
+            for ix in indices {
+                v.visit_index(ix);
+            }
+        }
+        ExprKind::Lambda(decl) => v.visit_fn(decl),
+        ExprKind::FString(parts) => {
+            for p in parts.iter() {
+                if let FPart::Value { expr, .. } = p {
+                    v.visit_expr(expr);
+                }
+            }
+        }
+    }
+}
+
+/// A pass that may change the AST in place (a function shared by an `Rc` is
+/// visited only when nothing else holds it). Defaults walk the children.
+pub trait VisitMut {
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        walk_stmt_mut(self, stmt);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        for s in &mut block.stmts {
+            self.visit_stmt_mut(s);
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        walk_expr_mut(self, expr);
+    }
+
+    fn visit_fn_mut(&mut self, decl: &mut FnDecl) {
+        for p in &mut decl.params {
+            self.visit_binding_mut(p);
+        }
+        self.visit_block_mut(&mut decl.body);
+    }
+
+    fn visit_binding_mut(&mut self, _ident: &mut Ident) {}
+
+    fn visit_index_mut(&mut self, index: &mut Index) {
+        match index {
+            Index::Single(e) => self.visit_expr_mut(e),
+            Index::Slice {
+                start, end, step, ..
+            } => {
+                for e in [start, end, step].into_iter().flatten() {
+                    self.visit_expr_mut(e);
+                }
+            }
+        }
+    }
+}
+
+pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
+    match &mut stmt.kind {
+        StmtKind::Expr(e) => v.visit_expr_mut(e),
+        StmtKind::Assign { target, value } => {
+            v.visit_expr_mut(value);
+            v.visit_binding_mut(target);
+        }
+        StmtKind::Unpack { targets, value } => {
+            v.visit_expr_mut(value);
+            for t in targets {
+                v.visit_binding_mut(t);
+            }
+        }
+        StmtKind::CompoundAssign { target, value, .. } => {
+            v.visit_expr_mut(value);
+            v.visit_binding_mut(target);
+        }
+        StmtKind::FnDef(decl) => {
+            if let Some(decl) = std::rc::Rc::get_mut(decl) {
+                if let Some(name) = &mut decl.name {
+                    v.visit_binding_mut(name);
+                }
+                v.visit_fn_mut(decl);
+            }
+        }
+        StmtKind::If {
+            branches,
+            else_block,
+        } => {
+            for (cond, block) in branches {
+                v.visit_expr_mut(cond);
+                v.visit_block_mut(block);
+            }
+            if let Some(b) = else_block {
+                v.visit_block_mut(b);
+            }
+        }
+        StmtKind::While { cond, body } => {
+            v.visit_expr_mut(cond);
+            v.visit_block_mut(body);
+        }
+        StmtKind::For { var, iter, body } => {
+            v.visit_expr_mut(iter);
+            v.visit_binding_mut(var);
+            v.visit_block_mut(body);
+        }
+        StmtKind::Break | StmtKind::Continue | StmtKind::Return(None) => {}
+        StmtKind::Return(Some(e)) => v.visit_expr_mut(e),
+        StmtKind::NoGrad(b) => v.visit_block_mut(b),
+        StmtKind::IndexAssign {
+            object,
+            indices,
+            value,
+            ..
+        } => {
+            v.visit_expr_mut(object);
+            for ix in indices {
+                v.visit_index_mut(ix);
+            }
+            v.visit_expr_mut(value);
+        }
+        StmtKind::Import { binding, .. } => v.visit_binding_mut(binding),
+    }
+}
+
+pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match &mut expr.kind {
+        ExprKind::Number(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None
+        | ExprKind::Name(_) => {}
+        ExprKind::FString(parts) => {
+            for p in std::rc::Rc::get_mut(parts).into_iter().flatten() {
+                if let FPart::Value { expr, .. } = p {
+                    v.visit_expr_mut(expr);
+                }
+            }
+        }
+        ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
+            for e in items {
+                v.visit_expr_mut(e);
+            }
+        }
+        ExprKind::Unary { operand, .. } => v.visit_expr_mut(operand),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            v.visit_expr_mut(lhs);
+            v.visit_expr_mut(rhs);
+        }
+        ExprKind::Call { callee: x, args }
+        | ExprKind::Method {
+            receiver: x, args, ..
+        } => {
+            v.visit_expr_mut(x);
+            for a in args {
+                match a {
+                    Arg::Positional(e) | Arg::Keyword { value: e, .. } => v.visit_expr_mut(e),
+                }
+            }
+        }
+        ExprKind::Attr { object, .. } => v.visit_expr_mut(object),
+        ExprKind::Index { object, indices } => {
+            v.visit_expr_mut(object);
+            for ix in indices {
+                v.visit_index_mut(ix);
+            }
+        }
+        ExprKind::Lambda(decl) => {
+            if let Some(decl) = std::rc::Rc::get_mut(decl) {
+                v.visit_fn_mut(decl);
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceId;
+
+    fn program(text: &str) -> crate::syntax::ast::Program {
+        crate::syntax::parse(text, SourceId(0))
+            .program
+            .expect("parses")
+    }
+
+    /// Every name read and bound, in the order the walk meets them (a value before
+    /// the name it is bound to, as it runs).
+    #[derive(Default)]
+    struct Names(Vec<String>);
+
+    impl<'a> Visit<'a> for Names {
+        fn visit_binding(&mut self, ident: &'a Ident) {
+            self.0.push(format!("={}", ident.name));
+        }
+
+        fn visit_read(&mut self, expr: &'a Expr) {
+            if let ExprKind::Name(n) = &expr.kind {
+                self.0.push(n.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_meets_every_name_in_evaluation_order() {
+        let p = program(
+            "fn f(a, b) { c = a + b; return g(c)[i:j] }\n\
+             for k in xs { t[k] += f\"{u:.2f}\" }\n\
+             h = fn(q) { return q.w }\n",
+        );
+        let mut names = Names::default();
+        for s in &p {
+            names.visit_stmt(s);
+        }
+        assert_eq!(
+            names.0.join(" "),
+            "=f =a =b a b =c g c i j xs =k t k u =q q =h"
+        );
+    }
+
+    /// Renames every name read: the mutable walk reaches every expression.
+    struct Upper;
+
+    impl VisitMut for Upper {
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            if let ExprKind::Name(n) = &expr.kind {
+                expr.kind = ExprKind::Name(n.to_uppercase().into());
+            }
+            walk_expr_mut(self, expr);
+        }
+    }
+
+    #[test]
+    fn the_mutable_walk_reaches_nested_expressions() {
+        let mut p = program("x = f(a, [b, c])[d] + f\"{e}\"\n");
+        for s in &mut p {
+            Upper.visit_stmt_mut(s);
+        }
+        let mut names = Names::default();
+        for s in &p {
+            names.visit_stmt(s);
+        }
+        assert_eq!(names.0.join(" "), "F A B C D E =x");
+    }
+
+    #[test]
+    fn a_long_operator_chain_is_walked_without_overflow() {
+        let text = format!("x = {}\n", vec!["y"; 200_000].join("+"));
+        let p = program(&text);
+        let mut names = Names::default();
+        names.visit_stmt(&p[0]);
+        assert_eq!(names.0.len(), 200_001);
+    }
+}
