@@ -14,6 +14,7 @@ mod exec;
 pub mod explain;
 pub mod format;
 pub mod globals;
+mod indexing;
 mod lang;
 pub mod pytorch;
 /// bp's random generator lives below the evaluator ([`crate::random`]).
