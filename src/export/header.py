@@ -161,9 +161,16 @@ class bp:
 
     @staticmethod
     def ix(i):
-        """An index: a whole number, or a 1-d tensor of whole numbers (a gather)."""
+        """An index: a whole number, None (a new axis), a bool mask, or a tensor,
+        list or range of whole numbers (a gather)."""
+        if i is None:
+            return None
+        if isinstance(i, torch.Tensor) and i.dtype == torch.bool:
+            return i
         if isinstance(i, torch.Tensor) and i.ndim > 0:
             return i.long()
+        if isinstance(i, (list, range)):
+            return torch.tensor(list(i)).long()
         return int(i)
 
     @staticmethod
