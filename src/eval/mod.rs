@@ -14,6 +14,7 @@ mod exec;
 pub mod explain;
 pub mod format;
 pub mod globals;
+pub(crate) mod habits;
 mod indexing;
 mod lang;
 pub mod pytorch;

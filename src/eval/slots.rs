@@ -126,7 +126,8 @@ fn collect_stmt(s: &mut Stmt, scope: &mut Scope) {
         | StmtKind::Break
         | StmtKind::Continue
         | StmtKind::Return(_)
-        | StmtKind::IndexAssign { .. } => {}
+        | StmtKind::IndexAssign { .. }
+        | StmtKind::AttrAssign { .. } => {}
     }
 }
 
@@ -258,6 +259,10 @@ impl Pass<'_> {
             } => {
                 self.expr(object);
                 self.indices(indices);
+                self.expr(value);
+            }
+            StmtKind::AttrAssign { object, value, .. } => {
+                self.expr(object);
                 self.expr(value);
             }
             StmtKind::Import { name, .. } => {

@@ -437,6 +437,10 @@ class bp:
         y.retain_grad()
 
     @staticmethod
+    def requires_grad_(x, requires_grad=True):
+        return x.requires_grad_(requires_grad)
+
+    @staticmethod
     def clip_grad_norm(params, max_norm):
         """torch.nn.utils.clip_grad_norm_, with the total norm as a number."""
         return torch.nn.utils.clip_grad_norm_(list(bp._tensors([params])), max_norm).item()

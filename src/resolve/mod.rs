@@ -337,6 +337,10 @@ impl Resolver {
                 self.indices(indices);
                 self.expr(value);
             }
+            StmtKind::AttrAssign { object, value, .. } => {
+                self.expr(object);
+                self.expr(value);
+            }
             StmtKind::Import {
                 path,
                 path_span,

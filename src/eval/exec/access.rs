@@ -13,7 +13,7 @@ use crate::source::Span;
 use crate::syntax::ast::{Expr, Index};
 
 impl Interpreter {
-    pub(super) fn attribute(
+    pub(crate) fn attribute(
         &mut self,
         v: &Value,
         name: &str,
