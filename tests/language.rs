@@ -102,7 +102,10 @@ fn pytorch_spellings_get_bp_hints() {
         ("x = ones(2, grad)\nx.grad.zero_()", "zero_grad(x)"),
         ("x = ones(2)\nx.size()", "x.shape"),
         ("x = torch.ones(3, 3)", "write `ones(...)`"),
-        ("x = ones(2, grad)\ny = (x * 2).requires_grad_()", "x.detach()"),
+        (
+            "x = ones(2, grad)\ny = (x * 2).requires_grad_()",
+            "x.detach()",
+        ),
         ("x = ones(2)\nx.numpy()", "list(x)"),
         ("x = ones(2)\nx.tolist()", "list(x)"),
         ("x = ones(2)\ny = x.size", "x.shape"),

@@ -52,6 +52,10 @@ pub(super) struct Selection {
     /// The basic form (`x[1, 2:]`, `none` left out) when there is no index
     /// tensor: a read then takes a view-like slice.
     basic: Option<Vec<IndexItem>>,
+    /// For one index tensor or mask alone (`C[X]`, `X[m]`): the number of
+    /// leading axes it indexes and the rows of those axes (flattened) it picks,
+    /// in order; a read gathers whole rows.
+    rows: Option<(usize, Vec<usize>)>,
 }
 
 /// The broadcast of index shapes (NumPy's rule), or `None`.
@@ -217,6 +221,7 @@ impl Interpreter {
         indices: &[Index],
         span: Span,
         obj_span: Span,
+        need_positions: bool,
         scope: &Scope,
     ) -> Eval<Selection> {
         let mut raws = Vec::with_capacity(indices.len());
@@ -244,6 +249,8 @@ impl Interpreter {
         for a in (0..shape.len().saturating_sub(1)).rev() {
             strides[a] = strides[a + 1].saturating_mul(shape[a + 1]);
         }
+        let alone = raws.len() == 1;
+        let mut rows: Option<(usize, Vec<usize>)> = None;
         let mut placed = Vec::with_capacity(raws.len() + shape.len());
         let mut basic = Vec::new();
         let mut axis = 0usize;
@@ -301,6 +308,10 @@ impl Interpreter {
                         }
                         offs.push(k as usize * strides[axis]);
                     }
+                    if alone {
+                        let st = strides[0].max(1);
+                        rows = Some((1, offs.iter().map(|o| o / st).collect()));
+                    }
                     placed.push(Placed::Adv(offs, ishape, e_span));
                     axis += 1;
                 }
@@ -328,6 +339,9 @@ impl Interpreter {
                         .map(|(i, _)| i)
                         .collect();
                     let count = trues.len();
+                    if alone {
+                        rows = Some((k, trues.clone()));
+                    }
                     let mut rest: Vec<usize> = trues;
                     let mut per_axis = vec![Vec::with_capacity(count); k];
                     for a in (0..k).rev() {
@@ -438,6 +452,15 @@ impl Interpreter {
             }
         }
         checked(&out_shape, span)?;
+        if rows.is_some() && !need_positions {
+            return Ok(Selection {
+                positions: Vec::new(),
+                shape: out_shape,
+                advanced,
+                basic: None,
+                rows,
+            });
+        }
         let mut positions = vec![fixed];
         for offs in &axes {
             positions = positions
@@ -450,6 +473,7 @@ impl Interpreter {
             shape: out_shape,
             advanced,
             basic: (!advanced).then_some(basic),
+            rows,
         })
     }
 
@@ -464,10 +488,29 @@ impl Interpreter {
         scope: &Scope,
     ) -> Eval<Value> {
         let shape = x.shape();
-        let sel = self.select(&shape, indices, span, obj_span, scope)?;
+        let sel = self.select(&shape, indices, span, obj_span, false, scope)?;
         let _span = span_scope(span);
         let err = |e| Flow::from(tensor_error(e, span, &[]));
         let out = match sel.basic {
+            _ if sel.rows.is_some() => {
+                let (k, rows) = sel.rows.unwrap_or_default();
+                let flat = if k == 1 {
+                    x.clone()
+                } else {
+                    let lead: usize = shape[..k].iter().product();
+                    let mut flat_shape = vec![lead];
+                    flat_shape.extend_from_slice(&shape[k..]);
+                    shape_ops::reshape(x, &flat_shape).map_err(err)?
+                };
+                let g = shape_ops::gather_rows(&flat, rows.into()).map_err(err)?;
+                if g.shape() == sel.shape {
+                    g
+                } else {
+                    shape_ops::reshape(&g, &sel.shape)
+                        .map_err(err)?
+                        .renamed("IndexBackward")
+                }
+            }
             Some(items) => {
                 let t = shape_ops::index(x, items.into()).map_err(err)?;
                 if t.shape() == sel.shape {

@@ -182,7 +182,7 @@ impl Interpreter {
                 }
                 self.check_writable(&t, stmt_span)?;
                 let shape = t.shape();
-                let sel = self.select(&shape, indices, stmt_span, target_span, scope)?;
+                let sel = self.select(&shape, indices, stmt_span, target_span, true, scope)?;
                 let (positions, sel_shape, advanced) = (sel.positions, sel.shape, sel.advanced);
                 let mut v = self.eval(value, scope)?;
                 if let Some((op, _)) = op {
