@@ -63,6 +63,16 @@ fn tensor_indices_and_index_assignment() {
 }
 
 #[test]
+fn advanced_indexing_gathers_and_writes() {
+    passes("tests/language/advanced_indexing.bp");
+}
+
+#[test]
+fn pytorch_habits_requires_grad_grad_data_clone() {
+    passes("tests/language/pytorch_habits.bp");
+}
+
+#[test]
 fn modules() {
     passes("tests/language/modules.bp");
 }
@@ -92,7 +102,10 @@ fn pytorch_spellings_get_bp_hints() {
         ("x = ones(2, grad)\nx.grad.zero_()", "zero_grad(x)"),
         ("x = ones(2)\nx.size()", "x.shape"),
         ("x = torch.ones(3, 3)", "write `ones(...)`"),
-        ("x = ones(2)\nx.requires_grad_()", "tensor(x, grad)"),
+        (
+            "x = ones(2, grad)\ny = (x * 2).requires_grad_()",
+            "x.detach()",
+        ),
         ("x = ones(2)\nx.numpy()", "list(x)"),
         ("x = ones(2)\nx.tolist()", "list(x)"),
         ("x = ones(2)\ny = x.size", "x.shape"),

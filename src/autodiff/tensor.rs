@@ -310,6 +310,12 @@ impl Tensor {
         self.0.requires_grad.get()
     }
 
+    /// Changes whether a leaf requires grad (`x.requires_grad = flag`); the
+    /// caller checks that it is a leaf.
+    pub fn set_requires_grad(&self, flag: bool) {
+        self.0.requires_grad.set(flag);
+    }
+
     /// Whether this is a bool tensor (made by a comparison or a logical builtin).
     pub fn is_bool(&self) -> bool {
         self.0.is_bool.get()

@@ -15,6 +15,8 @@ mod exec;
 pub mod explain;
 pub mod format;
 pub mod globals;
+pub(crate) mod habits;
+mod indexing;
 mod lang;
 pub mod params;
 pub mod pytorch;

@@ -12,10 +12,6 @@ const METHODS: &[(&str, &str)] = &[
     ),
     ("size", "bp writes `x.size()` as `x.shape` (a tuple)"),
     (
-        "requires_grad_",
-        "bp makes a leaf that requires grad with `tensor(x, grad)` (or `requires_grad=true`)",
-    ),
-    (
         "numpy",
         "bp writes `x.numpy()` as `list(x)` (the first-axis slices), or `item(x)` for one element",
     ),
@@ -26,10 +22,6 @@ const METHODS: &[(&str, &str)] = &[
     ("view", "bp writes `x.view(shape)` as `reshape(x, shape)`"),
     ("t", "bp writes `x.t()` as `x.T`"),
     ("dim", "bp writes `x.dim()` as `x.ndim`"),
-    (
-        "clone",
-        "bp writes `x.clone()` as `tensor(x)` (a new leaf copy) or `x + 0` (recorded)",
-    ),
     ("float", "bp tensors are always float64: no conversion is needed"),
     ("double", "bp tensors are always float64: no conversion is needed"),
     ("to", "bp runs on the CPU in float64: no device or dtype moves are needed"),
@@ -135,7 +127,6 @@ mod tests {
     fn the_spellings_of_spec_13_have_hints() {
         assert!(method_hint("zero_").is_some_and(|h| h.contains("zero_grad(x)")));
         assert!(method_hint("size").is_some_and(|h| h.contains("x.shape")));
-        assert!(method_hint("requires_grad_").is_some_and(|h| h.contains("tensor(x, grad)")));
         assert!(method_hint("numpy").is_some_and(|h| h.contains("list(x)")));
         assert!(method_hint("tolist").is_some_and(|h| h.contains("list(x)")));
         assert!(foreign_member_hint("torch", "ones", true).contains("`ones(...)`"));

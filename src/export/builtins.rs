@@ -89,6 +89,7 @@ mappings! {
     "zero_grad" => None;
     "detach" => Tensor;
     "retain_grad" => None;
+    "requires_grad_" => Tensor;
     "clip_grad_norm" => Num;
     "clip_grad_value" => None;
     "gradcheck" => Bool;

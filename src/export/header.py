@@ -162,9 +162,16 @@ class bp:
 
     @staticmethod
     def ix(i):
-        """An index: a whole number, or a 1-d tensor of whole numbers (a gather)."""
+        """An index: a whole number, None (a new axis), a bool mask, or a tensor,
+        list or range of whole numbers (a gather)."""
+        if i is None:
+            return None
+        if isinstance(i, torch.Tensor) and i.dtype == torch.bool:
+            return i
         if isinstance(i, torch.Tensor) and i.ndim > 0:
             return i.long()
+        if isinstance(i, (list, range)):
+            return torch.tensor(list(i)).long()
         return int(i)
 
     @staticmethod
@@ -465,6 +472,10 @@ class bp:
     @staticmethod
     def retain_grad(y):
         y.retain_grad()
+
+    @staticmethod
+    def requires_grad_(x, requires_grad=True):
+        return x.requires_grad_(requires_grad)
 
     @staticmethod
     def clip_grad_norm(params, max_norm):

@@ -163,6 +163,18 @@ impl Emitter {
                 let sym = op.map(|(o, _)| o.symbol()).unwrap_or("");
                 self.line(&format!("{target} {sym}= {v}"));
             }
+            StmtKind::AttrAssign {
+                object,
+                name,
+                op,
+                value,
+            } => {
+                let target = self.expr(object)?.code;
+                let v = self.expr(value)?.code;
+                self.flush_pending();
+                let sym = op.map(|(o, _)| o.symbol()).unwrap_or("");
+                self.line(&format!("{target}.{} {sym}= {v}", name.name));
+            }
             StmtKind::Import {
                 path,
                 path_span,

@@ -100,6 +100,14 @@ pub enum StmtKind {
         op: Option<(BinOp, Span)>,
         value: Expr,
     },
+    /// `x.name = v` and `x.name op= v`: a tensor's `requires_grad`, `grad` and
+    /// `data` (SPEC §19 PyTorch habits).
+    AttrAssign {
+        object: Expr,
+        name: Ident,
+        op: Option<(BinOp, Span)>,
+        value: Expr,
+    },
     /// `import "path.bp" as name` (`name` is `None` for `import "path.bp"`).
     /// `binding` is the name the import binds: `name`, else the file's stem
     /// spanned at the path (computed once, by the parser).

@@ -130,6 +130,10 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
             }
             v.visit_expr(value);
         }
+        StmtKind::AttrAssign { object, value, .. } => {
+            v.visit_expr(object);
+            v.visit_expr(value);
+        }
         StmtKind::Import { binding, .. } => v.visit_binding(binding),
     }
 }
@@ -286,6 +290,10 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
             for ix in indices {
                 v.visit_index_mut(ix);
             }
+            v.visit_expr_mut(value);
+        }
+        StmtKind::AttrAssign { object, value, .. } => {
+            v.visit_expr_mut(object);
             v.visit_expr_mut(value);
         }
         StmtKind::Import { binding, .. } => v.visit_binding_mut(binding),

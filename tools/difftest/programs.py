@@ -4,6 +4,8 @@ Each generated case is one small program written twice, as bp and as Python with
 PyTorch (float64), from the same random choices: index writes (numbers and values
 that require grad, into leaves under no_grad, into zeros, into recorded results,
 broadcast, `op=`), bool masks and tensor indices (1-d) read and written,
+NumPy/PyTorch indexing (integers, slices, none, masks, index tensors, lists and
+ranges broadcast together) read with two derivatives and written,
 comparisons and their display, lists, optimizer steps against torch.optim,
 `.grad` aliasing across two backward passes, and f-string formatting of special
 floats. Both print lines `TAG value`; the lines are compared as in difftest.py.
@@ -305,8 +307,172 @@ def gen_fstring(rng, p):
         p.both(f'print(f"[{{v:{spec}}}]")')
 
 
+# ------------------------------------------------------------ advanced indexing
+
+def tup(shape):
+    """A shape as a tuple text both languages read: `(3,)`, `(2, 3)`."""
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def int_list(vals):
+    return "[" + ", ".join(str(int(v)) for v in vals) + "]"
+
+
+def nested(vals, shape):
+    """Whole numbers `vals` (row-major) as a nested list text of `shape`."""
+    if len(shape) == 1:
+        return int_list(vals)
+    step = len(vals) // shape[0]
+    return "[" + ", ".join(nested(vals[i * step:(i + 1) * step], shape[1:])
+                           for i in range(shape[0])) + "]"
+
+
+def index_tensor_text(rng, vals, shape):
+    """An index tensor of whole numbers in one of bp's spellings, and PyTorch's."""
+    t = nested(vals, shape)
+    if len(shape) > 1:
+        return t, f"torch.tensor({t})"
+    r = rng.random()
+    if r < 0.3:
+        return t, t  # a bracket literal (a tensor in bp, a list in Python)
+    if r < 0.5:
+        inner = ", ".join(str(int(v)) for v in vals) + ("," if len(vals) == 1 else "")
+        return f"list(({inner}))", f"list(({inner}))"
+    if r < 0.7 and len(vals) > 0 and all(b - a == 1 for a, b in zip(vals, vals[1:])) and vals[0] >= 0:
+        return f"range({vals[0]}, {vals[-1] + 1})", f"range({vals[0]}, {vals[-1] + 1})"
+    return f"tensor({t})", f"torch.tensor({t})"
+
+
+def gen_index_entries(rng, shape):
+    """A random NumPy/PyTorch index for a tensor of `shape`: integers, slices, none,
+    index tensors (lists, ranges, tensors; broadcast together) and masks.
+    Returns the bp text and the Python text of the index."""
+    # the broadcast shape of the index tensors, and each one's own shape
+    bshape = [rng.randrange(1, 4) for _ in range(rng.choice([1, 1, 1, 2]))]
+    entries = []
+    axis = 0
+    while axis < len(shape):
+        if entries and rng.random() < 0.2:
+            break  # the rest taken whole
+        r = rng.random()
+        n = shape[axis]
+        if r < 0.12:
+            entries.append(("none", "None"))
+            continue
+        if r < 0.3:
+            i = rng.randrange(-n, n)
+            entries.append((str(i), str(i)))
+        elif r < 0.48:
+            a = rng.randrange(0, n)
+            b = rng.randrange(a, n + 1)
+            st = rng.choice([1, 1, 2])
+            t = f"{a}:{b}" if st == 1 else f"{a}:{b}:{st}"
+            entries.append((t, t))
+        elif r < 0.58 and axis + 1 <= len(shape):
+            k = 2 if axis + 2 <= len(shape) and rng.random() < 0.3 else 1
+            mshape = shape[axis:axis + k]
+            cnt = 1
+            for d in mshape:
+                cnt *= d
+            vals = [rng.choice([-1.0, 0.5, 1.0]) for _ in range(cnt)]
+            if k == 1:
+                t = vec(vals)
+            else:
+                t = "[" + ", ".join(vec(vals[i * mshape[1]:(i + 1) * mshape[1]])
+                                    for i in range(mshape[0])) + "]"
+            entries.append((f"(tensor({t}) > 0)", f"(torch.tensor({t}) > 0)"))
+            axis += k
+            continue
+        else:
+            own = list(bshape)
+            if rng.random() < 0.3:
+                own = [1 if rng.random() < 0.5 else d for d in own]
+            if len(own) > 1 and rng.random() < 0.3:
+                own = own[1:]
+            cnt = 1
+            for d in own:
+                cnt *= d
+            vals = [rng.randrange(-n, n) for _ in range(cnt)]
+            entries.append(index_tensor_text(rng, vals, own))
+        axis += 1
+    if not entries:
+        entries.append((":", ":"))
+    return ", ".join(e[0] for e in entries), ", ".join(e[1] for e in entries)
+
+
+def gen_advanced(rng, p):
+    """Reads and writes with NumPy/PyTorch indices; first and second derivatives."""
+    shape = [rng.randrange(1, 4) for _ in range(rng.randrange(1, 4))]
+    numel = 1
+    for d in shape:
+        numel *= d
+    xs = [val(rng) for _ in range(numel)]
+    dims = ", ".join(str(d) for d in shape)
+    p.both(f"X = tensor(reshape(tensor({vec(xs)}), {tup(shape)}), grad)",
+           f"X = torch.tensor({vec(xs)}).reshape({tup(shape)}).requires_grad_()")
+    bi, pi = gen_index_entries(rng, shape)
+    # the selection as PyTorch sees it: its shape, and whether positions repeat
+    probe = torch.arange(float(numel)).reshape(shape)
+    try:
+        sel = eval(f"probe[{pi}]", {"torch": torch, "probe": probe})  # noqa: S307
+    except Exception:  # noqa: BLE001 — an index torch refuses: compare the refusals
+        sel = None
+    if sel is None or rng.random() < 0.5:
+        c = lit(val(rng))
+        p.both(f"S = X[{bi}]", f"S = X[{pi}]")
+        p.both('dump("S", S)')
+        p.both(f"y = sum(tanh(S) * S * {c})", f"y = torch.sum(torch.tanh(S) * S * {c})")
+        p.both("g = grad(y, X, create_graph=true)",
+               "g = torch.autograd.grad(y, X, create_graph=True)[0]")
+        p.both('dump("G", g)')
+        p.both("backward(sum(g * g))", "torch.sum(g * g).backward()")
+        p.both('dump("H", X.grad)')
+        return
+    sshape = list(sel.shape)
+    flat = sel.flatten().tolist()
+    repeats = len(set(flat)) != len(flat)
+    target = rng.choice(["zeros", "result"])
+    if target == "zeros":
+        p.both(f"Y = zeros({dims})", f"Y = torch.zeros({dims})")
+    else:
+        p.both(f"Y = X * {lit(val(rng))}")
+    # the value: a number, or made from w (grad) of the selection's shape or a suffix
+    if repeats or rng.random() < 0.25:
+        v = lit(val(rng))
+        p.both(f"Y[{bi}] = {v}", f"Y[{pi}] = {v}")
+        p.both("w = zeros(1)", "w = torch.zeros(1)")
+    else:
+        vshape = sshape[rng.randrange(0, len(sshape) + 1):] if sshape else []
+        if vshape and rng.random() < 0.3:
+            vshape = [1 if rng.random() < 0.5 else d for d in vshape]
+        cnt = 1
+        for d in vshape:
+            cnt *= d
+        ws = [val(rng) for _ in range(cnt)]
+        vd = tup(vshape)
+        p.both(f"w = tensor(reshape(tensor({vec(ws)}), {vd}), grad)" if vshape else
+               f"w = tensor({lit(ws[0])}, grad)",
+               f"w = torch.tensor({vec(ws)}).reshape({vd}).requires_grad_()" if vshape else
+               f"w = torch.tensor({lit(ws[0])}, requires_grad=True)")
+        op = rng.choice(["=", "=", "+=", "*="])
+        p.both(f"Y[{bi}] {op} w * 2", f"Y[{pi}] {op} w * 2")
+    p.both('dump("Y", Y)')
+    wts = [val(rng) for _ in range(numel)]
+    p.both(f"L = sum(Y * Y * reshape(tensor({vec(wts)}), {tup(shape)}))",
+           f"L = torch.sum(Y * Y * torch.tensor({vec(wts)}).reshape({tup(shape)}))")
+    p.both("if L.requires_grad {", "if L.requires_grad:")
+    p.indent = "    "
+    p.both("backward(L)", "L.backward()")
+    p.indent = ""
+    p.both("}", "pass")
+    p.both('dump("X", X.grad)')
+    p.both('dump("W", w.grad)')
+
+
 KINDS = [gen_write, gen_write, gen_write, gen_write_2d, gen_select, gen_select, gen_alias,
-         gen_list, gen_optim, gen_fstring]
+         gen_list, gen_optim, gen_fstring, gen_advanced, gen_advanced, gen_advanced]
 
 
 def generate(rng):

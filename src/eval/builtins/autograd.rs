@@ -352,6 +352,24 @@ pub fn detach(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     Ok(Value::Tensor(a.tensor(0, "x")?.detach()))
 }
 
+pub fn requires_grad_(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let t = a.tensor(0, "x")?;
+    let flag = match a.get(1, "requires_grad") {
+        None | Some((Value::None, _)) => true,
+        Some((Value::Bool(b), _)) => *b,
+        Some((v, span)) => {
+            return Err(Flow::from(crate::eval::errors::type_error(
+                "requires_grad_() argument 'requires_grad'",
+                "true or false",
+                v.type_name(),
+                span,
+            )))
+        }
+    };
+    crate::eval::habits::set_requires_grad(&t, flag, a.call)?;
+    Ok(Value::Tensor(t))
+}
+
 pub fn retain_grad(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let t = a.tensor(0, "y")?;
     t.set_retains_grad();

@@ -378,6 +378,9 @@ rows! {
     "detach" => autograd::detach, Autodiff, [p("x")],
         doc: "x's values, cut from the graph",
         d: -, ex: "detach(ones(2, grad=true))", torch: "x.detach()";
+    "requires_grad_" => autograd::requires_grad_, Autodiff, [p("x"), opt("requires_grad")],
+        doc: "makes the leaf x require grad (or not, with false) in place; returns x",
+        d: -, ex: "requires_grad_(ones(2))", torch: "x.requires_grad_(requires_grad)";
     "retain_grad" => autograd::retain_grad, Autodiff, [p("y")],
         doc: "asks backward to keep the .grad of a non-leaf tensor",
         d: -, ex: "retain_grad(ones(2, grad=true) * 2)", torch: "y.retain_grad()";

@@ -13,7 +13,7 @@ use crate::source::Span;
 use crate::syntax::ast::{Expr, Index};
 
 impl Interpreter {
-    pub(super) fn attribute(
+    pub(crate) fn attribute(
         &mut self,
         v: &Value,
         name: &str,
@@ -69,33 +69,7 @@ impl Interpreter {
         scope: &Scope,
     ) -> Eval<Value> {
         match v {
-            Value::Tensor(t) => {
-                let shape = t.shape();
-                if indices.len() > shape.len() {
-                    return Err(too_many_indices(indices.len(), &shape, span, obj_span));
-                }
-                // A tensor of indices first (`X[idx]`) gathers rows.
-                let mut first = None;
-                if let Some(Index::Single(e)) = indices.first() {
-                    if !matches!(e.kind, crate::syntax::ast::ExprKind::Number(_)) {
-                        let v = self.eval(e, scope)?;
-                        if let Value::Tensor(ix) = &v {
-                            if ix.ndim() >= 1 {
-                                return self.gather(&t, ix, e.span, &indices[1..], span, scope);
-                            }
-                        }
-                        first = Some(v);
-                    }
-                }
-                let mut items = Vec::with_capacity(indices.len());
-                for (axis, (ix, &size)) in indices.iter().zip(&shape).enumerate() {
-                    items.push(self.index_item_pre(ix, first.take(), axis, size, scope)?);
-                }
-                let _span = span_scope(span);
-                shape_ops::index(&t, items.into())
-                    .map(Value::Tensor)
-                    .map_err(|e| Flow::from(tensor_error(e, span, &[])))
-            }
+            Value::Tensor(t) => self.index_tensor(&t, indices, span, obj_span, scope),
             Value::Tuple(items) => {
                 let [ix] = indices else {
                     return Err(Flow::from(
@@ -208,7 +182,7 @@ fn index_value(v: &Value, e: &Expr) -> Eval<i64> {
 }
 
 impl Interpreter {
-    fn slice_item(&mut self, ix: &Index, size: usize, scope: &Scope) -> Eval<IndexItem> {
+    pub(crate) fn slice_item(&mut self, ix: &Index, size: usize, scope: &Scope) -> Eval<IndexItem> {
         match ix {
             Index::Single(e) => Err(Flow::from(
                 Diagnostic::error("expected a slice").with_label(e.span, "not a slice"),

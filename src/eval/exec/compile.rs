@@ -455,6 +455,21 @@ impl<'r> Compiler<'r> {
                     r
                 })
             }
+            StmtKind::AttrAssign {
+                object,
+                name,
+                op,
+                value,
+            } => {
+                let o = self.expr(object);
+                let v = self.expr(value);
+                let (name, ospan, vspan, op) = (name.clone(), object.span, value.span, *op);
+                Box::new(move |i, s| {
+                    let target = o(i, s)?;
+                    let rhs = v(i, s)?;
+                    i.attr_assign(target, ospan, &name, op, rhs, vspan, span)
+                })
+            }
             StmtKind::Import {
                 path,
                 path_span,

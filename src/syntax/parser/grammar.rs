@@ -278,7 +278,7 @@ where
         );
 
     // expr_stmt = expr [ ( "=" | "+=" | "-=" | "*=" | "/=" ) expr ]
-    //   (an assignment's target must be an index: `x[i] = v`)
+    //   (an assignment's target must be an index `x[i] = v` or an attribute `x.grad = v`)
     let assign_op = choice((just(Token::Assign).to(None), compound_op.map(Some)));
     let expr_stmt = expr
         .clone()
@@ -292,6 +292,15 @@ where
                 } => StmtKind::IndexAssign {
                     object: (**object).clone(),
                     indices: indices.clone(),
+                    op,
+                    value,
+                },
+                ExprKind::Attr {
+                    ref object,
+                    ref name,
+                } => StmtKind::AttrAssign {
+                    object: (**object).clone(),
+                    name: name.clone(),
                     op,
                     value,
                 },

@@ -1,0 +1,195 @@
+//! The PyTorch habits of SPEC §19: `x.requires_grad = true/false` on a leaf,
+//! `p.grad = none` (or a tensor of `p`'s shape), and `p.data = t` /
+//! `p.data -= lr * p.grad`, which change `p`'s values in place without recording.
+
+use super::args::to_tensor;
+use super::errors::type_error;
+use super::{Eval, Flow, Interpreter, Value};
+use crate::autodiff::Tensor;
+use crate::diagnostic::Diagnostic;
+use crate::display::fmt_shape;
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Ident};
+
+/// The attributes of a tensor that an assignment may change.
+pub(crate) const ASSIGNABLE: &[&str] = &["requires_grad", "grad", "data"];
+
+/// PyTorch's one refusal for `requires_grad`, in bp's words: only a leaf's flag
+/// may change.
+pub(crate) fn not_a_leaf(t: &Tensor, span: Span) -> Flow {
+    let made_by = t
+        .node()
+        .map(|n| n.name().to_string())
+        .unwrap_or_else(|| "an operation".to_string());
+    Flow::from(
+        Diagnostic::error("requires_grad can only be changed on a leaf tensor")
+            .with_label(span, "this changes requires_grad")
+            .with_label(
+                t.span(),
+                format!("this tensor is the result of a recorded operation ({made_by})"),
+            )
+            .with_hint(
+                "to use its values without the graph, take `x.detach()`; to make a new leaf, `tensor(x, grad)`",
+            ),
+    )
+}
+
+/// Sets the flag of leaf `t` (`x.requires_grad = flag`, `x.requires_grad_(flag)`).
+pub(crate) fn set_requires_grad(t: &Tensor, flag: bool, span: Span) -> Eval<()> {
+    if !t.is_leaf() {
+        return Err(not_a_leaf(t, span));
+    }
+    if flag && t.is_bool() {
+        return Err(Flow::from(
+            Diagnostic::error("a bool tensor cannot require grad")
+                .with_label(span, "this asks a bool tensor for gradients")
+                .with_hint("make a number tensor of it first: `tensor(m, grad)`"),
+        ));
+    }
+    t.set_requires_grad(flag);
+    Ok(())
+}
+
+impl Interpreter {
+    /// `target.name = value`, or `target.name op= value`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn attr_assign(
+        &mut self,
+        target: Value,
+        obj_span: Span,
+        name: &Ident,
+        op: Option<(BinOp, Span)>,
+        value: Value,
+        value_span: Span,
+        span: Span,
+    ) -> Eval<()> {
+        let Value::Tensor(t) = &target else {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "a {} has no attribute '{}' to assign",
+                    target.type_name(),
+                    name.name
+                ))
+                .with_label(name.span, "assigned here")
+                .with_label(obj_span, format!("this is a {}", target.type_name())),
+            ));
+        };
+        let value = match op {
+            None => value,
+            Some((op, _)) => {
+                let current = self.attribute(&target, &name.name, name.span, obj_span, span)?;
+                if matches!(current, Value::None) {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "`{0} {1}= ...` needs a value; {0} is none",
+                            name.name,
+                            op.symbol()
+                        ))
+                        .with_label(name.span, format!("{} is none here", name.name))
+                        .with_hint("assign it first (`p.grad = zeros_like(p)`), or run backward"),
+                    ));
+                }
+                self.binary(op, current, value, span, obj_span, value_span)?
+            }
+        };
+        match &*name.name {
+            "requires_grad" => {
+                let flag = match value {
+                    Value::Bool(b) => b,
+                    other => {
+                        return Err(Flow::from(type_error(
+                            "requires_grad",
+                            "true or false",
+                            other.type_name(),
+                            value_span,
+                        )))
+                    }
+                };
+                set_requires_grad(t, flag, span)
+            }
+            "grad" => match value {
+                Value::None => {
+                    t.set_grad(None);
+                    Ok(())
+                }
+                Value::Tensor(g) => {
+                    if g.shape() != t.shape() {
+                        return Err(Flow::from(
+                            Diagnostic::error(format!(
+                                "a gradient of shape {} cannot be the .grad of a tensor of shape {}",
+                                fmt_shape(&g.shape()),
+                                fmt_shape(&t.shape())
+                            ))
+                            .with_label(value_span, format!("this has shape {}", fmt_shape(&g.shape())))
+                            .with_label(obj_span, format!("this has shape {}", fmt_shape(&t.shape())))
+                            .with_hint("a .grad has its tensor's shape; `p.grad = none` clears it"),
+                        ));
+                    }
+                    t.set_grad(Some(g));
+                    Ok(())
+                }
+                other => Err(Flow::from(type_error(
+                    ".grad",
+                    "none or a tensor",
+                    other.type_name(),
+                    value_span,
+                ))),
+            },
+            "data" => {
+                let new = match &value {
+                    Value::Tensor(v) => v.clone(),
+                    other => {
+                        return Err(Flow::from(type_error(
+                            ".data",
+                            "a tensor",
+                            other.type_name(),
+                            value_span,
+                        )))
+                    }
+                };
+                if new.shape() != t.shape() {
+                    return Err(Flow::from(
+                        Diagnostic::error(format!(
+                            "the .data of a tensor of shape {} cannot become a tensor of shape {}",
+                            fmt_shape(&t.shape()),
+                            fmt_shape(&new.shape())
+                        ))
+                        .with_label(
+                            value_span,
+                            format!("this has shape {}", fmt_shape(&new.shape())),
+                        )
+                        .with_label(
+                            obj_span,
+                            format!("this has shape {}", fmt_shape(&t.shape())),
+                        )
+                        .with_hint("p.data takes new values of p's own shape"),
+                    ));
+                }
+                // The values only: nothing is recorded, and what saved the old
+                // values keeps them.
+                let data = to_tensor(&value).map(|v| v.data().as_ref().clone());
+                if let Some(data) = data {
+                    t.replace_data(data);
+                }
+                Ok(())
+            }
+            other => {
+                let fixed = ["shape", "T", "ndim", "is_leaf"].contains(&other);
+                let mut d = Diagnostic::error(if fixed {
+                    format!("a tensor's {other} cannot be assigned")
+                } else {
+                    format!("a tensor has no attribute '{other}' to assign")
+                })
+                .with_label(name.span, "assigned here");
+                d = d.with_hint(match other {
+                    "shape" => {
+                        "make a tensor of another shape with `reshape(x, shape)`".to_string()
+                    }
+                    "T" => "transpose with `x = x.T`".to_string(),
+                    _ => format!("a tensor's {} may be assigned", ASSIGNABLE.join(", ")),
+                });
+                Err(Flow::from(d))
+            }
+        }
+    }
+}
