@@ -310,7 +310,7 @@ impl Pass<'_> {
             | ExprKind::Bool(_)
             | ExprKind::None
             | ExprKind::Var(_) => {}
-            ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
+            ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
                 for i in items {
                     self.expr(i);
                 }

@@ -151,6 +151,7 @@ impl Emitter {
             }
             ExprKind::TensorLit(_) => Ty::Tensor,
             ExprKind::Tuple(_) => Ty::Tuple,
+            ExprKind::Dict(_) => Ty::Unknown,
             ExprKind::Unary { op, operand } => match op {
                 UnOp::Not => Ty::Bool,
                 UnOp::Neg => match self.ty(operand) {

@@ -449,7 +449,7 @@ impl Resolver {
             ExprKind::Name(n) | ExprKind::Var(crate::syntax::ast::Var { name: n, .. }) => {
                 self.read(n, e.span, Read::Name);
             }
-            ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
+            ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
                 for i in items {
                     self.expr(i);
                 }
