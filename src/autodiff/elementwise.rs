@@ -244,7 +244,11 @@ pub fn compare(
 /// marks it so): the result is a constant that does not require grad.
 pub fn floor_divide(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     let data = zip_with(&a.data_ref(), &b.data_ref(), "//", |x, y| (x / y).floor())?;
-    Ok(Tensor::constant(data))
+    let t = Tensor::constant(data);
+    if a.requires_grad() || b.requires_grad() {
+        t.set_origin(super::tensor::Origin::NotDifferentiable);
+    }
+    Ok(t)
 }
 
 /// `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`, all broadcast.

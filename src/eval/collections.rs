@@ -481,7 +481,13 @@ impl Interpreter {
 fn missing_key(d: &Dict, k: &Value, key_span: Span, obj_span: Span) -> Flow {
     let mut diag = Diagnostic::error(format!("key {} is not in the dict", k.to_repr()))
         .with_label(key_span, "no such key")
-        .with_label(obj_span, format!("a dict of {} entries", d.len()));
+        .with_label(
+            obj_span,
+            match d.len() {
+                1 => "a dict of 1 entry".to_string(),
+                n => format!("a dict of {n} entries"),
+            },
+        );
     let mut hint = String::new();
     if let Value::Str(name) = k {
         let keys: Vec<Rc<str>> = d

@@ -105,7 +105,11 @@ fn parse_number(a: &Args, s: &str, span: Span, whole: bool) -> Eval<f64> {
                 if whole { "a whole number" } else { "a number" }
             ),
             span,
-            "not a number",
+            if whole {
+                "not a whole number"
+            } else {
+                "not a number"
+            },
         )
     })
 }

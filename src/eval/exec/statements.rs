@@ -184,6 +184,8 @@ impl Interpreter {
         if self.options.echo && scope.is_none() && self.depth == 0 && !matches!(v, Value::None) {
             let text = format!("{}\n", v.to_repr());
             self.write_out(&text)?;
+            // `_` is the last result shown, as in Python's REPL (SPEC §19).
+            self.globals.insert(Rc::from("_"), v.clone());
         }
         Ok(())
     }
