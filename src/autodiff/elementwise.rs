@@ -240,6 +240,17 @@ pub fn compare(
     Ok(Tensor::constant(data).into_bool())
 }
 
+/// `a // b`: `floor(a / b)`, as `torch.floor_divide`. Not differentiable (PyTorch
+/// marks it so): the result is a constant that does not require grad.
+pub fn floor_divide(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+    let data = zip_with(&a.data_ref(), &b.data_ref(), "//", |x, y| (x / y).floor())?;
+    let t = Tensor::constant(data);
+    if a.requires_grad() || b.requires_grad() {
+        t.set_origin(super::tensor::Origin::NotDifferentiable);
+    }
+    Ok(t)
+}
+
 /// `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`, all broadcast.
 pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     let c = cond.data();

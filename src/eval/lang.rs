@@ -133,6 +133,9 @@ impl Interpreter {
         scope: &Scope,
     ) -> Eval<()> {
         match target {
+            Value::Dict(d) => {
+                self.dict_assign(&d, target_span, indices, op, value, stmt_span, scope)
+            }
             Value::List(list) => {
                 let [ix] = indices else {
                     return Err(Flow::from(

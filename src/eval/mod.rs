@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod builtins;
+pub mod collections;
 pub mod errors;
 mod exec;
 pub mod explain;

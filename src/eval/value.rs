@@ -472,6 +472,8 @@ pub enum Value {
     Optimizer(Rc<RefCell<crate::optim::Optimizer>>),
     List(List),
     Module(Rc<Module>),
+    /// `{k: v}`: shared, in insertion order (SPEC §19).
+    Dict(super::collections::Dict),
 }
 
 impl Value {
@@ -489,6 +491,7 @@ impl Value {
             Value::Optimizer(_) => "optimizer",
             Value::List(_) => "list",
             Value::Module(_) => "module",
+            Value::Dict(_) => "dict",
         }
     }
 
@@ -524,6 +527,7 @@ impl Value {
                 out
             }
             Value::Module(m) => format!("<module {}>", m.name),
+            Value::Dict(d) => d.repr(),
             Value::Range(a, b, s) => {
                 if *s == 1.0 {
                     format!("range({}, {})", format_number(*a), format_number(*b))
@@ -631,6 +635,7 @@ pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
         Value::Range(a, b, s) => Ok(Value::range_len(*a, *b, *s) > 0),
         Value::Optimizer(_) => Ok(true),
         Value::List(l) => Ok(!l.is_empty()),
+        Value::Dict(d) => Ok(!d.is_empty()),
         Value::Func(_) | Value::Builtin(_) | Value::Module(_) => Ok(true),
     }
 }
@@ -661,6 +666,7 @@ fn values_equal_in(a: &Value, b: &Value, open: &mut Vec<(usize, usize)>) -> bool
             eq
         }
         (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
+        (Value::Dict(x), Value::Dict(y)) => x.equal(y),
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Num(x), Value::Num(y)) => x == y,

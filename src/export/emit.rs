@@ -185,9 +185,18 @@ pub(super) fn binop_prec(op: BinOp) -> u8 {
     match op {
         BinOp::Or => P_OR,
         BinOp::And => P_AND,
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => P_CMP,
+        BinOp::Eq
+        | BinOp::Ne
+        | BinOp::Lt
+        | BinOp::Le
+        | BinOp::Gt
+        | BinOp::Ge
+        | BinOp::In
+        | BinOp::NotIn
+        | BinOp::Is
+        | BinOp::IsNot => P_CMP,
         BinOp::Add | BinOp::Sub => P_ADD,
-        BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::MatMul => P_MUL,
+        BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::FloorDiv | BinOp::MatMul => P_MUL,
         BinOp::Pow => P_POW,
     }
 }

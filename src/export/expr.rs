@@ -168,6 +168,14 @@ impl Emitter {
                 };
                 Py::atom(code, Ty::Tuple)
             }
+            ExprKind::Dict(items) => {
+                let parts = items
+                    .iter()
+                    .map(|i| Ok(self.expr(i)?.code))
+                    .collect::<R<Vec<_>>>()?;
+                let entries: Vec<String> = parts.chunks(2).map(|kv| kv.join(": ")).collect();
+                Py::atom(format!("{{{}}}", entries.join(", ")), Ty::Unknown)
+            }
             ExprKind::Unary { op, operand } => {
                 let x = self.expr(operand)?;
                 match op {

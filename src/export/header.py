@@ -280,10 +280,14 @@ class bp:
 
     @staticmethod
     def any(x):
+        if isinstance(x, list):
+            return any(x)
         return torch.any(bp.t(x))
 
     @staticmethod
     def all(x):
+        if isinstance(x, list):
+            return all(x)
         return torch.all(bp.t(x))
 
     # -- reductions --
@@ -294,7 +298,13 @@ class bp:
         return f(bp.t(x), dim=int(axis), keepdim=keepdim)
 
     @staticmethod
+    def _numbers(x):
+        return isinstance(x, (list, tuple)) and all(isinstance(v, (int, float)) for v in x)
+
+    @staticmethod
     def sum(x, axis=None, keepdim=False):
+        if axis is None and (isinstance(x, list) or bp._numbers(x)):
+            return sum(x)
         return bp._reduce(torch.sum, x, axis, keepdim)
 
     @staticmethod
@@ -303,10 +313,14 @@ class bp:
 
     @staticmethod
     def max(x, axis=None, keepdim=False):
+        if axis is None and bp._numbers(x):
+            return max(x)
         return bp._reduce(torch.amax, x, axis, keepdim)
 
     @staticmethod
     def min(x, axis=None, keepdim=False):
+        if axis is None and bp._numbers(x):
+            return min(x)
         return bp._reduce(torch.amin, x, axis, keepdim)
 
     @staticmethod
@@ -559,6 +573,60 @@ class bp:
     def str(v):
         return bp.show(v, raw=True)
 
+    # -- strings, dicts and collections --
+    @staticmethod
+    def int(x):
+        return float(int(x.item() if isinstance(x, torch.Tensor) else x))
+
+    @staticmethod
+    def float(x):
+        return float(x.item() if isinstance(x, torch.Tensor) else x)
+
+    @staticmethod
+    def floor(x):
+        return float(math.floor(x))
+
+    @staticmethod
+    def ceil(x):
+        return float(math.ceil(x))
+
+    @staticmethod
+    def ord(c):
+        return float(ord(c))
+
+    @staticmethod
+    def chr(n):
+        return chr(int(n))
+
+    @staticmethod
+    def dict(pairs=None):
+        return {} if pairs is None else dict(pairs)
+
+    @staticmethod
+    def enumerate(xs, start=0):
+        return [(float(i), x) for i, x in enumerate(xs, start=int(start))]
+
+    @staticmethod
+    def zip(*xs):
+        return list(zip(*xs))
+
+    @staticmethod
+    def sorted(xs, key=None, reverse=False):
+        return sorted(xs, key=key, reverse=reverse)
+
+    @staticmethod
+    def reversed(xs):
+        return list(reversed(list(xs)))
+
+    @staticmethod
+    def read_text(path):
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+
+    @staticmethod
+    def read_lines(path):
+        return bp.read_text(path).splitlines()
+
     @staticmethod
     def round(x, n=None):
         if isinstance(x, torch.Tensor):
@@ -749,8 +817,8 @@ class bp:
 
     # -- output and checks --
     @staticmethod
-    def print(*values):
-        sys.stdout.write(" ".join(bp.show(v, raw=True) for v in values) + "\n")
+    def print(*values, sep=" ", end="\n"):
+        sys.stdout.write(sep.join(bp.show(v, raw=True) for v in values) + end)
 
     @staticmethod
     def assert_(cond, message=None):
@@ -823,6 +891,8 @@ class bp:
             return "(" + inner + (",)" if len(v) == 1 else ")")
         if isinstance(v, list):
             return "[" + ", ".join(bp.show(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(bp.show(k) + ": " + bp.show(x) for k, x in v.items()) + "}"
         if isinstance(v, range):
             if v.step == 1:
                 return f"range({v.start}, {v.stop})"

@@ -149,6 +149,7 @@ impl Emitter {
             ExprKind::Name(n) => self.name_ty(n),
             ExprKind::TensorLit(_) => Ty::Tensor,
             ExprKind::Tuple(_) => Ty::Tuple,
+            ExprKind::Dict(_) => Ty::Unknown,
             ExprKind::Unary { op, operand } => match op {
                 UnOp::Not => Ty::Bool,
                 UnOp::Neg => match self.ty(operand) {

@@ -501,7 +501,13 @@ impl Resolver {
                 }
                 let target = self.read(&name.name, name.span, Read::Method);
                 self.args(args);
-                if let Some(b) = builtin_info(target) {
+                // `s.split()`, `d.pop(k)`: string and dict methods share names with
+                // builtins of other arguments; the receiver's type decides at run time.
+                let collection_method = crate::eval::collections::STRING_METHODS
+                    .iter()
+                    .chain(crate::eval::collections::DICT_METHODS)
+                    .any(|m| **m == *name.name);
+                if let Some(b) = builtin_info(target).filter(|_| !collection_method) {
                     self.check_call(b, e.span, Some(receiver.span), args);
                 }
             }

@@ -181,7 +181,9 @@ fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
         }
     }
     match kind {
-        ExprKind::TensorLit(items) | ExprKind::Tuple(items) => out.append(items),
+        ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
+            out.append(items)
+        }
         ExprKind::Unary { operand, .. } => out.push(unbox(operand)),
         ExprKind::Binary { lhs, rhs, .. } => {
             out.push(unbox(lhs));
@@ -224,6 +226,9 @@ pub enum ExprKind {
     TensorLit(Vec<Expr>),
     /// `(a, b)`, `(a,)`, `()`
     Tuple(Vec<Expr>),
+    /// `{k: v, ...}` in expression position: keys and values alternate
+    /// (`[k0, v0, k1, v1, ...]`).
+    Dict(Vec<Expr>),
     Unary {
         op: UnOp,
         operand: Box<Expr>,
@@ -274,6 +279,8 @@ pub enum BinOp {
     Mul,
     Div,
     Rem,
+    /// `//`: floor division.
+    FloorDiv,
     MatMul,
     Pow,
     Eq,
@@ -284,6 +291,12 @@ pub enum BinOp {
     Ge,
     And,
     Or,
+    /// `in`, `not in`: membership.
+    In,
+    NotIn,
+    /// `is`, `is not`: identity.
+    Is,
+    IsNot,
 }
 
 impl BinOp {
@@ -295,6 +308,7 @@ impl BinOp {
             BinOp::Mul => "*",
             BinOp::Div => "/",
             BinOp::Rem => "%",
+            BinOp::FloorDiv => "//",
             BinOp::MatMul => "@",
             BinOp::Pow => "**",
             BinOp::Eq => "==",
@@ -305,6 +319,10 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::And => "and",
             BinOp::Or => "or",
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::Is => "is",
+            BinOp::IsNot => "is not",
         }
     }
 }

@@ -53,9 +53,10 @@ pub enum RawPiece {
 #[logos(skip r"[ \t\r\f]+")]
 #[logos(skip(r"#[^\n]*", allow_greedy = true))]
 pub enum Token {
-    #[regex(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", lex_number)]
+    #[regex(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", lex_number)]
     Number(f64),
-    #[token("\"", lex_string)]
+    #[token("\"", |lex| lex_string(lex, '"'))]
+    #[token("'", |lex| lex_string(lex, '\''))]
     Str(Rc<str>),
     /// `f"..."` as lexed: text and the byte ranges of its `{...}` parts.
     #[token("f\"", lex_fstring)]
@@ -98,6 +99,8 @@ pub enum Token {
     Or,
     #[token("not")]
     Not,
+    #[token("is")]
+    Is,
     #[token("grad")]
     Grad,
     #[token("import")]
@@ -115,6 +118,8 @@ pub enum Token {
     Slash,
     #[token("%")]
     Percent,
+    #[token("//")]
+    SlashSlash,
     #[token("@")]
     At,
     #[token("**")]
@@ -174,7 +179,7 @@ fn lex_number(lex: &mut logos::Lexer<Token>) -> Result<f64, LexError> {
 }
 
 /// Scans a string after its opening `"`, decoding escapes. A string may span lines.
-fn lex_string(lex: &mut logos::Lexer<Token>) -> Result<Rc<str>, LexError> {
+fn lex_string(lex: &mut logos::Lexer<Token>, quote: char) -> Result<Rc<str>, LexError> {
     let open = lex.span().start;
     let rest = lex.remainder();
     let mut out = String::new();
@@ -182,7 +187,7 @@ fn lex_string(lex: &mut logos::Lexer<Token>) -> Result<Rc<str>, LexError> {
     let mut chars = rest.char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
-            '"' => {
+            c if c == quote => {
                 lex.bump(i + 1);
                 return match bad_escape {
                     Some(e) => Err(e),
@@ -193,6 +198,7 @@ fn lex_string(lex: &mut logos::Lexer<Token>) -> Result<Rc<str>, LexError> {
                 Some((_, 'n')) => out.push('\n'),
                 Some((_, 't')) => out.push('\t'),
                 Some((_, '"')) => out.push('"'),
+                Some((_, '\'')) => out.push('\''),
                 Some((_, '\\')) => out.push('\\'),
                 Some((j, other)) => {
                     if bad_escape.is_none() {
@@ -384,6 +390,9 @@ impl Token {
                 | Star
                 | Slash
                 | Percent
+                | SlashSlash
+                | Is
+                | In
                 | At
                 | StarStar
                 | EqEq
@@ -428,6 +437,7 @@ impl fmt::Display for Token {
             Token::And => "and",
             Token::Or => "or",
             Token::Not => "not",
+            Token::Is => "is",
             Token::Grad => "grad",
             Token::Import => "import",
             Token::As => "as",
@@ -437,6 +447,7 @@ impl fmt::Display for Token {
             Token::Star => "*",
             Token::Slash => "/",
             Token::Percent => "%",
+            Token::SlashSlash => "//",
             Token::At => "@",
             Token::StarStar => "**",
             Token::EqEq => "==",
@@ -687,6 +698,7 @@ fn highlight_nested(src: &str, depth: usize) -> Vec<(Highlight, Range<usize>)> {
             | Token::And
             | Token::Or
             | Token::Not
+            | Token::Is
             | Token::Grad
             | Token::Import
             | Token::As => Highlight::Keyword,

@@ -153,7 +153,7 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
     match &expr.kind {
         ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
         ExprKind::Name(_) => v.visit_read(expr),
-        ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
+        ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
             for e in items {
                 v.visit_expr(e);
             }
@@ -314,7 +314,7 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
                 }
             }
         }
-        ExprKind::TensorLit(items) | ExprKind::Tuple(items) => {
+        ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
             for e in items {
                 v.visit_expr_mut(e);
             }

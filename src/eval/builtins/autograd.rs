@@ -30,6 +30,10 @@ fn backward_error(it: &Interpreter, a: &Args, e: TensorError, y: &Tensor, y_span
                     "it was detached from the graph",
                     "use the tensor itself, not detach(...) or .data, where gradients should flow",
                 ),
+                Origin::NotDifferentiable => (
+                    "it was computed with `//` (floor division), which has no gradient",
+                    "PyTorch's floor_divide is not differentiable either; use `/` where gradients should flow",
+                ),
                 Origin::Created => (
                     "nothing it was computed from requires grad",
                     "create the inputs with grad, e.g. ones(3, grad)",

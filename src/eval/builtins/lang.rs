@@ -18,6 +18,8 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let items = match v {
         Value::Tuple(t) => t.to_vec(),
         Value::List(l) => l.items(),
+        Value::Str(s) => crate::eval::collections::chars(s),
+        Value::Dict(d) => d.keys(),
         Value::Range(start, end, step) => {
             let n = Value::range_len(*start, *end, *step);
             if n > 100_000_000 {
@@ -62,7 +64,7 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         other => {
             return Err(Flow::from(type_error(
                 "list()",
-                "a tuple, a list, a range or a tensor",
+                "a tuple, a list, a string, a dict, a range or a tensor",
                 other.type_name(),
                 span,
             )))

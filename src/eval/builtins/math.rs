@@ -145,7 +145,10 @@ pub fn logical_not(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 /// `any(x)`: a 0-d bool tensor, true when some element is non-zero.
-pub fn any(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+pub fn any(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    if let Some(v) = super::collections::of_sequence(it, a)? {
+        return Ok(v);
+    }
     let found = a.tensor(0, "x")?.data_ref().iter().any(|&v| v != 0.0);
     Ok(Value::Tensor(
         Tensor::scalar(f64::from(u8::from(found))).into_bool(),
@@ -153,7 +156,10 @@ pub fn any(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 /// `all(x)`: a 0-d bool tensor, true when every element is non-zero.
-pub fn all(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+pub fn all(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    if let Some(v) = super::collections::of_sequence(it, a)? {
+        return Ok(v);
+    }
     let every = a.tensor(0, "x")?.data_ref().iter().all(|&v| v != 0.0);
     Ok(Value::Tensor(
         Tensor::scalar(f64::from(u8::from(every))).into_bool(),
@@ -203,7 +209,10 @@ fn reduction(a: &Args, f: fn(&Tensor, Option<Vec<usize>>, bool) -> Tensor) -> Ev
     Ok(Value::Tensor(f(&x, ax, keepdim)))
 }
 
-pub fn sum(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+pub fn sum(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    if let Some(v) = super::collections::of_sequence(it, a)? {
+        return Ok(v);
+    }
     reduction(a, reduce::sum)
 }
 
@@ -251,10 +260,16 @@ fn extreme(a: &Args, want_max: bool) -> Eval<Value> {
     r.map(Value::Tensor).map_err(|e| fail(a, e, &[]))
 }
 
-pub fn max(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+pub fn max(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    if let Some(v) = super::collections::of_sequence(it, a)? {
+        return Ok(v);
+    }
     extreme(a, true)
 }
-pub fn min(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+pub fn min(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    if let Some(v) = super::collections::of_sequence(it, a)? {
+        return Ok(v);
+    }
     extreme(a, false)
 }
 
@@ -482,6 +497,7 @@ pub fn len(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     match a.required(0, "v")? {
         (Value::Tuple(t), _) => Ok(Value::Num(t.len() as f64)),
         (Value::List(l), _) => Ok(Value::Num(l.len() as f64)),
+        (Value::Dict(d), _) => Ok(Value::Num(d.len() as f64)),
         (Value::Str(s), _) => Ok(Value::Num(s.chars().count() as f64)),
         (Value::Range(x, y, s), _) => Ok(Value::Num(Value::range_len(*x, *y, *s) as f64)),
         (Value::Tensor(t), span) => match t.shape().first() {

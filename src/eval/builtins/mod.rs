@@ -1,6 +1,7 @@
 //! The builtin functions, by group; `table.rs` holds their one table (SPEC §12).
 
 mod autograd;
+mod collections;
 mod course;
 mod create;
 mod data;

@@ -9,8 +9,19 @@ use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::Dimension;
 
 pub fn print(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let text = |name: &str, default: &str| match a.keyword(name) {
+        None | Some((Value::None, _)) => Ok(default.to_string()),
+        Some((Value::Str(s), _)) => Ok(s.to_string()),
+        Some((other, span)) => Err(Flow::from(crate::eval::errors::type_error(
+            &format!("print() argument '{name}'"),
+            "a string",
+            other.type_name(),
+            span,
+        ))),
+    };
+    let (sep, end) = (text("sep", " ")?, text("end", "\n")?);
     let parts: Vec<String> = a.pos.iter().map(|(v, _)| v.to_display()).collect();
-    let line = format!("{}\n", parts.join(" "));
+    let line = format!("{}{end}", parts.join(&sep));
     it.write_out(&line)?;
     Ok(Value::None)
 }

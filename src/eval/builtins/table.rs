@@ -19,7 +19,10 @@
 //! 3. Run `cargo run -- help --markdown > docs/builtins.md` (a test checks it is
 //!    current) and `cargo test --test builtins`.
 
-use super::{autograd, course, create, data, lang, math, optimizers, output, pictures, transforms};
+use super::{
+    autograd, collections, course, create, data, lang, math, optimizers, output, pictures,
+    transforms,
+};
 use crate::autodiff::scalar::Unary;
 use crate::eval::value::{Builtin, Group, Param, ParamDefault, Pass};
 
@@ -85,6 +88,14 @@ const fn kw_rest(name: &'static str) -> Param {
         name,
         pass: Pass::KeywordRest,
         default: ParamDefault::Nothing,
+    }
+}
+/// A keyword-only string with a default shown as written (`sep=" "`).
+const fn kw_text(name: &'static str, shown: &'static str) -> Param {
+    Param {
+        name,
+        pass: Pass::Keyword,
+        default: ParamDefault::Same(shown),
     }
 }
 /// A keyword-only flag, false when left out.
@@ -256,14 +267,14 @@ rows! {
         doc: "a bool tensor: true where x is 0",
         d: "none: a bool tensor does not require grad", ex: "logical_not([1, 0, 2])", torch: "torch.logical_not(x)";
     "any" => math::any, Reductions, [p("x")],
-        doc: "a 0-d bool tensor: true when some element of x is non-zero",
+        doc: "a 0-d bool tensor: true when some element of x is non-zero; of a list, true when some item is true (a bool)",
         d: "none: a bool tensor does not require grad", ex: "any([0, 0, 3])", torch: "torch.any(x)";
     "all" => math::all, Reductions, [p("x")],
-        doc: "a 0-d bool tensor: true when every element of x is non-zero",
+        doc: "a 0-d bool tensor: true when every element of x is non-zero; of a list, true when every item is true (a bool)",
         d: "none: a bool tensor does not require grad", ex: "all([1, 2, 0])", torch: "torch.all(x)";
 
     "sum" => math::sum, Reductions, [p("x"), opt("axis"), flag("keepdim")],
-        doc: "the sum of all elements, or along axis (a number or a tuple of axes)",
+        doc: "the sum of all elements, or along axis (a number or a tuple of axes); of a list or tuple, its items added (numbers or tensors)",
         d: "1 for every summed element: the gradient is broadcast back", ex: "sum([[1, 2], [3, 4]], axis=0)",
         torch: "torch.sum(x, dim=axis, keepdim=keepdim) (torch.sum(x) without axis)";
     "mean" => math::mean, Reductions, [p("x"), opt("axis"), flag("keepdim")],
@@ -271,12 +282,12 @@ rows! {
         d: "1/n for each of the n averaged elements", ex: "mean([1, 2, 3, 4])",
         torch: "torch.mean(x, dim=axis, keepdim=keepdim) (torch.mean(x) without axis)";
     "max" => math::max, Reductions, [p("x"), opt("axis"), flag("keepdim")],
-        doc: "the largest element, or along axis; max(a, b) of two values is maximum(a, b)",
+        doc: "the largest element, or along axis; max(a, b) of two values is maximum(a, b); of a list or tuple of numbers, the largest number",
         d: "the gradient goes to the largest element, split evenly among ties",
         ex: "max([[1, 5], [3, 2]], axis=1)",
         torch: "torch.amax(x, dim=axis, keepdim=keepdim) (torch.max(x) without axis; torch.max(x, dim).values splits ties differently)";
     "min" => math::min, Reductions, [p("x"), opt("axis"), flag("keepdim")],
-        doc: "the smallest element, or along axis; min(a, b) of two values is minimum(a, b)",
+        doc: "the smallest element, or along axis; min(a, b) of two values is minimum(a, b); of a list or tuple of numbers, the smallest number",
         d: "the gradient goes to the smallest element, split evenly among ties",
         ex: "min([[1, 5], [3, 2]], axis=1)",
         torch: "torch.amin(x, dim=axis, keepdim=keepdim) (torch.min(x) without axis; torch.min(x, dim).values splits ties differently)";
@@ -411,7 +422,7 @@ rows! {
         doc: "the number of elements",
         d: -, ex: "numel(ones(2, 3))", torch: "x.numel()";
     "len" => math::len, Numbers, [p("v")],
-        doc: "the length of a tuple, a list, a string, a range, or a tensor's first axis",
+        doc: "the length of a tuple, a list, a string, a dict, a range, or a tensor's first axis",
         d: -, ex: "len((1, 2, 3))", torch: "len(v)";
     "round" => lang::round, Numbers, [p("x"), opt("n")],
         doc: "x rounded to n decimals, halves to even (as Python); round(x) gives a whole number",
@@ -429,7 +440,7 @@ rows! {
         doc: "changes an optimizer's learning rate",
         d: -, ex: "set_lr(sgd((ones(1, grad=true),), lr=1), 0.5)", torch: "for g in opt.param_groups: g[\"lr\"] = lr";
     "list" => lang::list, Numbers, [opt("v")],
-        doc: "a new list: empty, or from a tuple, a list, a range or a tensor (its first-axis slices, differentiable)",
+        doc: "a new list: empty, or from a tuple, a list, a string (its characters), a dict (its keys), a range or a tensor (its first-axis slices, differentiable)",
         d: -, ex: "list(range(3))", torch: "list(v)";
     "append" => lang::append, Numbers, [p("xs"), p("v")],
         doc: "adds v at the end of the list xs (xs.append(v))",
@@ -437,6 +448,39 @@ rows! {
     "pop" => lang::pop, Numbers, [p("xs"), opt("i")],
         doc: "removes and returns the last item of the list xs, or item i",
         d: -, ex: "pop(list((1, 2)))", torch: "xs.pop(i)";
+    "int" => collections::int, Numbers, [p("x")],
+        doc: "x as a whole number, towards zero; int(s) reads a whole number from a string",
+        d: -, ex: "int(-2.7)", torch: "int(x)";
+    "float" => collections::float, Numbers, [p("x")],
+        doc: "x as a number; float(s) reads a number from a string",
+        d: -, ex: "float(\"2.5\")", torch: "float(x)";
+    "floor" => collections::floor, Numbers, [p("x")],
+        doc: "the largest whole number not above the number x",
+        d: -, ex: "floor(-2.5)", torch: "math.floor(x)";
+    "ceil" => collections::ceil, Numbers, [p("x")],
+        doc: "the smallest whole number not below the number x",
+        d: -, ex: "ceil(2.1)", torch: "math.ceil(x)";
+    "ord" => collections::ord, Numbers, [p("c")],
+        doc: "the code point of the one-character string c",
+        d: -, ex: "ord(\"a\")", torch: "ord(c)";
+    "chr" => collections::chr, Numbers, [p("n")],
+        doc: "the one-character string of code point n",
+        d: -, ex: "chr(98)", torch: "chr(n)";
+    "dict" => collections::dict, Numbers, [opt("pairs")],
+        doc: "a new dict: empty, from (key, value) pairs, or a copy of a dict",
+        d: -, ex: "dict(list(((\"a\", 1), (\"b\", 2))))", torch: "dict(pairs)";
+    "enumerate" => collections::enumerate, Numbers, [p("xs"), num("start", 0.0)],
+        doc: "a list of (i, x) pairs for the items x of xs, i counting from start",
+        d: -, ex: "enumerate(\"ab\", start=1)", torch: "list(enumerate(xs, start=start))";
+    "zip" => collections::zip, Numbers, [rest1("xs")],
+        doc: "a list of tuples of the items of each collection at one position, as long as the shortest",
+        d: -, ex: "zip((1, 2), (\"a\", \"b\"))", torch: "list(zip(*xs))";
+    "sorted" => collections::sorted, Numbers, [p("xs"), kw("key"), flag("reverse")],
+        doc: "a new list of the items of xs in order (numbers, strings or tuples of them), by key(x) when key is given; stable",
+        d: -, ex: "sorted((3, 1, 2), reverse=true)", torch: "sorted(xs, key=key, reverse=reverse)";
+    "reversed" => collections::reversed, Numbers, [p("xs")],
+        doc: "a new list of the items of xs, last first",
+        d: -, ex: "reversed(\"abc\")", torch: "list(reversed(xs))";
     "str" => lang::str, Numbers, [p("v")],
         doc: "the text print shows for v",
         d: -, ex: "str(2.5)", torch: "str(v)";
@@ -447,9 +491,15 @@ rows! {
         doc: "seconds on a monotonic clock",
         d: -, ex: "time()", torch: "time.monotonic()";
 
-    "print" => output::print, Output, [rest("values")],
-        doc: "writes the values separated by spaces, then a new line",
-        d: -, ex: "print(\"x =\", 3)", torch: "print(*values)";
+    "print" => output::print, Output, [rest("values"), kw_text("sep", "\" \""), kw_text("end", "\"\\n\"")],
+        doc: "writes the values separated by sep (a space), then end (a new line)",
+        d: -, ex: "print(\"x =\", 3)", torch: "print(*values, sep=sep, end=end)";
+    "read_text" => collections::read_text, Output, [p("path")],
+        doc: "the text of a UTF-8 file (under the allowed folders)",
+        d: -, ex: "read_text(\"data.csv\")", torch: "open(path, encoding=\"utf-8\").read()";
+    "read_lines" => collections::read_lines, Output, [p("path")],
+        doc: "the lines of a UTF-8 file as a list of strings, without their newlines",
+        d: -, ex: "read_lines(\"data.csv\")", torch: "open(path, encoding=\"utf-8\").read().splitlines()";
     "plot" => pictures::plot, Output, [p("xs"), opt("ys"), kw("title"), kw("file"), kw("labels"), flag("logy")],
         doc: "a line chart of ys against xs (plot(ys): against 0, 1, 2, …); several series as a tuple or a 2-d tensor, with labels= (a legend) and logy=true; in the terminal, or SVG into file=",
         d: -, ex: "plot((1, 4, 9, 16), title=\"squares\")", torch: "matplotlib.pyplot.plot(xs, ys)";

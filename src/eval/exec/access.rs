@@ -89,6 +89,9 @@ impl Interpreter {
                 }
             }
             Value::List(list) => self.index_list(&list, indices, span, scope),
+            v @ (Value::Str(_) | Value::Dict(_)) => {
+                self.index_collection(&v, indices, span, obj_span, scope)
+            }
             Value::Range(a, b, s) => {
                 let n = Value::range_len(a, b, s);
                 match indices {

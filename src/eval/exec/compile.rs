@@ -579,6 +579,21 @@ impl<'r> Compiler<'r> {
                     Ok(Value::Tuple(vals.into()))
                 })
             }
+            ExprKind::Dict(items) => {
+                let items: Vec<(ExprCode, Span)> =
+                    items.iter().map(|x| (self.expr(x), x.span)).collect();
+                Box::new(move |i, s| {
+                    let d = crate::eval::collections::Dict::new();
+                    for kv in items.chunks(2) {
+                        let [(kc, kspan), (vc, _)] = kv else { break };
+                        let k = kc(i, s)?;
+                        let key = crate::eval::collections::key_of(&k, *kspan)?;
+                        let v = vc(i, s)?;
+                        d.0.borrow_mut().insert(key, k, v);
+                    }
+                    Ok(Value::Dict(d))
+                })
+            }
             ExprKind::TensorLit(items) => {
                 let items: Vec<(ExprCode, Span)> =
                     items.iter().map(|x| (self.expr(x), x.span)).collect();
@@ -1180,6 +1195,14 @@ impl Interpreter {
             let f = self.module_attribute(m, name, recv_span)?;
             let (pos, kw) = eval_args(args, self, s)?;
             return self.call(&f, pos, kw, span, name.span);
+        }
+        if matches!(recv, Value::Str(_) | Value::Dict(_)) {
+            let (pos, kw) = eval_args(args, self, s)?;
+            if let Some(r) =
+                self.collection_method(&recv, recv_span, &name.name, name.span, pos, kw, span)
+            {
+                return r;
+            }
         }
         let f = match self.lookup(&name.name, s) {
             Some(f) => f,

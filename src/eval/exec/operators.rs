@@ -21,6 +21,7 @@ pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
         BinOp::Mul => Value::Num(scalar::mul(a, b)),
         BinOp::Div => Value::Num(scalar::div(a, b)),
         BinOp::Rem => Value::Num(num_rem(a, b)),
+        BinOp::FloorDiv => Value::Num((a / b).floor()),
         BinOp::Pow => Value::Num(scalar::pow_scalar(a, b)),
         BinOp::Eq => Value::Bool(a == b),
         BinOp::Ne => Value::Bool(a != b),
@@ -28,7 +29,9 @@ pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
         BinOp::Le => Value::Bool(a <= b),
         BinOp::Gt => Value::Bool(a > b),
         BinOp::Ge => Value::Bool(a >= b),
-        BinOp::MatMul | BinOp::And | BinOp::Or => return None,
+        BinOp::Is => Value::Bool(a == b),
+        BinOp::IsNot => Value::Bool(a != b),
+        BinOp::MatMul | BinOp::And | BinOp::Or | BinOp::In | BinOp::NotIn => return None,
     })
 }
 
@@ -59,6 +62,16 @@ impl Interpreter {
         lspan: Span,
         rspan: Span,
     ) -> Eval<Value> {
+        match op {
+            BinOp::In | BinOp::NotIn => {
+                let found = self.contains(&r, &l, span, lspan, rspan)?;
+                return Ok(Value::Bool(found == (op == BinOp::In)));
+            }
+            BinOp::Is | BinOp::IsNot => {
+                return Ok(Value::Bool(identical(&l, &r) == (op == BinOp::Is)));
+            }
+            _ => {}
+        }
         if let (Value::Num(a), Value::Num(b)) = (&l, &r) {
             let (a, b) = (*a, *b);
             if let Some(v) = num_binary(op, a, b) {
@@ -86,6 +99,30 @@ impl Interpreter {
                     let mut items = a.items();
                     items.extend(b.items());
                     Ok(Value::List(crate::eval::value::List::new(items)))
+                }
+                (BinOp::Add, Value::Tuple(a), Value::Tuple(b)) => {
+                    let mut items = a.to_vec();
+                    items.extend(b.iter().cloned());
+                    Ok(Value::Tuple(items.into()))
+                }
+                (BinOp::Mul, Value::Str(_) | Value::List(_) | Value::Tuple(_), Value::Num(n))
+                | (BinOp::Mul, Value::Num(n), Value::Str(_) | Value::List(_) | Value::Tuple(_)) => {
+                    let seq = if matches!(l, Value::Num(_)) { &r } else { &l };
+                    let nspan = if matches!(l, Value::Num(_)) {
+                        lspan
+                    } else {
+                        rspan
+                    };
+                    repeat(seq, *n, nspan)
+                }
+                (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Value::Str(a), Value::Str(b)) => {
+                    let ord = a.cmp(b);
+                    Ok(Value::Bool(match op {
+                        BinOp::Lt => ord.is_lt(),
+                        BinOp::Le => ord.is_le(),
+                        BinOp::Gt => ord.is_gt(),
+                        _ => ord.is_ge(),
+                    }))
                 }
                 _ => match op {
                     BinOp::Eq => Ok(Value::Bool(values_equal(&l, &r))),
@@ -129,6 +166,7 @@ impl Interpreter {
             BinOp::Mul => ew::mul(&a, &b),
             BinOp::Div => ew::div(&a, &b),
             BinOp::Rem => ew::rem(&a, &b),
+            BinOp::FloorDiv => ew::floor_divide(&a, &b),
             BinOp::Pow => ew::pow(&a, &b),
             BinOp::MatMul => linalg::matmul(&a, &b),
             BinOp::Eq => ew::compare(&a, &b, "==", |x, y| x == y),
@@ -137,7 +175,9 @@ impl Interpreter {
             BinOp::Le => ew::compare(&a, &b, "<=", |x, y| x <= y),
             BinOp::Gt => ew::compare(&a, &b, ">", |x, y| x > y),
             BinOp::Ge => ew::compare(&a, &b, ">=", |x, y| x >= y),
-            BinOp::And | BinOp::Or => return Ok(Value::None),
+            BinOp::And | BinOp::Or | BinOp::In | BinOp::NotIn | BinOp::Is | BinOp::IsNot => {
+                return Ok(Value::None)
+            }
         };
         result.map(Value::Tensor).map_err(|err| {
             Flow::from(tensor_error(
@@ -147,4 +187,65 @@ impl Interpreter {
             ))
         })
     }
+}
+
+/// `a is b`: the same object for shared values (lists, dicts, tensors, functions,
+/// modules, optimizers), equal for the immutable ones (numbers, strings, bools,
+/// `none`, tuples, ranges), which Python may share or not.
+pub(crate) fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => x.ptr_eq(y),
+        (Value::Tensor(x), Value::Tensor(y)) => x.ptr_eq(y),
+        (Value::Tensor(_), _) | (_, Value::Tensor(_)) => false,
+        (Value::List(_), _) | (_, Value::List(_)) => false,
+        _ => values_equal(a, b),
+    }
+}
+
+/// `s * n`, `xs * n`, `t * n`: the sequence repeated `n` times (none when `n <= 0`).
+fn repeat(seq: &Value, n: f64, nspan: Span) -> Eval<Value> {
+    if n.fract() != 0.0 || !n.is_finite() {
+        return Err(Flow::from(
+            Diagnostic::error(format!(
+                "a {} can only be repeated a whole number of times",
+                seq.type_name()
+            ))
+            .with_label(
+                nspan,
+                format!("this is {}", crate::display::format_number(n)),
+            ),
+        ));
+    }
+    let times = n.max(0.0) as usize;
+    let len = match seq {
+        Value::Str(s) => s.len(),
+        Value::List(l) => l.len(),
+        Value::Tuple(t) => t.len(),
+        _ => 0,
+    };
+    if len.saturating_mul(times) > crate::autodiff::shape::element_limit() {
+        return Err(Flow::from(
+            Diagnostic::error(format!("this {} would be too long", seq.type_name()))
+                .with_label(nspan, format!("repeated {times} times")),
+        ));
+    }
+    Ok(match seq {
+        Value::Str(s) => Value::Str(s.repeat(times).into()),
+        Value::List(l) => {
+            let items = l.items();
+            let mut out = Vec::with_capacity(items.len() * times);
+            for _ in 0..times {
+                out.extend(items.iter().cloned());
+            }
+            Value::List(crate::eval::value::List::new(out))
+        }
+        Value::Tuple(t) => {
+            let mut out = Vec::with_capacity(t.len() * times);
+            for _ in 0..times {
+                out.extend(t.iter().cloned());
+            }
+            Value::Tuple(out.into())
+        }
+        other => other.clone(),
+    })
 }

@@ -87,6 +87,12 @@ impl Interpreter {
         scope: &Scope,
         mut body: impl FnMut(&mut Self, &Scope) -> Eval<()>,
     ) -> Eval<()> {
+        // A string's characters; a dict's keys as they are when the loop starts.
+        let it = match it {
+            Value::Str(s) => Value::Tuple(crate::eval::collections::chars(&s).into()),
+            Value::Dict(d) => Value::Tuple(d.keys().into()),
+            other => other,
+        };
         if let Value::List(list) = &it {
             // The list as it is at each step: appending inside the loop
             // extends it, as in Python.
@@ -121,7 +127,7 @@ impl Interpreter {
             other => {
                 return Err(Flow::from(type_error(
                     "a for loop",
-                    "a range, a tuple, a list or a tensor",
+                    "a range, a tuple, a list, a string, a dict or a tensor",
                     other.type_name(),
                     iter_span,
                 )))
@@ -178,6 +184,8 @@ impl Interpreter {
         if self.options.echo && scope.is_none() && self.depth == 0 && !matches!(v, Value::None) {
             let text = format!("{}\n", v.to_repr());
             self.write_out(&text)?;
+            // `_` is the last result shown, as in Python's REPL (SPEC §19).
+            self.globals.insert(Rc::from("_"), v.clone());
         }
         Ok(())
     }

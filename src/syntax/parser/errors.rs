@@ -93,6 +93,8 @@ fn describe_expected(expected: &[RichPattern<Token>]) -> String {
                 | Token::Star
                 | Token::Slash
                 | Token::Percent
+                | Token::SlashSlash
+                | Token::Is
                 | Token::At
                 | Token::StarStar
                 | Token::EqEq

@@ -28,6 +28,17 @@ fn binary(op: BinOp, lhs: Expr, rhs: Expr, span: Span) -> Expr {
     }
 }
 
+/// The named constants `inf`, `nan` and `pi` (SPEC §19): read as numbers, never
+/// bound.
+pub(crate) fn constant(name: &str) -> Option<f64> {
+    match name {
+        "inf" => Some(f64::INFINITY),
+        "nan" => Some(f64::NAN),
+        "pi" => Some(std::f64::consts::PI),
+        _ => None,
+    }
+}
+
 fn is_comparison(op: BinOp) -> bool {
     matches!(
         op,
@@ -254,7 +265,15 @@ where
         .clone()
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
-        .map(|(target, value)| StmtKind::Assign { target, value });
+        .validate(|(target, value), _, emitter| {
+            if constant(&target.name).is_some() {
+                emitter.emit(Rich::custom(
+                    target.span,
+                    format!("`{}` is a constant and cannot be assigned to", target.name),
+                ));
+            }
+            StmtKind::Assign { target, value }
+        });
 
     // import_stmt = "import" STRING [ "as" IDENT ]
     let import = just(Token::Import)
@@ -389,7 +408,10 @@ where
         Token::True => ExprKind::Bool(true),
         Token::False => ExprKind::Bool(false),
         Token::None => ExprKind::None,
-        Token::Ident(name) => ExprKind::Name(name),
+        Token::Ident(name) => match constant(&name) {
+            Some(n) => ExprKind::Number(n),
+            None => ExprKind::Name(name),
+        },
         Token::Grad => ExprKind::Name("grad".into()),
         // Already reported by the lexer; parse on as a placeholder.
         Token::Error => ExprKind::None,
@@ -436,6 +458,25 @@ where
             span: e.span(),
         });
 
+    // dict = "{" (expr ":" expr ("," expr ":" expr)* ","?)? "}", in expression
+    // position only (a statement never starts with `{`); newlines may separate entries.
+    let nl = just(Token::Newline).repeated();
+    let dict = nl
+        .clone()
+        .ignore_then(expr.clone())
+        .then_ignore(just(Token::Colon))
+        .then(expr.clone())
+        .then_ignore(nl.clone())
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .then_ignore(nl)
+        .delimited_by(just(Token::LBrace), just(Token::RBrace))
+        .map_with(|entries, e| Expr {
+            kind: ExprKind::Dict(entries.into_iter().flat_map(|(k, v)| [k, v]).collect()),
+            span: e.span(),
+        });
+
     // lambda = "fn" params block
     let lambda = just(Token::Fn)
         .ignore_then(params_parser())
@@ -451,7 +492,7 @@ where
             span: e.span(),
         });
 
-    let atom = choice((literal, paren, tensor, lambda))
+    let atom = choice((literal, paren, tensor, dict, lambda))
         .recover_with(via_parser(nested_delimiters(
             Token::LParen,
             Token::RParen,
@@ -550,6 +591,7 @@ where
         binop(Token::Star, BinOp::Mul),
         binop(Token::Slash, BinOp::Div),
         binop(Token::Percent, BinOp::Rem),
+        binop(Token::SlashSlash, BinOp::FloorDiv),
         binop(Token::At, BinOp::MatMul),
     ));
     let sum = choice((
@@ -563,6 +605,16 @@ where
         binop(Token::Lt, BinOp::Lt),
         binop(Token::Ge, BinOp::Ge),
         binop(Token::Gt, BinOp::Gt),
+        just(Token::Not)
+            .then(just(Token::In))
+            .to(BinOp::NotIn)
+            .labelled("operator"),
+        binop(Token::In, BinOp::In),
+        just(Token::Is)
+            .then(just(Token::Not))
+            .to(BinOp::IsNot)
+            .labelled("operator"),
+        binop(Token::Is, BinOp::Is),
     ));
     let fold = |lhs, op, rhs, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
         binary(op, lhs, rhs, e.span())

@@ -360,6 +360,7 @@ mod tests {
             ExprKind::Name(n) => n.to_string(),
             ExprKind::TensorLit(xs) => format!("[{}]", list(xs)),
             ExprKind::Tuple(xs) => format!("(tuple {})", list(xs)),
+            ExprKind::Dict(xs) => format!("(dict {})", list(xs)),
             ExprKind::Unary { op, operand } => {
                 let op = if *op == UnOp::Neg { "neg" } else { "not" };
                 format!("({op} {})", sexp(operand))
