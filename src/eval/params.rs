@@ -1,5 +1,5 @@
 //! The tensors inside a value (SPEC §19, "Parameters of anything"): one walk over
-//! tuples, lists, modules (and, as they come, dicts and objects), each tensor once,
+//! tuples, lists, dicts, modules (and, as they come, objects), each tensor once,
 //! with its dotted path as PyTorch's `state_dict` names it (`layers.0.W`).
 
 use crate::autodiff::Tensor;
@@ -18,7 +18,7 @@ pub struct Found {
 }
 
 /// Every tensor reachable from `v`, depth first in order (elements by position,
-/// members in definition order), each tensor and each shared container once.
+/// dict entries by insertion, members in definition order), each tensor and each shared container once.
 pub fn tensors(v: &Value) -> Vec<Found> {
     let mut walk = Walk {
         out: Vec::new(),
@@ -63,6 +63,12 @@ impl Walk {
             Value::Tuple(items) => self.items(items.iter(), &path, direct),
             Value::List(l) if self.first_visit(Rc::as_ptr(&l.0) as *const ()) => {
                 self.items(l.items().iter(), &path, direct)
+            }
+            Value::Dict(d) if self.first_visit(Rc::as_ptr(&d.0) as *const ()) => {
+                let entries = d.0.borrow().entries().to_vec();
+                for (key, item) in &entries {
+                    self.value(item, join(&path, &key.to_display()), direct);
+                }
             }
             Value::Module(m) if self.first_visit(Rc::as_ptr(m) as *const ()) => {
                 for name in m.env.names() {

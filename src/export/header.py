@@ -446,6 +446,13 @@ class bp:
                 seen.add(id(v))
             for i, x in enumerate(v):
                 yield from bp._walk(x, f"{path}.{i}" if path else str(i), direct, seen)
+        elif isinstance(v, dict):
+            if id(v) in seen:
+                return
+            seen.add(id(v))
+            for k, x in v.items():
+                name = bp.show(k, raw=True)
+                yield from bp._walk(x, f"{path}.{name}" if path else name, direct, seen)
         elif isinstance(v, types.ModuleType) and id(v) not in seen:
             seen.add(id(v))
             for name, x in vars(v).items():
