@@ -194,10 +194,32 @@ pub(crate) fn chars(s: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The most items a builtin makes from a range or a tensor's rows: 100 million, or
+/// fewer under a smaller element limit (tests lower it).
+pub(crate) fn max_items() -> usize {
+    crate::autodiff::shape::element_limit().min(100_000_000)
+}
+
+/// The length of a range or of a tensor's first axis when it is past [`max_items`].
+pub(crate) fn too_long(v: &Value) -> Option<usize> {
+    let n = match v {
+        Value::Range(a, b, s) => Value::range_len(*a, *b, *s),
+        Value::Tensor(t) => t.shape().first().copied().unwrap_or(0),
+        _ => return None,
+    };
+    (n > max_items()).then_some(n)
+}
+
 /// The items a loop over `v` visits, for the builtins that take any collection
 /// (`enumerate`, `zip`, `sorted`, `list`, …); `None` for a value that is not one
 /// (a tensor is iterated by the caller).
 pub(crate) fn items_of(v: &Value) -> Option<Vec<Value>> {
+    // A range or a zero-size tensor can be far longer than memory holds
+    // (`range(1e15)`, `zeros(3e9, 0)`): callers report `too_long` first; this keeps
+    // every other caller from building it.
+    if too_long(v).is_some() {
+        return None;
+    }
     Some(match v {
         Value::List(l) => l.items(),
         Value::Tuple(t) => t.to_vec(),

@@ -13,21 +13,15 @@ use crate::source::Span;
 use crate::syntax::ast::BinOp;
 use std::cmp::Ordering;
 
-/// The most items a collection builtin makes (as `list()` of a range).
-const MAX_ITEMS: usize = 100_000_000;
-
 /// The items of argument `i`, or the error naming what it got.
 fn items(a: &Args, i: usize, name: &str) -> Eval<(Vec<Value>, Span)> {
     let (v, span) = a.required(i, name)?;
-    if let Value::Range(x, y, s) = v {
-        let n = Value::range_len(*x, *y, *s);
-        if n > MAX_ITEMS {
-            return Err(a.err(
-                format!("{}() of a range of {n} numbers is too long", a.name),
-                span,
-                "too long",
-            ));
-        }
+    if let Some(n) = crate::eval::collections::too_long(v) {
+        return Err(a.err(
+            format!("{}() of a {} of {n} items is too long", a.name, v.type_name()),
+            span,
+            "too long",
+        ));
     }
     match items_of(v) {
         Some(items) => Ok((items, span)),

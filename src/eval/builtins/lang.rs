@@ -22,7 +22,7 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         Value::Dict(d) => d.keys(),
         Value::Range(start, end, step) => {
             let n = Value::range_len(*start, *end, *step);
-            if n > 100_000_000 {
+            if n > crate::eval::collections::max_items() {
                 return Err(a.err(
                     format!("list() of a range of {n} numbers is too long"),
                     span,
@@ -43,7 +43,7 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             };
             // A zero-size tensor can have a huge first axis (`zeros(1e9, 0)`): as for a
             // range, a list that long is refused rather than built.
-            if n > 100_000_000 {
+            if n > crate::eval::collections::max_items() {
                 return Err(a.err(
                     format!("list() of a tensor with {n} rows is too long"),
                     span,

@@ -49,16 +49,26 @@ impl Interpreter {
             })?;
             return Ok(Value::Tensor(Tensor::constant(arr)));
         }
+        // A bracket literal stacks; values that do not stack were meant as a
+        // collection: the hint spells it as a tuple and as a list (SPEC §19).
+        let spelled = || {
+            let items: Vec<&str> = vals.iter().map(|(_, s)| self.sources.slice(*s)).collect();
+            let inner = match items.as_slice() {
+                [one] => format!("{one},"),
+                _ => items.join(", "),
+            };
+            format!(
+                "a bracket literal stacks numbers and tensors of one shape into a tensor; to keep the values side by side write a tuple ({inner}) or a list list(({inner}))"
+            )
+        };
         let mut tensors = Vec::with_capacity(vals.len());
         let mut first_shape: Option<(Vec<usize>, Span)> = None;
         for (v, s) in &vals {
             let t = to_tensor(v).ok_or_else(|| {
-                Flow::from(type_error(
-                    "a tensor literal",
-                    "numbers and tensors",
-                    v.type_name(),
-                    *s,
-                ))
+                Flow::from(
+                    type_error("a tensor literal", "numbers and tensors", v.type_name(), *s)
+                        .with_hint(spelled()),
+                )
             })?;
             let shape = t.shape();
             match &first_shape {
@@ -71,7 +81,8 @@ impl Interpreter {
                             fmt_shape(&shape)
                         ))
                         .with_label(*fspan, format!("this has shape {}", fmt_shape(fs)))
-                        .with_label(*s, format!("this has shape {}", fmt_shape(&shape))),
+                        .with_label(*s, format!("this has shape {}", fmt_shape(&shape)))
+                        .with_hint(spelled()),
                     ))
                 }
                 _ => {}
