@@ -71,9 +71,8 @@ impl Emitter {
                         out.push((n.name.to_string(), Ty::Func));
                     }
                 }
-                StmtKind::Import { path, name, .. } => {
-                    let n = super::names::import_name(path, name.as_ref().map(|n| &*n.name));
-                    out.push((n, Ty::Module));
+                StmtKind::Import { binding, .. } => {
+                    out.push((binding.name.to_string(), Ty::Module));
                 }
                 StmtKind::If {
                     branches,

@@ -1,6 +1,7 @@
 //! Which bp names must be renamed in Python, and the names each scope binds.
 
-use crate::syntax::ast::{Stmt, StmtKind};
+use crate::syntax::ast::{Expr, FnDecl, Ident, Stmt};
+use crate::syntax::visit::Visit;
 use std::collections::BTreeSet;
 
 /// Python keywords, the Python builtins the exported script relies on, and the header's
@@ -123,54 +124,25 @@ pub fn python_name(name: &str) -> String {
 }
 
 /// The names a body binds in its own scope: assignments, unpacking, compound
-/// assignment, `for` variables and function definitions, looking into `if`/`while`/
-/// `for`/`no_grad` blocks but not into nested functions.
+/// assignment, `for` variables, imports and function definitions, looking into
+/// `if`/`while`/`for`/`no_grad` blocks but not into nested functions.
 pub fn bound_in(stmts: &[Stmt], out: &mut BTreeSet<String>) {
+    let mut bound = Bound(out);
     for s in stmts {
-        match &s.kind {
-            StmtKind::Assign { target, .. } | StmtKind::CompoundAssign { target, .. } => {
-                out.insert(target.name.to_string());
-            }
-            StmtKind::Unpack { targets, .. } => {
-                out.extend(targets.iter().map(|t| t.name.to_string()));
-            }
-            StmtKind::FnDef(decl) => {
-                if let Some(n) = &decl.name {
-                    out.insert(n.name.to_string());
-                }
-            }
-            StmtKind::If {
-                branches,
-                else_block,
-            } => {
-                for (_, b) in branches {
-                    bound_in(&b.stmts, out);
-                }
-                if let Some(b) = else_block {
-                    bound_in(&b.stmts, out);
-                }
-            }
-            StmtKind::While { body, .. } | StmtKind::NoGrad(body) => bound_in(&body.stmts, out),
-            StmtKind::Import { path, name, .. } => {
-                out.insert(import_name(path, name.as_ref().map(|n| &*n.name)));
-            }
-            StmtKind::For { var, body, .. } => {
-                out.insert(var.name.to_string());
-                bound_in(&body.stmts, out);
-            }
-            _ => {}
-        }
+        bound.visit_stmt(s);
     }
 }
 
-/// The name an `import` binds: its `as` name, or the file's stem.
-pub fn import_name(path: &str, name: Option<&str>) -> String {
-    match name {
-        Some(n) => n.to_string(),
-        None => std::path::Path::new(path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("")
-            .to_string(),
+/// The walk of [`bound_in`]: statements and the names they bind, nothing below.
+struct Bound<'o>(&'o mut BTreeSet<String>);
+
+impl<'a> Visit<'a> for Bound<'_> {
+    fn visit_binding(&mut self, ident: &'a Ident) {
+        self.0.insert(ident.name.to_string());
     }
+
+    // Expressions bind nothing of this scope; a function's body is its own.
+    fn visit_expr(&mut self, _: &'a Expr) {}
+
+    fn visit_fn(&mut self, _: &'a FnDecl) {}
 }

@@ -178,11 +178,11 @@ impl Emitter {
             StmtKind::Import {
                 path,
                 path_span,
-                name,
+                binding,
                 ..
             } => {
                 let run = self.module(path, *path_span)?;
-                let bound = super::names::import_name(path, name.as_ref().map(|n| &*n.name));
+                let bound = binding.name.to_string();
                 let n = self.name(&bound);
                 self.line(&format!("{n} = bp.module({}, {run})", py_str(&run)));
             }
