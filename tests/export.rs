@@ -117,3 +117,17 @@ fn pictures_export_to_the_header_helpers() {
         "{python}"
     );
 }
+
+#[test]
+fn v3_indexing_and_pytorch_habits_export_as_pytorch_spells_them() {
+    let src = "x = tensor([10, 20, 30], grad)\ny = x[x > 15]\nP = ones(3, 4)\n\
+               z = P[[0, 2], range(2)]\nC = P[none, :, 1]\nw = ones(2)\n\
+               w.requires_grad = true\nw.grad = none\nw.data -= 0.1 * w\n";
+    let python = program("v3.bp", src);
+    // a comparison as an index stays PyTorch's bool mask (not its 0/1 values)
+    assert!(python.contains("y = x[(x > 15)]"), "{python}");
+    assert!(python.contains("bp.ix(range(2))"), "{python}");
+    assert!(python.contains("w.requires_grad = True"), "{python}");
+    assert!(python.contains("w.grad = None"), "{python}");
+    assert!(python.contains("w.data -= 0.1 * w"), "{python}");
+}

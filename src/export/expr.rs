@@ -248,6 +248,17 @@ impl Emitter {
     /// An index or a slice bound: Python wants whole numbers (or a tensor of them).
     pub(super) fn index(&mut self, e: &Expr) -> R<String> {
         let x = self.expr(e)?;
+        // A comparison of tensors used as an index is a mask: PyTorch's bool
+        // tensor, not the 0/1 values it is elsewhere (`x[x > 0]`).
+        if let ExprKind::Binary { op, .. } = &e.kind {
+            let cmp = matches!(
+                op,
+                BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+            );
+            if let Some(inner) = x.code.strip_suffix(".double()").filter(|_| cmp) {
+                return Ok(inner.to_string());
+            }
+        }
         Ok(match x.ty {
             Ty::Int => x.code,
             Ty::Num => format!("int({})", x.code),
