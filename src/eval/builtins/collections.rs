@@ -19,15 +19,17 @@ const MAX_ITEMS: usize = 100_000_000;
 /// The items of argument `i`, or the error naming what it got.
 fn items(a: &Args, i: usize, name: &str) -> Eval<(Vec<Value>, Span)> {
     let (v, span) = a.required(i, name)?;
-    if let Value::Range(x, y, s) = v {
-        let n = Value::range_len(*x, *y, *s);
-        if n > MAX_ITEMS {
-            return Err(a.err(
-                format!("{}() of a range of {n} numbers is too long", a.name),
-                span,
-                "too long",
-            ));
-        }
+    let n = match v {
+        Value::Range(x, y, s) => Value::range_len(*x, *y, *s),
+        Value::Tensor(t) => t.shape().first().copied().unwrap_or(0),
+        _ => 0,
+    };
+    if n > MAX_ITEMS {
+        return Err(a.err(
+            format!("{}() of {n} items is too long", a.name),
+            span,
+            "too long",
+        ));
     }
     match items_of(v) {
         Some(items) => Ok((items, span)),
