@@ -128,7 +128,10 @@ fn a_session_over_stdio() {
     let hover = next(&rx, response(2));
     // The builtin's row: signature, description, example.
     let v = hover["result"]["contents"]["value"].as_str().unwrap_or("");
-    assert!(v.starts_with("```bp\nprint(*values)\n```"), "{v}");
+    assert!(
+        v.starts_with("```bp\nprint(*values, sep=\" \", end=\"\\n\")\n```"),
+        "{v}"
+    );
     assert!(v.contains("example: `print("), "{v}");
 
     send(

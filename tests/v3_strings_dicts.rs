@@ -214,3 +214,16 @@ fn underscore_is_the_last_result_in_the_repl() {
     }
     assert_eq!(out, "3\n30\n30\n{\"a\": 1}\n1\n");
 }
+
+#[test]
+fn f_strings_take_single_quotes_and_either_quote_inside() {
+    let out =
+        output("d = {'a': 1}\nx = 2.5\nprint(f'{x:.2f} it\\'s {d[\"a\"]}', f\"{d['a']} {{}}\")\n");
+    assert_eq!(out, "2.50 it's 1 1 {}\n");
+}
+
+#[test]
+fn an_empty_sequence_repeated_a_huge_number_of_times_stays_empty() {
+    let out = output("print(list(()) * 1e300, () * 1e300, '' * 1e300 == '')\n");
+    assert_eq!(out, "[] () true\n");
+}

@@ -59,7 +59,8 @@ pub enum Token {
     #[token("'", |lex| lex_string(lex, '\''))]
     Str(Rc<str>),
     /// `f"..."` as lexed: text and the byte ranges of its `{...}` parts.
-    #[token("f\"", lex_fstring)]
+    #[token("f\"", |lex| lex_fstring(lex, b'"'))]
+    #[token("f'", |lex| lex_fstring(lex, b'\''))]
     FStr(Rc<[RawPiece]>),
     /// `f"..."` with its parts parsed ([`crate::syntax::parse`] turns every
     /// [`Token::FStr`] into this before the grammar runs).
@@ -220,7 +221,7 @@ fn lex_string(lex: &mut logos::Lexer<Token>, quote: char) -> Result<Rc<str>, Lex
 /// decoded) and `{code}` / `{code:spec}` parts, whose code is parsed later. Inside the
 /// braces, brackets nest and string literals are skipped, so `{x[1:2]}` and
 /// `{"a" + s}` work; the spec starts at the first `:` outside brackets.
-fn lex_fstring(lex: &mut logos::Lexer<Token>) -> Result<Rc<[RawPiece]>, LexError> {
+fn lex_fstring(lex: &mut logos::Lexer<Token>, quote: u8) -> Result<Rc<[RawPiece]>, LexError> {
     let base = lex.span().end;
     let rest = lex.remainder();
     let bytes = rest.as_bytes();
@@ -239,7 +240,7 @@ fn lex_fstring(lex: &mut logos::Lexer<Token>) -> Result<Rc<[RawPiece]>, LexError
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
+            b if b == quote => {
                 lex.bump(i + 1);
                 if !text.is_empty() {
                     pieces.push(RawPiece::Text(text.into()));
@@ -255,6 +256,7 @@ fn lex_fstring(lex: &mut logos::Lexer<Token>) -> Result<Rc<[RawPiece]>, LexError
                     Some('n') => text.push('\n'),
                     Some('t') => text.push('\t'),
                     Some('"') => text.push('"'),
+                    Some('\'') => text.push('\''),
                     Some('\\') => text.push('\\'),
                     Some(other) => {
                         if error.is_none() {
@@ -302,20 +304,20 @@ fn lex_fstring(lex: &mut logos::Lexer<Token>) -> Result<Rc<[RawPiece]>, LexError
                         }
                         b'}' => depth -= 1,
                         b':' if depth == 0 && colon.is_none() => colon = Some(j),
-                        b'"' if colon.is_none() => {
+                        q @ (b'"' | b'\'') if colon.is_none() => {
                             // A string literal inside the code: skip it whole. When
                             // it never closes, the quote ends the f-string instead.
-                            let quote = j;
+                            let opened = j;
                             j += 1;
-                            while j < bytes.len() && bytes[j] != b'"' {
+                            while j < bytes.len() && bytes[j] != q {
                                 j += if bytes[j] == b'\\' { 2 } else { 1 };
                             }
                             if j >= bytes.len() {
-                                j = quote;
+                                j = opened;
                                 break;
                             }
                         }
-                        b'"' => break,
+                        b if b == quote => break,
                         _ => {}
                     }
                     j += 1;

@@ -223,6 +223,8 @@ fn repeat(seq: &Value, n: f64, nspan: Span) -> Eval<Value> {
         Value::Tuple(t) => t.len(),
         _ => 0,
     };
+    // An empty sequence repeated any number of times stays empty.
+    let times = if len == 0 { 0 } else { times };
     if len.saturating_mul(times) > crate::autodiff::shape::element_limit() {
         return Err(Flow::from(
             Diagnostic::error(format!("this {} would be too long", seq.type_name()))
