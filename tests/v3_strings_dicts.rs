@@ -109,16 +109,24 @@ fn floor_division_of_numbers_and_tensors_floors() {
 }
 
 #[test]
-fn floor_division_does_not_record_a_gradient() {
-    // PyTorch: floor_divide is not differentiable; its result does not require grad.
+fn floor_division_records_an_operation_whose_backward_refuses() {
+    // torch 2.x in float64: `x // 2` of a tensor that requires grad gives
+    // tensor([ 3., -4.], grad_fn=<NotImplemented>) with requires_grad True, and
+    // backward raises "derivative for aten::floor_divide is not implemented", also
+    // when the result is multiplied by another tensor first.
     let out = output("x = tensor([7, -7], grad)\ny = x // 2\nprint(y.requires_grad, y)\n");
-    assert_eq!(out, "false tensor([ 3., -4.])\n");
-    let (_, err, ok) = run("x = tensor([7, -7], grad)\nbackward(sum(x // 2))\n");
-    assert!(!ok);
-    assert!(
-        err.contains("`//` (floor division), which has no gradient"),
-        "{err}"
-    );
+    assert_eq!(out, "true tensor([ 3., -4.], grad_fn=<NotImplemented>)\n");
+    for script in [
+        "x = tensor([7, -7], grad)\nbackward(sum(x // 2))\n",
+        "x = tensor([7, -7], grad)\nw = tensor(2.0, grad)\nbackward(sum((x // 2) * w))\n",
+    ] {
+        let (_, err, ok) = run(script);
+        assert!(!ok);
+        assert!(
+            err.contains("the derivative of `//` (floor_divide) is not implemented"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

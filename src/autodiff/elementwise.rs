@@ -240,15 +240,12 @@ pub fn compare(
     Ok(Tensor::constant(data).into_bool())
 }
 
-/// `a // b`: `floor(a / b)`, as `torch.floor_divide`. Not differentiable (PyTorch
-/// marks it so): the result is a constant that does not require grad.
+/// `a // b`: `floor(a / b)`, as `torch.floor_divide`. As in PyTorch the result of
+/// inputs that require grad is recorded (shown `grad_fn=<NotImplemented>`), and a
+/// backward pass through it is an error: floor division has no derivative there.
 pub fn floor_divide(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
     let data = zip_with(&a.data_ref(), &b.data_ref(), "//", |x, y| (x / y).floor())?;
-    let t = Tensor::constant(data);
-    if a.requires_grad() || b.requires_grad() {
-        t.set_origin(super::tensor::Origin::NotDifferentiable);
-    }
-    Ok(t)
+    Ok(Tensor::record(data, Op::FloorDivide, &[a, b]))
 }
 
 /// `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`, all broadcast.

@@ -15,6 +15,9 @@ pub enum TensorError {
     Freed { freed_by: Span, node_span: Span },
     /// `backward` of a tensor that does not require grad.
     NoGrad,
+    /// A backward pass that reached an operation without a derivative (`//`, as
+    /// PyTorch's `NotImplemented` node), recorded at `span`.
+    NoDerivative { op: &'static str, span: Span },
     /// A second derivative of an operation whose graph was freed, or similar misuse.
     Other(String),
 }
@@ -46,6 +49,9 @@ impl TensorError {
                 "backward through a graph that was already freed".to_string()
             }
             TensorError::NoGrad => "backward of a tensor that does not require grad".to_string(),
+            TensorError::NoDerivative { op, .. } => {
+                format!("the derivative of {op} is not implemented (as in PyTorch)")
+            }
         }
     }
 }

@@ -66,6 +66,9 @@ pub enum Op {
     Softplus,
     Clamp(Option<f64>, Option<f64>),
     Sign,
+    /// `a // b` (torch.floor_divide): recorded so that a backward through it
+    /// refuses, as PyTorch's `NotImplemented` node does.
+    FloorDivide,
     /// `x ** p` for a plain number `p`.
     PowScalar(f64),
     /// `x + c` for a plain number `c` (numbers never become tensors).
@@ -168,6 +171,7 @@ impl Op {
             Op::Softplus => "SoftplusBackward",
             Op::Clamp(..) => "ClampBackward",
             Op::Sign => "SignBackward",
+            Op::FloorDivide => "NotImplemented",
             Op::Sum { .. } => "SumBackward",
             Op::Mean { .. } => "MeanBackward",
             Op::MaxAll | Op::MaxAxis { .. } => "MaxBackward",
@@ -218,6 +222,7 @@ impl Op {
             Op::Softplus => "softplus",
             Op::Clamp(..) => "clamp",
             Op::Sign => "sign",
+            Op::FloorDivide => "floor division",
             Op::Sum { .. } => "sum",
             Op::Mean { .. } => "mean",
             Op::MaxAll | Op::MaxAxis { .. } => "max",

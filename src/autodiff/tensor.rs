@@ -20,9 +20,6 @@ pub enum Origin {
     Detached,
     /// Computed from tensors that require grad while recording was off (`no_grad`).
     NoGrad,
-    /// Computed by an operation PyTorch does not differentiate (`//`), or from such
-    /// a tensor.
-    NotDifferentiable,
 }
 
 /// A shared handle to a tensor. Cloning it clones the handle, not the data.

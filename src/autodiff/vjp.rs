@@ -294,6 +294,13 @@ pub(super) fn vjp(
         }
         // sign is flat: its gradient is 0 everywhere
         Op::Sign => few![Some(ew::full(data(0)?.shape(), 0.0)?)],
+        // As PyTorch: "derivative for aten::floor_divide is not implemented".
+        Op::FloorDivide => {
+            return Err(TensorError::NoDerivative {
+                op: "`//` (floor_divide)",
+                span: node.span,
+            })
+        }
         // d x^p = p·x^(p-1)
         Op::PowScalar(p) => {
             let p = *p;

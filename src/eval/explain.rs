@@ -213,7 +213,6 @@ fn not_recorded(interp: &Interpreter, name: &str, t: &Tensor) -> String {
         Origin::Detached => "it was detached from the graph",
         Origin::NoGrad => "it was computed under no_grad",
         Origin::Created => "it was created without grad",
-        Origin::NotDifferentiable => "it was computed with `//`, which is not differentiable",
     };
     format!("{name} does not require grad{at}: {why}, so nothing was recorded\n")
 }

@@ -13,6 +13,12 @@ use crate::source::Span;
 
 fn backward_error(it: &Interpreter, a: &Args, e: TensorError, y: &Tensor, y_span: Span) -> Flow {
     match e {
+        TensorError::NoDerivative { span, .. } => Flow::from(
+            Diagnostic::error(e.message())
+                .with_label(span, "this operation has no derivative")
+                .with_label(a.call, "the backward pass reached it from here")
+                .with_hint("use `/` where gradients should flow; `//` suits values that need none (indices, counts)"),
+        ),
         TensorError::Freed { freed_by, .. } => Flow::from(
             Diagnostic::error("backward through a graph that was already freed")
                 .with_label(a.call, "this needs the graph again")
@@ -29,10 +35,6 @@ fn backward_error(it: &Interpreter, a: &Args, e: TensorError, y: &Tensor, y_span
                 Origin::Detached => (
                     "it was detached from the graph",
                     "use the tensor itself, not detach(...) or .data, where gradients should flow",
-                ),
-                Origin::NotDifferentiable => (
-                    "it was computed with `//` (floor division), which has no gradient",
-                    "PyTorch's floor_divide is not differentiable either; use `/` where gradients should flow",
                 ),
                 Origin::Created => (
                     "nothing it was computed from requires grad",
