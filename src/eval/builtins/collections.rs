@@ -18,7 +18,11 @@ fn items(a: &Args, i: usize, name: &str) -> Eval<(Vec<Value>, Span)> {
     let (v, span) = a.required(i, name)?;
     if let Some(n) = crate::eval::collections::too_long(v) {
         return Err(a.err(
-            format!("{}() of a {} of {n} items is too long", a.name, v.type_name()),
+            format!(
+                "{}() of a {} of {n} items is too long",
+                a.name,
+                v.type_name()
+            ),
             span,
             "too long",
         ));
