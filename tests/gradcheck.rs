@@ -1034,6 +1034,21 @@ fn recorded_index_writes_first_and_second_order() {
     check2("index_write", &[x, v], op);
 }
 
+#[test]
+fn floor_divide_has_no_derivative() {
+    // As torch.floor_divide: the result of an input that requires grad is recorded
+    // (requires grad), and a backward pass that reaches it refuses.
+    let x = Tensor::leaf(arr(&[2], &[7.0, -7.0]), true);
+    let y = ew::floor_divide(&x, &Tensor::scalar(2.0)).unwrap();
+    assert!(y.requires_grad());
+    assert_eq!(y.data().iter().copied().collect::<Vec<_>>(), [3.0, -4.0]);
+    let s = reduce::sum(&y, None, false);
+    match backward(&s, &Tensor::scalar(1.0), None, plain()) {
+        Err(TensorError::NoDerivative { .. }) => {}
+        other => panic!("expected NoDerivative, got {:?}", other.map(|_| ())),
+    }
+}
+
 /// The test that checks each operation's backward against finite differences.
 /// No wildcard arm: a new `Op` does not compile until it names its test here.
 fn gradient_test_of(op: &Op) -> &'static str {
@@ -1061,6 +1076,7 @@ fn gradient_test_of(op: &Op) -> &'static str {
         | Op::Softplus
         | Op::Clamp(..)
         | Op::Sign => "unary_elementwise_second_order",
+        Op::FloorDivide => "floor_divide_has_no_derivative",
         Op::Sum { .. }
         | Op::Mean { .. }
         | Op::MaxAll
