@@ -476,6 +476,14 @@ fn backward_releases_the_intermediates_only_the_freed_graph_can_reach() {
     let big = bp::autodiff::backward::RELEASE_ABOVE + 1;
     // A script (bp run): the unreachable intermediate gives back its memory...
     assert_eq!(run(false, big), (vec![big], vec![0], vec![big]));
+    // ...and its node keeps the shape and range for pictures drawn afterwards.
+    let x = Tensor::leaf(arr(&[big], &vec![0.5; big]), true);
+    let y = sum(&ew::exp(&ew::mul(&x, &x).unwrap()));
+    backward(&y, &one(), None, opts()).unwrap();
+    let inner = y.node().unwrap().inputs[0].clone();
+    let kept = inner.node().unwrap().released().expect("a summary");
+    assert_eq!(kept.shape, vec![big]);
+    assert!((kept.mean - 0.25f64.exp()).abs() < 1e-12 && kept.min == kept.max);
     // ...unless it is small: then `draw` can still show its values.
     assert_eq!(run(false, 100), (vec![100], vec![100], vec![100]));
     // The REPL (:why may still walk the graph): everything is kept.

@@ -69,6 +69,18 @@ pub struct Node {
     /// The gradient of the output in the last backward pass through this node,
     /// kept when that pass was asked to (for `:why`).
     last_grad: RefCell<Option<Rc<Array>>>,
+    /// What the output held before backward gave its memory back (see
+    /// [`Tensor::release_data`]), for pictures drawn after backward.
+    released: RefCell<Option<Box<Released>>>,
+}
+
+/// A summary of values whose memory backward gave back: shape, mean and range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Released {
+    pub shape: Vec<usize>,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
 }
 
 impl Node {
@@ -96,6 +108,11 @@ impl Node {
     /// The gradient of this node's output in the last backward pass that recorded it.
     pub fn last_grad(&self) -> Option<Rc<Array>> {
         self.last_grad.borrow().clone()
+    }
+
+    /// The summary of this node's output when backward gave its memory back.
+    pub fn released(&self) -> Option<Released> {
+        self.released.borrow().as_deref().cloned()
     }
 
     pub(crate) fn set_last_grad(&self, grad: Rc<Array>) {
@@ -258,6 +275,7 @@ impl Tensor {
                 name: Cell::new(None),
                 freed_by: Cell::new(None),
                 last_grad: RefCell::new(None),
+                released: RefCell::new(None),
             })),
             past: RefCell::new(Vec::new()),
             span,
@@ -385,6 +403,7 @@ impl Tensor {
             name: Cell::new(None),
             freed_by: Cell::new(None),
             last_grad: RefCell::new(None),
+            released: RefCell::new(None),
         });
         self.0.past.borrow_mut().push((seq, old.clone()));
         self.0.requires_grad.set(true);
@@ -444,9 +463,24 @@ impl Tensor {
 
     /// Drops the data of a tensor that nothing can read any more (an intermediate
     /// of a freed graph), leaving an empty array.
+    /// Its node keeps the shape, mean and range, which pictures still show.
     pub(crate) fn release_data(&self) {
         thread_local! {
             static EMPTY: Rc<Array> = Rc::new(Array::zeros(ndarray::IxDyn(&[0])));
+        }
+        if let Some(node) = self.node() {
+            let data = self.data_ref();
+            let n = data.len().max(1) as f64;
+            let (sum, min, max) = data.iter().fold(
+                (0.0, f64::INFINITY, f64::NEG_INFINITY),
+                |(s, lo, hi), &x| (s + x, lo.min(x), hi.max(x)),
+            );
+            *node.released.borrow_mut() = Some(Box::new(Released {
+                shape: data.shape().to_vec(),
+                mean: sum / n,
+                min,
+                max,
+            }));
         }
         *self.0.data.borrow_mut() = EMPTY.with(Rc::clone);
     }

@@ -293,11 +293,10 @@ fn op_label(
         .get(&t.id())
         .map(|n| format!("{n} = "))
         .unwrap_or_default();
-    // A result whose memory backward gave back has lost its shape with its values.
-    let shape = if released(t) {
-        "[…]".to_string()
-    } else {
-        fmt_shape(&t.shape())
+    // A result whose memory backward gave back: its node kept the shape.
+    let shape = match t.node().and_then(|n| n.released()) {
+        Some(r) if released(t) => fmt_shape(&r.shape),
+        _ => fmt_shape(&t.shape()),
     };
     format!("{held}{op}{sep}{shape}{sep}{}", source_text(interp, span))
 }
@@ -320,10 +319,9 @@ fn graph_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>)
             )
         }
     };
-    let values = if released(t) {
-        "values freed by backward".to_string()
-    } else {
-        format!("= {}", summarize(&t.data_ref()))
+    let values = match released_summary(t) {
+        Some(text) => text,
+        None => format!("= {}", summarize(&t.data_ref())),
     };
     match t.grad() {
         Some(g) => format!("{head}  {values}  grad {}", summarize(&g.data_ref())),
@@ -335,6 +333,20 @@ fn graph_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>)
 /// (see `backward`): its values are gone.
 fn released(t: &Tensor) -> bool {
     t.node().is_some_and(|n| n.freed_by().is_some()) && t.shape() == [0]
+}
+
+/// The values backward gave back, as their node kept them: mean and range.
+fn released_summary(t: &Tensor) -> Option<String> {
+    if !released(t) {
+        return None;
+    }
+    let r = t.node()?.released()?;
+    Some(format!(
+        "= mean {} in [{}, {}] (kept as a summary: backward freed the values)",
+        short_number(r.mean),
+        short_number(r.min),
+        short_number(r.max)
+    ))
 }
 
 /// The same operations as an indented tree rooted at `name`.
@@ -436,10 +448,14 @@ pub fn drawing(interp: &Interpreter, root: &Tensor, name: &str) -> crate::pictur
                 None if t.requires_grad() => (BoxKind::Leaf, leaf_label(t, &names)),
                 None => (BoxKind::Constant, leaf_label(t, &names)),
             };
-            if released(t) {
+            if let Some(r) = t.node().and_then(|n| n.released()).filter(|_| released(t)) {
+                // Backward gave the memory back; the node kept a summary.
+                lines.push(format!("shape {}", fmt_shape(&r.shape)));
                 lines.push(format!(
-                    "values freed by backward (more than {} elements; retain_graph=true keeps them)",
-                    crate::autodiff::backward::RELEASE_ABOVE
+                    "data mean {} in [{}, {}] (summary kept after backward)",
+                    short_number(r.mean),
+                    short_number(r.min),
+                    short_number(r.max)
                 ));
             } else {
                 lines.push(format!("shape {}", fmt_shape(&t.shape())));
