@@ -106,6 +106,10 @@ fn floor_division_of_numbers_and_tensors_floors() {
         out,
         "3 -4 3 -4 inf -inf\ntensor([ 3., -4.,  2.]) tensor([ 3., -4.])\n"
     );
+    // The floor of the exact quotient, not of the rounded one (0.5 / 0.1 rounds to
+    // 5.0): torch 2.15 and Python both give 4, -5, 18 and -inf for these.
+    let out = output("print(0.5 // 0.1, -0.5 // 0.1, [5.5, -1] // [0.3, 0])\n");
+    assert_eq!(out, "4 -5 tensor([18., -inf])\n");
 }
 
 #[test]

@@ -240,11 +240,11 @@ pub fn compare(
     Ok(Tensor::constant(data).into_bool())
 }
 
-/// `a // b`: `floor(a / b)`, as `torch.floor_divide`. As in PyTorch the result of
+/// `a // b` as `torch.floor_divide` ([`scalar::floor_div`]). As in PyTorch the result of
 /// inputs that require grad is recorded (shown `grad_fn=<NotImplemented>`), and a
 /// backward pass through it is an error: floor division has no derivative there.
 pub fn floor_divide(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    let data = zip_with(&a.data_ref(), &b.data_ref(), "//", |x, y| (x / y).floor())?;
+    let data = zip_with(&a.data_ref(), &b.data_ref(), "//", scalar::floor_div)?;
     Ok(Tensor::record(data, Op::FloorDivide, &[a, b]))
 }
 

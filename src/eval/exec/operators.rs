@@ -21,7 +21,7 @@ pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
         BinOp::Mul => Value::Num(scalar::mul(a, b)),
         BinOp::Div => Value::Num(scalar::div(a, b)),
         BinOp::Rem => Value::Num(num_rem(a, b)),
-        BinOp::FloorDiv => Value::Num((a / b).floor()),
+        BinOp::FloorDiv => Value::Num(crate::autodiff::scalar::floor_div(a, b)),
         BinOp::Pow => Value::Num(scalar::pow_scalar(a, b)),
         BinOp::Eq => Value::Bool(a == b),
         BinOp::Ne => Value::Bool(a != b),
