@@ -7,8 +7,8 @@ broadcast, `op=`), bool masks and tensor indices (1-d) read and written,
 NumPy/PyTorch indexing (integers, slices, none, masks, index tensors, lists and
 ranges broadcast together) read with two derivatives and written,
 comparisons and their display, lists, optimizer steps against torch.optim,
-`.grad` aliasing across two backward passes, and f-string formatting of special
-floats. Both print lines `TAG value`; the lines are compared as in difftest.py.
+`.grad` aliasing across two backward passes, f-string formatting of special
+floats, and the v3 language: `//`, strings, dicts and the collection builtins. Both print lines `TAG value`; the lines are compared as in difftest.py.
 """
 
 import math
@@ -471,8 +471,81 @@ def gen_advanced(rng, p):
     p.both('dump("W", w.grad)')
 
 
+# ------------------------------------------------------------ the v3 language
+
+WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia"]
+DIVISORS = [0.1, 0.3, -0.7, 2.0, -2.0, 0.5, 1.7, 3.0, -0.25]
+
+
+def gen_v3(rng, p):
+    """`//` on numbers and tensors (and a backward through it, which both refuse),
+    strings, dicts and the collection builtins, as Python and PyTorch give them."""
+    k = rng.randrange(4)
+    if k == 0:
+        a, b = val(rng), rng.choice(DIVISORS)
+        p.both(f'dump("D", {lit(a)} // {lit(b)})')
+        xs = [val(rng) for _ in range(rng.randrange(1, 4))]
+        p.both(f"x = tensor({vec(xs)})", f"x = torch.tensor({vec(xs)})")
+        p.both(f'dump("T", x // {lit(b)})')
+        if rng.random() < 0.3:
+            p.both(f"w = tensor({vec(xs)}, grad)", f"w = torch.tensor({vec(xs)}, requires_grad=True)")
+            p.both(f"backward(sum((w // {lit(b)}) * w))", f"torch.sum((w // {lit(b)}) * w).backward()")
+    elif k == 1:
+        w = rng.choice(WORDS)
+        i = rng.randrange(-len(w), len(w))
+        a, b = sorted(rng.sample(range(len(w) + 1), 2))
+        p.both(f's = "{w}"')
+        p.both(f'print("C", s[{i}], s[{a}:{b}], s.upper(), s.replace("a", "A"), s * 2)')
+        p.both('dump("N", len(s))')
+        p.both(f'dump("I", int("{w[0]}" in s) + int("zz" in s) + 2 * int("{w[1:3]}" in s))')
+        p.both('dump("O", ord(s[0]) + ord(sorted(list(s))[-1]))')
+        p.both('print("J", "-".join(sorted(list(s))), chr(ord(s[-1]) - 32))')
+    elif k == 2:
+        words = rng.sample(WORDS, rng.randrange(1, 4))
+        tup_text = "(" + ", ".join(f'"{x}"' for x in words) + ",)"
+        p.both("d = {}")
+        p.both(f"for w in {tup_text} {{", f"for w in {tup_text}:")
+        p.indent = "    "
+        p.both("for c in w {", "for c in w:")
+        p.indent = "        "
+        p.both("d[c] = d.get(c, 0) + 1")
+        p.indent = "    "
+        p.both("}", "pass")
+        p.indent = ""
+        p.both("}", "pass")
+        p.both('print("K", " ".join(d.keys()))')
+        p.both("for c in d {", "for c in d:")
+        p.indent = "    "
+        p.both('dump("V", d[c])')
+        p.indent = ""
+        p.both("}", "pass")
+        first = words[0][0]
+        p.both(f'dump("P", d.pop("{first}"))')
+        p.both('dump("L", len(d))')
+        p.both(f'dump("G", d.get("{first}", -1))')
+    else:
+        xs = [val(rng) for _ in range(rng.randrange(1, 5))]
+        seq = "(" + ", ".join(lit(x) for x in xs) + ",)"
+        p.both(f"xs = {seq}")
+        p.both("for q in enumerate(sorted(xs, reverse=true), start=1) {",
+               "for q in enumerate(sorted(xs, reverse=True), start=1):")
+        p.indent = "    "
+        p.both('dump("E", q[0] * 10 + q[1])')
+        p.indent = ""
+        p.both("}", "pass")
+        p.both('dump("M", max(xs) - min(xs))')
+        p.both("for q in zip(xs, list(reversed(xs))) {", "for q in zip(xs, list(reversed(xs))):")
+        p.indent = "    "
+        p.both('dump("Z", q[0] - q[1])')
+        p.indent = ""
+        p.both("}", "pass")
+        p.both('dump("A", int(any(list(xs))) + 2 * int(all(list(xs))))')
+
+
+
 KINDS = [gen_write, gen_write, gen_write, gen_write_2d, gen_select, gen_select, gen_alias,
-         gen_list, gen_optim, gen_fstring, gen_advanced, gen_advanced, gen_advanced]
+         gen_list, gen_optim, gen_fstring, gen_advanced, gen_advanced, gen_advanced,
+         gen_v3, gen_v3]
 
 
 def generate(rng):
