@@ -8,7 +8,8 @@ NumPy/PyTorch indexing (integers, slices, none, masks, index tensors, lists and
 ranges broadcast together) read with two derivatives and written,
 comparisons and their display, lists, optimizer steps against torch.optim,
 `.grad` aliasing across two backward passes, f-string formatting of special
-floats, and the v3 language: `//`, strings, dicts and the collection builtins. Both print lines `TAG value`; the lines are compared as in difftest.py.
+floats, and the v3 language: `//`, strings, dicts, the collection builtins and
+PyTorch's habits (`.data`, `.grad = none`, `requires_grad`, `clone`). Both print lines `TAG value`; the lines are compared as in difftest.py.
 """
 
 import math
@@ -471,6 +472,39 @@ def gen_advanced(rng, p):
     p.both('dump("W", w.grad)')
 
 
+
+# ------------------------------------------------------------ PyTorch habits
+
+def gen_habits(rng, p):
+    """micrograd's and old PyTorch's updates: `p.data -= lr * p.grad`, `p.data = t`,
+    `p.grad = none`, updates under no_grad, `requires_grad` switched off and on, and
+    `clone`."""
+    ws = [val(rng) for _ in range(rng.randrange(1, 4))]
+    p.both(f"w = tensor({vec(ws)}, grad)", f"w = torch.tensor({vec(ws)}, requires_grad=True)")
+    lr = rng.choice([0.1, 0.5])
+    for _ in range(rng.randrange(1, 4)):
+        p.both("backward(sum(w * w * w))", "torch.sum(w * w * w).backward()")
+        k = rng.randrange(3)
+        if k == 0:
+            p.both(f"w.data -= {lr} * w.grad")
+        elif k == 1:
+            p.both(f"w.data = w.data * {lit(val(rng))}")
+        else:
+            p.both(f"no_grad {{ w -= {lr} * w.grad }}", f"with torch.no_grad(): w -= {lr} * w.grad")
+        if rng.random() < 0.7:
+            p.both("w.grad = none", "w.grad = None")
+    p.both('dump("W", w)')
+    p.both('dump("A", w.grad)')
+    if rng.random() < 0.5:
+        p.both("w.requires_grad = false", "w.requires_grad = False")
+        p.both("y = w * 2")
+        p.both('dump("R", int(y.requires_grad))')
+        p.both("w.requires_grad_()")
+    p.both("c = w.clone()")
+    p.both("w.grad = none", "w.grad = None")
+    p.both("backward(sum(c * c * 3))", "torch.sum(c * c * 3).backward()")
+    p.both('dump("C", w.grad)')
+
 # ------------------------------------------------------------ the v3 language
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia"]
@@ -545,7 +579,7 @@ def gen_v3(rng, p):
 
 KINDS = [gen_write, gen_write, gen_write, gen_write_2d, gen_select, gen_select, gen_alias,
          gen_list, gen_optim, gen_fstring, gen_advanced, gen_advanced, gen_advanced,
-         gen_v3, gen_v3]
+         gen_v3, gen_v3, gen_habits]
 
 
 def generate(rng):
