@@ -240,29 +240,3 @@ fn pictures_of_training_in_the_terminal() {
     });
     assert_eq!(m.to_text().lines().next().unwrap(), "│  ▒▒██│");
 }
-
-#[test]
-fn the_notebook_receives_the_pictures_of_training_as_svg() {
-    use bp::picture::Picture;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let mut it =
-        bp::eval::Interpreter::new(Box::new(std::io::sink()), bp::eval::Options::default());
-    let seen: Rc<RefCell<Vec<Picture>>> = Rc::default();
-    let sink = seen.clone();
-    it.set_picture_sink(Some(Box::new(move |p: &Picture| {
-        sink.borrow_mut().push(p.clone())
-    })));
-    it.run_source(
-        "<cell>",
-        "hist(randn(50), bins=5)\nplot(((1, 2), (2, 1)), labels=(\"a\", \"b\"))\nimshow(eye(3))\n",
-    )
-    .map_err(|_| "run failed")
-    .expect("runs");
-    let kinds: Vec<&str> = seen.borrow().iter().map(Picture::kind).collect();
-    assert_eq!(kinds, ["hist", "plot", "imshow"]);
-    for p in seen.borrow().iter() {
-        let svg = p.to_svg();
-        assert!(roxmltree::Document::parse(&svg).is_ok(), "{svg}");
-    }
-}

@@ -142,24 +142,13 @@ draw(y)
 
 #[test]
 fn a_picture_sink_receives_the_pictures_instead_of_text() {
-    let out = Shared::default();
-    let mut it = Interpreter::new(Box::new(out.clone()), Options::default());
-    let seen: Rc<RefCell<Vec<Picture>>> = Rc::default();
-    let sink = seen.clone();
-    it.set_picture_sink(Some(Box::new(move |p: &Picture| {
-        sink.borrow_mut().push(p.clone())
-    })));
-    it.run_source(
-        "<cell>",
+    let (printed, seen) = sent_to_a_sink(
         "plot((3, 2, 1))\nscatter([[0, 0], [1, 1]], [0, 1])\nx = tensor([1, 2], grad)\ndraw(sum(x * 2))\n",
-    )
-    .map_err(|_| "run failed")
-    .expect("runs");
-    assert_eq!(out.text(), "", "nothing printed");
-    let kinds: Vec<&str> = seen.borrow().iter().map(Picture::kind).collect();
+    );
+    assert_eq!(printed, "", "nothing printed");
+    let kinds: Vec<&str> = seen.iter().map(Picture::kind).collect();
     assert_eq!(kinds, ["plot", "scatter", "graph"]);
-    let pictures = seen.borrow();
-    match &pictures[2] {
+    match &seen[2] {
         Picture::Graph(g) => {
             // x, x * 2 (the number is no tensor), sum.
             assert_eq!(g.boxes.len(), 3);
@@ -169,7 +158,6 @@ fn a_picture_sink_receives_the_pictures_instead_of_text() {
         }
         other => panic!("expected a graph, found {other:?}"),
     }
-    drop(pictures);
 }
 
 #[test]
@@ -243,4 +231,34 @@ imshow([[0, 1], [2, 3]], title="counts", file="m.svg")
     assert_eq!(fills.len(), 4);
     assert_eq!(fills[0], "#ffffff");
     assert_ne!(fills[0], fills[3]);
+}
+
+/// Runs `source` as a notebook cell with a picture sink installed: what it printed,
+/// and the pictures the sink received.
+fn sent_to_a_sink(source: &str) -> (String, Vec<Picture>) {
+    let out = Shared::default();
+    let mut it = Interpreter::new(Box::new(out.clone()), Options::default());
+    let seen: Rc<RefCell<Vec<Picture>>> = Rc::default();
+    let sink = seen.clone();
+    it.set_picture_sink(Some(Box::new(move |p: &Picture| {
+        sink.borrow_mut().push(p.clone())
+    })));
+    it.run_source("<cell>", source)
+        .map_err(|_| "run failed")
+        .expect("runs");
+    let pictures = seen.borrow().clone();
+    (out.text(), pictures)
+}
+
+#[test]
+fn the_notebook_receives_the_pictures_of_training_as_svg() {
+    let (_, seen) = sent_to_a_sink(
+        "hist(randn(50), bins=5)\nplot(((1, 2), (2, 1)), labels=(\"a\", \"b\"))\nimshow(eye(3))\n",
+    );
+    let kinds: Vec<&str> = seen.iter().map(Picture::kind).collect();
+    assert_eq!(kinds, ["hist", "plot", "imshow"]);
+    for p in &seen {
+        let svg = p.to_svg();
+        assert!(roxmltree::Document::parse(&svg).is_ok(), "{svg}");
+    }
 }

@@ -129,16 +129,7 @@ impl Interpreter {
         };
         match v {
             Value::None => Ok(Raw::NewAxis),
-            Value::Num(n) => match as_integer(n) {
-                Some(i) => Ok(Raw::Int(i, span)),
-                None => Err(Flow::from(
-                    Diagnostic::error(format!(
-                        "an index must be a whole number; found {}",
-                        format_number(n)
-                    ))
-                    .with_label(span, "not a whole number"),
-                )),
-            },
+            Value::Num(n) => single(n, span),
             Value::Tensor(t) if t.is_bool() => {
                 if t.ndim() == 0 {
                     return Err(Flow::from(
@@ -152,19 +143,7 @@ impl Interpreter {
                 let vals = t.data().iter().map(|&v| v != 0.0).collect();
                 Ok(Raw::Mask(vals, t.shape(), span))
             }
-            Value::Tensor(t) if t.ndim() == 0 => {
-                let n = t.item().unwrap_or(f64::NAN);
-                match as_integer(n) {
-                    Some(i) => Ok(Raw::Int(i, span)),
-                    None => Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "an index must be a whole number; found {}",
-                            format_number(n)
-                        ))
-                        .with_label(span, "not a whole number"),
-                    )),
-                }
-            }
+            Value::Tensor(t) if t.ndim() == 0 => single(t.item().unwrap_or(f64::NAN), span),
             Value::Tensor(t) => whole_numbers("a tensor", &t),
             Value::Range(a, b, s) => {
                 let n = Value::range_len(a, b, s);
@@ -552,6 +531,20 @@ fn checked(shape: &[usize], span: Span) -> Eval<()> {
     crate::autodiff::shape::checked_numel(shape)
         .map(|_| ())
         .map_err(|e| Flow::from(tensor_error(e, span, &[])))
+}
+
+/// One integer index from a number or a one-element tensor, or the error naming it.
+fn single<'a>(n: f64, span: Span) -> Eval<Raw<'a>> {
+    match as_integer(n) {
+        Some(i) => Ok(Raw::Int(i, span)),
+        None => Err(Flow::from(
+            Diagnostic::error(format!(
+                "an index must be a whole number; found {}",
+                format_number(n)
+            ))
+            .with_label(span, "not a whole number"),
+        )),
+    }
 }
 
 #[cfg(test)]
