@@ -35,8 +35,8 @@ const fn inverse_factorials<const N: usize>(first: usize) -> [f64; N] {
 /// The Taylor coefficients of e^r, 1/0! to 1/13!.
 const EXP_TAYLOR: [f64; 14] = inverse_factorials(0);
 
-/// The Taylor coefficients of (expm1(u) - u)/u², 1/2! to 1/19!.
-const EXPM1_TAYLOR_FROM_2: [f64; 18] = inverse_factorials(2);
+/// The Taylor coefficients of (expm1(r) - r)/r², 1/2! to 1/13!.
+const EXPM1_TAYLOR_FROM_2: [f64; 12] = inverse_factorials(2);
 
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
@@ -82,27 +82,38 @@ pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + exp(-x))
 }
 
-/// `tanh(x)` from `t = e^-2|x|`: `(1 - t) / (1 + t)` with the sign of `x`. Below
-/// |x| = 0.625, where `1 - t` would cancel, `1 - t` comes from a series instead.
+/// `tanh(x)` as `E / (E + 2)` with `E = expm1(2|x|)` and the sign of `x` (the
+/// formula of SLEEF's `tanh`, which PyTorch's vectorised CPU kernel calls).
+/// `expm1(u) = 2^k · expm1(r) + (2^k - 1)` with `u = k·ln 2 + r`, |r| ≤ ln 2 / 2,
+/// and `expm1(r)` from one Taylor polynomial; for `k = 0` it is `expm1(r)`
+/// itself, so small arguments lose nothing to cancellation. One polynomial
+/// instead of two (an `exp` and a series for small arguments) makes it about a
+/// third faster.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
-    let a = x.abs();
-    // tanh is 1 to the last bit past 19.1; the clamp only keeps `t` normal.
-    let t = exp(-2.0 * a.min(20.0));
-    // Below 0.625, where `1 - t` would cancel: tanh = E / (E + 2) with
-    // E = expm1(2|x|) from its Taylor series (all terms positive; those past
-    // degree 19 are below 4e-17 of the result).
+    const LOG2_E: f64 = std::f64::consts::LOG2_E;
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+    // tanh is 1 to the last bit past 19.1; the clamp keeps 2^k in range.
+    let a = x.abs().min(20.0);
     let u = 2.0 * a;
-    // u exactly, plus the smaller rest (u² · (1/2! + u/3! + …)).
-    let big_e = u + u * u * horner(u, &EXPM1_TAYLOR_FROM_2);
-    // One division for either case (selecting its operands, not two quotients).
-    let small = a < 0.625;
-    let num = if small { big_e } else { 1.0 - t };
-    let den = if small { big_e + 2.0 } else { 1.0 + t };
-    let r = num / den;
-    // NaN (which `min` above would have replaced by 20) stays NaN.
-    let r = if a.is_nan() { x } else { r };
-    r.copysign(x)
+    let biased = u * LOG2_E + SHIFTER;
+    let kf = biased - SHIFTER;
+    let r = (u - kf * LN2_HI) - kf * LN2_LO;
+    // expm1(r) = r + r² · (1/2! + r/3! + … + r^11/13!); the next term is below
+    // 0.1 ulp of the result for |r| ≤ ln 2 / 2.
+    let p = r + r * r * horner(r, &EXPM1_TAYLOR_FROM_2);
+    // 0 ≤ k ≤ 58: 2^k from the low bits of `biased`, as in `exp`.
+    let k = biased.to_bits() as i64 - SHIFTER.to_bits() as i64;
+    let scale = f64::from_bits(((k + 1023) as u64) << 52);
+    // 2^k·p is exact and so is 2^k - 1 (for k ≤ 53; beyond, E is so large that
+    // the 1 does not matter): one rounding. For k = 0 this is `p` itself.
+    let e = p * scale + (scale - 1.0);
+    let t = e / (e + 2.0);
+    // NaN (which `min` above replaced by 20) stays NaN.
+    let t = if x.is_nan() { x } else { t };
+    t.copysign(x)
 }
 
 /// Which vector instructions a kernel loop is compiled for.
