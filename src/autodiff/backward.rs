@@ -159,6 +159,25 @@ pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
     }
 }
 
+/// Whether `a` holds a NaN or an infinity, in whatever order its memory is laid
+/// out (a transposed matmul gradient is not contiguous in logical order). Eight
+/// running sums of `v · 0` (0 for finite `v`, NaN otherwise): no branch, so the
+/// loop vectorises.
+pub(super) fn has_non_finite(a: &Array) -> bool {
+    let Some(xs) = a.as_slice_memory_order() else {
+        return a.iter().any(|v| !v.is_finite());
+    };
+    let mut acc = [0.0f64; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * 0.0;
+        }
+    }
+    acc.iter().any(|a| a.is_nan()) || rest.iter().any(|v| !v.is_finite())
+}
+
 /// The gradients a pass kept (tensor, gradient), and the anomaly it found.
 type PassResult = (Vec<(Tensor, Tensor)>, Option<Anomaly>);
 
@@ -199,9 +218,7 @@ fn pass(
                 continue;
             };
             if check && anomaly.is_none() {
-                anomaly = anomaly_at(&node, j, &ig.data_ref(), || {
-                    first_non_finite(&g.data_ref()).is_none()
-                });
+                anomaly = anomaly_at(&node, j, &ig.data_ref(), || !has_non_finite(&g.data_ref()));
             }
             let Some(k) = index.get(&input) else {
                 continue;
@@ -434,11 +451,7 @@ fn run(
     };
 
     let mut outcome = BackwardOutcome::default();
-    if options.detect_anomalies
-        && kept
-            .iter()
-            .any(|(_, g)| first_non_finite(&g.data_ref()).is_some())
-    {
+    if options.detect_anomalies && kept.iter().any(|(_, g)| has_non_finite(&g.data_ref())) {
         let (_, anomaly) = with_grad_mode(false, || {
             let plain = BackwardOptions {
                 create_graph: false,
@@ -507,4 +520,29 @@ fn run(
         }
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_non_finite;
+    use ndarray::{ArrayD, IxDyn};
+
+    #[test]
+    fn non_finite_values_are_found_in_any_layout_and_at_any_position() {
+        for n in [1, 7, 8, 9, 30] {
+            for pos in 0..n {
+                for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    let mut v = vec![1.5; n * 2];
+                    v[pos] = bad;
+                    let a = ArrayD::from_shape_vec(IxDyn(&[n, 2]), v).unwrap();
+                    assert!(has_non_finite(&a), "{n} {pos} {bad}");
+                    // Transposed: not row-major, the same memory.
+                    assert!(has_non_finite(&a.t().to_owned()));
+                    assert!(has_non_finite(&a.clone().reversed_axes()));
+                }
+            }
+            let fine = ArrayD::from_elem(IxDyn(&[n, 3]), f64::MAX);
+            assert!(!has_non_finite(&fine) && !has_non_finite(&fine.reversed_axes()));
+        }
+    }
 }

@@ -255,7 +255,19 @@ pub fn gather_rows(x: &Tensor, rows: Rc<[usize]>) -> Result<Tensor, TensorError>
         *first = rows.len();
     }
     checked_numel(&shape)?;
-    let data = d.select(Axis(0), &rows);
+    let data = match d.as_slice() {
+        // Row-major (nearly always): copy each row's run of memory.
+        Some(xs) => {
+            let width = xs.len().checked_div(n).unwrap_or(0);
+            let mut out = Vec::with_capacity(rows.len() * width);
+            for &r in rows.iter() {
+                out.extend_from_slice(&xs[r * width..(r + 1) * width]);
+            }
+            ArrayD::from_shape_vec(IxDyn(&shape), out)
+                .map_err(|e| TensorError::invalid(e.to_string()))?
+        }
+        None => d.select(Axis(0), &rows),
+    };
     Ok(Tensor::record(data, Op::Gather(rows), &[x]))
 }
 
@@ -270,15 +282,29 @@ pub fn scatter_rows(g: &Tensor, rows: Rc<[usize]>, n: usize) -> Result<Tensor, T
         ));
     }
     shape[0] = n;
+    if let Some(&r) = rows.iter().find(|&&r| r >= n) {
+        return Err(TensorError::invalid(format!(
+            "index {r} is out of range for axis 0 of size {n}"
+        )));
+    }
     let mut data = ArrayD::zeros(IxDyn(&shape));
-    for (i, &r) in rows.iter().enumerate() {
-        if r >= n {
-            return Err(TensorError::invalid(format!(
-                "index {r} is out of range for axis 0 of size {n}"
-            )));
+    match (gd.as_slice(), data.as_slice_mut()) {
+        // Row-major: add each row's run of memory.
+        (Some(src), Some(dst)) => {
+            let width = src.len().checked_div(rows.len()).unwrap_or(0);
+            for (i, &r) in rows.iter().enumerate() {
+                let from = &src[i * width..(i + 1) * width];
+                for (d, v) in dst[r * width..(r + 1) * width].iter_mut().zip(from) {
+                    *d += v;
+                }
+            }
         }
-        let mut dst = data.index_axis_mut(Axis(0), r);
-        dst += &gd.index_axis(Axis(0), i);
+        _ => {
+            for (i, &r) in rows.iter().enumerate() {
+                let mut dst = data.index_axis_mut(Axis(0), r);
+                dst += &gd.index_axis(Axis(0), i);
+            }
+        }
     }
     Ok(Tensor::record(data, Op::ScatterRows { rows, n }, &[g]))
 }
