@@ -5,7 +5,7 @@ every ratio against its target (issues 7 and 18), and checks every final value.
 
     python3 bench/run.py            # 5 runs of bp and PyTorch each, 3 of W1's PyTorch and of micrograd
     python3 bench/run.py --runs 9   # more runs
-    python3 bench/run.py --only W5  # one workload (W1 ... W5)
+    python3 bench/run.py --only W5  # one workload (W1 ... W6)
     python3 bench/run.py --profile release  # the everyday build instead of bench-release
 
 Peers: PyTorch and micrograd come from the virtualenv ~/.cache/bp-peers (or --peers
@@ -94,7 +94,7 @@ def main():
     ap.add_argument("--peer-runs", type=int, default=3, help="runs of W1 and micrograd")
     ap.add_argument("--peers", default=os.environ.get("BP_PEERS", str(Path.home() / ".cache" / "bp-peers")),
                     help="virtualenv with torch and micrograd")
-    ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W5, P1; repeatable)")
+    ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W6, P1; repeatable)")
     ap.add_argument("--profile", default="bench-release",
                     help="cargo profile to build and measure (default bench-release: fat LTO, "
                          "one codegen unit; `release` for the everyday build)")
@@ -132,6 +132,8 @@ def main():
         w4(n, w, p, row, PEER_PY, peers)
     if want("W5"):
         w5(n, w, p, row)
+    if want("W6"):
+        w6(n, w, p, row, rows, PEER_PY, peers)
     if want("P1"):
         p1(n, row)
     report(rows, n, pn)
@@ -210,6 +212,32 @@ def w5(n, w, p, row):
         row(label, "ms", bp_ms, "CPython", py_ms, "<= 1.0x", 1.0)
         row(label, "ms", bp_ms, "CPython", py_ms, "aim 0.5x", 0.5)
         row(label, "ms", bp_ms, "Lua 5.4", lua_ms, "report", None)
+
+
+def w6(n, w, p, row, rows, PEER_PY, peers):
+    # W6: makemore part 2's MLP, one training step, timed inside the loop by both.
+    def timed(cmd):
+        out = run(cmd)[1]
+        loss = number(r"loss ([0-9.e+-]+)", out)
+        if not 0 < loss < 4:
+            sys.exit(f"W6: {cmd[0]} ended on loss {loss}")
+        return number(r"ms/step ([0-9.e+-]+)", out)
+
+    bp_ms, torch_ms = interleaved(
+        n,
+        lambda: timed([BP, "run", w("makemore_mlp.bp")]),
+        (lambda: timed([PEER_PY, p("makemore_mlp_torch.py")])) if peers else None,
+    )
+    row("W6 makemore MLP", "ms/step", bp_ms, "PyTorch f64", torch_ms, "<= 0.5x", 0.5)
+    # Memory flat over the steps: peak memory at 10,000 steps against 2,000.
+    def rss(steps):
+        os.environ["STEPS"] = str(steps)
+        try:
+            return max(peak_rss_mib([BP, "run", w("makemore_mlp.bp")]) for _ in range(2))
+        finally:
+            del os.environ["STEPS"]
+    r2k, r10k = rss(2000), rss(10000)
+    rows.append(("W6 makemore MLP", "peak MiB 10k", r10k, "bp at 2k", r2k, r10k / r2k, "same", r10k <= r2k * 1.1))
 
 
 def one_line_script(path, size=10_000_000):
