@@ -121,11 +121,26 @@ pub fn run_limited(
 
 /// Checks `text` without running it (`bp check`): its syntax errors, or else the
 /// static checks of [`resolve`] (unknown names, wrong builtin arguments, `break`
-/// outside a loop, ...). Any of them is exit 2.
+/// outside a loop, imports of missing files, ...). Any of them is exit 2.
 pub fn check(text: &str, name: &str, err: &mut dyn Write, color: bool) -> Exit {
+    let dir = std::path::Path::new(name)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    check_in(text, name, dir, err, color)
+}
+
+/// [`check`] of a script whose imports are read from `dir`.
+pub fn check_in(
+    text: &str,
+    name: &str,
+    dir: &std::path::Path,
+    err: &mut dyn Write,
+    color: bool,
+) -> Exit {
     let mut sources = source::Sources::new();
     let id = sources.add(name, text);
-    let analysis = resolve::analyze(text, id);
+    let analysis = resolve::analyze_in(text, id, dir);
     for d in &analysis.diagnostics {
         let _ = render(d, &sources, color, err);
     }

@@ -472,6 +472,34 @@ fn module_members_go_to_their_file() {
     let names = labels(&items);
     assert!(names.contains(&"linear".to_string()) && names.contains(&"W".to_string()));
     assert!(!names.contains(&"sigmoid".to_string()), "{names:?}");
+    // A member the module lacks and a file that is not there are reported (SPEC §22).
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 },
+                "contentChanges": [ { "text": format!("{text}print(nn.lineer)\nimport \"gone.bp\" as g\n") } ] }),
+    );
+    let found = loop {
+        if let Message::Notification(n) = c.recv() {
+            break n.params["diagnostics"].clone();
+        }
+    };
+    let found = found.as_array().cloned().unwrap_or_default();
+    let messages: Vec<&str> = found.iter().filter_map(|d| d["message"].as_str()).collect();
+    assert_eq!(found.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].starts_with("module 'nn' has no name 'lineer'"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[0].contains("did you mean 'linear'?"),
+        "{messages:?}"
+    );
+    assert_eq!(found[0]["range"], range(2, 9, 15));
+    assert!(
+        messages[1].starts_with("cannot import \"gone.bp\""),
+        "{messages:?}"
+    );
+    assert_eq!(found[1]["range"], range(3, 7, 16));
     let _ = std::fs::remove_dir_all(&dir);
     c.shutdown();
 }

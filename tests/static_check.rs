@@ -2,6 +2,8 @@
 //! scripts, their reports for `examples/errors/` (snapshots), and no false positive
 //! on any example, conformance or test script.
 
+mod common;
+
 use bp::diagnostic::Diagnostic;
 use bp::eval::{Interpreter, Options, RunError};
 use bp::source::SourceId;
@@ -182,7 +184,8 @@ fn check_reports_of_the_error_examples() {
             .and_then(|n| n.to_str())
             .unwrap_or("script.bp");
         let mut err = Vec::new();
-        let code = bp::check(&src, name, &mut err, false);
+        let dir = path.parent().expect("the examples' folder");
+        let code = bp::check_in(&src, name, dir, &mut err, false);
         let report = format!(
             "exit code: {}\n{}",
             code as i32,
@@ -239,7 +242,8 @@ fn no_false_positives_on_any_script() {
     let mut flagged = 0;
     for path in &scripts {
         let src = std::fs::read_to_string(path).expect("read the script");
-        let found = bp::resolve::analyze(&src, SourceId(0)).diagnostics;
+        let dir = path.parent().expect("a script's folder");
+        let found = bp::resolve::analyze_in(&src, SourceId(0), dir).diagnostics;
         let Some(first) = found.first() else { continue };
         flagged += 1;
         let mut interp = Interpreter::new(Box::new(std::io::sink()), Options::default());
@@ -273,4 +277,23 @@ fn no_false_positives_on_any_script() {
     }
     // The suites hold deliberate errors; the checks find some of them.
     assert!(flagged >= 4, "only {flagged} scripts flagged");
+}
+
+#[test]
+fn imports_of_missing_files_and_members_a_module_lacks() {
+    let run = common::bp(&["check", "main.bp"]);
+    std::fs::write(run.dir().join("m.bp"), "fn f(x) { return x }\nk = 3\n").unwrap();
+    std::fs::write(
+        run.dir().join("main.bp"),
+        "import \"nope.bp\" as q\nimport \"m.bp\" as m\nimport \"m.bp\"\n\
+         print(m.g(2), m.k, m.f(1), q.anything)\nprint(m.kk)\n",
+    )
+    .unwrap();
+    let (code, out, err) = run.env("NO_COLOR", "1").run();
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    // Each finding once, in source order: the missing file, then the two members
+    // `m` lacks (the ones it has, and the members of the unreadable `q`, are not
+    // reported).
+    assert_eq!(err.matches("Error:").count(), 3, "{err}");
+    insta::assert_snapshot!(err);
 }

@@ -139,8 +139,12 @@ struct Document {
 }
 
 impl Document {
-    fn new(text: String, previous: Option<Resolution>) -> Document {
-        let analysis = resolve::analyze(&text, SourceId(0));
+    fn new(text: String, previous: Option<Resolution>, uri: &lsp::Uri) -> Document {
+        // A document on disk: its imports are checked against its folder.
+        let analysis = match uri_path(uri).as_deref().and_then(std::path::Path::parent) {
+            Some(dir) => resolve::analyze_in(&text, SourceId(0), dir),
+            None => resolve::analyze(&text, SourceId(0)),
+        };
         let last_resolution = analysis.resolution.clone().or(previous);
         Document {
             text,
@@ -204,8 +208,10 @@ impl Server {
                     return Vec::new();
                 };
                 let key = p.text_document.uri.as_str().to_string();
-                self.docs
-                    .insert(key, Document::new(p.text_document.text, None));
+                self.docs.insert(
+                    key,
+                    Document::new(p.text_document.text, None, &p.text_document.uri),
+                );
                 p.text_document.uri
             }
             DidChangeTextDocument::METHOD => {
@@ -219,7 +225,10 @@ impl Server {
                 };
                 let key = p.text_document.uri.as_str().to_string();
                 let previous = self.docs.remove(&key).and_then(|d| d.last_resolution);
-                self.docs.insert(key, Document::new(change.text, previous));
+                self.docs.insert(
+                    key,
+                    Document::new(change.text, previous, &p.text_document.uri),
+                );
                 p.text_document.uri
             }
             DidCloseTextDocument::METHOD => {

@@ -16,6 +16,7 @@
 //! (the function may run after the global is assigned).
 
 pub mod builtins;
+pub mod modules;
 
 use crate::diagnostic::Diagnostic;
 use crate::eval::errors::closest;
@@ -759,6 +760,21 @@ pub struct Analysis {
     pub resolution: Option<Resolution>,
     /// Syntax errors when there are any; otherwise the static checks' findings.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// [`analyze`], then the checks of the files it imports ([`modules`]), read
+/// from `dir`, the script's folder.
+pub fn analyze_in(text: &str, source: SourceId, dir: &std::path::Path) -> Analysis {
+    let mut analysis = analyze(text, source);
+    if let (Some(program), Some(res)) = (&analysis.program, &analysis.resolution) {
+        analysis
+            .diagnostics
+            .extend(modules::check_modules(program, res, dir));
+        analysis
+            .diagnostics
+            .sort_by_key(|d| d.primary_span().map(|s| s.start));
+    }
+    analysis
 }
 
 /// Parses `text` (registered as `source`) and runs the static checks on it.
