@@ -186,3 +186,27 @@ fn a_write_under_no_grad_into_a_recorded_result_keeps_its_graph_and_its_output()
         "tensor([0.0000, 0.7616], grad_fn=<TanhBackward>)\nok\n",
     );
 }
+
+#[test]
+fn data_updates_in_place_give_the_bits_of_the_written_out_update() {
+    // `p.data op= v` changes p where it is; its values are those of
+    // `p.data = p.data op v` (the same scalar functions), for tensors of p's shape,
+    // broadcast ones and numbers.
+    expect(
+        "seed(3)\n\
+         p = tensor(randn(4, 3), grad)\n\
+         q = tensor(p, grad)\n\
+         g = randn(4, 3)\n\
+         r = randn(3)\n\
+         p.data -= 0.1 * g\n\
+         q.data = q.data - 0.1 * g\n\
+         p.data *= r\n\
+         q.data = q.data * r\n\
+         p.data /= 3\n\
+         q.data = q.data / 3\n\
+         p.data += tensor(0.25)\n\
+         q.data = q.data + tensor(0.25)\n\
+         print(all(p == q), p.requires_grad, p.is_leaf)\n",
+        "tensor(True) true true\n",
+    );
+}

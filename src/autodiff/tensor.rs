@@ -471,10 +471,13 @@ impl Tensor {
         if let Some(node) = self.node() {
             let data = self.data_ref();
             let n = data.len().max(1) as f64;
-            let (sum, min, max) = data.iter().fold(
-                (0.0, f64::INFINITY, f64::NEG_INFINITY),
-                |(s, lo, hi), &x| (s + x, lo.min(x), hi.max(x)),
-            );
+            let (sum, min, max) = match data.as_slice_memory_order() {
+                Some(xs) => summary(xs),
+                None => data.iter().fold(
+                    (0.0, f64::INFINITY, f64::NEG_INFINITY),
+                    |(s, lo, hi), &x| (s + x, lo.min(x), hi.max(x)),
+                ),
+            };
             *node.released.borrow_mut() = Some(Box::new(Released {
                 shape: data.shape().to_vec(),
                 mean: sum / n,
@@ -529,5 +532,50 @@ impl std::fmt::Debug for Tensor {
             self.data_ref(),
             self.requires_grad()
         )
+    }
+}
+
+/// The sum, least and greatest of `xs` (NaN left out of the extremes), for a
+/// released tensor's summary: eight running lanes, so the loop vectorises (a
+/// single running sum made this pass a tenth of W6's training step).
+fn summary(xs: &[f64]) -> (f64, f64, f64) {
+    let mut sum = [0.0f64; 8];
+    let mut lo = [f64::INFINITY; 8];
+    let mut hi = [f64::NEG_INFINITY; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            sum[i] += c[i];
+            lo[i] = lo[i].min(c[i]);
+            hi[i] = hi[i].max(c[i]);
+        }
+    }
+    let mut s: f64 = sum.iter().sum();
+    let mut l = lo.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut h = hi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for &x in rest {
+        s += x;
+        l = l.min(x);
+        h = h.max(x);
+    }
+    (s, l, h)
+}
+
+#[cfg(test)]
+mod summary_tests {
+    #[test]
+    fn the_summary_is_the_sum_and_the_extremes_whatever_the_length() {
+        for n in [0, 1, 7, 8, 9, 17, 1000] {
+            let xs: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+            let (s, lo, hi) = super::summary(&xs);
+            assert_eq!(s, xs.iter().sum::<f64>(), "{n}");
+            assert_eq!(lo, xs.iter().copied().fold(f64::INFINITY, f64::min), "{n}");
+            assert_eq!(
+                hi,
+                xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                "{n}"
+            );
+        }
     }
 }

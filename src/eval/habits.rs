@@ -74,6 +74,13 @@ impl Interpreter {
                 .with_label(obj_span, format!("this is a {}", target.type_name())),
             ));
         };
+        if name.name.as_ref() == "data" {
+            if let Some((op, _)) = op {
+                if data_update_in_place(t, op, &value) {
+                    return Ok(());
+                }
+            }
+        }
         let value = match op {
             None => value,
             Some((op, _)) => {
@@ -192,4 +199,40 @@ impl Interpreter {
             }
         }
     }
+}
+
+/// `p.data op= v` for `+ - * /` as PyTorch's in-place update of `p.data`: the
+/// values of `p` change where they are, with the operator's own scalar function
+/// (so the bits are those of `p.data = p.data op v`), when `v` is a number or a
+/// tensor that broadcasts to `p`'s shape. What saved `p`'s old values (a kept
+/// graph) keeps them: shared data is copied first. `false`: not such an update,
+/// left to the general path.
+fn data_update_in_place(t: &Tensor, op: BinOp, value: &Value) -> bool {
+    use crate::autodiff::{elementwise::zip_in_place, scalar};
+    let f: fn(f64, f64) -> f64 = match op {
+        BinOp::Add => scalar::add,
+        BinOp::Sub => scalar::sub,
+        BinOp::Mul => scalar::mul,
+        BinOp::Div => scalar::div,
+        _ => return false,
+    };
+    let b = match value {
+        // A bool tensor (a mask) takes the general path, with its own rules.
+        Value::Tensor(v) if v.is_bool() || t.is_bool() => return false,
+        Value::Tensor(v) => v.data(),
+        Value::Num(_) => match to_tensor(value) {
+            Some(v) => v.data(),
+            None => return false,
+        },
+        _ => return false,
+    };
+    // Only a `b` that broadcasts to `p`'s own shape (a larger `b` would change
+    // the shape: the general path reports it).
+    let fits = b.ndim() <= t.shape().len()
+        && b.shape()
+            .iter()
+            .rev()
+            .zip(t.shape().iter().rev())
+            .all(|(&x, &y)| x == y || x == 1);
+    fits && t.update_data(|a| zip_in_place(a, &b, f))
 }
