@@ -211,3 +211,46 @@ fn a_comprehension_without_in_is_a_syntax_error() {
     assert!(!ok);
     insta::assert_snapshot!(err);
 }
+
+#[test]
+fn the_editor_sees_a_comprehensions_names_inside_it_only() {
+    let src = "k = 2\nys = [x * k for x in range(3)]\nz = {a: b for a, b in zip(ys, ys)}\n";
+    let analysis = bp::resolve::analyze(src, bp::source::SourceId(0));
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    let r = analysis.resolution.expect("resolved");
+    let names_at = |offset: usize| -> Vec<String> {
+        let mut v: Vec<String> = r
+            .visible_at(offset)
+            .into_iter()
+            .map(|d| r.defs[d].name.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let inside = src.find("x * k").expect("the element") + 1;
+    assert_eq!(names_at(inside), ["k", "x", "ys", "z"]);
+    let dict = src.find("a: b").expect("the dict element") + 1;
+    assert_eq!(names_at(dict), ["a", "b", "k", "ys", "z"]);
+    assert_eq!(names_at(src.len() - 1), ["k", "ys", "z"]);
+    // The read of `x` in the element refers to the comprehension's own `x`.
+    let d = r.definition_at(inside - 1).expect("x has a definition");
+    assert_eq!(&src[r.defs[d].span.range()], "x");
+    assert!(r.defs[d].span.start as usize > inside);
+}
+
+#[test]
+fn a_comprehension_past_the_size_limit_is_an_error() {
+    // The limit is the element limit (per thread), here made small.
+    bp::autodiff::shape::set_element_limit(10);
+    let list = error("xs = [i for i in range(100)]\n");
+    let dict = error("d = {i: i for i in range(100) if i >= 0}\n");
+    let fine = run("print(len([i for i in range(10)]))\n");
+    bp::autodiff::shape::set_element_limit(bp::autodiff::shape::DEFAULT_ELEMENT_LIMIT);
+    assert!(dict.contains("more than 10 items"), "{dict}");
+    assert_eq!(fine.0, "10\n");
+    insta::assert_snapshot!(list);
+}
