@@ -254,3 +254,22 @@ fn a_comprehension_past_the_size_limit_is_an_error() {
     assert_eq!(fine.0, "10\n");
     insta::assert_snapshot!(list);
 }
+
+#[test]
+fn the_repl_shows_comprehensions_and_keeps_their_names_to_themselves() {
+    let mut repl = bp::repl::Repl::new(false);
+    let mut out = String::new();
+    for line in [
+        "[i * i for i in range(4)]",
+        "{c: i for i, c in enumerate('ab')}",
+        "'yes' if len(_) == 2 else 'no'",
+        "for a, b in ((1, 2),) { print(a * b) }",
+    ] {
+        let r = repl.feed(line);
+        assert_eq!(r.err, "", "{line}");
+        out.push_str(&r.out);
+    }
+    assert_eq!(out, "[0, 1, 4, 9]\n{\"a\": 0, \"b\": 1}\n\"yes\"\n2\n");
+    let r = repl.feed("i");
+    assert!(r.err.contains("unknown name 'i'"), "{}", r.err);
+}
