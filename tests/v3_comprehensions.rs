@@ -273,3 +273,10 @@ fn the_repl_shows_comprehensions_and_keeps_their_names_to_themselves() {
     let r = repl.feed("i");
     assert!(r.err.contains("unknown name 'i'"), "{}", r.err);
 }
+
+#[test]
+fn python_s_parenthesised_for_targets_get_a_hint() {
+    let (_, err, ok) = run("for (i, c) in enumerate('ab') { print(i) }\n");
+    assert!(!ok);
+    insta::assert_snapshot!(err);
+}

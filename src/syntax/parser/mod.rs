@@ -215,6 +215,14 @@ fn foreign_syntax_hint(d: Diagnostic, tokens: &[(Token, Span)]) -> Diagnostic {
         return d;
     }
     let Some(at) = d.primary_span() else { return d };
+    // `for (i, c) in ...` (statement or comprehension): Python allows the parentheses.
+    if let Some(j) = tokens.iter().position(|(_, s)| s.start == at.start) {
+        if j > 0 && tokens[j].0 == Token::LParen && tokens[j - 1].0 == Token::For {
+            return d.with_hint(
+                "bp's `for` takes its names without parentheses: `for i, c in enumerate(s)`",
+            );
+        }
+    }
     // The first token of the statement the error is in.
     let mut first: Option<usize> = None;
     for (i, (tok, span)) in tokens.iter().enumerate() {
@@ -626,6 +634,8 @@ mod tests {
             ("with torch.no_grad():\n  x = 1", "no_grad { ... }"),
             ("def f(x):\n  return x", "fn name(x)"),
             ("import torch", "needs no `import torch`"),
+            ("for (i, c) in xs { }", "without parentheses"),
+            ("y = [c for (i, c) in xs]", "without parentheses"),
         ] {
             let out = parse(src, SourceId(0));
             let first = out.diagnostics.first().expect("an error");
