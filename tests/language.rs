@@ -63,6 +63,11 @@ fn tensor_indices_and_index_assignment() {
 }
 
 #[test]
+fn comprehensions_and_their_scope() {
+    passes("tests/language/comprehensions.bp");
+}
+
+#[test]
 fn advanced_indexing_gathers_and_writes() {
     passes("tests/language/advanced_indexing.bp");
 }
