@@ -49,3 +49,7 @@ snapshot!(
 snapshot!(chained_comparison, "if 0 < x < 1 {\n  print(x)\n}\n");
 snapshot!(missing_block, "for i in range(3)\nprint(i)\nwhile x\n");
 snapshot!(stray_closing_brace, "x = 1\n}\ny = [1, 2\n");
+snapshot!(
+    parameter_without_default_after_one_with,
+    "fn f(lr=0.1, x) {\n  return x\n}\n"
+);

@@ -19,6 +19,10 @@ pub struct Closure {
     pub env: Option<Rc<Env>>,
     /// The compiled body, shared by every closure of the same definition.
     pub(crate) code: Rc<super::exec::compile::FnCode>,
+    /// The values of the parameters' defaults, evaluated when the function was
+    /// defined (as Python's): one per parameter, `None` where it has none.
+    /// Empty when no parameter has a default.
+    pub defaults: Vec<Option<Value>>,
 }
 
 /// The local variables of one function call (or of a module's top level), and the

@@ -197,9 +197,26 @@ impl Emitter {
         Ok(())
     }
 
+    /// A function's parameters as Python writes them: `x`, `lr=0.1` (a default is
+    /// an expression of the defining scope, evaluated once there, as in bp).
+    pub(super) fn params(&mut self, decl: &FnDecl) -> R<Vec<String>> {
+        let mut out = Vec::with_capacity(decl.params.len());
+        for (i, p) in decl.params.iter().enumerate() {
+            let name = self.name(&p.name);
+            match decl.defaults.get(i).and_then(Option::as_ref) {
+                Some(d) => {
+                    let d = self.expr(d)?;
+                    out.push(format!("{name}={}", d.code));
+                }
+                None => out.push(name),
+            }
+        }
+        Ok(out)
+    }
+
     /// `def name(params):` and the body, in a new scope.
     pub(super) fn function(&mut self, name: &str, decl: &FnDecl) -> R<()> {
-        let params: Vec<String> = decl.params.iter().map(|p| self.name(&p.name)).collect();
+        let params = self.params(decl)?;
         self.line(&format!("def {name}({}):", params.join(", ")));
         self.push_scope(&decl.body.stmts, &decl.params);
         let saved = (self.loops, self.no_grad, std::mem::take(&mut self.pending));

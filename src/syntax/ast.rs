@@ -137,6 +137,9 @@ pub struct FnDecl {
     /// `None` for an anonymous function.
     pub name: Option<Ident>,
     pub params: Vec<Ident>,
+    /// Each parameter's default value (`lr=0.1`), one per parameter, `None` where
+    /// the call must give it. Evaluated once, where the function is defined.
+    pub defaults: Vec<Option<Expr>>,
     pub body: Block,
     /// The whole definition, `fn` to `}`.
     pub span: Span,

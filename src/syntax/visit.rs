@@ -58,6 +58,14 @@ pub fn walk_fn<'a, V: Visit<'a> + ?Sized>(v: &mut V, decl: &'a FnDecl) {
     v.visit_block(&decl.body);
 }
 
+/// A function's default values: expressions of the scope that defines it,
+/// evaluated there (before the function's name is bound).
+pub fn walk_defaults<'a, V: Visit<'a> + ?Sized>(v: &mut V, decl: &'a FnDecl) {
+    for e in decl.defaults.iter().flatten() {
+        v.visit_expr(e);
+    }
+}
+
 pub fn walk_index<'a, V: Visit<'a> + ?Sized>(v: &mut V, index: &'a Index) {
     match index {
         Index::Single(e) => v.visit_expr(e),
@@ -89,6 +97,7 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
             v.visit_binding(target);
         }
         StmtKind::FnDef(decl) => {
+            walk_defaults(v, decl);
             if let Some(name) = &decl.name {
                 v.visit_binding(name);
             }
@@ -180,7 +189,10 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
                 v.visit_index(ix);
             }
         }
-        ExprKind::Lambda(decl) => v.visit_fn(decl),
+        ExprKind::Lambda(decl) => {
+            walk_defaults(v, decl);
+            v.visit_fn(decl);
+        }
         ExprKind::FString(parts) => {
             for p in parts.iter() {
                 if let FPart::Value { expr, .. } = p {
@@ -250,6 +262,9 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
         }
         StmtKind::FnDef(decl) => {
             if let Some(decl) = std::rc::Rc::get_mut(decl) {
+                for e in decl.defaults.iter_mut().flatten() {
+                    v.visit_expr_mut(e);
+                }
                 if let Some(name) = &mut decl.name {
                     v.visit_binding_mut(name);
                 }
@@ -344,6 +359,9 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
         }
         ExprKind::Lambda(decl) => {
             if let Some(decl) = std::rc::Rc::get_mut(decl) {
+                for e in decl.defaults.iter_mut().flatten() {
+                    v.visit_expr_mut(e);
+                }
                 v.visit_fn_mut(decl);
             }
         }

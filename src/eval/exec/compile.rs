@@ -264,12 +264,30 @@ impl<'r> Compiler<'r> {
     /// running scope.
     fn closure(&mut self, decl: &Rc<FnDecl>) -> Code<Rc<Closure>> {
         let code = self.function(decl);
+        // Defaults: expressions of the defining scope, evaluated each time the
+        // definition runs (once per function value, as Python's).
+        let defaults: Vec<Option<ExprCode>> = if decl.defaults.iter().any(Option::is_some) {
+            decl.defaults
+                .iter()
+                .map(|d| d.as_ref().map(|e| self.expr(e)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let decl = decl.clone();
-        Box::new(move |_, s| {
+        Box::new(move |i, s| {
+            let mut values = Vec::with_capacity(defaults.len());
+            for d in &defaults {
+                values.push(match d {
+                    Some(code) => Some(code(i, s)?),
+                    None => None,
+                });
+            }
             Ok(Rc::new(Closure {
                 decl: decl.clone(),
                 env: s.clone(),
                 code: code.clone(),
+                defaults: values,
             }))
         })
     }

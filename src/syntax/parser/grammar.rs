@@ -175,12 +175,13 @@ where
     // fn_def = "fn" IDENT params block
     let fn_def = just(Token::Fn)
         .ignore_then(ident.clone())
-        .then(params_parser())
+        .then(params_parser(expr.clone()))
         .then(body.clone())
-        .map_with(|((name, params), body), e| {
+        .map_with(|((name, (params, defaults)), body), e| {
             StmtKind::FnDef(Rc::new(FnDecl {
                 name: Some(name),
                 params,
+                defaults,
                 body,
                 span: e.span(),
             }))
@@ -363,16 +364,40 @@ where
     select! { Token::Ident(name) = e => Ident::new(name, e.span()) }.labelled("identifier")
 }
 
-/// `params = "(" (IDENT ("," IDENT)* ","?)? ")"`
-fn params_parser<'t, I>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t>> + Clone
+/// A function's parameters and their defaults (one per parameter).
+type Params = (Vec<Ident>, Vec<Option<Expr>>);
+
+/// `params = "(" (param ("," param)* ","?)? ")"`, `param = IDENT ("=" expr)?`;
+/// a parameter without a default may not follow one with a default (as Python).
+fn params_parser<'t, I, E>(expr: E) -> impl Parser<'t, I, Params, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
+    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
 {
     ident_parser()
+        .then(just(Token::Assign).ignore_then(expr).or_not())
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
         .delimited_by(just(Token::LParen), just(Token::RParen))
+        .validate(|params, _, emitter| {
+            let mut seen_default = false;
+            for (p, d) in &params {
+                if d.is_some() {
+                    seen_default = true;
+                } else if seen_default {
+                    emitter.emit(Rich::custom(
+                        p.span,
+                        format!(
+                            "parameter '{}' without a default follows one with a default; \
+                             give it a default or move it first",
+                            p.name
+                        ),
+                    ));
+                }
+            }
+            params.into_iter().unzip()
+        })
 }
 
 /// `expr`: atoms and the Pratt table of SPEC §5 (lowest first):
@@ -479,13 +504,14 @@ where
 
     // lambda = "fn" params block
     let lambda = just(Token::Fn)
-        .ignore_then(params_parser())
+        .ignore_then(params_parser(expr.clone()))
         .then_ignore(just(Token::Newline).repeated())
         .then(block)
-        .map_with(|(params, body), e| Expr {
+        .map_with(|((params, defaults), body), e| Expr {
             kind: ExprKind::Lambda(Rc::new(FnDecl {
                 name: None,
                 params,
+                defaults,
                 body,
                 span: e.span(),
             })),
