@@ -53,3 +53,11 @@ snapshot!(
     parameter_without_default_after_one_with,
     "fn f(lr=0.1, x) {\n  return x\n}\n"
 );
+snapshot!(
+    class_with_a_base_class,
+    "class MLP(Module) {\n  fn init(self) { self.n = 1 }\n}\n"
+);
+snapshot!(
+    class_body_with_a_statement,
+    "class A {\n  n = 1\n  fn init(self) { self.n = 1 }\n}\n"
+);

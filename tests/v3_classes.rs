@@ -80,3 +80,71 @@ fn argument_errors_name_the_function_and_its_parameters() {
     let e = error("fn f(a, b, c=1) { return a }\nf()\n");
     assert!(e.contains("missing its arguments 'a' and 'b'"), "{e}");
 }
+
+#[test]
+fn classes_make_shared_objects_with_init_call_methods_and_fields() {
+    let out = output(
+        "class Counter {\n  fn init(self, start=0) { self.n = start }\n\
+         fn add(self, k) { self.n = self.n + k; return self.n }\n\
+         fn call(self) { return self.add(1) }\n}\n\
+         c = Counter()\nc.add(5)\nprint(c(), c.n)\nd = c\nd.add(10)\nprint(c.n)\n\
+         c.label = 'clicks'\nprint(d.label)\nc.n += 4\nprint(c.n, Counter(start=100).n)\n\
+         print(c is d, c == d, c == Counter(), c is Counter())\n\
+         c.f = fn(x) { return x * 2 }\nprint(c.f(21))\n",
+    );
+    assert_eq!(out, "6 6\n16\nclicks\n20 100\ntrue true false false\n42\n");
+}
+
+#[test]
+fn objects_display_their_fields_in_order_or_their_show() {
+    let out = output(
+        "class Point {\n  fn init(self, x, y) { self.x = x; self.y = y }\n}\n\
+         p = Point(1, 2.5)\nprint(p)\nprint((p, 'a'))\nprint({'k': p})\n\
+         class Bag {\n  fn init(self) { self.items = list() }\n\
+         fn show(self) { return f\"<{len(self.items)} items>\" }\n}\n\
+         b = Bag()\nb.items.append(p)\nprint(b, str(b), f'{b}')\nprint(list((b, p)))\n\
+         class Loop {\n  fn init(self) { self.me = self }\n}\nprint(Loop())\n\
+         class Empty {}\nprint(Empty())\n",
+    );
+    assert_eq!(
+        out,
+        "Point(x=1, y=2.5)\n(Point(x=1, y=2.5), \"a\")\n{\"k\": Point(x=1, y=2.5)}\n\
+         <1 items> <1 items> <1 items>\n[<1 items>, Point(x=1, y=2.5)]\n\
+         Loop(me=Loop(...))\nEmpty()\n"
+    );
+}
+
+#[test]
+fn objects_train_as_models_with_parameters_and_optimizers() {
+    let out = output(
+        "class Neuron {\n  fn init(self, w, b) { self.w = tensor(w, grad); self.b = tensor(b, grad) }\n\
+         fn call(self, x) { return tanh(sum(self.w * x) + self.b) }\n}\n\
+         n = Neuron([0.5, -1.5], 0.25)\nout = n([2, 1])\nbackward(out)\n\
+         print(len(parameters(n)), named_parameters(n)[1][0], parameters(n)[0] is n.w)\n\
+         class Net {\n  fn init(self) { self.layers = list((n, Neuron([1, 1], 0))); self.head = n }\n}\n\
+         net = Net()\nps = named_parameters(net)\nprint(len(ps), ps[0][0], ps[3][0])\n\
+         opt = sgd(net, lr=0.1)\nopt.step()\nprint(n.b.item() < 0.25)\n",
+    );
+    assert_eq!(out, "2 b true\n4 layers.0.w layers.1.b\ntrue\n");
+}
+
+#[test]
+fn class_errors_name_the_class_and_what_it_has() {
+    let e = error(
+        "class Linear {\n  fn init(self, n) { self.weight = ones(n, n); self.bias = zeros(n) }\n}\n\
+         m = Linear(2)\nprint(m.wieght)\n",
+    );
+    assert!(e.contains("a Linear object has no field 'wieght'"), "{e}");
+    assert!(e.contains("did you mean 'weight'?"), "{e}");
+    assert!(e.contains("fields weight, bias"), "{e}");
+    let e = error("class P {}\nP(1)\n");
+    assert!(e.contains("P() takes no arguments"), "{e}");
+    let e = error("class P {}\np = P()\np()\n");
+    assert!(e.contains("has no `call` method"), "{e}");
+    let e = error("class P {\n  fn m(self) { return 1 }\n}\nP().nope()\n");
+    assert!(e.contains("has no field 'nope'"), "{e}");
+    let e = error("class P {\n  fn show(self) { return 1 }\n}\nprint(P())\n");
+    assert!(e.contains("P.show() must return a string"), "{e}");
+    let e = error("class P {\n  fn m(self) { return 1 }\n}\nx = P().m\n");
+    assert!(e.contains("'m' is a method of P"), "{e}");
+}

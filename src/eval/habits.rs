@@ -63,6 +63,18 @@ impl Interpreter {
         value_span: Span,
         span: Span,
     ) -> Eval<()> {
+        if let Value::Object(o) = &target {
+            // A field of an object (SPEC §19 Classes): set, or updated by `op=`.
+            let value = match op {
+                None => value,
+                Some((op, _)) => {
+                    let current = self.object_attribute(o, &name.name, name.span, obj_span)?;
+                    self.binary(op, current, value, span, obj_span, value_span)?
+                }
+            };
+            o.set(&name.name, value);
+            return Ok(());
+        }
         let Value::Tensor(t) = &target else {
             return Err(Flow::from(
                 Diagnostic::error(format!(

@@ -81,6 +81,7 @@ impl Emitter {
                     self.out.push('\n');
                 }
             }
+            StmtKind::Class(c) => self.class(c)?,
             StmtKind::If {
                 branches,
                 else_block,
@@ -193,6 +194,41 @@ impl Emitter {
                 self.no_grad -= 1;
                 r?;
             }
+        }
+        Ok(())
+    }
+
+    /// `class Name:` with each method a `def`: `init` is `__init__`, `call` is
+    /// `__call__`, `show` is `__repr__` (so `print` and `str` use it, as bp's).
+    pub(super) fn class(&mut self, c: &crate::syntax::ast::ClassDecl) -> R<()> {
+        let name = self.name(&c.name.name);
+        self.flush_pending();
+        let top = self.functions == 0 && self.indent == 0;
+        if top && !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+        self.line(&format!("class {name}:"));
+        self.indent += 1;
+        if c.methods.is_empty() {
+            self.line("pass");
+        }
+        for m in &c.methods {
+            let mname = m
+                .name
+                .as_ref()
+                .map(|n| n.name.to_string())
+                .unwrap_or_default();
+            let py = match mname.as_str() {
+                "init" => "__init__".to_string(),
+                "call" => "__call__".to_string(),
+                "show" => "__repr__".to_string(),
+                other => other.to_string(),
+            };
+            self.function(&py, m)?;
+        }
+        self.indent -= 1;
+        if top {
+            self.out.push('\n');
         }
         Ok(())
     }

@@ -108,6 +108,8 @@ pub enum StmtKind {
         op: Option<(BinOp, Span)>,
         value: Expr,
     },
+    /// `class Name { fn init(self, ...) {...} ... }` (SPEC §19 Classes).
+    Class(Rc<ClassDecl>),
     /// `import "path.bp" as name` (`name` is `None` for `import "path.bp"`).
     /// `binding` is the name the import binds: `name`, else the file's stem
     /// spanned at the path (computed once, by the parser).
@@ -142,6 +144,15 @@ pub struct FnDecl {
     pub defaults: Vec<Option<Expr>>,
     pub body: Block,
     /// The whole definition, `fn` to `}`.
+    pub span: Span,
+}
+
+/// A class: its name and its methods (`init`, `call`, `show` and any other).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassDecl {
+    pub name: Ident,
+    pub methods: Vec<Rc<FnDecl>>,
+    /// The whole definition, `class` to `}`.
     pub span: Span,
 }
 

@@ -7,7 +7,9 @@
 //! the walk of an expression looks at the stack every few levels and grows it
 //! on the heap when it runs short, so no input overflows it.
 
-use super::ast::{Arg, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt, StmtKind};
+use super::ast::{
+    Arg, Block, ClassDecl, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt, StmtKind,
+};
 
 /// How much stack a level of nesting may use before more is allocated (and how much).
 pub const STACK_RED_ZONE: usize = 128 * 1024;
@@ -144,6 +146,18 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
             v.visit_expr(value);
         }
         StmtKind::Import { binding, .. } => v.visit_binding(binding),
+        StmtKind::Class(c) => walk_class(v, c),
+    }
+}
+
+/// A class: its name is bound, then each method is a function of the enclosing
+/// scope (the class body is not a scope of its own, as Python's methods do not see
+/// it); methods' names are not bound.
+pub fn walk_class<'a, V: Visit<'a> + ?Sized>(v: &mut V, c: &'a ClassDecl) {
+    v.visit_binding(&c.name);
+    for m in &c.methods {
+        walk_defaults(v, m);
+        v.visit_fn(m);
     }
 }
 
@@ -312,6 +326,19 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
             v.visit_expr_mut(value);
         }
         StmtKind::Import { binding, .. } => v.visit_binding_mut(binding),
+        StmtKind::Class(c) => {
+            if let Some(c) = std::rc::Rc::get_mut(c) {
+                v.visit_binding_mut(&mut c.name);
+                for m in &mut c.methods {
+                    if let Some(m) = std::rc::Rc::get_mut(m) {
+                        for e in m.defaults.iter_mut().flatten() {
+                            v.visit_expr_mut(e);
+                        }
+                        v.visit_fn_mut(m);
+                    }
+                }
+            }
+        }
     }
 }
 

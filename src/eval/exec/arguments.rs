@@ -28,11 +28,16 @@ pub(crate) fn signature(c: &Closure) -> String {
 
 /// The function's name for messages (`fn` for an anonymous one).
 pub(crate) fn fn_name(c: &Closure) -> String {
-    c.decl
+    let name = c
+        .decl
         .name
         .as_ref()
         .map(|n| n.name.to_string())
-        .unwrap_or_else(|| "fn".into())
+        .unwrap_or_else(|| "fn".into());
+    match &c.owner {
+        Some(class) => format!("{class}.{name}"),
+        None => name,
+    }
 }
 
 /// Where `c` is defined, for a label: its name, or the whole anonymous function.

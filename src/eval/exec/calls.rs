@@ -27,6 +27,8 @@ impl Interpreter {
         match f {
             Value::Builtin(b) => self.call_builtin(b, pos, kw, call_span, None),
             Value::Func(c) => self.call_closure(c, pos, kw, call_span),
+            Value::Class(c) => self.construct(c, pos, kw, call_span),
+            Value::Object(o) => self.call_object(o, pos, kw, call_span, callee_span),
             other => Err(Flow::from(
                 Diagnostic::error(format!("a {} is not a function", other.type_name()))
                     .with_label(callee_span, "this cannot be called"),

@@ -288,6 +288,7 @@ impl<'r> Compiler<'r> {
                 env: s.clone(),
                 code: code.clone(),
                 defaults: values,
+                owner: None,
             }))
         })
     }
@@ -379,6 +380,34 @@ impl<'r> Compiler<'r> {
                     if let Some(name) = &name {
                         i.bind_ident(name, f, s);
                     }
+                    Ok(())
+                })
+            }
+            StmtKind::Class(decl) => {
+                let methods: Vec<(Name, Code<Rc<Closure>>)> = decl
+                    .methods
+                    .iter()
+                    .map(|m| {
+                        let name = m.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+                        (name, self.closure(m))
+                    })
+                    .collect();
+                let name = self.binding(&decl.name);
+                let decl = decl.clone();
+                Box::new(move |i, s| {
+                    let mut made = Vec::with_capacity(methods.len());
+                    for (n, make) in &methods {
+                        let mut m = make(i, s)?;
+                        if let Some(c) = Rc::get_mut(&mut m) {
+                            c.owner = Some(decl.name.name.clone());
+                        }
+                        made.push((n.clone(), m));
+                    }
+                    let class = crate::eval::classes::Class {
+                        decl: decl.clone(),
+                        methods: made,
+                    };
+                    i.bind_ident(&name, Value::Class(Rc::new(class)), s);
                     Ok(())
                 })
             }
@@ -1214,6 +1243,10 @@ impl Interpreter {
             let (pos, kw) = eval_args(args, self, s)?;
             return self.call(&f, pos, kw, span, name.span);
         }
+        if let Value::Object(o) = &recv {
+            let (pos, kw) = eval_args(args, self, s)?;
+            return self.object_method(o, recv_span, name, pos, kw, span);
+        }
         if matches!(recv, Value::Str(_) | Value::Dict(_)) {
             let (pos, kw) = eval_args(args, self, s)?;
             if let Some(r) =
@@ -1240,7 +1273,7 @@ impl Interpreter {
         expr_span: Span,
     ) -> Eval<()> {
         match spec {
-            None => out.push_str(&v.to_display()),
+            None => out.push_str(&self.display_text(v, expr_span)?),
             Some((spec, spec_span)) => out.push_str(&crate::eval::lang::format_with_spec(
                 v, spec, *spec_span, expr_span,
             )?),

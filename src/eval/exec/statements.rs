@@ -182,7 +182,7 @@ impl Interpreter {
     /// Shows the value of a top-level expression statement in the REPL.
     pub(super) fn echo(&mut self, v: &Value, scope: &Scope) -> Eval<()> {
         if self.options.echo && scope.is_none() && self.depth == 0 && !matches!(v, Value::None) {
-            let text = format!("{}\n", v.to_repr());
+            let text = format!("{}\n", self.repr_text(v, Span::EMPTY)?);
             self.write_out(&text)?;
             // `_` is the last result shown, as in Python's REPL (SPEC §19).
             self.globals.insert(Rc::from("_"), v.clone());

@@ -187,6 +187,47 @@ where
             }))
         });
 
+    // class_def = "class" IDENT ("(" ... ")")? block   (the block holds fn_defs only)
+    let bases = ident
+        .clone()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .map_with(|_, e| e.span());
+    let class_def = just(Token::Class)
+        .ignore_then(ident.clone())
+        .then(bases.or_not())
+        .then(body.clone())
+        .validate(|((name, bases), body), e, emitter| {
+            if let Some(span) = bases {
+                emitter.emit(Rich::custom(
+                    span,
+                    format!(
+                        "bp classes have no inheritance; write `class {} {{ ... }}` and \
+                         hold other objects in fields",
+                        name.name
+                    ),
+                ));
+            }
+            let mut methods = Vec::new();
+            for stmt in body.stmts {
+                match stmt.kind {
+                    StmtKind::FnDef(decl) => methods.push(decl),
+                    _ => emitter.emit(Rich::custom(
+                        stmt.span,
+                        "a class body holds only methods (`fn name(self, ...) { ... }`); \
+                         set fields in `init` with `self.name = ...`",
+                    )),
+                }
+            }
+            StmtKind::Class(Rc::new(ClassDecl {
+                name,
+                methods,
+                span: e.span(),
+            }))
+        });
+
     // if_stmt = "if" expr block ("else" "if" expr block)* ("else" block)?
     let cond_body = expr.clone().then(body.clone());
     let else_kw = nl.clone().then(just(Token::Else));
@@ -336,6 +377,7 @@ where
 
     choice((
         fn_def,
+        class_def,
         if_stmt,
         while_stmt,
         for_stmt,
