@@ -242,6 +242,12 @@ impl Emitter {
             ExprKind::Index { object, indices } => self.index_expr(object, indices, ty)?,
             ExprKind::Lambda(decl) => self.lambda(decl)?,
             ExprKind::FString(parts) => self.fstring(parts)?,
+            ExprKind::Comprehension(comp) => self.comprehension(comp)?,
+            ExprKind::IfElse {
+                cond,
+                then,
+                otherwise,
+            } => self.if_else(cond, then, otherwise)?,
         })
     }
 

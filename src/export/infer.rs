@@ -88,8 +88,18 @@ impl Emitter {
                 StmtKind::While { body, .. } | StmtKind::NoGrad(body) => {
                     self.collect_types(&body.stmts, out)
                 }
-                StmtKind::For { var, iter, body } => {
-                    out.push((var.name.to_string(), self.element_ty(iter)));
+                StmtKind::For {
+                    targets,
+                    iter,
+                    body,
+                } => {
+                    let ty = match &targets[..] {
+                        [_] => self.element_ty(iter),
+                        _ => Ty::Unknown,
+                    };
+                    for t in targets {
+                        out.push((t.name.to_string(), ty));
+                    }
                     self.collect_types(&body.stmts, out);
                 }
                 _ => {}
@@ -202,6 +212,11 @@ impl Emitter {
                 _ => Ty::Unknown,
             },
             ExprKind::Lambda(_) => Ty::Func,
+            ExprKind::Comprehension(c) if c.value.is_none() => Ty::List,
+            ExprKind::Comprehension(_) => Ty::Unknown,
+            ExprKind::IfElse {
+                then, otherwise, ..
+            } => self.ty(then).join(self.ty(otherwise)),
         }
     }
 

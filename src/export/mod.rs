@@ -10,6 +10,7 @@
 
 mod builtins;
 mod call;
+mod comprehension;
 mod emit;
 mod expr;
 mod infer;

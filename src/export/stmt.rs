@@ -110,9 +110,14 @@ impl Emitter {
                 self.loops -= 1;
                 r?;
             }
-            StmtKind::For { var, iter, body } => {
+            StmtKind::For {
+                targets,
+                iter,
+                body,
+            } => {
                 let it = self.iterable(iter)?;
-                let v = self.name(&var.name);
+                let v: Vec<String> = targets.iter().map(|t| self.name(&t.name)).collect();
+                let v = v.join(", ");
                 self.flush_pending();
                 self.line(&format!("for {v} in {it}:"));
                 self.loops += 1;

@@ -22,7 +22,9 @@ use crate::eval::errors::closest;
 use crate::eval::pytorch;
 use crate::fast_hash::FastMap;
 use crate::source::{SourceId, Span};
-use crate::syntax::ast::{Arg, Expr, ExprKind, FnDecl, Ident, Name, Program, Stmt, StmtKind};
+use crate::syntax::ast::{
+    Arg, Comprehension, Expr, ExprKind, FnDecl, Ident, Name, Program, Stmt, StmtKind,
+};
 use crate::syntax::visit::{walk_expr, walk_stmt, Visit, STACK_GROWTH, STACK_RED_ZONE};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -44,7 +46,7 @@ pub enum DefKind {
     Function,
     /// A function's parameter.
     Parameter,
-    /// `for x in ...`
+    /// `for x in ...`, and a comprehension's `for x in ...`
     LoopVariable,
     /// `import "file.bp" as name` (or the file's stem)
     Module,
@@ -159,7 +161,9 @@ pub struct Resolution {
     /// Where every name read or bound is found when the program runs, by the
     /// span of the name.
     pub places: FastMap<Span, Place>,
-    /// The layout of every function's frame, by the span of its definition.
+    /// The layout of every function's frame, by the span of its definition, and
+    /// of every comprehension's (its variables are its own), by the span of the
+    /// comprehension.
     pub frames: FastMap<Span, Frame>,
     /// The layout of the top level, when it is a frame (an imported module).
     pub top: Frame,
@@ -350,7 +354,8 @@ struct Resolver {
     loop_region: Option<Span>,
     loop_depth: usize,
     fn_depth: usize,
-    /// The scope made for each function, by the function's span.
+    /// The scope made for each function (by the function's span) and each
+    /// comprehension (by its span).
     fn_scopes: FastMap<Span, ScopeId>,
     /// What the names the walk binds next are, and the statement binding them.
     context: (DefKind, Span),
@@ -378,23 +383,8 @@ impl<'a> Visit<'a> for Resolver {
     }
 
     fn visit_fn(&mut self, decl: &'a FnDecl) {
-        let scope = if self.collecting {
-            self.res.scopes.push(Scope {
-                parent: Some(self.scope),
-                span: decl.body.span,
-                names: HashMap::new(),
-                slots: Vec::new(),
-                slot_of: FastMap::default(),
-                params_in_order: true,
-            });
-            let id = self.res.scopes.len() - 1;
-            self.fn_scopes.insert(decl.span, id);
-            id
-        } else {
-            match self.fn_scopes.get(&decl.span) {
-                Some(&id) => id,
-                None => return,
-            }
+        let Some(scope) = self.new_scope(decl.span, decl.body.span) else {
+            return;
         };
         let saved = (self.scope, self.loop_region, self.loop_depth, self.context);
         self.scope = scope;
@@ -412,6 +402,63 @@ impl<'a> Visit<'a> for Resolver {
         self.visit_block(&decl.body);
         self.fn_depth -= 1;
         (self.scope, self.loop_region, self.loop_depth, self.context) = saved;
+    }
+}
+
+impl Resolver {
+    /// A comprehension (SPEC §19): its first iterable is read where the
+    /// comprehension stands; its variables, conditions, further iterables and
+    /// element belong to a scope of its own (as in Python 3, nothing leaks), whose
+    /// frame is keyed by the comprehension's span.
+    fn comprehension(&mut self, comp: &Comprehension, span: Span) {
+        let Some((first, _)) = comp.clauses.split_first() else {
+            return;
+        };
+        self.visit_expr(&first.iter);
+        let Some(scope) = self.new_scope(span, span) else {
+            return;
+        };
+        let saved = (self.scope, self.loop_region, self.context);
+        self.scope = scope;
+        // The element is written before the names it reads are bound: the whole
+        // comprehension is one region, as a loop's body is.
+        self.loop_region = Some(span);
+        self.context = (DefKind::LoopVariable, span);
+        for (i, clause) in comp.clauses.iter().enumerate() {
+            if i > 0 {
+                self.visit_expr(&clause.iter);
+            }
+            for t in &clause.targets {
+                self.visit_binding(t);
+            }
+            for c in &clause.conds {
+                self.visit_expr(c);
+            }
+        }
+        self.visit_expr(&comp.element);
+        if let Some(v) = &comp.value {
+            self.visit_expr(v);
+        }
+        (self.scope, self.loop_region, self.context) = saved;
+    }
+
+    /// The scope of a function or a comprehension (keyed by `key`, covering
+    /// `span`): made when collecting, found again when resolving.
+    fn new_scope(&mut self, key: Span, span: Span) -> Option<ScopeId> {
+        if !self.collecting {
+            return self.fn_scopes.get(&key).copied();
+        }
+        self.res.scopes.push(Scope {
+            parent: Some(self.scope),
+            span,
+            names: HashMap::new(),
+            slots: Vec::new(),
+            slot_of: FastMap::default(),
+            params_in_order: true,
+        });
+        let id = self.res.scopes.len() - 1;
+        self.fn_scopes.insert(key, id);
+        Some(id)
     }
 }
 
@@ -438,11 +485,17 @@ impl Resolver {
                 walk_stmt(self, stmt);
                 self.leave_loop(saved);
             }
-            StmtKind::For { var, iter, body } => {
+            StmtKind::For {
+                targets,
+                iter,
+                body,
+            } => {
                 self.visit_expr(iter);
                 let saved = self.enter_loop(stmt.span);
                 self.context.0 = DefKind::LoopVariable;
-                self.visit_binding(var);
+                for t in targets {
+                    self.visit_binding(t);
+                }
                 self.visit_block(body);
                 self.leave_loop(saved);
             }
@@ -517,6 +570,7 @@ impl Resolver {
                     self.res.attributes.push((object.span, name.clone()));
                 }
             }
+            ExprKind::Comprehension(comp) => self.comprehension(comp, e.span),
             _ => walk_expr(self, e),
         }
     }

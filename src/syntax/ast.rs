@@ -80,9 +80,10 @@ pub enum StmtKind {
         cond: Expr,
         body: Block,
     },
-    /// `for x in iter { }`
+    /// `for x in iter { }`, `for i, c in iter { }` (SPEC §23): one target, or
+    /// several that each item unpacks into.
     For {
-        var: Ident,
+        targets: Vec<Ident>,
         iter: Expr,
         body: Block,
     },
@@ -214,6 +215,15 @@ fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
             args(a, out);
         }
         ExprKind::Attr { object, .. } => out.push(unbox(object)),
+        ExprKind::IfElse {
+            cond,
+            then,
+            otherwise,
+        } => {
+            out.push(unbox(cond));
+            out.push(unbox(then));
+            out.push(unbox(otherwise));
+        }
         ExprKind::Index { object, indices } => {
             out.push(unbox(object));
             for ix in indices.drain(..) {
@@ -278,6 +288,34 @@ pub enum ExprKind {
     Lambda(Rc<FnDecl>),
     /// `f"text {expr:spec} text"`
     FString(Rc<[FPart]>),
+    /// `[e for x in xs if c]` (a list) and `{k: v for x in xs}` (a dict): SPEC §19.
+    Comprehension(Box<Comprehension>),
+    /// `a if cond else b` (SPEC §23: binds loosest).
+    IfElse {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+}
+
+/// A list or dict comprehension. Its variables are its own (as in Python 3): the
+/// resolver gives it a scope and a frame of its own, keyed by the expression's span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comprehension {
+    /// The element of a list; the key of a dict.
+    pub element: Expr,
+    /// The value of a dict comprehension; `None` for a list.
+    pub value: Option<Expr>,
+    /// The `for` clauses, outermost first (at least one).
+    pub clauses: Vec<CompFor>,
+}
+
+/// `for a, b in iter if c if d` of a comprehension.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompFor {
+    pub targets: Vec<Ident>,
+    pub iter: Expr,
+    pub conds: Vec<Expr>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,7 +8,8 @@
 //! on the heap when it runs short, so no input overflows it.
 
 use super::ast::{
-    Arg, Block, ClassDecl, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt, StmtKind,
+    Arg, Block, ClassDecl, Comprehension, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt,
+    StmtKind,
 };
 
 /// How much stack a level of nesting may use before more is allocated (and how much).
@@ -44,6 +45,28 @@ pub trait Visit<'a> {
 
     fn visit_index(&mut self, index: &'a Index) {
         walk_index(self, index);
+    }
+
+    /// A comprehension, in the order it runs: the first iterable, then each
+    /// clause's targets and conditions (and the next iterable), then the element.
+    fn visit_comprehension(&mut self, comp: &'a Comprehension) {
+        walk_comprehension(self, comp);
+    }
+}
+
+pub fn walk_comprehension<'a, V: Visit<'a> + ?Sized>(v: &mut V, comp: &'a Comprehension) {
+    for clause in &comp.clauses {
+        v.visit_expr(&clause.iter);
+        for t in &clause.targets {
+            v.visit_binding(t);
+        }
+        for c in &clause.conds {
+            v.visit_expr(c);
+        }
+    }
+    v.visit_expr(&comp.element);
+    if let Some(value) = &comp.value {
+        v.visit_expr(value);
     }
 }
 
@@ -121,9 +144,15 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
             v.visit_expr(cond);
             v.visit_block(body);
         }
-        StmtKind::For { var, iter, body } => {
+        StmtKind::For {
+            targets,
+            iter,
+            body,
+        } => {
             v.visit_expr(iter);
-            v.visit_binding(var);
+            for t in targets {
+                v.visit_binding(t);
+            }
             v.visit_block(body);
         }
         StmtKind::Break | StmtKind::Continue | StmtKind::Return(None) => {}
@@ -214,6 +243,16 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
                 }
             }
         }
+        ExprKind::Comprehension(comp) => v.visit_comprehension(comp),
+        ExprKind::IfElse {
+            cond,
+            then,
+            otherwise,
+        } => {
+            v.visit_expr(cond);
+            v.visit_expr(then);
+            v.visit_expr(otherwise);
+        }
     }
 }
 
@@ -301,9 +340,15 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
             v.visit_expr_mut(cond);
             v.visit_block_mut(body);
         }
-        StmtKind::For { var, iter, body } => {
+        StmtKind::For {
+            targets,
+            iter,
+            body,
+        } => {
             v.visit_expr_mut(iter);
-            v.visit_binding_mut(var);
+            for t in targets {
+                v.visit_binding_mut(t);
+            }
             v.visit_block_mut(body);
         }
         StmtKind::Break | StmtKind::Continue | StmtKind::Return(None) => {}
@@ -391,6 +436,30 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
                 }
                 v.visit_fn_mut(decl);
             }
+        }
+        ExprKind::Comprehension(comp) => {
+            for clause in &mut comp.clauses {
+                v.visit_expr_mut(&mut clause.iter);
+                for t in &mut clause.targets {
+                    v.visit_binding_mut(t);
+                }
+                for c in &mut clause.conds {
+                    v.visit_expr_mut(c);
+                }
+            }
+            v.visit_expr_mut(&mut comp.element);
+            if let Some(value) = &mut comp.value {
+                v.visit_expr_mut(value);
+            }
+        }
+        ExprKind::IfElse {
+            cond,
+            then,
+            otherwise,
+        } => {
+            v.visit_expr_mut(cond);
+            v.visit_expr_mut(then);
+            v.visit_expr_mut(otherwise);
         }
     })
 }

@@ -8,8 +8,9 @@ NumPy/PyTorch indexing (integers, slices, none, masks, index tensors, lists and
 ranges broadcast together) read with two derivatives and written,
 comparisons and their display, lists, optimizer steps against torch.optim,
 `.grad` aliasing across two backward passes, f-string formatting of special
-floats, and the v3 language: `//`, strings, dicts, the collection builtins and
-PyTorch's habits (`.data`, `.grad = none`, `requires_grad`, `clone`). Both print lines `TAG value`; the lines are compared as in difftest.py.
+floats, and the v3 language: `//`, strings, dicts, the collection builtins,
+PyTorch's habits (`.data`, `.grad = none`, `requires_grad`, `clone`), comprehensions,
+`a if c else b` and `for` with tuple targets. Both print lines `TAG value`; the lines are compared as in difftest.py.
 """
 
 import math
@@ -576,10 +577,85 @@ def gen_v3(rng, p):
         p.both('dump("A", int(any(list(xs))) + 2 * int(all(list(xs))))')
 
 
+def loop(p, bp_head, py_head, body):
+    """`for ... { body }` in bp, `for ...:` in Python; `body` is (bp, py) lines."""
+    p.both(bp_head + " {", py_head + ":")
+    p.indent = "    "
+    for b, q in body:
+        p.both(b, q)
+    p.indent = ""
+    p.both("}", "pass")
+
+
+def gen_comprehensions(rng, p):
+    """Comprehensions (filters, several clauses, tuple targets, dicts, closures made
+    inside), `a if c else b` (numbers and tensors, nested, inside comprehensions,
+    with a gradient through the branch taken) and `for` with tuple targets."""
+    k = rng.randrange(6)
+    n = rng.randrange(0, 6)
+    a, b, t = val(rng), val(rng), val(rng)
+    if k == 0:
+        # One clause, a filter, a conditional element; the names do not leak.
+        p.both("i = 100")
+        p.both(f"ys = [i * {lit(a)} if i % 2 == 0 else i - {lit(b)} for i in range({n}) if i > {lit(t)}]")
+        loop(p, "for y in ys", "for y in ys", [('dump("L", y)', None)])
+        p.both('dump("N", len(ys))')
+        p.both('dump("I", i)')
+    elif k == 1:
+        # Several clauses with tuple targets.
+        xs = [val(rng) for _ in range(rng.randrange(1, 5))]
+        seq = "(" + ", ".join(lit(x) for x in xs) + ",)"
+        p.both(f"xs = {seq}")
+        cond = rng.choice(["x < y", "x != y", "i > 0", "x * y > 0"])
+        p.both(f"ps = [(i, x * y) for i, x in enumerate(xs) for y in xs if {cond}]")
+        loop(p, "for i, v in ps", "for i, v in ps", [('dump("P", i * 100 + v)', None)])
+        p.both('dump("N", len(ps))')
+    elif k == 2:
+        # Dict comprehensions over a string and over another dict's items.
+        w = rng.choice(WORDS)
+        p.both(f'd = {{c: i for i, c in enumerate("{w}")}}')
+        p.both('print("K", " ".join(d.keys()))')
+        loop(p, "for c, i in d.items()", "for c, i in d.items()", [('dump("D", i)', None)])
+        p.both(f"e = {{i: c for c, i in d.items() if i >= {rng.randrange(0, 4)}}}")
+        loop(p, "for i in e", "for i in e", [('print("E", e[i])', None)])
+    elif k == 3:
+        # A gradient through a comprehension of tensors and a conditional.
+        ws = [val(rng) for _ in range(rng.randrange(1, 4))]
+        p.both(f"w = tensor({vec(ws)}, grad)", f"w = torch.tensor({vec(ws)}, requires_grad=True)")
+        m = len(ws)
+        p.both(f"terms = [w[i] * w[j] if i != j else w[i] * {lit(a)} for i in range({m}) for j in range(i + 1)]")
+        p.both("loss = sum(stack(terms))", "loss = sum(torch.stack(terms))")
+        p.both(f"y = loss * loss if loss > {lit(t)} else -loss")
+        p.both("backward(y)", "y.backward()")
+        p.both('dump("Y", y)')
+        p.both('dump("G", w.grad)')
+    elif k == 4:
+        # Nested conditionals on numbers (only the branch taken runs).
+        c = val(rng)
+        p.both(f"a = {lit(a)}")
+        p.both(f"b = {lit(b)}")
+        p.both(f"c = {lit(c)}")
+        p.both('dump("C", a if a > b else (b if b > c else c))')
+        p.both('dump("R", a - b if a > 0 and b > 0 else a + b if a < 0 else c * 2)')
+        p.both('dump("S", (1 if a >= b else 0) + (a if not b > c else b) * 2)')
+        p.both("xs = [1 / v if v != 0 else 0 for v in (a, b, c)]")
+        loop(p, "for v in xs", "for v in xs", [('dump("X", v)', None)])
+    else:
+        # Closures made in a comprehension share its variable (late binding); for
+        # statements unpack tuples.
+        p.both(f"fs = [fn(v) {{ return v * i + {lit(a)} }} for i in range({n + 1})]",
+               f"fs = [lambda v: v * i + {lit(a)} for i in range({n + 1})]")
+        loop(p, "for f in fs", "for f in fs", [('dump("F", f(2))', None)])
+        xs = [val(rng) for _ in range(rng.randrange(1, 4))]
+        seq = "(" + ", ".join(lit(x) for x in xs) + ",)"
+        loop(p, f"for i, x in enumerate({seq})", f"for i, x in enumerate({seq})",
+             [('dump("E", i + x)', None)])
+        p.both('dump("J", i)')
+
 
 KINDS = [gen_write, gen_write, gen_write, gen_write_2d, gen_select, gen_select, gen_alias,
          gen_list, gen_optim, gen_fstring, gen_advanced, gen_advanced, gen_advanced,
-         gen_v3, gen_v3, gen_habits]
+         gen_v3, gen_v3, gen_habits, gen_comprehensions, gen_comprehensions]
 
 
 def generate(rng):

@@ -36,6 +36,8 @@ use crate::syntax::ast::{
 use std::cell::Cell;
 use std::rc::Rc;
 
+mod comprehension;
+
 /// Runs `$body` with `$a` and `$b` bound to the [`NumLeaf`]s of the leaves `$l`
 /// and `$r`, one copy of `$body` per pair of kinds.
 macro_rules! with_leaves {
@@ -439,14 +441,18 @@ impl<'r> Compiler<'r> {
                     i.while_loop(span, |i, s| c(i, s), |i, s| run_block(&body, i, s), s)
                 })
             }
-            StmtKind::For { var, iter, body } => {
+            StmtKind::For {
+                targets,
+                iter,
+                body,
+            } => {
                 let it = self.expr(iter);
                 let ispan = iter.span;
-                let var = self.binding(var);
+                let targets: Vec<Binding> = targets.iter().map(|t| self.binding(t)).collect();
                 let body = self.block(body);
                 Box::new(move |i, s| {
                     let v = it(i, s)?;
-                    i.for_loop(v, &var, span, ispan, s, |i, s| run_block(&body, i, s))
+                    i.for_loop(v, &targets, span, ispan, s, |i, s| run_block(&body, i, s))
                 })
             }
             StmtKind::Break => Box::new(move |_, _| Err(Flow::Break(span))),
@@ -817,6 +823,12 @@ impl<'r> Compiler<'r> {
                     Ok(Value::Str(out.into()))
                 })
             }
+            ExprKind::Comprehension(comp) => self.comprehension(comp, span),
+            ExprKind::IfElse {
+                cond,
+                then,
+                otherwise,
+            } => self.if_else(cond, then, otherwise),
         }
     }
 

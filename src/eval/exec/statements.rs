@@ -76,12 +76,67 @@ impl Interpreter {
         }
     }
 
-    /// `for var in it { body }` once `it` is evaluated: `body` is the loop's body
-    /// compiled.
-    pub(super) fn for_loop(
+    /// Binds a `for`'s targets (of a statement or a comprehension) to one item:
+    /// a single name takes it whole; several unpack it (SPEC §23).
+    fn bind_targets(
+        &mut self,
+        targets: &[Binding],
+        item: Value,
+        iter_span: Span,
+        scope: &Scope,
+    ) -> Eval<()> {
+        if let [one] = targets {
+            self.bind_ident(one, item, scope);
+            return Ok(());
+        }
+        let names = || {
+            let (first, last) = (&targets[0], &targets[targets.len() - 1]);
+            first.span.to(last.span)
+        };
+        let items: Vec<Value> = match &item {
+            Value::Tuple(t) => t.to_vec(),
+            Value::List(l) => l.items(),
+            other => {
+                let found = other.type_name();
+                return Err(Flow::from(
+                    Diagnostic::error(format!(
+                        "unpacking expects a tuple or a list; found {found}"
+                    ))
+                    .with_label(iter_span, format!("an item of this is a {found}"))
+                    .with_label(names(), format!("{} names", targets.len())),
+                ));
+            }
+        };
+        if items.len() != targets.len() {
+            return Err(Flow::from(
+                Diagnostic::error(format!(
+                    "cannot unpack a {} of {} into {} names",
+                    item.type_name(),
+                    crate::display::count(items.len(), "value"),
+                    targets.len()
+                ))
+                .with_label(
+                    iter_span,
+                    format!(
+                        "an item of this has {}",
+                        crate::display::count(items.len(), "value")
+                    ),
+                )
+                .with_label(names(), format!("{} names", targets.len())),
+            ));
+        }
+        for (t, v) in targets.iter().zip(items) {
+            self.bind_ident(t, v, scope);
+        }
+        Ok(())
+    }
+
+    /// `for targets in it { body }` once `it` is evaluated: `body` is the loop's
+    /// body compiled (a comprehension's clause runs here too).
+    pub(crate) fn for_loop(
         &mut self,
         it: Value,
-        var: &Binding,
+        var: &[Binding],
         span: Span,
         iter_span: Span,
         scope: &Scope,
@@ -103,7 +158,7 @@ impl Interpreter {
                     break;
                 };
                 i += 1;
-                self.bind_ident(var, item, scope);
+                self.bind_targets(var, item, iter_span, scope)?;
                 match body(self, scope) {
                     Ok(()) | Err(Flow::Continue(_)) => {}
                     Err(Flow::Break(_)) => break,
@@ -146,7 +201,7 @@ impl Interpreter {
                 }
                 _ => Value::None,
             };
-            self.bind_ident(var, item, scope);
+            self.bind_targets(var, item, iter_span, scope)?;
             match body(self, scope) {
                 Ok(()) | Err(Flow::Continue(_)) => {}
                 Err(Flow::Break(_)) => break,

@@ -3,6 +3,18 @@
 
 use super::*;
 
+/// What follows the first element of `[...]`: comprehension clauses or more items.
+enum Tail {
+    Comp(Vec<CompFor>),
+    Items(Vec<Expr>),
+}
+
+/// What follows the first entry of `{...}`.
+enum DictTail {
+    Comp(Vec<CompFor>),
+    Items(Vec<(Expr, Expr)>),
+}
+
 /// What follows an expression at the highest precedence level.
 enum Postfix {
     Call(Vec<Arg>),
@@ -113,7 +125,12 @@ where
             )))
             .boxed();
 
-        let expr = recursive(|expr| expr_parser(expr, block.clone()));
+        // expr = or_expr ("if" or_expr "else" expr)?; an `or_expr` is the Pratt table
+        // (a comprehension's iterables and conditions are `or_expr`s, as in Python).
+        let expr = recursive(|expr| {
+            let or_expr = recursive(|or_expr| expr_parser(expr.clone(), or_expr, block.clone()));
+            conditional_parser(or_expr, expr)
+        });
         let stmt = statement_parser(expr, block);
 
         // Skips one balanced token tree (an unclosed one runs to the end of input).
@@ -252,13 +269,17 @@ where
         .ignore_then(cond_body)
         .map(|(cond, body)| StmtKind::While { cond, body });
 
-    // for_stmt = "for" IDENT "in" expr block
+    // for_stmt = "for" targets "in" expr block
     let for_stmt = just(Token::For)
-        .ignore_then(ident.clone())
+        .ignore_then(targets_parser())
         .then_ignore(just(Token::In))
         .then(expr.clone())
         .then(body.clone())
-        .map(|((var, iter), body)| StmtKind::For { var, iter, body });
+        .map(|((targets, iter), body)| StmtKind::For {
+            targets,
+            iter,
+            body,
+        });
 
     // return_stmt = "return" expr?
     let return_stmt = just(Token::Return)
@@ -406,6 +427,86 @@ where
     select! { Token::Ident(name) = e => Ident::new(name, e.span()) }.labelled("identifier")
 }
 
+/// `targets = IDENT ("," IDENT)*`: what a `for` binds (SPEC §23).
+fn targets_parser<'t, I>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+{
+    ident_parser()
+        .separated_by(just(Token::Comma))
+        .at_least(1)
+        .collect::<Vec<_>>()
+}
+
+/// `expr = or_expr ("if" or_expr "else" expr)?`: the conditional expression binds
+/// loosest (SPEC §23) and nests to the right (`a if c else b if d else e`).
+fn conditional_parser<'t, I, O, E>(
+    or_expr: O,
+    expr: E,
+) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+    O: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+{
+    or_expr
+        .clone()
+        .then(
+            // `if` here reads as an operator in "expected ..." messages.
+            just(Token::If)
+                .labelled("operator")
+                .ignore_then(or_expr)
+                .then_ignore(just(Token::Else))
+                .then(expr)
+                .or_not(),
+        )
+        .map_with(|(then, rest), e| match rest {
+            None => then,
+            Some((cond, otherwise)) => Expr {
+                kind: ExprKind::IfElse {
+                    cond: Box::new(cond),
+                    then: Box::new(then),
+                    otherwise: Box::new(otherwise),
+                },
+                span: e.span(),
+            },
+        })
+        .boxed()
+}
+
+/// `comp_for = ("for" targets "in" or_expr ("if" or_expr)*)+`: the clauses of a
+/// comprehension.
+fn comp_clauses_parser<'t, I, O>(or_expr: O) -> impl Parser<'t, I, Vec<CompFor>, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = Span>,
+    O: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+{
+    // Newlines may stand between the clauses of a dict comprehension (inside
+    // braces they are kept).
+    let nl = just(Token::Newline).repeated();
+    nl.clone()
+        .ignore_then(just(Token::For))
+        .ignore_then(targets_parser())
+        .then_ignore(just(Token::In))
+        .then(or_expr.clone())
+        .then(
+            nl.clone()
+                .ignore_then(just(Token::If))
+                .ignore_then(or_expr)
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .map(|((targets, iter), conds)| CompFor {
+            targets,
+            iter,
+            conds,
+        })
+        .repeated()
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .then_ignore(nl)
+}
+
 /// A function's parameters and their defaults (one per parameter).
 type Params = (Vec<Ident>, Vec<Option<Expr>>);
 
@@ -455,10 +556,15 @@ where
 /// | 7 | unary `-` | `prefix(7)` |
 /// | 8 | `**` | `infix(right(8))` |
 /// | 9 | call, index, attribute, method | `postfix(9)` |
-fn expr_parser<'t, I, E, B>(expr: E, block: B) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
+fn expr_parser<'t, I, E, O, B>(
+    expr: E,
+    or_expr: O,
+    block: B,
+) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
     E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    O: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
     B: Parser<'t, I, Block, Extra<'t>> + Clone + 't,
 {
     let ident = ident_parser();
@@ -513,35 +619,87 @@ where
             }
         });
 
-    // tensor = "[" (expr ("," expr)* ","?)? "]"
-    let tensor = expr
+    // bracket = "[" (expr (comp_for | ("," expr)* ","?))? "]": a comprehension
+    // (a list) or a tensor literal, told apart after the first element (parsed once).
+    let clauses = comp_clauses_parser(or_expr);
+    let bracket = expr
         .clone()
-        .separated_by(just(Token::Comma))
-        .allow_trailing()
-        .collect::<Vec<_>>()
+        .then(choice((
+            clauses.clone().map(Tail::Comp),
+            just(Token::Comma)
+                .ignore_then(expr.clone())
+                .repeated()
+                .collect::<Vec<_>>()
+                .then_ignore(just(Token::Comma).or_not())
+                .map(Tail::Items),
+        )))
+        .or_not()
         .delimited_by(just(Token::LBracket), just(Token::RBracket))
-        .map_with(|items, e| Expr {
-            kind: ExprKind::TensorLit(items),
-            span: e.span(),
+        .map_with(|items, e| {
+            let kind = match items {
+                None => ExprKind::TensorLit(Vec::new()),
+                Some((element, Tail::Comp(clauses))) => {
+                    ExprKind::Comprehension(Box::new(Comprehension {
+                        element,
+                        value: None,
+                        clauses,
+                    }))
+                }
+                Some((first, Tail::Items(rest))) => {
+                    ExprKind::TensorLit(std::iter::once(first).chain(rest).collect())
+                }
+            };
+            Expr {
+                kind,
+                span: e.span(),
+            }
         });
 
-    // dict = "{" (expr ":" expr ("," expr ":" expr)* ","?)? "}", in expression
-    // position only (a statement never starts with `{`); newlines may separate entries.
+    // dict = "{" (entry (comp_for | ("," entry)* ","?))? "}" with
+    // entry = expr ":" expr, in expression position only (a statement never starts
+    // with `{`); newlines may separate entries.
     let nl = just(Token::Newline).repeated();
-    let dict = nl
+    let entry = nl
         .clone()
         .ignore_then(expr.clone())
         .then_ignore(just(Token::Colon))
         .then(expr.clone())
-        .then_ignore(nl.clone())
-        .separated_by(just(Token::Comma))
-        .allow_trailing()
-        .collect::<Vec<_>>()
+        .then_ignore(nl.clone());
+    let dict = entry
+        .clone()
+        .then(choice((
+            clauses.map(DictTail::Comp),
+            just(Token::Comma)
+                .ignore_then(entry)
+                .repeated()
+                .collect::<Vec<_>>()
+                .then_ignore(just(Token::Comma).or_not())
+                .map(DictTail::Items),
+        )))
+        .or_not()
         .then_ignore(nl)
         .delimited_by(just(Token::LBrace), just(Token::RBrace))
-        .map_with(|entries, e| Expr {
-            kind: ExprKind::Dict(entries.into_iter().flat_map(|(k, v)| [k, v]).collect()),
-            span: e.span(),
+        .map_with(|entries, e| {
+            let kind = match entries {
+                None => ExprKind::Dict(Vec::new()),
+                Some(((key, value), DictTail::Comp(clauses))) => {
+                    ExprKind::Comprehension(Box::new(Comprehension {
+                        element: key,
+                        value: Some(value),
+                        clauses,
+                    }))
+                }
+                Some((first, DictTail::Items(rest))) => ExprKind::Dict(
+                    std::iter::once(first)
+                        .chain(rest)
+                        .flat_map(|(k, v)| [k, v])
+                        .collect(),
+                ),
+            };
+            Expr {
+                kind,
+                span: e.span(),
+            }
         });
 
     // lambda = "fn" params block
@@ -560,7 +718,7 @@ where
             span: e.span(),
         });
 
-    let atom = choice((literal, paren, tensor, dict, lambda))
+    let atom = choice((literal, paren, bracket, dict, lambda))
         .recover_with(via_parser(nested_delimiters(
             Token::LParen,
             Token::RParen,

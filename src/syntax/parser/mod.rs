@@ -410,6 +410,37 @@ mod tests {
                     .collect();
                 format!("(f {})", ps.join(" "))
             }
+            ExprKind::Comprehension(c) => {
+                let clauses: Vec<String> = c
+                    .clauses
+                    .iter()
+                    .map(|f| {
+                        let names: Vec<&str> = f.targets.iter().map(|t| &*t.name).collect();
+                        let conds: Vec<String> =
+                            f.conds.iter().map(|e| format!(" if {}", sexp(e))).collect();
+                        format!(
+                            " for {} in {}{}",
+                            names.join(","),
+                            sexp(&f.iter),
+                            conds.concat()
+                        )
+                    })
+                    .collect();
+                match &c.value {
+                    None => format!("(list {}{})", sexp(&c.element), clauses.concat()),
+                    Some(v) => format!(
+                        "(dict {}: {}{})",
+                        sexp(&c.element),
+                        sexp(v),
+                        clauses.concat()
+                    ),
+                }
+            }
+            ExprKind::IfElse {
+                cond,
+                then,
+                otherwise,
+            } => format!("(if {} {} {})", sexp(cond), sexp(then), sexp(otherwise)),
         }
     }
 
@@ -470,6 +501,45 @@ mod tests {
         assert_eq!(shape("-x.grad"), "(neg (attr x grad))");
         assert_eq!(shape("-a * b"), "(* (neg a) b)");
         assert_eq!(shape("(a < b) == c"), "(== (< a b) c)");
+    }
+
+    #[test]
+    fn comprehensions_and_conditional_expressions() {
+        assert_eq!(shape("[x * 2 for x in xs]"), "(list (* x 2) for x in xs)");
+        assert_eq!(
+            shape("[(i, c) for i, c in enumerate(s) if c != ' ' if i for j in r]"),
+            "(list (tuple i c) for i,c in (call enumerate s) if (!= c \" \") if i for j in r)"
+        );
+        assert_eq!(
+            shape("{k: v\n for k, v in d\n if v}"),
+            "(dict k: v for k,v in d if v)"
+        );
+        // The iterable is an `or` expression: `if` after it is a condition.
+        assert_eq!(
+            shape("[a for a in b or c if d]"),
+            "(list a for a in (or b c) if d)"
+        );
+        assert_eq!(
+            shape("[a if b else c for a in d]"),
+            "(list (if b a c) for a in d)"
+        );
+        assert_eq!(shape("[a, b]"), "[a b]");
+        assert_eq!(shape("[]"), "[]");
+        assert_eq!(shape("{}"), "(dict )");
+        // `a if c else b` binds loosest and nests to the right.
+        assert_eq!(
+            shape("a or b if c and d else e"),
+            "(if (and c d) (or a b) e)"
+        );
+        assert_eq!(shape("a if b else c if d else e"), "(if b a (if d c e))");
+        assert_eq!(shape("f(a if b else c)"), "(call f (if b a c))");
+        assert!(!parse("x = a if b", SourceId(0)).diagnostics.is_empty());
+        assert!(!parse("x = [a for]", SourceId(0)).diagnostics.is_empty());
+        let p = program("for i, c in enumerate(s) { }\n");
+        let StmtKind::For { targets, .. } = &p[0].kind else {
+            panic!()
+        };
+        assert_eq!(targets.len(), 2);
     }
 
     #[test]
