@@ -148,3 +148,33 @@ fn class_errors_name_the_class_and_what_it_has() {
     let e = error("class P {\n  fn m(self) { return 1 }\n}\nx = P().m\n");
     assert!(e.contains("'m' is a method of P"), "{e}");
 }
+
+/// `bp check`'s report of `src` (empty when it finds nothing).
+fn check(src: &str) -> String {
+    let mut err = Vec::new();
+    bp::check(src, "test.bp", &mut err, false);
+    String::from_utf8_lossy(&err).into_owned()
+}
+
+#[test]
+fn check_reports_calls_that_cannot_fit_the_definition() {
+    let f = "fn train(lr, momentum=0) { return lr }\n";
+    assert!(check(&format!("{f}train(momentum=1)\n")).contains("missing its argument 'lr'"));
+    assert!(check(&format!("{f}train(1, 2, 3)\n")).contains("takes 2 arguments; found 3"));
+    assert!(check(&format!("{f}train(1, lr=2)\n")).contains("got two values"));
+    assert!(check(&format!("{f}train(1, mom=2)\n")).contains("no parameter named 'mom'"));
+    let c = "class Layer {\n  fn init(self, nin, nout=1) { self.n = nin }\n}\n";
+    assert!(check(&format!("{c}Layer()\n")).contains("Layer.init() is missing its argument 'nin'"));
+    // Calls that fit, and names bound twice (which function runs is not known), pass.
+    assert_eq!(
+        check(&format!(
+            "{f}train(1)\ntrain(lr=1, momentum=2)\n{c}Layer(2, nout=3)\n"
+        )),
+        ""
+    );
+    assert_eq!(
+        check("fn g(a) { return a }\ng = fn(a, b) { return a }\ng(1, 2)\n"),
+        ""
+    );
+    assert_eq!(check("class P {}\nP()\n"), "");
+}

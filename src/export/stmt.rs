@@ -212,7 +212,8 @@ impl Emitter {
         if top && !self.out.is_empty() && !self.out.ends_with("\n\n") {
             self.out.push('\n');
         }
-        self.line(&format!("class {name}:"));
+        // `bp.Object` shows the object as bp does and lets `parameters` walk it.
+        self.line(&format!("class {name}(bp.Object):"));
         self.indent += 1;
         if c.methods.is_empty() {
             self.line("pass");

@@ -299,7 +299,7 @@ impl Interpreter {
     /// `w -= lr * w.grad` on a leaf that requires grad: allowed only inside
     /// `no_grad`, where it replaces the data in place (the leaf keeps its identity,
     /// its flag and its `.grad`).
-    pub(super) fn update_leaf_in_place(
+    pub(crate) fn update_leaf_in_place(
         &mut self,
         leaf: &Tensor,
         op: BinOp,
