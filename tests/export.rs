@@ -131,3 +131,19 @@ fn v3_indexing_and_pytorch_habits_export_as_pytorch_spells_them() {
     assert!(python.contains("w.grad = None"), "{python}");
     assert!(python.contains("w.data -= 0.1 * w"), "{python}");
 }
+
+#[test]
+fn v3_classes_defaults_and_keywords_export_as_python_classes() {
+    let src = "class Layer {\n    fn init(self, nin, nout, k=0.5) {\n        self.W = zeros(nin, nout, grad)\n    }\n\
+               fn call(self, x) { return x @ self.W }\n    fn show(self) { return \"Layer\" }\n\
+               fn norm2(self) { return sum(self.W * self.W) }\n}\n\
+               l = Layer(2, 3, k=0.1)\nf = fn(scale=2) { return scale }\n";
+    let python = program("v3_classes.bp", src);
+    assert!(python.contains("class Layer(bp.Object):"), "{python}");
+    assert!(python.contains("    def __init__(self, nin, nout, k=0.5):"), "{python}");
+    assert!(python.contains("    def __call__(self, x):"), "{python}");
+    assert!(python.contains("    def __repr__(self):"), "{python}");
+    assert!(python.contains("    def norm2(self):"), "{python}");
+    assert!(python.contains("l = Layer(2, 3, k=0.1)"), "{python}");
+    assert!(python.contains("f = lambda scale=2: scale"), "{python}");
+}

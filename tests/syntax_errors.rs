@@ -49,3 +49,15 @@ snapshot!(
 snapshot!(chained_comparison, "if 0 < x < 1 {\n  print(x)\n}\n");
 snapshot!(missing_block, "for i in range(3)\nprint(i)\nwhile x\n");
 snapshot!(stray_closing_brace, "x = 1\n}\ny = [1, 2\n");
+snapshot!(
+    parameter_without_default_after_one_with,
+    "fn f(lr=0.1, x) {\n  return x\n}\n"
+);
+snapshot!(
+    class_with_a_base_class,
+    "class MLP(Module) {\n  fn init(self) { self.n = 1 }\n}\n"
+);
+snapshot!(
+    class_body_with_a_statement,
+    "class A {\n  n = 1\n  fn init(self) { self.n = 1 }\n}\n"
+);

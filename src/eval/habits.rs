@@ -63,6 +63,26 @@ impl Interpreter {
         value_span: Span,
         span: Span,
     ) -> Eval<()> {
+        if let Value::Object(o) = &target {
+            // A field of an object (SPEC §19 Classes): set, or updated by `op=`.
+            let value = match op {
+                None => value,
+                Some((op, _)) => {
+                    let current = self.object_attribute(o, &name.name, name.span, obj_span)?;
+                    if let Value::Tensor(t) = &current {
+                        // As `w -= ...` on a name: a leaf that requires grad is
+                        // updated in place, inside `no_grad` only.
+                        if t.is_leaf() && t.requires_grad() {
+                            return self
+                                .update_leaf_in_place(t, op, &value, span, name.span, value_span);
+                        }
+                    }
+                    self.binary(op, current, value, span, obj_span, value_span)?
+                }
+            };
+            o.set(&name.name, value);
+            return Ok(());
+        }
         let Value::Tensor(t) = &target else {
             return Err(Flow::from(
                 Diagnostic::error(format!(

@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod builtins;
+pub mod classes;
 pub mod collections;
 pub mod errors;
 mod exec;

@@ -1,5 +1,5 @@
 //! The tensors inside a value (SPEC §19, "Parameters of anything"): one walk over
-//! tuples, lists, dicts, modules (and, as they come, objects), each tensor once,
+//! tuples, lists, dicts, modules and objects, each tensor once,
 //! with its dotted path as PyTorch's `state_dict` names it (`layers.0.W`).
 
 use crate::autodiff::Tensor;
@@ -68,6 +68,12 @@ impl Walk {
                 let entries = d.0.borrow().entries().to_vec();
                 for (key, item) in &entries {
                     self.value(item, join(&path, &key.to_display()), direct);
+                }
+            }
+            Value::Object(o) if self.first_visit(Rc::as_ptr(o) as *const ()) => {
+                // Fields in the order they were first set (a `Module`'s attributes).
+                for (name, field) in o.items() {
+                    self.value(&field, join(&path, &name), false);
                 }
             }
             Value::Module(m) if self.first_visit(Rc::as_ptr(m) as *const ()) => {

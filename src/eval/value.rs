@@ -19,6 +19,12 @@ pub struct Closure {
     pub env: Option<Rc<Env>>,
     /// The compiled body, shared by every closure of the same definition.
     pub(crate) code: Rc<super::exec::compile::FnCode>,
+    /// The values of the parameters' defaults, evaluated when the function was
+    /// defined (as Python's): one per parameter, `None` where it has none.
+    /// Empty when no parameter has a default.
+    pub defaults: Vec<Option<Value>>,
+    /// For a method, the name of its class (messages say `Layer.init`).
+    pub owner: Option<Name>,
 }
 
 /// The local variables of one function call (or of a module's top level), and the
@@ -474,6 +480,10 @@ pub enum Value {
     Module(Rc<Module>),
     /// `{k: v}`: shared, in insertion order (SPEC §19).
     Dict(super::collections::Dict),
+    /// `class Name { ... }`: calling it makes an object (SPEC §19 Classes).
+    Class(Rc<super::classes::Class>),
+    /// An object of a class: shared, its fields set by assignment.
+    Object(Rc<super::classes::Object>),
 }
 
 impl Value {
@@ -492,6 +502,8 @@ impl Value {
             Value::List(_) => "list",
             Value::Module(_) => "module",
             Value::Dict(_) => "dict",
+            Value::Class(_) => "class",
+            Value::Object(_) => "object",
         }
     }
 
@@ -546,6 +558,8 @@ impl Value {
             },
             Value::Builtin(b) => format!("<fn {}>", b.name),
             Value::Optimizer(o) => o.borrow().display(),
+            Value::Class(c) => format!("<class {}>", c.name()),
+            Value::Object(o) => super::classes::repr(o),
         }
     }
 }
@@ -636,7 +650,11 @@ pub(crate) fn truthy(v: &Value, span: Span) -> Eval<bool> {
         Value::Optimizer(_) => Ok(true),
         Value::List(l) => Ok(!l.is_empty()),
         Value::Dict(d) => Ok(!d.is_empty()),
-        Value::Func(_) | Value::Builtin(_) | Value::Module(_) => Ok(true),
+        Value::Func(_)
+        | Value::Builtin(_)
+        | Value::Module(_)
+        | Value::Class(_)
+        | Value::Object(_) => Ok(true),
     }
 }
 
@@ -686,6 +704,9 @@ fn values_equal_in(a: &Value, b: &Value, open: &mut Vec<(usize, usize)>) -> bool
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => std::ptr::eq(*x, *y),
         (Value::Optimizer(x), Value::Optimizer(y)) => Rc::ptr_eq(x, y),
+        // Objects are equal when they are the same object (Python's default `==`).
+        (Value::Object(x), Value::Object(y)) => Rc::ptr_eq(x, y),
+        (Value::Class(x), Value::Class(y)) => Rc::ptr_eq(x, y),
         (Value::Range(a1, b1, s1), Value::Range(a2, b2, s2)) => a1 == a2 && b1 == b2 && s1 == s2,
         _ => false,
     }

@@ -292,7 +292,7 @@ impl Emitter {
             ..
         }] = decl.body.stmts.as_slice()
         {
-            let params: Vec<String> = decl.params.iter().map(|p| self.name(&p.name)).collect();
+            let params = self.params(decl)?;
             self.push_scope(&decl.body.stmts, &decl.params);
             self.functions += 1;
             let b = self.expr(body);

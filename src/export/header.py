@@ -453,6 +453,12 @@ class bp:
             for k, x in v.items():
                 name = bp.show(k, raw=True)
                 yield from bp._walk(x, f"{path}.{name}" if path else name, direct, seen)
+        elif isinstance(v, bp.Object):
+            if id(v) in seen:
+                return
+            seen.add(id(v))
+            for name, x in vars(v).items():
+                yield from bp._walk(x, f"{path}.{name}" if path else name, False, seen)
         elif isinstance(v, types.ModuleType) and id(v) not in seen:
             seen.add(id(v))
             for name, x in vars(v).items():
@@ -754,6 +760,21 @@ class bp:
         t = torch.tensor([[float(c) for c in r] for r in rows])
         return (t, names) if header else t
 
+    class Object:
+        """The base of every exported bp class: shown as Name(field=value, ...) in the
+        order the fields were set (a class's `show` becomes its own __repr__)."""
+
+        def __repr__(self):
+            parts = []
+            for k, x in vars(self).items():
+                if isinstance(x, torch.Tensor) and x.numel() > 8:
+                    shape = "(" + ", ".join(str(d) for d in x.shape) + ("," if x.dim() == 1 else "") + ")"
+                    text = f"tensor(shape={shape}" + (", requires_grad=True" if x.requires_grad else "") + ")"
+                else:
+                    text = bp.show(x)
+                parts.append(f"{k}={text}")
+            return type(self).__name__ + "(" + ", ".join(parts) + ")"
+
     class Optimizer:
         """A torch.optim optimizer with bp's `lr` attribute and display."""
 
@@ -904,6 +925,8 @@ class bp:
             if v.step == 1:
                 return f"range({v.start}, {v.stop})"
             return f"range({v.start}, {v.stop}, {v.step})"
+        if isinstance(v, bp.Object):
+            return repr(v)
         if callable(v):
             name = getattr(v, "__name__", "")
             name = name.rstrip("_")

@@ -81,6 +81,7 @@ impl Emitter {
                     self.out.push('\n');
                 }
             }
+            StmtKind::Class(c) => self.class(c)?,
             StmtKind::If {
                 branches,
                 else_block,
@@ -202,9 +203,62 @@ impl Emitter {
         Ok(())
     }
 
+    /// `class Name:` with each method a `def`: `init` is `__init__`, `call` is
+    /// `__call__`, `show` is `__repr__` (so `print` and `str` use it, as bp's).
+    pub(super) fn class(&mut self, c: &crate::syntax::ast::ClassDecl) -> R<()> {
+        let name = self.name(&c.name.name);
+        self.flush_pending();
+        let top = self.functions == 0 && self.indent == 0;
+        if top && !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+        // `bp.Object` shows the object as bp does and lets `parameters` walk it.
+        self.line(&format!("class {name}(bp.Object):"));
+        self.indent += 1;
+        if c.methods.is_empty() {
+            self.line("pass");
+        }
+        for m in &c.methods {
+            let mname = m
+                .name
+                .as_ref()
+                .map(|n| n.name.to_string())
+                .unwrap_or_default();
+            let py = match mname.as_str() {
+                "init" => "__init__".to_string(),
+                "call" => "__call__".to_string(),
+                "show" => "__repr__".to_string(),
+                other => other.to_string(),
+            };
+            self.function(&py, m)?;
+        }
+        self.indent -= 1;
+        if top {
+            self.out.push('\n');
+        }
+        Ok(())
+    }
+
+    /// A function's parameters as Python writes them: `x`, `lr=0.1` (a default is
+    /// an expression of the defining scope, evaluated once there, as in bp).
+    pub(super) fn params(&mut self, decl: &FnDecl) -> R<Vec<String>> {
+        let mut out = Vec::with_capacity(decl.params.len());
+        for (i, p) in decl.params.iter().enumerate() {
+            let name = self.name(&p.name);
+            match decl.defaults.get(i).and_then(Option::as_ref) {
+                Some(d) => {
+                    let d = self.expr(d)?;
+                    out.push(format!("{name}={}", d.code));
+                }
+                None => out.push(name),
+            }
+        }
+        Ok(out)
+    }
+
     /// `def name(params):` and the body, in a new scope.
     pub(super) fn function(&mut self, name: &str, decl: &FnDecl) -> R<()> {
-        let params: Vec<String> = decl.params.iter().map(|p| self.name(&p.name)).collect();
+        let params = self.params(decl)?;
         self.line(&format!("def {name}({}):", params.join(", ")));
         self.push_scope(&decl.body.stmts, &decl.params);
         let saved = (self.loops, self.no_grad, std::mem::take(&mut self.pending));

@@ -16,6 +16,7 @@
 //! (the function may run after the global is assigned).
 
 pub mod builtins;
+pub mod calls;
 pub mod modules;
 
 use crate::diagnostic::Diagnostic;
@@ -327,6 +328,7 @@ pub fn resolve_with(
         fn_depth: 0,
         fn_scopes: FastMap::default(),
         context: (DefKind::Variable, Span::EMPTY),
+        signatures: FastMap::default(),
     };
     for s in program {
         r.visit_stmt(s);
@@ -360,6 +362,8 @@ struct Resolver {
     fn_scopes: FastMap<Span, ScopeId>,
     /// What the names the walk binds next are, and the statement binding them.
     context: (DefKind, Span),
+    /// The parameters of each named function and class, by its binding.
+    signatures: FastMap<DefId, calls::Signature>,
 }
 
 impl<'a> Visit<'a> for Resolver {
@@ -480,6 +484,16 @@ impl Resolver {
             StmtKind::FnDef(decl) => {
                 self.context = (DefKind::Function, decl.span);
                 walk_stmt(self, stmt);
+                if let (Some(name), Some(sig)) = (&decl.name, calls::Signature::of_fn(decl)) {
+                    self.keep_signature(name.span, sig);
+                }
+            }
+            StmtKind::Class(c) => {
+                self.context = (DefKind::Function, c.span);
+                walk_stmt(self, stmt);
+                if let Some(sig) = calls::Signature::of_class(c) {
+                    self.keep_signature(c.name.span, sig);
+                }
             }
             StmtKind::While { .. } => {
                 let saved = self.enter_loop(stmt.span);
@@ -542,6 +556,9 @@ impl Resolver {
                 if let Some(b) = builtin_info(target) {
                     self.check_call(b, e.span, None, args);
                 }
+                if let Target::Def(d) = target {
+                    self.check_user_call(d, e.span, args);
+                }
             }
             ExprKind::Method {
                 receiver,
@@ -573,6 +590,38 @@ impl Resolver {
             }
             ExprKind::Comprehension(comp) => self.comprehension(comp, e.span),
             _ => walk_expr(self, e),
+        }
+    }
+
+    /// Keeps the signature of the function or class named at `span` (first walk).
+    fn keep_signature(&mut self, span: Span, sig: calls::Signature) {
+        if !self.collecting {
+            return;
+        }
+        if let Some(id) = self.res.defs.iter().rposition(|d| d.span == span) {
+            self.signatures.insert(id, sig);
+        }
+    }
+
+    /// Checks a call of the user function or class bound by `d`, when its name is
+    /// bound only there in its scope (so the call surely calls it).
+    fn check_user_call(&mut self, d: DefId, call: Span, args: &[Arg]) {
+        if !self.reporting() {
+            return;
+        }
+        let Some(sig) = self.signatures.get(&d) else {
+            return;
+        };
+        let def = &self.res.defs[d];
+        let bound_once = self.res.scopes[def.scope]
+            .names
+            .get(&def.name)
+            .is_some_and(|ids| ids.len() == 1);
+        if !bound_once {
+            return;
+        }
+        if let Some(diag) = sig.check(call, args) {
+            self.res.diagnostics.push(diag);
         }
     }
 

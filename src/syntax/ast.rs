@@ -109,6 +109,8 @@ pub enum StmtKind {
         op: Option<(BinOp, Span)>,
         value: Expr,
     },
+    /// `class Name { fn init(self, ...) {...} ... }` (SPEC §19 Classes).
+    Class(Rc<ClassDecl>),
     /// `import "path.bp" as name` (`name` is `None` for `import "path.bp"`).
     /// `binding` is the name the import binds: `name`, else the file's stem
     /// spanned at the path (computed once, by the parser).
@@ -138,8 +140,20 @@ pub struct FnDecl {
     /// `None` for an anonymous function.
     pub name: Option<Ident>,
     pub params: Vec<Ident>,
+    /// Each parameter's default value (`lr=0.1`), one per parameter, `None` where
+    /// the call must give it. Evaluated once, where the function is defined.
+    pub defaults: Vec<Option<Expr>>,
     pub body: Block,
     /// The whole definition, `fn` to `}`.
+    pub span: Span,
+}
+
+/// A class: its name and its methods (`init`, `call`, `show` and any other).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassDecl {
+    pub name: Ident,
+    pub methods: Vec<Rc<FnDecl>>,
+    /// The whole definition, `class` to `}`.
     pub span: Span,
 }
 

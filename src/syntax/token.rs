@@ -106,6 +106,8 @@ pub enum Token {
     Grad,
     #[token("import")]
     Import,
+    #[token("class")]
+    Class,
     #[token("as")]
     As,
 
@@ -442,6 +444,7 @@ impl fmt::Display for Token {
             Token::Is => "is",
             Token::Grad => "grad",
             Token::Import => "import",
+            Token::Class => "class",
             Token::As => "as",
             Token::FStr(_) | Token::FString(_) => "f-string",
             Token::Plus => "+",
@@ -703,6 +706,7 @@ fn highlight_nested(src: &str, depth: usize) -> Vec<(Highlight, Range<usize>)> {
             | Token::Is
             | Token::Grad
             | Token::Import
+            | Token::Class
             | Token::As => Highlight::Keyword,
             Token::LParen
             | Token::RParen

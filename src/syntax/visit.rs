@@ -8,7 +8,8 @@
 //! on the heap when it runs short, so no input overflows it.
 
 use super::ast::{
-    Arg, Block, Comprehension, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt, StmtKind,
+    Arg, Block, ClassDecl, Comprehension, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt,
+    StmtKind,
 };
 
 /// How much stack a level of nesting may use before more is allocated (and how much).
@@ -82,6 +83,14 @@ pub fn walk_fn<'a, V: Visit<'a> + ?Sized>(v: &mut V, decl: &'a FnDecl) {
     v.visit_block(&decl.body);
 }
 
+/// A function's default values: expressions of the scope that defines it,
+/// evaluated there (before the function's name is bound).
+pub fn walk_defaults<'a, V: Visit<'a> + ?Sized>(v: &mut V, decl: &'a FnDecl) {
+    for e in decl.defaults.iter().flatten() {
+        v.visit_expr(e);
+    }
+}
+
 pub fn walk_index<'a, V: Visit<'a> + ?Sized>(v: &mut V, index: &'a Index) {
     match index {
         Index::Single(e) => v.visit_expr(e),
@@ -113,6 +122,7 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
             v.visit_binding(target);
         }
         StmtKind::FnDef(decl) => {
+            walk_defaults(v, decl);
             if let Some(name) = &decl.name {
                 v.visit_binding(name);
             }
@@ -165,6 +175,18 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
             v.visit_expr(value);
         }
         StmtKind::Import { binding, .. } => v.visit_binding(binding),
+        StmtKind::Class(c) => walk_class(v, c),
+    }
+}
+
+/// A class: its name is bound, then each method is a function of the enclosing
+/// scope (the class body is not a scope of its own, as Python's methods do not see
+/// it); methods' names are not bound.
+pub fn walk_class<'a, V: Visit<'a> + ?Sized>(v: &mut V, c: &'a ClassDecl) {
+    v.visit_binding(&c.name);
+    for m in &c.methods {
+        walk_defaults(v, m);
+        v.visit_fn(m);
     }
 }
 
@@ -210,7 +232,10 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
                 v.visit_index(ix);
             }
         }
-        ExprKind::Lambda(decl) => v.visit_fn(decl),
+        ExprKind::Lambda(decl) => {
+            walk_defaults(v, decl);
+            v.visit_fn(decl);
+        }
         ExprKind::FString(parts) => {
             for p in parts.iter() {
                 if let FPart::Value { expr, .. } = p {
@@ -290,6 +315,9 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
         }
         StmtKind::FnDef(decl) => {
             if let Some(decl) = std::rc::Rc::get_mut(decl) {
+                for e in decl.defaults.iter_mut().flatten() {
+                    v.visit_expr_mut(e);
+                }
                 if let Some(name) = &mut decl.name {
                     v.visit_binding_mut(name);
                 }
@@ -343,6 +371,19 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
             v.visit_expr_mut(value);
         }
         StmtKind::Import { binding, .. } => v.visit_binding_mut(binding),
+        StmtKind::Class(c) => {
+            if let Some(c) = std::rc::Rc::get_mut(c) {
+                v.visit_binding_mut(&mut c.name);
+                for m in &mut c.methods {
+                    if let Some(m) = std::rc::Rc::get_mut(m) {
+                        for e in m.defaults.iter_mut().flatten() {
+                            v.visit_expr_mut(e);
+                        }
+                        v.visit_fn_mut(m);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -390,6 +431,9 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
         }
         ExprKind::Lambda(decl) => {
             if let Some(decl) = std::rc::Rc::get_mut(decl) {
+                for e in decl.defaults.iter_mut().flatten() {
+                    v.visit_expr_mut(e);
+                }
                 v.visit_fn_mut(decl);
             }
         }

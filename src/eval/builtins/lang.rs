@@ -118,9 +118,9 @@ pub fn pop(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 /// `str(v)`: the text `print` shows.
-pub fn str(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (v, _) = a.required(0, "v")?;
-    Ok(Value::Str(v.to_display().into()))
+pub fn str(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    let (v, span) = a.required(0, "v")?;
+    Ok(Value::Str(it.display_text(v, span)?.into()))
 }
 
 /// Rounds to `n` decimals, halves to even, as Python's `round` (the decimal

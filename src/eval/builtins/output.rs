@@ -20,7 +20,10 @@ pub fn print(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         ))),
     };
     let (sep, end) = (text("sep", " ")?, text("end", "\n")?);
-    let parts: Vec<String> = a.pos.iter().map(|(v, _)| v.to_display()).collect();
+    let mut parts: Vec<String> = Vec::with_capacity(a.pos.len());
+    for (v, span) in &a.pos {
+        parts.push(it.display_text(v, *span)?);
+    }
     let line = format!("{}{end}", parts.join(&sep));
     it.write_out(&line)?;
     Ok(Value::None)

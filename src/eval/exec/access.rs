@@ -21,6 +21,9 @@ impl Interpreter {
         obj_span: Span,
         span: Span,
     ) -> Eval<Value> {
+        if let Value::Object(o) = v {
+            return self.object_attribute(o, name, name_span, obj_span);
+        }
         if let Value::Tensor(t) = v {
             match name {
                 "grad" => return Ok(t.grad().map(Value::Tensor).unwrap_or(Value::None)),

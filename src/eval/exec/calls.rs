@@ -27,6 +27,8 @@ impl Interpreter {
         match f {
             Value::Builtin(b) => self.call_builtin(b, pos, kw, call_span, None),
             Value::Func(c) => self.call_closure(c, pos, kw, call_span),
+            Value::Class(c) => self.construct(c, pos, kw, call_span),
+            Value::Object(o) => self.call_object(o, pos, kw, call_span, callee_span),
             other => Err(Flow::from(
                 Diagnostic::error(format!("a {} is not a function", other.type_name()))
                     .with_label(callee_span, "this cannot be called"),
@@ -91,30 +93,9 @@ impl Interpreter {
         call_span: Span,
     ) -> Eval<Value> {
         check_interrupt(call_span)?;
-        let decl = &c.decl;
-        // The function's name is only needed for a message.
-        let fname = || {
-            decl.name
-                .as_ref()
-                .map(|n| n.name.to_string())
-                .unwrap_or_else(|| "fn".into())
-        };
-        if pos.len() > decl.params.len() {
-            return Err(Flow::from(
-                Diagnostic::error(format!(
-                    "{}() takes {} argument{}; found {}",
-                    fname(),
-                    decl.params.len(),
-                    if decl.params.len() == 1 { "" } else { "s" },
-                    pos.len()
-                ))
-                .with_label(call_span, "in this call")
-                .with_label(decl.span, "defined here"),
-            ));
-        }
         let frame = &c.code.frame;
         let n = frame.names.len();
-        if kw.is_empty() && pos.len() == decl.params.len() && frame.params_in_order {
+        if kw.is_empty() && pos.len() == c.decl.params.len() && frame.params_in_order {
             let mut slots = Vec::with_capacity(n);
             slots.extend(pos.into_iter().map(|(v, _)| Some(v)));
             slots.resize(n, None);
@@ -124,33 +105,9 @@ impl Interpreter {
                 call_span,
             );
         }
-        let mut given: Vec<Option<Value>> = vec![None; decl.params.len()];
-        for (slot, (v, _)) in given.iter_mut().zip(pos) {
-            *slot = Some(v);
-        }
-        for (k, v, span) in kw {
-            let Some(i) = decl.params.iter().position(|p| p.name == k) else {
-                return Err(Flow::from(
-                    Diagnostic::error(format!("{}() has no parameter named '{k}'", fname()))
-                        .with_label(span, "unknown keyword")
-                        .with_label(decl.span, "defined here"),
-                ));
-            };
-            given[i] = Some(v);
-        }
+        let values = super::arguments::bind(c, pos, kw, call_span)?;
         let env = Env::frame(frame.names.clone(), vec![None; n], c.env.clone());
-        for (p, slot) in decl.params.iter().zip(given) {
-            let Some(v) = slot else {
-                return Err(Flow::from(
-                    Diagnostic::error(format!(
-                        "{}() is missing its argument '{}'",
-                        fname(),
-                        p.name
-                    ))
-                    .with_label(call_span, "in this call")
-                    .with_label(p.span, "this parameter has no value"),
-                ));
-            };
+        for (p, v) in c.decl.params.iter().zip(values) {
             // By name: a parameter named twice holds its last value.
             env.set(&p.name, v);
         }

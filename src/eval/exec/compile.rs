@@ -266,12 +266,31 @@ impl<'r> Compiler<'r> {
     /// running scope.
     fn closure(&mut self, decl: &Rc<FnDecl>) -> Code<Rc<Closure>> {
         let code = self.function(decl);
+        // Defaults: expressions of the defining scope, evaluated each time the
+        // definition runs (once per function value, as Python's).
+        let defaults: Vec<Option<ExprCode>> = if decl.defaults.iter().any(Option::is_some) {
+            decl.defaults
+                .iter()
+                .map(|d| d.as_ref().map(|e| self.expr(e)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let decl = decl.clone();
-        Box::new(move |_, s| {
+        Box::new(move |i, s| {
+            let mut values = Vec::with_capacity(defaults.len());
+            for d in &defaults {
+                values.push(match d {
+                    Some(code) => Some(code(i, s)?),
+                    None => None,
+                });
+            }
             Ok(Rc::new(Closure {
                 decl: decl.clone(),
                 env: s.clone(),
                 code: code.clone(),
+                defaults: values,
+                owner: None,
             }))
         })
     }
@@ -363,6 +382,34 @@ impl<'r> Compiler<'r> {
                     if let Some(name) = &name {
                         i.bind_ident(name, f, s);
                     }
+                    Ok(())
+                })
+            }
+            StmtKind::Class(decl) => {
+                let methods: Vec<(Name, Code<Rc<Closure>>)> = decl
+                    .methods
+                    .iter()
+                    .map(|m| {
+                        let name = m.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+                        (name, self.closure(m))
+                    })
+                    .collect();
+                let name = self.binding(&decl.name);
+                let decl = decl.clone();
+                Box::new(move |i, s| {
+                    let mut made = Vec::with_capacity(methods.len());
+                    for (n, make) in &methods {
+                        let mut m = make(i, s)?;
+                        if let Some(c) = Rc::get_mut(&mut m) {
+                            c.owner = Some(decl.name.name.clone());
+                        }
+                        made.push((n.clone(), m));
+                    }
+                    let class = crate::eval::classes::Class {
+                        decl: decl.clone(),
+                        methods: made,
+                    };
+                    i.bind_ident(&name, Value::Class(Rc::new(class)), s);
                     Ok(())
                 })
             }
@@ -1208,6 +1255,10 @@ impl Interpreter {
             let (pos, kw) = eval_args(args, self, s)?;
             return self.call(&f, pos, kw, span, name.span);
         }
+        if let Value::Object(o) = &recv {
+            let (pos, kw) = eval_args(args, self, s)?;
+            return self.object_method(o, recv_span, name, pos, kw, span);
+        }
         if matches!(recv, Value::Str(_) | Value::Dict(_)) {
             let (pos, kw) = eval_args(args, self, s)?;
             if let Some(r) =
@@ -1234,7 +1285,7 @@ impl Interpreter {
         expr_span: Span,
     ) -> Eval<()> {
         match spec {
-            None => out.push_str(&v.to_display()),
+            None => out.push_str(&self.display_text(v, expr_span)?),
             Some((spec, spec_span)) => out.push_str(&crate::eval::lang::format_with_spec(
                 v, spec, *spec_span, expr_span,
             )?),

@@ -4,6 +4,7 @@
 //! name lookup and the guards (interrupt, stack depth).
 
 pub(crate) mod access;
+pub(crate) mod arguments;
 mod calls;
 pub(crate) mod compile;
 mod expressions;

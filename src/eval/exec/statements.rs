@@ -237,7 +237,7 @@ impl Interpreter {
     /// Shows the value of a top-level expression statement in the REPL.
     pub(super) fn echo(&mut self, v: &Value, scope: &Scope) -> Eval<()> {
         if self.options.echo && scope.is_none() && self.depth == 0 && !matches!(v, Value::None) {
-            let text = format!("{}\n", v.to_repr());
+            let text = format!("{}\n", self.repr_text(v, Span::EMPTY)?);
             self.write_out(&text)?;
             // `_` is the last result shown, as in Python's REPL (SPEC §19).
             self.globals.insert(Rc::from("_"), v.clone());
@@ -299,7 +299,7 @@ impl Interpreter {
     /// `w -= lr * w.grad` on a leaf that requires grad: allowed only inside
     /// `no_grad`, where it replaces the data in place (the leaf keeps its identity,
     /// its flag and its `.grad`).
-    pub(super) fn update_leaf_in_place(
+    pub(crate) fn update_leaf_in_place(
         &mut self,
         leaf: &Tensor,
         op: BinOp,

@@ -192,13 +192,55 @@ where
     // fn_def = "fn" IDENT params block
     let fn_def = just(Token::Fn)
         .ignore_then(ident.clone())
-        .then(params_parser())
+        .then(params_parser(expr.clone()))
         .then(body.clone())
-        .map_with(|((name, params), body), e| {
+        .map_with(|((name, (params, defaults)), body), e| {
             StmtKind::FnDef(Rc::new(FnDecl {
                 name: Some(name),
                 params,
+                defaults,
                 body,
+                span: e.span(),
+            }))
+        });
+
+    // class_def = "class" IDENT ("(" ... ")")? block   (the block holds fn_defs only)
+    let bases = ident
+        .clone()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .map_with(|_, e| e.span());
+    let class_def = just(Token::Class)
+        .ignore_then(ident.clone())
+        .then(bases.or_not())
+        .then(body.clone())
+        .validate(|((name, bases), body), e, emitter| {
+            if let Some(span) = bases {
+                emitter.emit(Rich::custom(
+                    span,
+                    format!(
+                        "bp classes have no inheritance; write `class {} {{ ... }}` and \
+                         hold other objects in fields",
+                        name.name
+                    ),
+                ));
+            }
+            let mut methods = Vec::new();
+            for stmt in body.stmts {
+                match stmt.kind {
+                    StmtKind::FnDef(decl) => methods.push(decl),
+                    _ => emitter.emit(Rich::custom(
+                        stmt.span,
+                        "a class body holds only methods (`fn name(self, ...) { ... }`); \
+                         set fields in `init` with `self.name = ...`",
+                    )),
+                }
+            }
+            StmtKind::Class(Rc::new(ClassDecl {
+                name,
+                methods,
                 span: e.span(),
             }))
         });
@@ -356,6 +398,7 @@ where
 
     choice((
         fn_def,
+        class_def,
         if_stmt,
         while_stmt,
         for_stmt,
@@ -464,16 +507,40 @@ where
         .then_ignore(nl)
 }
 
-/// `params = "(" (IDENT ("," IDENT)* ","?)? ")"`
-fn params_parser<'t, I>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t>> + Clone
+/// A function's parameters and their defaults (one per parameter).
+type Params = (Vec<Ident>, Vec<Option<Expr>>);
+
+/// `params = "(" (param ("," param)* ","?)? ")"`, `param = IDENT ("=" expr)?`;
+/// a parameter without a default may not follow one with a default (as Python).
+fn params_parser<'t, I, E>(expr: E) -> impl Parser<'t, I, Params, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
+    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
 {
     ident_parser()
+        .then(just(Token::Assign).ignore_then(expr).or_not())
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
         .delimited_by(just(Token::LParen), just(Token::RParen))
+        .validate(|params, _, emitter| {
+            let mut seen_default = false;
+            for (p, d) in &params {
+                if d.is_some() {
+                    seen_default = true;
+                } else if seen_default {
+                    emitter.emit(Rich::custom(
+                        p.span,
+                        format!(
+                            "parameter '{}' without a default follows one with a default; \
+                             give it a default or move it first",
+                            p.name
+                        ),
+                    ));
+                }
+            }
+            params.into_iter().unzip()
+        })
 }
 
 /// `expr`: atoms and the Pratt table of SPEC §5 (lowest first):
@@ -637,13 +704,14 @@ where
 
     // lambda = "fn" params block
     let lambda = just(Token::Fn)
-        .ignore_then(params_parser())
+        .ignore_then(params_parser(expr.clone()))
         .then_ignore(just(Token::Newline).repeated())
         .then(block)
-        .map_with(|(params, body), e| Expr {
+        .map_with(|((params, defaults), body), e| Expr {
             kind: ExprKind::Lambda(Rc::new(FnDecl {
                 name: None,
                 params,
+                defaults,
                 body,
                 span: e.span(),
             })),
