@@ -19,6 +19,8 @@ pub struct Closure {
     pub env: Option<Rc<Env>>,
     /// The compiled body, shared by every closure of the same definition.
     pub(crate) code: Rc<super::exec::compile::FnCode>,
+    /// The function's `backward` clause (SPEC §21), a closure of the same scope.
+    pub backward: Option<Rc<Closure>>,
 }
 
 /// The local variables of one function call (or of a module's top level), and the

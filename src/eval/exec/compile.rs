@@ -264,12 +264,26 @@ impl<'r> Compiler<'r> {
     /// running scope.
     fn closure(&mut self, decl: &Rc<FnDecl>) -> Code<Rc<Closure>> {
         let code = self.function(decl);
+        // A backward clause (SPEC §21): a function of its own, in the same scope.
+        let backward = decl
+            .backward
+            .as_ref()
+            .map(|b| (b.clone(), self.function(b)));
         let decl = decl.clone();
         Box::new(move |_, s| {
+            let backward = backward.as_ref().map(|(b, code)| {
+                Rc::new(Closure {
+                    decl: b.clone(),
+                    env: s.clone(),
+                    code: code.clone(),
+                    backward: None,
+                })
+            });
             Ok(Rc::new(Closure {
                 decl: decl.clone(),
                 env: s.clone(),
                 code: code.clone(),
+                backward,
             }))
         })
     }
@@ -1122,6 +1136,23 @@ impl Interpreter {
     /// Runs the body of `c` in `env` (its arguments bound), then keeps the frame
     /// for another call unless a closure made inside holds it.
     pub(super) fn run_frame(&mut self, c: &Closure, env: Rc<Env>, span: Span) -> Eval<Value> {
+        let r = match &c.backward {
+            None => self.run_frame_body(c, env, span),
+            Some(b) => self.call_with_backward(c, b, env, span),
+        };
+        r.map_err(|e| match e {
+            // The traceback (SPEC §21): each call the error leaves adds its site.
+            Flow::Error(mut d) => {
+                let name = c.decl.name.as_ref().map_or("fn", |n| &*n.name);
+                d.called_from(span, name);
+                Flow::Error(d)
+            }
+            other => other,
+        })
+    }
+
+    /// Runs the body of `c` in `env` (its arguments bound): the call itself.
+    pub(super) fn run_frame_body(&mut self, c: &Closure, env: Rc<Env>, span: Span) -> Eval<Value> {
         if self.depth >= self.options.max_call_depth {
             return Err(Flow::from(
                 Diagnostic::error(format!(

@@ -6,6 +6,7 @@
 pub(crate) mod access;
 mod calls;
 pub(crate) mod compile;
+mod custom;
 mod expressions;
 mod operators;
 mod statements;

@@ -172,17 +172,34 @@ where
     // A block may start on the next line: `if c` + newline + `{`.
     let body = nl.clone().ignore_then(block.clone());
 
-    // fn_def = "fn" IDENT params block
+    // backward_clause = "backward" params block   (on the line of the body's `}`)
+    let backward_clause = select! { Token::Ident(name) if &*name == "backward" => () }
+        .ignore_then(params_parser())
+        .then(body.clone())
+        .map_with(|(params, body), e| {
+            Rc::new(FnDecl {
+                name: None,
+                params,
+                body,
+                span: e.span(),
+                backward: None,
+            })
+        });
+
+    // fn_def = "fn" IDENT params block backward_clause?
     let fn_def = just(Token::Fn)
         .ignore_then(ident.clone())
         .then(params_parser())
         .then(body.clone())
-        .map_with(|((name, params), body), e| {
+        .map_with(|((name, params), body), e| (name, params, body, e.span()))
+        .then(backward_clause.or_not())
+        .map(|((name, params, body, span), backward)| {
             StmtKind::FnDef(Rc::new(FnDecl {
                 name: Some(name),
                 params,
                 body,
-                span: e.span(),
+                span,
+                backward,
             }))
         });
 
@@ -488,6 +505,7 @@ where
                 params,
                 body,
                 span: e.span(),
+                backward: None,
             })),
             span: e.span(),
         });
