@@ -18,6 +18,17 @@ pub struct Label {
     pub message: String,
 }
 
+/// One call in the chain of calls that led to a run-time error (SPEC §21).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The call expression.
+    pub span: Span,
+    /// The function it called (`fn` for an anonymous one).
+    pub function: String,
+    /// How many times this same call came in a row (a recursion), at least 1.
+    pub count: usize,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -25,6 +36,9 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub hint: Option<String>,
+    /// The calls of user functions the error came out of, innermost first (the
+    /// order they are added in as the error leaves them); shown innermost last.
+    pub calls: Vec<Call>,
 }
 
 impl Diagnostic {
@@ -34,6 +48,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             hint: None,
+            calls: Vec::new(),
         }
     }
 
@@ -43,6 +58,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             hint: None,
+            calls: Vec::new(),
         }
     }
 
@@ -59,6 +75,22 @@ impl Diagnostic {
         self
     }
 
+    /// Adds the call the error came out of (the next one outwards); the same
+    /// call again, as in a recursion, counts once more.
+    pub fn called_from(&mut self, span: Span, function: &str) {
+        if let Some(last) = self.calls.last_mut() {
+            if last.span == span && last.function == function {
+                last.count += 1;
+                return;
+            }
+        }
+        self.calls.push(Call {
+            span,
+            function: function.to_string(),
+            count: 1,
+        });
+    }
+
     /// The span of the primary label, if any.
     pub fn primary_span(&self) -> Option<Span> {
         self.labels.first().map(|l| l.span)
@@ -73,6 +105,71 @@ impl Diagnostic {
 /// entries). Labels whose source is unknown are left out; with none left the message
 /// and hint are still printed.
 pub fn render(
+    diag: &Diagnostic,
+    sources: &Sources,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    render_report(diag, sources, color, out)?;
+    render_calls(&diag.calls, sources, out)
+}
+
+/// The most calls a traceback shows: the outermost and innermost halves.
+const MOST_CALLS_SHOWN: usize = 20;
+
+/// The chain of calls, outermost first, innermost last: each call site's place
+/// and text, and the function called; a call repeated in a row shown once with
+/// its count.
+fn render_calls(
+    calls: &[Call],
+    sources: &Sources,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Called from (innermost last):")?;
+    let n = calls.len();
+    for (k, call) in calls.iter().rev().enumerate() {
+        // The function the call is in: the one the next call outwards called.
+        let within = calls.get(n - k).map(|outer| outer.function.as_str());
+        if n > MOST_CALLS_SHOWN && k == MOST_CALLS_SHOWN / 2 {
+            writeln!(out, "  … {} more calls …", n - MOST_CALLS_SHOWN)?;
+        }
+        if n > MOST_CALLS_SHOWN && k >= MOST_CALLS_SHOWN / 2 && k < n - MOST_CALLS_SHOWN / 2 {
+            continue;
+        }
+        let place = match sources.get(call.span.source) {
+            Some(file) => {
+                let start = (call.span.start as usize).min(file.text.len());
+                let line = file.line_of(start);
+                let line_start = file.line_starts().get(line).copied().unwrap_or(0);
+                let column = file
+                    .text
+                    .get(line_start..start)
+                    .map_or(0, |t| t.chars().count())
+                    + 1;
+                format!("{}:{}:{column}", file.name, line + 1)
+            }
+            None => "?".to_string(),
+        };
+        let text = sources.slice(call.span);
+        let mut text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() > 60 {
+            text = text.chars().take(59).collect::<String>() + "…";
+        }
+        let repeat = if call.count > 1 {
+            format!(" (repeated {} times)", call.count)
+        } else {
+            String::new()
+        };
+        let within = within.map_or(String::new(), |f| format!("  (in {f})"));
+        writeln!(out, "  {place}  {text}{within}{repeat}")?;
+    }
+    Ok(())
+}
+
+fn render_report(
     diag: &Diagnostic,
     sources: &Sources,
     color: bool,

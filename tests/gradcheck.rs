@@ -10,6 +10,7 @@ use bp::autodiff::{
 };
 use ndarray::{ArrayD, IxDyn};
 use std::rc::Rc;
+mod common;
 
 /// splitmix64: a tiny deterministic generator, so failures reproduce.
 struct Rng(u64);
@@ -1092,7 +1093,32 @@ fn gradient_test_of(op: &Op) -> &'static str {
         Op::MatMul => "matmul_second_order",
         Op::ScaleBy(_) | Op::BinaryCrossEntropy => "neural_network_functions",
         Op::IndexPut { .. } => "recorded_index_writes_first_and_second_order",
+        Op::Custom(_) => "custom_backward_clauses",
     }
+}
+
+/// A function with a backward clause (SPEC §21): its own derivative, checked by
+/// gradcheck and (recorded with create_graph) by gradgradcheck, through a script.
+#[test]
+fn custom_backward_clauses() {
+    let src = "fn my_tanh(x) {\n    return tanh(x)\n} backward(g, x, out) {\n    return g * (1 - out * out)\n}\n\
+               fn mul(a, b) {\n    return a * b\n} backward(g, a, b, out) {\n    return (g * b, g * a)\n}\n\
+               x = tensor([0.3, -1.2, 2.0], grad)\ny = tensor([1.5, 0.5, -2.0], grad)\n\
+               print(gradcheck(my_tanh, x), gradgradcheck(my_tanh, x))\n\
+               print(gradcheck(mul, x, y), gradgradcheck(mul, x, y))\n";
+    let out = common::Shared::default();
+    let mut err = Vec::new();
+    let code = bp::run(
+        src,
+        "custom.bp",
+        Box::new(out.clone()),
+        &mut err,
+        bp::eval::Options::default(),
+        false,
+    );
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, bp::Exit::Success, "{err}");
+    assert_eq!(out.text(), "true true\ntrue true\n");
 }
 
 #[test]
@@ -1169,6 +1195,10 @@ fn every_op_names_a_gradient_test_that_exists() {
             positions: Rc::from(vec![0]),
             shape: vec![1],
         },
+        Op::Custom(Rc::new(bp::autodiff::CustomOp {
+            name: "f",
+            payload: Rc::new(()),
+        })),
     ];
     let source = include_str!("gradcheck.rs");
     for op in &ops {

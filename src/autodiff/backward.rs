@@ -4,10 +4,14 @@
 //! run with recording off and cost nothing extra; when it is on, the backward
 //! pass is itself recorded and can be differentiated again.
 
+use super::custom::{NoUserCode, UserCode};
 use super::elementwise::{self as ew};
+use super::few::Few;
 use super::plain::{vjp_plain, Grad, Values};
 use super::vjp::vjp;
-use super::{current_span, span_scope, with_grad_mode, Array, Node, Origin, Tensor, TensorError};
+use super::{
+    current_span, span_scope, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError,
+};
 use crate::source::Span;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -190,6 +194,7 @@ fn pass(
     options: &BackwardOptions,
     keep: &dyn Fn(&Tensor) -> bool,
     check: bool,
+    user: &mut dyn UserCode,
 ) -> Result<PassResult, TensorError> {
     let mut grads: Vec<Option<Tensor>> = vec![None; order.len()];
     if let Some(last) = grads.last_mut() {
@@ -200,6 +205,11 @@ fn pass(
     for i in (0..order.len()).rev() {
         let Some(g) = grads[i].take() else { continue };
         let t = &order[i];
+        let g = if t.has_hooks() && !check {
+            run_hooks(t, g, user)?
+        } else {
+            g
+        };
         if keep(t) {
             kept.push((t.clone(), g.clone()));
         }
@@ -209,7 +219,7 @@ fn pass(
         }
         let input_grads = {
             let _span = span_scope(node.span);
-            vjp(t, &node, &g, options.create_graph)
+            node_vjp(t, &node, &g, options.create_graph, user)
         }?;
         let mut input_grads = input_grads;
         for (j, ig) in input_grads.iter_mut().enumerate() {
@@ -268,6 +278,7 @@ fn pass_plain(
     options: &BackwardOptions,
     keep: impl Fn(&Tensor) -> bool,
     check: bool,
+    user: &mut dyn UserCode,
 ) -> Result<PlainResult, TensorError> {
     let mut grads: Vec<Option<Grad>> = vec![None; order.len()];
     if let Some(last) = grads.last_mut() {
@@ -278,6 +289,12 @@ fn pass_plain(
     for i in (0..order.len()).rev() {
         let Some(g) = grads[i].take() else { continue };
         let t = &order[i];
+        let g = if t.has_hooks() && !check {
+            let gt = run_hooks(t, Tensor::constant_rc_at(g.0.into_dense(), g.1), user)?;
+            (Values::Dense(gt.data()), gt.span())
+        } else {
+            g
+        };
         if keep(t) {
             kept.push((t.clone(), g.clone()));
         }
@@ -289,7 +306,16 @@ fn pass_plain(
         let g_finite = check && anomaly.is_none() && g.0.first_non_finite().is_none();
         let mut input_grads = {
             let _span = span_scope(node.span);
-            vjp_plain(t, &node, g)
+            if let Op::Custom(op) = &node.op {
+                let gt = Tensor::constant_rc_at(g.0.into_dense(), g.1);
+                let grads = user.custom_backward(op, &node, t, &gt, false)?;
+                Ok(grads
+                    .into_iter()
+                    .map(|ig| ig.map(|t| (Values::Dense(t.data()), t.span())))
+                    .collect::<Few<_>>())
+            } else {
+                vjp_plain(t, &node, g)
+            }
         }?;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };
@@ -309,6 +335,36 @@ fn pass_plain(
         }
     }
     Ok((kept, anomaly))
+}
+
+/// The gradient of each input of `node` (the operation that made `out`): the
+/// rule in `vjp`, or the user's own backward for a custom operation.
+pub(super) fn node_vjp(
+    out: &Tensor,
+    node: &Node,
+    g: &Tensor,
+    create_graph: bool,
+    user: &mut dyn UserCode,
+) -> Result<Few<Option<Tensor>>, TensorError> {
+    match &node.op {
+        Op::Custom(op) => Ok(user
+            .custom_backward(op, node, out, g, create_graph)?
+            .into_iter()
+            .collect()),
+        _ => vjp(out, node, g, create_graph),
+    }
+}
+
+/// `t`'s hooks called in order with its gradient `g`, each seeing what the one
+/// before returned (a hook that returns `none` keeps the gradient).
+fn run_hooks(t: &Tensor, g: Tensor, user: &mut dyn UserCode) -> Result<Tensor, TensorError> {
+    let mut g = g;
+    for hook in t.hooks() {
+        if let Some(new) = user.hook(&hook, &g)? {
+            g = new;
+        }
+    }
+    Ok(g)
 }
 
 /// [`accumulate`] on plain data: summed into `acc`'s own buffer when nothing
@@ -347,7 +403,18 @@ pub fn backward(
     targets: Option<&[Tensor]>,
     options: BackwardOptions,
 ) -> Result<BackwardOutcome, TensorError> {
-    run(root, Some(seed), targets, options)
+    run(root, Some(seed), targets, options, &mut NoUserCode)
+}
+
+/// [`backward`] that runs user code (custom backward clauses, hooks) through `user`.
+pub fn backward_with(
+    root: &Tensor,
+    seed: Option<&Tensor>,
+    targets: Option<&[Tensor]>,
+    options: BackwardOptions,
+    user: &mut dyn UserCode,
+) -> Result<BackwardOutcome, TensorError> {
+    run(root, seed, targets, options, user)
 }
 
 /// [`backward`] from a starting gradient of ones of `root`'s shape (`backward(y)`
@@ -357,7 +424,7 @@ pub fn backward_from_ones(
     targets: Option<&[Tensor]>,
     options: BackwardOptions,
 ) -> Result<BackwardOutcome, TensorError> {
-    run(root, None, targets, options)
+    run(root, None, targets, options, &mut NoUserCode)
 }
 
 /// Ones of `a`'s shape, in standard layout (as `Array::ones`); a one-element
@@ -393,6 +460,7 @@ fn run(
     seed: Option<&Tensor>,
     targets: Option<&[Tensor]>,
     options: BackwardOptions,
+    user: &mut dyn UserCode,
 ) -> Result<BackwardOutcome, TensorError> {
     if !root.requires_grad() {
         return Err(TensorError::NoGrad);
@@ -432,12 +500,13 @@ fn run(
             Some(seed) => seed.clone(),
             None => Tensor::constant(ones_like(&root.data_ref())),
         };
-        let (kept, _) =
-            with_grad_mode(true, || pass(&order, &index, seed, &options, &keep, false))?;
+        let (kept, _) = with_grad_mode(true, || {
+            pass(&order, &index, seed, &options, &keep, false, user)
+        })?;
         kept
     } else {
         let (kept, _) = with_grad_mode(false, || {
-            pass_plain(&order, &index, plain_seed(), &options, keep, false)
+            pass_plain(&order, &index, plain_seed(), &options, keep, false, user)
         })?;
         // Computed with recording off from the graph's values: cut from the
         // graph, as `detach` would.
@@ -457,7 +526,7 @@ fn run(
                 create_graph: false,
                 ..options
             };
-            pass_plain(&order, &index, plain_seed(), &plain, |_| false, true)
+            pass_plain(&order, &index, plain_seed(), &plain, |_| false, true, user)
         })?;
         outcome.anomaly = anomaly;
     }

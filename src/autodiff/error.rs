@@ -20,6 +20,8 @@ pub enum TensorError {
     NoDerivative { op: &'static str, span: Span },
     /// A second derivative of an operation whose graph was freed, or similar misuse.
     Other(String),
+    /// A report made by user code that backward ran (a backward clause, a hook).
+    Report(Box<crate::diagnostic::Diagnostic>),
 }
 
 impl TensorError {
@@ -52,6 +54,7 @@ impl TensorError {
             TensorError::NoDerivative { op, .. } => {
                 format!("the derivative of {op} is not implemented (as in PyTorch)")
             }
+            TensorError::Report(d) => d.message.clone(),
         }
     }
 }

@@ -2,12 +2,24 @@
 //! tensors, row by row through the backward pass, and its check against central
 //! differences (behind `gradcheck`, `gradgradcheck` and the tests).
 
-use super::{backward, with_grad_mode, Array, BackwardOptions, Tensor, TensorError};
+use super::backward::backward_with;
+use super::custom::{NoUserCode, UserCode};
+use super::{with_grad_mode, Array, BackwardOptions, Tensor, TensorError};
 use ndarray::{ArrayD, Dimension, IxDyn};
 
 /// The rows `d y[j] / d x` for every element `j` of `y`, as one tensor of shape
 /// `y.shape + x.shape` (zeros where `y` does not depend on `x`).
 pub fn jacobian(y: &Tensor, x: &Tensor, opts: BackwardOptions) -> Result<Tensor, TensorError> {
+    jacobian_with(y, x, opts, &mut NoUserCode)
+}
+
+/// [`jacobian`] running user code (custom backward clauses, hooks) through `user`.
+pub fn jacobian_with(
+    y: &Tensor,
+    x: &Tensor,
+    opts: BackwardOptions,
+    user: &mut dyn UserCode,
+) -> Result<Tensor, TensorError> {
     let (yshape, xshape) = (y.shape(), x.shape());
     let mut shape = yshape.clone();
     shape.extend(&xshape);
@@ -22,7 +34,7 @@ pub fn jacobian(y: &Tensor, x: &Tensor, opts: BackwardOptions) -> Result<Tensor,
                 ArrayD::from_shape_vec(IxDyn(&yshape), seed)
                     .map_err(|e| TensorError::invalid(e.to_string()))?,
             );
-            let out = backward(y, &seed, Some(std::slice::from_ref(x)), opts)?;
+            let out = backward_with(y, Some(&seed), Some(std::slice::from_ref(x)), opts, user)?;
             out.grads.into_iter().next().flatten()
         } else {
             None
@@ -64,7 +76,36 @@ pub fn gradcheck(
     atol: f64,
     rtol: f64,
 ) -> Result<Option<Mismatch>, TensorError> {
-    let y = f(inputs)?;
+    struct Plain<'a>(
+        &'a mut dyn FnMut(&[Tensor]) -> Result<Tensor, TensorError>,
+        NoUserCode,
+    );
+    impl Checked for Plain<'_> {
+        fn apply(&mut self, xs: &[Tensor]) -> Result<Tensor, TensorError> {
+            (self.0)(xs)
+        }
+        fn user_code(&mut self) -> &mut dyn UserCode {
+            &mut self.1
+        }
+    }
+    gradcheck_with(&mut Plain(f, NoUserCode), inputs, eps, atol, rtol)
+}
+
+/// A function to check, and what runs user code in its backward passes.
+pub trait Checked {
+    fn apply(&mut self, xs: &[Tensor]) -> Result<Tensor, TensorError>;
+    fn user_code(&mut self) -> &mut dyn UserCode;
+}
+
+/// [`gradcheck`] of a function whose backward may run user code.
+pub fn gradcheck_with(
+    f: &mut dyn Checked,
+    inputs: &[Tensor],
+    eps: f64,
+    atol: f64,
+    rtol: f64,
+) -> Result<Option<Mismatch>, TensorError> {
+    let y = f.apply(inputs)?;
     // An output that does not depend on the inputs has a zero Jacobian (the first
     // derivatives of a linear function, in gradgradcheck).
     if !inputs.iter().any(|t| t.requires_grad()) {
@@ -83,7 +124,7 @@ pub fn gradcheck(
         if !x.requires_grad() {
             continue;
         }
-        let analytic = jacobian(&y, x, opts)?.data();
+        let analytic = jacobian_with(&y, x, opts, f.user_code())?.data();
         let m = y.numel();
         let base = x.data();
         let n = base.len();
@@ -95,7 +136,7 @@ pub fn gradcheck(
                 }
                 let mut args = inputs.to_vec();
                 args[i] = Tensor::constant(moved);
-                let out = with_grad_mode(false, || f(&args))?;
+                let out = with_grad_mode(false, || f.apply(&args))?;
                 Ok(out.data().as_ref().clone())
             };
             let (hi, lo) = (eval_at(eps)?, eval_at(-eps)?);

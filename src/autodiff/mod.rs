@@ -13,6 +13,7 @@
 //! recorded node keeps so that diagnostics can point at it.
 
 pub mod backward;
+pub mod custom;
 pub mod elementwise;
 pub mod error;
 pub mod fast_math;
@@ -31,6 +32,7 @@ pub mod tensor;
 mod vjp;
 
 pub use backward::{backward, backward_from_ones, Anomaly, BackwardOptions, BackwardOutcome};
+pub use custom::{CustomOp, Hook, NoUserCode, UserCode};
 pub use error::TensorError;
 pub use op::Op;
 pub use tensor::{Array, Node, Origin, Tensor};

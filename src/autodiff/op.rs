@@ -140,6 +140,9 @@ pub enum Op {
         positions: Rc<[usize]>,
         shape: Vec<usize>,
     },
+    /// A call of a function with a `backward` clause (SPEC §21): its inputs are
+    /// the call's tensor arguments, its derivative the user's backward.
+    Custom(Rc<super::custom::CustomOp>),
 }
 
 impl Op {
@@ -191,6 +194,7 @@ impl Op {
             Op::ScaleBy(_) => "MulBackward",
             Op::BinaryCrossEntropy => "BinaryCrossEntropyBackward",
             Op::IndexPut { .. } => "CopySlices",
+            Op::Custom(c) => c.name,
         }
     }
 
@@ -242,6 +246,7 @@ impl Op {
             Op::ScaleBy(_) => "a derivative",
             Op::BinaryCrossEntropy => "binary_cross_entropy",
             Op::IndexPut { .. } => "index assignment",
+            Op::Custom(c) => c.name,
         }
     }
 }

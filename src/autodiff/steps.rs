@@ -2,8 +2,8 @@
 //! also says, for each operation in the order backward takes them, the gradient
 //! arriving at its output and the gradient it sends to each input.
 
-use super::backward::{backward_from_ones, topological_order, BackwardOptions};
-use super::vjp::vjp;
+use super::backward::{backward_with, node_vjp, topological_order, BackwardOptions};
+use super::custom::UserCode;
 use super::{with_grad_mode, Array, Tensor, TensorError};
 use std::rc::Rc;
 
@@ -20,7 +20,11 @@ pub struct Step {
 
 /// Runs `backward(root)` (filling `.grad` as `backward` does, and freeing the graph
 /// unless `options.retain_graph`) and returns its steps, root first.
-pub fn backward_steps(root: &Tensor, options: BackwardOptions) -> Result<Vec<Step>, TensorError> {
+pub fn backward_steps(
+    root: &Tensor,
+    options: BackwardOptions,
+    user: &mut dyn UserCode,
+) -> Result<Vec<Step>, TensorError> {
     let (order, _) = topological_order(root)?;
     // Each operation's arriving gradient is kept on its node (`record_grads`), and
     // the saved values stay until each step's share is worked out again below.
@@ -30,7 +34,7 @@ pub fn backward_steps(root: &Tensor, options: BackwardOptions) -> Result<Vec<Ste
         record_grads: true,
         ..options
     };
-    backward_from_ones(root, None, keep)?;
+    backward_with(root, None, None, keep, user)?;
     let mut steps = Vec::new();
     for t in order.iter().rev() {
         let Some(node) = t.node() else { continue };
@@ -38,7 +42,7 @@ pub fn backward_steps(root: &Tensor, options: BackwardOptions) -> Result<Vec<Ste
             continue;
         };
         let g = Tensor::constant_rc(arriving.clone());
-        let shares = with_grad_mode(false, || vjp(t, &node, &g, false))?;
+        let shares = with_grad_mode(false, || node_vjp(t, &node, &g, false, user))?;
         let sent = (&shares)
             .into_iter()
             .enumerate()

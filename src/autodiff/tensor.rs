@@ -51,6 +51,9 @@ pub struct TensorInner {
     /// (pass, position): where the backward pass numbered `pass` placed this
     /// tensor in its order (`usize::MAX` while being visited); see [`Tensor::sort_mark`].
     sort_mark: Cell<(u64, usize)>,
+    /// Functions called with this tensor's gradient when backward computes it
+    /// (`register_hook`), in the order registered.
+    hooks: RefCell<Vec<super::custom::Hook>>,
 }
 
 /// One recorded operation: what it was, its inputs, and where in the source.
@@ -194,6 +197,7 @@ impl Tensor {
             span,
             origin: Cell::new(Origin::Created),
             sort_mark: Cell::new((0, 0)),
+            hooks: RefCell::new(Vec::new()),
         }))
     }
 
@@ -281,6 +285,7 @@ impl Tensor {
             span,
             origin: Cell::new(Origin::Created),
             sort_mark: Cell::new((0, 0)),
+            hooks: RefCell::new(Vec::new()),
         }))
     }
 
@@ -380,6 +385,7 @@ impl Tensor {
             span: self.0.span,
             origin: Cell::new(self.origin()),
             sort_mark: Cell::new((0, 0)),
+            hooks: RefCell::new(Vec::new()),
         }));
         let mut inputs: Vec<Tensor> = vec![old.clone()];
         // `x[i] = x` writes x's old values.
@@ -515,12 +521,49 @@ impl Tensor {
         self.0.origin.set(origin);
     }
 
+    /// Adds a hook on this tensor's gradient.
+    pub fn add_hook(&self, hook: super::custom::Hook) {
+        self.0.hooks.borrow_mut().push(hook);
+    }
+
+    /// Removes the hook numbered `id`; `false` when this tensor has none such.
+    pub fn remove_hook(&self, id: u64) -> bool {
+        let mut hooks = self.0.hooks.borrow_mut();
+        let before = hooks.len();
+        hooks.retain(|h| h.id != id);
+        hooks.len() != before
+    }
+
+    /// The hooks on this tensor's gradient (a copy: a hook may add or remove hooks).
+    pub fn hooks(&self) -> Vec<super::custom::Hook> {
+        self.0.hooks.borrow().clone()
+    }
+
+    pub(crate) fn has_hooks(&self) -> bool {
+        !self.0.hooks.borrow().is_empty()
+    }
+
+    /// A handle that does not keep the tensor alive.
+    pub fn downgrade(&self) -> WeakTensor {
+        WeakTensor(Rc::downgrade(&self.0))
+    }
+
     pub fn id(&self) -> usize {
         Rc::as_ptr(&self.0) as usize
     }
 
     pub fn ptr_eq(&self, other: &Tensor) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// A tensor handle that does not keep it alive (see [`Tensor::downgrade`]).
+#[derive(Clone)]
+pub struct WeakTensor(std::rc::Weak<TensorInner>);
+
+impl WeakTensor {
+    pub fn upgrade(&self) -> Option<Tensor> {
+        self.0.upgrade().map(Tensor)
     }
 }
 

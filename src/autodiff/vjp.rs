@@ -538,6 +538,14 @@ pub(super) fn vjp(
                 },
             ]
         }
+        // The user's own backward runs in the engine (`backward::node_vjp`),
+        // which can call user code; nothing else reaches here with it.
+        Op::Custom(op) => {
+            return Err(TensorError::Other(format!(
+                "the backward of {} cannot run here",
+                op.name
+            )))
+        }
     })
 }
 

@@ -17,6 +17,7 @@ pub fn tensor_error(e: TensorError, span: Span, operands: &[(Span, Vec<usize>)])
             }
             d
         }
+        TensorError::Report(d) => *d,
         TensorError::TooLarge { .. } => Diagnostic::error(e.message())
             .with_label(span, "this tensor would be too large")
             .with_hint("the limit guards against running out of memory; use smaller sizes"),

@@ -883,7 +883,7 @@ pub fn backprop_steps(
 
 /// The REPL's `:backprop NAME`: runs backward from the variable `name` (one
 /// element) and returns the blocks of [`backprop_steps`].
-pub fn backprop(interp: &Interpreter, name: &str) -> Result<Vec<String>, Diagnostic> {
+pub fn backprop(interp: &mut Interpreter, name: &str) -> Result<Vec<String>, Diagnostic> {
     let root = variable(interp, name)?;
     if root.numel() != 1 {
         return Err(Diagnostic::error(format!(
@@ -902,7 +902,7 @@ pub fn backprop(interp: &Interpreter, name: &str) -> Result<Vec<String>, Diagnos
         span: root.span(),
         ..Default::default()
     };
-    let steps = crate::autodiff::steps::backward_steps(&root, options)
+    let steps = crate::autodiff::steps::backward_steps(&root, options, interp)
         .map_err(|e| crate::eval::errors::tensor_error(e, root.span(), &[]))?;
     Ok(backprop_steps(interp, root.span(), &steps))
 }

@@ -25,6 +25,7 @@ pub mod pytorch;
 /// bp's random generator lives below the evaluator ([`crate::random`]).
 pub use crate::random;
 pub mod value;
+mod why_none;
 
 pub use exec::Found;
 pub use value::{Closure, Env, Value};

@@ -25,6 +25,8 @@ pub struct Closure {
     pub defaults: Vec<Option<Value>>,
     /// For a method, the name of its class (messages say `Layer.init`).
     pub owner: Option<Name>,
+    /// The function's `backward` clause (SPEC §21), a closure of the same scope.
+    pub backward: Option<Rc<Closure>>,
 }
 
 /// The local variables of one function call (or of a module's top level), and the

@@ -89,6 +89,8 @@ mappings! {
     "zero_grad" => None;
     "detach" => Tensor;
     "retain_grad" => None;
+    "register_hook" => Unknown;
+    "remove_hook" => None;
     "requires_grad_" => Tensor;
     "clip_grad_norm" => Num;
     "clip_grad_value" => None;

@@ -500,6 +500,42 @@ class bp:
     def retain_grad(y):
         y.retain_grad()
 
+    _TENSOR = object()
+
+    @staticmethod
+    def custom_save(ctx, args):
+        """A backward clause's arguments: the tensors to save_for_backward (the
+        others are kept on ctx as they are)."""
+        ctx.bp_args = [bp._TENSOR if isinstance(a, torch.Tensor) else a for a in args]
+        return [a for a in args if isinstance(a, torch.Tensor)]
+
+    @staticmethod
+    def custom_saved(ctx):
+        """The arguments as the call saw them, then the output."""
+        saved = list(ctx.saved_tensors)
+        out = saved.pop()
+        tensors = iter(saved)
+        args = [next(tensors) if a is bp._TENSOR else a for a in ctx.bp_args]
+        return args + [out]
+
+    @staticmethod
+    def custom_grads(ctx, grads):
+        """One gradient per argument (None for an argument that is not a tensor)."""
+        if len(ctx.bp_args) == 1 and not isinstance(grads, tuple):
+            grads = (grads,)
+        return tuple(
+            bp.t(g) if a is bp._TENSOR and g is not None else None
+            for a, g in zip(ctx.bp_args, grads)
+        )
+
+    @staticmethod
+    def register_hook(t, hook):
+        return t.register_hook(hook)
+
+    @staticmethod
+    def remove_hook(handle):
+        handle.remove()
+
     @staticmethod
     def requires_grad_(x, requires_grad=True):
         return x.requires_grad_(requires_grad)

@@ -76,7 +76,10 @@ impl Emitter {
                 if top && !self.out.is_empty() && !self.out.ends_with("\n\n") {
                     self.out.push('\n');
                 }
-                self.function(&name, decl)?;
+                match &decl.backward {
+                    None => self.function(&name, decl)?,
+                    Some(b) => self.custom_function(&name, decl, b)?,
+                }
                 if top {
                     self.out.push('\n');
                 }
@@ -272,6 +275,42 @@ impl Emitter {
         self.pending = saved.2;
         self.scopes.pop();
         r
+    }
+
+    /// A function with a backward clause (SPEC §21) as a `torch.autograd.Function`:
+    /// the body and the clause as functions of their own, a subclass whose
+    /// `forward` saves the arguments and the output (`ctx.save_for_backward`) and
+    /// whose `backward` calls the clause, and `name` calling its `apply`.
+    fn custom_function(&mut self, name: &str, decl: &FnDecl, backward: &FnDecl) -> R<()> {
+        let params: Vec<String> = decl.params.iter().map(|p| self.name(&p.name)).collect();
+        let args = params.join(", ");
+        self.function(&format!("{name}_forward"), decl)?;
+        self.function(&format!("{name}_backward"), backward)?;
+        let class = format!("{name}_Function");
+        self.line(&format!("class {class}(torch.autograd.Function):"));
+        self.indent += 1;
+        self.line("@staticmethod");
+        self.line(&format!("def forward(ctx, {args}):"));
+        self.indent += 1;
+        self.line(&format!("out = bp.t({name}_forward({args}))"));
+        self.line(&format!(
+            "ctx.save_for_backward(*bp.custom_save(ctx, ({args}{})), out)",
+            if params.len() == 1 { "," } else { "" }
+        ));
+        self.line("return out");
+        self.indent -= 1;
+        self.line("@staticmethod");
+        self.line("def backward(ctx, g):");
+        self.indent += 1;
+        self.line(&format!(
+            "return bp.custom_grads(ctx, {name}_backward(g, *bp.custom_saved(ctx)))"
+        ));
+        self.indent -= 2;
+        self.line(&format!("def {name}({args}):"));
+        self.indent += 1;
+        self.line(&format!("return {class}.apply({args})"));
+        self.indent -= 1;
+        Ok(())
     }
 
     /// Translates an imported file (once) into a function that runs it and returns its

@@ -63,7 +63,9 @@ pub(super) fn run(repl: &mut Repl, line: &str, err: &mut Vec<u8>) -> Outcome {
         "grads" => Ok(explain::gradflow(&repl.interp)),
         "why" => with_variable(repl, name, arg).and_then(|n| explain::why(&repl.interp, n)),
         "backprop" => {
-            match with_variable(repl, name, arg).and_then(|n| explain::backprop(&repl.interp, n)) {
+            match with_variable(repl, name, arg)
+                .and_then(|n| explain::backprop(&mut repl.interp, n))
+            {
                 Ok(blocks) => {
                     repl.start_steps(blocks);
                     Ok(String::new())

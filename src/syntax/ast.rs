@@ -146,6 +146,10 @@ pub struct FnDecl {
     pub body: Block,
     /// The whole definition, `fn` to `}`.
     pub span: Span,
+    /// `backward(g, x, out) { ... }` after a named function's body (SPEC §21):
+    /// the function's own derivative, an anonymous function of the gradient, the
+    /// arguments and the output, defined where the function is.
+    pub backward: Option<Rc<FnDecl>>,
 }
 
 /// A class: its name and its methods (`init`, `call`, `show` and any other).

@@ -127,6 +127,10 @@ pub fn walk_stmt<'a, V: Visit<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
                 v.visit_binding(name);
             }
             v.visit_fn(decl);
+            // The backward clause is a function defined beside the function.
+            if let Some(b) = &decl.backward {
+                v.visit_fn(b);
+            }
         }
         StmtKind::If {
             branches,
@@ -322,6 +326,9 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
                     v.visit_binding_mut(name);
                 }
                 v.visit_fn_mut(decl);
+                if let Some(b) = decl.backward.as_mut().and_then(std::rc::Rc::get_mut) {
+                    v.visit_fn_mut(b);
+                }
             }
         }
         StmtKind::If {

@@ -392,6 +392,9 @@ def main():
                     help="expressions (value, first and second derivative) or programs "
                          "(index writes, masks, lists, optimizers, .grad aliasing, f-strings: "
                          "programs.py)")
+    ap.add_argument("--only", default=None,
+                    help="programs mode: only the generator gen_ONLY of programs.py "
+                         "(e.g. custom: backward clauses and hooks)")
     args = ap.parse_args()
     if args.mode == "programs":
         run_programs(args)
@@ -494,7 +497,8 @@ def run_programs(args):
     classes = {}
     try:
         while done < args.n:
-            batch = [programs.generate(rng) for _ in range(min(args.batch, args.n - done))]
+            batch = [programs.generate(rng, args.only)
+                     for _ in range(min(args.batch, args.n - done))]
             results = bp_batch(args.bp, [PRELUDE + b for b, _ in batch])
             results += [(None, -1, "runner died")] * (len(batch) - len(results))
             for (bsrc, psrc), result in zip(batch, results):

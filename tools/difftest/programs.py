@@ -10,7 +10,9 @@ comparisons and their display, lists, optimizer steps against torch.optim,
 `.grad` aliasing across two backward passes, f-string formatting of special
 floats, and the v3 language: `//`, strings, dicts, the collection builtins,
 PyTorch's habits (`.data`, `.grad = none`, `requires_grad`, `clone`), comprehensions,
-`a if c else b` and `for` with tuple targets. Both print lines `TAG value`; the lines are compared as in difftest.py.
+`a if c else b` and `for` with tuple targets, and functions with a backward clause and
+hooks (against `torch.autograd.Function` and `Tensor.register_hook`). Both print lines
+`TAG value`; the lines are compared as in difftest.py.
 """
 
 import math
@@ -653,14 +655,101 @@ def gen_comprehensions(rng, p):
         p.both('dump("J", i)')
 
 
+# ------------------------------------- your own backward and hooks (SPEC §21)
+
+# (bp forward, torch forward, bp backward, torch backward) of one argument x; the
+# backward is the true derivative (written differentiably, for second derivatives)
+# or a deliberate other one (straight through), which both sides must then use.
+CUSTOM_UNARY = [
+    ("1 / (1 + exp(-x))", "1 / (1 + torch.exp(-x))", "g * out * (1 - out)", "g * out * (1 - out)"),
+    ("tanh(x)", "torch.tanh(x)", "g * (1 - out * out)", "g * (1 - out * out)"),
+    ("x * x * x", "x * x * x", "g * 3 * x * x", "g * 3 * x * x"),
+    ("exp(x) * 0.5", "torch.exp(x) * 0.5", "g * out", "g * out"),
+    ("relu(x)", "torch.relu(x)", "g", "g"),
+    ("sign(x) * 2", "torch.sign(x) * 2", "g * 2", "g * 2"),
+    ("x * x", "x * x", "g * x", "g * x"),
+]
+
+
+def gen_custom(rng, p):
+    """A function with a backward clause against a torch.autograd.Function (one or
+    two arguments, a number argument, none for an argument), first and second
+    derivatives, and hooks (watch, replace, removed) against Tensor.register_hook."""
+    n = rng.randrange(1, 4)
+    xs = [val(rng) for _ in range(n)]
+    ws = [val(rng) for _ in range(n)]
+    two = rng.random() < 0.4
+    if two:
+        # f(a, b, k) = a * b * k + a: d/da = g (b k + 1), d/db = g a k; k a number.
+        k = rng.choice([0.5, 2.0, -1.5])
+        none_b = rng.random() < 0.3
+        gb_bp = "none" if none_b else "g * a * k"
+        gb_py = "None" if none_b else "g * a * k"
+        p.both("fn f(a, b, k) {", "class F(torch.autograd.Function):")
+        p.both("    return a * b * k + a", "    @staticmethod\n    def forward(ctx, a, b, k):\n        ctx.save_for_backward(a, b)\n        ctx.k = k\n        return a * b * k + a")
+        p.both("} backward(g, a, b, k, out) {", "    @staticmethod\n    def backward(ctx, g):\n        a, b = ctx.saved_tensors\n        k = ctx.k")
+        p.both(f"    return (g * (b * k + 1), {gb_bp}, none)", f"        return (g * (b * k + 1), {gb_py}, None)")
+        p.both("}", "f = F.apply")
+        bs = [val(rng) for _ in range(n)]
+        p.both(f"x = tensor({vec(xs)}, grad)", f"x = torch.tensor({vec(xs)}, requires_grad=True)")
+        p.both(f"b = tensor({vec(bs)}, grad)", f"b = torch.tensor({vec(bs)}, requires_grad=True)")
+        call_bp, call_py = f"f(x, b, {lit(k)})", f"f(x, b, {lit(k)})"
+    else:
+        fb, fp, bb, bpy = rng.choice(CUSTOM_UNARY)
+        p.both("fn f(x) {", "class F(torch.autograd.Function):")
+        p.both(f"    return {fb}", f"    @staticmethod\n    def forward(ctx, x):\n        out = {fp}\n        ctx.save_for_backward(x, out)\n        return out")
+        p.both("} backward(g, x, out) {", "    @staticmethod\n    def backward(ctx, g):\n        x, out = ctx.saved_tensors")
+        p.both(f"    return {bb}", f"        return {bpy}")
+        p.both("}", "f = F.apply")
+        p.both(f"x = tensor({vec(xs)}, grad)", f"x = torch.tensor({vec(xs)}, requires_grad=True)")
+        call_bp, call_py = "f(x)", "f(x)"
+    p.both(f"h = {call_bp}", f"h = {call_py}")
+    p.both('dump("V", h)')
+    hook = rng.randrange(4)
+    if hook == 1:
+        p.both("seen = list()")
+        p.both("hh = register_hook(h, fn(g) { seen.append(g); return none })",
+               "hh = h.register_hook(lambda g: seen.append(g))")
+    elif hook == 2:
+        s = rng.choice([2.0, -0.5, 3.0])
+        p.both(f"hh = h.register_hook(fn(g) {{ return g * {lit(s)} }})",
+               f"hh = h.register_hook(lambda g: g * {lit(s)})")
+    elif hook == 3:
+        c = rng.choice([0.5, 1.0])
+        p.both(f"hx = x.register_hook(fn(g) {{ return clamp(g, {lit(-c)}, {lit(c)}) }})",
+               f"hx = x.register_hook(lambda g: torch.clamp(g, {lit(-c)}, {lit(c)}))")
+    if not two and rng.random() < 0.4:
+        # A second derivative through the recorded backward clause.
+        p.both(f"d = grad(sum(h * {vec(ws)}), x, create_graph=true)",
+               f"d = torch.autograd.grad(torch.sum(h * torch.tensor({vec(ws)})), x, create_graph=True)[0]")
+        p.both('dump("D", d)')
+        p.both("backward(sum(d * d))", "torch.sum(d * d).backward()")
+    else:
+        p.both(f"backward(sum(h * {vec(ws)}))", f"torch.sum(h * torch.tensor({vec(ws)})).backward()")
+    p.both('dump("G", x.grad)')
+    if two:
+        p.both('dump("B", b.grad)')
+    if hook == 1:
+        p.both('dump("N", len(seen))')
+        p.both('dump("S", seen[0])')
+    if hook == 3 and rng.random() < 0.5:
+        p.both("remove_hook(hx)", "hx.remove()")
+        p.both(f"backward(sum({call_bp} * {vec(ws)}))",
+               f"torch.sum({call_py} * torch.tensor({vec(ws)})).backward()")
+        p.both('dump("R", x.grad)')
+
+
 KINDS = [gen_write, gen_write, gen_write, gen_write_2d, gen_select, gen_select, gen_alias,
          gen_list, gen_optim, gen_fstring, gen_advanced, gen_advanced, gen_advanced,
-         gen_v3, gen_v3, gen_habits, gen_comprehensions, gen_comprehensions]
+         gen_v3, gen_v3, gen_habits, gen_comprehensions, gen_comprehensions,
+         gen_custom, gen_custom, gen_custom]
 
 
-def generate(rng):
+def generate(rng, only=None):
+    """One program, from any generator or only from `gen_<only>`."""
     p = Prog()
-    rng.choice(KINDS)(rng, p)
+    kinds = KINDS if only is None else [globals()[f"gen_{only}"]]
+    rng.choice(kinds)(rng, p)
     return "\n".join(p.bp) + "\n", "\n".join(p.py) + "\n"
 
 

@@ -1,8 +1,7 @@
 //! Autodiff builtins: backward, grad, zero_grad, detach, retain_grad, clipping.
 
 use crate::autodiff::{
-    backward as run_backward, backward_from_ones, Anomaly, BackwardOptions, Origin, Tensor,
-    TensorError,
+    backward::backward_with, Anomaly, BackwardOptions, Origin, Tensor, TensorError,
 };
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
@@ -148,11 +147,8 @@ pub fn backward(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         record_grads: it.options.record_grads,
         span: a.call,
     };
-    let outcome = match &seed {
-        Some(seed) => run_backward(&y, seed, None, options),
-        None => backward_from_ones(&y, None, options),
-    }
-    .map_err(|e| backward_error(it, a, e, &y, y_span))?;
+    let outcome = backward_with(&y, seed.as_ref(), None, options, it)
+        .map_err(|e| backward_error(it, a, e, &y, y_span))?;
     // Kept for `:why` (which only the REPL asks); a script would hold the whole
     // previous graph alive through it until the next backward.
     it.last_backward = it.options.record_grads.then_some(LastBackward {
@@ -187,7 +183,7 @@ pub fn backprop_steps(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         record_grads: true,
         span: a.call,
     };
-    let steps = crate::autodiff::steps::backward_steps(&y, options)
+    let steps = crate::autodiff::steps::backward_steps(&y, options, it)
         .map_err(|e| backward_error(it, a, e, &y, y_span))?;
     let text = crate::eval::explain::backprop_steps(it, y_span, &steps).join("\n");
     it.write_out(&text)?;
@@ -258,11 +254,8 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         span: a.call,
     };
     let allow_unused = a.flag("allow_unused")?;
-    let outcome = match &seed {
-        Some(seed) => run_backward(&y, seed, Some(&xs), options),
-        None => backward_from_ones(&y, Some(&xs), options),
-    }
-    .map_err(|e| backward_error(it, a, e, &y, y_span))?;
+    let outcome = backward_with(&y, seed.as_ref(), Some(&xs), options, it)
+        .map_err(|e| backward_error(it, a, e, &y, y_span))?;
     report_anomaly(it, outcome.anomaly, a.call)?;
     let mut out = Vec::with_capacity(xs.len());
     for (i, g) in outcome.grads.into_iter().enumerate() {

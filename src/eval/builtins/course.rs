@@ -456,7 +456,11 @@ fn variance(a: &Args) -> Eval<Tensor> {
     let correction = a.number_or(2, "correction")?;
     let keepdim = a.flag("keepdim")?;
     let shape = x.shape();
-    let n: usize = axes.iter().map(|&i| shape[i]).product();
+    // A 0-d tensor reduces over its "axis 0" of one element, as in PyTorch.
+    let n: usize = axes
+        .iter()
+        .map(|&i| shape.get(i).copied().unwrap_or(1))
+        .product();
     if let Some(empty) = empty_reduction(a, &x, &axes, keepdim, f64::NAN)? {
         return Ok(empty);
     }

@@ -6,6 +6,7 @@ mod course;
 mod create;
 mod data;
 pub mod help;
+pub(crate) mod hooks;
 mod lang;
 mod math;
 mod optimizers;

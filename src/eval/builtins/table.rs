@@ -20,7 +20,7 @@
 //!    current) and `cargo test --test builtins`.
 
 use super::{
-    autograd, collections, course, create, data, lang, math, optimizers, output, pictures,
+    autograd, collections, course, create, data, hooks, lang, math, optimizers, output, pictures,
     transforms,
 };
 use crate::autodiff::scalar::Unary;
@@ -395,6 +395,14 @@ rows! {
     "retain_grad" => autograd::retain_grad, Autodiff, [p("y")],
         doc: "asks backward to keep the .grad of a non-leaf tensor",
         d: -, ex: "retain_grad(ones(2, grad=true) * 2)", torch: "y.retain_grad()";
+    "register_hook" => hooks::register_hook, Autodiff, [p("t"), p("hook")],
+        doc: "calls hook(g) with t's gradient g when backward computes it; a returned tensor replaces g, none keeps it; returns a handle for remove_hook",
+        d: -, ex: "register_hook(ones(2, grad=true), fn(g) { return g * 2 })",
+        torch: "t.register_hook(hook)";
+    "remove_hook" => hooks::remove_hook, Autodiff, [p("handle")],
+        doc: "removes the hook that register_hook returned handle for",
+        d: -, ex: "remove_hook(register_hook(ones(2, grad=true), fn(g) { return none }))",
+        torch: "handle.remove()";
     "clip_grad_norm" => autograd::clip_grad_norm, Autodiff, [p("params"), p("max_norm")],
         doc: "scales the gradients so that their joint L2 norm is at most max_norm; returns the norm before",
         d: -, ex: "clip_grad_norm(ones(2, grad=true), 1)",

@@ -2,9 +2,9 @@
 //! `gradgradcheck` (the whole Jacobian against central differences, as PyTorch's,
 //! through `autodiff::gradcheck`).
 
-use crate::autodiff::gradcheck::{self as fd, Mismatch};
+use crate::autodiff::gradcheck::{self as fd, Checked as _, Mismatch};
 use crate::autodiff::{
-    backward as run_backward, with_grad_mode, BackwardOptions, Tensor, TensorError,
+    backward::backward_with, with_grad_mode, BackwardOptions, Tensor, TensorError,
 };
 use crate::diagnostic::Diagnostic;
 use crate::display::{fmt_shape, format_number};
@@ -92,7 +92,7 @@ pub fn jacobian(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let x_span = a.get(1, "x").map_or(a.call, |p| p.1);
     let create_graph = a.flag("create_graph")?;
     let y = apply(it, a, &f, f_span, std::slice::from_ref(&x), &[x_span])?;
-    let j = fd::jacobian(&y, &x, options(a, create_graph))
+    let j = fd::jacobian_with(&y, &x, options(a, create_graph), it)
         .map_err(|e| Flow::from(tensor_error(e, a.call, &[])))?;
     Ok(Value::Tensor(if create_graph { j } else { j.detach() }))
 }
@@ -112,12 +112,13 @@ pub fn hessian(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             "not a scalar function",
         ));
     }
-    let go = || -> Result<Tensor, TensorError> {
+    let go = |it: &mut Interpreter| -> Result<Tensor, TensorError> {
         let y1 = crate::autodiff::shape_ops::reshape(&y, &[])?;
-        let g = fd::jacobian(&y1, &x, options(a, true))?;
-        fd::jacobian(&g, &x, options(a, false))
+        let g = fd::jacobian_with(&y1, &x, options(a, true), it)?;
+        fd::jacobian_with(&g, &x, options(a, false), it)
     };
-    go().map(|h| Value::Tensor(h.detach()))
+    go(it)
+        .map(|h| Value::Tensor(h.detach()))
         .map_err(|e| Flow::from(tensor_error(e, a.call, &[])))
 }
 
@@ -172,19 +173,45 @@ fn report(a: &Args, what: &str, m: Mismatch, spans: &[Span]) -> Flow {
     )
 }
 
+/// A user function being checked, calling it through the interpreter, which
+/// also runs the user code of its backward passes (backward clauses, hooks).
+struct UserFn<'a> {
+    it: &'a mut Interpreter,
+    a: &'a Args,
+    f: &'a Value,
+    f_span: Span,
+    spans: &'a [Span],
+    /// The error of the function, when it failed.
+    failure: Option<Flow>,
+}
+
+impl fd::Checked for UserFn<'_> {
+    fn apply(&mut self, xs: &[Tensor]) -> Result<Tensor, TensorError> {
+        apply(self.it, self.a, self.f, self.f_span, xs, self.spans).map_err(|e| {
+            self.failure = Some(e);
+            TensorError::Other("the function failed".into())
+        })
+    }
+
+    fn user_code(&mut self) -> &mut dyn crate::autodiff::UserCode {
+        self.it
+    }
+}
+
 /// `gradcheck(f, inputs...)`: the whole Jacobian of `f` (its gradient when it returns
 /// one element) against central differences, as PyTorch's.
 pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (f, f_span, inputs, spans, eps, atol, rtol) = check_arguments(a)?;
-    let mut failure: Option<Flow> = None;
-    let mut run = |xs: &[Tensor]| -> Result<Tensor, TensorError> {
-        apply(it, a, &f, f_span, xs, &spans).map_err(|e| {
-            failure = Some(e);
-            TensorError::Other("the function failed".into())
-        })
+    let mut checked = UserFn {
+        it,
+        a,
+        f: &f,
+        f_span,
+        spans: &spans,
+        failure: None,
     };
-    let result = fd::gradcheck(&mut run, &inputs, eps, atol, rtol);
-    if let Some(e) = failure {
+    let result = fd::gradcheck_with(&mut checked, &inputs, eps, atol, rtol);
+    if let Some(e) = checked.failure {
         return Err(e);
     }
     match result.map_err(|e| Flow::from(tensor_error(e, a.call, &[])))? {
@@ -195,15 +222,11 @@ pub fn gradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 pub fn gradgradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (f, f_span, inputs, spans, eps, atol, rtol) = check_arguments(a)?;
-    let mut failure: Option<Flow> = None;
     let opts = options(a, true);
     // The function checked: the inputs' first derivatives of sum(f(x) * v) for a
     // fixed v, recorded, all flattened into one vector.
-    let mut run = |xs: &[Tensor]| -> Result<Tensor, TensorError> {
-        let y = apply(it, a, &f, f_span, xs, &spans).map_err(|e| {
-            failure = Some(e);
-            TensorError::Other("the function failed".into())
-        })?;
+    let run = |c: &mut UserFn, xs: &[Tensor]| -> Result<Tensor, TensorError> {
+        let y = c.apply(xs)?;
         let wanted: Vec<Tensor> = xs.iter().filter(|t| t.requires_grad()).cloned().collect();
         let m = y.numel();
         let v: Vec<f64> = (0..m).map(|j| 1.0 + 0.25 * (j % 7) as f64).collect();
@@ -213,7 +236,7 @@ pub fn gradgradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         );
         let mut parts = Vec::new();
         if y.requires_grad() && !wanted.is_empty() {
-            let out = run_backward(&y, &seed, Some(&wanted), opts)?;
+            let out = backward_with(&y, Some(&seed), Some(&wanted), opts, c.it)?;
             for (g, x) in out.grads.into_iter().zip(&wanted) {
                 let g = match g {
                     Some(g) => g,
@@ -229,14 +252,13 @@ pub fn gradgradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 .zip(inputs.iter())
                 .map(|(t, orig)| Tensor::leaf(t.data().as_ref().clone(), orig.requires_grad()))
                 .collect();
-            let y2 =
-                with_grad_mode(true, || apply(it, a, &f, f_span, &xs2, &spans)).map_err(|e| {
-                    failure = Some(e);
-                    TensorError::Other("the function failed".into())
-                })?;
+            let y2 = with_grad_mode(true, || c.apply(&xs2))?;
             let wanted2: Vec<Tensor> = xs2.iter().filter(|t| t.requires_grad()).cloned().collect();
             let grads = if y2.requires_grad() {
-                with_grad_mode(true, || run_backward(&y2, &seed, Some(&wanted2), opts))?.grads
+                with_grad_mode(true, || {
+                    backward_with(&y2, Some(&seed), Some(&wanted2), opts, c.it)
+                })?
+                .grads
             } else {
                 vec![None; wanted2.len()]
             };
@@ -255,8 +277,34 @@ pub fn gradgradcheck(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         }
         crate::autodiff::shape_ops::concat(&parts, 0)
     };
-    let result = fd::gradcheck(&mut run, &inputs, eps, atol, rtol);
-    if let Some(e) = failure {
+    struct Derivatives<'a, 'b, R> {
+        checked: UserFn<'a>,
+        run: &'b R,
+    }
+    impl<R> fd::Checked for Derivatives<'_, '_, R>
+    where
+        R: Fn(&mut UserFn, &[Tensor]) -> Result<Tensor, TensorError>,
+    {
+        fn apply(&mut self, xs: &[Tensor]) -> Result<Tensor, TensorError> {
+            (self.run)(&mut self.checked, xs)
+        }
+        fn user_code(&mut self) -> &mut dyn crate::autodiff::UserCode {
+            self.checked.it
+        }
+    }
+    let mut d = Derivatives {
+        checked: UserFn {
+            it,
+            a,
+            f: &f,
+            f_span,
+            spans: &spans,
+            failure: None,
+        },
+        run: &run,
+    };
+    let result = fd::gradcheck_with(&mut d, &inputs, eps, atol, rtol);
+    if let Some(e) = d.checked.failure {
         return Err(e);
     }
     match result.map_err(|e| Flow::from(tensor_error(e, a.call, &[])))? {

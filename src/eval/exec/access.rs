@@ -26,7 +26,15 @@ impl Interpreter {
         }
         if let Value::Tensor(t) = v {
             match name {
-                "grad" => return Ok(t.grad().map(Value::Tensor).unwrap_or(Value::None)),
+                "grad" => {
+                    return Ok(match t.grad() {
+                        Some(g) => Value::Tensor(g),
+                        None => {
+                            self.none_grad_read(t, obj_span, span);
+                            Value::None
+                        }
+                    })
+                }
                 "shape" => return Ok(shape_value(&t.shape())),
                 "requires_grad" => return Ok(Value::Bool(t.requires_grad())),
                 "ndim" => return Ok(Value::Num(t.ndim() as f64)),

@@ -276,6 +276,11 @@ impl<'r> Compiler<'r> {
         } else {
             Vec::new()
         };
+        // A backward clause (SPEC §21): a function of its own, in the same scope.
+        let backward = decl
+            .backward
+            .as_ref()
+            .map(|b| (b.clone(), self.function(b)));
         let decl = decl.clone();
         Box::new(move |i, s| {
             let mut values = Vec::with_capacity(defaults.len());
@@ -285,12 +290,23 @@ impl<'r> Compiler<'r> {
                     None => None,
                 });
             }
+            let backward = backward.as_ref().map(|(b, code)| {
+                Rc::new(Closure {
+                    decl: b.clone(),
+                    env: s.clone(),
+                    code: code.clone(),
+                    defaults: Vec::new(),
+                    owner: None,
+                    backward: None,
+                })
+            });
             Ok(Rc::new(Closure {
                 decl: decl.clone(),
                 env: s.clone(),
                 code: code.clone(),
                 defaults: values,
                 owner: None,
+                backward,
             }))
         })
     }
@@ -1181,6 +1197,23 @@ impl Interpreter {
     /// Runs the body of `c` in `env` (its arguments bound), then keeps the frame
     /// for another call unless a closure made inside holds it.
     pub(super) fn run_frame(&mut self, c: &Closure, env: Rc<Env>, span: Span) -> Eval<Value> {
+        let r = match &c.backward {
+            None => self.run_frame_body(c, env, span),
+            Some(b) => self.call_with_backward(c, b, env, span),
+        };
+        r.map_err(|e| match e {
+            // The traceback (SPEC §21): each call the error leaves adds its site.
+            Flow::Error(mut d) => {
+                let name = c.decl.name.as_ref().map_or("fn", |n| &*n.name);
+                d.called_from(span, name);
+                Flow::Error(d)
+            }
+            other => other,
+        })
+    }
+
+    /// Runs the body of `c` in `env` (its arguments bound): the call itself.
+    pub(super) fn run_frame_body(&mut self, c: &Closure, env: Rc<Env>, span: Span) -> Eval<Value> {
         if self.depth >= self.options.max_call_depth {
             return Err(Flow::from(
                 Diagnostic::error(format!(

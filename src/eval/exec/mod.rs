@@ -7,6 +7,7 @@ pub(crate) mod access;
 pub(crate) mod arguments;
 mod calls;
 pub(crate) mod compile;
+mod custom;
 mod expressions;
 mod operators;
 mod statements;

@@ -127,16 +127,24 @@ impl Interpreter {
                 _ => match op {
                     BinOp::Eq => Ok(Value::Bool(values_equal(&l, &r))),
                     BinOp::Ne => Ok(Value::Bool(!values_equal(&l, &r))),
-                    _ => Err(Flow::from(
-                        Diagnostic::error(format!(
+                    _ => {
+                        let mut d = Diagnostic::error(format!(
                             "unsupported operand types for {}: {} and {}",
                             op.symbol(),
                             l.type_name(),
                             r.type_name()
                         ))
                         .with_label(lspan, format!("this is a {}", l.type_name()))
-                        .with_label(rspan, format!("this is a {}", r.type_name())),
-                    )),
+                        .with_label(rspan, format!("this is a {}", r.type_name()));
+                        // A none gradient: say why it is none (SPEC §21).
+                        for (v, s) in [(&l, lspan), (&r, rspan)] {
+                            if matches!(v, Value::None) {
+                                d = self.explain_none_operand(d, s);
+                                break;
+                            }
+                        }
+                        Err(Flow::from(d))
+                    }
                 },
             };
         }

@@ -189,18 +189,36 @@ where
     // A block may start on the next line: `if c` + newline + `{`.
     let body = nl.clone().ignore_then(block.clone());
 
-    // fn_def = "fn" IDENT params block
+    // backward_clause = "backward" params block   (on the line of the body's `}`)
+    let backward_clause = select! { Token::Ident(name) if &*name == "backward" => () }
+        .ignore_then(params_parser(expr.clone()))
+        .then(body.clone())
+        .map_with(|((params, defaults), body), e| {
+            Rc::new(FnDecl {
+                name: None,
+                params,
+                defaults,
+                body,
+                span: e.span(),
+                backward: None,
+            })
+        });
+
+    // fn_def = "fn" IDENT params block backward_clause?
     let fn_def = just(Token::Fn)
         .ignore_then(ident.clone())
         .then(params_parser(expr.clone()))
         .then(body.clone())
-        .map_with(|((name, (params, defaults)), body), e| {
+        .map_with(|((name, (params, defaults)), body), e| (name, params, defaults, body, e.span()))
+        .then(backward_clause.or_not())
+        .map(|((name, params, defaults, body, span), backward)| {
             StmtKind::FnDef(Rc::new(FnDecl {
                 name: Some(name),
                 params,
                 defaults,
                 body,
-                span: e.span(),
+                span,
+                backward,
             }))
         });
 
@@ -714,6 +732,7 @@ where
                 defaults,
                 body,
                 span: e.span(),
+                backward: None,
             })),
             span: e.span(),
         });
