@@ -27,8 +27,13 @@ pub fn tensor_error(e: TensorError, span: Span, operands: &[(Span, Vec<usize>)])
 
 /// An error for a value of the wrong type.
 pub fn type_error(what: &str, expected: &str, found: &str, span: Span) -> Diagnostic {
+    let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     Diagnostic::error(format!("{what} expects {expected}; found {found}"))
-        .with_label(span, format!("this is a {found}"))
+        .with_label(span, format!("this is {article} {found}"))
 }
 
 /// The closest of `candidates` to `name`, for "did you mean" hints.

@@ -49,6 +49,12 @@ impl Interpreter {
             })?;
             return Ok(Value::Tensor(Tensor::constant(arr)));
         }
+        // Objects never stack: a bracket literal of them can only mean a list (as
+        // the conformance suite writes `self.layers = [Layer(2, 3), Layer(3, 1)]`).
+        if !vals.is_empty() && vals.iter().all(|(v, _)| matches!(v, Value::Object(_))) {
+            let items = vals.into_iter().map(|(v, _)| v).collect();
+            return Ok(Value::List(crate::eval::value::List::new(items)));
+        }
         // A bracket literal stacks; values that do not stack were meant as a
         // collection: the hint spells it as a tuple and as a list (SPEC §19).
         let spelled = || {
