@@ -57,3 +57,19 @@ fn examples() {
         });
     });
 }
+
+/// The course's examples (`examples/zero_to_hero/`, SPEC §20), each a snapshot.
+#[test]
+fn zero_to_hero() {
+    insta::glob!("../examples/zero_to_hero", "*.bp", |path| {
+        let source = std::fs::read_to_string(path).expect("read the example");
+        let name = format!(
+            "examples/zero_to_hero/{}",
+            path.file_name().expect("a file name").to_string_lossy()
+        );
+        let report = run_script(&name, &source);
+        insta::with_settings!({ description => source, omit_expression => true }, {
+            insta::assert_snapshot!(report);
+        });
+    });
+}

@@ -9,7 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 bp=$(realpath "${1:-$here/target/debug/bp}")
 py=${2:-python3}
-dirs=${BP_EXPORT_DIRS:-"$here/examples $here/../shared/conformance $here/../shared/conformance/v2"}
+dirs=${BP_EXPORT_DIRS:-"$here/examples $here/examples/zero_to_hero $here/../shared/conformance $here/../shared/conformance/v2"}
 "$py" -c 'import torch' 2>/dev/null || { echo "check-export: '$py' cannot import torch" >&2; exit 2; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 same=0; differ=0; total=0; skipped=0

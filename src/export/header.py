@@ -804,7 +804,7 @@ class bp:
             parts = []
             for k, x in vars(self).items():
                 if isinstance(x, torch.Tensor) and x.numel() > 8:
-                    shape = "(" + ", ".join(str(d) for d in x.shape) + ("," if x.dim() == 1 else "") + ")"
+                    shape = "[" + ", ".join(str(d) for d in x.shape) + "]"
                     text = f"tensor(shape={shape}" + (", requires_grad=True" if x.requires_grad else "") + ")"
                 else:
                     text = bp.show(x)
