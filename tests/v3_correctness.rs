@@ -210,3 +210,19 @@ fn data_updates_in_place_give_the_bits_of_the_written_out_update() {
         "tensor(True) true true\n",
     );
 }
+
+#[test]
+fn a_write_into_p_data_changes_p_without_recording() {
+    // torch: p.data[0] = 5; p.data[1:] += [10, 20] -> tensor([5., 12., 23.]), and
+    // p.grad after backward(sum(p * p)) is 2p; q made before keeps its values.
+    expect(
+        "p = tensor([1., 2., 3.], grad)\n\
+         q = p * 2\n\
+         p.data[0] = 5\n\
+         p.data[1:] += tensor([10, 20], grad)\n\
+         print(p, q.detach(), p.is_leaf)\n\
+         backward(sum(p * p))\n\
+         print(p.grad)\n",
+        "tensor([ 5., 12., 23.], requires_grad=True) tensor([2., 4., 6.]) true\ntensor([10., 24., 46.])\n",
+    );
+}

@@ -221,6 +221,32 @@ impl Interpreter {
     }
 }
 
+impl Interpreter {
+    /// `p.data[indices] = v` (and `op=`): writes into `p`'s values in place without
+    /// recording, as PyTorch's `p.data[0] = 5` does. The write goes through the
+    /// index rules of a tensor that does not require grad, then `p` takes the
+    /// values; what saved `p`'s old values keeps them.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn data_index_assign(
+        &mut self,
+        t: &Tensor,
+        target_span: Span,
+        indices: &[crate::syntax::ast::Index],
+        op: Option<(BinOp, Span)>,
+        value: &crate::syntax::ast::Expr,
+        stmt_span: Span,
+        scope: &super::exec::Scope,
+    ) -> Eval<()> {
+        let values = Tensor::constant_rc(t.data());
+        let target = Value::Tensor(values.clone());
+        crate::autodiff::with_grad_mode(false, || {
+            self.index_assign(target, target_span, indices, op, value, stmt_span, scope)
+        })?;
+        t.replace_data((*values.data()).clone());
+        Ok(())
+    }
+}
+
 /// `p.data op= v` for `+ - * /` as PyTorch's in-place update of `p.data`: the
 /// values of `p` change where they are, with the operator's own scalar function
 /// (so the bits are those of `p.data = p.data op v`), when `v` is a number or a

@@ -512,6 +512,36 @@ impl<'r> Compiler<'r> {
                 op,
                 value,
             } => {
+                // `p.data[i] = v`: a write into p's own values, not recorded.
+                if let ExprKind::Attr {
+                    object: inner,
+                    name,
+                } = &object.kind
+                {
+                    if &*name.name == "data" && foreign_name(inner).is_none() {
+                        let o = self.expr(inner);
+                        let side = Rc::new(self.side_codes(indices, Some(value)));
+                        let (indices, value, ospan, op) =
+                            (skeleton(indices), stub(value), object.span, *op);
+                        let (name, ispan) = (name.clone(), inner.span);
+                        return Box::new(move |i, s| {
+                            let holder = o(i, s)?;
+                            i.side_codes.push(side.clone());
+                            let r = match &holder {
+                                Value::Tensor(t) => {
+                                    i.data_index_assign(t, ospan, &indices, op, &value, span, s)
+                                }
+                                _ => i
+                                    .attribute(&holder, &name.name, name.span, ispan, ospan)
+                                    .and_then(|target| {
+                                        i.index_assign(target, ospan, &indices, op, &value, span, s)
+                                    }),
+                            };
+                            i.side_codes.pop();
+                            r
+                        });
+                    }
+                }
                 let o = self.expr(object);
                 let side = Rc::new(self.side_codes(indices, Some(value)));
                 let (indices, value, ospan, op) =
