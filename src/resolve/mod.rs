@@ -133,6 +133,8 @@ pub struct Scope {
     slots: Vec<Name>,
     slot_of: FastMap<Name, u32>,
     params_in_order: bool,
+    /// A comprehension's scope (not a function body's).
+    pub comprehension: bool,
 }
 
 impl Scope {
@@ -247,6 +249,15 @@ impl Resolution {
         self.members.iter().find(|(_, m)| covers(m.span, offset))
     }
 
+    /// Where a comprehension first binds `name` (its variables are its own): what
+    /// an unknown name read outside it is told.
+    pub fn comprehension_binding(&self, name: &str) -> Option<Span> {
+        self.defs
+            .iter()
+            .find(|d| &*d.name == name && self.scopes[d.scope].comprehension)
+            .map(|d| d.span)
+    }
+
     /// The top-level binding named `name` (its first), as a module's member.
     pub fn global(&self, name: &str) -> Option<DefId> {
         self.scopes[GLOBAL].names.get(name)?.first().copied()
@@ -314,6 +325,7 @@ pub fn resolve_with(
                 slots: Vec::new(),
                 slot_of: FastMap::default(),
                 params_in_order: true,
+                comprehension: false,
             }],
             top_level: top,
             ..Resolution::default()
@@ -383,7 +395,7 @@ impl<'a> Visit<'a> for Resolver {
     }
 
     fn visit_fn(&mut self, decl: &'a FnDecl) {
-        let Some(scope) = self.new_scope(decl.span, decl.body.span) else {
+        let Some(scope) = self.new_scope(decl.span, decl.body.span, false) else {
             return;
         };
         let saved = (self.scope, self.loop_region, self.loop_depth, self.context);
@@ -415,7 +427,7 @@ impl Resolver {
             return;
         };
         self.visit_expr(&first.iter);
-        let Some(scope) = self.new_scope(span, span) else {
+        let Some(scope) = self.new_scope(span, span, true) else {
             return;
         };
         let saved = (self.scope, self.loop_region, self.context);
@@ -444,7 +456,7 @@ impl Resolver {
 
     /// The scope of a function or a comprehension (keyed by `key`, covering
     /// `span`): made when collecting, found again when resolving.
-    fn new_scope(&mut self, key: Span, span: Span) -> Option<ScopeId> {
+    fn new_scope(&mut self, key: Span, span: Span, comprehension: bool) -> Option<ScopeId> {
         if !self.collecting {
             return self.fn_scopes.get(&key).copied();
         }
@@ -455,6 +467,7 @@ impl Resolver {
             slots: Vec::new(),
             slot_of: FastMap::default(),
             params_in_order: true,
+            comprehension,
         });
         let id = self.res.scopes.len() - 1;
         self.fn_scopes.insert(key, id);
@@ -698,6 +711,10 @@ impl Resolver {
                 Some("") => Diagnostic { hint: None, ..d },
                 _ => d,
             };
+            let d = match self.res.comprehension_binding(name) {
+                Some(bound) => comprehension_hint(d, bound),
+                None => d,
+            };
             self.res.diagnostics.push(d);
         }
         target
@@ -788,6 +805,17 @@ impl Resolver {
             self.res.diagnostics.push(d);
         }
     }
+}
+
+/// The error of an unknown name that a comprehension binds at `bound` (bp check's
+/// and the run's): its variables are its own.
+pub fn comprehension_hint(d: Diagnostic, bound: Span) -> Diagnostic {
+    Diagnostic { hint: None, ..d }
+        .with_label(bound, "bound only inside this comprehension")
+        .with_hint(
+            "a comprehension's variables are its own, as in Python 3; \
+             to use a value afterwards, bind it outside (with `=` or a for loop)",
+        )
 }
 
 /// What a read of a name is for: its diagnostics differ.

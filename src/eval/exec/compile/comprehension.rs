@@ -106,6 +106,18 @@ fn run_clauses(
     })
 }
 
+/// The read `code` of a name that a comprehension binds, read outside any: when
+/// nothing binds it there, its unknown-name error says where the comprehension
+/// binds it (as `bp check` does).
+pub(super) fn told_unknown(code: ExprCode, bound: Span) -> ExprCode {
+    Box::new(move |i, s| match code(i, s) {
+        Err(Flow::Error(d)) if d.message.starts_with("unknown name") => {
+            Err(Flow::from(crate::resolve::comprehension_hint(*d, bound)))
+        }
+        r => r,
+    })
+}
+
 /// The error of a comprehension grown past [`max_items`] items.
 fn too_many(n: usize, span: Span) -> Eval<()> {
     if n <= max_items() {
