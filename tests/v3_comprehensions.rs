@@ -293,3 +293,13 @@ fn reading_a_comprehension_s_variable_after_it_says_where_it_is_bound() {
     assert!(d.hint.as_deref().is_some_and(|h| h.contains("Python 3")));
     insta::assert_snapshot!(err);
 }
+
+#[test]
+fn thousands_of_for_clauses_run_without_overflowing_the_stack() {
+    // Each clause nests one level when it runs; the test thread's stack is small.
+    let src = format!(
+        "x = [1{}]\nprint(len(x))\n",
+        " for a in (1,)".repeat(20_000)
+    );
+    assert_eq!(output(&src), "1\n");
+}
