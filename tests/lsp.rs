@@ -528,3 +528,27 @@ fn the_grammar_highlights_every_builtin() {
         table.join("|")
     );
 }
+
+#[test]
+fn a_comprehension_s_variables_are_hovered_and_completed_inside_it() {
+    let mut c = Client::start();
+    let text = "total = 1\nys = [value * total for value in range(3)]\nprint(ys)\n";
+    assert!(c.open(text).is_empty());
+    // `value` in the element, read before the clause that binds it.
+    let v = c.at("textDocument/hover", 1, 7)["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(v.contains("comprehension variable `value`"), "{v}");
+    assert_eq!(
+        c.at("textDocument/definition", 1, 7)["range"],
+        range(1, 24, 29)
+    );
+    // Completion inside the comprehension offers it; after it, not.
+    let inside = labels(&c.at("textDocument/completion", 1, 6));
+    assert!(inside.contains(&"value".to_string()), "{inside:?}");
+    let after = labels(&c.at("textDocument/completion", 2, 6));
+    assert!(!after.contains(&"value".to_string()), "{after:?}");
+    assert!(after.contains(&"total".to_string()), "{after:?}");
+    c.shutdown();
+}

@@ -280,3 +280,26 @@ fn python_s_parenthesised_for_targets_get_a_hint() {
     assert!(!ok);
     insta::assert_snapshot!(err);
 }
+
+#[test]
+fn reading_a_comprehension_s_variable_after_it_says_where_it_is_bound() {
+    let src = "fn f() { return [q * 2 for q in range(2)] }\nprint(f(), q)\n";
+    let err = error(src);
+    // `bp check` says the same, with the same labels.
+    let analysis = bp::resolve::analyze(src, bp::source::SourceId(0));
+    assert_eq!(analysis.diagnostics.len(), 1);
+    let d = &analysis.diagnostics[0];
+    assert_eq!(d.labels.len(), 2);
+    assert!(d.hint.as_deref().is_some_and(|h| h.contains("Python 3")));
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn thousands_of_for_clauses_run_without_overflowing_the_stack() {
+    // Each clause nests one level when it runs; the test thread's stack is small.
+    let src = format!(
+        "x = [1{}]\nprint(len(x))\n",
+        " for a in (1,)".repeat(20_000)
+    );
+    assert_eq!(output(&src), "1\n");
+}

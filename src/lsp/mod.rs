@@ -312,6 +312,9 @@ impl Server {
                     DefKind::Function => "function",
                     DefKind::Variable => "variable",
                     DefKind::Parameter => "parameter",
+                    DefKind::LoopVariable if r.scopes[def.scope].comprehension => {
+                        "comprehension variable"
+                    }
                     DefKind::LoopVariable => "loop variable",
                     DefKind::Module => "module",
                 };

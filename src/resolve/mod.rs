@@ -135,6 +135,8 @@ pub struct Scope {
     slots: Vec<Name>,
     slot_of: FastMap<Name, u32>,
     params_in_order: bool,
+    /// A comprehension's scope (not a function body's).
+    pub comprehension: bool,
 }
 
 impl Scope {
@@ -249,6 +251,15 @@ impl Resolution {
         self.members.iter().find(|(_, m)| covers(m.span, offset))
     }
 
+    /// Where a comprehension first binds `name` (its variables are its own): what
+    /// an unknown name read outside it is told.
+    pub fn comprehension_binding(&self, name: &str) -> Option<Span> {
+        self.defs
+            .iter()
+            .find(|d| &*d.name == name && self.scopes[d.scope].comprehension)
+            .map(|d| d.span)
+    }
+
     /// The top-level binding named `name` (its first), as a module's member.
     pub fn global(&self, name: &str) -> Option<DefId> {
         self.scopes[GLOBAL].names.get(name)?.first().copied()
@@ -316,6 +327,7 @@ pub fn resolve_with(
                 slots: Vec::new(),
                 slot_of: FastMap::default(),
                 params_in_order: true,
+                comprehension: false,
             }],
             top_level: top,
             ..Resolution::default()
@@ -388,7 +400,7 @@ impl<'a> Visit<'a> for Resolver {
     }
 
     fn visit_fn(&mut self, decl: &'a FnDecl) {
-        let Some(scope) = self.new_scope(decl.span, decl.body.span) else {
+        let Some(scope) = self.new_scope(decl.span, decl.body.span, false) else {
             return;
         };
         let saved = (self.scope, self.loop_region, self.loop_depth, self.context);
@@ -420,7 +432,7 @@ impl Resolver {
             return;
         };
         self.visit_expr(&first.iter);
-        let Some(scope) = self.new_scope(span, span) else {
+        let Some(scope) = self.new_scope(span, span, true) else {
             return;
         };
         let saved = (self.scope, self.loop_region, self.context);
@@ -449,7 +461,7 @@ impl Resolver {
 
     /// The scope of a function or a comprehension (keyed by `key`, covering
     /// `span`): made when collecting, found again when resolving.
-    fn new_scope(&mut self, key: Span, span: Span) -> Option<ScopeId> {
+    fn new_scope(&mut self, key: Span, span: Span, comprehension: bool) -> Option<ScopeId> {
         if !self.collecting {
             return self.fn_scopes.get(&key).copied();
         }
@@ -460,6 +472,7 @@ impl Resolver {
             slots: Vec::new(),
             slot_of: FastMap::default(),
             params_in_order: true,
+            comprehension,
         });
         let id = self.res.scopes.len() - 1;
         self.fn_scopes.insert(key, id);
@@ -748,6 +761,10 @@ impl Resolver {
                 Some("") => Diagnostic { hint: None, ..d },
                 _ => d,
             };
+            let d = match self.res.comprehension_binding(name) {
+                Some(bound) => comprehension_hint(d, bound),
+                None => d,
+            };
             self.res.diagnostics.push(d);
         }
         target
@@ -838,6 +855,17 @@ impl Resolver {
             self.res.diagnostics.push(d);
         }
     }
+}
+
+/// The error of an unknown name that a comprehension binds at `bound` (bp check's
+/// and the run's): its variables are its own.
+pub fn comprehension_hint(d: Diagnostic, bound: Span) -> Diagnostic {
+    Diagnostic { hint: None, ..d }
+        .with_label(bound, "bound only inside this comprehension")
+        .with_hint(
+            "a comprehension's variables are its own, as in Python 3; \
+             to use a value afterwards, bind it outside (with `=` or a for loop)",
+        )
 }
 
 /// What a read of a name is for: its diagnostics differ.

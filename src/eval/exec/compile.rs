@@ -666,6 +666,12 @@ impl<'r> Compiler<'r> {
                     Place::Dynamic => Box::new(move |i, s| i.read_by_name(&v.name, span, s)),
                     Place::Captured { .. } => Box::new(move |i, s| i.read_var(&v, span, s)),
                 };
+                let code = match (place, self.resolved.comprehension_binding(n)) {
+                    (Place::Global(_) | Place::Dynamic, Some(bound)) => {
+                        comprehension::told_unknown(code, bound)
+                    }
+                    _ => code,
+                };
                 self.traced(code, span, name, place)
             }
             ExprKind::Tuple(items) => {

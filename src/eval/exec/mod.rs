@@ -33,6 +33,9 @@ pub(crate) struct Resolved {
     frames: FastMap<Span, Rc<Frame>>,
     /// The sources run as modules (their top level is a frame, not the globals).
     modules: Vec<SourceId>,
+    /// The names comprehensions bind, each with its first binding: a read of one
+    /// outside them that finds nothing is told that their variables are their own.
+    comprehension_names: FastMap<Name, Span>,
     /// Where every read of a name found its value, when asked for (see
     /// [`Interpreter::trace_places`]): code compiled meanwhile records it.
     pub(super) trace: Option<Vec<(Span, Name, Found)>>,
@@ -61,6 +64,12 @@ impl Resolved {
     pub(crate) fn forget(&mut self) {
         self.places.clear();
         self.frames.clear();
+        self.comprehension_names.clear();
+    }
+
+    /// Where a comprehension of the programs run binds `name`, if one does.
+    pub(super) fn comprehension_binding(&self, name: &str) -> Option<Span> {
+        self.comprehension_names.get(name).copied()
     }
 
     pub(super) fn tracing(&self) -> bool {
@@ -250,6 +259,14 @@ impl Interpreter {
     ) -> Rc<[Name]> {
         let r = resolve::resolve_with(program, source, len, top, false);
         let resolved = &mut self.resolved;
+        for d in &r.defs {
+            if r.scopes[d.scope].comprehension {
+                resolved
+                    .comprehension_names
+                    .entry(d.name.clone())
+                    .or_insert(d.span);
+            }
+        }
         resolved.places.extend(r.places);
         resolved
             .frames

@@ -6,7 +6,7 @@
 use super::{Compiler, CondCode, ExprCode};
 use crate::diagnostic::Diagnostic;
 use crate::eval::collections::{key_of, max_items, Dict};
-use crate::eval::exec::{Binding, Scope};
+use crate::eval::exec::{Binding, Scope, STACK_GROWTH, STACK_RED_ZONE};
 use crate::eval::value::{Env, List};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -102,7 +102,22 @@ fn run_clauses(
                 return Ok(());
             }
         }
-        run_clauses(i, rest, s, s, span, emit)
+        // One level of native stack per clause: grown on the heap when short.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            run_clauses(i, rest, s, s, span, emit)
+        })
+    })
+}
+
+/// The read `code` of a name that a comprehension binds, read outside any: when
+/// nothing binds it there, its unknown-name error says where the comprehension
+/// binds it (as `bp check` does).
+pub(super) fn told_unknown(code: ExprCode, bound: Span) -> ExprCode {
+    Box::new(move |i, s| match code(i, s) {
+        Err(Flow::Error(d)) if d.message.starts_with("unknown name") => {
+            Err(Flow::from(crate::resolve::comprehension_hint(*d, bound)))
+        }
+        r => r,
     })
 }
 
