@@ -120,7 +120,14 @@ fn the_operation_shows_in_the_tape_and_the_steps() {
     let out = ok(&format!(
         "{SIGMOID}x = tensor(0.5, grad)\nbackprop_steps(my_sigmoid(x) * 2)\n"
     ));
-    assert!(out.contains("my_sigmoid"), "{out}");
+    assert!(out.contains("step 2  my_sigmoid  my_sigmoid(x)"), "{out}");
+    assert!(
+        out.contains(
+            "local derivative:        your backward(g, x, out) { return g * out * (1 - out) }"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("sends to x:  2 × 0.235 = 0.47"), "{out}");
 }
 
 #[test]

@@ -93,6 +93,7 @@ impl Interpreter {
         };
         let op = Op::Custom(Rc::new(CustomOp {
             name: intern(name),
+            clause: backward.decl.span,
             payload: Rc::new(call),
         }));
         let refs: Vec<&Tensor> = tensors.iter().collect();
