@@ -116,6 +116,17 @@ fn create_graph_records_the_backward_clause_for_second_derivatives() {
 }
 
 #[test]
+fn a_write_into_the_output_inside_a_recorded_backward_clause_is_its_own() {
+    // With create_graph the clause gets the output recorded; writing into it
+    // changes the clause's copy only (no panic, the graph stays whole).
+    let out = ok("fn f(x) {\n    return x * x\n} backward(g, x, out) {\n    out[0] = 5\n    return g * 2 * x\n}\nx = tensor([1.0, 2.0], grad)\nd = grad(sum(f(x)), x, create_graph=true)\nprint(d)\nbackward(sum(d))\nprint(x.grad)\n");
+    assert_eq!(
+        out,
+        "tensor([2., 4.], grad_fn=<MulBackward>)\ntensor([2., 2.])\n"
+    );
+}
+
+#[test]
 fn the_operation_shows_in_the_tape_and_the_steps() {
     let out = ok(&format!(
         "{SIGMOID}x = tensor(0.5, grad)\nbackprop_steps(my_sigmoid(x) * 2)\n"
