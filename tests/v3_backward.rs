@@ -245,6 +245,22 @@ fn the_none_grad_of_a_tensor_without_grad_says_why() {
 }
 
 #[test]
+fn a_none_grad_passed_to_a_builtin_says_why() {
+    let (_, err, code) =
+        run("x = tensor([1, 2], grad)\nh = x * 3\nbackward(sum(h * h))\nprint(sum(h.grad))\n");
+    assert_eq!(code, Exit::RuntimeError, "{err}");
+    assert!(
+        err.contains("sum() argument 'x' expects a tensor or a number; found none"),
+        "{err}"
+    );
+    assert!(
+        err.contains("this .grad is none: 'h' is not a leaf (made by `x * 3`)"),
+        "{err}"
+    );
+    assert!(err.contains("retain_grad(h)"), "{err}");
+}
+
+#[test]
 fn retain_grad_keeps_the_gradient_and_reads_quietly() {
     let out = ok("x = tensor([1, 2], grad)\nh = x * 3\nretain_grad(h)\nbackward(sum(h * h))\nprint(h.grad * 0.5)\n");
     assert_eq!(out, "tensor([3., 6.])\n");
