@@ -1197,6 +1197,7 @@ fn every_op_names_a_gradient_test_that_exists() {
         },
         Op::Custom(Rc::new(bp::autodiff::CustomOp {
             name: "f",
+            clause: bp::source::Span::EMPTY,
             payload: Rc::new(()),
         })),
     ];

@@ -116,11 +116,29 @@ fn create_graph_records_the_backward_clause_for_second_derivatives() {
 }
 
 #[test]
+fn a_write_into_the_output_inside_a_recorded_backward_clause_is_its_own() {
+    // With create_graph the clause gets the output recorded; writing into it
+    // changes the clause's copy only (no panic, the graph stays whole).
+    let out = ok("fn f(x) {\n    return x * x\n} backward(g, x, out) {\n    out[0] = 5\n    return g * 2 * x\n}\nx = tensor([1.0, 2.0], grad)\nd = grad(sum(f(x)), x, create_graph=true)\nprint(d)\nbackward(sum(d))\nprint(x.grad)\n");
+    assert_eq!(
+        out,
+        "tensor([2., 4.], grad_fn=<MulBackward>)\ntensor([2., 2.])\n"
+    );
+}
+
+#[test]
 fn the_operation_shows_in_the_tape_and_the_steps() {
     let out = ok(&format!(
         "{SIGMOID}x = tensor(0.5, grad)\nbackprop_steps(my_sigmoid(x) * 2)\n"
     ));
-    assert!(out.contains("my_sigmoid"), "{out}");
+    assert!(out.contains("step 2  my_sigmoid  my_sigmoid(x)"), "{out}");
+    assert!(
+        out.contains(
+            "local derivative:        your backward(g, x, out) { return g * out * (1 - out) }"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("sends to x:  2 × 0.235 = 0.47"), "{out}");
 }
 
 #[test]
@@ -224,6 +242,22 @@ fn the_none_grad_of_a_tensor_without_grad_says_why() {
         "none_grad_no_requires_grad",
         "c = tensor([1.0, 2.0])\ng = c.grad\nprint(g + 1)\n"
     );
+}
+
+#[test]
+fn a_none_grad_passed_to_a_builtin_says_why() {
+    let (_, err, code) =
+        run("x = tensor([1, 2], grad)\nh = x * 3\nbackward(sum(h * h))\nprint(sum(h.grad))\n");
+    assert_eq!(code, Exit::RuntimeError, "{err}");
+    assert!(
+        err.contains("sum() argument 'x' expects a tensor or a number; found none"),
+        "{err}"
+    );
+    assert!(
+        err.contains("this .grad is none: 'h' is not a leaf (made by `x * 3`)"),
+        "{err}"
+    );
+    assert!(err.contains("retain_grad(h)"), "{err}");
 }
 
 #[test]

@@ -14,6 +14,8 @@ use std::rc::Rc;
 pub struct CustomOp {
     /// The function's name, as `:tape`, `draw` and `grad_fn=<…>` show it.
     pub name: &'static str,
+    /// The backward clause (`backward(g, x, out) { ... }`), for explanations.
+    pub clause: crate::source::Span,
     /// What the evaluator needs to run the backward clause (the function, the
     /// call's arguments); the engine never looks inside.
     pub payload: Rc<dyn Any>,

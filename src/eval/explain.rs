@@ -854,7 +854,15 @@ pub fn backprop_steps(
             source_text(interp, node.span)
         );
         let _ = writeln!(out, "  arriving at its output:  {}", show(&step.arriving));
-        if let Some(rule) = derivative_rule(&node.op) {
+        if let Op::Custom(c) = &node.op {
+            // The learner's own derivative (SPEC §21): the clause, on one line.
+            let text = interp.sources.slice(c.clause);
+            let mut text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if text.chars().count() > 100 {
+                text = text.chars().take(99).collect::<String>() + "…";
+            }
+            let _ = writeln!(out, "  local derivative:        your {text}");
+        } else if let Some(rule) = derivative_rule(&node.op) {
             let _ = writeln!(out, "  local derivative:        {rule}");
         }
         for (input, sent) in &step.sent {

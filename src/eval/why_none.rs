@@ -111,7 +111,7 @@ impl Interpreter {
                 if w.made.start < w.made.end && w.made != w.read {
                     d = d.with_label(w.made, "the tensor was made here");
                 }
-                d.with_hint(w.hint)
+                with_more_hint(d, w.hint)
             }
             Some((w, false)) => {
                 let line = self
@@ -120,12 +120,24 @@ impl Interpreter {
                     .map(|f| f.line_of(w.read.start as usize) + 1)
                     .unwrap_or(0);
                 let text = self.sources.slice(w.read).to_string();
-                d.with_hint(format!(
-                    "if this none is the `{text}` read on line {line}: {}; {}",
-                    w.why, w.hint
-                ))
+                with_more_hint(
+                    d,
+                    format!(
+                        "if this none is the `{text}` read on line {line}: {}; {}",
+                        w.why, w.hint
+                    ),
+                )
             }
             None => d,
         }
     }
+}
+
+/// `d` with `hint` after the hint it has, if any.
+fn with_more_hint(d: Diagnostic, hint: String) -> Diagnostic {
+    let hint = match &d.hint {
+        Some(h) => format!("{h}\n{hint}"),
+        None => hint,
+    };
+    d.with_hint(hint)
 }

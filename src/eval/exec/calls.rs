@@ -70,7 +70,15 @@ impl Interpreter {
             }
         }
         let _span = span_scope(call_span);
-        let r = (b.func)(self, &mut args);
+        let mut r = (b.func)(self, &mut args);
+        if let Err(Flow::Error(d)) = &mut r {
+            // A none `.grad` passed where a value was wanted: say why it is none.
+            if let Some((_, s)) = args.pos.iter().find(|(v, _)| matches!(v, Value::None)) {
+                if d.labels.iter().any(|l| l.span == *s) {
+                    **d = self.explain_none_operand((**d).clone(), *s);
+                }
+            }
+        }
         // The argument list goes back to the pool, emptied (a short one
         // only, so that the pool never holds much).
         let mut pos = std::mem::take(&mut args.pos);

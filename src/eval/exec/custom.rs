@@ -93,6 +93,7 @@ impl Interpreter {
         };
         let op = Op::Custom(Rc::new(CustomOp {
             name: intern(name),
+            clause: backward.decl.span,
             payload: Rc::new(call),
         }));
         let refs: Vec<&Tensor> = tensors.iter().collect();
@@ -158,8 +159,11 @@ impl UserCode for Interpreter {
             };
             pos.push((v, node.span));
         }
+        // Recorded, the output is passed through an identity (`out * 1`): the
+        // clause then gets a tensor of its own (an index write into it cannot
+        // reach the node being run), still connected to this operation.
         let out = if create_graph {
-            out.clone()
+            crate::autodiff::elementwise::mul_scalar(out, 1.0)
         } else {
             out.detach()
         };
