@@ -140,7 +140,10 @@ fn v3_classes_defaults_and_keywords_export_as_python_classes() {
                l = Layer(2, 3, k=0.1)\nf = fn(scale=2) { return scale }\n";
     let python = program("v3_classes.bp", src);
     assert!(python.contains("class Layer(bp.Object):"), "{python}");
-    assert!(python.contains("    def __init__(self, nin, nout, k=0.5):"), "{python}");
+    assert!(
+        python.contains("    def __init__(self, nin, nout, k=0.5):"),
+        "{python}"
+    );
     assert!(python.contains("    def __call__(self, x):"), "{python}");
     assert!(python.contains("    def __repr__(self):"), "{python}");
     assert!(python.contains("    def norm2(self):"), "{python}");
