@@ -22,13 +22,13 @@ pub use crate::syntax::KEYWORDS;
 /// The attributes of a tensor, completed after a dot.
 pub use crate::eval::value::TENSOR_ATTRIBUTES;
 
+/// Each variable that holds an object, with its fields and methods.
+type Members = Vec<(String, Vec<String>)>;
+
 /// The variable names of the session, updated by the loop before each prompt,
 /// and the fields and methods of the variables that hold objects.
 #[derive(Clone, Default)]
-pub struct Names(
-    Rc<RefCell<Vec<String>>>,
-    Rc<RefCell<Vec<(String, Vec<String>)>>>,
-);
+pub struct Names(Rc<RefCell<Vec<String>>>, Rc<RefCell<Members>>);
 
 impl Names {
     pub fn set(&self, names: Vec<String>) {
@@ -40,7 +40,7 @@ impl Names {
     }
 
     /// The members of each variable that holds an object.
-    pub fn set_members(&self, members: Vec<(String, Vec<String>)>) {
+    pub fn set_members(&self, members: Members) {
         *self.1.borrow_mut() = members;
     }
 
