@@ -290,8 +290,8 @@ impl Session {
             return (answer, false);
         }
         if let (Some(value), false) = (&cell.value, req.silent) {
-            let mut result =
-                ExecuteResult::new(count, Media::new(vec![MediaType::Plain(value.to_repr())]));
+            let text = self.repl.repr_of(value);
+            let mut result = ExecuteResult::new(count, Media::new(vec![MediaType::Plain(text)]));
             // The schema wants an object here, not null.
             result.transient = Some(Transient { display_id: None });
             self.iopub(result, msg);

@@ -206,6 +206,14 @@ impl Repl {
         self.pending.clear();
     }
 
+    /// `v` as the REPL echoes it: objects by their class's `show` (its plain
+    /// form when `show` fails).
+    pub fn repr_of(&mut self, v: &crate::eval::Value) -> String {
+        self.interp
+            .repr_text(v, crate::source::Span::EMPTY)
+            .unwrap_or_else(|_| v.to_repr())
+    }
+
     /// The fields (in order) and methods of each variable that holds an object,
     /// for completion after `name.`.
     pub fn object_members(&self) -> Vec<(String, Vec<String>)> {
