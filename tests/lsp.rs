@@ -552,3 +552,17 @@ fn a_comprehension_s_variables_are_hovered_and_completed_inside_it() {
     assert!(after.contains(&"total".to_string()), "{after:?}");
     c.shutdown();
 }
+
+#[test]
+fn completion_after_self_offers_the_class_fields_and_methods_first() {
+    let mut c = Client::start();
+    let text = "class Layer {\n  fn init(self, n) {\n    self.W = ones(n, grad)\n    self.b = zeros(n)\n  }\n  fn norm2(self) {\n    return 0\n  }\n}\n";
+    assert!(c.open(text).is_empty());
+    // Typing `self.` on line 6 leaves the file unparsable: the last analysis serves.
+    let edited = text.replace("    return 0\n", "    return self.\n");
+    c.change(2, &edited);
+    let order = sorted(&c.at("textDocument/completion", 6, 16));
+    let labels: Vec<&str> = order.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(&labels[..3], &["W", "b", "norm2"], "{labels:?}");
+    assert_eq!(labels[3], "grad", "{labels:?}");
+}

@@ -178,3 +178,29 @@ fn check_reports_calls_that_cannot_fit_the_definition() {
     );
     assert_eq!(check("class P {}\nP()\n"), "");
 }
+
+#[test]
+fn the_repl_echoes_objects_by_show_and_completes_their_members() {
+    let mut repl = bp::repl::Repl::new(false);
+    let mut out = String::new();
+    for line in [
+        "class Bag { fn init(self) { self.items = list(); self.size = 0 }; fn add(self, x) { self.items.append(x) }; fn show(self) { return 'bag' } }",
+        "b = Bag()",
+        "b",
+        "(b, 1)",
+    ] {
+        let r = repl.feed(line);
+        assert_eq!(r.err, "", "{line}");
+        out.push_str(&r.out);
+    }
+    assert_eq!(out, "bag\n(bag, 1)\n");
+    let vars = repl.variable_names();
+    let members = |w: &str| repl.members_of(w);
+    let (start, words) = bp::repl::helper::complete_with("b.", 2, &vars, &members);
+    assert_eq!(
+        (start, words),
+        (2, vec!["add".to_string(), "items".into(), "size".into()])
+    );
+    let (_, words) = bp::repl::helper::complete_with("b.si", 4, &vars, &members);
+    assert_eq!(words, vec!["size".to_string()]);
+}

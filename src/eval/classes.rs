@@ -141,7 +141,13 @@ fn objects_in(v: &Value, out: &mut Vec<Rc<Object>>, seen: &mut Vec<usize>) {
                 }
                 seen.push(at);
                 out.push(o.clone());
-                stack.extend(o.items().into_iter().rev().map(|(_, v)| v));
+                stack.extend(
+                    o.items()
+                        .into_iter()
+                        .rev()
+                        .map(|(_, v)| v)
+                        .filter(may_hold_objects),
+                );
             }
             Value::List(l) => {
                 let at = Rc::as_ptr(&l.0) as *const u8 as usize;
@@ -149,16 +155,19 @@ fn objects_in(v: &Value, out: &mut Vec<Rc<Object>>, seen: &mut Vec<usize>) {
                     continue;
                 }
                 seen.push(at);
-                stack.extend(l.items().into_iter().rev());
+                let items = l.0.borrow();
+                stack.extend(items.iter().rev().filter(|v| may_hold_objects(v)).cloned());
             }
-            Value::Tuple(t) => stack.extend(t.iter().rev().cloned()),
+            Value::Tuple(t) => {
+                stack.extend(t.iter().rev().filter(|v| may_hold_objects(v)).cloned())
+            }
             Value::Dict(d) => {
                 let at = Rc::as_ptr(&d.0) as *const u8 as usize;
                 if seen.contains(&at) {
                     continue;
                 }
                 seen.push(at);
-                stack.extend(d.values().into_iter().rev());
+                stack.extend(d.values().into_iter().rev().filter(may_hold_objects));
             }
             _ => {}
         }

@@ -6,7 +6,7 @@ use super::{shutting_down, Outgoing, Request, PROTOCOL_VERSION};
 use crate::diagnostic::Severity;
 use crate::eval::Value;
 use crate::picture::Picture;
-use crate::repl::helper::{complete, KEYWORDS};
+use crate::repl::helper::{complete_with, KEYWORDS};
 use crate::repl::Repl;
 use jupyter_protocol::{
     CommInfoReply, CompleteReply, CompleteRequest, DisplayData, ErrorOutput, ExecuteInput,
@@ -290,8 +290,8 @@ impl Session {
             return (answer, false);
         }
         if let (Some(value), false) = (&cell.value, req.silent) {
-            let mut result =
-                ExecuteResult::new(count, Media::new(vec![MediaType::Plain(value.to_repr())]));
+            let text = self.repl.repr_of(value);
+            let mut result = ExecuteResult::new(count, Media::new(vec![MediaType::Plain(text)]));
             // The schema wants an object here, not null.
             result.transient = Some(Transient { display_id: None });
             self.iopub(result, msg);
@@ -347,7 +347,9 @@ impl Session {
         let line_end = line.find('\n').unwrap_or(line.len());
         let line = &line[..line_end];
         let variables = self.variables();
-        let (start, matches) = complete(line, pos - line_start, &variables);
+        let (start, matches) = complete_with(line, pos - line_start, &variables, &|w| {
+            self.repl.members_of(w)
+        });
         let types: Vec<serde_json::Value> = matches
             .iter()
             .map(|m| {

@@ -392,6 +392,36 @@ impl Server {
                     .map(|d| ranked(def_item(&m.res, d, &mindex), Rank::Name)),
             );
         } else if stem.ends_with('.') {
+            // After `self.` inside a class: its fields and methods first.
+            let class = res.and_then(|r| {
+                r.classes
+                    .iter()
+                    .filter(|c| c.span.start as usize <= offset && offset <= c.span.end as usize)
+                    .min_by_key(|c| c.span.end - c.span.start)
+            });
+            if let Some(c) = class.filter(|_| receiver == "self") {
+                let fields = c
+                    .fields
+                    .iter()
+                    .map(|f| (f, lsp::CompletionItemKind::FIELD, "field"));
+                let methods = c
+                    .methods
+                    .iter()
+                    .map(|m| (m, lsp::CompletionItemKind::METHOD, "method"));
+                for (i, (name, kind, what)) in fields.chain(methods).enumerate() {
+                    let mut item = ranked(
+                        lsp::CompletionItem {
+                            label: name.to_string(),
+                            kind: Some(kind),
+                            detail: Some(format!("{what} of {}", c.name)),
+                            ..lsp::CompletionItem::default()
+                        },
+                        Rank::Keyword,
+                    );
+                    item.sort_text = Some(format!("{}{i:02}", Rank::Keyword as u8));
+                    items.push(item);
+                }
+            }
             // After `x.`: the tensor attributes first, then the builtins that take a
             // tensor first (a method call `x.f()` is `f(x)`), the script's functions,
             // and last the other builtins. An attribute that is also a builtin

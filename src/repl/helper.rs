@@ -22,9 +22,13 @@ pub use crate::syntax::KEYWORDS;
 /// The attributes of a tensor, completed after a dot.
 pub use crate::eval::value::TENSOR_ATTRIBUTES;
 
-/// The variable names of the session, updated by the loop before each prompt.
+/// Each variable that holds an object, with its fields and methods.
+type Members = Vec<(String, Vec<String>)>;
+
+/// The variable names of the session, updated by the loop before each prompt,
+/// and the fields and methods of the variables that hold objects.
 #[derive(Clone, Default)]
-pub struct Names(Rc<RefCell<Vec<String>>>);
+pub struct Names(Rc<RefCell<Vec<String>>>, Rc<RefCell<Members>>);
 
 impl Names {
     pub fn set(&self, names: Vec<String>) {
@@ -33,6 +37,16 @@ impl Names {
 
     pub fn get(&self) -> Vec<String> {
         self.0.borrow().clone()
+    }
+
+    /// The members of each variable that holds an object.
+    pub fn set_members(&self, members: Members) {
+        *self.1.borrow_mut() = members;
+    }
+
+    fn members(&self, name: &str) -> Option<Vec<String>> {
+        let m = self.1.borrow();
+        m.iter().find(|(n, _)| n == name).map(|(_, ms)| ms.clone())
     }
 }
 
@@ -84,6 +98,17 @@ fn matching<'a>(prefix: &str, words: impl IntoIterator<Item = &'a str>) -> Vec<S
 /// word starts and the candidates, sorted. `:load FILE` is left to file-name
 /// completion (an empty list here).
 pub fn complete(line: &str, pos: usize, variables: &[String]) -> (usize, Vec<String>) {
+    complete_with(line, pos, variables, &|_| None)
+}
+
+/// [`complete`], with `members` giving the fields and methods of a variable that
+/// holds an object (offered after `name.`).
+pub fn complete_with(
+    line: &str,
+    pos: usize,
+    variables: &[String],
+    members: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> (usize, Vec<String>) {
     let pos = pos.min(line.len());
     if !line.is_char_boundary(pos) {
         return (pos, Vec::new());
@@ -141,6 +166,12 @@ pub fn complete(line: &str, pos: usize, variables: &[String]) -> (usize, Vec<Str
             Some(')') | Some(']') => true,
             _ => false,
         };
+        let word = &object[word_start(object, object.len())..];
+        let plain = !object[..object.len() - word.len()].ends_with('.');
+        if let Some(ms) = members(word).filter(|_| plain && !word.is_empty()) {
+            // `model.`: the object's fields and methods.
+            return (start, matching(prefix, ms.iter().map(String::as_str)));
+        }
         return if after_value {
             (start, matching(prefix, TENSOR_ATTRIBUTES.iter().copied()))
         } else {
@@ -170,7 +201,8 @@ impl Completer for ReplHelper {
         if trimmed.starts_with(":load ") && pos >= line.len() - trimmed.len() + 6 {
             return self.files.complete(line, pos, ctx);
         }
-        let (start, words) = complete(line, pos, &self.names.get());
+        let names = &self.names;
+        let (start, words) = complete_with(line, pos, &names.get(), &|w| names.members(w));
         let pairs = words
             .into_iter()
             .map(|w| Pair {

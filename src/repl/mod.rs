@@ -206,6 +206,40 @@ impl Repl {
         self.pending.clear();
     }
 
+    /// `v` as the REPL echoes it: objects by their class's `show` (its plain
+    /// form when `show` fails).
+    pub fn repr_of(&mut self, v: &crate::eval::Value) -> String {
+        self.interp
+            .repr_text(v, crate::source::Span::EMPTY)
+            .unwrap_or_else(|_| v.to_repr())
+    }
+
+    /// The fields (in order) and methods of each variable that holds an object,
+    /// for completion after `name.`.
+    pub fn object_members(&self) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for name in self.interp.globals.keys() {
+            if let Some(ms) = self.members_of(name) {
+                out.push((name.to_string(), ms));
+            }
+        }
+        out
+    }
+
+    /// The fields and methods of the object in variable `name`.
+    pub fn members_of(&self, name: &str) -> Option<Vec<String>> {
+        let Some(crate::eval::Value::Object(o)) = self.interp.global(name) else {
+            return None;
+        };
+        let mut ms: Vec<String> = o.field_names().iter().map(|n| n.to_string()).collect();
+        for (m, _) in &o.class.methods {
+            if !matches!(&**m, "init" | "call" | "show") && !ms.iter().any(|x| **x == **m) {
+                ms.push(m.to_string());
+            }
+        }
+        Some(ms)
+    }
+
     /// Names of the variables, sorted (for completion).
     pub fn variable_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.interp.globals.keys().map(|k| k.to_string()).collect();
@@ -491,6 +525,7 @@ pub fn main_loop() -> Exit {
     let mut entry = String::new();
     loop {
         names.set(repl.variable_names());
+        names.set_members(repl.object_members());
         match editor.readline(repl.prompt()) {
             Ok(line) => {
                 if !entry.is_empty() {

@@ -7,7 +7,8 @@
 use crate::diagnostic::Diagnostic;
 use crate::eval::errors::closest;
 use crate::source::Span;
-use crate::syntax::ast::{Arg, ClassDecl, FnDecl, Name};
+use crate::syntax::ast::{Arg, ClassDecl, ExprKind, FnDecl, Name, Stmt, StmtKind};
+use crate::syntax::visit::{walk_stmt, Visit};
 
 /// What a call must fit: the parameters (without `self` for a constructor) and
 /// how many of the first ones have no default.
@@ -158,5 +159,58 @@ impl Signature {
             .with_label(self.def_span, "defined here")
             .with_hint(hint()),
         )
+    }
+}
+
+/// A class as the editor completes it after `self.`: its span, its fields (set as
+/// `self.name = ...` in its methods, in source order) and its methods.
+#[derive(Clone, Debug)]
+pub struct ClassMembers {
+    pub span: Span,
+    pub name: Name,
+    pub fields: Vec<Name>,
+    pub methods: Vec<Name>,
+}
+
+impl ClassMembers {
+    pub fn of(c: &ClassDecl) -> ClassMembers {
+        struct Fields<'n> {
+            this: &'n str,
+            out: Vec<Name>,
+        }
+        impl<'a> Visit<'a> for Fields<'_> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                if let StmtKind::AttrAssign { object, name, .. } = &stmt.kind {
+                    if matches!(&object.kind, ExprKind::Name(n) if **n == *self.this)
+                        && !self.out.contains(&name.name)
+                    {
+                        self.out.push(name.name.clone());
+                    }
+                }
+                walk_stmt(self, stmt);
+            }
+        }
+        let mut fields = Vec::new();
+        for m in &c.methods {
+            if let Some(this) = m.params.first() {
+                let mut v = Fields {
+                    this: &this.name,
+                    out: std::mem::take(&mut fields),
+                };
+                v.visit_block(&m.body);
+                fields = v.out;
+            }
+        }
+        ClassMembers {
+            span: c.span,
+            name: c.name.name.clone(),
+            fields,
+            methods: c
+                .methods
+                .iter()
+                .filter_map(|m| m.name.as_ref().map(|n| n.name.clone()))
+                .filter(|n| !matches!(&**n, "init" | "call" | "show"))
+                .collect(),
+        }
     }
 }

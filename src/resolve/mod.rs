@@ -173,6 +173,8 @@ pub struct Resolution {
     pub top: Frame,
     /// What the top level is.
     pub top_level: TopLevel,
+    /// Every class with its fields and methods (for completion after `self.`).
+    pub classes: Vec<calls::ClassMembers>,
 }
 
 impl Resolution {
@@ -506,6 +508,9 @@ impl Resolver {
                 walk_stmt(self, stmt);
                 if let Some(sig) = calls::Signature::of_class(c) {
                     self.keep_signature(c.name.span, sig);
+                }
+                if self.collecting {
+                    self.res.classes.push(calls::ClassMembers::of(c));
                 }
             }
             StmtKind::While { .. } => {

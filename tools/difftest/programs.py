@@ -739,10 +739,82 @@ def gen_custom(rng, p):
         p.both('dump("R", x.grad)')
 
 
+def gen_classes(rng, p):
+    """Default parameter values and keyword arguments of user functions, and small
+    classes (`init` with defaults, `call`, methods, fields set inside and outside,
+    sharing, `op=` on a field, a gradient through an object's tensors)."""
+    k = rng.randrange(3)
+    a, b, t = val(rng), val(rng), val(rng)
+    if k == 0:
+        p.both(f"fn f(x, a={lit(a)}, b={lit(b)}) {{", f"def f(x, a={lit(a)}, b={lit(b)}):")
+        p.both(f"    return x * a - b", f"    return x * a - b")
+        p.both("}", "")
+        calls = ["f({x})", "f({x}, {y})", "f({x}, b={y})", "f(x={x}, a={y})",
+                 "f({x}, b={y}, a={z})", "f(b={z}, x={y})"]
+        for c in rng.sample(calls, 3):
+            text = c.format(x=lit(val(rng)), y=lit(val(rng)), z=lit(val(rng)))
+            p.both(f'dump("F", {text})')
+        p.both(f"k = {lit(t)}")
+        p.both("fn g(v=k) {", "def g(v=k):")
+        p.both("    return v", "    return v")
+        p.both("}", "")
+        p.both("k = 5")
+        p.both('dump("G", g() + g(1))')
+    elif k == 1:
+        ws = [val(rng) for _ in range(rng.randrange(1, 4))]
+        p.both("class Neuron {", "class Neuron:")
+        p.both(f"    fn init(self, w, b={lit(b)}) {{", f"    def __init__(self, w, b={lit(b)}):")
+        p.both("        self.w = tensor(w, grad)", "        self.w = torch.tensor(w, requires_grad=True)")
+        p.both("        self.b = tensor(b, grad)", "        self.b = torch.tensor(b, requires_grad=True)")
+        p.both("    }", "")
+        p.both("    fn call(self, x) { return tanh(sum(self.w * x) + self.b) }",
+               "    def __call__(self, x): return torch.tanh(torch.sum(self.w * x) + self.b)")
+        p.both("    fn l2(self) { return sum(self.w * self.w) }",
+               "    def l2(self): return torch.sum(self.w * self.w)")
+        p.both("}", "")
+        kw = f"b={lit(a)}" if rng.random() < 0.5 else f"{lit(a)}"
+        p.both(f"n = Neuron({vec(ws)}, {kw})")
+        xs = [val(rng) for _ in ws]
+        p.both(f"x = tensor({vec(xs)})", f"x = torch.tensor({vec(xs)})")
+        lr = rng.choice([0.1, 0.5])
+        for _ in range(rng.randrange(1, 3)):
+            p.both("out = n(x) + n.l2() * 0.1")
+            p.both("backward(out)", "out.backward()")
+            p.both(f"no_grad {{ n.w -= {lr} * n.w.grad }}",
+                   f"with torch.no_grad(): n.w -= {lr} * n.w.grad")
+            p.both("n.w.grad = none", "n.w.grad = None")
+        p.both('dump("W", n.w)')
+        p.both('dump("B", n.b.grad)')
+        p.both('dump("O", n(x))')
+    else:
+        p.both("class Counter {", "class Counter:")
+        p.both(f"    fn init(self, start={lit(a)}) {{ self.n = start }}",
+               f"    def __init__(self, start={lit(a)}): self.n = start")
+        p.both("    fn add(self, k=1) {", "    def add(self, k=1):")
+        p.both("        self.n = self.n + k", "        self.n = self.n + k")
+        p.both("        return self.n", "        return self.n")
+        p.both("    }", "")
+        p.both("    fn call(self) { return self.add(2) }", "    def __call__(self): return self.add(2)")
+        p.both("}", "")
+        p.both("c = Counter()" if rng.random() < 0.5 else f"c = Counter(start={lit(b)})")
+        p.both("d = c")
+        p.both(f"d.add({lit(t)})")
+        p.both("c.add()")
+        p.both('dump("C", c())')
+        p.both(f"c.n *= {lit(val(rng))}")
+        p.both(f"d.extra = {lit(val(rng))}")
+        p.both('dump("N", d.n + c.extra)')
+        p.both('dump("S", int(c is d) + 2 * int(c == Counter()))')
+
+
 KINDS = [gen_write, gen_write, gen_write, gen_write_2d, gen_select, gen_select, gen_alias,
          gen_list, gen_optim, gen_fstring, gen_advanced, gen_advanced, gen_advanced,
          gen_v3, gen_v3, gen_habits, gen_comprehensions, gen_comprehensions,
          gen_custom, gen_custom, gen_custom]
+
+
+# Defaults, keyword arguments and classes (issue 28, §19).
+KINDS += [gen_classes, gen_classes]
 
 
 def generate(rng, only=None):
