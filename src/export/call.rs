@@ -301,10 +301,11 @@ impl Emitter {
             }
             "clip_grad_norm" | "clip_grad_value" if a.pos.len() == 2 && a.kws.is_empty() => {
                 let p = self.expr(a.pos[0])?;
-                let p = if p.ty == Ty::Tensor {
-                    format!("[{}]", p.code)
-                } else {
-                    p.code
+                let p = match p.ty {
+                    Ty::Tensor => format!("[{}]", p.code),
+                    Ty::Tuple | Ty::List => p.code,
+                    // A model, a dict, ...: the parameters inside (bp's walk).
+                    _ => format!("list(bp._tensors([{}]))", p.code),
                 };
                 let m = self.expr(a.pos[1])?.code;
                 return call(if name == "clip_grad_norm" {

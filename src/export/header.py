@@ -126,7 +126,10 @@ class bp:
 
     @staticmethod
     def lit(items):
-        """A bp tensor literal `[a, b, ...]`: stacks numbers and tensors (differentiably)."""
+        """A bp tensor literal `[a, b, ...]`: stacks numbers and tensors (differentiably);
+        a literal of objects of classes is a list, as in bp."""
+        if items and all(isinstance(v, bp.Object) for v in items):
+            return list(items)
         parts = [bp.lit(v) if isinstance(v, list) else bp.t(v) for v in items]
         if not parts:
             return torch.zeros(0)
@@ -172,6 +175,8 @@ class bp:
             return i.long()
         if isinstance(i, (list, range)):
             return torch.tensor(list(i)).long()
+        if isinstance(i, str):
+            return i  # a dict's key
         return int(i)
 
     @staticmethod
@@ -280,13 +285,13 @@ class bp:
 
     @staticmethod
     def any(x):
-        if isinstance(x, list):
+        if isinstance(x, (list, tuple, dict, str, range)):
             return any(x)
         return torch.any(bp.t(x))
 
     @staticmethod
     def all(x):
-        if isinstance(x, list):
+        if isinstance(x, (list, tuple, dict, str, range)):
             return all(x)
         return torch.all(bp.t(x))
 
@@ -926,7 +931,11 @@ class bp:
         if t.grad_fn is not None:
             name = type(t.grad_fn).__name__.rstrip("0123456789")
             base = name[: -len("Backward")] if name.endswith("Backward") else name
-            suffix = "grad_fn=<" + bp._GRAD_FN.get(base, base) + "Backward>"
+            if base.endswith("_Function"):
+                # A function with a backward clause: bp names the node after it.
+                suffix = "grad_fn=<" + base[: -len("_Function")] + ">"
+            else:
+                suffix = "grad_fn=<" + bp._GRAD_FN.get(base, base) + "Backward>"
         elif t.requires_grad:
             suffix = "requires_grad=True"
         else:
@@ -1368,7 +1377,10 @@ class bp:
         return tuple(torch.chunk(x, n, dim=axis))
 
     @staticmethod
-    def split(x, size, axis=0):
+    def split(x, size=None, axis=0):
+        if isinstance(x, str):
+            # A string's split (SPEC §19): `sep` given positionally or not at all.
+            return x.split(size)
         size = [int(bp.item(s)) for s in size] if isinstance(size, (tuple, list)) else int(bp.item(size))
         return tuple(torch.split(bp.t(x), size, dim=int(axis)))
 
