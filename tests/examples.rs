@@ -58,16 +58,41 @@ fn examples() {
     });
 }
 
-/// The course's examples (`examples/zero_to_hero/`, SPEC §20), each a snapshot.
+/// The course's examples (`examples/zero_to_hero/`, SPEC §20), each a snapshot. They
+/// read `../data/names.txt`, run as the README says (`--allow-path examples/data`): a
+/// temporary `zero_to_hero/` beside a copy of `data/`.
 #[test]
 fn zero_to_hero() {
     insta::glob!("../examples/zero_to_hero", "*.bp", |path| {
         let source = std::fs::read_to_string(path).expect("read the example");
-        let name = format!(
-            "examples/zero_to_hero/{}",
-            path.file_name().expect("a file name").to_string_lossy()
+        let file = path.file_name().expect("a file name").to_string_lossy();
+        let name = format!("examples/zero_to_hero/{file}");
+        let root = common::TempDir::new("zero-to-hero");
+        let (dir, data) = (root.path().join("zero_to_hero"), root.path().join("data"));
+        std::fs::create_dir_all(&dir).expect("a folder for the script");
+        std::fs::create_dir_all(&data).expect("a folder for the data");
+        std::fs::copy("examples/data/names.txt", data.join("names.txt")).expect("copy the names");
+        let out = Shared::default();
+        let mut err = Vec::new();
+        let options = bp::eval::Options {
+            script_dir: Some(dir),
+            allow_paths: vec![data],
+            ..bp::eval::Options::default()
+        };
+        let exit = bp::run(
+            &source,
+            &name,
+            Box::new(out.clone()),
+            &mut err,
+            options,
+            false,
         );
-        let report = run_script(&name, &source);
+        let report = format!(
+            "exit code: {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            exit as i32,
+            out.text(),
+            String::from_utf8_lossy(&err)
+        );
         insta::with_settings!({ description => source, omit_expression => true }, {
             insta::assert_snapshot!(report);
         });

@@ -384,7 +384,7 @@ fn language_additions_work_in_the_repl() {
     );
     let (_, err, _) = session(&mut repl, &["import \"examples/lib/layers.bp\" as nn"]);
     assert_eq!(err, "");
-    let (out, err, _) = session(&mut repl, &["len(nn.mlp((2, 3, 1)))"]);
+    let (out, err, _) = session(&mut repl, &["len(nn.MLP((2, 3, 1)).layers)"]);
     assert_eq!(err, "");
     assert_eq!(out, "2\n");
     assert_eq!(repl.feed("s = f\"{k").outcome, Outcome::Incomplete);
