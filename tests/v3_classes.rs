@@ -1,41 +1,9 @@
 //! SPEC v3 §19 (issue 28): default parameter values, keyword arguments to user
 //! functions, and classes, as a Python user expects them.
 
-use bp::eval::Options;
 mod common;
 
-use common::Shared;
-
-/// Runs `src`; returns (stdout, stderr, success).
-fn run(src: &str) -> (String, String, bool) {
-    let out = Shared::default();
-    let mut err = Vec::new();
-    let code = bp::run(
-        src,
-        "test.bp",
-        Box::new(out.clone()),
-        &mut err,
-        Options::default(),
-        false,
-    );
-    (
-        out.text(),
-        String::from_utf8_lossy(&err).into_owned(),
-        code == bp::Exit::Success,
-    )
-}
-
-fn output(src: &str) -> String {
-    let (out, err, ok) = run(src);
-    assert!(ok, "{src} failed: {err}");
-    out
-}
-
-fn error(src: &str) -> String {
-    let (_, err, ok) = run(src);
-    assert!(!ok, "{src} should fail");
-    err
-}
+use common::{error_of as error, output_of as output};
 
 #[test]
 fn defaults_fill_what_positions_and_keywords_leave() {

@@ -2,42 +2,9 @@
 //! with tuple targets — values as Python gives them, Python 3's scoping (a
 //! comprehension's variables are its own), and a snapshot of each new error.
 
-use bp::eval::Options;
 mod common;
 
-use common::Shared;
-
-/// Runs `src`; returns (stdout, stderr, success).
-fn run(src: &str) -> (String, String, bool) {
-    let out = Shared::default();
-    let mut err = Vec::new();
-    let code = bp::run(
-        src,
-        "test.bp",
-        Box::new(out.clone()),
-        &mut err,
-        Options::default(),
-        false,
-    );
-    (
-        out.text(),
-        String::from_utf8_lossy(&err).into_owned(),
-        code == bp::Exit::Success,
-    )
-}
-
-fn output(src: &str) -> String {
-    let (out, err, ok) = run(src);
-    assert!(ok, "{src} failed: {err}");
-    out
-}
-
-/// The rendered error of a script that must fail.
-fn error(src: &str) -> String {
-    let (_, err, ok) = run(src);
-    assert!(!ok, "{src} should fail");
-    err
-}
+use common::{error_of as error, output_of as output, run_in_process as run};
 
 /// What `bp check` reports: the messages.
 fn check(src: &str) -> Vec<String> {

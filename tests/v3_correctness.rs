@@ -2,31 +2,15 @@
 //! `.grad` accumulated in place, with the expected values taken from PyTorch
 //! (float64), and the smaller disagreements the differential tester found.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
-/// Runs `script` through `bp run -`; returns (exit code, stdout, stderr).
+/// Runs `script` through `bp run -` (in a temporary folder); returns (exit code,
+/// stdout, stderr).
 fn run(script: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bp"))
-        .args(["run", "-"])
+    common::bp(&["run", "-"])
         .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bp");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write script");
-    let out = child.wait_with_output().expect("wait for bp");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .stdin(script)
+        .run()
 }
 
 fn expect(script: &str, want: &str) {

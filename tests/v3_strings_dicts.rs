@@ -1,36 +1,10 @@
 //! SPEC v3 §19 (issue 28): strings, dicts, the new operators and the collection
 //! builtins, as a Python user expects them.
 
-use bp::eval::Options;
 use bp::repl::Repl;
 mod common;
 
-use common::Shared;
-
-/// Runs `src`; returns (stdout, stderr, success).
-fn run(src: &str) -> (String, String, bool) {
-    let out = Shared::default();
-    let mut err = Vec::new();
-    let code = bp::run(
-        src,
-        "test.bp",
-        Box::new(out.clone()),
-        &mut err,
-        Options::default(),
-        false,
-    );
-    (
-        out.text(),
-        String::from_utf8_lossy(&err).into_owned(),
-        code == bp::Exit::Success,
-    )
-}
-
-fn output(src: &str) -> String {
-    let (out, err, ok) = run(src);
-    assert!(ok, "{src} failed: {err}");
-    out
-}
+use common::{output_of as output, run_in_process as run};
 
 #[test]
 fn strings_index_slice_and_compare_by_code_point() {

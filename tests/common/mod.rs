@@ -186,3 +186,37 @@ pub fn run_source(src: &str, files: &[(&str, &str)]) -> Result<(), String> {
             },
         })
 }
+
+/// Runs `src` through the library as `test.bp` with the default options: (standard
+/// output, the colourless error report, whether it succeeded).
+pub fn run_in_process(src: &str) -> (String, String, bool) {
+    let out = Shared::default();
+    let mut err = Vec::new();
+    let code = bp::run(
+        src,
+        "test.bp",
+        Box::new(out.clone()),
+        &mut err,
+        bp::eval::Options::default(),
+        false,
+    );
+    (
+        out.text(),
+        String::from_utf8_lossy(&err).into_owned(),
+        code == bp::Exit::Success,
+    )
+}
+
+/// The standard output of a script that must succeed.
+pub fn output_of(src: &str) -> String {
+    let (out, err, ok) = run_in_process(src);
+    assert!(ok, "{src} failed: {err}");
+    out
+}
+
+/// The rendered error of a script that must fail.
+pub fn error_of(src: &str) -> String {
+    let (_, err, ok) = run_in_process(src);
+    assert!(!ok, "{src} should fail");
+    err
+}
