@@ -4,18 +4,7 @@
 
 mod common;
 
-fn run(script: &str) -> (i32, String, String) {
-    common::bp(&["run", "-"])
-        .env("NO_COLOR", "1")
-        .stdin(script)
-        .run()
-}
-
-fn expect(script: &str, want: &str) {
-    let (code, out, err) = run(script);
-    assert_eq!(code, 0, "script failed:\n{script}\n{err}");
-    assert_eq!(out, want, "script:\n{script}");
-}
+use common::{expect_stdout as expect, run_stdin as run};
 
 #[test]
 fn parameters_lists_grad_tensors_once_in_order() {

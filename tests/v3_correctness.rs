@@ -4,20 +4,7 @@
 
 mod common;
 
-/// Runs `script` through `bp run -` (in a temporary folder); returns (exit code,
-/// stdout, stderr).
-fn run(script: &str) -> (i32, String, String) {
-    common::bp(&["run", "-"])
-        .env("NO_COLOR", "1")
-        .stdin(script)
-        .run()
-}
-
-fn expect(script: &str, want: &str) {
-    let (code, out, err) = run(script);
-    assert_eq!(code, 0, "script failed:\n{script}\n{err}");
-    assert_eq!(out, want, "script:\n{script}");
-}
+use common::{expect_stdout as expect, run_stdin as run};
 
 #[test]
 fn a_mask_selects_and_its_gradient_goes_to_the_selected_places() {

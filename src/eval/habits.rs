@@ -272,13 +272,7 @@ fn data_update_in_place(t: &Tensor, op: BinOp, value: &Value) -> bool {
         },
         _ => return false,
     };
-    // Only a `b` that broadcasts to `p`'s own shape (a larger `b` would change
-    // the shape: the general path reports it).
-    let fits = b.ndim() <= t.shape().len()
-        && b.shape()
-            .iter()
-            .rev()
-            .zip(t.shape().iter().rev())
-            .all(|(&x, &y)| x == y || x == 1);
-    fits && t.update_data(|a| zip_in_place(a, &b, f))
+    // `zip_in_place` refuses a `b` that does not broadcast to `p`'s own shape (a
+    // larger one would change the shape): the general path reports it.
+    t.update_data(|a| zip_in_place(a, &b, f))
 }

@@ -220,3 +220,16 @@ pub fn error_of(src: &str) -> String {
     assert!(!ok, "{src} should fail");
     err
 }
+
+/// Runs `script` through `bp run -` (in a temporary folder, colourless): (exit code,
+/// stdout, stderr).
+pub fn run_stdin(script: &str) -> (i32, String, String) {
+    bp(&["run", "-"]).env("NO_COLOR", "1").stdin(script).run()
+}
+
+/// Runs `script` through `bp run -`; it must succeed and print exactly `want`.
+pub fn expect_stdout(script: &str, want: &str) {
+    let (code, out, err) = run_stdin(script);
+    assert_eq!(code, 0, "script failed:\n{script}\n{err}");
+    assert_eq!(out, want, "script:\n{script}");
+}
