@@ -29,7 +29,7 @@ const MAX_LINES: usize = 400;
 const MAX_SOURCE: usize = 40;
 
 /// The tensor held by variable `name`, or a report that says why there is none.
-fn variable(interp: &Interpreter, name: &str) -> Result<Tensor, Diagnostic> {
+pub(super) fn variable(interp: &Interpreter, name: &str) -> Result<Tensor, Diagnostic> {
     match interp.global(name) {
         Some(Value::Tensor(t)) => Ok(t.clone()),
         Some(other) => Err(Diagnostic::error(format!(
@@ -95,7 +95,7 @@ fn tensors_with_names(interp: &Interpreter) -> Vec<(Vec<String>, Tensor)> {
 }
 
 /// Tensor id → the first (by name) variable that holds it.
-fn names_by_id(interp: &Interpreter) -> HashMap<usize, String> {
+pub(super) fn names_by_id(interp: &Interpreter) -> HashMap<usize, String> {
     let mut map = HashMap::new();
     for (name, t) in named_tensors(interp) {
         map.entry(t.id()).or_insert(name);
@@ -104,7 +104,7 @@ fn names_by_id(interp: &Interpreter) -> HashMap<usize, String> {
 }
 
 /// The source text of a span on one line, cut when long.
-fn source_text(interp: &Interpreter, span: Span) -> String {
+pub(super) fn source_text(interp: &Interpreter, span: Span) -> String {
     let text = interp.sources.slice(span);
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() > MAX_SOURCE {
@@ -199,7 +199,7 @@ fn columns(rows: &[Vec<String>], indent: &str) -> String {
 }
 
 /// What a tensor without recorded operations is, in words.
-fn not_recorded(interp: &Interpreter, name: &str, t: &Tensor) -> String {
+pub(super) fn not_recorded(interp: &Interpreter, name: &str, t: &Tensor) -> String {
     let made = source_text(interp, t.span());
     let at = if made.is_empty() {
         String::new()
@@ -362,7 +362,7 @@ pub fn graph(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
 const MAX_BOXES: usize = 2000;
 
 /// A short summary of values: all of them when few, else mean, min and max.
-fn summarize(a: &Array) -> String {
+pub(super) fn summarize(a: &Array) -> String {
     use crate::display::format_number;
     let short = |x: f64| {
         if x.is_finite() && x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
@@ -390,6 +390,17 @@ fn summarize(a: &Array) -> String {
 /// The recorded graph of `root` as a picture (micrograd's `draw_dot`): one box per
 /// tensor with its operation, source text, shape, value and `.grad`; `name` names it.
 pub fn drawing(interp: &Interpreter, root: &Tensor, name: &str) -> crate::picture::GraphDrawing {
+    drawing_with(interp, root, name, &HashMap::new())
+}
+
+/// [`drawing`] with a label on edges: `edges[(output id, input position)]`, the
+/// gradient that flowed along it (`backprop_steps` in the notebook).
+pub fn drawing_with(
+    interp: &Interpreter,
+    root: &Tensor,
+    name: &str,
+    edges: &HashMap<(usize, usize), String>,
+) -> crate::picture::GraphDrawing {
     use crate::picture::{BoxKind, GraphBox, GraphDrawing};
     let names = names_by_id(interp);
     // Post-order (inputs first) over every tensor reachable from the root, with an
@@ -426,13 +437,17 @@ pub fn drawing(interp: &Interpreter, root: &Tensor, name: &str) -> crate::pictur
     let boxes = order
         .iter()
         .map(|t| {
-            let inputs = t
+            let (inputs, edge_labels) = t
                 .node()
                 .map(|n| {
                     n.inputs
                         .iter()
-                        .filter_map(|i| index.get(&i.id()).copied())
-                        .collect()
+                        .enumerate()
+                        .filter_map(|(j, i)| {
+                            let from = index.get(&i.id()).copied()?;
+                            Some((from, edges.get(&(t.id(), j)).cloned()))
+                        })
+                        .unzip()
                 })
                 .unwrap_or_default();
             let mut lines = Vec::new();
@@ -470,6 +485,7 @@ pub fn drawing(interp: &Interpreter, root: &Tensor, name: &str) -> crate::pictur
                 lines,
                 summary: graph_label(interp, t, &names),
                 inputs,
+                edge_labels,
             }
         })
         .collect();
@@ -795,24 +811,12 @@ pub fn why(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
     Ok(out)
 }
 
-/// The derivative rule of an operation, as its builtin row states it, or for an
-/// operator as a teacher writes it.
-fn derivative_rule(op: &Op) -> Option<&'static str> {
-    let rule = match op.describe() {
-        "addition" => "d(u + v)/du = 1, d(u + v)/dv = 1",
-        "subtraction" => "d(u - v)/du = 1, d(u - v)/dv = -1",
-        "multiplication" => "d(u * v)/du = v, d(u * v)/dv = u",
-        "division" => "d(u / v)/du = 1/v, d(u / v)/dv = -u/v^2",
-        "negation" => "d(-x)/dx = -1",
-        "power" => "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x",
-        "matmul" => "d(A @ B)/dA = g @ B^T, d(A @ B)/dB = A^T @ g",
-        name => crate::eval::builtins::lookup(name)?.derivative?,
-    };
-    Some(rule)
-}
-
 /// How an input of a step is called: its variable, else its source text.
-fn input_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>) -> String {
+pub(super) fn input_label(
+    interp: &Interpreter,
+    t: &Tensor,
+    names: &HashMap<usize, String>,
+) -> String {
     match (names.get(&t.id()), t.node()) {
         (Some(n), _) => n.clone(),
         (None, Some(node)) => source_text(interp, node.span),
@@ -820,102 +824,7 @@ fn input_label(interp: &Interpreter, t: &Tensor, names: &HashMap<usize, String>)
     }
 }
 
-/// `backprop_steps(y)`'s text: each operation in the order backward takes it, the
-/// gradient arriving at its output, its local derivative (the rule, and for one
-/// number the value), and what it sends to each input — the chain rule link by link.
-/// One block per step after a heading (the REPL's `:backprop` shows one at a time).
-pub fn backprop_steps(
-    interp: &Interpreter,
-    root_span: Span,
-    steps: &[crate::autodiff::steps::Step],
-) -> Vec<String> {
-    let names = names_by_id(interp);
-    let one = |a: &Array| (a.len() == 1).then(|| a.iter().next().copied()).flatten();
-    let show = |a: &Array| match one(a) {
-        Some(x) => short_number(x),
-        None => format!("{} {}", fmt_shape(a.shape()), summarize(a)),
-    };
-    let mut blocks = vec![format!(
-        "backward({}), step by step: each operation passes on the gradient arriving at its output times its local derivative\n",
-        source_text(interp, root_span)
-    )];
-    for (k, step) in steps.iter().enumerate().take(MAX_LINES) {
-        let Some(node) = step.output.node() else {
-            continue;
-        };
-        let held = names
-            .get(&step.output.id())
-            .map(|n| format!("{n} = "))
-            .unwrap_or_default();
-        let mut out = format!(
-            "step {}  {}  {held}{}\n",
-            k + 1,
-            node.op.describe(),
-            source_text(interp, node.span)
-        );
-        let _ = writeln!(out, "  arriving at its output:  {}", show(&step.arriving));
-        if let Op::Custom(c) = &node.op {
-            // The learner's own derivative (SPEC §21): the clause, on one line.
-            let text = interp.sources.slice(c.clause);
-            let mut text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            if text.chars().count() > 100 {
-                text = text.chars().take(99).collect::<String>() + "…";
-            }
-            let _ = writeln!(out, "  local derivative:        your {text}");
-        } else if let Some(rule) = derivative_rule(&node.op) {
-            let _ = writeln!(out, "  local derivative:        {rule}");
-        }
-        for (input, sent) in &step.sent {
-            let label = input_label(interp, input, &names);
-            let line = match sent {
-                None => "nothing (it does not require grad)".to_string(),
-                Some(s) => match (one(&step.arriving), one(s)) {
-                    (Some(g), Some(v)) if g != 0.0 && g.is_finite() && v.is_finite() => format!(
-                        "{} × {} = {}",
-                        short_number(g),
-                        short_number(v / g),
-                        short_number(v)
-                    ),
-                    _ => show(s),
-                },
-            };
-            let _ = writeln!(out, "  sends to {label}:  {line}");
-        }
-        blocks.push(out);
-    }
-    if steps.len() > MAX_LINES {
-        blocks.push(format!("… {} more steps\n", steps.len() - MAX_LINES));
-    }
-    blocks
-}
-
-/// The REPL's `:backprop NAME`: runs backward from the variable `name` (one
-/// element) and returns the blocks of [`backprop_steps`].
-pub fn backprop(interp: &mut Interpreter, name: &str) -> Result<Vec<String>, Diagnostic> {
-    let root = variable(interp, name)?;
-    if root.numel() != 1 {
-        return Err(Diagnostic::error(format!(
-            "'{name}' has shape {}: backward starts from one number",
-            fmt_shape(&root.shape())
-        ))
-        .with_hint(format!(
-            "reduce it first, as in y = mean({name}), then :backprop y"
-        )));
-    }
-    if root.node().is_none() {
-        return Err(Diagnostic::error(not_recorded(interp, name, &root)));
-    }
-    let options = crate::autodiff::BackwardOptions {
-        record_grads: true,
-        span: root.span(),
-        ..Default::default()
-    };
-    let steps = crate::autodiff::steps::backward_steps(&root, options, interp)
-        .map_err(|e| crate::eval::errors::tensor_error(e, root.span(), &[]))?;
-    Ok(backprop_steps(interp, root.span(), &steps))
-}
-
 /// A number as the summaries show it (4 decimals, or 4 significant digits).
-fn short_number(x: f64) -> String {
+pub(super) fn short_number(x: f64) -> String {
     summarize(&ndarray::arr0(x).into_dyn())
 }

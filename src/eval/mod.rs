@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod builtins;
+pub mod chain_rule;
 pub mod classes;
 pub mod collections;
 pub mod errors;
@@ -194,6 +195,12 @@ impl Interpreter {
 
     /// Shows a picture: into the file `file` (SVG, through the file gate, relative to
     /// the folder of the source at its span), to the picture sink, or as text.
+    /// Whether pictures go to a front end that draws them (the notebook), not to
+    /// the text output.
+    pub(crate) fn shows_pictures_inline(&self) -> bool {
+        self.picture_sink.is_some()
+    }
+
     pub(crate) fn show_picture(
         &mut self,
         picture: crate::picture::Picture,

@@ -325,6 +325,10 @@ pub struct Builtin {
     pub doc: &'static str,
     /// For builtins in a differentiable group: the derivative in words.
     pub derivative: Option<&'static str>,
+    /// For a one-input elementwise builtin: its local derivative as a bp expression
+    /// of `x` (the input) and `y` (the output), into which `backprop_steps` puts the
+    /// values (`y * (1 - y)` for sigmoid). A test evaluates it against backward.
+    pub local: Option<&'static str>,
     /// A call that runs on its own, for help.
     pub example: &'static str,
     /// The PyTorch equivalent, for `bp export` and readers who know PyTorch.

@@ -32,6 +32,9 @@ pub struct GraphBox {
     pub summary: String,
     /// The boxes this one was computed from (indices into `boxes`, in input order).
     pub inputs: Vec<usize>,
+    /// A label for each edge from `inputs` (the same order), e.g. the gradient that
+    /// flowed along it; empty when the edges carry none.
+    pub edge_labels: Vec<Option<String>>,
 }
 
 /// A recorded graph: boxes ordered inputs first (every input precedes its users),
@@ -53,10 +56,19 @@ impl GraphDrawing {
 
     /// Every edge, input → result.
     pub fn edges(&self) -> Vec<(usize, usize)> {
+        self.labelled_edges()
+            .into_iter()
+            .map(|(from, to, _)| (from, to))
+            .collect()
+    }
+
+    /// Every edge, input → result, with its label if it has one.
+    pub fn labelled_edges(&self) -> Vec<(usize, usize, Option<&str>)> {
         let mut e = Vec::new();
         for (to, b) in self.boxes.iter().enumerate() {
-            for &from in &b.inputs {
-                e.push((from, to));
+            for (k, &from) in b.inputs.iter().enumerate() {
+                let label = b.edge_labels.get(k).and_then(|l| l.as_deref());
+                e.push((from, to, label));
             }
         }
         e
@@ -197,6 +209,7 @@ mod tests {
             lines: vec![],
             summary: title.into(),
             inputs,
+            edge_labels: vec![],
         }
     }
 

@@ -226,13 +226,21 @@ pub fn graph(g: &GraphDrawing) -> String {
         .map(|col| col.iter().map(|&b| sizes[b].1 + ROW_GAP).sum::<f64>() - ROW_GAP)
         .collect();
     let total_h = col_height.iter().copied().fold(0.0, f64::max);
+    // Labelled edges (the gradient each carried) need room between the columns.
+    let edges = g.labelled_edges();
+    let widest_label = edges
+        .iter()
+        .filter_map(|(_, _, l)| l.map(|l| l.chars().count()))
+        .max()
+        .unwrap_or(0);
+    let gap = COL_GAP.max(widest_label as f64 * CHAR_W + 2.0 * PAD);
     let mut col_x = Vec::with_capacity(order.len());
     let mut x = MARGIN;
     for w in &col_width {
         col_x.push(x);
-        x += w + COL_GAP;
+        x += w + gap;
     }
-    let width = (x - COL_GAP + MARGIN).max(2.0 * MARGIN);
+    let width = (x - gap + MARGIN).max(2.0 * MARGIN);
     let height = total_h + 2.0 * MARGIN + if g.omitted > 0 { LINE_H } else { 0.0 };
     // Top-left corner of each box: columns centred vertically.
     let mut at = vec![(0.0, 0.0); g.boxes.len()];
@@ -250,7 +258,8 @@ pub fn graph(g: &GraphDrawing) -> String {
         "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" \
          markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker></defs>\n",
     );
-    for (from, to) in g.edges() {
+    let mut labels = String::new();
+    for &(from, to, label) in &edges {
         let (Some(&(fx, fy)), Some(&(tx, ty))) = (at.get(from), at.get(to)) else {
             continue;
         };
@@ -264,6 +273,17 @@ pub fn graph(g: &GraphDrawing) -> String {
             x1 + bend,
             x2 - bend
         );
+        if let Some(label) = label {
+            // At the curve's midpoint: edges into one box, or out of one, part there.
+            let _ = writeln!(
+                labels,
+                "<text class=\"edge-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#b03000\" \
+                 stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+                (x1 + x2) / 2.0,
+                (y1 + y2) / 2.0 - 3.0,
+                escape(label)
+            );
+        }
     }
     for (i, b) in g.boxes.iter().enumerate() {
         let (x, y) = at[i];
@@ -295,6 +315,7 @@ pub fn graph(g: &GraphDrawing) -> String {
         }
         out.push_str("</g>\n");
     }
+    out.push_str(&labels);
     if g.omitted > 0 {
         let _ = writeln!(
             out,

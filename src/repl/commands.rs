@@ -64,7 +64,7 @@ pub(super) fn run(repl: &mut Repl, line: &str, err: &mut Vec<u8>) -> Outcome {
         "why" => with_variable(repl, name, arg).and_then(|n| explain::why(&repl.interp, n)),
         "backprop" => {
             match with_variable(repl, name, arg)
-                .and_then(|n| explain::backprop(&mut repl.interp, n))
+                .and_then(|n| crate::eval::chain_rule::backprop(&mut repl.interp, n))
             {
                 Ok(blocks) => {
                     repl.start_steps(blocks);

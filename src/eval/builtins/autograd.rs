@@ -185,8 +185,15 @@ pub fn backprop_steps(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     };
     let steps = crate::autodiff::steps::backward_steps(&y, options, it)
         .map_err(|e| backward_error(it, a, e, &y, y_span))?;
-    let text = crate::eval::explain::backprop_steps(it, y_span, &steps).join("\n");
+    let text = crate::eval::chain_rule::backprop_steps(it, &y, y_span, &steps).join("\n");
     it.write_out(&text)?;
+    if it.shows_pictures_inline() {
+        // The notebook (SPEC §21): the graph with the gradient on each edge.
+        let edges = crate::eval::chain_rule::edge_gradients(&steps);
+        let name = it.sources.slice(y_span).to_string();
+        let drawing = crate::eval::explain::drawing_with(it, &y, &name, &edges);
+        it.show_picture(crate::picture::Picture::Graph(drawing), None)?;
+    }
     it.last_backward = it.options.record_grads.then_some(LastBackward {
         root: y,
         span: a.call,

@@ -110,7 +110,9 @@ const fn flag(name: &'static str) -> Param {
 use Group::*;
 
 /// One row: `row!(name => body, group, [params], doc, derivative, example, torch)`;
-/// `-` for the derivative of a builtin outside the differentiable groups.
+/// `-` for the derivative of a builtin outside the differentiable groups; for a
+/// one-input elementwise builtin, `("rule in words", "local derivative in x and y")`
+/// (see [`Builtin::local`]).
 macro_rules! rows {
     ($($name:literal => $func:expr, $group:ident, [$($param:expr),*],
        doc: $doc:literal, d: $d:tt, ex: $ex:literal, torch: $torch:literal;)*) => {
@@ -122,6 +124,7 @@ macro_rules! rows {
                 params: &[$($param),*],
                 doc: $doc,
                 derivative: rows!(@d $d),
+                local: rows!(@local $d),
                 example: $ex,
                 torch: $torch,
             },)*
@@ -129,6 +132,9 @@ macro_rules! rows {
     };
     (@d -) => { None };
     (@d $d:literal) => { Some($d) };
+    (@d ($d:literal, $local:literal)) => { Some($d) };
+    (@local ($d:literal, $local:literal)) => { Some($local) };
+    (@local $d:tt) => { None };
 }
 
 /// The body of a [`Unary`] builtin: `math::unary` with its operation.
@@ -202,28 +208,28 @@ rows! {
 
     "exp" => unary!(Exp), Elementwise, [p("x")],
         doc: "e to the power x",
-        d: "d/dx e^x = e^x", ex: "exp(1)", torch: "torch.exp(x)";
+        d: ("d/dx e^x = e^x", "exp(x)"), ex: "exp(1)", torch: "torch.exp(x)";
     "log" => unary!(Log), Elementwise, [p("x")],
         doc: "the natural logarithm",
-        d: "d/dx ln x = 1/x", ex: "log(2)", torch: "torch.log(x)";
+        d: ("d/dx ln x = 1/x", "1 / x"), ex: "log(2)", torch: "torch.log(x)";
     "sqrt" => unary!(Sqrt), Elementwise, [p("x")],
         doc: "the square root",
-        d: "d/dx sqrt(x) = 1/(2 sqrt(x))", ex: "sqrt(2)", torch: "torch.sqrt(x)";
+        d: ("d/dx sqrt(x) = 1/(2 sqrt(x))", "1 / (2 * sqrt(x))"), ex: "sqrt(2)", torch: "torch.sqrt(x)";
     "abs" => unary!(Abs), Elementwise, [p("x")],
         doc: "the absolute value",
-        d: "d/dx |x| = sign(x), 0 at x = 0", ex: "abs(-3)", torch: "torch.abs(x)";
+        d: ("d/dx |x| = sign(x), 0 at x = 0", "sign(x)"), ex: "abs(-3)", torch: "torch.abs(x)";
     "sin" => unary!(Sin), Elementwise, [p("x")],
         doc: "the sine",
-        d: "d/dx sin x = cos x", ex: "sin(1)", torch: "torch.sin(x)";
+        d: ("d/dx sin x = cos x", "cos(x)"), ex: "sin(1)", torch: "torch.sin(x)";
     "cos" => unary!(Cos), Elementwise, [p("x")],
         doc: "the cosine",
-        d: "d/dx cos x = -sin x", ex: "cos(1)", torch: "torch.cos(x)";
+        d: ("d/dx cos x = -sin x", "-sin(x)"), ex: "cos(1)", torch: "torch.cos(x)";
     "tanh" => unary!(Tanh), Elementwise, [p("x")],
         doc: "the hyperbolic tangent",
-        d: "t = tanh x; dt/dx = 1 - t^2", ex: "tanh(0.5)", torch: "torch.tanh(x)";
+        d: ("t = tanh x; dt/dx = 1 - t^2", "1 - y**2"), ex: "tanh(0.5)", torch: "torch.tanh(x)";
     "sigmoid" => unary!(Sigmoid), Elementwise, [p("x")],
         doc: "the logistic function 1/(1+e^-x)",
-        d: "s(x) = 1/(1+e^-x); ds/dx = s(1-s)", ex: "sigmoid(0)", torch: "torch.sigmoid(x)";
+        d: ("s(x) = 1/(1+e^-x); ds/dx = s(1-s)", "y * (1 - y)"), ex: "sigmoid(0)", torch: "torch.sigmoid(x)";
     "relu" => unary!(Relu), Elementwise, [p("x")],
         doc: "max(x, 0); nan stays nan",
         d: "1 where x > 0, else 0 (0 at x = 0)", ex: "relu([-1, 2])", torch: "torch.relu(x)";
