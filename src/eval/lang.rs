@@ -6,7 +6,7 @@ use super::args::to_tensor;
 use super::errors::{closest, tensor_error, type_error};
 use super::format::{format_number_spec, pad_text, parse_spec};
 use super::value::{Env, List, Module};
-use super::{pytorch, Eval, Flow, Interpreter, Value};
+use super::{builtins, pytorch, Eval, Flow, Interpreter, Value};
 use crate::autodiff::op::IndexItem;
 use crate::autodiff::{grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
@@ -18,22 +18,6 @@ use std::rc::Rc;
 
 type Scope = Option<Rc<Env>>;
 
-/// The builtins that take a tuple of tensors, and so take a list too: the list is
-/// passed on as a tuple (`grad` gives a list back for a list).
-const TAKE_LISTS_AS_TUPLES: &[&str] = &[
-    "zero_grad",
-    "clip_grad_norm",
-    "clip_grad_value",
-    "grad",
-    "concat",
-    "stack",
-    "plot",
-    // the optimizers of SPEC §14 hold a list of parameters
-    "sgd",
-    "adam",
-    "adamw",
-];
-
 /// Adapts the arguments of builtin `name` to lists (SPEC §13): a list where a
 /// tuple of tensors is accepted, and `tensor(list)`. Returns true when the result
 /// should be turned back into a list (`grad(y, xs)` of a list).
@@ -43,7 +27,7 @@ pub(crate) fn lists_as_tuples(name: &str, pos: &mut [(Value, Span)]) -> Eval<boo
         return Ok(false);
     }
     let mut list_in = false;
-    if TAKE_LISTS_AS_TUPLES.contains(&name) {
+    if builtins::lookup(name).is_some_and(|b| b.lists_as_tuples) {
         for (v, _) in pos.iter_mut() {
             if let Value::List(l) = v {
                 *v = Value::Tuple(l.items().into());

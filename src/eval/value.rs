@@ -333,6 +333,28 @@ pub struct Builtin {
     pub example: &'static str,
     /// The PyTorch equivalent, for `bp export` and readers who know PyTorch.
     pub torch: &'static str,
+    /// What it returns, as far as one kind is known (export's static types).
+    pub returns: Returns,
+    /// It takes a tuple of tensors, and so takes a list as that tuple (SPEC §13).
+    pub lists_as_tuples: bool,
+}
+
+/// What a builtin returns, as far as known without running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returns {
+    /// A whole number (`len`).
+    Int,
+    /// A number.
+    Num,
+    Bool,
+    Str,
+    Tensor,
+    Tuple,
+    List,
+    /// `none`: a builtin run for what it does (`print`, `backward`).
+    Nothing,
+    /// It depends on the arguments (`exp` of a number is a number).
+    Unknown,
 }
 
 /// How an argument may be passed.

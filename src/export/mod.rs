@@ -18,7 +18,7 @@ mod names;
 mod stmt;
 mod types;
 
-pub use builtins::{all as all_mappings, mapping, pytorch, Mapping};
+pub use builtins::{mapping, pytorch, Mapping};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceId;
