@@ -118,6 +118,27 @@ fn check(name: &str, inputs: &[Array], op: impl Fn(&[Tensor]) -> Result<Tensor, 
             "{name}: grad() with targets touched .grad"
         );
     }
+    // The plain pass (gradients as data, `plain.rs`) and the recorded pass (the
+    // `vjp` rules on tensors, `create_graph`) give the same bits.
+    // (A recorded pass refuses an input written in place after its use: nothing
+    // to compare there.)
+    let y = f(&xs).unwrap();
+    let again = match backward(&y, &Tensor::scalar(1.0), Some(&xs), recorded()) {
+        Ok(again) => again.grads,
+        Err(e) if format!("{e:?}").contains("replaced in place") => Vec::new(),
+        Err(e) => panic!("{name}: the recorded pass failed: {e:?}"),
+    };
+    for (i, (p, r)) in outcome.grads.iter().zip(&again).enumerate() {
+        let (p, r) = (p.as_ref().unwrap().data(), r.as_ref().unwrap().data());
+        let same = p.shape() == r.shape()
+            && p.iter()
+                .zip(r.iter())
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(
+            same,
+            "{name}: input {i}: the plain and recorded passes differ: {p} vs {r}"
+        );
+    }
 
     let mismatch = gradcheck(&mut f, &xs, 1e-6, 1e-6, 1e-5)
         .unwrap_or_else(|e| panic!("{name}: gradcheck failed: {e:?}"));

@@ -378,8 +378,15 @@ pub(super) fn vjp(
                     &recorded_product_of_others(&input(0)?, *axis)?,
                 ))?]
             } else {
-                let others = product_of_others(&x, *axis);
-                few![one(ew::mul(&e, &Tensor::constant(others)))?]
+                // The same arithmetic as under `create_graph` (on a constant, so not
+                // recorded): the two passes give the same bits. A lane too long for
+                // that (its square past the size limit) takes the linear way.
+                let c = Tensor::constant_rc(x.clone());
+                let others = match recorded_product_of_others(&c, *axis) {
+                    Ok(others) => others,
+                    Err(_) => Tensor::constant(product_of_others(&x, *axis)),
+                };
+                few![one(ew::mul(&e, &others))?]
             }
         }
         // d ||x|| = x / ||x||, taken as 0 at 0
