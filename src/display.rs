@@ -66,11 +66,12 @@ pub fn format_number(x: f64) -> String {
 /// before the closing parenthesis — `""`, `", requires_grad=True"` or
 /// `", grad_fn=<MulBackward0>"` — and moves to a line of its own when it would make the
 /// last line longer than 80 characters, as PyTorch's `_add_suffixes` does.
+#[cfg(test)]
 pub fn format_tensor(data: &ArrayD<f64>, suffix: &str) -> String {
     format_tensor_of(data, suffix, false)
 }
 
-/// [`format_tensor`] for a bool tensor too (`is_bool`): its elements show as
+/// `format_tensor` for a bool tensor too (`is_bool`): its elements show as
 /// `True` and `False`, right-aligned to the widest, as PyTorch shows them.
 pub fn format_tensor_of(data: &ArrayD<f64>, suffix: &str, is_bool: bool) -> String {
     let indent = PREFIX.len();

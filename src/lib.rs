@@ -7,26 +7,26 @@
 //! whole pipeline for one script.
 
 pub mod autodiff;
-pub mod data;
+pub(crate) mod data;
 pub mod diagnostic;
-pub mod display;
+pub(crate) mod display;
 pub mod eval;
 pub mod export;
-pub mod fast_hash;
-pub mod files;
+pub(crate) mod fast_hash;
+pub(crate) mod files;
 pub mod guard;
-pub mod interrupt;
+pub(crate) mod interrupt;
 pub mod kernel;
 pub mod limits;
 pub mod lsp;
-pub mod optim;
+pub(crate) mod optim;
 pub mod picture;
-pub mod random;
+pub(crate) mod random;
 pub mod repl;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
-pub mod weights;
+pub(crate) mod weights;
 
 use diagnostic::render;
 use eval::{Interpreter, Options, RunError};

@@ -13,22 +13,22 @@
 //! recorded node keeps so that diagnostics can point at it.
 
 pub mod backward;
-pub mod custom;
+pub(crate) mod custom;
 pub mod elementwise;
-pub mod error;
-pub mod fast_math;
-pub mod few;
+pub(crate) mod error;
+pub(crate) mod fast_math;
+pub(crate) mod few;
 pub mod gradcheck;
 pub mod linalg;
 pub mod nn;
 pub mod op;
 mod plain;
 pub mod reduce;
-pub mod scalar;
+pub(crate) mod scalar;
 pub mod shape;
 pub mod shape_ops;
-pub mod steps;
-pub mod tensor;
+pub(crate) mod steps;
+pub(crate) mod tensor;
 mod vjp;
 
 pub use backward::{backward, backward_from_ones, Anomaly, BackwardOptions, BackwardOutcome};

@@ -8,23 +8,21 @@
 //! the autodiff core under the span of the expression that asked for it, which is
 //! what lets diagnostics and the REPL's `:tape` and `:why` point at source text.
 
-pub mod args;
+pub(crate) mod args;
 pub mod builtins;
 pub mod chain_rule;
-pub mod classes;
-pub mod collections;
-pub mod errors;
+pub(crate) mod classes;
+pub(crate) mod collections;
+pub(crate) mod errors;
 mod exec;
 pub mod explain;
-pub mod format;
-pub mod globals;
+pub(crate) mod format;
+pub(crate) mod globals;
 pub(crate) mod habits;
 mod indexing;
 mod lang;
-pub mod params;
-pub mod pytorch;
-/// bp's random generator lives below the evaluator ([`crate::random`]).
-pub use crate::random;
+pub(crate) mod params;
+pub(crate) mod pytorch;
 pub mod value;
 mod why_none;
 
@@ -129,7 +127,7 @@ pub struct Interpreter {
     /// The code of the index expressions being read or written, innermost last
     /// (see [`Interpreter::eval`]).
     pub(crate) side_codes: Vec<Rc<exec::compile::SideCodes>>,
-    pub(crate) rng: random::Rng,
+    pub(crate) rng: crate::random::Rng,
     start: Instant,
     pub last_backward: Option<LastBackward>,
     /// Imported modules by canonical path: each file runs once per process.
@@ -167,7 +165,7 @@ impl Interpreter {
             warnings: Vec::new(),
             depth: 0,
             side_codes: Vec::new(),
-            rng: random::Rng::from_time(),
+            rng: crate::random::Rng::from_time(),
             start: Instant::now(),
             last_backward: None,
             modules: FastMap::default(),

@@ -172,6 +172,6 @@ pub fn ones_like(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
 
 pub fn seed(it: &mut Interpreter, args: &mut Args) -> Eval<Value> {
     let n = args.integer(0, "n")?;
-    it.rng = crate::eval::random::Rng::new(n as u64);
+    it.rng = crate::random::Rng::new(n as u64);
     Ok(Value::None)
 }
