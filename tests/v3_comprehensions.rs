@@ -270,3 +270,22 @@ fn thousands_of_for_clauses_run_without_overflowing_the_stack() {
     );
     assert_eq!(output(&src), "1\n");
 }
+
+#[test]
+fn tensor_stacks_nested_lists_and_tuples_as_torch_tensor_does() {
+    // makemore's build_dataset: a list of contexts, each a tuple (or a list) of indices.
+    let out = output(
+        "X = list()\nX.append((0, 0, 5))\nX.append(list((0, 5, 13)))\nprint(tensor(X))\n\
+         print(tensor((1, 2)), tensor([[i, i + 1] for i in range(2)]).shape)\n\
+         print(tensor([((r, r), [r, r]) for r in range(2)], grad).shape)\n",
+    );
+    assert_eq!(
+        out,
+        "tensor([[ 0.,  0.,  5.],\n        [ 0.,  5., 13.]])\ntensor([1., 2.]) (2, 2)\n\
+         (2, 2, 2)\n"
+    );
+    assert!(error("print(tensor(((1, 2), (3,))))").contains("same shape"));
+    assert!(error("print(tensor((1, \"a\")))").contains("found string"));
+    let err = error("l = list()\nl.append(l)\nprint(tensor(l))");
+    assert!(err.contains("nested more than 64 deep"), "{err}");
+}

@@ -22,6 +22,15 @@ type Scope = Option<Rc<Env>>;
 /// tuple of tensors is accepted, and `tensor(list)`. Returns true when the result
 /// should be turned back into a list (`grad(y, xs)` of a list).
 pub(crate) fn lists_as_tuples(name: &str, pos: &mut [(Value, Span)]) -> Eval<bool> {
+    // `tensor(...)` of nested lists and tuples stacks them, as `torch.tensor` does.
+    if name == "tensor" {
+        if let Some((v, span)) = pos.first_mut() {
+            if let Value::List(_) | Value::Tuple(_) = v {
+                *v = Value::Tensor(stack_nested(v, *span)?);
+            }
+        }
+        return Ok(false);
+    }
     // Only lists change: most calls have none, and skip the look at the name.
     if !pos.iter().any(|(v, _)| matches!(v, Value::List(_))) {
         return Ok(false);
@@ -34,24 +43,39 @@ pub(crate) fn lists_as_tuples(name: &str, pos: &mut [(Value, Span)]) -> Eval<boo
                 list_in = true;
             }
         }
-    } else if name == "tensor" {
-        if let Some((v, span)) = pos.first_mut() {
-            if let Value::List(l) = v {
-                *v = Value::Tensor(stack_list(&l.items(), *span)?);
-            }
-        }
     }
     Ok(list_in && name == "grad")
 }
 
-/// A list of numbers or of equal-shape tensors stacked along a new first axis.
-fn stack_list(items: &[Value], span: Span) -> Eval<Tensor> {
+/// A list or tuple of numbers, of equal-shape tensors, or of such lists and tuples
+/// (nested, as `torch.tensor([(0, 0, 5), (0, 5, 13)])`), stacked along a new first axis.
+fn stack_nested(v: &Value, span: Span) -> Eval<Tensor> {
+    stack_items(v, span, 0)
+}
+
+fn stack_items(v: &Value, span: Span, depth: usize) -> Eval<Tensor> {
+    let items: Vec<Value> = match v {
+        Value::List(l) => l.items(),
+        Value::Tuple(t) => t.iter().cloned().collect(),
+        _ => Vec::new(),
+    };
+    // A list that holds itself (`xs.append(xs)`) would nest forever.
+    if depth > 64 {
+        return Err(Flow::from(
+            Diagnostic::error("tensor() of lists nested more than 64 deep")
+                .with_label(span, "does this list hold itself?"),
+        ));
+    }
     let mut tensors = Vec::with_capacity(items.len());
-    for v in items {
-        let t = to_tensor(v).ok_or_else(|| {
+    for v in &items {
+        let t = match v {
+            Value::List(_) | Value::Tuple(_) => Some(stack_items(v, span, depth + 1)?),
+            _ => to_tensor(v),
+        };
+        let t = t.ok_or_else(|| {
             Flow::from(type_error(
                 "tensor() of a list",
-                "numbers or tensors",
+                "numbers, tensors, lists or tuples",
                 v.type_name(),
                 span,
             ))

@@ -119,10 +119,20 @@ class bp:
         if isinstance(x, torch.Tensor):
             t = x.detach().clone().double()
         elif isinstance(x, (list, tuple)):
-            t = bp.lit(list(x)).detach().clone()
+            try:  # numbers, nested in lists and tuples, as torch.tensor takes them
+                t = torch.tensor(x, dtype=torch.float64)
+            except (TypeError, ValueError, RuntimeError):
+                t = bp.nested(x).detach().clone()
         else:
             t = torch.tensor(x, dtype=torch.float64)
         return t.requires_grad_(requires_grad)
+
+    @staticmethod
+    def nested(items):
+        """tensor() of lists and tuples of numbers and tensors, nested: stacked."""
+        if not items:
+            return torch.zeros(0)
+        return torch.stack([bp.nested(v) if isinstance(v, (list, tuple)) else bp.t(v) for v in items])
 
     @staticmethod
     def lit(items):
