@@ -62,6 +62,15 @@ pub(crate) fn lists_as_tuples(name: &str, pos: &mut [(Value, Span)]) -> Eval<boo
 
 /// A list of numbers or of equal-shape tensors stacked along a new first axis.
 fn stack_list(items: &[Value], span: Span) -> Eval<Tensor> {
+    // A list of numbers (the common case: indices made by a comprehension) becomes one
+    // array at once, without a 0-d tensor per number.
+    if let Some(numbers) = items
+        .iter()
+        .map(super::args::to_number)
+        .collect::<Option<Vec<f64>>>()
+    {
+        return Ok(Tensor::constant(ndarray::Array1::from(numbers).into_dyn()));
+    }
     let mut tensors = Vec::with_capacity(items.len());
     for v in items {
         let t = to_tensor(v).ok_or_else(|| {
