@@ -132,6 +132,26 @@ fn v3_indexing_and_pytorch_habits_export_as_pytorch_spells_them() {
     assert!(python.contains("w.data -= 0.1 * w"), "{python}");
 }
 
+/// `layer.parameters()` calls the object's method, as bp does, also when a variable
+/// (the lecture's `parameters = [...]`) or a builtin shares the method's name, and when
+/// the objects come from a bracket literal (inferred as a tensor).
+#[test]
+fn a_method_of_a_class_stays_a_method_beside_a_variable_of_its_name() {
+    let src = "class A {\n    fn init(self) { self.w = ones(2) }\n    fn parameters(self) { return (self.w,) }\n}\n\
+               layers = [A(), A()]\nparameters = (1, 2)\n\
+               ps = [p for layer in layers for p in layer.parameters()]\n\
+               for layer in layers { print(layer.parameters()) }\n\
+               x = ones(3)\nprint(x.sum())\n";
+    let python = program("methods.bp", src);
+    assert!(
+        python.contains("ps = [p for layer in layers for p in layer.parameters()]"),
+        "{python}"
+    );
+    assert!(python.contains("    bp.print(layer.parameters())"), "{python}");
+    assert!(!python.contains("parameters(layer)"), "{python}");
+    assert!(python.contains("bp.print(torch.sum(x))"), "{python}");
+}
+
 #[test]
 fn v3_classes_defaults_and_keywords_export_as_python_classes() {
     let src = "class Layer {\n    fn init(self, nin, nout, k=0.5) {\n        self.W = zeros(nin, nout, grad)\n    }\n\

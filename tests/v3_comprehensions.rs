@@ -45,6 +45,23 @@ fn a_bracket_literal_without_for_is_still_a_tensor() {
     );
 }
 
+/// `tensor(list)` of numbers (made in one piece, the fast path that builds a data set of
+/// 200,000 indices) and of tensors (stacked) give what they gave before.
+#[test]
+fn tensor_of_a_list_of_numbers_or_tensors() {
+    let out = output(
+        "xs = [i % 3 for i in range(100000)]\nt = tensor(xs)\nprint(t.shape, item(sum(t)), t[:4])\n\
+         print(tensor([true, 2, 0.5]), tensor(list()).shape, tensor(list((1, 2)), grad).requires_grad)\n\
+         print(tensor([1, tensor(2.0)]), tensor([tensor([1, 2]), tensor([3, 4])]).shape)\n",
+    );
+    assert_eq!(
+        out,
+        "(100000,) 99999 tensor([0., 1., 2., 0.])\n\
+         tensor([1.0000, 2.0000, 0.5000]) (0,) true\n\
+         tensor([1., 2.]) (2, 2)\n"
+    );
+}
+
 #[test]
 fn dict_comprehensions_and_tuple_targets() {
     let out = output(

@@ -66,6 +66,15 @@ fn stack_items(v: &Value, span: Span, depth: usize) -> Eval<Tensor> {
                 .with_label(span, "does this list hold itself?"),
         ));
     }
+    // A list of numbers (the common case: indices made by a comprehension) becomes one
+    // array at once, without a 0-d tensor per number.
+    if let Some(numbers) = items
+        .iter()
+        .map(super::args::to_number)
+        .collect::<Option<Vec<f64>>>()
+    {
+        return Ok(Tensor::constant(ndarray::Array1::from(numbers).into_dyn()));
+    }
     let mut tensors = Vec::with_capacity(items.len());
     for v in &items {
         let t = match v {

@@ -78,6 +78,10 @@ pub(super) struct Emitter {
     pub(super) importing: Vec<PathBuf>,
     /// Whether the program assigns through an index (then saved tensors are copies).
     pub(super) index_assigned: bool,
+    /// The names of the methods of the program's classes: `layer.parameters()` on a
+    /// value of unknown type calls the method (as bp does for an object), not a
+    /// function of that name.
+    pub(super) class_methods: BTreeSet<String>,
 }
 
 /// Translates a whole program.
@@ -97,7 +101,13 @@ pub fn program(p: &Program, base: Option<&Path>) -> R<String> {
         no_grad: 0,
         renamed: BTreeMap::new(),
         index_assigned: false,
+        class_methods: BTreeSet::new(),
     };
+    for stmt in p {
+        if let crate::syntax::ast::StmtKind::Class(c) = &stmt.kind {
+            e.note_methods(c);
+        }
+    }
     e.push_scope(p, &[]);
     // Every global's Python name up front, so that gradflow() knows the renamed ones.
     let globals: Vec<String> = e
@@ -234,6 +244,20 @@ impl<'a> CallArgs<'a> {
 }
 
 impl Emitter {
+    /// Remembers the names of a class's methods (see `class_methods`).
+    pub(super) fn note_methods(&mut self, c: &crate::syntax::ast::ClassDecl) {
+        for m in &c.methods {
+            // `init`, `call` and `show` become Python's `__init__`, `__call__`, `__repr__`.
+            if let Some(n) = m
+                .name
+                .as_ref()
+                .filter(|n| !matches!(&*n.name, "init" | "call" | "show"))
+            {
+                self.class_methods.insert(n.name.to_string());
+            }
+        }
+    }
+
     pub(super) fn line(&mut self, text: &str) {
         for _ in 0..self.indent {
             self.out.push_str("    ");

@@ -213,6 +213,23 @@ impl Emitter {
                     let rest = CallArgs::new(None, args);
                     let f = python_name(&name.name);
                     Py::atom(format!("{}.{f}({})", r.code, self.user_args(&rest)?), ty)
+                } else if self.class_methods.contains(&*name.name)
+                    && !matches!(
+                        self.ty(receiver),
+                        Ty::Int | Ty::Num | Ty::Bool | Ty::Str | Ty::None
+                    )
+                {
+                    // An object's method (bp looks a method up on an object before any
+                    // function of that name), even when a variable or a builtin shares
+                    // its name (`parameters = [...]` beside `layer.parameters()`). The
+                    // receiver's inferred type cannot rule an object out: a bracket
+                    // literal of objects is inferred as a tensor.
+                    let r = self.expr(receiver)?;
+                    let rest = CallArgs::new(None, args);
+                    Py::atom(
+                        format!("{}.{}({})", r.at(P_ATOM), name.name, self.user_args(&rest)?),
+                        ty,
+                    )
                 } else if self.is_user(&name.name)
                     && matches!(self.name_ty(&name.name), Ty::Func | Ty::Unknown)
                 {

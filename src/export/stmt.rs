@@ -210,6 +210,7 @@ impl Emitter {
     /// `__call__`, `show` is `__repr__` (so `print` and `str` use it, as bp's).
     pub(super) fn class(&mut self, c: &crate::syntax::ast::ClassDecl) -> R<()> {
         let name = self.name(&c.name.name);
+        self.note_methods(c);
         self.flush_pending();
         let top = self.functions == 0 && self.indent == 0;
         if top && !self.out.is_empty() && !self.out.ends_with("\n\n") {
