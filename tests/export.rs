@@ -3,7 +3,7 @@
 //! builtin has a PyTorch mapping and a runtime function, and what cannot be exported is a
 //! labelled error.
 
-use bp::export::{export, ExportError, HEADER};
+use bp::export::{export, header, ExportError};
 use bp::source::Sources;
 
 fn export_text(name: &str, source: &str) -> Result<String, String> {
@@ -24,7 +24,7 @@ fn export_text(name: &str, source: &str) -> Result<String, String> {
 fn program(name: &str, source: &str) -> String {
     let python = export_text(name, source).expect("the example exports");
     let body = python
-        .strip_prefix(HEADER)
+        .strip_prefix(header())
         .expect("every export starts with the runtime header");
     body.trim_start().to_string()
 }
@@ -61,7 +61,7 @@ fn every_builtin_has_a_pytorch_mapping_and_a_runtime_function() {
         let mapped = bp::export::mapping(name).is_some()
             && bp::export::pytorch(name).is_some_and(|t| !t.trim().is_empty());
         let helper = if name == "assert" { "assert_" } else { name };
-        let in_header = HEADER.contains(&format!("    def {helper}("));
+        let in_header = header().contains(&format!("    def {helper}("));
         if !mapped || !in_header {
             missing.push(format!("{name} (mapping: {mapped}, header: {in_header})"));
         }
@@ -147,7 +147,10 @@ fn a_method_of_a_class_stays_a_method_beside_a_variable_of_its_name() {
         python.contains("ps = [p for layer in layers for p in layer.parameters()]"),
         "{python}"
     );
-    assert!(python.contains("    bp.print(layer.parameters())"), "{python}");
+    assert!(
+        python.contains("    bp.print(layer.parameters())"),
+        "{python}"
+    );
     assert!(!python.contains("parameters(layer)"), "{python}");
     assert!(python.contains("bp.print(torch.sum(x))"), "{python}");
 }

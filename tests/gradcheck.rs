@@ -5,6 +5,7 @@
 use bp::autodiff::elementwise as ew;
 use bp::autodiff::gradcheck::gradcheck;
 use bp::autodiff::op::{IndexItem, Op};
+use bp::autodiff::Unary as U;
 use bp::autodiff::{
     backward, linalg, nn, reduce, shape_ops, Array, BackwardOptions, Tensor, TensorError,
 };
@@ -1083,21 +1084,21 @@ fn gradient_test_of(op: &Op) -> &'static str {
         }
         Op::Where(_) => "where_first_and_second_order",
         Op::Neg
-        | Op::Exp
-        | Op::Log
-        | Op::Sqrt
-        | Op::Abs
-        | Op::Sin
-        | Op::Cos
-        | Op::Tanh
-        | Op::Sigmoid
+        | Op::Unary(U::Exp)
+        | Op::Unary(U::Log)
+        | Op::Unary(U::Sqrt)
+        | Op::Unary(U::Abs)
+        | Op::Unary(U::Sin)
+        | Op::Unary(U::Cos)
+        | Op::Unary(U::Tanh)
+        | Op::Unary(U::Sigmoid)
         | Op::TanhGrad
         | Op::SigmoidGrad
-        | Op::Relu
+        | Op::Unary(U::Relu)
         | Op::LeakyRelu(_)
-        | Op::Softplus
+        | Op::Unary(U::Softplus)
         | Op::Clamp(..)
-        | Op::Sign => "unary_elementwise_second_order",
+        | Op::Unary(U::Sign) => "unary_elementwise_second_order",
         Op::FloorDivide => "floor_divide_has_no_derivative",
         Op::Sum { .. }
         | Op::Mean { .. }
@@ -1157,21 +1158,21 @@ fn every_op_names_a_gradient_test_that_exists() {
         Op::Minimum,
         Op::Where(a.clone()),
         Op::Neg,
-        Op::Exp,
-        Op::Log,
-        Op::Sqrt,
-        Op::Abs,
-        Op::Sin,
-        Op::Cos,
-        Op::Tanh,
-        Op::Sigmoid,
+        Op::Unary(U::Exp),
+        Op::Unary(U::Log),
+        Op::Unary(U::Sqrt),
+        Op::Unary(U::Abs),
+        Op::Unary(U::Sin),
+        Op::Unary(U::Cos),
+        Op::Unary(U::Tanh),
+        Op::Unary(U::Sigmoid),
         Op::TanhGrad,
         Op::SigmoidGrad,
-        Op::Relu,
+        Op::Unary(U::Relu),
         Op::LeakyRelu(0.1),
-        Op::Softplus,
+        Op::Unary(U::Softplus),
         Op::Clamp(None, None),
-        Op::Sign,
+        Op::Unary(U::Sign),
         Op::PowScalar(2.0),
         Op::AddScalar(1.0),
         Op::SubScalar(1.0),

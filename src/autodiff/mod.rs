@@ -35,6 +35,7 @@ pub use backward::{backward, backward_from_ones, Anomaly, BackwardOptions, Backw
 pub use custom::{CustomOp, Hook, NoUserCode, UserCode};
 pub use error::TensorError;
 pub use op::Op;
+pub use scalar::Unary;
 pub use tensor::{Array, Node, Origin, Tensor};
 
 use crate::source::Span;

@@ -1,5 +1,6 @@
 //! The recorded operations: one variant each, with the parameters its backward needs.
 
+use super::scalar::Unary;
 use super::Array;
 use std::rc::Rc;
 
@@ -22,10 +23,11 @@ pub enum IndexItem {
 ///
 /// 1. `autodiff/scalar.rs`: `pub fn foo(x: f64) -> f64`, the one scalar kernel
 ///    (NaN and infinities as in PyTorch), and the variant `Unary::Foo` with its arms
-///    (`kernel`, `op`). A unary op with a parameter (`leaky_relu`, `clamp`) gets
-///    its own function in `elementwise.rs` and builtin body in `math.rs` instead.
-/// 2. Here: the variant `Foo`, its `name()` (`FooBackward`, PyTorch's) and its
-///    builtin's name.
+///    (`kernel`, `name`, `backward_name`: PyTorch's `FooBackward`); it is recorded
+///    as `Op::Unary(Unary::Foo)`. A unary op with a parameter (`leaky_relu`,
+///    `clamp`) gets a variant here, its own function in `elementwise.rs` and builtin
+///    body in `math.rs` instead.
+/// 2. (nothing here for a `Unary`)
 /// 3. `autodiff/vjp.rs`: the arm, its math in a comment, written with recorded
 ///    operations so that second derivatives follow.
 /// 4. `eval/builtins/table.rs`: the row `"foo" => unary!(Foo), Elementwise, ...`
@@ -49,23 +51,15 @@ pub enum Op {
     Where(Rc<Array>),
     // Elementwise, one input.
     Neg,
-    Exp,
-    Log,
-    Sqrt,
-    Abs,
-    Sin,
-    Cos,
-    Tanh,
-    Sigmoid,
+    /// The one-argument elementwise operations without parameters (`exp`, `tanh`,
+    /// …): their kernels, names and builtin rows follow from [`Unary`].
+    Unary(Unary),
     /// `g * (1 - y²)`: tanh's backward as one operation (inputs `g`, `y = tanh(x)`).
     TanhGrad,
     /// `g * y * (1 - y)`: sigmoid's backward as one operation (inputs `g`, `y = σ(x)`).
     SigmoidGrad,
-    Relu,
     LeakyRelu(f64),
-    Softplus,
     Clamp(Option<f64>, Option<f64>),
-    Sign,
     /// `a // b` (torch.floor_divide): recorded so that a backward through it
     /// refuses, as PyTorch's `NotImplemented` node does.
     FloorDivide,
@@ -149,6 +143,7 @@ impl Op {
     /// PyTorch's name for the backward of this operation, as shown in `grad_fn=<…>`.
     pub fn name(&self) -> &'static str {
         match self {
+            Op::Unary(u) => u.backward_name(),
             Op::Add | Op::AddScalar(_) => "AddBackward",
             Op::Sub | Op::SubScalar(_) => "SubBackward",
             Op::Mul | Op::MulScalar(_) => "MulBackward",
@@ -159,21 +154,10 @@ impl Op {
             Op::Minimum => "MinimumBackward",
             Op::Where(_) => "WhereBackward",
             Op::Neg => "NegBackward",
-            Op::Exp => "ExpBackward",
-            Op::Log => "LogBackward",
-            Op::Sqrt => "SqrtBackward",
-            Op::Abs => "AbsBackward",
-            Op::Sin => "SinBackward",
-            Op::Cos => "CosBackward",
-            Op::Tanh => "TanhBackward",
-            Op::Sigmoid => "SigmoidBackward",
             Op::TanhGrad => "TanhBackwardBackward",
             Op::SigmoidGrad => "SigmoidBackwardBackward",
-            Op::Relu => "ReluBackward",
             Op::LeakyRelu(_) => "LeakyReluBackward",
-            Op::Softplus => "SoftplusBackward",
             Op::Clamp(..) => "ClampBackward",
-            Op::Sign => "SignBackward",
             Op::FloorDivide => "NotImplemented",
             Op::Sum { .. } => "SumBackward",
             Op::Mean { .. } => "MeanBackward",
@@ -201,6 +185,7 @@ impl Op {
     /// The operation as a user would name it (`sqrt`, `*`), for diagnostics.
     pub fn describe(&self) -> &'static str {
         match self {
+            Op::Unary(u) => u.name(),
             Op::Add | Op::AddScalar(_) => "addition",
             Op::Sub | Op::SubScalar(_) => "subtraction",
             Op::Mul | Op::MulScalar(_) => "multiplication",
@@ -211,21 +196,10 @@ impl Op {
             Op::Minimum => "minimum",
             Op::Where(_) => "where",
             Op::Neg => "negation",
-            Op::Exp => "exp",
-            Op::Log => "log",
-            Op::Sqrt => "sqrt",
-            Op::Abs => "abs",
-            Op::Sin => "sin",
-            Op::Cos => "cos",
-            Op::Tanh => "tanh",
-            Op::Sigmoid => "sigmoid",
             Op::TanhGrad => "tanh's backward",
             Op::SigmoidGrad => "sigmoid's backward",
-            Op::Relu => "relu",
             Op::LeakyRelu(_) => "leaky_relu",
-            Op::Softplus => "softplus",
             Op::Clamp(..) => "clamp",
-            Op::Sign => "sign",
             Op::FloorDivide => "floor division",
             Op::Sum { .. } => "sum",
             Op::Mean { .. } => "mean",

@@ -9,7 +9,7 @@ use super::few::Few;
 use super::linalg::product_transposed;
 use super::scalar;
 use super::shape_ops::sum_to_array;
-use super::{Array, Node, Op, Tensor, TensorError};
+use super::{Array, Node, Op, Tensor, TensorError, Unary};
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -166,7 +166,7 @@ fn filled_rule(
         Op::AddScalar(_) | Op::SubScalar(_) => one(filled(v), g_span),
         Op::MulScalar(c) => one(filled(v * *c), at),
         Op::Neg => one(filled(scalar::neg(v)), at),
-        Op::Exp => one(Values::Dense(scaled(out.data())), at),
+        Op::Unary(Unary::Exp) => one(Values::Dense(scaled(out.data())), at),
         Op::PowScalar(p) if *p == 2.0 => {
             let Some(x) = node.saved(0) else {
                 return Ok(None);
@@ -174,12 +174,12 @@ fn filled_rule(
             let r = ew::map(&x, move |x| scalar::square_grad(v, x));
             one(Values::Dense(Rc::new(r)), at)
         }
-        Op::Tanh => {
+        Op::Unary(Unary::Tanh) => {
             let y = out.data();
             let r = ew::map(&y, move |y| scalar::tanh_grad(v, y));
             one(Values::Dense(Rc::new(r)), at)
         }
-        Op::Sigmoid => {
+        Op::Unary(Unary::Sigmoid) => {
             let y = out.data();
             let r = ew::map(&y, move |y| scalar::sigmoid_grad(v, y));
             one(Values::Dense(Rc::new(r)), at)
@@ -341,15 +341,15 @@ fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
             let x = saved!(0);
             one(zip_owned(g, &x, "*", scalar::square_grad)?)
         }
-        Op::Exp => {
+        Op::Unary(Unary::Exp) => {
             let y = out.data();
             one(zip_owned(g, &y, "*", scalar::mul)?)
         }
-        Op::Tanh => {
+        Op::Unary(Unary::Tanh) => {
             let y = out.data();
             one(zip_owned(g, &y, "tanh backward", scalar::tanh_grad)?)
         }
-        Op::Sigmoid => {
+        Op::Unary(Unary::Sigmoid) => {
             let y = out.data();
             one(zip_owned(g, &y, "sigmoid backward", scalar::sigmoid_grad)?)
         }

@@ -10,9 +10,9 @@ use super::{fast_math, Op};
 /// recorded [`Op`]. A builtin row names one (`unary!(Exp)` in the builtin table), and
 /// the number path and the tensor path both run its kernel.
 ///
-/// Adding one: a variant here with its kernel below and an arm in each `match`, its
-/// `Op` (`op.rs`, with the checklist there), its backward rule (`vjp.rs`) and its row
-/// in the builtin table.
+/// Adding one: a variant here with its kernel below and an arm in each `match` (it is
+/// recorded as `Op::Unary`), its backward rule (`vjp.rs`) and its row in the builtin
+/// table (the checklist on `Op`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unary {
     Exp,
@@ -29,6 +29,22 @@ pub enum Unary {
 }
 
 impl Unary {
+    /// Every one, in this order (the exported runtime has a function for each; a
+    /// test checks every builtin has one).
+    pub const ALL: [Unary; 11] = [
+        Unary::Exp,
+        Unary::Log,
+        Unary::Sqrt,
+        Unary::Abs,
+        Unary::Sin,
+        Unary::Cos,
+        Unary::Tanh,
+        Unary::Sigmoid,
+        Unary::Relu,
+        Unary::Softplus,
+        Unary::Sign,
+    ];
+
     /// The scalar kernel.
     pub fn kernel(self) -> fn(f64) -> f64 {
         match self {
@@ -59,18 +75,40 @@ impl Unary {
 
     /// The operation recorded in the graph.
     pub fn op(self) -> Op {
+        Op::Unary(self)
+    }
+
+    /// The builtin's name (`exp`), as reports describe the operation.
+    pub fn name(self) -> &'static str {
         match self {
-            Unary::Exp => Op::Exp,
-            Unary::Log => Op::Log,
-            Unary::Sqrt => Op::Sqrt,
-            Unary::Abs => Op::Abs,
-            Unary::Sin => Op::Sin,
-            Unary::Cos => Op::Cos,
-            Unary::Tanh => Op::Tanh,
-            Unary::Sigmoid => Op::Sigmoid,
-            Unary::Relu => Op::Relu,
-            Unary::Softplus => Op::Softplus,
-            Unary::Sign => Op::Sign,
+            Unary::Exp => "exp",
+            Unary::Log => "log",
+            Unary::Sqrt => "sqrt",
+            Unary::Abs => "abs",
+            Unary::Sin => "sin",
+            Unary::Cos => "cos",
+            Unary::Tanh => "tanh",
+            Unary::Sigmoid => "sigmoid",
+            Unary::Relu => "relu",
+            Unary::Softplus => "softplus",
+            Unary::Sign => "sign",
+        }
+    }
+
+    /// PyTorch's name for its node in the graph (`ExpBackward`).
+    pub fn backward_name(self) -> &'static str {
+        match self {
+            Unary::Exp => "ExpBackward",
+            Unary::Log => "LogBackward",
+            Unary::Sqrt => "SqrtBackward",
+            Unary::Abs => "AbsBackward",
+            Unary::Sin => "SinBackward",
+            Unary::Cos => "CosBackward",
+            Unary::Tanh => "TanhBackward",
+            Unary::Sigmoid => "SigmoidBackward",
+            Unary::Relu => "ReluBackward",
+            Unary::Softplus => "SoftplusBackward",
+            Unary::Sign => "SignBackward",
         }
     }
 }

@@ -12,7 +12,7 @@ use super::shape::reduced_shape;
 use super::shape_ops::{
     broadcast_to, gather_rows, index, index_backward, permute, reshape, scatter_rows, sum_to,
 };
-use super::{Array, Node, Op, Tensor, TensorError};
+use super::{Array, Node, Op, Tensor, TensorError, Unary};
 use ndarray::{Axis, Dimension, IxDyn};
 use std::rc::Rc;
 
@@ -198,25 +198,25 @@ pub(super) fn vjp(
         // d(-x) = -1
         Op::Neg => few![Some(ew::neg(g))],
         // d exp(x) = exp(x)
-        Op::Exp => few![one(ew::mul(g, &output()?))?],
+        Op::Unary(Unary::Exp) => few![one(ew::mul(g, &output()?))?],
         // d ln(x) = 1/x
-        Op::Log => few![one(ew::div(g, &input(0)?))?],
+        Op::Unary(Unary::Log) => few![one(ew::div(g, &input(0)?))?],
         // d sqrt(x) = 1 / (2 sqrt(x))
-        Op::Sqrt => few![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
+        Op::Unary(Unary::Sqrt) => few![one(ew::div(g, &ew::mul(&output()?, &scalar(2.0))?))?],
         // d|x| = sign(x), 0 at 0
-        Op::Abs => {
+        Op::Unary(Unary::Abs) => {
             let d = data(0)?.mapv(super::scalar::sign);
             few![one(times_derivative(g, d, &[input(0)?], create_graph))?]
         }
         // d sin(x) = cos(x)
-        Op::Sin => few![one(ew::mul(g, &ew::cos(&input(0)?)))?],
+        Op::Unary(Unary::Sin) => few![one(ew::mul(g, &ew::cos(&input(0)?)))?],
         // d cos(x) = -sin(x)
-        Op::Cos => few![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
+        Op::Unary(Unary::Cos) => few![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
         // d tanh(x) = 1 - tanh(x)²
         // (one recorded operation, tanh_grad, so that it costs one pass)
-        Op::Tanh => few![one(ew::tanh_grad(g, &output()?))?],
+        Op::Unary(Unary::Tanh) => few![one(ew::tanh_grad(g, &output()?))?],
         // d σ(x) = σ(x)(1 - σ(x)), as the one operation sigmoid_grad
-        Op::Sigmoid => few![one(ew::sigmoid_grad(g, &output()?))?],
+        Op::Unary(Unary::Sigmoid) => few![one(ew::sigmoid_grad(g, &output()?))?],
         // t = g(1 - y²): dt/dg = 1 - y², dt/dy = -2gy
         Op::TanhGrad => {
             let (gi, y) = (input(0)?, input(1)?);
@@ -256,7 +256,7 @@ pub(super) fn vjp(
         // (recorded as connected to x, so that a second derivative is 0, not refused)
         // (PyTorch's threshold_backward: zero where x <= 0, so NaN passes, and a
         // selection, so an infinite gradient there gives 0, not NaN)
-        Op::Relu => {
+        Op::Unary(Unary::Relu) => {
             let d = data(0)?.mapv(|v| if v <= 0.0 { 0.0 } else { 1.0 });
             let r = times_derivative(g, d.clone(), &[input(0)?], create_graph)?;
             few![one(
@@ -271,7 +271,7 @@ pub(super) fn vjp(
                 .map(|t| t.renamed("LeakyReluBackwardBackward")))?]
         }
         // d softplus(x) = σ(x) (1 above the linear threshold 20)
-        Op::Softplus => {
+        Op::Unary(Unary::Softplus) => {
             // σ(x)·(x <= 20) + (x > 20): PyTorch's double backward multiplies by
             // the mask (an infinite gradient in the linear part gives NaN there).
             let x = input(0)?;
@@ -293,7 +293,7 @@ pub(super) fn vjp(
             few![one(select(g, m))?]
         }
         // sign is flat: its gradient is 0 everywhere
-        Op::Sign => few![Some(ew::full(data(0)?.shape(), 0.0)?)],
+        Op::Unary(Unary::Sign) => few![Some(ew::full(data(0)?.shape(), 0.0)?)],
         // As PyTorch: "derivative for aten::floor_divide is not implemented".
         Op::FloorDivide => {
             return Err(TensorError::NoDerivative {

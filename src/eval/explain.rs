@@ -10,7 +10,7 @@
 //! through (kept when `Options::record_grads` is on, as in the REPL), so it needs
 //! no second backward pass and works after the graph was freed.
 
-use crate::autodiff::{Array, Op, Origin, Tensor};
+use crate::autodiff::{Array, Op, Origin, Tensor, Unary};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::errors::closest;
@@ -669,13 +669,13 @@ pub fn gradflow(interp: &Interpreter) -> String {
 fn saturation(op: &Op, input: &Tensor) -> Option<f64> {
     let x = input.data();
     let derivative = |v: f64| match op {
-        Op::Sigmoid => {
+        Op::Unary(Unary::Sigmoid) => {
             let s = 1.0 / (1.0 + (-v).exp());
             s * (1.0 - s)
         }
         _ => 1.0 - v.tanh().powi(2),
     };
-    if !matches!(op, Op::Sigmoid | Op::Tanh) || x.is_empty() {
+    if !matches!(op, Op::Unary(Unary::Sigmoid) | Op::Unary(Unary::Tanh)) || x.is_empty() {
         return None;
     }
     let small = x.iter().filter(|&&v| derivative(v) < 1e-3).count();

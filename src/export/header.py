@@ -209,53 +209,11 @@ class bp:
         return _time.monotonic() - bp._start
 
     # -- elementwise --
-    @staticmethod
-    def exp(x):
-        return bp.num(torch.exp, x)
-
-    @staticmethod
-    def log(x):
-        return bp.num(torch.log, x)
-
-    @staticmethod
-    def sqrt(x):
-        return bp.num(torch.sqrt, x)
-
-    @staticmethod
-    def abs(x):
-        return bp.num(torch.abs, x)
-
-    @staticmethod
-    def sin(x):
-        return bp.num(torch.sin, x)
-
-    @staticmethod
-    def cos(x):
-        return bp.num(torch.cos, x)
-
-    @staticmethod
-    def tanh(x):
-        return bp.num(torch.tanh, x)
-
-    @staticmethod
-    def sigmoid(x):
-        return bp.num(torch.sigmoid, x)
-
-    @staticmethod
-    def relu(x):
-        return bp.num(torch.relu, x)
+    # {unary}: the elementwise operations, generated from the builtin table (export::header)
 
     @staticmethod
     def leaky_relu(x, slope=0.01):
         return bp.num(F.leaky_relu, x, slope)
-
-    @staticmethod
-    def softplus(x):
-        return bp.num(F.softplus, x)
-
-    @staticmethod
-    def sign(x):
-        return bp.num(torch.sign, x)
 
     @staticmethod
     def clamp(x, min=None, max=None):

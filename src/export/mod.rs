@@ -1,7 +1,7 @@
 //! `bp export`: translates a bp program, statement by statement, into a Python script that
 //! uses PyTorch in float64 and prints what `bp run` prints (SPEC §17).
 //!
-//! The script starts with a small runtime ([`HEADER`], the class `bp`): bp's random
+//! The script starts with a small runtime ([`header`], the class `bp`): bp's random
 //! generator, the display helper and every builtin as a function whose body is its PyTorch
 //! call. The program itself is translated with a light static typing of expressions
 //! ([`types`]): where an argument is known to be a tensor the builtin becomes its PyTorch
@@ -24,8 +24,35 @@ use crate::diagnostic::Diagnostic;
 use crate::source::SourceId;
 use std::path::Path;
 
-/// The runtime every exported script starts with.
-pub const HEADER: &str = include_str!("header.py");
+/// The runtime every exported script starts with, as written (`header.py`); see
+/// [`header`].
+const HEADER_TEXT: &str = include_str!("header.py");
+
+/// The runtime every exported script starts with: `header.py`, with a function for
+/// each elementwise operation generated from its builtin row (its `torch` call,
+/// keeping a number a number).
+pub fn header() -> &'static str {
+    static HEADER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HEADER.get_or_init(|| {
+        let mut unary = String::new();
+        for u in crate::autodiff::Unary::ALL {
+            let name = u.name();
+            let Some(row) = crate::eval::builtins::lookup(name) else {
+                continue;
+            };
+            let torch = row.torch.trim_end_matches("(x)");
+            unary.push_str(&format!(
+                "    @staticmethod\n    def {name}(x):\n        return bp.num({torch}, x)\n\n"
+            ));
+        }
+        let marker = HEADER_TEXT
+            .lines()
+            .find(|l| l.contains("# {unary}"))
+            .map(|l| format!("{l}\n\n"))
+            .unwrap_or_default();
+        HEADER_TEXT.replacen(&marker, &unary, 1)
+    })
+}
 
 /// Why a script could not be exported.
 pub enum ExportError {
@@ -46,5 +73,5 @@ pub fn export(text: &str, id: SourceId, base: Option<&Path>) -> Result<String, E
         return Err(ExportError::Syntax(Vec::new()));
     };
     let body = emit::program(&program, base).map_err(ExportError::Unsupported)?;
-    Ok(format!("{HEADER}\n{body}"))
+    Ok(format!("{}\n{body}", header()))
 }
