@@ -27,15 +27,18 @@ pub enum IndexItem {
 ///    as `Op::Unary(Unary::Foo)`. A unary op with a parameter (`leaky_relu`,
 ///    `clamp`) gets a variant here, its own function in `elementwise.rs` and builtin
 ///    body in `math.rs` instead.
-/// 2. (nothing here for a `Unary`)
-/// 3. `autodiff/vjp.rs`: the arm, its math in a comment, written with recorded
+/// 2. `autodiff/vjp.rs`: the arm, its math in a comment, written with recorded
 ///    operations so that second derivatives follow.
-/// 4. `eval/builtins/table.rs`: the row `"foo" => unary!(Foo), Elementwise, ...`
+/// 3. `eval/builtins/table.rs`: the row `"foo" => unary!(Foo), Elementwise, ...`
 ///    (doc, derivative, example, PyTorch name).
-/// 5. `tests/gradcheck.rs`: a case in `unary_cases` and an arm in
+/// 4. `tests/gradcheck.rs`: a case in `unary_cases` and an arm in
 ///    `gradient_test_of` (the match has no wildcard, so this will not compile
 ///    without it); `tests/kernels.rs` picks the builtin up from the table.
-/// 6. `cargo run -- help --markdown > docs/builtins.md`.
+/// 5. `cargo run -- help --markdown > docs/builtins.md`, and the editor grammar's
+///    builtin list as `tests/lsp.rs` prints it.
+///
+/// A `Unary` touches `scalar.rs`, `vjp.rs` and `table.rs`, its gradient test and
+/// the two generated files (the exported runtime's function is generated too).
 #[derive(Clone, Debug)]
 pub enum Op {
     // Elementwise with broadcasting.
