@@ -5,7 +5,7 @@ use super::names::python_name;
 use super::types::Ty;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use crate::syntax::ast::{Arg, BinOp, Expr, ExprKind, Program, UnOp};
+use crate::syntax::ast::{Arg, BinOp, Expr, ExprKind, Program, StmtKind, UnOp};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -78,6 +78,9 @@ pub(super) struct Emitter {
     pub(super) importing: Vec<PathBuf>,
     /// Whether the program assigns through an index (then saved tensors are copies).
     pub(super) index_assigned: bool,
+    /// The names of the methods of the program's classes: `obj.parameters()` calls
+    /// the object's own method in bp, not the builtin of that name.
+    pub(super) class_methods: BTreeSet<String>,
 }
 
 /// Translates a whole program.
@@ -97,6 +100,15 @@ pub fn program(p: &Program, base: Option<&Path>) -> R<String> {
         no_grad: 0,
         renamed: BTreeMap::new(),
         index_assigned: false,
+        class_methods: p
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Class(c) => Some(c),
+                _ => None,
+            })
+            .flat_map(|c| c.methods.iter().filter_map(|m| m.name.as_ref()))
+            .map(|n| n.name.to_string())
+            .collect(),
     };
     e.push_scope(p, &[]);
     // Every global's Python name up front, so that gradflow() knows the renamed ones.

@@ -213,6 +213,19 @@ impl Emitter {
                     let rest = CallArgs::new(None, args);
                     let f = python_name(&name.name);
                     Py::atom(format!("{}.{f}({})", r.code, self.user_args(&rest)?), ty)
+                } else if self.class_methods.contains(&*name.name)
+                    && self.ty(receiver) == Ty::Unknown
+                {
+                    // A method of the program's classes on a value that may be an object
+                    // (`model.parameters()` as the lecture's classes define it): bp calls
+                    // the object's own method before a function of that name.
+                    let r = self.expr(receiver)?;
+                    let rest = CallArgs::new(None, args);
+                    let m = python_method(&name.name);
+                    Py::atom(
+                        format!("{}.{m}({})", r.at(P_ATOM), self.user_args(&rest)?),
+                        ty,
+                    )
                 } else if self.is_user(&name.name)
                     && matches!(self.name_ty(&name.name), Ty::Func | Ty::Unknown)
                 {
@@ -377,5 +390,15 @@ impl Emitter {
             }
             _ => plain(&a, &b, op.symbol()),
         })
+    }
+}
+
+/// A class method's Python name (the class statement's renaming).
+fn python_method(name: &str) -> &str {
+    match name {
+        "init" => "__init__",
+        "call" => "__call__",
+        "show" => "__repr__",
+        other => other,
     }
 }
