@@ -173,3 +173,26 @@ fn v3_classes_defaults_and_keywords_export_as_python_classes() {
     assert!(python.contains("l = Layer(2, 3, k=0.1)"), "{python}");
     assert!(python.contains("f = lambda scale=2: scale"), "{python}");
 }
+
+#[test]
+fn a_method_of_the_programs_classes_is_called_as_a_method_even_named_as_a_builtin() {
+    // makemore part 5's layers each define `parameters`: bp calls the object's own
+    // method, so Python must too (not the builtin `parameters(model)`).
+    let src = "class Tanh {\n    fn call(self, x) { return tanh(x) }\n\
+               fn parameters(self) { return list() }\n}\n\
+               model = Tanh()\nparameters = model.parameters()\nx = ones(2)\n\
+               s = x.sum()\nm = max(x, ones(2))\nk = max(1, 250 // 100)\n";
+    let python = program("methods.bp", src);
+    assert!(
+        python.contains("parameters = model.parameters()"),
+        "{python}"
+    );
+    // a tensor's method of a builtin name stays the builtin
+    assert!(python.contains("s = torch.sum(x)"), "{python}");
+    // max(a, b) of two tensors is the elementwise maximum, as bp's
+    assert!(
+        python.contains("m = torch.maximum(x, torch.ones((2,)))"),
+        "{python}"
+    );
+    assert!(python.contains("k = bp.max(1, 250 // 100)"), "{python}");
+}

@@ -189,6 +189,12 @@ impl Emitter {
                 let (x, y) = (self.expr(a.pos[0])?.code, self.expr(a.pos[1])?.code);
                 return call(format!("torch.{name}({x}, {y})"));
             }
+            // max(a, b) of two tensors is their elementwise maximum, as in bp
+            "max" | "min" if x_tensor && a.pos.len() == 2 && t(self, 1) == Ty::Tensor => {
+                let (x, y) = (self.expr(a.pos[0])?.code, self.expr(a.pos[1])?.code);
+                let f = if name == "max" { "maximum" } else { "minimum" };
+                return call(format!("torch.{f}({x}, {y})"));
+            }
             "sum" | "mean" | "max" | "min" | "prod"
                 if x_tensor && a.only(3, &["axis", "keepdim"]) =>
             {

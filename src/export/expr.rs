@@ -227,7 +227,12 @@ impl Emitter {
                     let r = self.expr(receiver)?;
                     let rest = CallArgs::new(None, args);
                     Py::atom(
-                        format!("{}.{}({})", r.at(P_ATOM), name.name, self.user_args(&rest)?),
+                        format!(
+                            "{}.{}({})",
+                            r.at(P_ATOM),
+                            python_method(&name.name),
+                            self.user_args(&rest)?
+                        ),
                         ty,
                     )
                 } else if self.is_user(&name.name)
@@ -394,5 +399,15 @@ impl Emitter {
             }
             _ => plain(&a, &b, op.symbol()),
         })
+    }
+}
+
+/// A class method's Python name (the class statement's renaming).
+fn python_method(name: &str) -> &str {
+    match name {
+        "init" => "__init__",
+        "call" => "__call__",
+        "show" => "__repr__",
+        other => other,
     }
 }

@@ -268,7 +268,8 @@ class bp:
     def _reduce(f, x, axis, keepdim):
         if axis is None:
             return bp.num(f, x)
-        return f(bp.t(x), dim=int(axis), keepdim=keepdim)
+        dim = tuple(int(a) for a in axis) if isinstance(axis, (tuple, list)) else int(axis)
+        return f(bp.t(x), dim=dim, keepdim=keepdim)
 
     @staticmethod
     def _numbers(x):
@@ -288,12 +289,16 @@ class bp:
     def max(x, axis=None, keepdim=False):
         if axis is None and bp._numbers(x):
             return max(x)
+        if axis is not None and (isinstance(axis, torch.Tensor) or isinstance(x, (int, float))):
+            return bp.maximum(x, axis)  # max(a, b) of two values, as bp's
         return bp._reduce(torch.amax, x, axis, keepdim)
 
     @staticmethod
     def min(x, axis=None, keepdim=False):
         if axis is None and bp._numbers(x):
             return min(x)
+        if axis is not None and (isinstance(axis, torch.Tensor) or isinstance(x, (int, float))):
+            return bp.minimum(x, axis)  # min(a, b) of two values, as bp's
         return bp._reduce(torch.amin, x, axis, keepdim)
 
     @staticmethod
