@@ -94,7 +94,7 @@ def main():
     ap.add_argument("--peer-runs", type=int, default=3, help="runs of W1 and micrograd")
     ap.add_argument("--peers", default=os.environ.get("BP_PEERS", str(Path.home() / ".cache" / "bp-peers")),
                     help="virtualenv with torch and micrograd")
-    ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W6, P1; repeatable)")
+    ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W6, P1 ... P3; repeatable)")
     ap.add_argument("--profile", default="bench-release",
                     help="cargo profile to build and measure (default bench-release: fat LTO, "
                          "one codegen unit; `release` for the everyday build)")
@@ -136,6 +136,8 @@ def main():
         w6(n, w, p, row, rows, PEER_PY, peers)
     if want("P1"):
         p1(n, row)
+    if want("P2") or want("P3"):
+        parse_scripts(n, row, args.only)
     report(rows, n, pn)
 
 
@@ -271,6 +273,50 @@ def p1(n, row):
             peak = max(peak_rss_mib([BP, sub, path]) for _ in range(3))
             row("P1 10 MB line", f"{sub} s", wall, "budget", 10.0, "<= 10 s", 1.0)
             row("P1 10 MB line", f"{sub} peak MiB", peak, "budget", 10 * mib, "<= 10x file", 1.0)
+
+
+def many_lines_script(path, size=10_000_000):
+    """A script of `size` bytes of short statements, one a line:
+    `x3 = 123 * 2 + sum(ones(2, 2)) - 4` (about 270,000 lines)."""
+    lines, total, i = [], 0, 0
+    while total < size:
+        line = f"x{i % 1000} = {i % 997} * 2 + sum(ones(2, 2)) - 4\n"
+        lines.append(line)
+        total += len(line)
+        i += 1
+    path.write_text("".join(lines) + "print(x0)\n")
+    return len(lines)
+
+
+def long_sum_script(path, size=10_000_000):
+    """A script of `size` bytes whose first line is one left-associative chain
+    `x = 0 + 1 + 2 + ...` (about 1.4M terms)."""
+    terms, total, k = [], 0, 0
+    while total < size:
+        terms.append(str(k))
+        total += len(terms[-1]) + 3
+        k += 1
+    path.write_text("x = " + " + ".join(terms) + "\nprint(x)\n")
+    return k * (k - 1) // 2
+
+
+def parse_scripts(n, row, only):
+    # P2 and P3: the other shapes of a 10 MB script (SPEC §22: linear time and memory
+    # in the file's size), checked (lex, parse, resolve), whole process; the same
+    # budgets as P1.
+    import tempfile
+    shapes = [("P2", "P2 10 MB of lines", many_lines_script), ("P3", "P3 10 MB sum", long_sum_script)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for key, name, make in shapes:
+            if only and key not in only:
+                continue
+            path = Path(tmp) / f"{key}.bp"
+            make(path)
+            mib = path.stat().st_size / 2**20
+            wall = median_of(n, lambda: run([BP, "check", path])[0])
+            peak = max(peak_rss_mib([BP, "check", path]) for _ in range(3))
+            row(name, "check s", wall, "budget", 10.0, "<= 10 s", 1.0)
+            row(name, "check peak MiB", peak, "budget", 10 * mib, "<= 10x file", 1.0)
 
 
 def report(rows, n, pn):

@@ -566,3 +566,72 @@ fn completion_after_self_offers_the_class_fields_and_methods_first() {
     assert_eq!(&labels[..3], &["W", "b", "norm2"], "{labels:?}");
     assert_eq!(labels[3], "grad", "{labels:?}");
 }
+
+/// The labels after `NAME.` typed on a new last line of `text`, in the order a client
+/// shows them (`text` parses; the line with the dot does not, as when typing).
+fn members_after(text: &str, name: &str) -> Vec<String> {
+    let mut c = Client::start();
+    assert!(c.open(text).is_empty(), "{text}");
+    c.change(2, &format!("{text}{name}.\n"));
+    let line = text.lines().count() as u32;
+    let order = sorted(&c.at("textDocument/completion", line, name.len() as u32 + 1));
+    c.shutdown();
+    order.into_iter().map(|(l, _)| l).collect()
+}
+
+#[test]
+fn completion_after_a_variable_offers_the_members_of_what_it_holds() {
+    let class = "class Layer {\n  fn init(self, n) {\n    self.W = ones(n, grad)\n    self.b = zeros(n)\n  }\n  fn forward(self, x) {\n    return x @ self.W + self.b\n  }\n  fn show(self) {\n    return \"Layer\"\n  }\n}\n";
+    // An object of a user class: its fields, then its methods (not init/show).
+    let got = members_after(&format!("{class}layer = Layer(3)\n"), "layer");
+    assert_eq!(got, ["W", "b", "forward"]);
+    // A list (`list()` and a comprehension), a dict, a string, an optimizer.
+    assert_eq!(members_after("xs = list()\n", "xs"), ["append", "pop"]);
+    assert_eq!(
+        members_after("xs = [i * 2 for i in range(3)]\n", "xs"),
+        ["append", "pop"]
+    );
+    let dict = ["get", "keys", "values", "items", "pop"];
+    assert_eq!(members_after("d = {\"a\": 1}\n", "d"), dict);
+    assert_eq!(members_after("d = dict()\n", "d"), dict);
+    let s = members_after("s = \"a,b\"\n", "s");
+    assert_eq!(&s[..2], ["split", "join"]);
+    assert!(!s.contains(&"grad".to_string()), "{s:?}");
+    let opt = "p = ones(2, grad)\nopt = adam((p,), lr=0.1)\n";
+    assert_eq!(members_after(opt, "opt"), ["step", "zero_grad", "lr"]);
+    // Through another variable, and the latest assignment before the cursor counts.
+    assert_eq!(
+        members_after("a = list()\nb = a\nb = dict()\nc = a\n", "c"),
+        ["append", "pop"]
+    );
+    assert_eq!(members_after("b = list()\nb = dict()\n", "b"), dict);
+    // A tensor, and a value whose kind the assignment does not show: the tensor
+    // attributes first, as before.
+    for text in [
+        "t = [1, 2]\n",
+        "t = zeros(2)\n",
+        "fn f() {\n  return 1\n}\nt = f()\n",
+    ] {
+        let got = members_after(text, "t");
+        assert_eq!(&got[..2], ["grad", "shape"], "{text}: {got:?}");
+    }
+}
+
+#[test]
+fn completion_inside_a_function_sees_its_own_variables() {
+    let text = "fn f() {\n  xs = list()\n  return xs\n}\nxs = \"text\"\n";
+    let mut c = Client::start();
+    assert!(c.open(text).is_empty());
+    // `xs.` inside f (before `return`): the local list.
+    let edited = text.replace("  return xs\n", "  xs.\n  return xs\n");
+    c.change(2, &edited);
+    let local: Vec<String> = sorted(&c.at("textDocument/completion", 2, 5))
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(local, ["append", "pop"]);
+    c.shutdown();
+    // At the top level: the global string.
+    let global = members_after(text, "xs");
+    assert_eq!(&global[..2], ["split", "join"], "{global:?}");
+}

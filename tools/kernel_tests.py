@@ -20,7 +20,10 @@ Needs jupyter_client, jupyter_kernel_test, nbclient and nbformat (see .ci/run).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+import struct
 import sys
 import time
 import unittest
@@ -181,6 +184,21 @@ class BpKernelTests(jupyter_kernel_test.KernelTests):
         reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
         self.assertEqual(reply["content"]["status"], "ok")
 
+    def test_bp_every_picture_has_a_png_beside_its_svg(self) -> None:
+        cells = [
+            "plot([3, 1, 2], title=\"loss\")",
+            "x = ones(2, grad)\ndraw(sum(x * x))",
+            "seed(0)\nX, y = make_moons(20)\nscatter(X, y)",
+            "hist(randn(100))",
+        ]
+        for code in cells:
+            reply, outputs = self.run_cell(code)
+            self.assertEqual(reply["content"]["status"], "ok", code)
+            shown = [m["content"]["data"] for m in outputs if m["msg_type"] == "display_data"]
+            self.assertEqual(len(shown), 1, code)
+            self.assertIsNone(png_problem(shown[0]), code)
+            self.assertIn("text/plain", shown[0])
+
     def test_bp_inspect_a_variable(self) -> None:
         self.run_cell("inspected = ones(2, 3, grad)")
         self.kc.inspect("inspected", 3)
@@ -213,6 +231,10 @@ def outputs_of(nb) -> list:
                 o["text"] = out["text"]
             elif out["output_type"] in ("execute_result", "display_data"):
                 o["data"] = dict(out["data"])
+                # The PNG beside an SVG depends on the machine's fonts: checked by
+                # png_problem, compared only for being there.
+                if "image/png" in o["data"]:
+                    o["data"]["image/png"] = "<png>"
             elif out["output_type"] == "error":
                 o["ename"] = out["ename"]
                 o["evalue"] = out["evalue"]
@@ -231,6 +253,42 @@ def merge_streams(outs: list) -> list:
         else:
             merged.append(o)
     return merged
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def png_problem(data: dict) -> str | None:
+    """What is wrong with the PNG beside an SVG in a display bundle, if anything: a
+    notebook opened untrusted shows no SVG, so every picture needs a decodable PNG."""
+    if "image/svg+xml" not in data:
+        return None
+    if "image/png" not in data:
+        return "an SVG picture without a PNG beside it"
+    try:
+        png = base64.b64decode(data["image/png"], validate=True)
+    except (binascii.Error, ValueError) as e:
+        return f"image/png is not base64: {e}"
+    if not png.startswith(PNG_MAGIC):
+        return "image/png does not start with the PNG signature"
+    if len(png) < 2000:
+        return f"image/png is only {len(png)} bytes"
+    width, height = struct.unpack(">II", png[16:24])
+    if width < 100 or height < 100:
+        return f"image/png is {width}x{height}"
+    return None
+
+
+def pictures(nb) -> list:
+    """The display bundles of a notebook that hold a picture (an SVG or a PNG)."""
+    return [
+        out["data"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out["output_type"] in ("execute_result", "display_data")
+        and ("image/svg+xml" in out["data"] or "image/png" in out["data"])
+    ]
 
 
 def execute(path: Path):
@@ -311,6 +369,14 @@ def _notebook_test(path: Path):
         self.assertFalse(any(o["output_type"] == "error" for c in got for o in c), f"{path.name} has an error")
         svg = [o for c in got for o in c if "image/svg+xml" in o.get("data", {})]
         self.assertTrue(svg, f"{path.name} shows no inline SVG picture")
+        # Every picture has a PNG beside its SVG, in the run and in the file as
+        # committed (what JupyterLab shows of a notebook it does not trust).
+        for name, nb in [("run", ran), ("saved", saved)]:
+            found = pictures(nb)
+            self.assertTrue(found, f"{path.name} ({name}) has no picture")
+            for i, data in enumerate(found):
+                problem = png_problem(data)
+                self.assertIsNone(problem, f"{path.name} ({name}), picture {i + 1}: {problem}")
 
     return test
 

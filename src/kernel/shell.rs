@@ -119,7 +119,8 @@ pub(super) fn serve(requests: Receiver<Request>, queue: UnboundedSender<Outgoing
         parent,
         execution_count: 0,
     };
-    // plot, scatter and draw (without file=) show inline: SVG with a text fallback.
+    // plot, scatter and draw (without file=) show inline: SVG, a PNG of it (JupyterLab
+    // shows no SVG from an untrusted notebook, SPEC §22) and a text fallback.
     let sink_queue = session.queue.clone();
     let sink_parent = session.parent.clone();
     session
@@ -127,10 +128,12 @@ pub(super) fn serve(requests: Receiver<Request>, queue: UnboundedSender<Outgoing
         .interpreter_mut()
         .set_picture_sink(Some(Box::new(move |picture: &Picture| {
             if let Some(parent) = sink_parent.borrow().as_ref() {
-                let data = Media::new(vec![
-                    MediaType::Svg(picture.to_svg()),
-                    MediaType::Plain(picture.to_text()),
-                ]);
+                let svg = picture.to_svg();
+                let png = crate::picture::png::svg_to_png_base64(&svg);
+                let mut media = vec![MediaType::Svg(svg)];
+                media.extend(png.map(MediaType::Png));
+                media.push(MediaType::Plain(picture.to_text()));
+                let data = Media::new(media);
                 let msg = reply(DisplayData::new(data), parent);
                 let _ = sink_queue.send(Outgoing::IoPub(msg));
             }

@@ -12,12 +12,14 @@ use crate::diagnostic::{Diagnostic as BpDiagnostic, Severity};
 use crate::eval::value::{Builtin, Group, Pass};
 use crate::resolve::{self, builtins, Analysis, DefKind, Resolution, Target};
 use crate::source::SourceId;
+use crate::syntax::ast::{ExprKind, StmtKind};
 use line_index::LineIndex;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// An error that ends the server: the connection failed.
 pub type ServerError = Box<dyn std::error::Error + Send + Sync>;
@@ -133,23 +135,35 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
 struct Document {
     text: String,
     analysis: Analysis,
-    /// The resolution of the last version that parsed, for completion while the
-    /// current text has a syntax error (as it has mid-word).
-    last_resolution: Option<Resolution>,
+    /// The resolution of the last version that parsed and that version's text, for
+    /// completion while the current text has a syntax error (as it has mid-word).
+    last_good: Option<(Resolution, Rc<str>)>,
 }
 
 impl Document {
-    fn new(text: String, previous: Option<Resolution>, uri: &lsp::Uri) -> Document {
+    fn new(text: String, previous: Option<(Resolution, Rc<str>)>, uri: &lsp::Uri) -> Document {
         // A document on disk: its imports are checked against its folder.
         let analysis = match uri_path(uri).as_deref().and_then(std::path::Path::parent) {
             Some(dir) => resolve::analyze_in(&text, SourceId(0), dir),
             None => resolve::analyze(&text, SourceId(0)),
         };
-        let last_resolution = analysis.resolution.clone().or(previous);
+        let last_good = match &analysis.resolution {
+            Some(r) => Some((r.clone(), Rc::from(text.as_str()))),
+            None => previous,
+        };
         Document {
             text,
             analysis,
-            last_resolution,
+            last_good,
+        }
+    }
+
+    /// The resolution completion uses, with the text it was made from: the current
+    /// one, else the last that parsed.
+    fn resolution(&self) -> Option<(&Resolution, &str)> {
+        match &self.analysis.resolution {
+            Some(r) => Some((r, &self.text)),
+            None => self.last_good.as_ref().map(|(r, t)| (r, &**t)),
         }
     }
 }
@@ -224,7 +238,7 @@ impl Server {
                     return Vec::new();
                 };
                 let key = p.text_document.uri.as_str().to_string();
-                let previous = self.docs.remove(&key).and_then(|d| d.last_resolution);
+                let previous = self.docs.remove(&key).and_then(|d| d.last_good);
                 self.docs.insert(
                     key,
                     Document::new(change.text, previous, &p.text_document.uri),
@@ -351,11 +365,8 @@ impl Server {
         let offset = index.offset(pos.position);
         let before = doc.text.get(..offset)?;
         let stem = before.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_');
-        let res = doc
-            .analysis
-            .resolution
-            .as_ref()
-            .or(doc.last_resolution.as_ref());
+        let resolved = doc.resolution();
+        let res = resolved.map(|(r, _)| r);
         let mut items = Vec::new();
         let builtin_items = || {
             builtins::all().map(|b| lsp::CompletionItem {
@@ -391,6 +402,14 @@ impl Server {
                     .into_iter()
                     .map(|d| ranked(def_item(&m.res, d, &mindex), Rank::Name)),
             );
+        } else if let Some(held) = resolved
+            .filter(|_| stem.ends_with('.') && !receiver.is_empty())
+            .and_then(|(r, text)| held_by(r, text, receiver, offset, 0))
+            .filter(|h| *h != Held::Tensor)
+        {
+            // After `x.` where `x` was assigned a list, a dict, a string, an optimizer
+            // or an object: that value's members, in their order.
+            items.extend(held_members(&held, res));
         } else if stem.ends_with('.') {
             // After `self.` inside a class: its fields and methods first.
             let class = res.and_then(|r| {
@@ -660,6 +679,156 @@ fn member_definition(uri: &lsp::Uri, res: &Resolution, offset: usize) -> Option<
     let mut m = load_module(uri, res, *module)?;
     m.def = m.res.global(&member.name)?;
     Some(m)
+}
+
+/// What a variable holds, as its assignment shows (for completion after `x.`).
+#[derive(Clone, Debug, PartialEq)]
+enum Held {
+    Tensor,
+    List,
+    Dict,
+    Str,
+    Optimizer,
+    /// An object of the class with this name (in [`Resolution::classes`]).
+    Object(crate::syntax::ast::Name),
+}
+
+/// How many `x = y` steps [`held_by`] follows.
+const MAX_ALIASES: usize = 8;
+
+/// What `name`, read at `offset` of `text` (the text `r` was made from), holds: the
+/// kind of value its latest assignment before `offset` (in the scope that a read there
+/// sees) makes, when the assigned expression shows it: a constructor call of a class,
+/// a list, dict or string literal or comprehension, `list()`/`dict()`/`str()`, an
+/// optimizer (`sgd(...)`), a tensor (`[1, 2]`, `zeros(...)`), or another such variable.
+fn held_by(r: &Resolution, text: &str, name: &str, offset: usize, depth: usize) -> Option<Held> {
+    if depth > MAX_ALIASES {
+        return None;
+    }
+    let visible = r
+        .visible_at(offset)
+        .into_iter()
+        .find(|&d| &*r.defs[d].name == name)?;
+    let scope = r.defs[visible].scope;
+    let def = r
+        .defs
+        .iter()
+        .filter(|d| d.scope == scope && &*d.name == name && d.kind == DefKind::Variable)
+        .filter(|d| (d.statement.start as usize) < offset)
+        .max_by_key(|d| d.statement.start)?;
+    let statement = text.get(def.statement.range())?;
+    let parsed = crate::syntax::parse(statement, SourceId(0)).program?;
+    let value = match &parsed.first()?.kind {
+        StmtKind::Assign { target, value } if &*target.name == name => value,
+        _ => return None,
+    };
+    match &value.kind {
+        ExprKind::Str(_) | ExprKind::FString(_) => Some(Held::Str),
+        ExprKind::Dict(_) => Some(Held::Dict),
+        ExprKind::Comprehension(c) if c.value.is_some() => Some(Held::Dict),
+        ExprKind::Comprehension(_) => Some(Held::List),
+        ExprKind::TensorLit(_) => Some(Held::Tensor),
+        ExprKind::Name(other) => held_by(r, text, other, def.statement.start as usize, depth + 1),
+        ExprKind::Call { callee, .. } => {
+            let ExprKind::Name(f) = &callee.kind else {
+                return None;
+            };
+            if let Some(c) = r.classes.iter().find(|c| c.name == *f) {
+                return Some(Held::Object(c.name.clone()));
+            }
+            let b = builtins::info(f)?;
+            match b.name {
+                "list" => Some(Held::List),
+                "dict" => Some(Held::Dict),
+                "str" => Some(Held::Str),
+                _ if b.row.torch.starts_with("torch.optim.") => Some(Held::Optimizer),
+                _ if b.row.group == Group::Creation => Some(Held::Tensor),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The completion items after `x.` for a value `x` holds: its members in their order
+/// (fields before methods), each once.
+fn held_members(held: &Held, res: Option<&Resolution>) -> Vec<lsp::CompletionItem> {
+    use lsp::CompletionItemKind as K;
+    let builtin = |name: &str| builtins::info(name).map(|b| b.signature());
+    let members: Vec<(String, K, Option<String>)> = match held {
+        Held::Tensor => Vec::new(),
+        Held::List => ["append", "pop"]
+            .iter()
+            .map(|m| (m.to_string(), K::METHOD, builtin(m)))
+            .collect(),
+        Held::Dict => crate::eval::collections::DICT_METHODS
+            .iter()
+            .map(|m| (m.to_string(), K::METHOD, Some("dict method".to_string())))
+            .collect(),
+        Held::Str => crate::eval::collections::STRING_METHODS
+            .iter()
+            .map(|m| (m.to_string(), K::METHOD, Some("string method".to_string())))
+            .collect(),
+        Held::Optimizer => vec![
+            (
+                "step".to_string(),
+                K::METHOD,
+                Some("opt.step(): one update of the parameters".to_string()),
+            ),
+            (
+                "zero_grad".to_string(),
+                K::METHOD,
+                Some("opt.zero_grad(): clears the parameters' gradients".to_string()),
+            ),
+            (
+                "lr".to_string(),
+                K::FIELD,
+                Some("the learning rate (set_lr(opt, v) changes it)".to_string()),
+            ),
+        ],
+        Held::Object(class) => {
+            let Some(c) = res.and_then(|r| r.classes.iter().find(|c| c.name == *class)) else {
+                return Vec::new();
+            };
+            let fields = c.fields.iter().map(|f| {
+                (
+                    f.to_string(),
+                    K::FIELD,
+                    Some(format!("field of {}", c.name)),
+                )
+            });
+            let methods = c
+                .methods
+                .iter()
+                .filter(|m| !matches!(&***m, "init" | "call" | "show"))
+                .map(|m| {
+                    (
+                        m.to_string(),
+                        K::METHOD,
+                        Some(format!("method of {}", c.name)),
+                    )
+                });
+            let mut out: Vec<(String, K, Option<String>)> = Vec::new();
+            for m in fields.chain(methods) {
+                if !out.iter().any(|o| o.0 == m.0) {
+                    out.push(m);
+                }
+            }
+            out
+        }
+    };
+    members
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, kind, detail))| lsp::CompletionItem {
+            label,
+            kind: Some(kind),
+            detail,
+            // In the members' order, not alphabetical.
+            sort_text: Some(format!("{}{i:02}", Rank::Attribute as u8)),
+            ..lsp::CompletionItem::default()
+        })
+        .collect()
 }
 
 /// A completion item for a binding of the script.

@@ -7,6 +7,7 @@
 
 pub mod chart;
 pub mod graph;
+pub mod png;
 pub mod scatter;
 pub mod svg;
 pub mod training;
