@@ -191,12 +191,12 @@ fn backprop_steps_reads_as_the_hand_derivation_of_example_04() {
     let text = printed(EXAMPLE_04);
     for line in [
         "arriving at its output:  ∂E/∂o1 = 0.7414",
-        "with the values:       0.7514 × (1 - 0.7514) = 0.1868",
+        "with the values:       0.751365 × (1 - 0.751365) = 0.1868",
         "sends to w5 * h1 + w6 * h2 + b2:  0.7414 × 0.1868 = 0.1385",
-        "with the values:       for w5: v = h1 = 0.5933; for h1: u = w5 = 0.4",
+        "with the values:       for w5: v = h1 = 0.59327; for h1: u = w5 = 0.4",
         "sends to w5:  0.1385 × 0.5933 = 0.0822",
         "∂E/∂h1 = -0.019 + 0.0554 = 0.0364  (added up from its 2 uses: w7 * h1, w5 * h1)",
-        "with the values:       2 × (-0.7414)^(2 - 1) = -1.4827",
+        "with the values:       2 × (-0.741365)^(2 - 1) = -1.4827",
         "∂E/∂w5 = w5.grad = 0.0822",
         "∂E/∂w1 = w1.grad = 4.386e-4",
     ] {

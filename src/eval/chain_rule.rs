@@ -126,6 +126,27 @@ fn values(op: &Op, output: &Tensor, names: &[&'static str]) -> Option<HashMap<&'
     Some(out)
 }
 
+/// A value put into a formula: six significant digits, so that the arithmetic shown
+/// gives the result shown (`1 - (-0.999909)^2 = 1.816e-4`, where four decimals would
+/// make it `1 - (-0.9999)^2`).
+fn put_in(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || v.abs() >= 1e5 || v.abs() < 1e-3 {
+        return short_number(v);
+    }
+    let digits = (5 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    let text = format!("{v:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text
+    }
+}
+
 /// `expr` with the values put in for its names, as a teacher writes it (`×`, `^`,
 /// negative numbers in parentheses); `None` when it names none of them.
 pub fn put_values(expr: &str, values: &HashMap<&'static str, f64>) -> Option<String> {
@@ -144,7 +165,7 @@ pub fn put_values(expr: &str, values: &HashMap<&'static str, f64>) -> Option<Str
             match values.get(word.as_str()) {
                 Some(&v) => {
                     named = true;
-                    let text = short_number(v);
+                    let text = put_in(v);
                     let after_paren = out.trim_end().ends_with('(') || out.is_empty();
                     if v < 0.0 && !after_paren {
                         let _ = write!(out, "({text})");
