@@ -47,9 +47,26 @@ pub enum RawPiece {
     },
 }
 
+/// The names of one lexed text, each allocated once: every `Token::Ident` of the same
+/// name shares one `Rc<str>` (a large script repeats a few names many times).
+#[derive(Default)]
+pub struct Names(std::collections::HashSet<Rc<str>>);
+
+impl Names {
+    fn intern(&mut self, name: &str) -> Rc<str> {
+        if let Some(k) = self.0.get(name) {
+            return k.clone();
+        }
+        let k: Rc<str> = Rc::from(name);
+        self.0.insert(k.clone());
+        k
+    }
+}
+
 /// One token of bp source.
 #[derive(Logos, Clone, Debug, PartialEq)]
 #[logos(error = LexError)]
+#[logos(extras = Names)]
 #[logos(skip r"[ \t\r\f]+")]
 #[logos(skip(r"#[^\n]*", allow_greedy = true))]
 pub enum Token {
@@ -65,7 +82,7 @@ pub enum Token {
     /// `f"..."` with its parts parsed ([`crate::syntax::parse`] turns every
     /// [`Token::FStr`] into this before the grammar runs).
     FString(Rc<[FPart]>),
-    #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| Rc::<str>::from(lex.slice()))]
+    #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| lex.extras.intern(lex.slice()))]
     Ident(Rc<str>),
 
     #[token("fn")]
@@ -486,7 +503,10 @@ impl fmt::Display for Token {
 /// Every token of `src` as logos produces it (all newlines kept), lex errors as
 /// [`Token::Error`] with their diagnostics. Adjacent bad characters give one diagnostic.
 pub fn lex_raw(src: &str, source: SourceId) -> (Vec<(Token, Span)>, Vec<Diagnostic>) {
-    let mut tokens: Vec<(Token, Span)> = Vec::new();
+    // Room for a token every 2 bytes up front (dense code, `x3 = 1 * 2 + f(a, b)`, has
+    // one every 2.2): a large file's vector then does not grow by copying itself, and
+    // the pages of the room never written are not resident.
+    let mut tokens: Vec<(Token, Span)> = Vec::with_capacity(src.len() / 2 + 16);
     let mut diags = Vec::new();
     let mut bad_run: Option<Range<usize>> = None;
     let flush = |run: &mut Option<Range<usize>>, diags: &mut Vec<Diagnostic>| {

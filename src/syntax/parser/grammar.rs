@@ -877,7 +877,7 @@ where
                 Postfix::Member(name, None) => ExprKind::Attr { object, name },
                 Postfix::Member(name, Some(args)) => ExprKind::Method {
                     receiver: object,
-                    name,
+                    name: Box::new(name),
                     args,
                 },
             };

@@ -496,6 +496,31 @@ mod tests {
     }
 
     #[test]
+    fn a_large_script_costs_little_per_node() {
+        // A 10 MB script holds millions of tokens and expressions (SPEC §22: memory a
+        // small multiple of the file): keep them small.
+        if std::mem::size_of::<usize>() == 8 {
+            assert!(
+                std::mem::size_of::<Expr>() <= 64,
+                "{}",
+                std::mem::size_of::<Expr>()
+            );
+            assert!(std::mem::size_of::<(Token, Span)>() <= 40);
+        }
+        // Every identifier of one name shares one allocation.
+        let (tokens, _) = token::lex("ab = 1\nab = ab + 1\n", SourceId(0));
+        let names: Vec<&Rc<str>> = tokens
+            .iter()
+            .filter_map(|(t, _)| match t {
+                Token::Ident(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names.len(), 3);
+        assert!(Rc::ptr_eq(names[0], names[1]) && Rc::ptr_eq(names[1], names[2]));
+    }
+
+    #[test]
     fn precedence_follows_spec() {
         assert_eq!(shape("-x ** 2"), "(neg (** x 2))");
         assert_eq!(shape("2 ** -1"), "(** 2 (neg 1))");
