@@ -489,3 +489,33 @@ fn backward_releases_the_intermediates_only_the_freed_graph_can_reach() {
     // The REPL (:why may still walk the graph): everything is kept.
     assert_eq!(run(true, big), (vec![big], vec![big], vec![big]));
 }
+
+#[test]
+fn a_batch_of_matrices_times_a_matrix_is_one_folded_product_with_the_same_gradients() {
+    // (B, T, k) @ (k, m), as makemore part 5's Linear layers on (batch, positions,
+    // channels): one (B*T, k) @ (k, m) product (the weight is not copied per batch
+    // entry), with the values and gradients of the batch-wise products.
+    let xv: Vec<f64> = (0..24).map(|i| (i as f64 * 0.37).sin()).collect();
+    let wv: Vec<f64> = (0..8).map(|i| (i as f64 * 0.91).cos()).collect();
+    let x = Tensor::leaf(arr(&[2, 3, 4], &xv), true);
+    let w = Tensor::leaf(arr(&[4, 2], &wv), true);
+    let y = linalg::matmul(&x, &w).unwrap();
+    assert_eq!(y.shape(), vec![2, 3, 2]);
+    backward(&sum(&ew::mul(&y, &y).unwrap()), &one(), None, opts()).unwrap();
+    let (gx, gw) = (vec_of(&x.grad().unwrap()), vec_of(&w.grad().unwrap()));
+    // the same, one matrix of the batch at a time
+    let w2 = Tensor::leaf(arr(&[4, 2], &wv), true);
+    let mut values = Vec::new();
+    let mut gx2 = Vec::new();
+    for b in 0..2 {
+        let xb = Tensor::leaf(arr(&[3, 4], &xv[b * 12..(b + 1) * 12]), true);
+        let yb = linalg::matmul(&xb, &w2).unwrap();
+        values.extend(vec_of(&yb));
+        backward(&sum(&ew::mul(&yb, &yb).unwrap()), &one(), None, opts()).unwrap();
+        gx2.extend(vec_of(&xb.grad().unwrap()));
+    }
+    let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-12);
+    assert!(close(&vec_of(&y), &values));
+    assert!(close(&gx, &gx2));
+    assert!(close(&gw, &vec_of(&w2.grad().unwrap())));
+}

@@ -288,6 +288,17 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
             let r = batched_matmul(&reshape(a, &[1, sa[0]])?, &reshape(b, &[sb[0], 1])?)?;
             Ok(reshape(&r, &[])?.renamed("DotBackward"))
         }
+        // (..., n, k) @ (k, m): one (batch * n, k) @ (k, m) product, as PyTorch folds
+        // it, instead of the weight broadcast to every batch entry.
+        // (A mismatch of the inner sizes goes on to the general case's error.)
+        (na, 2) if na > 2 && sb[0] == sa[na - 1] => {
+            let (k, m) = (sa[na - 1], sb[1]);
+            let rows: usize = sa[..na - 1].iter().product();
+            let r = batched_matmul(&reshape(a, &[rows, k])?, b)?;
+            let mut shape = sa[..na - 1].to_vec();
+            shape.push(m);
+            Ok(reshape(&r, &shape)?.renamed("UnsafeViewBackward"))
+        }
         (na, nb) => {
             let a2 = if na == 1 {
                 reshape(a, &[1, sa[0]])?
