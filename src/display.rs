@@ -62,6 +62,22 @@ pub fn format_number(x: f64) -> String {
     }
 }
 
+/// `x` with `decimals` digits after the point, trailing zeros (and a bare point)
+/// dropped, and `-0` written `0`: the short positional form of labels and formulas.
+pub(crate) fn fixed_trimmed(x: f64, decimals: usize) -> String {
+    let text = format!("{x:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text
+    }
+}
+
 /// Formats a tensor exactly as PyTorch's `print(tensor)` does. `suffix` is appended
 /// before the closing parenthesis — `""`, `", requires_grad=True"` or
 /// `", grad_fn=<MulBackward0>"` — and moves to a line of its own when it would make the

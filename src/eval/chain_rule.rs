@@ -134,17 +134,7 @@ fn put_in(v: f64) -> String {
         return short_number(v);
     }
     let digits = (5 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
-    let text = format!("{v:.digits$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text
-    }
+    crate::display::fixed_trimmed(v, digits)
 }
 
 /// `expr` with the values put in for its names, as a teacher writes it (`×`, `^`,

@@ -279,17 +279,7 @@ pub(crate) fn compact(x: f64) -> String {
     let magnitude = x.abs();
     if (1e-3..1e6).contains(&magnitude) {
         let decimals = (3.0 - magnitude.log10().floor()).clamp(0.0, 6.0) as usize;
-        let text = format!("{x:.decimals$}");
-        let text = if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            text
-        };
-        if text == "-0" {
-            "0".to_string()
-        } else {
-            text
-        }
+        crate::display::fixed_trimmed(x, decimals)
     } else {
         let text = format!("{x:.3e}");
         match text.split_once('e') {
