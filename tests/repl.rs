@@ -2,6 +2,8 @@
 //! continuation lines, every `:` command, errors that leave the session intact, and
 //! the completion and highlighting helpers.
 
+mod common;
+
 use bp::repl::helper::{complete, highlight_ansi};
 use bp::repl::{Outcome, Repl, CONTINUATION_PROMPT, PROMPT};
 
@@ -286,6 +288,97 @@ fn completes_variables_builtins_and_keywords() {
     assert_eq!(c, vec!["while".to_string()]);
     let (_, c) = complete("no_", 3, &vars);
     assert!(c.contains(&"no_grad".to_string()));
+}
+
+#[test]
+fn completes_what_each_variables_value_offers_after_a_dot() {
+    let mut repl = Repl::new(false);
+    let r = repl.feed(
+        "w = ones(2, grad); opt = sgd(w, lr=0.1); xs = list(); d = {'a': 1}; s = 'hi'; n = 3",
+    );
+    assert_eq!(r.err, "");
+    let vars = repl.variable_names();
+    let members = |w: &str| repl.members_of(w);
+    let words = |line: &str| bp::repl::helper::complete_with(line, line.len(), &vars, &members).1;
+    assert_eq!(words("xs."), ["append", "pop"]);
+    assert_eq!(words("d."), ["get", "keys", "values", "items", "pop"]);
+    assert_eq!(words("d.it"), ["items"]);
+    assert_eq!(
+        words("s."),
+        [
+            "split",
+            "join",
+            "strip",
+            "lower",
+            "upper",
+            "startswith",
+            "endswith",
+            "replace"
+        ]
+    );
+    assert_eq!(words("opt."), ["step", "zero_grad", "lr"]);
+    // A tensor: its attributes first, in their order, then the builtins that take a
+    // tensor first, each once.
+    let t = words("w.");
+    assert_eq!(
+        &t[..7],
+        [
+            "grad",
+            "shape",
+            "T",
+            "requires_grad",
+            "ndim",
+            "is_leaf",
+            "data"
+        ]
+    );
+    assert!(t.contains(&"sum".to_string()) && t.contains(&"backward".to_string()));
+    assert!(!t.contains(&"zeros".to_string()) && !t.contains(&"append".to_string()));
+    assert_eq!(words("w.su"), ["sum"]);
+    // A number offers nothing after a dot but is still a value: the tensor fallback
+    // is only for expressions whose value is unknown (`f(x).`).
+    assert!(words("n.").is_empty(), "{:?}", words("n."));
+}
+
+#[test]
+fn completes_a_modules_names_after_its_name() {
+    let dir = common::TempDir::new("complete-module");
+    std::fs::write(
+        dir.path().join("nn.bp"),
+        "fn layer(n) { return n }\nwidth = 4\n",
+    )
+    .unwrap();
+    let mut repl = Repl::new(false);
+    repl.interpreter_mut().set_script_dir(dir.path());
+    let r = repl.feed("import \"nn.bp\" as nn");
+    assert_eq!(r.err, "");
+    let vars = repl.variable_names();
+    let members = |w: &str| repl.members_of(w);
+    let (start, words) = bp::repl::helper::complete_with("nn.", 3, &vars, &members);
+    assert_eq!(
+        (start, words),
+        (3, vec!["layer".to_string(), "width".into()])
+    );
+}
+
+#[test]
+fn completes_keyword_names_inside_a_builtins_call() {
+    let vars = vec!["x".to_string()];
+    // After `(` or `,`: the keyword names first, then the usual names.
+    assert_eq!(
+        complete("sum(x, ax", 9, &vars),
+        (7, vec!["axis=".to_string()])
+    );
+    assert_eq!(
+        complete("clamp(x, ", 9, &vars),
+        (9, vec!["x=".to_string(), "min=".into(), "max=".into()])
+    );
+    // A method call leaves out the receiver.
+    assert_eq!(complete("x.clamp(", 8, &vars).1, ["min=", "max="]);
+    let (_, c) = complete("sum(x, k", 8, &vars);
+    assert_eq!(c.first().map(String::as_str), Some("keepdim="));
+    // Not inside a call: no keyword names.
+    assert!(complete("ax", 2, &vars).1.iter().all(|w| !w.ends_with('=')));
 }
 
 #[test]

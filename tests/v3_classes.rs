@@ -167,7 +167,8 @@ fn the_repl_echoes_objects_by_show_and_completes_their_members() {
     let (start, words) = bp::repl::helper::complete_with("b.", 2, &vars, &members);
     assert_eq!(
         (start, words),
-        (2, vec!["add".to_string(), "items".into(), "size".into()])
+        (2, vec!["items".to_string(), "size".into(), "add".into()]),
+        "fields first, then methods"
     );
     let (_, words) = bp::repl::helper::complete_with("b.si", 4, &vars, &members);
     assert_eq!(words, vec!["size".to_string()]);

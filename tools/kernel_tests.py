@@ -217,6 +217,25 @@ class BpKernelTests(jupyter_kernel_test.KernelTests):
         self.assertEqual(reply["content"]["matches"], ["grad"])
 
 
+    def test_bp_complete_by_the_values_type(self) -> None:
+        self.run_cell("typed_w = ones(2, grad); typed_opt = sgd(typed_w, lr=0.1)")
+        self.run_cell("typed_xs = list(); typed_d = {'a': 1}; typed_s = 'hi'")
+        for code, want in [
+            ("typed_xs.", ["append", "pop"]),
+            ("typed_d.", ["get", "keys", "values", "items", "pop"]),
+            ("typed_s.up", ["upper"]),
+            ("typed_opt.", ["step", "zero_grad", "lr"]),
+            ("sum(typed_w, ax", ["axis="]),
+        ]:
+            self.kc.complete(code)
+            reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+            self.assertEqual(reply["content"]["matches"], want, code)
+        # A tensor: its attributes first, then its methods.
+        self.kc.complete("typed_w.")
+        matches = self.get_non_kernel_info_reply(timeout=TIMEOUT)["content"]["matches"]
+        self.assertEqual(matches[:2], ["grad", "shape"])
+        self.assertIn("sum", matches)
+
 def outputs_of(nb) -> list:
     """The outputs of every code cell, without what changes from run to run."""
     cells = []

@@ -21,6 +21,7 @@ pub(crate) mod globals;
 pub(crate) mod habits;
 mod indexing;
 mod lang;
+pub mod members;
 pub(crate) mod params;
 pub(crate) mod pytorch;
 pub mod value;

@@ -342,7 +342,8 @@ impl Session {
         self.repl.variable_names()
     }
 
-    /// Tab: builtins, keywords, `:` commands, variables, and attributes after a dot.
+    /// Tab: builtins, keywords, `:` commands, variables, what a value offers after a dot
+    /// (by its type), and keyword names inside a builtin's call.
     fn complete(&self, req: &CompleteRequest) -> CompleteReply {
         let pos = byte_offset(&req.code, req.cursor_pos);
         let line_start = req.code[..pos].rfind('\n').map_or(0, |i| i + 1);
@@ -358,6 +359,8 @@ impl Session {
             .map(|m| {
                 let (kind, signature) = if m.starts_with(':') {
                     ("magic", String::new())
+                } else if m.ends_with('=') {
+                    ("param", String::new())
                 } else if variables.contains(m) {
                     ("instance", String::new())
                 } else if let Some(b) = crate::eval::builtins::lookup(m) {
@@ -388,7 +391,8 @@ impl Session {
         // Inside a call's parentheses (`sigmoid(|`, `sum(x, axis=|0)`), the function
         // being called, as IPython does; elsewhere the name at the cursor.
         let line_start = req.code[..pos].rfind('\n').map_or(0, |i| i + 1);
-        let called = crate::lsp::enclosing_call(&req.code[line_start..pos]).map(|(n, _)| n);
+        let called =
+            crate::syntax::calls::enclosing_call(&req.code[line_start..pos]).map(|(n, _)| n);
         let about = |name: &str| match self.repl.interpreter().global(name) {
             Some(value) => Some(describe(name, value)),
             None => crate::eval::builtins::help::describe_name(name).ok(),
@@ -527,7 +531,7 @@ mod tests {
     #[test]
     fn the_call_around_the_cursor() {
         fn call(code: &str) -> Option<&str> {
-            crate::lsp::enclosing_call(code).map(|(n, _)| n)
+            crate::syntax::calls::enclosing_call(code).map(|(n, _)| n)
         }
         assert_eq!(call("sigmoid("), Some("sigmoid"));
         assert_eq!(call("y = sum(x, axis="), Some("sum"));

@@ -9,7 +9,7 @@
 pub mod line_index;
 
 use crate::diagnostic::{Diagnostic as BpDiagnostic, Severity};
-use crate::eval::value::{Builtin, Group, Pass};
+use crate::eval::value::Group;
 use crate::resolve::{self, builtins, Analysis, DefKind, Resolution, Target};
 use crate::source::SourceId;
 use crate::syntax::ast::{ExprKind, StmtKind};
@@ -464,7 +464,7 @@ impl Server {
                 if is_tensor_attribute(b.name) || b.row.group == Group::Creation {
                     continue;
                 }
-                let rank = if takes_a_tensor_first(b.row) {
+                let rank = if crate::eval::members::takes_a_tensor_first(b.row) {
                     Rank::Method
                 } else {
                     Rank::Other
@@ -490,20 +490,17 @@ impl Server {
             }
         } else {
             // Inside a builtin's call, after `(` or `,`: its keyword names first.
-            if let Some((name, method)) = call_at(before) {
+            if let Some((name, method)) = crate::syntax::calls::call_at(before) {
                 if let Some(b) = builtins::info(name) {
-                    let skip = usize::from(method);
-                    for (i, param) in b.row.params.iter().enumerate().skip(skip) {
-                        if matches!(param.pass, Pass::Rest | Pass::KeywordRest) {
-                            continue;
-                        }
+                    let names = crate::eval::members::keyword_names(b.row, method);
+                    for (i, param) in names.enumerate() {
                         let mut item = ranked(
                             lsp::CompletionItem {
-                                label: format!("{}=", param.name),
+                                label: format!("{param}="),
                                 kind: Some(lsp::CompletionItemKind::PROPERTY),
                                 detail: Some(b.signature()),
-                                insert_text: Some(format!("{}=", param.name)),
-                                filter_text: Some(param.name.to_string()),
+                                insert_text: Some(format!("{param}=")),
+                                filter_text: Some(param.to_string()),
                                 ..lsp::CompletionItem::default()
                             },
                             Rank::Keyword,
@@ -757,7 +754,7 @@ fn held_members(held: &Held, res: Option<&Resolution>) -> Vec<lsp::CompletionIte
     let builtin = |name: &str| builtins::info(name).map(|b| b.signature());
     let members: Vec<(String, K, Option<String>)> = match held {
         Held::Tensor => Vec::new(),
-        Held::List => ["append", "pop"]
+        Held::List => crate::eval::members::LIST_METHODS
             .iter()
             .map(|m| (m.to_string(), K::METHOD, builtin(m)))
             .collect(),
@@ -769,23 +766,13 @@ fn held_members(held: &Held, res: Option<&Resolution>) -> Vec<lsp::CompletionIte
             .iter()
             .map(|m| (m.to_string(), K::METHOD, Some("string method".to_string())))
             .collect(),
-        Held::Optimizer => vec![
-            (
-                "step".to_string(),
-                K::METHOD,
-                Some("opt.step(): one update of the parameters".to_string()),
-            ),
-            (
-                "zero_grad".to_string(),
-                K::METHOD,
-                Some("opt.zero_grad(): clears the parameters' gradients".to_string()),
-            ),
-            (
-                "lr".to_string(),
-                K::FIELD,
-                Some("the learning rate (set_lr(opt, v) changes it)".to_string()),
-            ),
-        ],
+        Held::Optimizer => crate::eval::members::OPTIMIZER_MEMBERS
+            .iter()
+            .map(|(m, doc)| {
+                let kind = if *m == "lr" { K::FIELD } else { K::METHOD };
+                (m.to_string(), kind, Some(doc.to_string()))
+            })
+            .collect(),
         Held::Object(class) => {
             let Some(c) = res.and_then(|r| r.classes.iter().find(|c| c.name == *class)) else {
                 return Vec::new();
@@ -800,7 +787,7 @@ fn held_members(held: &Held, res: Option<&Resolution>) -> Vec<lsp::CompletionIte
             let methods = c
                 .methods
                 .iter()
-                .filter(|m| !matches!(&***m, "init" | "call" | "show"))
+                .filter(|m| !crate::eval::members::is_hidden_method(m))
                 .map(|m| {
                     (
                         m.to_string(),
@@ -912,22 +899,6 @@ fn is_tensor_attribute(name: &str) -> bool {
     TENSOR_ATTRIBUTE_DOCS.iter().any(|(a, _)| *a == name)
 }
 
-/// Whether the builtin's first argument is a tensor (it reads well as `x.f()`).
-fn takes_a_tensor_first(row: &Builtin) -> bool {
-    matches!(
-        row.group,
-        Group::Elementwise
-            | Group::Reductions
-            | Group::LinearAlgebra
-            | Group::Shapes
-            | Group::NeuralNets
-            | Group::Autodiff
-    ) && row
-        .params
-        .first()
-        .is_some_and(|p| p.pass == Pass::Positional)
-}
-
 /// The order of completion items (`sortText`): what fits best first.
 #[derive(Clone, Copy)]
 enum Rank {
@@ -947,54 +918,6 @@ enum Rank {
 fn ranked(mut item: lsp::CompletionItem, rank: Rank) -> lsp::CompletionItem {
     item.sort_text = Some(format!("{}{}", rank as u8, item.label));
     item
-}
-
-/// When `before` (the text up to the cursor) ends at the start of an argument of a
-/// call (after its `(` or a `,`, possibly inside a partly typed name), the called
-/// name and whether it is a method call (`x.f(`).
-fn call_at(before: &str) -> Option<(&str, bool)> {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let head = before.trim_end_matches(is_word).trim_end();
-    if !(head.ends_with('(') || head.ends_with(',')) {
-        return None;
-    }
-    enclosing_call(head)
-}
-
-/// The call whose parentheses are still open at the end of `head` (the text up to the
-/// cursor): the called name and whether it is a method call (`x.f(`). Used for
-/// keyword names here and for the notebook's Shift-Tab.
-pub fn enclosing_call(head: &str) -> Option<(&str, bool)> {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    // Back to the `(` that is still open, skipping nested brackets and strings.
-    let mut depth = 0usize;
-    let mut in_string: Option<char> = None;
-    let bytes: Vec<(usize, char)> = head.char_indices().collect();
-    let mut open = None;
-    for &(i, c) in bytes.iter().rev() {
-        if let Some(q) = in_string {
-            if c == q {
-                in_string = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' => in_string = Some(c),
-            ')' | ']' | '}' => depth += 1,
-            '(' | '[' | '{' if depth > 0 => depth -= 1,
-            '(' => {
-                open = Some(i);
-                break;
-            }
-            '[' | '{' | '\n' => return None,
-            _ => {}
-        }
-    }
-    let callee = head[..open?].trim_end();
-    let name_start = callee.trim_end_matches(is_word).len();
-    let name = &callee[name_start..];
-    let method = callee[..name_start].ends_with('.');
-    (!name.is_empty()).then_some((name, method))
 }
 
 /// The document's diagnostics as the protocol has them.

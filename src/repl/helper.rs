@@ -94,6 +94,16 @@ fn matching<'a>(prefix: &str, words: impl IntoIterator<Item = &'a str>) -> Vec<S
     out
 }
 
+/// The words of `words` that start with `prefix`, in their order (members are offered
+/// as their value orders them: a tensor's attributes first, an object's fields before
+/// its methods).
+fn in_order(prefix: &str, words: Vec<String>) -> Vec<String> {
+    words
+        .into_iter()
+        .filter(|w| w.starts_with(prefix))
+        .collect()
+}
+
 /// Completions for the word before `pos` in `line`: the byte where the replaced
 /// word starts and the candidates, sorted. `:load FILE` is left to file-name
 /// completion (an empty list here).
@@ -169,23 +179,44 @@ pub fn complete_with(
         let word = &object[word_start(object, object.len())..];
         let plain = !object[..object.len() - word.len()].ends_with('.');
         if let Some(ms) = members(word).filter(|_| plain && !word.is_empty()) {
-            // `model.`: the object's fields and methods.
-            return (start, matching(prefix, ms.iter().map(String::as_str)));
+            // `model.`, `xs.`, `opt.`: what the variable's value offers, in its order.
+            return (start, in_order(prefix, ms));
         }
         return if after_value {
-            (start, matching(prefix, TENSOR_ATTRIBUTES.iter().copied()))
+            // `f(x).`: a value of unknown type, taken as a tensor.
+            (
+                start,
+                in_order(prefix, crate::eval::members::tensor_members()),
+            )
         } else {
             (pos, Vec::new())
         };
     }
+    // Inside a builtin's call, after `(` or `,`: its keyword names first (`axis=`).
+    let mut out: Vec<String> = match crate::syntax::calls::call_at(&line[..pos]) {
+        Some((name, method)) => crate::eval::builtins::lookup(name)
+            .map(|b| {
+                crate::eval::members::keyword_names(b, method)
+                    .filter(|k| k.starts_with(prefix))
+                    .map(|k| format!("{k}="))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     if prefix.is_empty() {
-        return (pos, Vec::new());
+        return if out.is_empty() {
+            (pos, out)
+        } else {
+            (start, out)
+        };
     }
     let mut words: Vec<&str> = variables.iter().map(String::as_str).collect();
     for name in crate::eval::builtins::names().chain(KEYWORDS.iter().copied()) {
         words.push(name);
     }
-    (start, matching(prefix, words))
+    out.extend(matching(prefix, words));
+    (start, out)
 }
 
 impl Completer for ReplHelper {

@@ -214,8 +214,8 @@ impl Repl {
             .unwrap_or_else(|_| v.to_repr())
     }
 
-    /// The fields (in order) and methods of each variable that holds an object,
-    /// for completion after `name.`.
+    /// What each variable offers after `name.` (its value's members, in the order to
+    /// offer them: [`crate::eval::members`]), for completion.
     pub fn object_members(&self) -> Vec<(String, Vec<String>)> {
         let mut out = Vec::new();
         for name in self.interp.globals.keys() {
@@ -226,18 +226,13 @@ impl Repl {
         out
     }
 
-    /// The fields and methods of the object in variable `name`.
+    /// What the value in variable `name` offers after a dot: a tensor's attributes and
+    /// methods, an object's fields and methods, a list's, dict's, string's, module's or
+    /// optimizer's members.
     pub fn members_of(&self, name: &str) -> Option<Vec<String>> {
-        let Some(crate::eval::Value::Object(o)) = self.interp.global(name) else {
-            return None;
-        };
-        let mut ms: Vec<String> = o.field_names().iter().map(|n| n.to_string()).collect();
-        for (m, _) in &o.class.methods {
-            if !matches!(&**m, "init" | "call" | "show") && !ms.iter().any(|x| **x == **m) {
-                ms.push(m.to_string());
-            }
-        }
-        Some(ms)
+        // A variable whose value offers nothing (a number) offers nothing, not the
+        // tensor attributes that an expression of unknown type gets.
+        Some(crate::eval::members::of_value(self.interp.global(name)?).unwrap_or_default())
     }
 
     /// Names of the variables, sorted (for completion).

@@ -1,6 +1,7 @@
 //! The front end: source text to tokens (logos) to a spanned AST (chumsky).
 
 pub mod ast;
+pub mod calls;
 pub mod keyword_help;
 pub mod keywords;
 pub mod parser;
