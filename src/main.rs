@@ -21,15 +21,8 @@ struct Cli {
     command: Option<Command>,
     /// A script to run (same as `bp run FILE`).
     file: Option<String>,
-    /// Make a gradient anomaly (NaN or inf in backward) an error.
-    #[arg(long)]
-    strict: bool,
-    /// Do not look for the operation that produced a NaN or infinite gradient.
-    #[arg(long)]
-    no_anomaly_check: bool,
-    /// Let the script read and write files under DIR too (besides its own folder).
-    #[arg(long, value_name = "DIR")]
-    allow_path: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    run: RunFlags,
     /// The largest tensor a script may make, in elements (also the environment
     /// variable BP_MAX_ELEMENTS; default 268435456).
     #[arg(long, global = true, value_name = "N")]
@@ -39,20 +32,37 @@ struct Cli {
     timeout: Option<f64>,
 }
 
+/// How a script runs: `bp FILE` and `bp run FILE` take the same flags.
+#[derive(clap::Args, Default)]
+struct RunFlags {
+    /// Make a gradient anomaly (NaN or inf in backward) an error (exit 1).
+    #[arg(long)]
+    strict: bool,
+    /// Do not look for the operation that produced a NaN or infinite gradient.
+    #[arg(long)]
+    no_anomaly_check: bool,
+    /// Let the script read and write files under DIR too (besides its own folder).
+    #[arg(long, value_name = "DIR")]
+    allow_path: Vec<std::path::PathBuf>,
+}
+
+impl RunFlags {
+    /// These flags with `outer`'s (given before `run`) added.
+    fn and(mut self, outer: RunFlags) -> RunFlags {
+        self.strict |= outer.strict;
+        self.no_anomaly_check |= outer.no_anomaly_check;
+        self.allow_path.extend(outer.allow_path);
+        self
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a script (`-` reads it from standard input).
     Run {
         file: String,
-        /// Make a gradient anomaly (NaN or inf in backward) an error (exit 1).
-        #[arg(long)]
-        strict: bool,
-        /// Do not look for the operation that produced a NaN or infinite gradient.
-        #[arg(long)]
-        no_anomaly_check: bool,
-        /// Let the script read and write files under DIR too (besides its own folder).
-        #[arg(long, value_name = "DIR")]
-        allow_path: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        run: RunFlags,
     },
     /// Check a script without running it: syntax errors, unknown names, wrong
     /// arguments to builtins (exit 2 when there is one).
@@ -205,13 +215,7 @@ fn read_script(path: &str) -> Result<String, String> {
     })
 }
 
-fn run_file(
-    path: &str,
-    strict: bool,
-    anomaly_check: bool,
-    allow_paths: Vec<std::path::PathBuf>,
-    timeout: Option<f64>,
-) -> Exit {
+fn run_file(path: &str, flags: RunFlags, timeout: Option<f64>) -> Exit {
     let (text, name) = match load_script(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -222,11 +226,11 @@ fn run_file(
     let color = std::io::stderr().is_terminal();
     let out = Box::new(std::io::BufWriter::new(std::io::stdout()));
     let options = Options {
-        strict,
-        detect_anomalies: anomaly_check,
+        strict: flags.strict,
+        detect_anomalies: !flags.no_anomaly_check,
         // A script cannot ask `:why`, so the per-operation gradients are not kept.
         record_grads: false,
-        allow_paths,
+        allow_paths: flags.allow_path,
         ..Options::default()
     };
     let mut err = std::io::stderr();
@@ -262,21 +266,7 @@ fn main_inner() -> Exit {
         bp::autodiff::shape::set_element_limit(n);
     }
     match (cli.command, cli.file) {
-        (
-            Some(Command::Run {
-                file,
-                strict,
-                no_anomaly_check,
-                allow_path,
-            }),
-            _,
-        ) => run_file(
-            &file,
-            strict || cli.strict,
-            !(no_anomaly_check || cli.no_anomaly_check),
-            allow_path.into_iter().chain(cli.allow_path).collect(),
-            cli.timeout,
-        ),
+        (Some(Command::Run { file, run }), _) => run_file(&file, run.and(cli.run), cli.timeout),
         (Some(Command::Check { file }), _) => match read_script(&file) {
             // `--timeout` bounds the check too (parsing a huge file).
             Ok(text) => {
@@ -334,24 +324,12 @@ fn main_inner() -> Exit {
                 }
             }
         }
-        (None, Some(file)) => run_file(
-            &file,
-            cli.strict,
-            !cli.no_anomaly_check,
-            cli.allow_path,
-            cli.timeout,
-        ),
+        (None, Some(file)) => run_file(&file, cli.run, cli.timeout),
         (None, None) => {
             if std::io::stdin().is_terminal() {
                 bp::repl::main_loop()
             } else {
-                run_file(
-                    "-",
-                    cli.strict,
-                    !cli.no_anomaly_check,
-                    cli.allow_path,
-                    cli.timeout,
-                )
+                run_file("-", cli.run, cli.timeout)
             }
         }
     }

@@ -77,30 +77,41 @@ impl Frame {
     /// The axes with the range of each at its ends, and the title on top.
     fn draw(&self, out: &mut String, title: Option<&str>) {
         let (l, t, w, h) = (self.left, self.top, self.width, self.height);
-        let _ = writeln!(
-            out,
-            "<rect class=\"frame\" x=\"{l:.1}\" y=\"{t:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"none\" stroke=\"#444\"/>"
-        );
-        let label = |out: &mut String, x: f64, y: f64, anchor: &str, text: &str| {
-            let _ = writeln!(
-                out,
-                "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
-                escape(text)
-            );
-        };
-        label(out, l - 6.0, t + 4.0, "end", &compact(self.y.1));
-        label(out, l - 6.0, t + h, "end", &compact(self.y.0));
-        label(out, l, t + h + 16.0, "start", &compact(self.x.0));
-        label(out, l + w, t + h + 16.0, "end", &compact(self.x.1));
+        frame_rect(out, l, t, w, h);
+        text(out, l - 6.0, t + 4.0, "end", &compact(self.y.1));
+        text(out, l - 6.0, t + h, "end", &compact(self.y.0));
+        text(out, l, t + h + 16.0, "start", &compact(self.x.0));
+        text(out, l + w, t + h + 16.0, "end", &compact(self.x.1));
         if let Some(title) = title {
-            let _ = writeln!(
-                out,
-                "<text x=\"{:.1}\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">{}</text>",
-                l + w / 2.0,
-                escape(title)
-            );
+            title_text(out, l + w / 2.0, title);
         }
     }
+}
+
+/// A plot's frame: the rectangle at (`l`, `t`) of `w` by `h`.
+pub(super) fn frame_rect(out: &mut String, l: f64, t: f64, w: f64, h: f64) {
+    let _ = writeln!(
+        out,
+        "<rect class=\"frame\" x=\"{l:.1}\" y=\"{t:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"none\" stroke=\"#444\"/>"
+    );
+}
+
+/// A label at (`x`, `y`), anchored `start`, `middle` or `end`.
+pub(super) fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
+    let _ = writeln!(
+        out,
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
+        escape(s)
+    );
+}
+
+/// A plot's title, centred on `x` at the top.
+pub(super) fn title_text(out: &mut String, x: f64, title: &str) {
+    let _ = writeln!(
+        out,
+        "<text x=\"{x:.1}\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">{}</text>",
+        escape(title)
+    );
 }
 
 /// The finite extent of `values`, widened when empty or a single value.

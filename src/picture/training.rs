@@ -3,7 +3,7 @@
 //! renders as deterministic text for the terminal and as a standalone SVG document.
 
 use super::chart::compact;
-use super::svg::{escape, header, PALETTE};
+use super::svg::{escape, frame_rect, header, text, title_text, PALETTE};
 use std::fmt::Write as _;
 
 /// Several series against 0, 1, 2, … (or shared xs), with names and a log y axis.
@@ -228,17 +228,7 @@ impl MultiPlot {
         let px = |x: f64| left + (x / 2.0 - xr.0 / 2.0) / (xr.1 / 2.0 - xr.0 / 2.0) * pw;
         let py = |y: f64| top + ph - (y / 2.0 - yr.0 / 2.0) / (yr.1 / 2.0 - yr.0 / 2.0) * ph;
         let mut out = header(w, h, self.title.as_deref().unwrap_or("plot"));
-        let _ = writeln!(
-            out,
-            "<rect class=\"frame\" x=\"{left:.1}\" y=\"{top:.1}\" width=\"{pw:.1}\" height=\"{ph:.1}\" fill=\"none\" stroke=\"#444\"/>"
-        );
-        let text = |out: &mut String, x: f64, y: f64, anchor: &str, s: &str| {
-            let _ = writeln!(
-                out,
-                "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
-                escape(s)
-            );
-        };
+        frame_rect(&mut out, left, top, pw, ph);
         text(&mut out, left - 6.0, top + 4.0, "end", &self.y_label(yr.1));
         text(&mut out, left - 6.0, top + ph, "end", &self.y_label(yr.0));
         text(&mut out, left, top + ph + 16.0, "start", &compact(xr.0));
@@ -247,12 +237,7 @@ impl MultiPlot {
             text(&mut out, left, top - 8.0, "start", "log scale");
         }
         if let Some(t) = &self.title {
-            let _ = writeln!(
-                out,
-                "<text x=\"{:.1}\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">{}</text>",
-                left + pw / 2.0,
-                escape(t)
-            );
+            title_text(&mut out, left + pw / 2.0, t);
         }
         for (i, points) in drawn.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
@@ -353,10 +338,7 @@ impl Histogram {
         let (left, top, pw, ph) = (70.0, 40.0, 540.0, 310.0);
         let most = self.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
         let mut out = header(w, h, self.title.as_deref().unwrap_or("histogram"));
-        let _ = writeln!(
-            out,
-            "<rect class=\"frame\" x=\"{left:.1}\" y=\"{top:.1}\" width=\"{pw:.1}\" height=\"{ph:.1}\" fill=\"none\" stroke=\"#444\"/>"
-        );
+        frame_rect(&mut out, left, top, pw, ph);
         let bw = pw / self.counts.len().max(1) as f64;
         for (i, &c) in self.counts.iter().enumerate() {
             let bh = c as f64 / most * ph;
@@ -370,13 +352,6 @@ impl Histogram {
                 c
             );
         }
-        let text = |out: &mut String, x: f64, y: f64, anchor: &str, s: &str| {
-            let _ = writeln!(
-                out,
-                "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
-                escape(s)
-            );
-        };
         text(&mut out, left - 6.0, top + 4.0, "end", &compact(most));
         text(&mut out, left - 6.0, top + ph, "end", "0");
         text(&mut out, left, top + ph + 16.0, "start", &compact(self.lo));
@@ -388,12 +363,7 @@ impl Histogram {
             &compact(self.hi),
         );
         if let Some(t) = &self.title {
-            let _ = writeln!(
-                out,
-                "<text x=\"{:.1}\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">{}</text>",
-                left + pw / 2.0,
-                escape(t)
-            );
+            title_text(&mut out, left + pw / 2.0, t);
         }
         out.push_str("</svg>\n");
         out
