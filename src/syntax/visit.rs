@@ -3,9 +3,11 @@
 //! methods walk the children, so that a pass overrides only the nodes it cares
 //! about and calls the matching `walk_*` function to go on below them.
 //!
-//! Operator chains nest as deep as a script is long (`1 + 1 + … + 1`, `- - x`):
-//! the walk of an expression looks at the stack every few levels and grows it
-//! on the heap when it runs short, so no input overflows it.
+//! Operator chains nest as deep as a script is long. A chain of binary operations
+//! nested on the left (`1 + 1 + … + 1`, the common one) is walked in a loop, with
+//! no stack per link; for any other nesting (`- - x`, `x.T.T…`) the walk of an
+//! expression looks at the stack every few levels and grows it on the heap when
+//! it runs short, so no input overflows it.
 
 use super::ast::{
     Arg, Block, ClassDecl, Comprehension, Expr, ExprKind, FPart, FnDecl, Ident, Index, Stmt,
@@ -27,6 +29,10 @@ pub trait Visit<'a> {
         walk_block(self, block);
     }
 
+    /// Every expression, except a binary operation that is the left operand of
+    /// another (an inner link of a chain `a + b + c`, as long as a script): the
+    /// walk goes down a chain in a loop and visits the operands of its links, not
+    /// the links themselves.
     fn visit_expr(&mut self, expr: &'a Expr) {
         walk_expr(self, expr);
     }
@@ -215,10 +221,13 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
             }
         }
         ExprKind::Unary { operand, .. } => v.visit_expr(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            v.visit_expr(lhs);
-            v.visit_expr(rhs);
-        }
+        ExprKind::Binary { lhs, rhs, .. } => match &lhs.kind {
+            ExprKind::Binary { .. } => walk_chain(v, lhs, rhs),
+            _ => {
+                v.visit_expr(lhs);
+                v.visit_expr(rhs);
+            }
+        },
         ExprKind::Call { callee, args: a } => {
             v.visit_expr(callee);
             args(v, a);
@@ -260,6 +269,24 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
     }
 }
 
+/// The operands of a chain of binary operations nested on the left (`a + b + c`
+/// is `(a + b) + c`), `lhs` and `rhs` being those of its outermost link: walked
+/// in a loop, in the order the recursion would meet them (the innermost left
+/// operand, then every right operand from the innermost out), with no stack per
+/// link. The inner links themselves are not visited (see [`Visit::visit_expr`]).
+fn walk_chain<'a, V: Visit<'a> + ?Sized>(v: &mut V, lhs: &'a Expr, rhs: &'a Expr) {
+    let mut rights = vec![rhs];
+    let mut left = lhs;
+    while let ExprKind::Binary { lhs, rhs, .. } = &left.kind {
+        rights.push(rhs);
+        left = lhs;
+    }
+    v.visit_expr(left);
+    for r in rights.into_iter().rev() {
+        v.visit_expr(r);
+    }
+}
+
 /// A pass that may change the AST in place (a function shared by an `Rc` is
 /// visited only when nothing else holds it). Defaults walk the children.
 pub trait VisitMut {
@@ -273,6 +300,8 @@ pub trait VisitMut {
         }
     }
 
+    /// Every expression but the inner links of a chain of binary operations (as
+    /// [`Visit::visit_expr`]).
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         walk_expr_mut(self, expr);
     }
@@ -415,8 +444,20 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
         }
         ExprKind::Unary { operand, .. } => v.visit_expr_mut(operand),
         ExprKind::Binary { lhs, rhs, .. } => {
-            v.visit_expr_mut(lhs);
-            v.visit_expr_mut(rhs);
+            // A chain nested on the left, in a loop (as `walk_chain`).
+            let mut rights = vec![rhs];
+            let mut left = lhs;
+            while matches!(left.kind, ExprKind::Binary { .. }) {
+                let ExprKind::Binary { lhs, rhs, .. } = &mut left.kind else {
+                    unreachable!("a binary operation, checked above")
+                };
+                rights.push(rhs);
+                left = lhs;
+            }
+            v.visit_expr_mut(left);
+            for r in rights.into_iter().rev() {
+                v.visit_expr_mut(r);
+            }
         }
         ExprKind::Call { callee: x, args }
         | ExprKind::Method {
@@ -539,6 +580,55 @@ mod tests {
             names.visit_stmt(s);
         }
         assert_eq!(names.0.join(" "), "F A B C D E =x");
+    }
+
+    /// Every expression `visit_expr` is called for, as source text.
+    struct Seen<'t>(&'t str, Vec<String>);
+
+    impl<'a> Visit<'a> for Seen<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            let (s, e) = (expr.span.start as usize, expr.span.end as usize);
+            self.1.push(self.0[s..e].to_string());
+            walk_expr(self, expr);
+        }
+    }
+
+    #[test]
+    fn a_chain_is_walked_in_order_without_its_inner_links() {
+        let text = "x = a - b * c + (d or e) + f\n";
+        let p = program(text);
+        let mut names = Names::default();
+        names.visit_stmt(&p[0]);
+        assert_eq!(names.0.join(" "), "a b c d e f =x");
+        // The chain `((a - b * c) + (d or e)) + f`: its outermost link, then the
+        // operands of its links (a right operand is walked as any expression).
+        let mut seen = Seen(text, Vec::new());
+        seen.visit_stmt(&p[0]);
+        assert_eq!(
+            seen.1,
+            [
+                "a - b * c + (d or e) + f",
+                "a",
+                "b * c",
+                "b",
+                "c",
+                "(d or e)",
+                "d",
+                "e",
+                "f"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_mutable_walk_reaches_every_operand_of_a_chain() {
+        let mut p = program("x = a + b * c - d\n");
+        for s in &mut p {
+            Upper.visit_stmt_mut(s);
+        }
+        let mut names = Names::default();
+        names.visit_stmt(&p[0]);
+        assert_eq!(names.0.join(" "), "A B C D =x");
     }
 
     #[test]

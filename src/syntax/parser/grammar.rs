@@ -60,13 +60,14 @@ fn is_comparison(op: BinOp) -> bool {
 
 /// `program = sep* (statement_line sep*)* EOF`; a stray `}` is reported and skipped.
 /// Items are `None` for a skipped `}`.
-pub(super) fn program_parser<'t, I>() -> impl Parser<'t, I, Vec<Option<Stmt>>, Extra<'t>>
+pub(super) fn program_parser<'t, I, X>() -> impl Parser<'t, I, Vec<Option<Stmt>>, extra::Err<X>>
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
+    X: SyntaxError<'t, I>,
 {
     let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
     let stray_rbrace = just(Token::RBrace).validate(|_, e, emitter| {
-        emitter.emit(Rich::custom(e.span(), "unmatched `}`"));
+        emitter.emit(X::custom(e.span(), "unmatched `}`"));
         None
     });
     let line = statement_line_parser();
@@ -84,9 +85,10 @@ where
 
 /// `statement_line = statement (sep | &"}" | EOF)`, with recovery: a statement that fails
 /// is skipped (respecting brackets) up to the next separator or `}`.
-fn statement_line_parser<'t, I>() -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
+fn statement_line_parser<'t, I, X>() -> impl Parser<'t, I, Stmt, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
+    X: SyntaxError<'t, I>,
 {
     // `recursive` hands each definition a weak handle to itself, so the parser holds no
     // reference cycle and is freed after each parse (`Recursive::declare` with
@@ -178,11 +180,15 @@ where
 }
 
 /// `statement`: every form of SPEC §4.
-fn statement_parser<'t, I, E, B>(expr: E, block: B) -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone
+fn statement_parser<'t, I, E, B, X>(
+    expr: E,
+    block: B,
+) -> impl Parser<'t, I, Stmt, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
-    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
-    B: Parser<'t, I, Block, Extra<'t>> + Clone + 't,
+    X: SyntaxError<'t, I>,
+    E: Parser<'t, I, Expr, extra::Err<X>> + Clone + 't,
+    B: Parser<'t, I, Block, extra::Err<X>> + Clone + 't,
 {
     let ident = ident_parser();
     let nl = just(Token::Newline).repeated();
@@ -236,7 +242,7 @@ where
         .then(body.clone())
         .validate(|((name, bases), body), e, emitter| {
             if let Some(span) = bases {
-                emitter.emit(Rich::custom(
+                emitter.emit(X::custom(
                     span,
                     format!(
                         "bp classes have no inheritance; write `class {} {{ ... }}` and \
@@ -249,7 +255,7 @@ where
             for stmt in body.stmts {
                 match stmt.kind {
                     StmtKind::FnDef(decl) => methods.push(decl),
-                    _ => emitter.emit(Rich::custom(
+                    _ => emitter.emit(X::custom(
                         stmt.span,
                         "a class body holds only methods (`fn name(self, ...) { ... }`); \
                          set fields in `init` with `self.name = ...`",
@@ -348,7 +354,7 @@ where
         .then(expr.clone())
         .validate(|(target, value), _, emitter| {
             if constant(&target.name).is_some() {
-                emitter.emit(Rich::custom(
+                emitter.emit(X::custom(
                     target.span,
                     format!("`{}` is a constant and cannot be assigned to", target.name),
                 ));
@@ -405,7 +411,7 @@ where
                     value,
                 },
                 _ => {
-                    emitter.emit(Rich::custom(
+                    emitter.emit(X::custom(
                         target.span,
                         "cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)",
                     ));
@@ -438,17 +444,19 @@ where
     .boxed()
 }
 
-fn ident_parser<'t, I>() -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+fn ident_parser<'t, I, X>() -> impl Parser<'t, I, Ident, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
+    X: SyntaxError<'t, I>,
 {
     select! { Token::Ident(name) = e => Ident::new(name, e.span()) }.labelled("identifier")
 }
 
 /// `targets = IDENT ("," IDENT)*`: what a `for` binds (SPEC §23).
-fn targets_parser<'t, I>() -> impl Parser<'t, I, Vec<Ident>, Extra<'t>> + Clone
+fn targets_parser<'t, I, X>() -> impl Parser<'t, I, Vec<Ident>, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
+    X: SyntaxError<'t, I>,
 {
     ident_parser()
         .separated_by(just(Token::Comma))
@@ -458,14 +466,15 @@ where
 
 /// `expr = or_expr ("if" or_expr "else" expr)?`: the conditional expression binds
 /// loosest (SPEC §23) and nests to the right (`a if c else b if d else e`).
-fn conditional_parser<'t, I, O, E>(
+fn conditional_parser<'t, I, O, E, X>(
     or_expr: O,
     expr: E,
-) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
+) -> impl Parser<'t, I, Expr, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
-    O: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
-    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    X: SyntaxError<'t, I>,
+    O: Parser<'t, I, Expr, extra::Err<X>> + Clone + 't,
+    E: Parser<'t, I, Expr, extra::Err<X>> + Clone + 't,
 {
     or_expr
         .clone()
@@ -494,10 +503,13 @@ where
 
 /// `comp_for = ("for" targets "in" or_expr ("if" or_expr)*)+`: the clauses of a
 /// comprehension.
-fn comp_clauses_parser<'t, I, O>(or_expr: O) -> impl Parser<'t, I, Vec<CompFor>, Extra<'t>> + Clone
+fn comp_clauses_parser<'t, I, O, X>(
+    or_expr: O,
+) -> impl Parser<'t, I, Vec<CompFor>, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
-    O: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    X: SyntaxError<'t, I>,
+    O: Parser<'t, I, Expr, extra::Err<X>> + Clone + 't,
 {
     // Newlines may stand between the clauses of a dict comprehension (inside
     // braces they are kept).
@@ -530,10 +542,11 @@ type Params = (Vec<Ident>, Vec<Option<Expr>>);
 
 /// `params = "(" (param ("," param)* ","?)? ")"`, `param = IDENT ("=" expr)?`;
 /// a parameter without a default may not follow one with a default (as Python).
-fn params_parser<'t, I, E>(expr: E) -> impl Parser<'t, I, Params, Extra<'t>> + Clone
+fn params_parser<'t, I, E, X>(expr: E) -> impl Parser<'t, I, Params, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
-    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
+    X: SyntaxError<'t, I>,
+    E: Parser<'t, I, Expr, extra::Err<X>> + Clone + 't,
 {
     ident_parser()
         .then(just(Token::Assign).ignore_then(expr).or_not())
@@ -547,7 +560,7 @@ where
                 if d.is_some() {
                     seen_default = true;
                 } else if seen_default {
-                    emitter.emit(Rich::custom(
+                    emitter.emit(X::custom(
                         p.span,
                         format!(
                             "parameter '{}' without a default follows one with a default; \
@@ -574,16 +587,17 @@ where
 /// | 7 | unary `-` | `prefix(7)` |
 /// | 8 | `**` | `infix(right(8))` |
 /// | 9 | call, index, attribute, method | `postfix(9)` |
-fn expr_parser<'t, I, E, O, B>(
+fn expr_parser<'t, I, E, O, B, X>(
     expr: E,
     or_expr: O,
     block: B,
-) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
+) -> impl Parser<'t, I, Expr, extra::Err<X>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
-    E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
-    O: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
-    B: Parser<'t, I, Block, Extra<'t>> + Clone + 't,
+    X: SyntaxError<'t, I>,
+    E: Parser<'t, I, Expr, extra::Err<X>> + Clone + 't,
+    O: Parser<'t, I, Expr, extra::Err<X>> + Clone + 't,
+    B: Parser<'t, I, Block, extra::Err<X>> + Clone + 't,
 {
     let ident = ident_parser();
     // Attribute, method and keyword-argument names: `grad` is a keyword but allowed here.
@@ -622,7 +636,7 @@ where
         .validate(|(mut items, trailing), e, emitter| {
             let span = e.span();
             if items.is_empty() && trailing.is_some() {
-                emitter.emit(Rich::custom(span, "expected expression before `,`"));
+                emitter.emit(X::custom(span, "expected expression before `,`"));
             }
             if items.len() == 1 && trailing.is_none() {
                 if let Some(mut inner) = items.pop() {
@@ -663,8 +677,10 @@ where
                         clauses,
                     }))
                 }
-                Some((first, Tail::Items(rest))) => {
-                    ExprKind::TensorLit(std::iter::once(first).chain(rest).collect())
+                Some((first, Tail::Items(mut items))) => {
+                    // In place: a literal of millions of items is not copied.
+                    items.insert(0, first);
+                    ExprKind::TensorLit(items)
                 }
             };
             Expr {
@@ -810,7 +826,7 @@ where
                 },
                 (Some(single), None) => Index::Single(single),
                 (None, None) => {
-                    emitter.emit(Rich::custom(span, "expected an index"));
+                    emitter.emit(X::custom(span, "expected an index"));
                     Index::Single(placeholder(span))
                 }
             }
@@ -861,7 +877,7 @@ where
             .labelled("operator"),
         binop(Token::Is, BinOp::Is),
     ));
-    let fold = |lhs, op, rhs, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
+    let fold = |lhs, op, rhs, e: &mut chumsky::input::MapExtra<'t, '_, I, extra::Err<X>>| {
         binary(op, lhs, rhs, e.span())
     };
 
@@ -911,10 +927,7 @@ where
             {
                 if is_comparison(inner) && first.span.start == lhs.span.start {
                     let span = e.span();
-                    e.emit(Rich::custom(
-                        span,
-                        "comparisons cannot be chained; use `and`",
-                    ));
+                    e.emit(X::custom(span, "comparisons cannot be chained; use `and`"));
                 }
             }
             binary(op, lhs, rhs, e.span())

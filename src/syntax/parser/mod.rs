@@ -65,7 +65,32 @@ impl chumsky::span::Span for Span {
     }
 }
 
-type Extra<'t> = extra::Err<Rich<'t, Token, Span>>;
+/// The error type of one pass of the grammar (`grammar.rs` is generic over it):
+/// chumsky's `Rich` errors, with what was expected and found, for the pass that
+/// reports; `EmptyErr` for the first pass, where a failed alternative (every
+/// operator tried after every operand) costs nothing. A text with any error is
+/// parsed again with `Rich` errors, so reports do not depend on the first pass.
+pub(super) trait SyntaxError<'t, I: Input<'t, Token = Token, Span = Span>>:
+    chumsky::error::Error<'t, I>
+    + chumsky::label::LabelError<'t, I, chumsky::DefaultExpected<'t, Token>>
+    + chumsky::label::LabelError<'t, I, &'static str>
+    + 't
+{
+    /// An error with a message of its own (`Rich::custom`).
+    fn custom(span: Span, message: impl ToString) -> Self;
+}
+
+impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for Rich<'t, Token, Span> {
+    fn custom(span: Span, message: impl ToString) -> Self {
+        Rich::custom(span, message.to_string())
+    }
+}
+
+impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for EmptyErr {
+    fn custom(_: Span, _: impl ToString) -> Self {
+        EmptyErr::default()
+    }
+}
 
 const UNTERMINATED_STRING: &str = "unterminated string";
 
@@ -87,7 +112,22 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
 
     let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
     let eoi = Span::new(source, end, end);
-    let (program, errors) = program_parser()
+    if diagnostics.is_empty() {
+        // The first pass, without error details: a text without errors (nearly
+        // every one) is parsed once, in time linear in its tokens.
+        let (program, errors) = program_parser::<_, EmptyErr>()
+            .parse(tokens.as_slice().split_token_span(eoi))
+            .into_output_errors();
+        if let (Some(stmts), true) = (program, errors.is_empty()) {
+            drop(tokens);
+            return ParseOutput {
+                program: Some(stmts.into_iter().flatten().collect()),
+                diagnostics,
+                incomplete: false,
+            };
+        }
+    }
+    let (program, errors) = program_parser::<_, Rich<Token, Span>>()
         .parse(tokens.as_slice().split_token_span(eoi))
         .into_output_errors();
 
