@@ -1,9 +1,10 @@
 //! What the translator reads from each builtin's row of the builtin table (SPEC §12):
-//! what it returns, for the static types, and its PyTorch equivalent ([`pytorch`],
-//! the row's `torch` field). The exported call is written in `call.rs` and the
-//! runtime's function in `header.py`.
+//! what it returns, for the static types, how its call is written inline (the row's
+//! [`Inline`], read by `call.rs`), and its PyTorch equivalent ([`pytorch`], the row's
+//! `torch` field). The runtime's function is in `header.py`.
 
 use super::types::Ty;
+use crate::eval::builtins::Inline;
 use crate::eval::value::Returns;
 
 /// How one builtin is exported.
@@ -12,6 +13,10 @@ pub struct Mapping {
     pub name: &'static str,
     /// What the builtin returns, as far as known.
     pub returns: Ty,
+    /// How its call is written inline, as its PyTorch call.
+    pub inline: Inline,
+    /// An argument of unknown type is taken to be a tensor.
+    pub tensor_only: bool,
 }
 
 /// The export mapping of the builtin `name`, from its row of the builtin table.
@@ -19,6 +24,8 @@ pub fn mapping(name: &str) -> Option<Mapping> {
     crate::eval::builtins::lookup(name).map(|b| Mapping {
         name: b.name,
         returns: ty_of(b.returns),
+        inline: b.inline,
+        tensor_only: b.tensor_only,
     })
 }
 
