@@ -48,3 +48,54 @@ fn ty_of(r: Returns) -> Ty {
 pub fn pytorch(name: &str) -> Option<&'static str> {
     crate::eval::builtins::lookup(name).map(|b| b.torch)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::builtins::{all, Inline};
+
+    /// The Python function an inline call names, as the row's `torch` field spells it.
+    fn function(inline: Inline) -> Option<String> {
+        let f = match inline {
+            Inline::Runtime | Inline::Operator(_) | Inline::Special => return None,
+            // the runtime's generator (bp's samples), not torch's
+            Inline::Create(f) if f.starts_with("bp.") => return None,
+            Inline::Method(m) | Inline::ListMethod { m, .. } => return Some(format!(".{m}(")),
+            Inline::Create(f)
+            | Inline::Like(f)
+            | Inline::Call(f)
+            | Inline::Optional { f, .. }
+            | Inline::Keywords(f)
+            | Inline::Pair(f)
+            | Inline::Reduce { f, .. }
+            | Inline::Axes(f)
+            | Inline::Reshape(f)
+            | Inline::Axis(f)
+            | Inline::Dim { f, .. }
+            | Inline::Join(f)
+            | Inline::Loss { f, .. }
+            | Inline::Params { f, .. }
+            | Inline::Python(f) => f,
+        };
+        Some(format!("{}(", f.replace("F.", "torch.nn.functional.")))
+    }
+
+    #[test]
+    fn each_inline_call_is_the_pytorch_call_its_row_names() {
+        for row in all() {
+            if let Some(f) = function(row.inline) {
+                assert!(
+                    row.torch.contains(&f),
+                    "{}: export writes {f} but the row's torch is {}",
+                    row.name,
+                    row.torch
+                );
+            }
+            // Only an inline call reads `tensor_only`.
+            assert!(
+                !row.tensor_only || row.inline != Inline::Runtime,
+                "{} is tensor_only but has no inline call",
+                row.name
+            );
+        }
+    }
+}
