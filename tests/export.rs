@@ -196,3 +196,15 @@ fn a_method_of_the_programs_classes_is_called_as_a_method_even_named_as_a_builti
     );
     assert!(python.contains("k = bp.max(1, 250 // 100)"), "{python}");
 }
+
+#[test]
+fn a_call_with_too_few_arguments_goes_to_the_runtime_instead_of_failing() {
+    // A builtin that takes only tensors, called with too few arguments: bp reports the
+    // call when the script runs; export writes the runtime's call (it used to stop on a
+    // missing argument).
+    let src = "t = ones(2)\na = zeros_like()\nb = mse_loss(t)\nc = softmax()\n";
+    let python = program("few.bp", src);
+    assert!(python.contains("a = bp.zeros_like()"), "{python}");
+    assert!(python.contains("b = bp.mse_loss(t)"), "{python}");
+    assert!(python.contains("c = bp.softmax()"), "{python}");
+}

@@ -7,7 +7,7 @@
 use super::custom::{NoUserCode, UserCode};
 use super::elementwise::{self as ew};
 use super::few::Few;
-use super::plain::{vjp_plain, Grad, Values};
+use super::plain::{first_non_finite, vjp_plain, Grad, Values};
 use super::vjp::vjp;
 use super::{
     current_span, span_scope, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError,
@@ -150,19 +150,6 @@ pub(super) fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions
     Ok((order, positions))
 }
 
-pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
-    let found = |(i, v): (usize, &f64)| (!v.is_finite()).then_some((i, *v));
-    if a.len() == 1 {
-        // One value (a scalar's gradient): no test of the layout.
-        return a.first().and_then(|v| found((0, v)));
-    }
-    match a.as_slice() {
-        // Contiguous (nearly always): a plain scan, no n-d iterator.
-        Some(xs) => xs.iter().enumerate().find_map(found),
-        None => a.iter().enumerate().find_map(found),
-    }
-}
-
 /// Whether `a` holds a NaN or an infinity, in whatever order its memory is laid
 /// out (a transposed matmul gradient is not contiguous in logical order). Eight
 /// running sums of `v · 0` (0 for finite `v`, NaN otherwise): no branch, so the
@@ -182,21 +169,122 @@ pub(super) fn has_non_finite(a: &Array) -> bool {
     acc.iter().any(|a| a.is_nan()) || rest.iter().any(|v| !v.is_finite())
 }
 
-/// The gradients a pass kept (tensor, gradient), and the anomaly it found.
-type PassResult = (Vec<(Tensor, Tensor)>, Option<Anomaly>);
+/// How a backward pass holds its gradients (as dfdx's tape and `NoneTape`): as
+/// tensors that may be recorded ([`Recorded`], for `create_graph`), or as plain
+/// data with no tensor per intermediate gradient ([`Plain`], recording off). One
+/// [`pass`] runs either; both give the same bits.
+pub(super) trait Gradients {
+    /// One gradient.
+    type G: Clone;
+    /// `g` as a tensor, for user code (hooks, custom backward clauses).
+    fn to_tensor(g: Self::G) -> Tensor;
+    /// A tensor that user code returned, as a gradient.
+    fn from_tensor(t: Tensor) -> Self::G;
+    /// The values of `g`.
+    fn values(g: &Self::G) -> Rc<Array>;
+    /// Whether `g` holds no NaN and no infinity.
+    fn is_finite(g: &Self::G) -> bool;
+    /// The gradient of each input of `node` (the operation that made `out`),
+    /// given `g`, the gradient of `out`.
+    fn rule(
+        out: &Tensor,
+        node: &Node,
+        g: Self::G,
+        create_graph: bool,
+        user: &mut dyn UserCode,
+    ) -> Result<Few<Option<Self::G>>, TensorError>;
+    /// `acc + ig`.
+    fn accumulate(acc: Self::G, ig: Self::G) -> Result<Self::G, TensorError>;
+}
 
-/// One pass over `order`, from the root (last) to the leaves. Returns the gradient
-/// of every tensor that `keep` selects, and the anomaly when `check` is on.
-fn pass(
+/// Gradients as tensors: with recording on (`create_graph`) the pass is itself
+/// recorded and can be differentiated again.
+pub(super) struct Recorded;
+
+impl Gradients for Recorded {
+    type G = Tensor;
+    fn to_tensor(g: Tensor) -> Tensor {
+        g
+    }
+    fn from_tensor(t: Tensor) -> Tensor {
+        t
+    }
+    fn values(g: &Tensor) -> Rc<Array> {
+        g.data()
+    }
+    fn is_finite(g: &Tensor) -> bool {
+        !has_non_finite(&g.data_ref())
+    }
+    fn rule(
+        out: &Tensor,
+        node: &Node,
+        g: Tensor,
+        create_graph: bool,
+        user: &mut dyn UserCode,
+    ) -> Result<Few<Option<Tensor>>, TensorError> {
+        node_vjp(out, node, &g, create_graph, user)
+    }
+    fn accumulate(acc: Tensor, ig: Tensor) -> Result<Tensor, TensorError> {
+        accumulate(acc, &ig)
+    }
+}
+
+/// Gradients as plain data (recording off, no `create_graph`): the common rules
+/// computed on arrays (`plain.rs`), in place where a buffer is not shared, the
+/// others by `vjp`.
+pub(super) struct Plain;
+
+impl Gradients for Plain {
+    type G = Grad;
+    fn to_tensor(g: Grad) -> Tensor {
+        Tensor::constant_rc_at(g.0.into_dense(), g.1)
+    }
+    fn from_tensor(t: Tensor) -> Grad {
+        (Values::Dense(t.data()), t.span())
+    }
+    fn values(g: &Grad) -> Rc<Array> {
+        g.0.to_dense()
+    }
+    fn is_finite(g: &Grad) -> bool {
+        g.0.first_non_finite().is_none()
+    }
+    fn rule(
+        out: &Tensor,
+        node: &Node,
+        g: Grad,
+        _create_graph: bool,
+        user: &mut dyn UserCode,
+    ) -> Result<Few<Option<Grad>>, TensorError> {
+        if let Op::Custom(op) = &node.op {
+            let grads = user.custom_backward(op, node, out, &Self::to_tensor(g), false)?;
+            return Ok(grads
+                .into_iter()
+                .map(|ig| ig.map(Self::from_tensor))
+                .collect());
+        }
+        vjp_plain(out, node, g)
+    }
+    fn accumulate(acc: Grad, ig: Grad) -> Result<Grad, TensorError> {
+        accumulate_plain(acc, &ig.0.into_dense())
+    }
+}
+
+/// The gradients a pass kept (tensor, gradient), and the anomaly it found.
+type PassResult<G> = (Vec<(Tensor, G)>, Option<Anomaly>);
+
+/// One pass over `order`, from the root (last) to the leaves, with the gradients
+/// held as `R` holds them. Returns the gradient of every tensor that `keep`
+/// selects, and the anomaly when `check` is on.
+fn pass<R: Gradients>(
     order: &[Tensor],
     index: &Positions,
-    seed: Tensor,
+    seed: R::G,
     options: &BackwardOptions,
-    keep: &dyn Fn(&Tensor) -> bool,
+    keep: impl Fn(&Tensor) -> bool,
     check: bool,
     user: &mut dyn UserCode,
-) -> Result<PassResult, TensorError> {
-    let mut grads: Vec<Option<Tensor>> = vec![None; order.len()];
+) -> Result<PassResult<R::G>, TensorError> {
+    let mut grads: Vec<Option<R::G>> = vec![None; order.len()];
     if let Some(last) = grads.last_mut() {
         *last = Some(seed);
     }
@@ -206,7 +294,7 @@ fn pass(
         let Some(g) = grads[i].take() else { continue };
         let t = &order[i];
         let g = if t.has_hooks() && !check {
-            run_hooks(t, g, user)?
+            R::from_tensor(run_hooks(t, R::to_tensor(g), user)?)
         } else {
             g
         };
@@ -215,27 +303,28 @@ fn pass(
         }
         let Some(node) = t.node() else { continue };
         if options.record_grads && !check {
-            node.set_last_grad(g.data());
+            node.set_last_grad(R::values(&g));
         }
-        let input_grads = {
+        // Whether `g` is finite, for the anomaly check (`g` moves into the rule).
+        let g_finite = check && anomaly.is_none() && R::is_finite(&g);
+        let mut input_grads = {
             let _span = span_scope(node.span);
-            node_vjp(t, &node, &g, options.create_graph, user)
+            R::rule(t, &node, g, options.create_graph, user)
         }?;
-        let mut input_grads = input_grads;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };
             let Some(input) = node.input(j) else {
                 continue;
             };
             if check && anomaly.is_none() {
-                anomaly = anomaly_at(&node, j, &ig.data_ref(), || !has_non_finite(&g.data_ref()));
+                anomaly = anomaly_at(&node, j, &R::values(&ig), || g_finite);
             }
             let Some(k) = index.get(&input) else {
                 continue;
             };
             grads[k] = Some(match grads[k].take() {
                 None => ig,
-                Some(acc) => accumulate(acc, &ig)?,
+                Some(acc) => R::accumulate(acc, ig)?,
             });
         }
     }
@@ -263,78 +352,6 @@ fn anomaly_at(
         kind: if v.is_nan() { "nan" } else { "inf" },
         input_value,
     })
-}
-
-/// The gradients a plain pass kept (tensor, gradient), and the anomaly it found.
-type PlainResult = (Vec<(Tensor, Grad)>, Option<Anomaly>);
-
-/// [`pass`] for a backward pass that is not recorded (recording off, no
-/// `create_graph`): the same steps with the gradients as plain data, the common
-/// rules computed on arrays (`plain.rs`) and the others by `vjp`.
-fn pass_plain(
-    order: &[Tensor],
-    index: &Positions,
-    seed: Grad,
-    options: &BackwardOptions,
-    keep: impl Fn(&Tensor) -> bool,
-    check: bool,
-    user: &mut dyn UserCode,
-) -> Result<PlainResult, TensorError> {
-    let mut grads: Vec<Option<Grad>> = vec![None; order.len()];
-    if let Some(last) = grads.last_mut() {
-        *last = Some(seed);
-    }
-    let mut kept = Vec::new();
-    let mut anomaly = None;
-    for i in (0..order.len()).rev() {
-        let Some(g) = grads[i].take() else { continue };
-        let t = &order[i];
-        let g = if t.has_hooks() && !check {
-            let gt = run_hooks(t, Tensor::constant_rc_at(g.0.into_dense(), g.1), user)?;
-            (Values::Dense(gt.data()), gt.span())
-        } else {
-            g
-        };
-        if keep(t) {
-            kept.push((t.clone(), g.clone()));
-        }
-        let Some(node) = t.node() else { continue };
-        if options.record_grads && !check {
-            node.set_last_grad(g.0.to_dense());
-        }
-        // Whether `g` is finite, for the anomaly check (`g` moves into the rule).
-        let g_finite = check && anomaly.is_none() && g.0.first_non_finite().is_none();
-        let mut input_grads = {
-            let _span = span_scope(node.span);
-            if let Op::Custom(op) = &node.op {
-                let gt = Tensor::constant_rc_at(g.0.into_dense(), g.1);
-                let grads = user.custom_backward(op, &node, t, &gt, false)?;
-                Ok(grads
-                    .into_iter()
-                    .map(|ig| ig.map(|t| (Values::Dense(t.data()), t.span())))
-                    .collect::<Few<_>>())
-            } else {
-                vjp_plain(t, &node, g)
-            }
-        }?;
-        for (j, ig) in input_grads.iter_mut().enumerate() {
-            let Some(ig) = ig.take() else { continue };
-            let Some(input) = node.input(j) else {
-                continue;
-            };
-            if check && anomaly.is_none() {
-                anomaly = anomaly_at(&node, j, &ig.0.to_dense(), || g_finite);
-            }
-            let Some(k) = index.get(&input) else {
-                continue;
-            };
-            grads[k] = Some(match grads[k].take() {
-                None => ig,
-                Some(acc) => accumulate_plain(acc, &ig.0.into_dense())?,
-            });
-        }
-    }
-    Ok((kept, anomaly))
 }
 
 /// The gradient of each input of `node` (the operation that made `out`): the
@@ -501,12 +518,12 @@ fn run(
             None => Tensor::constant(ones_like(&root.data_ref())),
         };
         let (kept, _) = with_grad_mode(true, || {
-            pass(&order, &index, seed, &options, &keep, false, user)
+            pass::<Recorded>(&order, &index, seed, &options, keep, false, user)
         })?;
         kept
     } else {
         let (kept, _) = with_grad_mode(false, || {
-            pass_plain(&order, &index, plain_seed(), &options, keep, false, user)
+            pass::<Plain>(&order, &index, plain_seed(), &options, keep, false, user)
         })?;
         // Computed with recording off from the graph's values: cut from the
         // graph, as `detach` would.
@@ -526,7 +543,7 @@ fn run(
                 create_graph: false,
                 ..options
             };
-            pass_plain(&order, &index, plain_seed(), &plain, |_| false, true, user)
+            pass::<Plain>(&order, &index, plain_seed(), &plain, |_| false, true, user)
         })?;
         outcome.anomaly = anomaly;
     }

@@ -48,7 +48,7 @@ impl Values {
     /// The position and value of the first NaN or infinity, in row-major order.
     pub(super) fn first_non_finite(&self) -> Option<(usize, f64)> {
         match self {
-            Values::Dense(a) => super::backward::first_non_finite(a),
+            Values::Dense(a) => first_non_finite(a),
             Values::Filled { like, v } => (!v.is_finite() && !like.is_empty()).then_some((0, *v)),
         }
     }
@@ -186,6 +186,20 @@ fn filled_rule(
         }
         _ => return Ok(None),
     }))
+}
+
+/// The position and value of the first NaN or infinity of `a`, in row-major order.
+pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
+    let found = |(i, v): (usize, &f64)| (!v.is_finite()).then_some((i, *v));
+    if a.len() == 1 {
+        // One value (a scalar's gradient): no test of the layout.
+        return a.first().and_then(|v| found((0, v)));
+    }
+    match a.as_slice() {
+        // Contiguous (nearly always): a plain scan, no n-d iterator.
+        Some(xs) => xs.iter().enumerate().find_map(found),
+        None => a.iter().enumerate().find_map(found),
+    }
 }
 
 /// A gradient as an array, with its span.

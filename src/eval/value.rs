@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::display::{format_number, format_tensor_of};
 use crate::source::Span;
-use crate::syntax::ast::{FnDecl, Name};
+use crate::syntax::ast::{BinOp, FnDecl, Name};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -337,6 +337,11 @@ pub struct Builtin {
     pub returns: Returns,
     /// It takes a tuple of tensors, and so takes a list as that tuple (SPEC §13).
     pub lists_as_tuples: bool,
+    /// How `bp export` writes a call inline, as its PyTorch call.
+    pub inline: Inline,
+    /// It takes tensors only in practice: `bp export` takes a first argument of
+    /// unknown type to be a tensor and writes the call inline.
+    pub tensor_only: bool,
 }
 
 /// What a builtin returns, as far as known without running it.
@@ -355,6 +360,74 @@ pub enum Returns {
     Nothing,
     /// It depends on the arguments (`exp` of a number is a number).
     Unknown,
+}
+
+/// How `bp export` writes a call of a builtin inline, as its PyTorch call, where the
+/// arguments' static types allow it; elsewhere (and for [`Inline::Runtime`]) the call
+/// goes to the runtime's `bp.name(...)`, which keeps bp's semantics for every type.
+/// `f` is a Python function (`torch.exp`, `F.softplus`), `x` the first argument;
+/// "of a tensor" means `x` is known to be one (or, for a row marked `tensor_only`,
+/// not known to be a number). `axis` arguments are written as Python indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inline {
+    /// Always the runtime's function.
+    Runtime,
+    /// `f(shape, requires_grad=g)`, the shape given as whole numbers or one tuple
+    /// (`torch.zeros((2, 3))`).
+    Create(&'static str),
+    /// `f(x, requires_grad=g)` of a tensor (`torch.zeros_like(x)`).
+    Like(&'static str),
+    /// `f(x, more...)` of a tensor, arguments by position only (`torch.exp(x)`).
+    Call(&'static str),
+    /// `x.m()` of a tensor, no keywords (`x.detach()`).
+    Method(&'static str),
+    /// `f(x)`, or `f(x, v)` with the optional parameter `param` by position or by
+    /// name, of a tensor (`F.leaky_relu(x, 0.2)`).
+    Optional {
+        f: &'static str,
+        param: &'static str,
+    },
+    /// `f(x, k=v, ...)` of a tensor, the other arguments by name (`torch.clamp`).
+    Keywords(&'static str),
+    /// The operator, of two arguments by position (`pow(a, b)` is `a ** b`).
+    Operator(BinOp),
+    /// `f(a, b)` of two tensors (`torch.maximum(a, b)`).
+    Pair(&'static str),
+    /// A reduction, `f(x, dim=axis, keepdim=k)` then `then`, of a tensor; with
+    /// `pair`, a call of two tensors is `pair(a, b)` (bp's `max(a, b)`).
+    Reduce {
+        f: &'static str,
+        pair: Option<&'static str>,
+        then: &'static str,
+    },
+    /// `f(x, a, b)` of a tensor and two axes (`torch.transpose(x, 0, 1)`).
+    Axes(&'static str),
+    /// `f(x, shape)` of a tensor, the shape as whole numbers or one tuple
+    /// (`torch.reshape(x, (2, 3))`).
+    Reshape(&'static str),
+    /// `f(x)` or `f(x, axis)` of a tensor (`torch.squeeze(x, 0)`).
+    Axis(&'static str),
+    /// `f(x, dim=axis)` of a tensor, `axis` being `default` when left out
+    /// (`torch.softmax(x, dim=-1)`).
+    Dim {
+        f: &'static str,
+        default: &'static str,
+    },
+    /// `f((a, b), dim=axis)` of a tuple of tensors written out (`torch.cat`).
+    Join(&'static str),
+    /// `f(x, target)` of a tensor and a target that is not a number; `long`: the
+    /// target as class indices (`F.cross_entropy(x, y.long())`).
+    Loss { f: &'static str, long: bool },
+    /// `f(params, v)` then `then`: the parameters a tensor (in a list), a tuple or
+    /// list, or those inside any other value (`clip_grad_norm_`).
+    Params { f: &'static str, then: &'static str },
+    /// `xs.m(v)` of a list; `index`: the argument is an index (`xs.pop(i)`).
+    ListMethod { m: &'static str, index: bool },
+    /// `f(v)` of one argument of any type (`len(v)`).
+    Python(&'static str),
+    /// Written by export's own code for this builtin (`tensor` of a literal,
+    /// `backward`, `grad`, `gradflow`, ...).
+    Special,
 }
 
 /// How an argument may be passed.

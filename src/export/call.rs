@@ -1,8 +1,11 @@
-//! Calls: user functions, and each builtin through its row's PyTorch equivalent, inline
-//! where the argument types are known, else through the header's `bp.` helper.
+//! Calls: user functions, and each builtin as its row of the builtin table describes
+//! its PyTorch call (the row's [`Inline`]), inline where the argument types are known,
+//! else through the header's `bp.` helper.
 
+use super::builtins::mapping;
 use super::emit::{numeric_literal, py_float, py_str, CallArgs, Emitter, Py, P_ATOM, R};
 use super::types::Ty;
+use crate::eval::builtins::Inline;
 use crate::syntax::ast::{BinOp, Expr, ExprKind};
 
 impl Emitter {
@@ -79,27 +82,195 @@ impl Emitter {
         }
     }
 
-    /// A call of the builtin `name`: its PyTorch call inline where the arguments'
-    /// types allow it, otherwise the runtime's function.
+    /// A call of the builtin `name`: its PyTorch call inline as its row's [`Inline`]
+    /// describes it, where the arguments' types allow it; otherwise the runtime's
+    /// function.
     pub(super) fn builtin(&mut self, name: &str, a: &CallArgs) -> R<Py> {
+        let Some(row) = mapping(name) else {
+            return self.generic(name, a, Ty::Unknown);
+        };
         let ty = self.builtin_ty(name, a);
         let t = |s: &Self, i: usize| a.pos.get(i).map(|e| s.ty(e)).unwrap_or(Ty::Unknown);
-        let x_tensor = t(self, 0) == Ty::Tensor
-            || (TENSOR_ONLY.contains(&name) && !matches!(t(self, 0), Ty::Int | Ty::Num));
+        // The first argument is a tensor, or taken to be one (`tensor_only`).
+        let x_tensor = match t(self, 0) {
+            _ if a.pos.is_empty() => false,
+            Ty::Tensor => true,
+            Ty::Int | Ty::Num => false,
+            _ => row.tensor_only,
+        };
         let call = |code: String| Ok(Py::atom(code, ty));
+        match row.inline {
+            Inline::Runtime => {}
+            Inline::Create(f) if a.only(usize::MAX, &["grad", "requires_grad"]) => {
+                if let Some(shape) = self.shape_args(&a.pos)? {
+                    let g = self.grad_flag(a)?;
+                    return call(format!("{f}({shape}{g})"));
+                }
+            }
+            Inline::Like(f) if x_tensor && a.only(1, &["grad", "requires_grad"]) => {
+                let x = self.expr(a.pos[0])?.code;
+                let g = self.grad_flag(a)?;
+                return call(format!("{f}({x}{g})"));
+            }
+            Inline::Call(f) if x_tensor => {
+                let (x, rest) = self.first_and_rest(a)?;
+                if !a.kws.is_empty() {
+                    return self.generic(name, a, ty);
+                }
+                return call(format!("{f}({}{rest})", x.code));
+            }
+            Inline::Method(m) if x_tensor => {
+                let (x, _) = self.first_and_rest(a)?;
+                if !a.kws.is_empty() {
+                    return self.generic(name, a, ty);
+                }
+                return call(format!("{}.{m}()", x.at(P_ATOM)));
+            }
+            Inline::Optional { f, param } if x_tensor => {
+                let x = self.expr(a.pos[0])?.code;
+                return call(match a.get(1, param) {
+                    Some(v) => format!("{f}({x}, {})", self.expr(v)?.code),
+                    None => format!("{f}({x})"),
+                });
+            }
+            Inline::Keywords(f) if x_tensor && a.pos.len() == 1 => {
+                let x = self.expr(a.pos[0])?.code;
+                let mut s = format!("{f}({x}");
+                for (k, e) in &a.kws {
+                    s.push_str(&format!(", {k}={}", self.expr(e)?.code));
+                }
+                return call(s + ")");
+            }
+            Inline::Operator(op) if a.pos.len() == 2 => {
+                return self.binary_call(op, a.pos[0], a.pos[1], ty);
+            }
+            Inline::Pair(f) if x_tensor && t(self, 1) == Ty::Tensor => {
+                return self.pair(f, a, ty);
+            }
+            // max(a, b) of two tensors is their elementwise maximum, as in bp
+            Inline::Reduce { pair: Some(f), .. }
+                if x_tensor && a.pos.len() == 2 && t(self, 1) == Ty::Tensor =>
+            {
+                return self.pair(f, a, ty);
+            }
+            Inline::Reduce { f, then, .. } if x_tensor && a.only(3, &["axis", "keepdim"]) => {
+                let x = self.expr(a.pos[0])?.code;
+                let dims = self.dims(a)?;
+                return call(format!("{f}({x}{dims}){then}"));
+            }
+            Inline::Axes(f) if x_tensor && a.pos.len() == 3 => {
+                let x = self.expr(a.pos[0])?.code;
+                let (p, q) = (self.index(a.pos[1])?, self.index(a.pos[2])?);
+                return call(format!("{f}({x}, {p}, {q})"));
+            }
+            Inline::Reshape(f) if x_tensor && a.kws.is_empty() => {
+                if let Some(shape) = self.shape_args(&a.pos[1..])? {
+                    let x = self.expr(a.pos[0])?.code;
+                    return call(format!("{f}({x}, {shape})"));
+                }
+            }
+            Inline::Axis(f) if x_tensor && a.only(2, &["axis"]) => {
+                let x = self.expr(a.pos[0])?.code;
+                return call(match a.get(1, "axis") {
+                    Some(ax) => format!("{f}({x}, {})", self.index(ax)?),
+                    None => format!("{f}({x})"),
+                });
+            }
+            Inline::Dim { f, default } if x_tensor && a.only(2, &["axis"]) => {
+                let x = self.expr(a.pos[0])?.code;
+                let d = match a.get(1, "axis") {
+                    Some(ax) => self.index(ax)?,
+                    None => default.into(),
+                };
+                return call(format!("{f}({x}, dim={d})"));
+            }
+            Inline::Join(f) if a.only(2, &["axis"]) => {
+                if let Some(ExprKind::Tuple(items)) = a.pos.first().map(|e| &e.kind) {
+                    if items.iter().all(|i| self.ty(i) == Ty::Tensor) {
+                        let ts = self.expr(a.pos[0])?.code;
+                        return call(match a.get(1, "axis") {
+                            Some(ax) => format!("{f}({ts}, dim={})", self.index(ax)?),
+                            None => format!("{f}({ts})"),
+                        });
+                    }
+                }
+            }
+            Inline::Loss { f, long }
+                if x_tensor
+                    && a.pos.len() == 2
+                    && !matches!(t(self, 1), Ty::Int | Ty::Num)
+                    && a.kws.is_empty() =>
+            {
+                let x = self.expr(a.pos[0])?.code;
+                let y = self.expr(a.pos[1])?;
+                let y = if long {
+                    format!("{}.long()", y.at(P_ATOM))
+                } else {
+                    y.code
+                };
+                return call(format!("{f}({x}, {y})"));
+            }
+            Inline::Params { f, then } if a.pos.len() == 2 && a.kws.is_empty() => {
+                let p = self.expr(a.pos[0])?;
+                let p = match p.ty {
+                    Ty::Tensor => format!("[{}]", p.code),
+                    Ty::Tuple | Ty::List => p.code,
+                    // A model, a dict, ...: the parameters inside (bp's walk).
+                    _ => format!("list(bp._tensors([{}]))", p.code),
+                };
+                let m = self.expr(a.pos[1])?.code;
+                return call(format!("{f}({p}, {m}){then}"));
+            }
+            Inline::ListMethod { m, index } if !a.pos.is_empty() && a.kws.is_empty() => {
+                let xs = self.expr(a.pos[0])?;
+                let rest = a.pos[1..]
+                    .iter()
+                    .map(|e| {
+                        if index {
+                            self.index(e)
+                        } else {
+                            Ok(self.expr(e)?.code)
+                        }
+                    })
+                    .collect::<R<Vec<_>>>()?;
+                return call(format!("{}.{m}({})", xs.at(P_ATOM), rest.join(", ")));
+            }
+            Inline::Python(f) if a.pos.len() == 1 => {
+                let x = self.expr(a.pos[0])?.code;
+                return call(format!("{f}({x})"));
+            }
+            Inline::Special => {
+                if let Some(py) = self.special(name, a, ty, x_tensor)? {
+                    return Ok(py);
+                }
+            }
+            _ => {}
+        }
+        self.generic(name, a, ty)
+    }
+
+    /// The first argument, and the other positional ones as `, a, b`.
+    fn first_and_rest(&mut self, a: &CallArgs) -> R<(Py, String)> {
+        let x = self.expr(a.pos[0])?;
+        let mut rest = String::new();
+        for e in &a.pos[1..] {
+            rest.push_str(&format!(", {}", self.expr(e)?.code));
+        }
+        Ok((x, rest))
+    }
+
+    /// `f(a, b)` of the first two arguments.
+    fn pair(&mut self, f: &str, a: &CallArgs, ty: Ty) -> R<Py> {
+        let (x, y) = (self.expr(a.pos[0])?.code, self.expr(a.pos[1])?.code);
+        Ok(Py::atom(format!("{f}({x}, {y})"), ty))
+    }
+
+    /// The inline calls of the builtins marked [`Inline::Special`], which need code of
+    /// their own; `None` where the runtime's function is needed.
+    fn special(&mut self, name: &str, a: &CallArgs, ty: Ty, x_tensor: bool) -> R<Option<Py>> {
+        let t = |s: &Self, i: usize| a.pos.get(i).map(|e| s.ty(e)).unwrap_or(Ty::Unknown);
+        let call = |code: String| Ok(Some(Py::atom(code, ty)));
         match name {
-            "zeros" | "ones" if a.only(usize::MAX, &["grad", "requires_grad"]) => {
-                if let Some(shape) = self.shape_args(&a.pos)? {
-                    let g = self.grad_flag(a)?;
-                    return call(format!("torch.{name}({shape}{g})"));
-                }
-            }
-            "rand" | "randn" if a.only(usize::MAX, &["grad", "requires_grad"]) => {
-                if let Some(shape) = self.shape_args(&a.pos)? {
-                    let g = self.grad_flag(a)?;
-                    return call(format!("bp.{name}({shape}{g})"));
-                }
-            }
             "full" if a.only(usize::MAX, &["grad", "requires_grad", "value"]) => {
                 if let Some(v) = a.kws.iter().find(|(k, _)| *k == "value").map(|p| p.1) {
                     if let Some(shape) = self.shape_args(&a.pos)? {
@@ -137,142 +308,9 @@ impl Emitter {
                     }
                 }
             }
-            "zeros_like" | "ones_like" if x_tensor && a.only(1, &["grad", "requires_grad"]) => {
-                let x = self.expr(a.pos[0])?.code;
-                let g = self.grad_flag(a)?;
-                return call(format!("torch.{name}({x}{g})"));
-            }
-            "exp" | "log" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "sign"
-            | "abs" | "softplus" | "flatten" | "outer" | "detach" | "retain_grad" | "item"
-            | "numel"
-                if x_tensor =>
-            {
-                let x = self.expr(a.pos[0])?;
-                let rest = a.pos[1..]
-                    .iter()
-                    .map(|e| Ok(self.expr(e)?.code))
-                    .collect::<R<Vec<_>>>()?;
-                if !a.kws.is_empty() {
-                    return self.generic(name, a, ty);
-                }
-                let rest = rest.iter().map(|r| format!(", {r}")).collect::<String>();
-                return call(match name {
-                    "softplus" => format!("F.softplus({}{rest})", x.code),
-                    "detach" | "retain_grad" | "item" | "numel" => {
-                        format!("{}.{name}()", x.at(P_ATOM))
-                    }
-                    _ => format!("torch.{name}({}{rest})", x.code),
-                });
-            }
-            "leaky_relu" if x_tensor => {
-                let x = self.expr(a.pos[0])?.code;
-                return call(match a.get(1, "slope") {
-                    Some(s) => format!("F.leaky_relu({x}, {})", self.expr(s)?.code),
-                    None => format!("F.leaky_relu({x})"),
-                });
-            }
-            "clamp" if x_tensor && a.pos.len() == 1 => {
-                let x = self.expr(a.pos[0])?.code;
-                let mut s = format!("torch.clamp({x}");
-                for (k, e) in &a.kws {
-                    s.push_str(&format!(", {k}={}", self.expr(e)?.code));
-                }
-                return call(s + ")");
-            }
-            "pow" if a.pos.len() == 2 => {
-                return self.binary_call(BinOp::Pow, a.pos[0], a.pos[1], ty);
-            }
-            "matmul" if a.pos.len() == 2 => {
-                return self.binary_call(BinOp::MatMul, a.pos[0], a.pos[1], ty);
-            }
-            "maximum" | "minimum" if x_tensor && t(self, 1) == Ty::Tensor => {
-                let (x, y) = (self.expr(a.pos[0])?.code, self.expr(a.pos[1])?.code);
-                return call(format!("torch.{name}({x}, {y})"));
-            }
-            // max(a, b) of two tensors is their elementwise maximum, as in bp
-            "max" | "min" if x_tensor && a.pos.len() == 2 && t(self, 1) == Ty::Tensor => {
-                let (x, y) = (self.expr(a.pos[0])?.code, self.expr(a.pos[1])?.code);
-                let f = if name == "max" { "maximum" } else { "minimum" };
-                return call(format!("torch.{f}({x}, {y})"));
-            }
-            "sum" | "mean" | "max" | "min" | "prod"
-                if x_tensor && a.only(3, &["axis", "keepdim"]) =>
-            {
-                let x = self.expr(a.pos[0])?.code;
-                let dims = self.dims(a)?;
-                let f = match (name, dims.is_empty()) {
-                    ("max", _) => "amax",
-                    ("min", _) => "amin",
-                    (n, _) => n,
-                };
-                return call(format!("torch.{f}({x}{dims})"));
-            }
-            "norm" if x_tensor => {
-                let x = self.expr(a.pos[0])?.code;
-                return call(format!("torch.linalg.vector_norm({x})"));
-            }
-            "argmax" | "argmin" if x_tensor && a.only(3, &["axis", "keepdim"]) => {
-                let x = self.expr(a.pos[0])?.code;
-                let dims = self.dims(a)?;
-                return call(format!("torch.{name}({x}{dims}).double()"));
-            }
-            "transpose" if x_tensor && a.pos.len() == 3 => {
-                let x = self.expr(a.pos[0])?.code;
-                let (p, q) = (self.index(a.pos[1])?, self.index(a.pos[2])?);
-                return call(format!("torch.transpose({x}, {p}, {q})"));
-            }
-            "reshape" if x_tensor && a.kws.is_empty() => {
-                if let Some(shape) = self.shape_args(&a.pos[1..])? {
-                    let x = self.expr(a.pos[0])?.code;
-                    return call(format!("torch.reshape({x}, {shape})"));
-                }
-            }
-            "squeeze" | "unsqueeze" if x_tensor && a.only(2, &["axis"]) => {
-                let x = self.expr(a.pos[0])?.code;
-                return call(match a.get(1, "axis") {
-                    Some(ax) => format!("torch.{name}({x}, {})", self.index(ax)?),
-                    None => format!("torch.{name}({x})"),
-                });
-            }
-            "concat" | "stack" if a.only(2, &["axis"]) => {
-                if let Some(ExprKind::Tuple(items)) = a.pos.first().map(|e| &e.kind) {
-                    if items.iter().all(|i| self.ty(i) == Ty::Tensor) {
-                        let ts = self.expr(a.pos[0])?.code;
-                        let f = if name == "concat" { "cat" } else { "stack" };
-                        return call(match a.get(1, "axis") {
-                            Some(ax) => format!("torch.{f}({ts}, dim={})", self.index(ax)?),
-                            None => format!("torch.{f}({ts})"),
-                        });
-                    }
-                }
-            }
             "shape" if x_tensor => {
                 let x = self.expr(a.pos[0])?;
                 return call(format!("tuple({}.shape)", x.at(P_ATOM)));
-            }
-            "len" if a.pos.len() == 1 => {
-                let x = self.expr(a.pos[0])?.code;
-                return call(format!("len({x})"));
-            }
-            "softmax" | "log_softmax" if x_tensor && a.only(2, &["axis"]) => {
-                let x = self.expr(a.pos[0])?.code;
-                let d = match a.get(1, "axis") {
-                    Some(ax) => self.index(ax)?,
-                    None => "-1".into(),
-                };
-                return call(format!("torch.{name}({x}, dim={d})"));
-            }
-            "mse_loss" | "binary_cross_entropy" | "cross_entropy"
-                if x_tensor && !matches!(t(self, 1), Ty::Int | Ty::Num) && a.only(2, &[]) =>
-            {
-                let x = self.expr(a.pos[0])?.code;
-                let y = self.expr(a.pos[1])?;
-                let y = if name == "cross_entropy" {
-                    format!("{}.long()", y.at(P_ATOM))
-                } else {
-                    y.code
-                };
-                return call(format!("F.{name}({x}, {y})"));
             }
             "backward" if a.only(2, &["v", "retain_graph", "create_graph"]) => {
                 if let Some(y) = a.pos.first() {
@@ -305,21 +343,6 @@ impl Emitter {
                 let g = format!("torch.autograd.grad({})", parts.join(", "));
                 return call(if many { g } else { format!("{g}[0]") });
             }
-            "clip_grad_norm" | "clip_grad_value" if a.pos.len() == 2 && a.kws.is_empty() => {
-                let p = self.expr(a.pos[0])?;
-                let p = match p.ty {
-                    Ty::Tensor => format!("[{}]", p.code),
-                    Ty::Tuple | Ty::List => p.code,
-                    // A model, a dict, ...: the parameters inside (bp's walk).
-                    _ => format!("list(bp._tensors([{}]))", p.code),
-                };
-                let m = self.expr(a.pos[1])?.code;
-                return call(if name == "clip_grad_norm" {
-                    format!("torch.nn.utils.clip_grad_norm_({p}, {m}).item()")
-                } else {
-                    format!("torch.nn.utils.clip_grad_value_({p}, {m})")
-                });
-            }
             "range" if a.kws.is_empty() && a.pos.iter().all(|e| self.ty(e) == Ty::Int) => {
                 let parts = a
                     .pos
@@ -329,14 +352,6 @@ impl Emitter {
                 return call(format!("range({})", parts.join(", ")));
             }
             "list" if a.pos.is_empty() && a.kws.is_empty() => return call("[]".into()),
-            "append" | "pop" if !a.pos.is_empty() && a.kws.is_empty() => {
-                let xs = self.expr(a.pos[0])?;
-                let rest = a.pos[1..]
-                    .iter()
-                    .map(|e| self.index_or_value(name, e))
-                    .collect::<R<Vec<_>>>()?;
-                return call(format!("{}.{name}({})", xs.at(P_ATOM), rest.join(", ")));
-            }
             "gradflow" if a.pos.is_empty() && a.kws.is_empty() => {
                 if self.renamed.is_empty() {
                     return call("bp.gradflow(globals())".into());
@@ -350,46 +365,13 @@ impl Emitter {
             }
             _ => {}
         }
-        self.generic(name, a, ty)
-    }
-
-    /// `pop`'s argument is an index; `append`'s a value.
-    pub(super) fn index_or_value(&mut self, name: &str, e: &Expr) -> R<String> {
-        if name == "pop" {
-            self.index(e)
-        } else {
-            Ok(self.expr(e)?.code)
-        }
+        Ok(None)
     }
 
     pub(super) fn binary_call(&mut self, op: BinOp, x: &Expr, y: &Expr, ty: Ty) -> R<Py> {
         self.binary(op, x, y, ty)
     }
 }
-
-/// Builtins that take only tensors in practice: an argument of unknown type is taken
-/// to be a tensor and the PyTorch call is made inline.
-pub(super) const TENSOR_ONLY: &[&str] = &[
-    "mse_loss",
-    "binary_cross_entropy",
-    "cross_entropy",
-    "softmax",
-    "log_softmax",
-    "transpose",
-    "reshape",
-    "flatten",
-    "squeeze",
-    "unsqueeze",
-    "outer",
-    "detach",
-    "retain_grad",
-    "zeros_like",
-    "ones_like",
-    "shape",
-    "numel",
-    "argmax",
-    "argmin",
-];
 
 pub(super) fn is_scalar(t: Ty) -> bool {
     matches!(t, Ty::Int | Ty::Num | Ty::Bool)

@@ -20,7 +20,7 @@ use crate::fast_hash::FastMap;
 use std::sync::OnceLock;
 use table::BUILTINS;
 
-pub use super::value::{Builtin, BuiltinFn, Group, Param, ParamDefault, Pass};
+pub use super::value::{Builtin, BuiltinFn, Group, Inline, Param, ParamDefault, Pass};
 
 fn by_name() -> &'static FastMap<&'static str, &'static Builtin> {
     static MAP: OnceLock<FastMap<&'static str, &'static Builtin>> = OnceLock::new();

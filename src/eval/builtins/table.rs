@@ -17,8 +17,11 @@
 //!    `derivative` in words (required for a differentiable group; for a one-input
 //!    elementwise operation also its local derivative as a formula in `x` and `y`),
 //!    an `example` that runs on its own, the exact PyTorch equivalent in `torch`,
-//!    what it returns in `ret` (export's static types), and `lists_as_tuples` when
-//!    it takes a tuple of tensors. Export, `help`, completion, the editor grammar
+//!    how `bp export` writes a call inline in `inline` (an [`Inline`], e.g.
+//!    `Call("torch.exp")`; left out, calls go to the exported runtime's `bp.name`),
+//!    what it returns in `ret` (export's static types), `lists_as_tuples` when
+//!    it takes a tuple of tensors and `tensor_only` when it takes only tensors in
+//!    practice (export then takes an argument of unknown type to be a tensor). Export, `help`, completion, the editor grammar
 //!    (`tests/lsp.rs` checks its list is the table's) and list coercion read the row.
 //! 3. Run `cargo run -- help --markdown > docs/builtins.md` (a test checks it is
 //!    current) and `cargo test --test builtins`.
@@ -28,7 +31,8 @@ use super::{
     transforms,
 };
 use crate::autodiff::scalar::Unary;
-use crate::eval::value::{Builtin, Group, Param, ParamDefault, Pass, Returns};
+use crate::eval::value::{Builtin, Group, Inline, Param, ParamDefault, Pass, Returns};
+use crate::syntax::ast::BinOp;
 
 /// A required parameter, by position or name.
 const fn p(name: &'static str) -> Param {
@@ -114,15 +118,18 @@ const fn flag(name: &'static str) -> Param {
 use Group::*;
 
 /// One row: `row!(name => body, group, [params], doc, derivative, example, torch,
-/// what it returns)`, then `lists_as_tuples` for a builtin that takes a tuple of tensors
-/// and so takes a list as that tuple (SPEC §13);
+/// inline, what it returns)`, `inline:` (optional) being how export writes the call
+/// (an [`Inline`]; the runtime's function when left out), then flags: `lists_as_tuples` for
+/// a builtin that takes a tuple of tensors and so takes a list as that tuple (SPEC §13),
+/// `tensor_only` for one that takes tensors only in practice (export takes an argument
+/// of unknown type to be a tensor);
 /// `-` for the derivative of a builtin outside the differentiable groups; for a
 /// one-input elementwise builtin, `("rule in words", "local derivative in x and y")`
 /// (see [`Builtin::local`]).
 macro_rules! rows {
     ($($name:literal => $func:expr, $group:ident, [$($param:expr),*],
-       doc: $doc:literal, d: $d:tt, ex: $ex:literal, torch: $torch:literal, ret: $ret:ident
-       $(, $lists:ident)?;)*) => {
+       doc: $doc:literal, d: $d:tt, ex: $ex:literal, torch: $torch:literal,
+       $(inline: $inline:expr,)? ret: $ret:ident $(, $flag:ident)*;)*) => {
         pub(super) static BUILTINS: &[Builtin] = &[
             $(Builtin {
                 name: $name,
@@ -135,7 +142,9 @@ macro_rules! rows {
                 example: $ex,
                 torch: $torch,
                 returns: Returns::$ret,
-                lists_as_tuples: rows!(@lists $($lists)?),
+                lists_as_tuples: rows!(@lists $($flag)*),
+                inline: rows!(@inline $($inline)?),
+                tensor_only: rows!(@tensor_only $($flag)*),
             },)*
         ];
     };
@@ -144,8 +153,17 @@ macro_rules! rows {
     (@d ($d:literal, $local:literal)) => { Some($d) };
     (@local ($d:literal, $local:literal)) => { Some($local) };
     (@local $d:tt) => { None };
-    (@lists lists_as_tuples) => { true };
+    (@inline $inline:expr) => {{
+        use Inline::*;
+        $inline
+    }};
+    (@inline) => { Inline::Runtime };
     (@lists) => { false };
+    (@lists lists_as_tuples $($rest:ident)*) => { true };
+    (@lists tensor_only $($rest:ident)*) => { rows!(@lists $($rest)*) };
+    (@tensor_only) => { false };
+    (@tensor_only tensor_only $($rest:ident)*) => { true };
+    (@tensor_only lists_as_tuples $($rest:ident)*) => { rows!(@tensor_only $($rest)*) };
 }
 
 /// The body of a [`Unary`] builtin: `math::unary` with its operation.
@@ -160,13 +178,13 @@ const GRAD: Param = flag("grad");
 rows! {
     "zeros" => create::zeros, Creation, [rest("shape"), GRAD],
         doc: "a tensor of zeros; the shape as numbers or one tuple",
-        d: -, ex: "zeros(2, 3)", torch: "torch.zeros(*shape, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "zeros(2, 3)", torch: "torch.zeros(*shape, dtype=torch.float64, requires_grad=grad)", inline: Create("torch.zeros"), ret: Tensor;
     "ones" => create::ones, Creation, [rest("shape"), GRAD],
         doc: "a tensor of ones; the shape as numbers or one tuple",
-        d: -, ex: "ones(2, 3, grad=true)", torch: "torch.ones(*shape, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "ones(2, 3, grad=true)", torch: "torch.ones(*shape, dtype=torch.float64, requires_grad=grad)", inline: Create("torch.ones"), ret: Tensor;
     "full" => create::full, Creation, [rest("shape"), kw("value"), GRAD],
         doc: "a tensor filled with value (given as value= or as the last number)",
-        d: -, ex: "full(2, 2, value=7)", torch: "torch.full(shape, value, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "full(2, 2, value=7)", torch: "torch.full(shape, value, dtype=torch.float64, requires_grad=grad)", inline: Special, ret: Tensor;
     "eye" => create::eye, Creation, [p("n"), opt("m"), GRAD],
         doc: "the n by n identity matrix, or n by m: ones on the diagonal",
         d: -, ex: "eye(2, 3)", torch: "torch.eye(n, m, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
@@ -178,19 +196,19 @@ rows! {
         d: -, ex: "linspace(0, 1, 5)", torch: "torch.linspace(start, end, steps, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
     "rand" => create::rand, Creation, [rest("shape"), GRAD],
         doc: "uniform random values in [0, 1)",
-        d: -, ex: "rand(2, 2)", torch: "torch.rand(*shape, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "rand(2, 2)", torch: "torch.rand(*shape, dtype=torch.float64, requires_grad=grad)", inline: Create("bp.rand"), ret: Tensor;
     "randn" => create::randn, Creation, [rest("shape"), GRAD],
         doc: "standard normal random values",
-        d: -, ex: "randn(3)", torch: "torch.randn(*shape, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "randn(3)", torch: "torch.randn(*shape, dtype=torch.float64, requires_grad=grad)", inline: Create("bp.randn"), ret: Tensor;
     "tensor" => create::tensor, Creation, [p("x"), GRAD],
         doc: "a new leaf tensor holding a copy of x's values",
-        d: -, ex: "tensor([1, 2, 3], grad=true)", torch: "torch.tensor(x, dtype=torch.float64, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "tensor([1, 2, 3], grad=true)", torch: "torch.tensor(x, dtype=torch.float64, requires_grad=grad)", inline: Special, ret: Tensor;
     "zeros_like" => create::zeros_like, Creation, [p("x"), GRAD],
         doc: "zeros of x's shape",
-        d: -, ex: "zeros_like([1, 2])", torch: "torch.zeros_like(x, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "zeros_like([1, 2])", torch: "torch.zeros_like(x, requires_grad=grad)", inline: Like("torch.zeros_like"), ret: Tensor, tensor_only;
     "ones_like" => create::ones_like, Creation, [p("x"), GRAD],
         doc: "ones of x's shape",
-        d: -, ex: "ones_like([1, 2])", torch: "torch.ones_like(x, requires_grad=grad)", ret: Tensor;
+        d: -, ex: "ones_like([1, 2])", torch: "torch.ones_like(x, requires_grad=grad)", inline: Like("torch.ones_like"), ret: Tensor, tensor_only;
     "seed" => create::seed, Creation, [p("n")],
         doc: "seeds rand and randn so that a run repeats",
         d: -, ex: "seed(0)", torch: "torch.manual_seed(n)", ret: Nothing;
@@ -219,61 +237,61 @@ rows! {
 
     "exp" => unary!(Exp), Elementwise, [p("x")],
         doc: "e to the power x",
-        d: ("d/dx e^x = e^x", "exp(x)"), ex: "exp(1)", torch: "torch.exp(x)", ret: Unknown;
+        d: ("d/dx e^x = e^x", "exp(x)"), ex: "exp(1)", torch: "torch.exp(x)", inline: Call("torch.exp"), ret: Unknown;
     "log" => unary!(Log), Elementwise, [p("x")],
         doc: "the natural logarithm",
-        d: ("d/dx ln x = 1/x", "1 / x"), ex: "log(2)", torch: "torch.log(x)", ret: Unknown;
+        d: ("d/dx ln x = 1/x", "1 / x"), ex: "log(2)", torch: "torch.log(x)", inline: Call("torch.log"), ret: Unknown;
     "sqrt" => unary!(Sqrt), Elementwise, [p("x")],
         doc: "the square root",
-        d: ("d/dx sqrt(x) = 1/(2 sqrt(x))", "1 / (2 * sqrt(x))"), ex: "sqrt(2)", torch: "torch.sqrt(x)", ret: Unknown;
+        d: ("d/dx sqrt(x) = 1/(2 sqrt(x))", "1 / (2 * sqrt(x))"), ex: "sqrt(2)", torch: "torch.sqrt(x)", inline: Call("torch.sqrt"), ret: Unknown;
     "abs" => unary!(Abs), Elementwise, [p("x")],
         doc: "the absolute value",
-        d: ("d/dx |x| = sign(x), 0 at x = 0", "sign(x)"), ex: "abs(-3)", torch: "torch.abs(x)", ret: Unknown;
+        d: ("d/dx |x| = sign(x), 0 at x = 0", "sign(x)"), ex: "abs(-3)", torch: "torch.abs(x)", inline: Call("torch.abs"), ret: Unknown;
     "sin" => unary!(Sin), Elementwise, [p("x")],
         doc: "the sine",
-        d: ("d/dx sin x = cos x", "cos(x)"), ex: "sin(1)", torch: "torch.sin(x)", ret: Unknown;
+        d: ("d/dx sin x = cos x", "cos(x)"), ex: "sin(1)", torch: "torch.sin(x)", inline: Call("torch.sin"), ret: Unknown;
     "cos" => unary!(Cos), Elementwise, [p("x")],
         doc: "the cosine",
-        d: ("d/dx cos x = -sin x", "-sin(x)"), ex: "cos(1)", torch: "torch.cos(x)", ret: Unknown;
+        d: ("d/dx cos x = -sin x", "-sin(x)"), ex: "cos(1)", torch: "torch.cos(x)", inline: Call("torch.cos"), ret: Unknown;
     "tanh" => unary!(Tanh), Elementwise, [p("x")],
         doc: "the hyperbolic tangent",
-        d: ("t = tanh x; dt/dx = 1 - t^2", "1 - y**2"), ex: "tanh(0.5)", torch: "torch.tanh(x)", ret: Unknown;
+        d: ("t = tanh x; dt/dx = 1 - t^2", "1 - y**2"), ex: "tanh(0.5)", torch: "torch.tanh(x)", inline: Call("torch.tanh"), ret: Unknown;
     "sigmoid" => unary!(Sigmoid), Elementwise, [p("x")],
         doc: "the logistic function 1/(1+e^-x)",
-        d: ("s(x) = 1/(1+e^-x); ds/dx = s(1-s)", "y * (1 - y)"), ex: "sigmoid(0)", torch: "torch.sigmoid(x)", ret: Unknown;
+        d: ("s(x) = 1/(1+e^-x); ds/dx = s(1-s)", "y * (1 - y)"), ex: "sigmoid(0)", torch: "torch.sigmoid(x)", inline: Call("torch.sigmoid"), ret: Unknown;
     "relu" => unary!(Relu), Elementwise, [p("x")],
         doc: "max(x, 0); nan stays nan",
-        d: "1 where x > 0, else 0 (0 at x = 0)", ex: "relu([-1, 2])", torch: "torch.relu(x)", ret: Unknown;
+        d: "1 where x > 0, else 0 (0 at x = 0)", ex: "relu([-1, 2])", torch: "torch.relu(x)", inline: Call("torch.relu"), ret: Unknown;
     "leaky_relu" => math::leaky_relu, Elementwise, [p("x"), num("slope", 0.01)],
         doc: "x where x > 0, else slope * x",
         d: "1 where x > 0, else slope (slope at x = 0)", ex: "leaky_relu(-2, 0.1)",
-        torch: "torch.nn.functional.leaky_relu(x, negative_slope=slope)", ret: Unknown;
+        torch: "torch.nn.functional.leaky_relu(x, negative_slope=slope)", inline: Optional { f: "F.leaky_relu", param: "slope" }, ret: Unknown;
     "softplus" => unary!(Softplus), Elementwise, [p("x")],
         doc: "ln(1 + e^x), x itself above 20",
         d: "d/dx ln(1+e^x) = sigmoid(x) (1 above 20)", ex: "softplus(0)",
-        torch: "torch.nn.functional.softplus(x)", ret: Unknown;
+        torch: "torch.nn.functional.softplus(x)", inline: Call("F.softplus"), ret: Unknown;
     "clamp" => math::clamp, Elementwise, [p("x"), opt("min"), opt("max")],
         doc: "x limited to [min, max] (either bound may be left out); nan stays nan",
         d: "1 where min <= x <= max, else 0", ex: "clamp([-2, 0.5, 3], min=0, max=1)",
-        torch: "torch.clamp(x, min=min, max=max)", ret: Unknown;
+        torch: "torch.clamp(x, min=min, max=max)", inline: Keywords("torch.clamp"), ret: Unknown;
     "pow" => math::pow, Elementwise, [p("x"), p("p")],
         doc: "x to the power p, as x ** p",
-        d: "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x", ex: "pow(2, 10)", torch: "torch.pow(x, p)", ret: Unknown;
+        d: "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x", ex: "pow(2, 10)", torch: "torch.pow(x, p)", inline: Operator(BinOp::Pow), ret: Unknown;
     "maximum" => math::maximum, Elementwise, [p("a"), p("b")],
         doc: "the larger of a and b, elementwise, broadcast; nan if either is nan",
         d: "the gradient goes to the larger; split evenly where a = b", ex: "maximum([1, 5], [3, 2])",
-        torch: "torch.maximum(a, b)", ret: Unknown;
+        torch: "torch.maximum(a, b)", inline: Pair("torch.maximum"), ret: Unknown;
     "minimum" => math::minimum, Elementwise, [p("a"), p("b")],
         doc: "the smaller of a and b, elementwise, broadcast; nan if either is nan",
         d: "the gradient goes to the smaller; split evenly where a = b", ex: "minimum([1, 5], [3, 2])",
-        torch: "torch.minimum(a, b)", ret: Unknown;
+        torch: "torch.minimum(a, b)", inline: Pair("torch.minimum"), ret: Unknown;
     "where" => math::where_, Elementwise, [p("cond"), p("a"), p("b")],
         doc: "a where cond is non-zero, else b, broadcast",
         d: "the gradient goes to a where cond, to b elsewhere; none to cond",
         ex: "where([1, 0], [1, 2], [3, 4])", torch: "torch.where(cond != 0, a, b)", ret: Tensor;
     "sign" => unary!(Sign), Elementwise, [p("x")],
         doc: "-1, 0 or 1 by the sign of x (0 for -0 and nan, as torch.sign)",
-        d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)", ret: Unknown;
+        d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)", inline: Call("torch.sign"), ret: Unknown;
     "logical_and" => math::logical_and, Elementwise, [p("a"), p("b")],
         doc: "a bool tensor: true where a and b are both non-zero, broadcast",
         d: "none: a bool tensor does not require grad", ex: "logical_and([1, 0, 1], [1, 1, 0])", torch: "torch.logical_and(a, b)", ret: Tensor;
@@ -293,99 +311,99 @@ rows! {
     "sum" => math::sum, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the sum of all elements, or along axis (a number or a tuple of axes); of a list or tuple, its items added (numbers or tensors)",
         d: "1 for every summed element: the gradient is broadcast back", ex: "sum([[1, 2], [3, 4]], axis=0)",
-        torch: "torch.sum(x, dim=axis, keepdim=keepdim) (torch.sum(x) without axis)", ret: Unknown;
+        torch: "torch.sum(x, dim=axis, keepdim=keepdim) (torch.sum(x) without axis)", inline: Reduce { f: "torch.sum", pair: None, then: "" }, ret: Unknown;
     "mean" => math::mean, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the mean of all elements, or along axis (a number or a tuple of axes)",
         d: "1/n for each of the n averaged elements", ex: "mean([1, 2, 3, 4])",
-        torch: "torch.mean(x, dim=axis, keepdim=keepdim) (torch.mean(x) without axis)", ret: Unknown;
+        torch: "torch.mean(x, dim=axis, keepdim=keepdim) (torch.mean(x) without axis)", inline: Reduce { f: "torch.mean", pair: None, then: "" }, ret: Unknown;
     "max" => math::max, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the largest element, or along axis; max(a, b) of two values is maximum(a, b); of a list or tuple of numbers, the largest number",
         d: "the gradient goes to the largest element, split evenly among ties",
         ex: "max([[1, 5], [3, 2]], axis=1)",
-        torch: "torch.amax(x, dim=axis, keepdim=keepdim) (torch.max(x) without axis; torch.max(x, dim).values splits ties differently)", ret: Unknown;
+        torch: "torch.amax(x, dim=axis, keepdim=keepdim) (torch.max(x) without axis; torch.max(x, dim).values splits ties differently)", inline: Reduce { f: "torch.amax", pair: Some("torch.maximum"), then: "" }, ret: Unknown;
     "min" => math::min, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the smallest element, or along axis; min(a, b) of two values is minimum(a, b); of a list or tuple of numbers, the smallest number",
         d: "the gradient goes to the smallest element, split evenly among ties",
         ex: "min([[1, 5], [3, 2]], axis=1)",
-        torch: "torch.amin(x, dim=axis, keepdim=keepdim) (torch.min(x) without axis; torch.min(x, dim).values splits ties differently)", ret: Unknown;
+        torch: "torch.amin(x, dim=axis, keepdim=keepdim) (torch.min(x) without axis; torch.min(x, dim).values splits ties differently)", inline: Reduce { f: "torch.amin", pair: Some("torch.minimum"), then: "" }, ret: Unknown;
     "prod" => math::prod, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the product of all elements, or along axis",
         d: "d/dx_i prod = the product of the other elements", ex: "prod([1, 2, 3, 4])",
-        torch: "torch.prod(x, dim=axis, keepdim=keepdim) (torch.prod(x) without axis)", ret: Unknown;
+        torch: "torch.prod(x, dim=axis, keepdim=keepdim) (torch.prod(x) without axis)", inline: Reduce { f: "torch.prod", pair: None, then: "" }, ret: Unknown;
     "norm" => math::norm, Reductions, [p("x")],
         doc: "the L2 norm of all elements",
         d: "d/dx |x| = x / |x| (0 where |x| = 0)", ex: "norm([3, 4])",
-        torch: "torch.linalg.vector_norm(x)", ret: Unknown;
+        torch: "torch.linalg.vector_norm(x)", inline: Call("torch.linalg.vector_norm"), ret: Unknown;
     "argmax" => math::argmax, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the index of the largest element (of the flattened x without axis)",
         d: "none: an index has no gradient", ex: "argmax([1, 5, 3])",
-        torch: "torch.argmax(x, dim=axis, keepdim=keepdim)", ret: Tensor;
+        torch: "torch.argmax(x, dim=axis, keepdim=keepdim)", inline: Reduce { f: "torch.argmax", pair: None, then: ".double()" }, ret: Tensor, tensor_only;
     "argmin" => math::argmin, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the index of the smallest element (of the flattened x without axis)",
         d: "none: an index has no gradient", ex: "argmin([1, 5, 3])",
-        torch: "torch.argmin(x, dim=axis, keepdim=keepdim)", ret: Tensor;
+        torch: "torch.argmin(x, dim=axis, keepdim=keepdim)", inline: Reduce { f: "torch.argmin", pair: None, then: ".double()" }, ret: Tensor, tensor_only;
 
     "matmul" => math::matmul, LinearAlgebra, [p("a"), p("b")],
         doc: "the matrix product, as a @ b",
         d: "d/dA = G Bᵀ, d/dB = Aᵀ G", ex: "matmul([[1, 2], [3, 4]], [1, 1])",
-        torch: "torch.matmul(a, b)", ret: Tensor;
+        torch: "torch.matmul(a, b)", inline: Operator(BinOp::MatMul), ret: Tensor;
     "transpose" => math::transpose, LinearAlgebra, [p("x"), opt("a"), opt("b")],
         doc: "x with axes a and b swapped; all axes reversed without them (as x.T)",
         d: "the gradient transposed back", ex: "transpose([[1, 2], [3, 4]])",
-        torch: "torch.transpose(x, a, b) (x.permute(*reversed(range(x.ndim))) without axes)", ret: Tensor;
+        torch: "torch.transpose(x, a, b) (x.permute(*reversed(range(x.ndim))) without axes)", inline: Axes("torch.transpose"), ret: Tensor, tensor_only;
     "outer" => math::outer, LinearAlgebra, [p("a"), p("b")],
         doc: "the outer product of two vectors",
-        d: "d/da = G b, d/db = Gᵀ a", ex: "outer([1, 2], [3, 4])", torch: "torch.outer(a, b)", ret: Tensor;
+        d: "d/da = G b, d/db = Gᵀ a", ex: "outer([1, 2], [3, 4])", torch: "torch.outer(a, b)", inline: Call("torch.outer"), ret: Tensor, tensor_only;
 
     "reshape" => math::reshape, Shapes, [p("x"), rest1("shape")],
         doc: "x with a new shape of as many elements; one size may be -1",
         d: "the gradient reshaped back", ex: "reshape(arange(6), 2, 3)",
-        torch: "torch.reshape(x, shape)", ret: Tensor;
+        torch: "torch.reshape(x, shape)", inline: Reshape("torch.reshape"), ret: Tensor, tensor_only;
     "flatten" => math::flatten, Shapes, [p("x")],
         doc: "x as a vector",
-        d: "the gradient reshaped back", ex: "flatten([[1, 2], [3, 4]])", torch: "torch.flatten(x)", ret: Tensor;
+        d: "the gradient reshaped back", ex: "flatten([[1, 2], [3, 4]])", torch: "torch.flatten(x)", inline: Call("torch.flatten"), ret: Tensor, tensor_only;
     "squeeze" => math::squeeze, Shapes, [p("x"), opt("axis")],
         doc: "x without axes of size 1 (or only axis, if it has size 1)",
         d: "the gradient reshaped back", ex: "squeeze(ones(1, 3))",
-        torch: "torch.squeeze(x, dim=axis) (torch.squeeze(x) without axis)", ret: Tensor;
+        torch: "torch.squeeze(x, dim=axis) (torch.squeeze(x) without axis)", inline: Axis("torch.squeeze"), ret: Tensor, tensor_only;
     "unsqueeze" => math::unsqueeze, Shapes, [p("x"), p("axis")],
         doc: "x with a new axis of size 1 at axis",
-        d: "the gradient reshaped back", ex: "unsqueeze([1, 2], 0)", torch: "torch.unsqueeze(x, axis)", ret: Tensor;
+        d: "the gradient reshaped back", ex: "unsqueeze([1, 2], 0)", torch: "torch.unsqueeze(x, axis)", inline: Axis("torch.unsqueeze"), ret: Tensor, tensor_only;
     "concat" => math::concat, Shapes, [p("tensors"), num("axis", 0.0)],
         doc: "a tuple of tensors joined along an existing axis",
         d: "each input gets its slice of the gradient", ex: "concat(([1, 2], [3]))",
-        torch: "torch.cat(tensors, dim=axis)", ret: Tensor, lists_as_tuples;
+        torch: "torch.cat(tensors, dim=axis)", inline: Join("torch.cat"), ret: Tensor, lists_as_tuples;
     "stack" => math::stack, Shapes, [p("tensors"), num("axis", 0.0)],
         doc: "a tuple of tensors of one shape joined along a new axis",
         d: "each input gets its slice of the gradient", ex: "stack(([1, 2], [3, 4]))",
-        torch: "torch.stack(tensors, dim=axis)", ret: Tensor, lists_as_tuples;
+        torch: "torch.stack(tensors, dim=axis)", inline: Join("torch.stack"), ret: Tensor, lists_as_tuples;
 
     "softmax" => math::softmax, NeuralNets, [p("x"), num("axis", -1.0)],
         doc: "e^x normalised to sum to 1 along axis",
         d: "s = softmax(x); dx = s (g - sum(g s))", ex: "softmax([1, 2, 3])",
-        torch: "torch.softmax(x, dim=axis)", ret: Tensor;
+        torch: "torch.softmax(x, dim=axis)", inline: Dim { f: "torch.softmax", default: "-1" }, ret: Tensor, tensor_only;
     "log_softmax" => math::log_softmax, NeuralNets, [p("x"), num("axis", -1.0)],
         doc: "the logarithm of softmax, computed stably",
         d: "dx = g - softmax(x) sum(g)", ex: "log_softmax([1, 2, 3])",
-        torch: "torch.log_softmax(x, dim=axis)", ret: Tensor;
+        torch: "torch.log_softmax(x, dim=axis)", inline: Dim { f: "torch.log_softmax", default: "-1" }, ret: Tensor, tensor_only;
     "mse_loss" => math::mse_loss, NeuralNets, [p("pred"), p("target")],
         doc: "the mean of the squared differences",
         d: "d/dpred = 2 (pred - target) / n; the negative for target", ex: "mse_loss([1, 2], [1, 4])",
-        torch: "torch.nn.functional.mse_loss(pred, target)", ret: Tensor;
+        torch: "torch.nn.functional.mse_loss(pred, target)", inline: Loss { f: "F.mse_loss", long: false }, ret: Tensor, tensor_only;
     "cross_entropy" => math::cross_entropy, NeuralNets, [p("logits"), p("targets")],
         doc: "the mean negative log-likelihood of class indices targets under softmax(logits)",
         d: "d/dlogits = (softmax(logits) - onehot(targets)) / batch", ex: "cross_entropy([[2, 0, 1]], [0])",
-        torch: "torch.nn.functional.cross_entropy(logits, targets.long())", ret: Tensor;
+        torch: "torch.nn.functional.cross_entropy(logits, targets.long())", inline: Loss { f: "F.cross_entropy", long: true }, ret: Tensor, tensor_only;
     "binary_cross_entropy" => math::binary_cross_entropy, NeuralNets, [p("p"), p("target")],
         doc: "the mean of -(t ln p + (1-t) ln(1-p)); the logarithms are clamped at -100",
         d: "d/dp = (p - t) / (p (1-p)) / n", ex: "binary_cross_entropy([0.9, 0.2], [1, 0])",
-        torch: "torch.nn.functional.binary_cross_entropy(p, target)", ret: Tensor;
+        torch: "torch.nn.functional.binary_cross_entropy(p, target)", inline: Loss { f: "F.binary_cross_entropy", long: false }, ret: Tensor, tensor_only;
 
     "backward" => autograd::backward, Autodiff,
         [p("y"), opt("v"), Param { name: "retain_graph", pass: Pass::Keyword, default: ParamDefault::Same("create_graph") }, flag("create_graph")],
         doc: "accumulates dy/dleaf into every leaf's .grad; v is the starting gradient",
         d: -, ex: "backward(sum(ones(2, grad=true) * 3))",
-        torch: "y.backward(v, retain_graph=retain_graph, create_graph=create_graph)", ret: Nothing;
+        torch: "y.backward(v, retain_graph=retain_graph, create_graph=create_graph)", inline: Special, ret: Nothing;
     "backprop_steps" => autograd::backprop_steps, Autodiff, [p("y"), flag("retain_graph")],
         doc: "backward(y), showing each step of the chain rule: the gradient arriving at each operation, its local derivative, and what it sends to each input",
         d: -, ex: "backprop_steps(tanh(tensor(0.5, grad=true) * 2))", torch: "y.backward()", ret: Nothing;
@@ -393,7 +411,7 @@ rows! {
         [p("y"), p("x"), opt("v"), Param { name: "retain_graph", pass: Pass::Keyword, default: ParamDefault::Same("create_graph") }, flag("create_graph"), flag("allow_unused")],
         doc: "dy/dx for a tensor or a tuple of tensors x, without touching .grad",
         d: -, ex: "grad(sum(ones(2, grad=true) * 3), ones(2, grad=true), allow_unused=true)",
-        torch: "torch.autograd.grad(y, x, grad_outputs=v, retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)", ret: Unknown, lists_as_tuples;
+        torch: "torch.autograd.grad(y, x, grad_outputs=v, retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)", inline: Special, ret: Unknown, lists_as_tuples;
     "parameters" => autograd::parameters, Autodiff, [p("v")],
         doc: "every tensor inside v that requires grad (tensors, tuples, lists, modules), each once, in order",
         d: -, ex: "parameters((ones(2, grad=true), 3, ones(2)))", torch: "list(model.parameters())", ret: List;
@@ -405,13 +423,13 @@ rows! {
         d: -, ex: "zero_grad(ones(2, grad=true))", torch: "for p in params: p.grad = None", ret: Nothing, lists_as_tuples;
     "detach" => autograd::detach, Autodiff, [p("x")],
         doc: "x's values, cut from the graph",
-        d: -, ex: "detach(ones(2, grad=true))", torch: "x.detach()", ret: Tensor;
+        d: -, ex: "detach(ones(2, grad=true))", torch: "x.detach()", inline: Method("detach"), ret: Tensor, tensor_only;
     "requires_grad_" => autograd::requires_grad_, Autodiff, [p("x"), opt("requires_grad")],
         doc: "makes the leaf x require grad (or not, with false) in place; returns x",
         d: -, ex: "requires_grad_(ones(2))", torch: "x.requires_grad_(requires_grad)", ret: Tensor;
     "retain_grad" => autograd::retain_grad, Autodiff, [p("y")],
         doc: "asks backward to keep the .grad of a non-leaf tensor",
-        d: -, ex: "retain_grad(ones(2, grad=true) * 2)", torch: "y.retain_grad()", ret: Nothing;
+        d: -, ex: "retain_grad(ones(2, grad=true) * 2)", torch: "y.retain_grad()", inline: Method("retain_grad"), ret: Nothing, tensor_only;
     "register_hook" => hooks::register_hook, Autodiff, [p("t"), p("hook")],
         doc: "calls hook(g) with t's gradient g when backward computes it; a returned tensor replaces g, none keeps it; returns a handle for remove_hook",
         d: -, ex: "register_hook(ones(2, grad=true), fn(g) { return g * 2 })",
@@ -423,11 +441,11 @@ rows! {
     "clip_grad_norm" => autograd::clip_grad_norm, Autodiff, [p("params"), p("max_norm")],
         doc: "scales the gradients so that their joint L2 norm is at most max_norm; returns the norm before",
         d: -, ex: "clip_grad_norm(ones(2, grad=true), 1)",
-        torch: "torch.nn.utils.clip_grad_norm_(params, max_norm)", ret: Num, lists_as_tuples;
+        torch: "torch.nn.utils.clip_grad_norm_(params, max_norm)", inline: Params { f: "torch.nn.utils.clip_grad_norm_", then: ".item()" }, ret: Num, lists_as_tuples;
     "clip_grad_value" => autograd::clip_grad_value, Autodiff, [p("params"), p("clip")],
         doc: "clamps every gradient element to [-clip, clip]",
         d: -, ex: "clip_grad_value(ones(2, grad=true), 1)",
-        torch: "torch.nn.utils.clip_grad_value_(params, clip)", ret: Nothing, lists_as_tuples;
+        torch: "torch.nn.utils.clip_grad_value_(params, clip)", inline: Params { f: "torch.nn.utils.clip_grad_value_", then: "" }, ret: Nothing, lists_as_tuples;
     "gradcheck" => transforms::gradcheck, Autodiff,
         [p("f"), rest1("inputs"), kw_num("eps", 1e-6), kw_num("atol", 1e-5), kw_num("rtol", 1e-3)],
         doc: "compares f's gradients with finite differences; true, or an error naming the element",
@@ -436,19 +454,19 @@ rows! {
 
     "item" => math::item, Numbers, [p("x")],
         doc: "the number in a one-element tensor",
-        d: -, ex: "item(sum([1, 2]))", torch: "x.item()", ret: Num;
+        d: -, ex: "item(sum([1, 2]))", torch: "x.item()", inline: Method("item"), ret: Num;
     "range" => math::range, Numbers, [p("start"), opt("end"), num("step", 1.0)],
         doc: "the numbers start, start+step, … before end; range(end) starts at 0",
-        d: -, ex: "range(1, 10, 3)", torch: "range(start, end, step)", ret: Unknown;
+        d: -, ex: "range(1, 10, 3)", torch: "range(start, end, step)", inline: Special, ret: Unknown;
     "shape" => math::shape, Numbers, [p("x")],
         doc: "x's shape as a tuple, as x.shape",
-        d: -, ex: "shape(ones(2, 3))", torch: "tuple(x.shape)", ret: Tuple;
+        d: -, ex: "shape(ones(2, 3))", torch: "tuple(x.shape)", inline: Special, ret: Tuple, tensor_only;
     "numel" => math::numel, Numbers, [p("x")],
         doc: "the number of elements",
-        d: -, ex: "numel(ones(2, 3))", torch: "x.numel()", ret: Int;
+        d: -, ex: "numel(ones(2, 3))", torch: "x.numel()", inline: Method("numel"), ret: Int, tensor_only;
     "len" => math::len, Numbers, [p("v")],
         doc: "the length of a tuple, a list, a string, a dict, a range, or a tensor's first axis",
-        d: -, ex: "len((1, 2, 3))", torch: "len(v)", ret: Int;
+        d: -, ex: "len((1, 2, 3))", torch: "len(v)", inline: Python("len"), ret: Int;
     "round" => lang::round, Numbers, [p("x"), opt("n")],
         doc: "x rounded to n decimals, halves to even (as Python); round(x) gives a whole number",
         d: -, ex: "round(2.675, 2)", torch: "round(x, n)", ret: Unknown;
@@ -466,13 +484,13 @@ rows! {
         d: -, ex: "set_lr(sgd((ones(1, grad=true),), lr=1), 0.5)", torch: "for g in opt.param_groups: g[\"lr\"] = lr", ret: Nothing;
     "list" => lang::list, Numbers, [opt("v")],
         doc: "a new list: empty, or from a tuple, a list, a string (its characters), a dict (its keys), a range or a tensor (its first-axis slices, differentiable)",
-        d: -, ex: "list(range(3))", torch: "list(v)", ret: List;
+        d: -, ex: "list(range(3))", torch: "list(v)", inline: Special, ret: List;
     "append" => lang::append, Numbers, [p("xs"), p("v")],
         doc: "adds v at the end of the list xs (xs.append(v))",
-        d: -, ex: "append(list(), 1)", torch: "xs.append(v)", ret: Nothing;
+        d: -, ex: "append(list(), 1)", torch: "xs.append(v)", inline: ListMethod { m: "append", index: false }, ret: Nothing;
     "pop" => lang::pop, Numbers, [p("xs"), opt("i")],
         doc: "removes and returns the last item of the list xs, or item i",
-        d: -, ex: "pop(list((1, 2)))", torch: "xs.pop(i)", ret: Unknown;
+        d: -, ex: "pop(list((1, 2)))", torch: "xs.pop(i)", inline: ListMethod { m: "pop", index: true }, ret: Unknown;
     "int" => collections::int, Numbers, [p("x")],
         doc: "x as a whole number, towards zero; int(s) reads a whole number from a string",
         d: -, ex: "int(-2.7)", torch: "int(x)", ret: Num;
@@ -543,7 +561,7 @@ rows! {
         torch: "torch.testing.assert_close(a, b, atol=atol, rtol=rtol)", ret: Nothing;
     "gradflow" => output::gradflow, Output, [],
         doc: "the table of gradients that flowed through the last backward",
-        d: -, ex: "gradflow()", torch: "(no equivalent: bp only)", ret: Nothing;
+        d: -, ex: "gradflow()", torch: "(no equivalent: bp only)", inline: Special, ret: Nothing;
 
     "one_hot" => course::one_hot, Creation, [p("idx"), opt("n")],
         doc: "class indices as rows of n zeros with a 1 at the index: shape idx.shape + (n,); n defaults to the largest index + 1",
