@@ -365,11 +365,12 @@ impl Interpreter {
                         .with_label(span, "not inside a loop"),
                 ))
             }
-            Err(Flow::Return(_, span)) => {
+            Err(Flow::Return(span)) => {
+                self.returning = Value::None;
                 return Err(Flow::from(
                     Diagnostic::error("return outside a function")
                         .with_label(span, "not inside a function"),
-                ))
+                ));
             }
         }
         let module = Rc::new(Module {

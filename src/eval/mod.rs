@@ -97,7 +97,9 @@ pub enum RunError {
 pub enum Flow {
     Break(Span),
     Continue(Span),
-    Return(Value, Span),
+    /// `return`: its value waits in `Interpreter::returning` (so that a `Flow`,
+    /// and every `Eval<()>`, stays two words).
+    Return(Span),
     Error(Box<Diagnostic>),
 }
 
@@ -152,6 +154,8 @@ pub struct Interpreter {
     pub(crate) resolved: exec::Resolved,
     /// Emptied argument lists of builtin calls, reused by the next calls.
     pub(crate) arg_lists: Vec<Vec<(Value, Span)>>,
+    /// The value of the `return` whose `Flow::Return` is on its way to its call.
+    returning: Value,
 }
 
 impl Interpreter {
@@ -183,6 +187,7 @@ impl Interpreter {
             frames: Vec::new(),
             resolved: exec::Resolved::default(),
             arg_lists: Vec::new(),
+            returning: Value::None,
         }
     }
 
@@ -310,6 +315,7 @@ impl Interpreter {
         crate::autodiff::set_grad_enabled(true);
         self.depth = 0;
         self.side_codes.clear();
+        self.returning = Value::None;
         match result {
             Ok(v) => Ok(v),
             Err(Flow::Error(d)) => Err(RunError::Runtime(d)),
@@ -317,7 +323,7 @@ impl Interpreter {
                 Diagnostic::error("break or continue outside a loop")
                     .with_label(span, "not inside a loop"),
             ))),
-            Err(Flow::Return(_, span)) => Err(RunError::Runtime(Box::new(
+            Err(Flow::Return(span)) => Err(RunError::Runtime(Box::new(
                 Diagnostic::error("return outside a function")
                     .with_label(span, "not inside a function"),
             ))),
