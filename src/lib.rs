@@ -23,7 +23,6 @@ pub(crate) mod optim;
 pub mod picture;
 pub(crate) mod random;
 pub mod repl;
-pub mod resolve;
 pub mod source;
 pub mod syntax;
 pub(crate) mod weights;
@@ -120,7 +119,7 @@ pub fn run_limited(
 }
 
 /// Checks `text` without running it (`bp check`): its syntax errors, or else the
-/// static checks of [`resolve`] (unknown names, wrong builtin arguments, `break`
+/// static checks of [`eval::resolve`] (unknown names, wrong builtin arguments, `break`
 /// outside a loop, imports of missing files, ...). Any of them is exit 2.
 pub fn check(text: &str, name: &str, err: &mut dyn Write, color: bool) -> Exit {
     let dir = std::path::Path::new(name)
@@ -140,7 +139,7 @@ pub fn check_in(
 ) -> Exit {
     let mut sources = source::Sources::new();
     let id = sources.add(name, text);
-    let analysis = resolve::analyze_in(text, id, dir);
+    let analysis = eval::resolve::analyze_in(text, id, dir);
     for d in &analysis.diagnostics {
         let _ = render(d, &sources, color, err);
     }

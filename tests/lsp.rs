@@ -520,7 +520,7 @@ fn the_grammar_highlights_the_builtins_of_the_table() {
         .split('|')
         .collect();
     // The list is the table's, in its order: generated from it, and current.
-    let table: Vec<&str> = bp::resolve::builtins::all().map(|b| b.name).collect();
+    let table: Vec<&str> = bp::eval::resolve::builtins::all().map(|b| b.name).collect();
     assert!(
         listed == table,
         "editors/vscode/syntaxes/bp.tmLanguage.json's builtins are not the table's; set \

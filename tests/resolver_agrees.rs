@@ -8,8 +8,8 @@
 
 mod common;
 
+use bp::eval::resolve::{self, Place, TopLevel};
 use bp::eval::{Found, Interpreter, Options};
-use bp::resolve::{self, Place, TopLevel};
 use bp::source::SourceId;
 use std::path::{Path, PathBuf};
 

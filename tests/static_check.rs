@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The static diagnostics of `src`: (message, the text under the primary label).
 fn check(src: &str) -> Vec<(String, String)> {
-    bp::resolve::analyze(src, SourceId(0))
+    bp::eval::resolve::analyze(src, SourceId(0))
         .diagnostics
         .iter()
         .map(|d| {
@@ -67,7 +67,7 @@ fn clean_scripts_have_no_diagnostics() {
 
 #[test]
 fn unknown_names_with_hints_and_scopes() {
-    let d = bp::resolve::analyze("weights = ones(2)\nprint(weight)", SourceId(0)).diagnostics;
+    let d = bp::eval::resolve::analyze("weights = ones(2)\nprint(weight)", SourceId(0)).diagnostics;
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].message, "unknown name 'weight'");
     assert_eq!(d[0].hint.as_deref(), Some("did you mean 'weights'?"));
@@ -101,7 +101,7 @@ fn unknown_names_with_hints_and_scopes() {
         vec![("unknown name 'kk'".to_string(), "kk".to_string())]
     );
     // PyTorch's spellings get bp's as the hint, as when the script runs.
-    let d = bp::resolve::analyze("x = torch.ones(3)", SourceId(0)).diagnostics;
+    let d = bp::eval::resolve::analyze("x = torch.ones(3)", SourceId(0)).diagnostics;
     assert_eq!(d[0].message, "unknown name 'torch'");
     assert!(
         d[0].hint.as_deref().unwrap_or("").contains("ones("),
@@ -243,7 +243,7 @@ fn no_false_positives_on_any_script() {
     for path in &scripts {
         let src = std::fs::read_to_string(path).expect("read the script");
         let dir = path.parent().expect("a script's folder");
-        let found = bp::resolve::analyze_in(&src, SourceId(0), dir).diagnostics;
+        let found = bp::eval::resolve::analyze_in(&src, SourceId(0), dir).diagnostics;
         let Some(first) = found.first() else { continue };
         flagged += 1;
         let mut interp = Interpreter::new(Box::new(std::io::sink()), Options::default());

@@ -8,7 +8,7 @@ use common::{error_of as error, output_of as output, run_in_process as run};
 
 /// What `bp check` reports: the messages.
 fn check(src: &str) -> Vec<String> {
-    bp::resolve::analyze(src, bp::source::SourceId(0))
+    bp::eval::resolve::analyze(src, bp::source::SourceId(0))
         .diagnostics
         .into_iter()
         .map(|d| d.message)
@@ -199,7 +199,7 @@ fn a_comprehension_without_in_is_a_syntax_error() {
 #[test]
 fn the_editor_sees_a_comprehensions_names_inside_it_only() {
     let src = "k = 2\nys = [x * k for x in range(3)]\nz = {a: b for a, b in zip(ys, ys)}\n";
-    let analysis = bp::resolve::analyze(src, bp::source::SourceId(0));
+    let analysis = bp::eval::resolve::analyze(src, bp::source::SourceId(0));
     assert!(
         analysis.diagnostics.is_empty(),
         "{:?}",
@@ -270,7 +270,7 @@ fn reading_a_comprehension_s_variable_after_it_says_where_it_is_bound() {
     let src = "fn f() { return [q * 2 for q in range(2)] }\nprint(f(), q)\n";
     let err = error(src);
     // `bp check` says the same, with the same labels.
-    let analysis = bp::resolve::analyze(src, bp::source::SourceId(0));
+    let analysis = bp::eval::resolve::analyze(src, bp::source::SourceId(0));
     assert_eq!(analysis.diagnostics.len(), 1);
     let d = &analysis.diagnostics[0];
     assert_eq!(d.labels.len(), 2);

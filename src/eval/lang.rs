@@ -344,7 +344,12 @@ impl Interpreter {
             }
             return Err(Flow::from(d));
         };
-        let layout = self.resolve(&program, id, text.len(), crate::resolve::TopLevel::Frame);
+        let layout = self.resolve(
+            &program,
+            id,
+            text.len(),
+            crate::eval::resolve::TopLevel::Frame,
+        );
         let env = Rc::new(Env::module_root(layout));
         self.importing.push((canonical.clone(), stmt_span));
         let scope = Some(env.clone());

@@ -1,7 +1,7 @@
 //! The evaluator: runs a parsed program, keeping variables, functions and the
 //! recording state between entries (so the REPL and scripts share one path).
 //!
-//! After parsing, the one resolver (`crate::resolve`) gives every name its place
+//! After parsing, the one resolver (`crate::eval::resolve`) gives every name its place
 //! and every function its frame layout, in side tables; every statement is then
 //! compiled to closures (`exec/compile.rs`, the one back end) from those tables
 //! and run. Every differentiable operation is recorded by
@@ -24,6 +24,7 @@ mod lang;
 pub mod members;
 pub(crate) mod params;
 pub(crate) mod pytorch;
+pub mod resolve;
 pub mod value;
 mod why_none;
 
@@ -303,7 +304,12 @@ impl Interpreter {
                 "could not parse the input",
             )]));
         };
-        self.resolve(&program, id, text.len(), crate::resolve::TopLevel::Globals);
+        self.resolve(
+            &program,
+            id,
+            text.len(),
+            crate::eval::resolve::TopLevel::Globals,
+        );
         INTERRUPTED.store(false, Ordering::SeqCst);
         let result = if want_value {
             self.exec_program_value(&program)

@@ -32,7 +32,7 @@ pub struct Closure {
 /// The local variables of one function call (or of a module's top level), and the
 /// scope it was defined in.
 ///
-/// The resolver (`crate::resolve`) gives every name a function binds a slot, so a
+/// The resolver (`crate::eval::resolve`) gives every name a function binds a slot, so a
 /// frame is a vector indexed by slot, laid out by `names` (shared by every call of
 /// the function); a slot is `None` until its name is bound. Names bound that the
 /// layout does not know (code the pass left alone) live in `extra`, searched by name.

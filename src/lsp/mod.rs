@@ -9,8 +9,8 @@
 pub mod line_index;
 
 use crate::diagnostic::{Diagnostic as BpDiagnostic, Severity};
+use crate::eval::resolve::{self, builtins, Analysis, DefKind, Resolution, Target};
 use crate::eval::value::Group;
-use crate::resolve::{self, builtins, Analysis, DefKind, Resolution, Target};
 use crate::source::SourceId;
 use crate::syntax::ast::{ExprKind, StmtKind};
 use line_index::LineIndex;

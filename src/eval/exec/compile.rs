@@ -25,9 +25,9 @@ use super::{
 use crate::diagnostic::Diagnostic;
 use crate::eval::globals::Globals;
 use crate::eval::pytorch::is_foreign_module;
+use crate::eval::resolve::Frame;
 use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
-use crate::resolve::Frame;
 use crate::source::Span;
 use crate::syntax::ast::{
     Arg, BinOp, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Name, Stmt, StmtKind, UnOp,

@@ -114,9 +114,9 @@ fn run_clauses(
 /// binds it (as `bp check` does).
 pub(super) fn told_unknown(code: ExprCode, bound: Span) -> ExprCode {
     Box::new(move |i, s| match code(i, s) {
-        Err(Flow::Error(d)) if d.message.starts_with("unknown name") => {
-            Err(Flow::from(crate::resolve::comprehension_hint(*d, bound)))
-        }
+        Err(Flow::Error(d)) if d.message.starts_with("unknown name") => Err(Flow::from(
+            crate::eval::resolve::comprehension_hint(*d, bound),
+        )),
         r => r,
     })
 }
