@@ -162,3 +162,8 @@ fn list_errors_name_what_is_wrong() {
         assert!(stderr.contains(needle), "{src}: no '{needle}' in\n{stderr}");
     }
 }
+
+#[test]
+fn arithmetic_on_numbers_in_place_falls_back_to_the_general_code() {
+    passes("tests/language/numbers_in_place.bp");
+}
