@@ -370,12 +370,11 @@ impl Interpreter {
                         .with_label(span, "not inside a loop"),
                 ))
             }
-            Err(Flow::Return(span)) => {
-                self.returning = Value::None;
+            Err(Flow::Return(_, span)) => {
                 return Err(Flow::from(
                     Diagnostic::error("return outside a function")
                         .with_label(span, "not inside a function"),
-                ));
+                ))
             }
         }
         let module = Rc::new(Module {

@@ -98,9 +98,7 @@ pub enum RunError {
 pub enum Flow {
     Break(Span),
     Continue(Span),
-    /// `return`: its value waits in `Interpreter::returning` (so that a `Flow`,
-    /// and every `Eval<()>`, stays two words).
-    Return(Span),
+    Return(Value, Span),
     Error(Box<Diagnostic>),
 }
 
@@ -155,8 +153,6 @@ pub struct Interpreter {
     pub(crate) resolved: exec::Resolved,
     /// Emptied argument lists of builtin calls, reused by the next calls.
     pub(crate) arg_lists: Vec<Vec<(Value, Span)>>,
-    /// The value of the `return` whose `Flow::Return` is on its way to its call.
-    returning: Value,
 }
 
 impl Interpreter {
@@ -188,7 +184,6 @@ impl Interpreter {
             frames: Vec::new(),
             resolved: exec::Resolved::default(),
             arg_lists: Vec::new(),
-            returning: Value::None,
         }
     }
 
@@ -321,7 +316,6 @@ impl Interpreter {
         crate::autodiff::set_grad_enabled(true);
         self.depth = 0;
         self.side_codes.clear();
-        self.returning = Value::None;
         match result {
             Ok(v) => Ok(v),
             Err(Flow::Error(d)) => Err(RunError::Runtime(d)),
@@ -329,7 +323,7 @@ impl Interpreter {
                 Diagnostic::error("break or continue outside a loop")
                     .with_label(span, "not inside a loop"),
             ))),
-            Err(Flow::Return(span)) => Err(RunError::Runtime(Box::new(
+            Err(Flow::Return(_, span)) => Err(RunError::Runtime(Box::new(
                 Diagnostic::error("return outside a function")
                     .with_label(span, "not inside a function"),
             ))),

@@ -122,7 +122,7 @@ fn report(d: Diagnostic) -> TensorError {
 fn flow_error(e: Flow) -> TensorError {
     match e {
         Flow::Error(d) => TensorError::Report(d),
-        Flow::Return(_) | Flow::Break(_) | Flow::Continue(_) => {
+        Flow::Return(..) | Flow::Break(_) | Flow::Continue(_) => {
             TensorError::Other("a backward clause ended without a value".into())
         }
     }
