@@ -1,7 +1,7 @@
 //! The arguments of a builtin call, with checked accessors whose errors name the
 //! builtin, the argument and what it accepts.
 
-use super::errors::{closest, type_error};
+use super::errors::{closest, type_error, wrong_type};
 use super::value::{Builtin, Param, ParamDefault, Pass};
 use super::{Eval, Flow, Value};
 use crate::autodiff::shape::normalize_axis;
@@ -216,24 +216,24 @@ impl Args {
     pub fn tensor(&self, i: usize, name: &str) -> Eval<Tensor> {
         let (v, span) = self.required(i, name)?;
         to_tensor(v).ok_or_else(|| {
-            Flow::from(type_error(
+            wrong_type(
                 &format!("{}() argument '{name}'", self.name),
                 "a tensor or a number",
-                v.type_name(),
+                v,
                 span,
-            ))
+            )
         })
     }
 
     pub fn number(&self, i: usize, name: &str) -> Eval<f64> {
         let (v, span) = self.required(i, name)?;
         to_number(v).ok_or_else(|| {
-            Flow::from(type_error(
+            wrong_type(
                 &format!("{}() argument '{name}'", self.name),
                 "a number",
-                v.type_name(),
+                v,
                 span,
-            ))
+            )
         })
     }
 
@@ -261,12 +261,12 @@ impl Args {
             None => Ok(self.declared(name).map(|p| p.default) == Some(ParamDefault::Bool(true))),
             Some((Value::Bool(b), _)) => Ok(*b),
             Some((Value::Num(n), _)) => Ok(*n != 0.0),
-            Some((v, span)) => Err(Flow::from(type_error(
+            Some((v, span)) => Err(wrong_type(
                 &format!("{}() argument '{name}'", self.name),
                 "true or false",
-                v.type_name(),
+                v,
                 span,
-            ))),
+            )),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Strings and dicts (SPEC §19): dict values and their keys, membership (`in`),
 //! indexing and iterating strings and dicts, and their methods.
 
-use super::errors::{closest, type_error};
+use super::errors::{closest, wrong_type};
 use super::value::{values_equal, List};
 use super::{Eval, Flow, Interpreter, Value};
 use crate::autodiff::op::IndexItem;
@@ -298,12 +298,7 @@ fn string_arg(what: &str, arg: &Option<(Value, Span)>) -> Eval<Option<Rc<str>>> 
     match arg {
         None | Some((Value::None, _)) => Ok(None),
         Some((Value::Str(s), _)) => Ok(Some(s.clone())),
-        Some((other, span)) => Err(Flow::from(type_error(
-            what,
-            "a string",
-            other.type_name(),
-            *span,
-        ))),
+        Some((other, span)) => Err(wrong_type(what, "a string", other, *span)),
     }
 }
 
@@ -377,12 +372,7 @@ impl Interpreter {
             }),
             Value::Tensor(t) => match crate::eval::args::to_number(item) {
                 Some(n) => Ok(t.data_ref().iter().any(|&x| x == n)),
-                None => Err(Flow::from(type_error(
-                    "'in <tensor>'",
-                    "a number on the left",
-                    item.type_name(),
-                    lspan,
-                ))),
+                None => Err(wrong_type("'in <tensor>'", "a number on the left", item, lspan)),
             },
             other => Err(Flow::from(
                 Diagnostic::error(format!(
@@ -561,12 +551,12 @@ fn string_method(
                 return Ok(Value::None);
             };
             let Some(items) = items_of(xs).filter(|_| !matches!(xs, Value::Tensor(_))) else {
-                return Err(Flow::from(type_error(
+                return Err(wrong_type(
                     "join()",
                     "a list or tuple of strings",
-                    xs.type_name(),
+                    xs,
                     *xs_span,
-                )));
+                ));
             };
             let mut parts = Vec::with_capacity(items.len());
             for v in &items {

@@ -5,6 +5,9 @@ use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::source::Span;
 
+use super::value::Value;
+use super::Flow;
+
 /// Turns a tensor error into a report labelled under `span` (the operation), with
 /// each operand's shape under that operand when known.
 pub fn tensor_error(e: TensorError, span: Span, operands: &[(Span, Vec<usize>)]) -> Diagnostic {
@@ -34,6 +37,11 @@ pub fn type_error(what: &str, expected: &str, found: &str, span: Span) -> Diagno
     };
     Diagnostic::error(format!("{what} expects {expected}; found {found}"))
         .with_label(span, format!("this is {article} {found}"))
+}
+
+/// [`type_error`] as a [`Flow`], naming the type of the value `found`.
+pub fn wrong_type(what: &str, expected: &str, found: &Value, span: Span) -> Flow {
+    Flow::from(type_error(what, expected, found.type_name(), span))
 }
 
 /// The closest of `candidates` to `name`, for "did you mean" hints.

@@ -3,7 +3,7 @@
 //! `p.data -= lr * p.grad`, which change `p`'s values in place without recording.
 
 use super::args::to_tensor;
-use super::errors::type_error;
+use super::errors::wrong_type;
 use super::{Eval, Flow, Interpreter, Value};
 use crate::autodiff::Tensor;
 use crate::diagnostic::Diagnostic;
@@ -124,12 +124,12 @@ impl Interpreter {
                 let flag = match value {
                     Value::Bool(b) => b,
                     other => {
-                        return Err(Flow::from(type_error(
+                        return Err(wrong_type(
                             "requires_grad",
                             "true or false",
-                            other.type_name(),
+                            &other,
                             value_span,
-                        )))
+                        ))
                     }
                 };
                 set_requires_grad(t, flag, span)
@@ -155,24 +155,12 @@ impl Interpreter {
                     t.set_grad(Some(g));
                     Ok(())
                 }
-                other => Err(Flow::from(type_error(
-                    ".grad",
-                    "none or a tensor",
-                    other.type_name(),
-                    value_span,
-                ))),
+                other => Err(wrong_type(".grad", "none or a tensor", &other, value_span)),
             },
             "data" => {
                 let new = match &value {
                     Value::Tensor(v) => v.clone(),
-                    other => {
-                        return Err(Flow::from(type_error(
-                            ".data",
-                            "a tensor",
-                            other.type_name(),
-                            value_span,
-                        )))
-                    }
+                    other => return Err(wrong_type(".data", "a tensor", other, value_span)),
                 };
                 if new.shape() != t.shape() {
                     return Err(Flow::from(

@@ -3,7 +3,7 @@
 //! spellings.
 
 use super::args::to_tensor;
-use super::errors::{closest, tensor_error, type_error};
+use super::errors::{closest, tensor_error, wrong_type};
 use super::format::{format_number_spec, pad_text, parse_spec};
 use super::value::{Env, List, Module};
 use super::{builtins, pytorch, Eval, Flow, Interpreter, Value};
@@ -82,12 +82,12 @@ fn stack_items(v: &Value, span: Span, depth: usize) -> Eval<Tensor> {
             _ => to_tensor(v),
         };
         let t = t.ok_or_else(|| {
-            Flow::from(type_error(
+            wrong_type(
                 "tensor() of a list",
                 "numbers, tensors, lists or tuples",
-                v.type_name(),
+                v,
                 span,
-            ))
+            )
         })?;
         tensors.push(t);
     }
@@ -227,12 +227,7 @@ impl Interpreter {
                     )?;
                 }
                 let src = to_tensor(&v).ok_or_else(|| {
-                    Flow::from(type_error(
-                        "index assignment",
-                        "a number or a tensor",
-                        v.type_name(),
-                        value.span,
-                    ))
+                    wrong_type("index assignment", "a number or a tensor", &v, value.span)
                 })?;
                 let _span = span_scope(stmt_span);
                 shape_ops::write_positions(&t, positions.into(), sel_shape, &src).map_err(|e| {

@@ -6,7 +6,7 @@ use crate::autodiff::{
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::Args;
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, type_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, LastBackward, Value};
 use crate::source::Span;
 
@@ -100,12 +100,7 @@ fn output_tensor(a: &Args, what: &str) -> Eval<(Tensor, Span)> {
     let (yv, y_span) = a.required(0, "y")?;
     match yv {
         Value::Tensor(y) => Ok((y.clone(), y_span)),
-        other => Err(Flow::from(type_error(
-            what,
-            "a tensor",
-            other.type_name(),
-            y_span,
-        ))),
+        other => Err(wrong_type(what, "a tensor", other, y_span)),
     }
 }
 
@@ -211,25 +206,18 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             for item in items.iter() {
                 match item {
                     Value::Tensor(t) => v.push(t.clone()),
-                    other => {
-                        return Err(Flow::from(type_error(
-                            "grad() inputs",
-                            "tensors",
-                            other.type_name(),
-                            x_span,
-                        )))
-                    }
+                    other => return Err(wrong_type("grad() inputs", "tensors", other, x_span)),
                 }
             }
             (v, true)
         }
         other => {
-            return Err(Flow::from(type_error(
+            return Err(wrong_type(
                 "grad() input",
                 "a tensor or a tuple of tensors",
-                other.type_name(),
+                other,
                 x_span,
-            )))
+            ))
         }
     };
     let seed = match a.get(2, "v") {

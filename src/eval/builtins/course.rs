@@ -9,7 +9,7 @@ use crate::autodiff::shape::{checked_numel, normalize_axis};
 use crate::autodiff::{elementwise as ew, nn, reduce, shape_ops, Array, Tensor, TensorError};
 use crate::display::fmt_shape;
 use crate::eval::args::{as_integer, to_number, to_tensor, Args};
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::{ArrayD, IxDyn};
 use std::cmp::Ordering;
@@ -96,12 +96,12 @@ fn narrow(x: &Tensor, axis: usize, start: usize, end: usize) -> Result<Tensor, T
 pub fn one_hot(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (v, span) = a.required(0, "idx")?;
     let idx = to_tensor(v).ok_or_else(|| {
-        Flow::from(type_error(
+        wrong_type(
             "one_hot() argument 'idx'",
             "a tensor of class indices",
-            v.type_name(),
+            v,
             span,
-        ))
+        )
     })?;
     let d = idx.data();
     let mut classes = Vec::with_capacity(d.len());
@@ -767,12 +767,7 @@ pub fn cross_entropy_any_batch(logits: &Tensor, targets: &Tensor) -> Result<Tens
 pub fn env(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (name, span) = a.required(0, "name")?;
     let Value::Str(name) = name else {
-        return Err(Flow::from(type_error(
-            "env() argument 'name'",
-            "a string",
-            name.type_name(),
-            span,
-        )));
+        return Err(wrong_type("env() argument 'name'", "a string", name, span));
     };
     let default = a.get(1, "default").map_or(Value::None, |(v, _)| v.clone());
     if name.is_empty() || name.contains(['=', '\0']) {

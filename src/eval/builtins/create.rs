@@ -3,7 +3,7 @@
 use crate::autodiff::shape::checked_numel;
 use crate::autodiff::{Array, Tensor};
 use crate::eval::args::Args;
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::{ArrayD, IxDyn};
 
@@ -40,23 +40,13 @@ pub fn full(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
         }
         let (last, lspan) = args.pos.pop().unwrap_or((Value::None, args.call));
         let Value::Num(x) = last else {
-            return Err(Flow::from(type_error(
-                "full() value",
-                "a number",
-                last.type_name(),
-                lspan,
-            )));
+            return Err(wrong_type("full() value", "a number", &last, lspan));
         };
         let d = shaped(args, 0, || x)?;
         return leaf(args, d);
     };
     let Value::Num(x) = *v else {
-        return Err(Flow::from(type_error(
-            "full() value",
-            "a number",
-            v.type_name(),
-            span,
-        )));
+        return Err(wrong_type("full() value", "a number", v, span));
     };
     let d = shaped(args, 0, || x)?;
     leaf(args, d)

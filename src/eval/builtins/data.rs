@@ -5,7 +5,7 @@ use crate::autodiff::Tensor;
 use crate::data::{self, CsvError};
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
-use crate::eval::errors::{file_error, type_error};
+use crate::eval::errors::{file_error, type_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use ndarray::{ArrayD, IxDyn};
@@ -87,12 +87,12 @@ pub fn make_spirals(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 pub fn load_csv(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (v, path_span) = a.required(0, "path")?;
     let Value::Str(path) = v else {
-        return Err(Flow::from(type_error(
+        return Err(wrong_type(
             "load_csv() argument 'path'",
             "a path (a string)",
-            v.type_name(),
+            v,
             path_span,
-        )));
+        ));
     };
     let path = path.to_string();
     let header = a.flag("header")?;
@@ -239,12 +239,12 @@ pub fn save(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         match crate::eval::args::to_tensor(v) {
             Some(t) => tensors.push((name.to_string(), t.data())),
             None => {
-                return Err(Flow::from(type_error(
+                return Err(wrong_type(
                     &format!("save() argument '{name}'"),
                     "a tensor",
-                    v.type_name(),
+                    v,
                     *span,
-                )))
+                ))
             }
         }
     }
@@ -274,14 +274,7 @@ pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     for (v, span) in a.pos.iter().skip(1) {
         match v {
             Value::Str(s) => wanted.push((s.to_string(), *span)),
-            other => {
-                return Err(Flow::from(type_error(
-                    "load() names",
-                    "strings",
-                    other.type_name(),
-                    *span,
-                )))
-            }
+            other => return Err(wrong_type("load() names", "strings", other, *span)),
         }
     }
     let base = it.base_dir(a.call);

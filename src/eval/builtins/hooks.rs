@@ -7,7 +7,7 @@ use crate::autodiff::tensor::WeakTensor;
 use crate::autodiff::Hook;
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
-use crate::eval::errors::type_error;
+use crate::eval::errors::wrong_type;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use std::cell::RefCell;
@@ -30,22 +30,22 @@ thread_local! {
 pub fn register_hook(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let (tv, t_span) = a.required(0, "t")?;
     let Value::Tensor(t) = tv else {
-        return Err(Flow::from(type_error(
+        return Err(wrong_type(
             "register_hook() argument 't'",
             "a tensor",
-            tv.type_name(),
+            tv,
             t_span,
-        )));
+        ));
     };
     let t = t.clone();
     let (f, f_span) = a.required(1, "hook")?;
     if !matches!(f, Value::Func(_) | Value::Builtin(_)) {
-        return Err(Flow::from(type_error(
+        return Err(wrong_type(
             "register_hook() argument 'hook'",
             "a function",
-            f.type_name(),
+            f,
             f_span,
-        )));
+        ));
     }
     if !t.requires_grad() {
         return Err(Flow::from(
@@ -81,12 +81,12 @@ pub fn remove_hook(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let id = match hv {
         Value::Num(n) if *n >= 1.0 && n.fract() == 0.0 => *n as u64,
         other => {
-            return Err(Flow::from(type_error(
+            return Err(wrong_type(
                 "remove_hook() argument 'handle'",
                 "the number register_hook returned",
-                other.type_name(),
+                other,
                 h_span,
-            )))
+            ))
         }
     };
     let tensor = REGISTERED.with(|r| {

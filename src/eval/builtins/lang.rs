@@ -4,7 +4,7 @@ use crate::autodiff::op::IndexItem;
 use crate::autodiff::{shape_ops, span_scope, Tensor};
 use crate::display::fmt_shape;
 use crate::eval::args::Args;
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, type_error, wrong_type};
 use crate::eval::value::List;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::{ArrayD, IxDyn};
@@ -62,12 +62,12 @@ pub fn list(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         }
         Value::None => Vec::new(),
         other => {
-            return Err(Flow::from(type_error(
+            return Err(wrong_type(
                 "list()",
                 "a tuple, a list, a string, a dict, a range or a tensor",
-                other.type_name(),
+                other,
                 span,
-            )))
+            ))
         }
     };
     Ok(Value::List(List::new(items)))
@@ -151,12 +151,7 @@ pub fn round(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     match a.required(0, "x")? {
         (Value::Num(x), _) => Ok(Value::Num(f(*x))),
         (Value::Tensor(t), _) => Ok(Value::Tensor(Tensor::constant(t.data().mapv(f)))),
-        (other, span) => Err(Flow::from(type_error(
-            "round()",
-            "a number or a tensor",
-            other.type_name(),
-            span,
-        ))),
+        (other, span) => Err(wrong_type("round()", "a number or a tensor", other, span)),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::autodiff::{
 };
 use crate::display::fmt_shape;
 use crate::eval::args::{as_integer, to_tensor, Args};
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, type_error, wrong_type};
 use crate::eval::value::shape_value;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -508,12 +508,12 @@ pub fn len(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 "this tensor has no first axis",
             )),
         },
-        (v, span) => Err(Flow::from(type_error(
+        (v, span) => Err(wrong_type(
             "len()",
             "a tensor, a tuple or a string",
-            v.type_name(),
+            v,
             span,
-        ))),
+        )),
     }
 }
 
@@ -603,12 +603,7 @@ pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
                 format!("shape {}", fmt_shape(&t.shape())),
             )
         }),
-        (v, span) => Err(Flow::from(type_error(
-            "item()",
-            "a tensor of one element",
-            v.type_name(),
-            span,
-        ))),
+        (v, span) => Err(wrong_type("item()", "a tensor of one element", v, span)),
     }
 }
 

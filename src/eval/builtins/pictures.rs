@@ -3,7 +3,7 @@
 //! to the front end's picture sink or prints it; the pictures live in `crate::picture`.
 
 use crate::eval::args::{to_tensor, Args};
-use crate::eval::errors::type_error;
+use crate::eval::errors::{type_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::picture::{HeatMap, Histogram, LinePlot, MultiPlot, Picture, ScatterPlot};
 use crate::source::Span;
@@ -27,22 +27,17 @@ fn series(a: &Args, i: usize, name: &str) -> Eval<Vec<f64>> {
             .map(|x| match x {
                 Value::Num(n) => Ok(*n),
                 Value::Tensor(t) if t.numel() == 1 => Ok(t.item().unwrap_or(f64::NAN)),
-                other => Err(Flow::from(type_error(
-                    &what,
-                    "numbers",
-                    other.type_name(),
-                    span,
-                ))),
+                other => Err(wrong_type(&what, "numbers", other, span)),
             })
             .collect(),
         other => match to_tensor(other) {
             Some(t) => Ok(t.data_ref().iter().copied().collect()),
-            None => Err(Flow::from(type_error(
+            None => Err(wrong_type(
                 &what,
                 "a tensor, or a tuple or list of numbers",
-                other.type_name(),
+                other,
                 span,
-            ))),
+            )),
         },
     }
 }
@@ -137,22 +132,10 @@ fn several(a: &Args, v: &Value, span: Span, name: &str) -> Eval<Option<Vec<Vec<f
                     .map(|x| match x {
                         Value::Num(n) => Ok(*n),
                         Value::Tensor(t) if t.numel() == 1 => Ok(t.item().unwrap_or(f64::NAN)),
-                        o => Err(Flow::from(type_error(
-                            &what,
-                            "series of numbers",
-                            o.type_name(),
-                            span,
-                        ))),
+                        o => Err(wrong_type(&what, "series of numbers", o, span)),
                     })
                     .collect::<Eval<Vec<f64>>>()?,
-                None => {
-                    return Err(Flow::from(type_error(
-                        &what,
-                        "series of numbers",
-                        other.type_name(),
-                        span,
-                    )))
-                }
+                None => return Err(wrong_type(&what, "series of numbers", other, span)),
             },
         };
         out.push(values);
@@ -171,12 +154,12 @@ fn labels(a: &Args) -> Eval<Option<(Vec<String>, Span)>> {
                 match item {
                     Value::Str(s) => out.push(s.to_string()),
                     other => {
-                        return Err(Flow::from(type_error(
+                        return Err(wrong_type(
                             "plot() argument 'labels'",
                             "a tuple or list of strings",
-                            other.type_name(),
+                            &other,
                             span,
-                        )))
+                        ))
                     }
                 }
             }
