@@ -235,7 +235,7 @@ impl Compiler<'_> {
             Place::Local(slot) if in_fn => Box::new(move |i, s| {
                 if let Some(env) = s {
                     if let Some(x) = num(i, s) {
-                        env.set_slot(slot, Value::Num(x));
+                        env.set_num(slot, x);
                         return Ok(());
                     }
                 }
@@ -244,7 +244,7 @@ impl Compiler<'_> {
             Place::Global(slot) => Box::new(move |i, s| {
                 if s.is_none() {
                     if let Some(x) = num(i, s) {
-                        i.globals.set(slot, Value::Num(x));
+                        i.globals.set_num(slot, x);
                         return Ok(());
                     }
                 }
