@@ -77,6 +77,16 @@ impl Globals {
         }
     }
 
+    /// Binds slot `slot` to the number `x`: when it holds a number, only the number
+    /// is written (a whole `Value` built and copied in stalls the store buffer).
+    #[inline]
+    pub fn set_num(&mut self, slot: u32, x: f64) {
+        match self.values.get_mut(slot as usize) {
+            Some(Some(Value::Num(n))) => *n = x,
+            _ => self.set(slot, Value::Num(x)),
+        }
+    }
+
     #[inline]
     pub fn write(&mut self, slot: u32, value: Value) -> Option<Value> {
         let cell = self.values.get_mut(slot as usize)?;

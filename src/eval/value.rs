@@ -201,6 +201,17 @@ impl Env {
         }
     }
 
+    /// Binds slot `slot` to the number `x`: when it holds a number, only the number
+    /// is written (a whole `Value` built and copied in stalls the store buffer).
+    #[inline]
+    pub fn set_num(&self, slot: u32, x: f64) {
+        if let Some(Some(Value::Num(n))) = self.slots.borrow_mut().get_mut(slot as usize) {
+            *n = x;
+            return;
+        }
+        self.set_slot(slot, Value::Num(x));
+    }
+
     fn position(&self, name: &str) -> Option<u32> {
         self.names
             .iter()

@@ -18,7 +18,6 @@
 //! it is dropped. Past [`MAX_EVAL_DEPTH`] levels an expression is an error.
 
 use super::operators::num_binary;
-use super::statements::is_true;
 use super::{
     check_interrupt, Binding, Place, Resolved, Scope, Var, MAX_EVAL_DEPTH, STACK_CHECK_EVERY,
     STACK_GROWTH, STACK_RED_ZONE,
@@ -37,36 +36,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 mod comprehension;
-
-/// Runs `$body` with `$a` and `$b` bound to the [`NumLeaf`]s of the leaves `$l`
-/// and `$r`, one copy of `$body` per pair of kinds.
-macro_rules! with_leaves {
-    ($l:expr, $r:expr, |$a:ident, $b:ident| $body:expr) => {{
-        macro_rules! right {
-            ($left:expr) => {
-                match $r {
-                    Leaf::Local(y) => {
-                        let ($a, $b) = ($left, LocalNum(y));
-                        $body
-                    }
-                    Leaf::Global(y) => {
-                        let ($a, $b) = ($left, GlobalNum(y));
-                        $body
-                    }
-                    Leaf::Const(y) => {
-                        let ($a, $b) = ($left, ConstNum(y));
-                        $body
-                    }
-                }
-            };
-        }
-        match $l {
-            Leaf::Local(x) => right!(LocalNum(x)),
-            Leaf::Global(x) => right!(GlobalNum(x)),
-            Leaf::Const(x) => right!(ConstNum(x)),
-        }
-    }};
-}
+mod numeric;
 
 /// Compiled code giving a `T`: a value, nothing (a statement), a truth.
 type Code<T> = Box<dyn Fn(&mut Interpreter, &Scope) -> Eval<T>>;
@@ -210,21 +180,6 @@ impl<'r> Compiler<'r> {
         })
     }
 
-    /// An operand read without evaluating anything: a variable's slot or a constant.
-    fn leaf(&mut self, e: &Expr) -> Option<Leaf> {
-        match &e.kind {
-            ExprKind::Number(n) => Some(Leaf::Const(*n)),
-            // Traced reads go through their own code (see `traced`).
-            ExprKind::Name(_) if self.resolved.tracing() => None,
-            ExprKind::Name(n) => match self.place(e.span, n) {
-                Place::Local(slot) => Some(Leaf::Local(slot)),
-                Place::Global(slot) => Some(Leaf::Global(slot)),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
     /// Compiles one level of nesting with `inner`: on a grown stack when short,
     /// guarded when deep.
     fn nested<T: 'static>(&mut self, inner: impl FnOnce(&mut Self) -> Code<T>) -> Code<T> {
@@ -357,7 +312,8 @@ impl<'r> Compiler<'r> {
             StmtKind::Assign { target, value } => {
                 let c = self.expr(value);
                 let target = self.binding(target);
-                match target.place {
+                let place = target.place;
+                let general: StmtCode = match target.place {
                     Place::Local(slot) if self.in_fn => Box::new(move |i, s| {
                         let v = c(i, s)?;
                         match s {
@@ -379,6 +335,10 @@ impl<'r> Compiler<'r> {
                         i.bind_ident(&target, v, s);
                         Ok(())
                     }),
+                };
+                match self.num_code(value) {
+                    Some(num) => self.num_assign(num, place, self.in_fn, general),
+                    None => general,
                 }
             }
             StmtKind::Unpack { targets, value } => {
@@ -743,19 +703,7 @@ impl<'r> Compiler<'r> {
             ExprKind::Binary { op, lhs, rhs } if long_chain(lhs) => self.chain(*op, lhs, rhs, span),
             ExprKind::Binary { op, lhs, rhs } => {
                 let generic = self.binary(*op, lhs, rhs, span);
-                let op = *op;
-                match (self.leaf(lhs), self.leaf(rhs)) {
-                    (Some(l), Some(r)) => with_leaves!(l, r, |a, b| Box::new(move |i, s| {
-                        // Two numbers read in place: nothing cloned, nothing dropped.
-                        if let (Some(x), Some(y)) = (a.num(i, s), b.num(i, s)) {
-                            if let Some(v) = num_binary(op, x, y) {
-                                return Ok(v);
-                            }
-                        }
-                        generic(i, s)
-                    })),
-                    _ => generic,
-                }
+                self.fast_binary(*op, lhs, rhs, generic)
             }
             ExprKind::Call { callee, args }
                 if args.iter().all(|a| matches!(a, Arg::Positional(_))) =>
@@ -975,34 +923,6 @@ impl<'r> Compiler<'r> {
             i.compound_assign(&target, op, current, product, span, vspan, s)
         })
     }
-
-    /// A condition (of `if` or `while`): its truth, a comparison of two numbers
-    /// read in place when it is one.
-    fn cond(&mut self, e: &Expr) -> CondCode {
-        let span = e.span;
-        if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
-            if let (Some(l), Some(r), Some(_)) =
-                (self.leaf(lhs), self.leaf(rhs), num_compare(*op, 0.0, 0.0))
-            {
-                let op = *op;
-                let generic = self.binary(op, lhs, rhs, span);
-                return with_leaves!(l, r, |a, b| Box::new(move |i, s| {
-                    if let (Some(x), Some(y)) = (a.num(i, s), b.num(i, s)) {
-                        if let Some(t) = num_compare(op, x, y) {
-                            return Ok(t);
-                        }
-                    }
-                    let v = generic(i, s)?;
-                    is_true(&v, span)
-                }));
-            }
-        }
-        let c = self.expr(e);
-        Box::new(move |i, s| match c(i, s)? {
-            Value::Bool(b) => Ok(b),
-            other => is_true(&other, span),
-        })
-    }
 }
 
 /// The error of an expression nested past [`MAX_EVAL_DEPTH`] levels.
@@ -1100,64 +1020,6 @@ fn skeleton(indices: &[Index]) -> Rc<[Index]> {
             },
         })
         .collect()
-}
-
-/// `a op b` for a comparison of two numbers; `None` for other operators.
-#[inline(always)]
-fn num_compare(op: BinOp, a: f64, b: f64) -> Option<bool> {
-    Some(match op {
-        BinOp::Eq => a == b,
-        BinOp::Ne => a != b,
-        BinOp::Lt => a < b,
-        BinOp::Le => a <= b,
-        BinOp::Gt => a > b,
-        BinOp::Ge => a >= b,
-        _ => return None,
-    })
-}
-
-/// An operand read without evaluating anything: a variable's slot or a constant.
-#[derive(Clone, Copy)]
-enum Leaf {
-    Local(u32),
-    Global(u32),
-    Const(f64),
-}
-
-/// A [`Leaf`] as a type, so that a closure reading two of them is made for the
-/// kinds it reads (no match on the kind when it runs).
-trait NumLeaf: Copy + 'static {
-    /// The number the leaf holds; `None` when it holds anything else (or is
-    /// unbound), and the caller takes the general path.
-    fn num(self, interp: &Interpreter, scope: &Scope) -> Option<f64>;
-}
-
-#[derive(Clone, Copy)]
-struct LocalNum(u32);
-#[derive(Clone, Copy)]
-struct GlobalNum(u32);
-#[derive(Clone, Copy)]
-struct ConstNum(f64);
-
-impl NumLeaf for LocalNum {
-    #[inline(always)]
-    fn num(self, _: &Interpreter, scope: &Scope) -> Option<f64> {
-        scope.as_ref()?.num(self.0)
-    }
-}
-
-impl NumLeaf for GlobalNum {
-    #[inline(always)]
-    fn num(self, interp: &Interpreter, _: &Scope) -> Option<f64> {
-        interp.globals.num(self.0)
-    }
-}
-
-impl NumLeaf for ConstNum {
-    #[inline(always)]
-    fn num(self, _: &Interpreter, _: &Scope) -> Option<f64> {
-        Some(self.0)
-    }
 }
 
 /// `f(args)` by position: the callee evaluated, then called (a user function's arguments straight into its frame).

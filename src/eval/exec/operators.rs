@@ -15,14 +15,10 @@ use crate::syntax::ast::BinOp;
 /// evaluator's fast path, inlined where operators are evaluated.
 #[inline(always)]
 pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
+    if let Some(n) = num_arith(op, a, b) {
+        return Some(Value::Num(n));
+    }
     Some(match op {
-        BinOp::Add => Value::Num(scalar::add(a, b)),
-        BinOp::Sub => Value::Num(scalar::sub(a, b)),
-        BinOp::Mul => Value::Num(scalar::mul(a, b)),
-        BinOp::Div => Value::Num(scalar::div(a, b)),
-        BinOp::Rem => Value::Num(num_rem(a, b)),
-        BinOp::FloorDiv => Value::Num(crate::autodiff::scalar::floor_div(a, b)),
-        BinOp::Pow => Value::Num(scalar::pow_scalar(a, b)),
         BinOp::Eq => Value::Bool(a == b),
         BinOp::Ne => Value::Bool(a != b),
         BinOp::Lt => Value::Bool(a < b),
@@ -31,7 +27,33 @@ pub(super) fn num_binary(op: BinOp, a: f64, b: f64) -> Option<Value> {
         BinOp::Ge => Value::Bool(a >= b),
         BinOp::Is => Value::Bool(a == b),
         BinOp::IsNot => Value::Bool(a != b),
-        BinOp::MatMul | BinOp::And | BinOp::Or | BinOp::In | BinOp::NotIn => return None,
+        BinOp::Add
+        | BinOp::Sub
+        | BinOp::Mul
+        | BinOp::Div
+        | BinOp::Rem
+        | BinOp::FloorDiv
+        | BinOp::Pow
+        | BinOp::MatMul
+        | BinOp::And
+        | BinOp::Or
+        | BinOp::In
+        | BinOp::NotIn => return None,
+    })
+}
+
+/// Arithmetic of two numbers (`None` for every other operator): never an error.
+#[inline(always)]
+pub(super) fn num_arith(op: BinOp, a: f64, b: f64) -> Option<f64> {
+    Some(match op {
+        BinOp::Add => scalar::add(a, b),
+        BinOp::Sub => scalar::sub(a, b),
+        BinOp::Mul => scalar::mul(a, b),
+        BinOp::Div => scalar::div(a, b),
+        BinOp::Rem => num_rem(a, b),
+        BinOp::FloorDiv => scalar::floor_div(a, b),
+        BinOp::Pow => scalar::pow_scalar(a, b),
+        _ => return None,
     })
 }
 
