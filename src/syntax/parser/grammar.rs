@@ -302,7 +302,10 @@ where
     // while_stmt = "while" expr block
     let while_stmt = just(Token::While)
         .ignore_then(cond_body)
-        .map(|(cond, body)| StmtKind::While { cond, body });
+        .map(|(cond, body)| StmtKind::While {
+            cond: Box::new(cond),
+            body,
+        });
 
     // for_stmt = "for" targets "in" expr block
     let for_stmt = just(Token::For)
@@ -312,7 +315,7 @@ where
         .then(body.clone())
         .map(|((targets, iter), body)| StmtKind::For {
             targets,
-            iter,
+            iter: Box::new(iter),
             body,
         });
 
@@ -339,7 +342,7 @@ where
         .then(expr.clone())
         .map(|((first, rest), value)| StmtKind::Unpack {
             targets: std::iter::once(first).chain(rest).collect(),
-            value,
+            value: Box::new(value),
         });
 
     // compound = IDENT ("+=" | "-=" | "*=" | "/=") expr
@@ -355,7 +358,7 @@ where
             target,
             op,
             op_span,
-            value,
+            value: Box::new(value),
         },
     );
 
@@ -408,19 +411,19 @@ where
                     ref object,
                     ref indices,
                 } => StmtKind::IndexAssign {
-                    object: (**object).clone(),
+                    object: object.clone(),
                     indices: indices.clone(),
                     op,
-                    value,
+                    value: Box::new(value),
                 },
                 ExprKind::Attr {
                     ref object,
                     ref name,
                 } => StmtKind::AttrAssign {
-                    object: (**object).clone(),
+                    object: object.clone(),
                     name: name.clone(),
                     op,
-                    value,
+                    value: Box::new(value),
                 },
                 _ => {
                     emitter.emit(X::custom(

@@ -692,6 +692,11 @@ mod tests {
                 std::mem::size_of::<Expr>()
             );
             assert!(std::mem::size_of::<(Token, Span)>() <= 40);
+            assert!(
+                std::mem::size_of::<Stmt>() <= 120,
+                "{}",
+                std::mem::size_of::<Stmt>()
+            );
         }
         // Every identifier of one name shares one allocation.
         let (tokens, _) = token::lex("ab = 1\nab = ab + 1\n", SourceId(0));
