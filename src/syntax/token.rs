@@ -687,7 +687,7 @@ pub(crate) fn scan(
     let mut last_continues = false;
     let mut last_newline = false;
     let mut spanned = lexer.spanned();
-    while let Some((result, range)) = spanned.next() {
+    for (result, range) in spanned.by_ref() {
         let token = result.ok()?;
         let keep = match &token {
             Token::LParen | Token::LBracket => {
