@@ -137,17 +137,22 @@ pub fn check_in(
     err: &mut dyn Write,
     color: bool,
 ) -> Exit {
+    // The text is registered for the reports only after the checks (the first text
+    // of a registry is `SourceId(0)`), so that a large file is not held twice while
+    // it is parsed and resolved.
+    let analysis = eval::resolve::analyze_in(text, source::SourceId(0), dir);
+    if analysis.diagnostics.is_empty() {
+        return Exit::Success;
+    }
+    drop(analysis.program);
+    drop(analysis.resolution);
     let mut sources = source::Sources::new();
     let id = sources.add(name, text);
-    let analysis = eval::resolve::analyze_in(text, id, dir);
+    debug_assert_eq!(id, source::SourceId(0));
     for d in &analysis.diagnostics {
         let _ = render(d, &sources, color, err);
     }
-    if analysis.diagnostics.is_empty() {
-        Exit::Success
-    } else {
-        Exit::SyntaxError
-    }
+    Exit::SyntaxError
 }
 
 /// Translates `text` into a Python script that uses PyTorch (`bp export`, SPEC §17); a

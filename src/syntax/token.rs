@@ -646,6 +646,167 @@ pub fn lex(src: &str, source: SourceId) -> (Vec<(Token, Span)>, Vec<Diagnostic>)
     (tokens, diags)
 }
 
+/// What [`scan`] finds in a text without lexical errors: what the parser's first
+/// pass needs to read the tokens of [`lex`] straight from the text, as it goes
+/// ([`LazyTokens`]), with no vector of tokens (a 10 MB script has millions).
+pub(crate) struct Scan {
+    /// The offsets of the newlines that are tokens (the others are dropped, SPEC §2).
+    newlines: Vec<u32>,
+    /// The f-strings, to be resolved (`Token::FStr` into `Token::FString`) in place.
+    pub(crate) fstrings: Vec<(Token, Span)>,
+    /// Where the last token ends.
+    pub(crate) end: usize,
+    names: Names,
+}
+
+/// Lexes `src` once as [`lex`] does, handing every token [`lex`] keeps to `each` (which
+/// stops the scan by returning false). `None` when the text has a lexical error (the
+/// caller then lexes with [`lex`], which reports it), when `each` stops it, or when the
+/// text is too large for 32-bit offsets.
+pub(crate) fn scan(
+    src: &str,
+    source: SourceId,
+    mut each: impl FnMut(&Token, Span) -> bool,
+) -> Option<Scan> {
+    if src.len() >= u32::MAX as usize {
+        return Option::None;
+    }
+    let mut lexer = Token::lexer(src);
+    if src.starts_with('\u{feff}') {
+        lexer.bump('\u{feff}'.len_utf8());
+    }
+    let mut out = Scan {
+        newlines: Vec::new(),
+        fstrings: Vec::new(),
+        end: 0,
+        names: Names::default(),
+    };
+    // The newline rule of `lex`, as the tokens come: the innermost open bracket,
+    // whether the last token kept needs an operand after it, or is a newline.
+    let mut stack: Vec<bool> = Vec::new();
+    let mut last_continues = false;
+    let mut last_newline = false;
+    let mut spanned = lexer.spanned();
+    for (result, range) in spanned.by_ref() {
+        let token = result.ok()?;
+        let keep = match &token {
+            Token::LParen | Token::LBracket => {
+                stack.push(true);
+                true
+            }
+            Token::LBrace => {
+                stack.push(false);
+                true
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                stack.pop();
+                true
+            }
+            Token::Newline => {
+                let in_parens = stack.last() == Some(&true);
+                !(in_parens || last_continues || last_newline)
+            }
+            _ => true,
+        };
+        if !keep {
+            continue;
+        }
+        let span = Span::new(source, range.start, range.end);
+        if !each(&token, span) {
+            return Option::None;
+        }
+        match token {
+            Token::Newline => out.newlines.push(range.start as u32),
+            Token::FStr(_) => out.fstrings.push((token.clone(), span)),
+            _ => {}
+        }
+        last_continues = token.continues_line();
+        last_newline = token == Token::Newline;
+        out.end = range.end;
+    }
+    out.names = std::mem::take(&mut spanned.extras);
+    Some(out)
+}
+
+/// The tokens of [`lex`] read from the text when the parser asks for them (see
+/// [`scan`]): a token is lexed again where the parser goes back, a few recent ones
+/// are remembered.
+pub(crate) struct LazyTokens<'s> {
+    src: &'s str,
+    /// Where the first token may start (after a byte-order mark).
+    pub(crate) begin: usize,
+    newlines: Vec<u32>,
+    /// The f-strings resolved, by their start.
+    fstrings: crate::fast_hash::FastMap<u32, Token>,
+    names: Names,
+    /// Recent tokens: (where the lexing started, the token, its start and end).
+    recent: [Option<(usize, Token, usize, usize)>; 8],
+}
+
+impl<'s> LazyTokens<'s> {
+    pub(crate) fn new(src: &'s str, scan: Scan) -> LazyTokens<'s> {
+        let begin = if src.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        };
+        LazyTokens {
+            src,
+            begin,
+            newlines: scan.newlines,
+            fstrings: scan
+                .fstrings
+                .into_iter()
+                .map(|(token, span)| (span.start, token))
+                .collect(),
+            names: scan.names,
+            recent: Default::default(),
+        }
+    }
+
+    /// The first token that [`lex`] keeps at or after offset `at` (the end of the
+    /// previous token): the token, its start and its end.
+    pub(crate) fn next_at(&mut self, at: usize) -> Option<(Token, usize, usize)> {
+        let slot = at % self.recent.len();
+        if let Some((from, token, start, end)) = &self.recent[slot] {
+            if *from == at {
+                return Some((token.clone(), *start, *end));
+            }
+        }
+        let rest = self.src.get(at..)?;
+        let mut lexer = Token::lexer_with_extras(rest, std::mem::take(&mut self.names));
+        let found = loop {
+            let Some(result) = lexer.next() else {
+                break Option::None;
+            };
+            let range = lexer.span();
+            let (start, end) = (at + range.start, at + range.end);
+            let token = match result {
+                Ok(Token::Newline) => {
+                    if self.newlines.binary_search(&(start as u32)).is_err() {
+                        continue;
+                    }
+                    Token::Newline
+                }
+                Ok(Token::FStr(_)) => self
+                    .fstrings
+                    .get(&(start as u32))
+                    .cloned()
+                    .unwrap_or(Token::Error),
+                Ok(token) => token,
+                // `scan` found no lexical error.
+                Err(_) => Token::Error,
+            };
+            break Some((token, start, end));
+        };
+        self.names = lexer.extras;
+        if let Some((token, start, end)) = &found {
+            self.recent[slot] = Some((at, token.clone(), *start, *end));
+        }
+        found
+    }
+}
+
 /// Classes of source text for syntax highlighting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Highlight {

@@ -163,7 +163,8 @@ pub struct Resolution {
     pub members: Vec<(DefId, Ident)>,
     pub diagnostics: Vec<Diagnostic>,
     /// Where every name read or bound is found when the program runs, by the
-    /// span of the name.
+    /// span of the name (for the evaluator: empty when the checks are on, whose
+    /// `uses` have their places).
     pub places: FastMap<Span, Place>,
     /// The layout of every function's frame, by the span of its definition, and
     /// of every comprehension's (its variables are its own), by the span of the
@@ -674,8 +675,13 @@ impl Resolver {
     /// and a slot of its frame when collecting, its place when resolving.
     fn bind(&mut self, name: &Ident) -> Option<DefId> {
         if !self.collecting {
-            let place = self.place(&name.name);
-            self.res.places.insert(name.span, place);
+            // Places are the evaluator's (`checks` off); the checks and the editor
+            // read `uses`, and a large script's table of places would be the
+            // largest of the pass.
+            if !self.checks {
+                let place = self.place(&name.name);
+                self.res.places.insert(name.span, place);
+            }
             return None;
         }
         let (kind, statement) = self.context;
@@ -727,9 +733,9 @@ impl Resolver {
             return Target::Unknown;
         }
         let place = self.place(name);
-        self.res.places.insert(span, place);
         if !self.checks {
             // The evaluator wants places only.
+            self.res.places.insert(span, place);
             return Target::Unknown;
         }
         let target = self.lookup(name, span.start);

@@ -22,6 +22,14 @@ enum Postfix {
     Member(Ident, Option<Vec<Arg>>),
 }
 
+/// `v` without room to spare: most lists of a tree are short (the arguments of a
+/// call, the statements of a block), and a vector that grew by pushing holds room
+/// for 4 at least (a call of one argument would take 384 bytes, not 96).
+fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 fn placeholder(span: Span) -> Expr {
     Expr {
         kind: ExprKind::None,
@@ -105,7 +113,8 @@ where
                     line.clone()
                         .then_ignore(sep.clone().repeated())
                         .repeated()
-                        .collect::<Vec<_>>(),
+                        .collect::<Vec<_>>()
+                        .map(exact),
                 ),
             )
             .then_ignore(just(Token::RBrace))
@@ -234,6 +243,7 @@ where
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
+        .map(exact)
         .delimited_by(just(Token::LParen), just(Token::RParen))
         .map_with(|_, e| e.span());
     let class_def = just(Token::Class)
@@ -280,7 +290,8 @@ where
                 .then(just(Token::If))
                 .ignore_then(cond_body.clone())
                 .repeated()
-                .collect::<Vec<_>>(),
+                .collect::<Vec<_>>()
+                .map(exact),
         )
         .then(else_kw.ignore_then(body.clone()).or_not())
         .map(|((first, rest), else_block)| StmtKind::If {
@@ -291,7 +302,10 @@ where
     // while_stmt = "while" expr block
     let while_stmt = just(Token::While)
         .ignore_then(cond_body)
-        .map(|(cond, body)| StmtKind::While { cond, body });
+        .map(|(cond, body)| StmtKind::While {
+            cond: Box::new(cond),
+            body,
+        });
 
     // for_stmt = "for" targets "in" expr block
     let for_stmt = just(Token::For)
@@ -301,7 +315,7 @@ where
         .then(body.clone())
         .map(|((targets, iter), body)| StmtKind::For {
             targets,
-            iter,
+            iter: Box::new(iter),
             body,
         });
 
@@ -321,13 +335,14 @@ where
                 .ignore_then(ident.clone())
                 .repeated()
                 .at_least(1)
-                .collect::<Vec<_>>(),
+                .collect::<Vec<_>>()
+                .map(exact),
         )
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
         .map(|((first, rest), value)| StmtKind::Unpack {
             targets: std::iter::once(first).chain(rest).collect(),
-            value,
+            value: Box::new(value),
         });
 
     // compound = IDENT ("+=" | "-=" | "*=" | "/=") expr
@@ -343,7 +358,7 @@ where
             target,
             op,
             op_span,
-            value,
+            value: Box::new(value),
         },
     );
 
@@ -396,19 +411,19 @@ where
                     ref object,
                     ref indices,
                 } => StmtKind::IndexAssign {
-                    object: (**object).clone(),
+                    object: object.clone(),
                     indices: indices.clone(),
                     op,
-                    value,
+                    value: Box::new(value),
                 },
                 ExprKind::Attr {
                     ref object,
                     ref name,
                 } => StmtKind::AttrAssign {
-                    object: (**object).clone(),
+                    object: object.clone(),
                     name: name.clone(),
                     op,
-                    value,
+                    value: Box::new(value),
                 },
                 _ => {
                     emitter.emit(X::custom(
@@ -462,6 +477,7 @@ where
         .separated_by(just(Token::Comma))
         .at_least(1)
         .collect::<Vec<_>>()
+        .map(exact)
 }
 
 /// `expr = or_expr ("if" or_expr "else" expr)?`: the conditional expression binds
@@ -524,7 +540,8 @@ where
                 .ignore_then(just(Token::If))
                 .ignore_then(or_expr)
                 .repeated()
-                .collect::<Vec<_>>(),
+                .collect::<Vec<_>>()
+                .map(exact),
         )
         .map(|((targets, iter), conds)| CompFor {
             targets,
@@ -534,6 +551,7 @@ where
         .repeated()
         .at_least(1)
         .collect::<Vec<_>>()
+        .map(exact)
         .then_ignore(nl)
 }
 
@@ -553,6 +571,7 @@ where
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
+        .map(exact)
         .delimited_by(just(Token::LParen), just(Token::RParen))
         .validate(|params, _, emitter| {
             let mut seen_default = false;
@@ -631,6 +650,7 @@ where
         .clone()
         .separated_by(just(Token::Comma))
         .collect::<Vec<_>>()
+        .map(exact)
         .then(just(Token::Comma).or_not())
         .delimited_by(just(Token::LParen), just(Token::RParen))
         .validate(|(mut items, trailing), e, emitter| {
@@ -680,7 +700,7 @@ where
                 Some((first, Tail::Items(mut items))) => {
                     // In place: a literal of millions of items is not copied.
                     items.insert(0, first);
-                    ExprKind::TensorLit(items)
+                    ExprKind::TensorLit(exact(items))
                 }
             };
             Expr {
@@ -707,6 +727,7 @@ where
                 .ignore_then(entry)
                 .repeated()
                 .collect::<Vec<_>>()
+                .map(exact)
                 .then_ignore(just(Token::Comma).or_not())
                 .map(DictTail::Items),
         )))
@@ -723,12 +744,12 @@ where
                         clauses,
                     }))
                 }
-                Some((first, DictTail::Items(rest))) => ExprKind::Dict(
+                Some((first, DictTail::Items(rest))) => ExprKind::Dict(exact(
                     std::iter::once(first)
                         .chain(rest)
                         .flat_map(|(k, v)| [k, v])
                         .collect(),
-                ),
+                )),
             };
             Expr {
                 kind,
@@ -798,6 +819,7 @@ where
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
+        .map(exact)
         .delimited_by(just(Token::LParen), just(Token::RParen))
         .boxed();
 
@@ -836,6 +858,7 @@ where
         .at_least(1)
         .allow_trailing()
         .collect::<Vec<_>>()
+        .map(exact)
         .delimited_by(just(Token::LBracket), just(Token::RBracket));
 
     let postfix_op = choice((

@@ -96,6 +96,13 @@ const UNTERMINATED_STRING: &str = "unterminated string";
 
 /// Parses one source text (a file or a REPL entry).
 pub fn parse(src: &str, source: SourceId) -> ParseOutput {
+    if let Some(program) = parse_lazily(src, source) {
+        return ParseOutput {
+            program: Some(program),
+            diagnostics: Vec::new(),
+            incomplete: false,
+        };
+    }
     let (mut tokens, mut diagnostics) = token::lex(src, source);
     resolve_fstrings(&mut tokens, src, source, &mut diagnostics);
     let lex_incomplete =
@@ -112,21 +119,6 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
 
     let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
     let eoi = Span::new(source, end, end);
-    if diagnostics.is_empty() {
-        // The first pass, without error details: a text without errors (nearly
-        // every one) is parsed once, in time linear in its tokens.
-        let (program, errors) = program_parser::<_, EmptyErr>()
-            .parse(tokens.as_slice().split_token_span(eoi))
-            .into_output_errors();
-        if let (Some(stmts), true) = (program, errors.is_empty()) {
-            drop(tokens);
-            return ParseOutput {
-                program: Some(stmts.into_iter().flatten().collect()),
-                diagnostics,
-                incomplete: false,
-            };
-        }
-    }
     let (program, errors) = program_parser::<_, Rich<Token, Span>>()
         .parse(tokens.as_slice().split_token_span(eoi))
         .into_output_errors();
@@ -165,6 +157,83 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
         program,
         diagnostics,
         incomplete,
+    }
+}
+
+/// The first pass, without error details, reading the tokens from the text as it
+/// goes ([`token::LazyTokens`]): a text without errors (nearly every one) is lexed and
+/// parsed with no vector of its tokens, in time and memory linear in its size.
+/// `None` when the text has any error: [`parse`] then lexes it into tokens and parses
+/// them with `Rich` errors, so reports do not depend on this pass.
+fn parse_lazily(src: &str, source: SourceId) -> Option<Program> {
+    let mut nesting = Nesting::default();
+    let mut scan = token::scan(src, source, |tok, span| nesting.step(tok, span).is_none())?;
+    let mut diagnostics = Vec::new();
+    resolve_fstrings(&mut scan.fstrings, src, source, &mut diagnostics);
+    if !diagnostics.is_empty() {
+        return None;
+    }
+    let eoi = Span::new(source, scan.end, scan.end);
+    let input = LazyInput {
+        tokens: token::LazyTokens::new(src, scan),
+        eoi,
+    };
+    let (program, errors) = program_parser::<_, EmptyErr>()
+        .parse(input)
+        .into_output_errors();
+    match (program, errors.is_empty()) {
+        (Some(stmts), true) => Some(stmts.into_iter().flatten().collect()),
+        _ => None,
+    }
+}
+
+/// [`token::LazyTokens`] as chumsky's input: the tokens and spans that
+/// `split_token_span` gives over the slice of [`lex`]'s tokens, and the same spans
+/// for a range of them (from the start of its first token to the end of the last one
+/// read, or the end of input).
+struct LazyInput<'t> {
+    tokens: token::LazyTokens<'t>,
+    eoi: Span,
+}
+
+impl<'t> Input<'t> for LazyInput<'t> {
+    type Span = Span;
+    type Token = Token;
+    type MaybeToken = Token;
+    /// Where to lex the next token (the end of the last one read), and the end of
+    /// the last token read.
+    type Cursor = (usize, Option<usize>);
+    type Cache = Self;
+
+    fn begin(self) -> (Self::Cursor, Self::Cache) {
+        ((self.tokens.begin, None), self)
+    }
+
+    fn cursor_location(cursor: &Self::Cursor) -> usize {
+        cursor.0
+    }
+
+    unsafe fn next_maybe(cache: &mut Self, cursor: &mut Self::Cursor) -> Option<Token> {
+        // SAFETY: the same contract as `next`.
+        unsafe { Self::next(cache, cursor) }
+    }
+
+    unsafe fn span(cache: &mut Self, range: std::ops::Range<&Self::Cursor>) -> Span {
+        let eoi = cache.eoi;
+        let end = eoi.end as usize;
+        let range = match cache.tokens.next_at(range.start.0) {
+            Some((_, start, _)) => start..range.end.1.unwrap_or(end),
+            None => end..end,
+        };
+        <Span as chumsky::span::Span>::new(eoi.source, range)
+    }
+}
+
+impl<'t> ValueInput<'t> for LazyInput<'t> {
+    unsafe fn next(cache: &mut Self, cursor: &mut Self::Cursor) -> Option<Token> {
+        let (token, _, end) = cache.tokens.next_at(cursor.0)?;
+        *cursor = (end, Some(end));
+        Some(token)
     }
 }
 
@@ -309,38 +378,59 @@ pub const MAX_EXPR_NESTING: usize = 50_000;
 /// chain counts every unary `-`, `+` and `not` and every `**` since the last other
 /// operator, `,`, `=`, `;`, `:` or line end.
 fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
-    // Per open bracket, the length of the chain in its current item; their sum.
-    let mut levels: Vec<usize> = vec![0];
-    let mut total = 0usize;
-    let mut prev: Option<&Token> = None;
-    for (tok, span) in tokens {
-        let after_operand = prev.is_some_and(ends_operand);
+    let mut nesting = Nesting::default();
+    tokens
+        .iter()
+        .find_map(|(tok, span)| nesting.step(tok, *span))
+}
+
+/// The state of [`check_nesting`], token by token.
+struct Nesting {
+    /// Per open bracket, the length of the chain in its current item; their sum.
+    levels: Vec<usize>,
+    total: usize,
+    /// Whether the previous token can end an operand.
+    after_operand: bool,
+}
+
+impl Default for Nesting {
+    fn default() -> Nesting {
+        Nesting {
+            levels: vec![0],
+            total: 0,
+            after_operand: false,
+        }
+    }
+}
+
+impl Nesting {
+    /// Takes the next token; the diagnostic when it nests too deep.
+    fn step(&mut self, tok: &Token, span: Span) -> Option<Diagnostic> {
+        let after_operand = std::mem::replace(&mut self.after_operand, ends_operand(tok));
+        let (levels, total) = (&mut self.levels, &mut self.total);
         match tok {
             Token::LParen | Token::LBracket | Token::LBrace => {
                 levels.push(0);
                 if levels.len() > MAX_NESTING + 1 {
                     return Some(
                         Diagnostic::error("nesting too deep")
-                            .with_label(
-                                *span,
-                                format!("more than {MAX_NESTING} levels of brackets"),
-                            )
+                            .with_label(span, format!("more than {MAX_NESTING} levels of brackets"))
                             .with_hint("split the expression with intermediate variables"),
                     );
                 }
             }
             Token::RParen | Token::RBracket | Token::RBrace if levels.len() > 1 => {
-                total -= levels.pop().unwrap_or(0);
+                *total -= levels.pop().unwrap_or(0);
             }
-            Token::Minus | Token::Plus if after_operand => end_chain(&mut levels, &mut total),
+            Token::Minus | Token::Plus if after_operand => end_chain(levels, total),
             Token::Minus | Token::Plus | Token::Not | Token::StarStar => {
                 *levels.last_mut().unwrap_or(&mut 0) += 1;
-                total += 1;
-                if total > MAX_EXPR_NESTING {
+                *total += 1;
+                if *total > MAX_EXPR_NESTING {
                     return Some(
                         Diagnostic::error("expression nested too deeply")
                             .with_label(
-                                *span,
+                                span,
                                 format!(
                                     "more than {MAX_EXPR_NESTING} nested prefix operators or `**`"
                                 ),
@@ -359,11 +449,10 @@ fn check_nesting(tokens: &[(Token, Span)]) -> Option<Diagnostic> {
             | Token::None
             | Token::Grad
             | Token::Dot => {}
-            _ => end_chain(&mut levels, &mut total),
+            _ => end_chain(levels, total),
         }
-        prev = Some(tok);
+        None
     }
-    None
 }
 
 /// Ends the chain of the innermost bracket (an operator that is not a prefix one or
@@ -397,6 +486,63 @@ fn ends_operand(tok: &Token) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first pass over the vector of [`lex`]'s tokens (what `parse` did before
+    /// it read them from the text as it goes).
+    fn parse_tokens(src: &str) -> Option<Program> {
+        let (mut tokens, mut diagnostics) = token::lex(src, SourceId(0));
+        resolve_fstrings(&mut tokens, src, SourceId(0), &mut diagnostics);
+        if !diagnostics.is_empty() || check_nesting(&tokens).is_some() {
+            return None;
+        }
+        let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
+        let eoi = Span::new(SourceId(0), end, end);
+        let (program, errors) = program_parser::<_, EmptyErr>()
+            .parse(tokens.as_slice().split_token_span(eoi))
+            .into_output_errors();
+        match (program, errors.is_empty()) {
+            (Some(stmts), true) => Some(stmts.into_iter().flatten().collect()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn reading_tokens_as_it_goes_gives_the_tree_of_the_token_vector() {
+        let mut texts: Vec<String> = [
+            "",
+            "\u{feff}x = 1\n",
+            "x = [1,\n 2, # c\n 3]\nf(a,\n b)\n",
+            "y = 1 +\n 2\n\n\nz = f\"a {x + 1:.2f} {{b}} {f'{y}'}\" + 'q'\n",
+            "fn f(a, b=2) {\n  if a { return -b } else { return a ** b }\n}\nprint(f(1))",
+            "x = {1: [i for i in range(3) if i], 'k': (1,)}; g = fn(z) { z }\n",
+            "  # only a comment",
+            "x = 1 # no newline at the end",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every script of the repository's examples and tests.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![root.join("examples"), root.join("tests")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "bp") {
+                    texts.extend(std::fs::read_to_string(&path).ok());
+                }
+            }
+        }
+        assert!(texts.len() > 50, "{}", texts.len());
+        let mut parsed = 0;
+        for text in &texts {
+            let lazily = parse_lazily(text, SourceId(0));
+            assert_eq!(lazily, parse_tokens(text), "{text}");
+            parsed += lazily.is_some() as usize;
+        }
+        assert!(parsed > 50, "{parsed}");
+    }
 
     /// A compact rendering of an expression, to test structure.
     fn sexp(e: &Expr) -> String {
@@ -546,6 +692,11 @@ mod tests {
                 std::mem::size_of::<Expr>()
             );
             assert!(std::mem::size_of::<(Token, Span)>() <= 40);
+            assert!(
+                std::mem::size_of::<Stmt>() <= 120,
+                "{}",
+                std::mem::size_of::<Stmt>()
+            );
         }
         // Every identifier of one name shares one allocation.
         let (tokens, _) = token::lex("ab = 1\nab = ab + 1\n", SourceId(0));
