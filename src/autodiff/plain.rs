@@ -21,7 +21,7 @@ pub(super) type Grad = (Values, Span);
 
 /// The values of a gradient: an array, or one number at every position (the
 /// gradient of a full sum or mean), which is not written out until a rule
-/// needs it as an array. The rules below give the same bits either way.
+/// needs it as an array. The operations below give the same bits either way.
 #[derive(Clone, Debug)]
 pub(super) enum Values {
     Dense(Rc<Array>),
