@@ -1233,3 +1233,92 @@ fn every_op_names_a_gradient_test_that_exists() {
         );
     }
 }
+
+/// The bits of each gradient of `y` with respect to `xs`, by the plain pass and
+/// by the recorded pass.
+fn both_passes(
+    f: &dyn Fn(&[Tensor]) -> Result<Tensor, TensorError>,
+    inputs: &[Array],
+) -> [Vec<Vec<u64>>; 2] {
+    [plain(), recorded()].map(|options| {
+        let xs = leaves(inputs);
+        let y = f(&xs).unwrap();
+        let seed = Tensor::constant(ArrayD::ones(IxDyn(&y.shape())));
+        let outcome = backward(&y, &seed, Some(&xs), options).unwrap();
+        outcome
+            .grads
+            .iter()
+            .map(|g| {
+                g.as_ref()
+                    .unwrap()
+                    .data()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// The rules written once for both passes (vjp.rs's generic arms) reached by the
+/// gradient of a full sum or mean, which the plain pass keeps as one number
+/// ("filled"), by a gradient of ones (shared rather than multiplied), and
+/// through broadcasting: the plain and recorded passes give the same bits.
+#[test]
+fn filled_gradients_give_the_same_bits_in_both_passes() {
+    type Op1 = fn(&Tensor) -> Result<Tensor, TensorError>;
+    type Op2 = fn(&Tensor, &Tensor) -> Result<Tensor, TensorError>;
+    let unary: [(&str, Op1); 9] = [
+        ("exp", |x| Ok(ew::exp(x))),
+        ("tanh", |x| Ok(ew::tanh(x))),
+        ("sigmoid", |x| Ok(ew::sigmoid(x))),
+        ("neg", |x| Ok(ew::neg(x))),
+        ("square", |x| Ok(ew::pow_scalar(x, 2.0))),
+        ("mul_scalar", |x| Ok(ew::mul_scalar(x, 0.3))),
+        ("add_scalar", |x| Ok(ew::add_scalar(x, 0.3))),
+        ("sub_scalar", |x| Ok(ew::sub_scalar(x, 0.3))),
+        ("sum_axis", |x| Ok(reduce::sum(x, Some(vec![0]), false))),
+    ];
+    let binary: [(&str, Op2); 4] = [
+        ("add", ew::add),
+        ("sub", ew::sub),
+        ("mul", ew::mul),
+        ("matmul", linalg::matmul),
+    ];
+    let mut r = Rng::new(7);
+    let (x, y, row) = (r.away(&[3, 4]), r.away(&[4, 4]), r.away(&[4]));
+    let scale = r.away(&[1]);
+    let reductions: [(&str, Op1); 4] = [
+        ("sum", |t| Ok(reduce::sum(t, None, false))),
+        ("mean", |t| Ok(reduce::mean(t, None, false))),
+        ("sum keepdim", |t| Ok(reduce::sum(t, None, true))),
+        ("mean of sum", |t| {
+            Ok(reduce::mean(&reduce::sum(t, None, true), None, false))
+        }),
+    ];
+    for (rname, red) in reductions {
+        for (name, op) in unary {
+            let f = |xs: &[Tensor]| red(&op(&xs[0])?);
+            let [p, q] = both_passes(&f, std::slice::from_ref(&x));
+            assert_eq!(p, q, "{rname}({name}(x))");
+            // Scaled first: the filled value is not 1.
+            let f = |xs: &[Tensor]| red(&ew::mul_scalar(&op(&xs[0])?, 1.7));
+            let [p, q] = both_passes(&f, std::slice::from_ref(&x));
+            assert_eq!(p, q, "{rname}(1.7 * {name}(x))");
+        }
+        for (name, op) in binary {
+            let pairs = match name {
+                "matmul" => vec![(&x, &y), (&y, &y)],
+                _ => vec![(&y, &y), (&x, &row), (&row, &y), (&y, &scale)],
+            };
+            for (a, b) in pairs {
+                let f = |xs: &[Tensor]| red(&op(&xs[0], &xs[1])?);
+                let [p, q] = both_passes(&f, &[a.clone(), b.clone()]);
+                assert_eq!(p, q, "{rname}({name}) {:?} {:?}", a.shape(), b.shape());
+                let f = |xs: &[Tensor]| red(&ew::neg(&op(&xs[0], &xs[1])?));
+                let [p, q] = both_passes(&f, &[a.clone(), b.clone()]);
+                assert_eq!(p, q, "{rname}(-{name}) {:?} {:?}", a.shape(), b.shape());
+            }
+        }
+    }
+}

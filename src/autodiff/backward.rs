@@ -7,8 +7,10 @@
 use super::custom::{NoUserCode, UserCode};
 use super::elementwise::{self as ew};
 use super::few::Few;
-use super::plain::{first_non_finite, vjp_plain, Grad, Values};
-use super::vjp::vjp;
+use super::linalg::matmul_transposed;
+use super::plain::{first_non_finite, Plain, Values};
+use super::shape_ops::sum_to;
+use super::vjp::{expand_reduced, recorded_input, vjp, Gradients};
 use super::{
     current_span, span_scope, with_grad_mode, Array, Node, Op, Origin, Tensor, TensorError,
 };
@@ -169,40 +171,13 @@ pub(super) fn has_non_finite(a: &Array) -> bool {
     acc.iter().any(|a| a.is_nan()) || rest.iter().any(|v| !v.is_finite())
 }
 
-/// How a backward pass holds its gradients (as dfdx's tape and `NoneTape`): as
-/// tensors that may be recorded ([`Recorded`], for `create_graph`), or as plain
-/// data with no tensor per intermediate gradient ([`Plain`], recording off). One
-/// [`pass`] runs either; both give the same bits.
-pub(super) trait Gradients {
-    /// One gradient.
-    type G: Clone;
-    /// `g` as a tensor, for user code (hooks, custom backward clauses).
-    fn to_tensor(g: Self::G) -> Tensor;
-    /// A tensor that user code returned, as a gradient.
-    fn from_tensor(t: Tensor) -> Self::G;
-    /// The values of `g`.
-    fn values(g: &Self::G) -> Rc<Array>;
-    /// Whether `g` holds no NaN and no infinity.
-    fn is_finite(g: &Self::G) -> bool;
-    /// The gradient of each input of `node` (the operation that made `out`),
-    /// given `g`, the gradient of `out`.
-    fn rule(
-        out: &Tensor,
-        node: &Node,
-        g: Self::G,
-        create_graph: bool,
-        user: &mut dyn UserCode,
-    ) -> Result<Few<Option<Self::G>>, TensorError>;
-    /// `acc + ig`.
-    fn accumulate(acc: Self::G, ig: Self::G) -> Result<Self::G, TensorError>;
-}
-
 /// Gradients as tensors: with recording on (`create_graph`) the pass is itself
 /// recorded and can be differentiated again.
 pub(super) struct Recorded;
 
 impl Gradients for Recorded {
     type G = Tensor;
+    type V = Tensor;
     fn to_tensor(g: Tensor) -> Tensor {
         g
     }
@@ -215,57 +190,49 @@ impl Gradients for Recorded {
     fn is_finite(g: &Tensor) -> bool {
         !has_non_finite(&g.data_ref())
     }
-    fn rule(
-        out: &Tensor,
-        node: &Node,
-        g: Tensor,
-        create_graph: bool,
-        user: &mut dyn UserCode,
-    ) -> Result<Few<Option<Tensor>>, TensorError> {
-        node_vjp(out, node, &g, create_graph, user)
-    }
     fn accumulate(acc: Tensor, ig: Tensor) -> Result<Tensor, TensorError> {
         accumulate(acc, &ig)
     }
-}
-
-/// Gradients as plain data (recording off, no `create_graph`): the common rules
-/// computed on arrays (`plain.rs`), in place where a buffer is not shared, the
-/// others by `vjp`.
-pub(super) struct Plain;
-
-impl Gradients for Plain {
-    type G = Grad;
-    fn to_tensor(g: Grad) -> Tensor {
-        Tensor::constant_rc_at(g.0.into_dense(), g.1)
+    fn input(node: &Node, i: usize, create_graph: bool) -> Result<Tensor, TensorError> {
+        recorded_input(node, i, create_graph)
     }
-    fn from_tensor(t: Tensor) -> Grad {
-        (Values::Dense(t.data()), t.span())
+    fn output(out: &Tensor) -> Tensor {
+        out.clone()
     }
-    fn values(g: &Grad) -> Rc<Array> {
-        g.0.to_dense()
+    fn mul(g: Tensor, v: &Tensor) -> Result<Tensor, TensorError> {
+        ew::mul(&g, v)
     }
-    fn is_finite(g: &Grad) -> bool {
-        g.0.first_non_finite().is_none()
+    fn neg(g: Tensor) -> Tensor {
+        ew::neg(&g)
     }
-    fn rule(
-        out: &Tensor,
-        node: &Node,
-        g: Grad,
-        _create_graph: bool,
-        user: &mut dyn UserCode,
-    ) -> Result<Few<Option<Grad>>, TensorError> {
-        if let Op::Custom(op) = &node.op {
-            let grads = user.custom_backward(op, node, out, &Self::to_tensor(g), false)?;
-            return Ok(grads
-                .into_iter()
-                .map(|ig| ig.map(Self::from_tensor))
-                .collect());
-        }
-        vjp_plain(out, node, g)
+    fn mul_scalar(g: Tensor, c: f64) -> Tensor {
+        ew::mul_scalar(&g, c)
     }
-    fn accumulate(acc: Grad, ig: Grad) -> Result<Grad, TensorError> {
-        accumulate_plain(acc, &ig.0.into_dense())
+    fn square_grad(g: Tensor, x: &Tensor) -> Result<Tensor, TensorError> {
+        ew::mul(&g, &ew::mul_scalar(x, 2.0))
+    }
+    fn tanh_grad(g: Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
+        ew::tanh_grad(&g, y)
+    }
+    fn sigmoid_grad(g: Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
+        ew::sigmoid_grad(&g, y)
+    }
+    fn sum_to(g: Tensor, shape: &[usize]) -> Result<Tensor, TensorError> {
+        sum_to(&g, shape)
+    }
+    fn expand(
+        g: Tensor,
+        x: &Rc<Array>,
+        axes: Option<&[usize]>,
+        keepdim: bool,
+    ) -> Result<Tensor, TensorError> {
+        expand_reduced(&g, x.shape(), axes, keepdim)
+    }
+    fn times_transposed(g: Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+        matmul_transposed(&g, b, false, true)
+    }
+    fn transposed_times(a: &Tensor, g: Tensor) -> Result<Tensor, TensorError> {
+        matmul_transposed(a, &g, true, false)
     }
 }
 
@@ -309,7 +276,7 @@ fn pass<R: Gradients>(
         let g_finite = check && anomaly.is_none() && R::is_finite(&g);
         let mut input_grads = {
             let _span = span_scope(node.span);
-            R::rule(t, &node, g, options.create_graph, user)
+            node_vjp::<R>(t, &node, g, options.create_graph, user)
         }?;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };
@@ -354,21 +321,22 @@ fn anomaly_at(
     })
 }
 
-/// The gradient of each input of `node` (the operation that made `out`): the
-/// rule in `vjp`, or the user's own backward for a custom operation.
-pub(super) fn node_vjp(
+/// The gradient of each input of `node` (the operation that made `out`), held
+/// as `R` holds gradients: the rule in `vjp`, or the user's own backward for a
+/// custom operation.
+pub(super) fn node_vjp<R: Gradients>(
     out: &Tensor,
     node: &Node,
-    g: &Tensor,
+    g: R::G,
     create_graph: bool,
     user: &mut dyn UserCode,
-) -> Result<Few<Option<Tensor>>, TensorError> {
+) -> Result<Few<Option<R::G>>, TensorError> {
     match &node.op {
-        Op::Custom(op) => Ok(user
-            .custom_backward(op, node, out, g, create_graph)?
-            .into_iter()
-            .collect()),
-        _ => vjp(out, node, g, create_graph),
+        Op::Custom(op) => {
+            let grads = user.custom_backward(op, node, out, &R::to_tensor(g), create_graph)?;
+            Ok(grads.into_iter().map(|ig| ig.map(R::from_tensor)).collect())
+        }
+        _ => vjp::<R>(out, node, g, create_graph),
     }
 }
 
@@ -382,19 +350,6 @@ fn run_hooks(t: &Tensor, g: Tensor, user: &mut dyn UserCode) -> Result<Tensor, T
         }
     }
     Ok(g)
-}
-
-/// [`accumulate`] on plain data: summed into `acc`'s own buffer when nothing
-/// else shares it, else into a new array (attributed to the current span).
-fn accumulate_plain(acc: Grad, ig: &Array) -> Result<Grad, TensorError> {
-    let (mut a, span) = (acc.0.into_dense(), acc.1);
-    if let Some(m) = Rc::get_mut(&mut a) {
-        if ew::zip_in_place(m, ig, |x, y| x + y) {
-            return Ok((Values::Dense(a), span));
-        }
-    }
-    let sum = ew::zip_with(&a, ig, "+", super::scalar::add)?;
-    Ok((Values::Dense(Rc::new(sum)), current_span()))
 }
 
 /// `acc + ig`, summed into `acc`'s own buffer when recording is off and nothing

@@ -1,25 +1,27 @@
-//! The backward rules of the common operations on plain arrays, for a backward
-//! pass that is not recorded (no `create_graph`): the same formulas as `vjp.rs`,
-//! element for element and in the same order, without a tensor per
-//! intermediate gradient, and in place when the gradient's buffer is not shared.
-//! Any other operation (or an unusual case) goes to the rules of `vjp.rs`.
+//! Gradients as plain data, for a backward pass that is not recorded (no
+//! `create_graph`): the [`Gradients`] operations that the rules of `vjp.rs` are
+//! written with, computed on arrays with the same arithmetic as the tensor
+//! operations, element for element and in the same order (so the same bits),
+//! without a tensor per intermediate gradient, in the gradient's own buffer when
+//! it is not shared, and with the gradient of a full sum kept as one number
+//! ([`Values::Filled`]) until an operation needs it as an array.
 
 use super::elementwise::{self as ew, zip_with, PARALLEL_MIN_ELEMENTS};
-use super::few::Few;
-use super::linalg::product_transposed;
+use super::linalg::{matmul_transposed, product_transposed};
 use super::scalar;
 use super::shape_ops::sum_to_array;
-use super::{Array, Node, Op, Tensor, TensorError, Unary};
+use super::vjp::{expand_reduced, Gradients};
+use super::{current_span, Array, Node, Tensor, TensorError};
 use crate::source::Span;
 use std::rc::Rc;
 
 /// A gradient in a pass that is not recorded: its values, and the span of the
-/// tensor the rules of `vjp.rs` would have made for it (where it was computed).
+/// tensor the rules on tensors would have made for it (where it was computed).
 pub(super) type Grad = (Values, Span);
 
 /// The values of a gradient: an array, or one number at every position (the
 /// gradient of a full sum or mean), which is not written out until a rule
-/// needs it as an array. The rules below give the same bits either way.
+/// needs it as an array. The operations below give the same bits either way.
 #[derive(Clone, Debug)]
 pub(super) enum Values {
     Dense(Rc<Array>),
@@ -54,140 +56,6 @@ impl Values {
     }
 }
 
-/// The gradient of each input of `node`, as [`super::vjp`] gives them but as
-/// plain data. `g` is the gradient of `out`; recording must be off.
-pub(super) fn vjp_plain(
-    out: &Tensor,
-    node: &Node,
-    g: Grad,
-) -> Result<Few<Option<Grad>>, TensorError> {
-    let (g, g_span) = match g {
-        (Values::Filled { like, v }, g_span) => match filled_rule(out, node, &like, v, g_span)? {
-            Some(grads) => return Ok(grads),
-            None => (Values::Filled { like, v }.into_dense(), g_span),
-        },
-        (Values::Dense(g), g_span) => (g, g_span),
-    };
-    if let Some(grads) = full_sum_rule(node, &g, g_span) {
-        return Ok(grads);
-    }
-    match fast(out, node, (g, g_span))? {
-        Fast::Done(grads) => Ok(grads.into_map(|ig| ig.map(|(a, s)| (Values::Dense(a), s)))),
-        Fast::General((g, g_span)) => {
-            let gt = Tensor::constant_rc_at(g, g_span);
-            let grads = super::vjp::vjp(out, node, &gt, false)?;
-            Ok(grads.map(|ig| ig.as_ref().map(|t| (Values::Dense(t.data()), t.span()))))
-        }
-    }
-}
-
-/// A full sum or mean: the one value of the gradient, spread (and / n), as a
-/// filled gradient; `None` for any other node.
-fn full_sum_rule(node: &Node, g: &Rc<Array>, g_span: Span) -> Option<Few<Option<Grad>>> {
-    if !matches!(
-        node.op,
-        Op::Sum { axes: None, .. } | Op::Mean { axes: None, .. }
-    ) || g.len() != 1
-    {
-        return None;
-    }
-    let x = node.saved(0)?;
-    let s = x.shape();
-    let v = g.first().copied().unwrap_or(f64::NAN);
-    let r = match node.op {
-        Op::Sum { .. } if same_shape(g.shape(), s) => (Values::Dense(g.clone()), g_span),
-        Op::Sum { .. } => (Values::Filled { like: x, v }, node.span),
-        _ => {
-            let n: usize = s.iter().product();
-            let c = 1.0 / n.max(1) as f64;
-            (Values::Filled { like: x, v: v * c }, node.span)
-        }
-    };
-    Some(Few::One([Some(r)]))
-}
-
-/// The rules of [`fast`] for a gradient holding `v` everywhere (in `like`'s shape): the
-/// same formulas, with `v` in place of each element of `g` (so the same bits),
-/// reading only the saved data. A product with a gradient of ones is the other
-/// factor itself, shared rather than copied (`1 * y` is `y` to the bit).
-/// `None` for any other case, which the rules for arrays then handle.
-fn filled_rule(
-    out: &Tensor,
-    node: &Node,
-    like: &Rc<Array>,
-    v: f64,
-    g_span: Span,
-) -> Result<Option<Few<Option<Grad>>>, TensorError> {
-    let at = node.span;
-    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
-    let same = |a: &Array| same_shape(a.shape(), like.shape());
-    let filled = |v: f64| Values::Filled {
-        like: like.clone(),
-        v,
-    };
-    // `v * y` for every `y` of `d` (`d` itself when `v` is 1).
-    let scaled = |d: Rc<Array>| {
-        if v == 1.0 {
-            d
-        } else {
-            Rc::new(ew::map(&d, move |y| scalar::mul(v, y)))
-        }
-    };
-    let one = |r: Values, span: Span| Few::One([Some((r, span))]);
-    Ok(Some(match &node.op {
-        Op::Add | Op::Sub => {
-            let (Some(s0), Some(s1)) = (node.saved(0), node.saved(1)) else {
-                return Ok(None);
-            };
-            if !same(&s0) || !same(&s1) {
-                return Ok(None);
-            }
-            let first = needs(0).then(|| (filled(v), g_span));
-            let second = needs(1).then(|| {
-                if matches!(node.op, Op::Sub) {
-                    (filled(scalar::neg(v)), at)
-                } else {
-                    (filled(v), g_span)
-                }
-            });
-            Few::Two([first, second])
-        }
-        Op::Mul => {
-            let (Some(s0), Some(s1)) = (node.saved(0), node.saved(1)) else {
-                return Ok(None);
-            };
-            if !same(&s0) || !same(&s1) {
-                return Ok(None);
-            }
-            let first = needs(0).then(|| (Values::Dense(scaled(s1)), at));
-            let second = needs(1).then(|| (Values::Dense(scaled(s0)), at));
-            Few::Two([first, second])
-        }
-        Op::AddScalar(_) | Op::SubScalar(_) => one(filled(v), g_span),
-        Op::MulScalar(c) => one(filled(v * *c), at),
-        Op::Neg => one(filled(scalar::neg(v)), at),
-        Op::Unary(Unary::Exp) => one(Values::Dense(scaled(out.data())), at),
-        Op::PowScalar(p) if *p == 2.0 => {
-            let Some(x) = node.saved(0) else {
-                return Ok(None);
-            };
-            let r = ew::map(&x, move |x| scalar::square_grad(v, x));
-            one(Values::Dense(Rc::new(r)), at)
-        }
-        Op::Unary(Unary::Tanh) => {
-            let y = out.data();
-            let r = ew::map(&y, move |y| scalar::tanh_grad(v, y));
-            one(Values::Dense(Rc::new(r)), at)
-        }
-        Op::Unary(Unary::Sigmoid) => {
-            let y = out.data();
-            let r = ew::map(&y, move |y| scalar::sigmoid_grad(v, y));
-            one(Values::Dense(Rc::new(r)), at)
-        }
-        _ => return Ok(None),
-    }))
-}
-
 /// The position and value of the first NaN or infinity of `a`, in row-major order.
 pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
     let found = |(i, v): (usize, &f64)| (!v.is_finite()).then_some((i, *v));
@@ -200,15 +68,6 @@ pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
         Some(xs) => xs.iter().enumerate().find_map(found),
         None => a.iter().enumerate().find_map(found),
     }
-}
-
-/// A gradient as an array, with its span.
-type Dense = (Rc<Array>, Span);
-
-enum Fast {
-    Done(Few<Option<Dense>>),
-    /// Not handled here: the gradient, given back for the general rules.
-    General(Dense),
 }
 
 /// `f` of each element of `g`, in `g`'s own buffer when nothing else shares it
@@ -286,108 +145,164 @@ fn same_shape(a: &[usize], b: &[usize]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// The rules of `vjp.rs` for the common operations. A gradient that a rule
-/// passes through keeps its span; a computed one gets the node's.
-fn fast(out: &Tensor, node: &Node, g: Dense) -> Result<Fast, TensorError> {
-    let (g, g_span) = g;
-    let at = node.span;
-    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
-    // The saved data of input `i`; a freed graph goes to the general rules,
-    // which report it.
-    macro_rules! saved {
-        ($i:expr) => {
-            match node.saved($i) {
-                Some(d) => d,
-                None => return Ok(Fast::General((g, g_span))),
+/// Gradients as plain data (recording off, no `create_graph`).
+pub(super) struct Plain;
+
+/// A gradient computed by an operation (not passed through): it belongs to the
+/// operation being differentiated (the current span), as a new tensor would.
+fn computed(a: Rc<Array>) -> Grad {
+    (Values::Dense(a), current_span())
+}
+
+/// `op` on tensors, for the cases the operations below leave to the tensor
+/// operations (recording is off: nothing is recorded).
+fn on_tensors(
+    g: Grad,
+    op: impl FnOnce(&Tensor) -> Result<Tensor, TensorError>,
+) -> Result<Grad, TensorError> {
+    Ok(Plain::from_tensor(op(&Plain::to_tensor(g))?))
+}
+
+impl Plain {
+    /// `f(g[i], d[i])` (the tensor operation `name`), for a `g` that holds one
+    /// number `v` everywhere in `d`'s shape: `f(v, d[i])`, reading only `d`.
+    fn zip(
+        g: Grad,
+        d: &Rc<Array>,
+        name: &'static str,
+        f: impl Fn(f64, f64) -> f64 + Sync + Send,
+    ) -> Result<Grad, TensorError> {
+        match g.0 {
+            Values::Filled { like, v } if same_shape(like.shape(), d.shape()) => {
+                Ok(computed(Rc::new(ew::map(d, move |y| f(v, y)))))
             }
-        };
+            g => Ok(computed(zip_owned(g.into_dense(), d, name, f)?)),
+        }
     }
-    // The span of a result: the gradient's own when passed through unchanged.
-    let span_of = |r: &Rc<Array>, g: &Rc<Array>| if Rc::ptr_eq(r, g) { g_span } else { at };
-    let one = |r: Rc<Array>| Few::One([Some((r, at))]);
-    Ok(Fast::Done(match &node.op {
-        // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape.
-        Op::Add | Op::Sub => {
-            let (s0, s1) = (saved!(0), saved!(1));
-            let first = if needs(0) {
-                let r = sum_to(g.clone(), s0.shape())?;
-                Some((span_of(&r, &g), r))
-            } else {
-                None
-            };
-            let second = if needs(1) {
-                let r = if matches!(node.op, Op::Sub) {
-                    sum_to(map_owned(g.clone(), scalar::neg), s1.shape())?
-                } else {
-                    sum_to(g.clone(), s1.shape())?
-                };
-                Some((span_of(&r, &g), r))
-            } else {
-                None
-            };
-            Few::Two([first.map(|(s, r)| (r, s)), second.map(|(s, r)| (r, s))])
+}
+
+impl Gradients for Plain {
+    type G = Grad;
+    type V = Rc<Array>;
+    fn to_tensor(g: Grad) -> Tensor {
+        Tensor::constant_rc_at(g.0.into_dense(), g.1)
+    }
+    fn from_tensor(t: Tensor) -> Grad {
+        (Values::Dense(t.data()), t.span())
+    }
+    fn values(g: &Grad) -> Rc<Array> {
+        g.0.to_dense()
+    }
+    fn is_finite(g: &Grad) -> bool {
+        g.0.first_non_finite().is_none()
+    }
+    /// Summed into `acc`'s own buffer when nothing else shares it, else into a
+    /// new array.
+    fn accumulate(acc: Grad, ig: Grad) -> Result<Grad, TensorError> {
+        let ig = ig.0.into_dense();
+        let (mut a, span) = (acc.0.into_dense(), acc.1);
+        if let Some(m) = Rc::get_mut(&mut a) {
+            if ew::zip_in_place(m, &ig, |x, y| x + y) {
+                return Ok((Values::Dense(a), span));
+            }
         }
-        // d(ab)/da = b, d(ab)/db = a
-        Op::Mul => {
-            let (s0, s1) = (saved!(0), saved!(1));
-            let first = if needs(0) {
-                let r = zip_owned(g.clone(), &s1, "*", scalar::mul)?;
-                Some((sum_to(r, s0.shape())?, at))
-            } else {
-                None
-            };
-            let second = if needs(1) {
-                let r = zip_owned(g, &s0, "*", scalar::mul)?;
-                Some((sum_to(r, s1.shape())?, at))
-            } else {
-                None
-            };
-            Few::Two([first, second])
+        Ok(computed(Rc::new(zip_with(&a, &ig, "+", scalar::add)?)))
+    }
+    fn input(node: &Node, i: usize, _create_graph: bool) -> Result<Rc<Array>, TensorError> {
+        node.saved(i).ok_or_else(|| TensorError::Freed {
+            freed_by: node.freed_by().unwrap_or_default(),
+            node_span: node.span,
+        })
+    }
+    fn output(out: &Tensor) -> Rc<Array> {
+        out.data()
+    }
+    /// A gradient of ones times `y` is `y` itself, shared rather than copied
+    /// (`1 * y` is `y` to the bit).
+    fn mul(g: Grad, y: &Rc<Array>) -> Result<Grad, TensorError> {
+        match g.0 {
+            Values::Filled { ref like, v } if v == 1.0 && same_shape(like.shape(), y.shape()) => {
+                Ok(computed(y.clone()))
+            }
+            _ => Plain::zip(g, y, "*", scalar::mul),
         }
-        Op::AddScalar(_) | Op::SubScalar(_) => Few::One([Some((g, g_span))]),
-        Op::MulScalar(c) => {
-            let c = *c;
-            one(map_owned(g, move |v| v * c))
+    }
+    fn neg(g: Grad) -> Grad {
+        match g.0 {
+            Values::Filled { like, v } => (
+                Values::Filled {
+                    like,
+                    v: scalar::neg(v),
+                },
+                current_span(),
+            ),
+            Values::Dense(a) => computed(map_owned(a, scalar::neg)),
         }
-        Op::Neg => one(map_owned(g, scalar::neg)),
-        // d x² = 2x, as g * (x * 2)
-        Op::PowScalar(p) if *p == 2.0 => {
-            let x = saved!(0);
-            one(zip_owned(g, &x, "*", scalar::square_grad)?)
+    }
+    fn mul_scalar(g: Grad, c: f64) -> Grad {
+        match g.0 {
+            Values::Filled { like, v } => (Values::Filled { like, v: v * c }, current_span()),
+            Values::Dense(a) => computed(map_owned(a, move |v| v * c)),
         }
-        Op::Unary(Unary::Exp) => {
-            let y = out.data();
-            one(zip_owned(g, &y, "*", scalar::mul)?)
+    }
+    fn square_grad(g: Grad, x: &Rc<Array>) -> Result<Grad, TensorError> {
+        Plain::zip(g, x, "*", scalar::square_grad)
+    }
+    fn tanh_grad(g: Grad, y: &Rc<Array>) -> Result<Grad, TensorError> {
+        Plain::zip(g, y, "tanh backward", scalar::tanh_grad)
+    }
+    fn sigmoid_grad(g: Grad, y: &Rc<Array>) -> Result<Grad, TensorError> {
+        Plain::zip(g, y, "sigmoid backward", scalar::sigmoid_grad)
+    }
+    /// The gradient itself (and its span) when it has the shape already.
+    fn sum_to(g: Grad, shape: &[usize]) -> Result<Grad, TensorError> {
+        match &g.0 {
+            Values::Filled { like, .. } if same_shape(like.shape(), shape) => Ok(g),
+            Values::Dense(a) if same_shape(a.shape(), shape) => Ok(g),
+            _ => Ok(computed(sum_to(g.0.into_dense(), shape)?)),
         }
-        Op::Unary(Unary::Tanh) => {
-            let y = out.data();
-            one(zip_owned(g, &y, "tanh backward", scalar::tanh_grad)?)
-        }
-        Op::Unary(Unary::Sigmoid) => {
-            let y = out.data();
-            one(zip_owned(g, &y, "sigmoid backward", scalar::sigmoid_grad)?)
-        }
-        // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G (matrices; batches go the general way).
-        Op::MatMul => {
-            let (a, b) = (saved!(0), saved!(1));
-            let first = if needs(0) {
-                match product_transposed(&g, &b, false, true) {
-                    Some(r) => Some((sum_to(Rc::new(r?), a.shape())?, at)),
-                    None => return Ok(Fast::General((g, g_span))),
+    }
+    /// A full reduction's gradient, one number, is kept as one number (filled).
+    fn expand(
+        g: Grad,
+        x: &Rc<Array>,
+        axes: Option<&[usize]>,
+        keepdim: bool,
+    ) -> Result<Grad, TensorError> {
+        let one = match &g.0 {
+            _ if axes.is_some() => None,
+            Values::Dense(a) if a.len() == 1 => {
+                if same_shape(a.shape(), x.shape()) {
+                    return Ok(g);
                 }
-            } else {
-                None
-            };
-            let second = if needs(1) {
-                match product_transposed(&a, &g, true, false) {
-                    Some(r) => Some((sum_to(Rc::new(r?), b.shape())?, at)),
-                    None => return Ok(Fast::General((g, g_span))),
-                }
-            } else {
-                None
-            };
-            Few::Two([first, second])
+                Some(a.first().copied().unwrap_or(f64::NAN))
+            }
+            Values::Filled { like, v } if like.len() == 1 => Some(*v),
+            _ => None,
+        };
+        match one {
+            Some(v) => Ok((Values::Filled { like: x.clone(), v }, current_span())),
+            None => on_tensors(g, |g| expand_reduced(g, x.shape(), axes, keepdim)),
         }
-        _ => return Ok(Fast::General((g, g_span))),
-    }))
+    }
+    fn times_transposed(g: Grad, b: &Rc<Array>) -> Result<Grad, TensorError> {
+        let span = g.1;
+        let a = g.0.into_dense();
+        match product_transposed(&a, b, false, true) {
+            Some(r) => Ok(computed(Rc::new(r?))),
+            None => on_tensors((Values::Dense(a), span), |g| {
+                matmul_transposed(g, &Tensor::constant_rc(b.clone()), false, true)
+            }),
+        }
+    }
+    fn transposed_times(a: &Rc<Array>, g: Grad) -> Result<Grad, TensorError> {
+        let span = g.1;
+        let b = g.0.into_dense();
+        match product_transposed(a, &b, true, false) {
+            Some(r) => Ok(computed(Rc::new(r?))),
+            None => on_tensors((Values::Dense(b), span), |g| {
+                matmul_transposed(&Tensor::constant_rc(a.clone()), g, true, false)
+            }),
+        }
+    }
 }

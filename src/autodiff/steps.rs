@@ -2,7 +2,7 @@
 //! also says, for each operation in the order backward takes them, the gradient
 //! arriving at its output and the gradient it sends to each input.
 
-use super::backward::{backward_with, node_vjp, topological_order, BackwardOptions};
+use super::backward::{backward_with, node_vjp, topological_order, BackwardOptions, Recorded};
 use super::custom::UserCode;
 use super::{with_grad_mode, Array, Tensor, TensorError};
 use std::rc::Rc;
@@ -42,7 +42,9 @@ pub fn backward_steps(
             continue;
         };
         let g = Tensor::constant_rc(arriving.clone());
-        let shares = with_grad_mode(false, || node_vjp(t, &node, &g, false, user))?;
+        let shares = with_grad_mode(false, || {
+            node_vjp::<Recorded>(t, &node, g.clone(), false, user)
+        })?;
         let sent = (&shares)
             .into_iter()
             .enumerate()

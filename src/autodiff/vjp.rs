@@ -1,11 +1,14 @@
 //! The backward rules: each operation's vector-Jacobian product (`vjp`), one
-//! arm per `Op` with its math in a comment. Every rule is written with the same
-//! recorded tensor operations as the forward pass, so that with `create_graph`
-//! the backward pass is itself recorded and can be differentiated again.
+//! arm per `Op` with its math in a comment, written once for both backward
+//! passes. The common rules are generic over how a pass holds its gradients
+//! ([`Gradients`]): as recorded tensors (so that with `create_graph` the backward
+//! pass is itself recorded and can be differentiated again) or as plain data
+//! (`plain.rs`: in place when a buffer is not shared, one number for the
+//! gradient of a full sum). The other rules are written on tensors
+//! ([`vjp_tensors`]), which a plain pass reaches through [`Gradients::to_tensor`].
 
 use super::elementwise::{self as ew, zip_with};
 use super::few::{few, Few};
-use super::linalg::matmul_transposed;
 use super::op::IndexItem;
 use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
@@ -16,9 +19,195 @@ use super::{Array, Node, Op, Tensor, TensorError, Unary};
 use ndarray::{Axis, Dimension, IxDyn};
 use std::rc::Rc;
 
+/// How a backward pass holds its gradients (as dfdx's tape and `NoneTape`): as
+/// tensors that may be recorded (`Recorded`, for `create_graph`), or as plain
+/// data with no tensor per intermediate gradient (`Plain`, recording off). The
+/// rules of [`vjp`] are written once with the operations below; each
+/// representation computes them with the same arithmetic, so both give the
+/// same bits.
+pub(super) trait Gradients {
+    /// One gradient.
+    type G: Clone;
+    /// A value a rule reads (an input or the result of the operation).
+    type V;
+    /// `g` as a tensor, for user code (hooks, custom backward clauses) and the
+    /// rules written on tensors.
+    fn to_tensor(g: Self::G) -> Tensor;
+    /// A tensor that user code or a rule on tensors returned, as a gradient.
+    fn from_tensor(t: Tensor) -> Self::G;
+    /// The values of `g`.
+    fn values(g: &Self::G) -> Rc<Array>;
+    /// Whether `g` holds no NaN and no infinity.
+    fn is_finite(g: &Self::G) -> bool;
+    /// `acc + ig`.
+    fn accumulate(acc: Self::G, ig: Self::G) -> Result<Self::G, TensorError>;
+    /// The value of input `i` of `node`, as a rule reads it.
+    fn input(node: &Node, i: usize, create_graph: bool) -> Result<Self::V, TensorError>;
+    /// The result of the operation, as a rule reads it.
+    fn output(out: &Tensor) -> Self::V;
+    /// `g * v`, broadcasting.
+    fn mul(g: Self::G, v: &Self::V) -> Result<Self::G, TensorError>;
+    /// `-g`.
+    fn neg(g: Self::G) -> Self::G;
+    /// `g * c` for a number `c`.
+    fn mul_scalar(g: Self::G, c: f64) -> Self::G;
+    /// `g * (x * 2)`, the gradient through `x²`.
+    fn square_grad(g: Self::G, x: &Self::V) -> Result<Self::G, TensorError>;
+    /// `g * (1 - y²)` through `y = tanh(x)` (`ew::tanh_grad`).
+    fn tanh_grad(g: Self::G, y: &Self::V) -> Result<Self::G, TensorError>;
+    /// `g * (1 - y) * y` through `y = sigmoid(x)` (`ew::sigmoid_grad`).
+    fn sigmoid_grad(g: Self::G, y: &Self::V) -> Result<Self::G, TensorError>;
+    /// `g` summed back to `shape` (it was broadcast on the way forward).
+    fn sum_to(g: Self::G, shape: &[usize]) -> Result<Self::G, TensorError>;
+    /// The gradient of a reduction of `x` over `axes` (all when `None`),
+    /// broadcast back to `x`'s shape.
+    fn expand(
+        g: Self::G,
+        x: &Rc<Array>,
+        axes: Option<&[usize]>,
+        keepdim: bool,
+    ) -> Result<Self::G, TensorError>;
+    /// `g · bᵀ` over the last two axes.
+    fn times_transposed(g: Self::G, b: &Self::V) -> Result<Self::G, TensorError>;
+    /// `aᵀ · g` over the last two axes.
+    fn transposed_times(a: &Self::V, g: Self::G) -> Result<Self::G, TensorError>;
+}
+
+/// The value of input `i` of `node` as a tensor: the recorded input itself when
+/// the backward pass is recorded, else a constant holding its saved data. The
+/// recorded input must still hold the saved data: after `replace_data` it
+/// would silently give the derivative at the new value (PyTorch errors too).
+pub(super) fn recorded_input(
+    node: &Node,
+    i: usize,
+    create_graph: bool,
+) -> Result<Tensor, TensorError> {
+    let freed = || TensorError::Freed {
+        freed_by: node.freed_by().unwrap_or_default(),
+        node_span: node.span,
+    };
+    let saved = node.saved(i).ok_or_else(freed)?;
+    if create_graph {
+        let t = node.input(i).ok_or_else(freed)?;
+        if !Rc::ptr_eq(&saved, &t.data()) {
+            return Err(TensorError::Other(format!(
+                "an input of {} was replaced in place after it was used; \
+                 its gradient cannot be recorded (create_graph) from the old value",
+                node.op.describe()
+            )));
+        }
+        Ok(t)
+    } else {
+        // Recording is off: the input itself serves when it still holds the
+        // saved data (no new tensor), else a constant holding the saved data.
+        match node.input(i) {
+            Some(t) if Rc::ptr_eq(&saved, &t.data_ref()) => Ok(t),
+            _ => Ok(Tensor::constant_rc(saved)),
+        }
+    }
+}
+
 /// The gradient flowing into each input of `node` (the operation that made
-/// `out`), given the gradient `g` of `out` (`None` for inputs that do not require grad).
-pub(super) fn vjp(
+/// `out`), given the gradient `g` of `out` (`None` for inputs that do not
+/// require grad), held as `R` holds gradients.
+pub(super) fn vjp<R: Gradients>(
+    out: &Tensor,
+    node: &Node,
+    g: R::G,
+    create_graph: bool,
+) -> Result<Few<Option<R::G>>, TensorError> {
+    let freed = || TensorError::Freed {
+        freed_by: node.freed_by().unwrap_or_default(),
+        node_span: node.span,
+    };
+    let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
+    let input = |i: usize| R::input(node, i, create_graph);
+    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
+    Ok(match &node.op {
+        // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape;
+        // d(a-b)/db = -1
+        Op::Add | Op::Sub => {
+            let first = match needs(0) {
+                true => Some(R::sum_to(g.clone(), data(0)?.shape())?),
+                false => None,
+            };
+            let second = match needs(1) {
+                true => {
+                    let g = match node.op {
+                        Op::Sub => R::neg(g),
+                        _ => g,
+                    };
+                    Some(R::sum_to(g, data(1)?.shape())?)
+                }
+                false => None,
+            };
+            few![first, second]
+        }
+        // d(ab)/da = b, d(ab)/db = a
+        Op::Mul => {
+            let first = match needs(0) {
+                true => Some(R::sum_to(R::mul(g.clone(), &input(1)?)?, data(0)?.shape())?),
+                false => None,
+            };
+            let second = match needs(1) {
+                true => Some(R::sum_to(R::mul(g, &input(0)?)?, data(1)?.shape())?),
+                false => None,
+            };
+            few![first, second]
+        }
+        Op::AddScalar(_) | Op::SubScalar(_) => few![Some(g)],
+        Op::MulScalar(c) => few![Some(R::mul_scalar(g, *c))],
+        // d(-x) = -1
+        Op::Neg => few![Some(R::neg(g))],
+        // d x² = 2x, as g * (x * 2) (2 * x¹ is 2 * x exactly; one operation fewer)
+        Op::PowScalar(p) if *p == 2.0 => few![Some(R::square_grad(g, &input(0)?)?)],
+        // d exp(x) = exp(x)
+        Op::Unary(Unary::Exp) => few![Some(R::mul(g, &R::output(out))?)],
+        // d tanh(x) = 1 - tanh(x)²
+        // (one recorded operation, tanh_grad, so that it costs one pass)
+        Op::Unary(Unary::Tanh) => few![Some(R::tanh_grad(g, &R::output(out))?)],
+        // d σ(x) = σ(x)(1 - σ(x)), as the one operation sigmoid_grad
+        Op::Unary(Unary::Sigmoid) => few![Some(R::sigmoid_grad(g, &R::output(out))?)],
+        // d sum = 1 for every summed element: the gradient is broadcast back.
+        Op::Sum { axes, keepdim } => {
+            few![Some(R::expand(g, &data(0)?, axes.as_deref(), *keepdim)?)]
+        }
+        // d mean = 1/n
+        Op::Mean { axes, keepdim } => {
+            let x = data(0)?;
+            let s = x.shape();
+            let n: usize = match axes {
+                None => s.iter().product(),
+                Some(a) => a.iter().filter_map(|&i| s.get(i)).product(),
+            };
+            let e = R::expand(g, &x, axes.as_deref(), *keepdim)?;
+            few![Some(R::mul_scalar(e, 1.0 / n.max(1) as f64))]
+        }
+        // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G, each summed over broadcast batch axes.
+        Op::MatMul => {
+            let (a, b) = (input(0)?, input(1)?);
+            let first = match needs(0) {
+                true => Some(R::sum_to(
+                    R::times_transposed(g.clone(), &b)?,
+                    data(0)?.shape(),
+                )?),
+                false => None,
+            };
+            let second = match needs(1) {
+                true => Some(R::sum_to(R::transposed_times(&a, g)?, data(1)?.shape())?),
+                false => None,
+            };
+            few![first, second]
+        }
+        _ => {
+            let grads = vjp_tensors(out, node, &R::to_tensor(g), create_graph)?;
+            grads.into_map(|ig| ig.map(R::from_tensor))
+        }
+    })
+}
+
+/// The rules written on tensors (every operation [`vjp`] does not handle).
+fn vjp_tensors(
     out: &Tensor,
     node: &Node,
     g: &Tensor,
@@ -29,31 +218,7 @@ pub(super) fn vjp(
         node_span: node.span,
     };
     let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
-    // The value of input `i` as a tensor: the recorded input itself when the
-    // backward pass is recorded, else a constant holding its saved data. The
-    // recorded input must still hold the saved data: after `replace_data` it
-    // would silently give the derivative at the new value (PyTorch errors too).
-    let input = |i: usize| -> Result<Tensor, TensorError> {
-        if create_graph {
-            let t = node.input(i).ok_or_else(freed)?;
-            if !Rc::ptr_eq(&data(i)?, &t.data()) {
-                return Err(TensorError::Other(format!(
-                    "an input of {} was replaced in place after it was used; \
-                     its gradient cannot be recorded (create_graph) from the old value",
-                    node.op.describe()
-                )));
-            }
-            Ok(t)
-        } else {
-            // Recording is off: the input itself serves when it still holds the
-            // saved data (no new tensor), else a constant holding the saved data.
-            let saved = data(i)?;
-            match node.input(i) {
-                Some(t) if Rc::ptr_eq(&saved, &t.data_ref()) => Ok(t),
-                _ => Ok(Tensor::constant_rc(saved)),
-            }
-        }
-    };
+    let input = |i: usize| recorded_input(node, i, create_graph);
     let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
     // The result itself (with recording off, operations on it are not recorded).
     let output = || -> Result<Tensor, TensorError> { Ok(out.clone()) };
@@ -72,21 +237,6 @@ pub(super) fn vjp(
     };
 
     Ok(match &node.op {
-        // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape.
-        Op::Add => few![
-            to_input(0, &|| Ok(g.clone()))?,
-            to_input(1, &|| Ok(g.clone()))?,
-        ],
-        // d(a-b)/db = -1
-        Op::Sub => few![
-            to_input(0, &|| Ok(g.clone()))?,
-            to_input(1, &|| Ok(ew::neg(g)))?,
-        ],
-        // d(ab)/da = b, d(ab)/db = a
-        Op::Mul => few![
-            to_input(0, &|| ew::mul(g, &input(1)?))?,
-            to_input(1, &|| ew::mul(g, &input(0)?))?,
-        ],
         // d(a/b)/da = 1/b, d(a/b)/db = -a/b², computed as PyTorch does, -g·((a/b)/b)
         // (b·b would lose the sign of a -0 and give NaN where PyTorch gives inf)
         Op::Div => {
@@ -195,10 +345,6 @@ pub(super) fn vjp(
                 to_input(1, &|| ew::where_(&m, &scalar(0.0), g))?,
             ]
         }
-        // d(-x) = -1
-        Op::Neg => few![Some(ew::neg(g))],
-        // d exp(x) = exp(x)
-        Op::Unary(Unary::Exp) => few![one(ew::mul(g, &output()?))?],
         // d ln(x) = 1/x
         Op::Unary(Unary::Log) => few![one(ew::div(g, &input(0)?))?],
         // d sqrt(x) = 1 / (2 sqrt(x))
@@ -212,11 +358,6 @@ pub(super) fn vjp(
         Op::Unary(Unary::Sin) => few![one(ew::mul(g, &ew::cos(&input(0)?)))?],
         // d cos(x) = -sin(x)
         Op::Unary(Unary::Cos) => few![one(ew::mul(g, &ew::neg(&ew::sin(&input(0)?))))?],
-        // d tanh(x) = 1 - tanh(x)²
-        // (one recorded operation, tanh_grad, so that it costs one pass)
-        Op::Unary(Unary::Tanh) => few![one(ew::tanh_grad(g, &output()?))?],
-        // d σ(x) = σ(x)(1 - σ(x)), as the one operation sigmoid_grad
-        Op::Unary(Unary::Sigmoid) => few![one(ew::sigmoid_grad(g, &output()?))?],
         // t = g(1 - y²): dt/dg = 1 - y², dt/dy = -2gy
         Op::TanhGrad => {
             let (gi, y) = (input(0)?, input(1)?);
@@ -306,30 +447,10 @@ pub(super) fn vjp(
             let p = *p;
             if p == 0.0 {
                 few![Some(ew::full(data(0)?.shape(), 0.0)?)]
-            } else if p == 2.0 {
-                // 2 * x¹ is 2 * x exactly; one operation fewer.
-                few![one(ew::mul(g, &ew::mul_scalar(&input(0)?, 2.0)))?]
             } else {
                 let d = ew::mul_scalar(&ew::pow_scalar(&input(0)?, p - 1.0), p);
                 few![one(ew::mul(g, &d))?]
             }
-        }
-        Op::AddScalar(_) | Op::SubScalar(_) => few![Some(g.clone())],
-        Op::MulScalar(c) => few![Some(ew::mul_scalar(g, *c))],
-        // d sum = 1 for every summed element: the gradient is broadcast back.
-        Op::Sum { axes, keepdim } => {
-            let s = shape(0)?;
-            few![Some(expand_reduced(g, &s, axes.as_deref(), *keepdim)?)]
-        }
-        // d mean = 1/n
-        Op::Mean { axes, keepdim } => {
-            let s = shape(0)?;
-            let n: usize = match axes {
-                None => s.iter().product(),
-                Some(a) => a.iter().filter_map(|&i| s.get(i)).product(),
-            };
-            let e = expand_reduced(g, &s, axes.as_deref(), *keepdim)?;
-            few![Some(ew::mul_scalar(&e, 1.0 / n.max(1) as f64))]
         }
         // A full max/min: shared evenly among the elements equal to it.
         Op::MaxAll | Op::MinAll => {
@@ -523,34 +644,29 @@ pub(super) fn vjp(
                 },
             ]
         }
-        // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G, each summed over broadcast batch axes.
-        Op::MatMul => {
-            let (a, b) = (input(0)?, input(1)?);
-            few![
-                if needs(0) {
-                    Some(sum_to(
-                        &matmul_transposed(g, &b, false, true)?,
-                        data(0)?.shape(),
-                    )?)
-                } else {
-                    None
-                },
-                if needs(1) {
-                    Some(sum_to(
-                        &matmul_transposed(&a, g, true, false)?,
-                        data(1)?.shape(),
-                    )?)
-                } else {
-                    None
-                },
-            ]
-        }
         // The user's own backward runs in the engine (`backward::node_vjp`),
         // which can call user code; nothing else reaches here with it.
         Op::Custom(op) => {
             return Err(TensorError::Other(format!(
                 "the backward of {} cannot run here",
                 op.name
+            )))
+        }
+        // Written once for both passes, in `vjp`, which does not come here with them.
+        Op::Add
+        | Op::Sub
+        | Op::Mul
+        | Op::AddScalar(_)
+        | Op::SubScalar(_)
+        | Op::MulScalar(_)
+        | Op::Neg
+        | Op::Unary(Unary::Exp | Unary::Tanh | Unary::Sigmoid)
+        | Op::Sum { .. }
+        | Op::Mean { .. }
+        | Op::MatMul => {
+            return Err(TensorError::Other(format!(
+                "the backward of {} is not a rule on tensors",
+                node.op.describe()
             )))
         }
     })
@@ -584,7 +700,7 @@ fn select(g: &Tensor, m: Array) -> Result<Tensor, TensorError> {
 }
 
 /// The gradient of a reduction, broadcast back to the input's shape.
-fn expand_reduced(
+pub(super) fn expand_reduced(
     g: &Tensor,
     in_shape: &[usize],
     axes: Option<&[usize]>,

@@ -369,7 +369,15 @@ pub enum Returns {
     List,
     /// `none`: a builtin run for what it does (`print`, `backward`).
     Nothing,
-    /// It depends on the arguments (`exp` of a number is a number).
+    /// As its first argument: a tensor for a tensor, a number for a number
+    /// (`exp`), else not known.
+    LikeFirst,
+    /// As arithmetic on its first two arguments (`pow(x, p)` as `x ** p`).
+    Arithmetic,
+    /// As its argument at this position or of this name, when that is a tensor
+    /// or a tuple (`grad(y, x)`: one gradient per target), else not known.
+    LikeArg(usize, &'static str),
+    /// Not known without running it (`range`).
     Unknown,
 }
 

@@ -12,7 +12,7 @@ use crate::eval::value::Returns;
 pub struct Mapping {
     pub name: &'static str,
     /// What the builtin returns, as far as known.
-    pub returns: Ty,
+    pub returns: Returns,
     /// How its call is written inline, as its PyTorch call.
     pub inline: Inline,
     /// An argument of unknown type is taken to be a tensor.
@@ -23,14 +23,15 @@ pub struct Mapping {
 pub fn mapping(name: &str) -> Option<Mapping> {
     crate::eval::builtins::lookup(name).map(|b| Mapping {
         name: b.name,
-        returns: ty_of(b.returns),
+        returns: b.returns,
         inline: b.inline,
         tensor_only: b.tensor_only,
     })
 }
 
-/// A row's return kind as a static type.
-fn ty_of(r: Returns) -> Ty {
+/// A row's return kind as a static type, given `arg(i, name)`: the static type
+/// of the call's argument at position `i` (or, given a name, passed by that name).
+pub fn ty_of(r: Returns, arg: impl Fn(usize, Option<&'static str>) -> Ty) -> Ty {
     match r {
         Returns::Int => Ty::Int,
         Returns::Num => Ty::Num,
@@ -40,6 +41,16 @@ fn ty_of(r: Returns) -> Ty {
         Returns::Tuple => Ty::Tuple,
         Returns::List => Ty::List,
         Returns::Nothing => Ty::None,
+        Returns::LikeFirst => match arg(0, None) {
+            Ty::Tensor => Ty::Tensor,
+            Ty::Int | Ty::Num => Ty::Num,
+            _ => Ty::Unknown,
+        },
+        Returns::Arithmetic => Ty::arith(arg(0, None), arg(1, None), false),
+        Returns::LikeArg(pos, name) => match arg(pos, Some(name)) {
+            t @ (Ty::Tensor | Ty::Tuple) => t,
+            _ => Ty::Unknown,
+        },
         Returns::Unknown => Ty::Unknown,
     }
 }

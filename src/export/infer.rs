@@ -2,7 +2,7 @@
 //! them and for expressions (tensor, number, whole number, …), so that calls on surely-tensor
 //! arguments become inline PyTorch calls.
 
-use super::builtins::mapping;
+use super::builtins::{mapping, ty_of};
 use super::call::{is_scalar, maybe_tensor};
 use super::emit::{py_number, CallArgs, Emitter, Scope};
 use super::names::bound_in;
@@ -224,26 +224,12 @@ impl Emitter {
         let Some(m) = mapping(name) else {
             return Ty::Unknown;
         };
-        if m.returns != Ty::Unknown {
-            return m.returns;
-        }
-        let first = a.pos.first().map(|e| self.ty(e)).unwrap_or(Ty::Unknown);
-        match name {
-            "range" => Ty::Unknown,
-            "grad" => match a.get(1, "x").map(|e| self.ty(e)) {
-                Some(Ty::Tensor) => Ty::Tensor,
-                Some(Ty::Tuple) => Ty::Tuple,
-                _ => Ty::Unknown,
-            },
-            "pow" | "maximum" | "minimum" => {
-                let second = a.pos.get(1).map(|e| self.ty(e)).unwrap_or(Ty::Unknown);
-                Ty::arith(first, second, false)
-            }
-            _ => match first {
-                Ty::Tensor => Ty::Tensor,
-                Ty::Int | Ty::Num => Ty::Num,
-                _ => Ty::Unknown,
-            },
-        }
+        ty_of(m.returns, |pos, name| {
+            let arg = match name {
+                None => a.pos.get(pos).copied(),
+                Some(name) => a.get(pos, name),
+            };
+            arg.map(|e| self.ty(e)).unwrap_or(Ty::Unknown)
+        })
     }
 }

@@ -129,7 +129,7 @@ use Group::*;
 macro_rules! rows {
     ($($name:literal => $func:expr, $group:ident, [$($param:expr),*],
        doc: $doc:literal, d: $d:tt, ex: $ex:literal, torch: $torch:literal,
-       $(inline: $inline:expr,)? ret: $ret:ident $(, $flag:ident)*;)*) => {
+       $(inline: $inline:expr,)? ret: $ret:expr $(, $flag:ident)*;)*) => {
         pub(super) static BUILTINS: &[Builtin] = &[
             $(Builtin {
                 name: $name,
@@ -141,7 +141,7 @@ macro_rules! rows {
                 local: rows!(@local $d),
                 example: $ex,
                 torch: $torch,
-                returns: Returns::$ret,
+                returns: rows!(@ret $ret),
                 lists_as_tuples: rows!(@lists $($flag)*),
                 inline: rows!(@inline $($inline)?),
                 tensor_only: rows!(@tensor_only $($flag)*),
@@ -158,6 +158,10 @@ macro_rules! rows {
         $inline
     }};
     (@inline) => { Inline::Runtime };
+    (@ret $ret:expr) => {{
+        use Returns::*;
+        $ret
+    }};
     (@lists) => { false };
     (@lists lists_as_tuples $($rest:ident)*) => { true };
     (@lists tensor_only $($rest:ident)*) => { rows!(@lists $($rest)*) };
@@ -227,71 +231,71 @@ rows! {
         d: -, ex: "make_spirals(9)", torch: "(no equivalent: CS231n's spiral data)", ret: Tuple;
     "load_csv" => data::load_csv, Creation, [p("path"), flag("header")],
         doc: "a CSV file of numbers as a [rows, columns] tensor; header=true also gives the column names",
-        d: -, ex: "load_csv(\"data.csv\")", torch: "torch.from_numpy(numpy.loadtxt(path, delimiter=\",\"))", ret: Unknown;
+        d: -, ex: "load_csv(\"data.csv\")", torch: "torch.from_numpy(numpy.loadtxt(path, delimiter=\",\"))", ret: LikeFirst;
     "save" => data::save, Creation, [p("path"), opt("model"), kw_rest("tensors")],
         doc: "writes the named tensors (save(path, W=W, b=b)), or every tensor inside a model by dotted path (save(path, model)), to a safetensors file, float64",
         d: -, ex: "save(\"w.safetensors\", w=ones(2))", torch: "safetensors.torch.save_file({\"W\": W, ...}, path)", ret: Nothing;
     "load" => data::load, Creation, [p("path"), rest("names"), kw("into")],
         doc: "a safetensors file's (name, tensor) pairs sorted by name, the named tensors as a tuple, or with into=model the values copied into the model's tensors of the same names",
-        d: -, ex: "save(\"w.safetensors\", w=ones(2)); load(\"w.safetensors\")", torch: "safetensors.torch.load_file(path)", ret: Unknown;
+        d: -, ex: "save(\"w.safetensors\", w=ones(2)); load(\"w.safetensors\")", torch: "safetensors.torch.load_file(path)", ret: LikeFirst;
 
     "exp" => unary!(Exp), Elementwise, [p("x")],
         doc: "e to the power x",
-        d: ("d/dx e^x = e^x", "exp(x)"), ex: "exp(1)", torch: "torch.exp(x)", inline: Call("torch.exp"), ret: Unknown;
+        d: ("d/dx e^x = e^x", "exp(x)"), ex: "exp(1)", torch: "torch.exp(x)", inline: Call("torch.exp"), ret: LikeFirst;
     "log" => unary!(Log), Elementwise, [p("x")],
         doc: "the natural logarithm",
-        d: ("d/dx ln x = 1/x", "1 / x"), ex: "log(2)", torch: "torch.log(x)", inline: Call("torch.log"), ret: Unknown;
+        d: ("d/dx ln x = 1/x", "1 / x"), ex: "log(2)", torch: "torch.log(x)", inline: Call("torch.log"), ret: LikeFirst;
     "sqrt" => unary!(Sqrt), Elementwise, [p("x")],
         doc: "the square root",
-        d: ("d/dx sqrt(x) = 1/(2 sqrt(x))", "1 / (2 * sqrt(x))"), ex: "sqrt(2)", torch: "torch.sqrt(x)", inline: Call("torch.sqrt"), ret: Unknown;
+        d: ("d/dx sqrt(x) = 1/(2 sqrt(x))", "1 / (2 * sqrt(x))"), ex: "sqrt(2)", torch: "torch.sqrt(x)", inline: Call("torch.sqrt"), ret: LikeFirst;
     "abs" => unary!(Abs), Elementwise, [p("x")],
         doc: "the absolute value",
-        d: ("d/dx |x| = sign(x), 0 at x = 0", "sign(x)"), ex: "abs(-3)", torch: "torch.abs(x)", inline: Call("torch.abs"), ret: Unknown;
+        d: ("d/dx |x| = sign(x), 0 at x = 0", "sign(x)"), ex: "abs(-3)", torch: "torch.abs(x)", inline: Call("torch.abs"), ret: LikeFirst;
     "sin" => unary!(Sin), Elementwise, [p("x")],
         doc: "the sine",
-        d: ("d/dx sin x = cos x", "cos(x)"), ex: "sin(1)", torch: "torch.sin(x)", inline: Call("torch.sin"), ret: Unknown;
+        d: ("d/dx sin x = cos x", "cos(x)"), ex: "sin(1)", torch: "torch.sin(x)", inline: Call("torch.sin"), ret: LikeFirst;
     "cos" => unary!(Cos), Elementwise, [p("x")],
         doc: "the cosine",
-        d: ("d/dx cos x = -sin x", "-sin(x)"), ex: "cos(1)", torch: "torch.cos(x)", inline: Call("torch.cos"), ret: Unknown;
+        d: ("d/dx cos x = -sin x", "-sin(x)"), ex: "cos(1)", torch: "torch.cos(x)", inline: Call("torch.cos"), ret: LikeFirst;
     "tanh" => unary!(Tanh), Elementwise, [p("x")],
         doc: "the hyperbolic tangent",
-        d: ("t = tanh x; dt/dx = 1 - t^2", "1 - y**2"), ex: "tanh(0.5)", torch: "torch.tanh(x)", inline: Call("torch.tanh"), ret: Unknown;
+        d: ("t = tanh x; dt/dx = 1 - t^2", "1 - y**2"), ex: "tanh(0.5)", torch: "torch.tanh(x)", inline: Call("torch.tanh"), ret: LikeFirst;
     "sigmoid" => unary!(Sigmoid), Elementwise, [p("x")],
         doc: "the logistic function 1/(1+e^-x)",
-        d: ("s(x) = 1/(1+e^-x); ds/dx = s(1-s)", "y * (1 - y)"), ex: "sigmoid(0)", torch: "torch.sigmoid(x)", inline: Call("torch.sigmoid"), ret: Unknown;
+        d: ("s(x) = 1/(1+e^-x); ds/dx = s(1-s)", "y * (1 - y)"), ex: "sigmoid(0)", torch: "torch.sigmoid(x)", inline: Call("torch.sigmoid"), ret: LikeFirst;
     "relu" => unary!(Relu), Elementwise, [p("x")],
         doc: "max(x, 0); nan stays nan",
-        d: "1 where x > 0, else 0 (0 at x = 0)", ex: "relu([-1, 2])", torch: "torch.relu(x)", inline: Call("torch.relu"), ret: Unknown;
+        d: "1 where x > 0, else 0 (0 at x = 0)", ex: "relu([-1, 2])", torch: "torch.relu(x)", inline: Call("torch.relu"), ret: LikeFirst;
     "leaky_relu" => math::leaky_relu, Elementwise, [p("x"), num("slope", 0.01)],
         doc: "x where x > 0, else slope * x",
         d: "1 where x > 0, else slope (slope at x = 0)", ex: "leaky_relu(-2, 0.1)",
-        torch: "torch.nn.functional.leaky_relu(x, negative_slope=slope)", inline: Optional { f: "F.leaky_relu", param: "slope" }, ret: Unknown;
+        torch: "torch.nn.functional.leaky_relu(x, negative_slope=slope)", inline: Optional { f: "F.leaky_relu", param: "slope" }, ret: LikeFirst;
     "softplus" => unary!(Softplus), Elementwise, [p("x")],
         doc: "ln(1 + e^x), x itself above 20",
         d: "d/dx ln(1+e^x) = sigmoid(x) (1 above 20)", ex: "softplus(0)",
-        torch: "torch.nn.functional.softplus(x)", inline: Call("F.softplus"), ret: Unknown;
+        torch: "torch.nn.functional.softplus(x)", inline: Call("F.softplus"), ret: LikeFirst;
     "clamp" => math::clamp, Elementwise, [p("x"), opt("min"), opt("max")],
         doc: "x limited to [min, max] (either bound may be left out); nan stays nan",
         d: "1 where min <= x <= max, else 0", ex: "clamp([-2, 0.5, 3], min=0, max=1)",
-        torch: "torch.clamp(x, min=min, max=max)", inline: Keywords("torch.clamp"), ret: Unknown;
+        torch: "torch.clamp(x, min=min, max=max)", inline: Keywords("torch.clamp"), ret: LikeFirst;
     "pow" => math::pow, Elementwise, [p("x"), p("p")],
         doc: "x to the power p, as x ** p",
-        d: "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x", ex: "pow(2, 10)", torch: "torch.pow(x, p)", inline: Operator(BinOp::Pow), ret: Unknown;
+        d: "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x", ex: "pow(2, 10)", torch: "torch.pow(x, p)", inline: Operator(BinOp::Pow), ret: Arithmetic;
     "maximum" => math::maximum, Elementwise, [p("a"), p("b")],
         doc: "the larger of a and b, elementwise, broadcast; nan if either is nan",
         d: "the gradient goes to the larger; split evenly where a = b", ex: "maximum([1, 5], [3, 2])",
-        torch: "torch.maximum(a, b)", inline: Pair("torch.maximum"), ret: Unknown;
+        torch: "torch.maximum(a, b)", inline: Pair("torch.maximum"), ret: Arithmetic;
     "minimum" => math::minimum, Elementwise, [p("a"), p("b")],
         doc: "the smaller of a and b, elementwise, broadcast; nan if either is nan",
         d: "the gradient goes to the smaller; split evenly where a = b", ex: "minimum([1, 5], [3, 2])",
-        torch: "torch.minimum(a, b)", inline: Pair("torch.minimum"), ret: Unknown;
+        torch: "torch.minimum(a, b)", inline: Pair("torch.minimum"), ret: Arithmetic;
     "where" => math::where_, Elementwise, [p("cond"), p("a"), p("b")],
         doc: "a where cond is non-zero, else b, broadcast",
         d: "the gradient goes to a where cond, to b elsewhere; none to cond",
         ex: "where([1, 0], [1, 2], [3, 4])", torch: "torch.where(cond != 0, a, b)", ret: Tensor;
     "sign" => unary!(Sign), Elementwise, [p("x")],
         doc: "-1, 0 or 1 by the sign of x (0 for -0 and nan, as torch.sign)",
-        d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)", inline: Call("torch.sign"), ret: Unknown;
+        d: "0 everywhere", ex: "sign(-2)", torch: "torch.sign(x)", inline: Call("torch.sign"), ret: LikeFirst;
     "logical_and" => math::logical_and, Elementwise, [p("a"), p("b")],
         doc: "a bool tensor: true where a and b are both non-zero, broadcast",
         d: "none: a bool tensor does not require grad", ex: "logical_and([1, 0, 1], [1, 1, 0])", torch: "torch.logical_and(a, b)", ret: Tensor;
@@ -311,29 +315,29 @@ rows! {
     "sum" => math::sum, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the sum of all elements, or along axis (a number or a tuple of axes); of a list or tuple, its items added (numbers or tensors)",
         d: "1 for every summed element: the gradient is broadcast back", ex: "sum([[1, 2], [3, 4]], axis=0)",
-        torch: "torch.sum(x, dim=axis, keepdim=keepdim) (torch.sum(x) without axis)", inline: Reduce { f: "torch.sum", pair: None, then: "" }, ret: Unknown;
+        torch: "torch.sum(x, dim=axis, keepdim=keepdim) (torch.sum(x) without axis)", inline: Reduce { f: "torch.sum", pair: None, then: "" }, ret: LikeFirst;
     "mean" => math::mean, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the mean of all elements, or along axis (a number or a tuple of axes)",
         d: "1/n for each of the n averaged elements", ex: "mean([1, 2, 3, 4])",
-        torch: "torch.mean(x, dim=axis, keepdim=keepdim) (torch.mean(x) without axis)", inline: Reduce { f: "torch.mean", pair: None, then: "" }, ret: Unknown;
+        torch: "torch.mean(x, dim=axis, keepdim=keepdim) (torch.mean(x) without axis)", inline: Reduce { f: "torch.mean", pair: None, then: "" }, ret: LikeFirst;
     "max" => math::max, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the largest element, or along axis; max(a, b) of two values is maximum(a, b); of a list or tuple of numbers, the largest number",
         d: "the gradient goes to the largest element, split evenly among ties",
         ex: "max([[1, 5], [3, 2]], axis=1)",
-        torch: "torch.amax(x, dim=axis, keepdim=keepdim) (torch.max(x) without axis; torch.max(x, dim).values splits ties differently)", inline: Reduce { f: "torch.amax", pair: Some("torch.maximum"), then: "" }, ret: Unknown;
+        torch: "torch.amax(x, dim=axis, keepdim=keepdim) (torch.max(x) without axis; torch.max(x, dim).values splits ties differently)", inline: Reduce { f: "torch.amax", pair: Some("torch.maximum"), then: "" }, ret: LikeFirst;
     "min" => math::min, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the smallest element, or along axis; min(a, b) of two values is minimum(a, b); of a list or tuple of numbers, the smallest number",
         d: "the gradient goes to the smallest element, split evenly among ties",
         ex: "min([[1, 5], [3, 2]], axis=1)",
-        torch: "torch.amin(x, dim=axis, keepdim=keepdim) (torch.min(x) without axis; torch.min(x, dim).values splits ties differently)", inline: Reduce { f: "torch.amin", pair: Some("torch.minimum"), then: "" }, ret: Unknown;
+        torch: "torch.amin(x, dim=axis, keepdim=keepdim) (torch.min(x) without axis; torch.min(x, dim).values splits ties differently)", inline: Reduce { f: "torch.amin", pair: Some("torch.minimum"), then: "" }, ret: LikeFirst;
     "prod" => math::prod, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the product of all elements, or along axis",
         d: "d/dx_i prod = the product of the other elements", ex: "prod([1, 2, 3, 4])",
-        torch: "torch.prod(x, dim=axis, keepdim=keepdim) (torch.prod(x) without axis)", inline: Reduce { f: "torch.prod", pair: None, then: "" }, ret: Unknown;
+        torch: "torch.prod(x, dim=axis, keepdim=keepdim) (torch.prod(x) without axis)", inline: Reduce { f: "torch.prod", pair: None, then: "" }, ret: LikeFirst;
     "norm" => math::norm, Reductions, [p("x")],
         doc: "the L2 norm of all elements",
         d: "d/dx |x| = x / |x| (0 where |x| = 0)", ex: "norm([3, 4])",
-        torch: "torch.linalg.vector_norm(x)", inline: Call("torch.linalg.vector_norm"), ret: Unknown;
+        torch: "torch.linalg.vector_norm(x)", inline: Call("torch.linalg.vector_norm"), ret: LikeFirst;
     "argmax" => math::argmax, Reductions, [p("x"), opt("axis"), flag("keepdim")],
         doc: "the index of the largest element (of the flattened x without axis)",
         d: "none: an index has no gradient", ex: "argmax([1, 5, 3])",
@@ -411,7 +415,7 @@ rows! {
         [p("y"), p("x"), opt("v"), Param { name: "retain_graph", pass: Pass::Keyword, default: ParamDefault::Same("create_graph") }, flag("create_graph"), flag("allow_unused")],
         doc: "dy/dx for a tensor or a tuple of tensors x, without touching .grad",
         d: -, ex: "grad(sum(ones(2, grad=true) * 3), ones(2, grad=true), allow_unused=true)",
-        torch: "torch.autograd.grad(y, x, grad_outputs=v, retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)", inline: Special, ret: Unknown, lists_as_tuples;
+        torch: "torch.autograd.grad(y, x, grad_outputs=v, retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)", inline: Special, ret: LikeArg(1, "x"), lists_as_tuples;
     "parameters" => autograd::parameters, Autodiff, [p("v")],
         doc: "every tensor inside v that requires grad (tensors, tuples, lists, modules), each once, in order",
         d: -, ex: "parameters((ones(2, grad=true), 3, ones(2)))", torch: "list(model.parameters())", ret: List;
@@ -433,7 +437,7 @@ rows! {
     "register_hook" => hooks::register_hook, Autodiff, [p("t"), p("hook")],
         doc: "calls hook(g) with t's gradient g when backward computes it; a returned tensor replaces g, none keeps it; returns a handle for remove_hook",
         d: -, ex: "register_hook(ones(2, grad=true), fn(g) { return g * 2 })",
-        torch: "t.register_hook(hook)", ret: Unknown;
+        torch: "t.register_hook(hook)", ret: LikeFirst;
     "remove_hook" => hooks::remove_hook, Autodiff, [p("handle")],
         doc: "removes the hook that register_hook returned handle for",
         d: -, ex: "remove_hook(register_hook(ones(2, grad=true), fn(g) { return none }))",
@@ -469,16 +473,16 @@ rows! {
         d: -, ex: "len((1, 2, 3))", torch: "len(v)", inline: Python("len"), ret: Int;
     "round" => lang::round, Numbers, [p("x"), opt("n")],
         doc: "x rounded to n decimals, halves to even (as Python); round(x) gives a whole number",
-        d: -, ex: "round(2.675, 2)", torch: "round(x, n)", ret: Unknown;
+        d: -, ex: "round(2.675, 2)", torch: "round(x, n)", ret: LikeFirst;
     "sgd" => optimizers::sgd, Autodiff, [p("params"), p("lr"), kw_num("momentum", 0.0), kw_num("dampening", 0.0), kw_num("weight_decay", 0.0), flag("nesterov")],
         doc: "stochastic gradient descent over params (opt.step(), opt.zero_grad(), opt.lr)",
-        d: -, ex: "sgd((ones(2, grad=true),), lr=0.1)", torch: "torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)", ret: Unknown, lists_as_tuples;
+        d: -, ex: "sgd((ones(2, grad=true),), lr=0.1)", torch: "torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)", ret: LikeFirst, lists_as_tuples;
     "adam" => optimizers::adam, Autodiff, [p("params"), num("lr", 0.001), kw("betas"), kw_num("eps", 1e-8), kw_num("weight_decay", 0.0)],
         doc: "Adam over params; betas=(0.9, 0.999) by default",
-        d: -, ex: "adam((ones(2, grad=true),))", torch: "torch.optim.Adam(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)", ret: Unknown, lists_as_tuples;
+        d: -, ex: "adam((ones(2, grad=true),))", torch: "torch.optim.Adam(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)", ret: LikeFirst, lists_as_tuples;
     "adamw" => optimizers::adamw, Autodiff, [p("params"), num("lr", 0.001), kw("betas"), kw_num("eps", 1e-8), kw_num("weight_decay", 0.01)],
         doc: "AdamW (decoupled weight decay) over params; betas=(0.9, 0.999) by default",
-        d: -, ex: "adamw((ones(2, grad=true),))", torch: "torch.optim.AdamW(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)", ret: Unknown, lists_as_tuples;
+        d: -, ex: "adamw((ones(2, grad=true),))", torch: "torch.optim.AdamW(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)", ret: LikeFirst, lists_as_tuples;
     "set_lr" => optimizers::set_lr, Autodiff, [p("opt"), p("lr")],
         doc: "changes an optimizer's learning rate",
         d: -, ex: "set_lr(sgd((ones(1, grad=true),), lr=1), 0.5)", torch: "for g in opt.param_groups: g[\"lr\"] = lr", ret: Nothing;
@@ -490,7 +494,7 @@ rows! {
         d: -, ex: "append(list(), 1)", torch: "xs.append(v)", inline: ListMethod { m: "append", index: false }, ret: Nothing;
     "pop" => lang::pop, Numbers, [p("xs"), opt("i")],
         doc: "removes and returns the last item of the list xs, or item i",
-        d: -, ex: "pop(list((1, 2)))", torch: "xs.pop(i)", inline: ListMethod { m: "pop", index: true }, ret: Unknown;
+        d: -, ex: "pop(list((1, 2)))", torch: "xs.pop(i)", inline: ListMethod { m: "pop", index: true }, ret: LikeFirst;
     "int" => collections::int, Numbers, [p("x")],
         doc: "x as a whole number, towards zero; int(s) reads a whole number from a string",
         d: -, ex: "int(-2.7)", torch: "int(x)", ret: Num;
@@ -511,7 +515,7 @@ rows! {
         d: -, ex: "chr(98)", torch: "chr(n)", ret: Str;
     "dict" => collections::dict, Numbers, [opt("pairs")],
         doc: "a new dict: empty, from (key, value) pairs, or a copy of a dict",
-        d: -, ex: "dict(list(((\"a\", 1), (\"b\", 2))))", torch: "dict(pairs)", ret: Unknown;
+        d: -, ex: "dict(list(((\"a\", 1), (\"b\", 2))))", torch: "dict(pairs)", ret: LikeFirst;
     "enumerate" => collections::enumerate, Numbers, [p("xs"), num("start", 0.0)],
         doc: "a list of (i, x) pairs for the items x of xs, i counting from start",
         d: -, ex: "enumerate(\"ab\", start=1)", torch: "list(enumerate(xs, start=start))", ret: List;
@@ -644,7 +648,7 @@ rows! {
         torch: "torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)", ret: Bool;
     "env" => course::env, Numbers, [p("name"), opt("default")],
         doc: "the environment variable name as a number (or as a string when it is not one), else default",
-        d: -, ex: "env(\"STEPS\", 1000)", torch: "os.environ.get(name, default) (as a number when it is one)", ret: Unknown;
+        d: -, ex: "env(\"STEPS\", 1000)", torch: "os.environ.get(name, default) (as a number when it is one)", ret: LikeFirst;
     "hist" => pictures::hist, Output, [p("x"), num("bins", 50.0), kw("title"), kw("file")],
         doc: "a histogram of x's values in bins equal bins from its smallest to its largest value; in the terminal, or SVG into file=",
         d: -, ex: "hist([1, 2, 2, 3, 3, 3], bins=3)", torch: "matplotlib.pyplot.hist(x.flatten(), bins=bins)", ret: Nothing;
