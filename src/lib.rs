@@ -42,21 +42,9 @@ pub enum Exit {
 }
 
 /// Runs `text` as a script named `name`: program output to `out`, diagnostics
-/// (rendered, coloured when `color`) to `err`.
+/// (rendered, coloured when `color`) to `err`. With a time limit in seconds (`bp run
+/// --timeout`), a script that runs longer stops with an error report (exit 1).
 pub fn run(
-    text: &str,
-    name: &str,
-    out: Box<dyn Write>,
-    err: &mut dyn Write,
-    options: Options,
-    color: bool,
-) -> Exit {
-    run_limited(text, name, out, err, options, color, None)
-}
-
-/// [`run`] with an optional time limit in seconds (`bp run --timeout`): a script
-/// that runs longer stops with an error report (exit 1).
-pub fn run_limited(
     text: &str,
     name: &str,
     out: Box<dyn Write>,

@@ -234,7 +234,7 @@ fn run_file(path: &str, flags: RunFlags, timeout: Option<f64>) -> Exit {
         ..Options::default()
     };
     let mut err = std::io::stderr();
-    let code = bp::run_limited(&text, name, out, &mut err, options, color, timeout);
+    let code = bp::run(&text, name, out, &mut err, options, color, timeout);
     let _ = err.flush();
     code
 }

@@ -33,6 +33,7 @@ fn run_here(script: &str) -> (bp::Exit, String) {
         &mut err,
         bp::eval::Options::default(),
         false,
+        None,
     );
     (code, String::from_utf8_lossy(&err).into_owned())
 }

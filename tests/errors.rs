@@ -10,7 +10,15 @@ use common::Shared;
 fn run(src: &str, name: &str, options: Options) -> (String, String, Exit) {
     let out = Shared::default();
     let mut err = Vec::new();
-    let code = bp::run(src, name, Box::new(out.clone()), &mut err, options, false);
+    let code = bp::run(
+        src,
+        name,
+        Box::new(out.clone()),
+        &mut err,
+        options,
+        false,
+        None,
+    );
     let stdout = out.text();
     (stdout, String::from_utf8_lossy(&err).into_owned(), code)
 }

@@ -33,6 +33,7 @@ fn run_script(name: &str, source: &str) -> String {
         &mut err,
         options,
         false,
+        None,
     );
     let _ = std::fs::remove_dir_all(&dir);
     let stdout = out.text();
@@ -86,6 +87,7 @@ fn zero_to_hero() {
             &mut err,
             options,
             false,
+            None,
         );
         let report = format!(
             "exit code: {}\n--- stdout ---\n{}--- stderr ---\n{}",

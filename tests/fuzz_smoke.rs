@@ -368,6 +368,7 @@ fn run_one(text: &str, dir: &Path, epoch: Instant) -> Result<(), String> {
                 &mut err,
                 options,
                 false,
+                None,
             );
             STARTED.store(0, Ordering::SeqCst);
             let _ = bp::check(&text, "fuzz.bp", &mut err, false);

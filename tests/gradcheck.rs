@@ -1137,6 +1137,7 @@ fn custom_backward_clauses() {
         &mut err,
         bp::eval::Options::default(),
         false,
+        None,
     );
     let err = String::from_utf8_lossy(&err);
     assert_eq!(code, bp::Exit::Success, "{err}");

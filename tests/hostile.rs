@@ -357,6 +357,7 @@ fn survives(script: &str, dir: &std::path::Path) -> bool {
         &mut err,
         options,
         false,
+        None,
     );
     code != Exit::InternalError
 }

@@ -16,6 +16,7 @@ fn run(path: &str) -> (String, String, bp::Exit) {
         &mut err,
         bp::eval::Options::default(),
         false,
+        None,
     );
     let stdout = out.text();
     (stdout, String::from_utf8_lossy(&err).into_owned(), code)

@@ -137,6 +137,7 @@ fn run(source: &str) -> (bp::Exit, String, String) {
         &mut err,
         options,
         false,
+        None,
     );
     let stdout = out.text();
     (exit, stdout, String::from_utf8_lossy(&err).into_owned())

@@ -25,6 +25,7 @@ fn run_in(dir: &TempDir, source: &str) -> (bp::Exit, String, String) {
         &mut err,
         options,
         false,
+        None,
     );
     (exit, out.text(), String::from_utf8_lossy(&err).into_owned())
 }

@@ -24,6 +24,7 @@ fn run(src: &str) -> (String, String, Exit) {
         &mut err,
         options,
         false,
+        None,
     );
     (out.text(), String::from_utf8_lossy(&err).into_owned(), code)
 }

@@ -62,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
                 &mut err,
                 options,
                 false,
+                None,
             );
             STARTED.store(0, Ordering::SeqCst);
             // bp::run catches a panic and reports it as an internal error (exit 3):

@@ -199,6 +199,7 @@ pub fn run_in_process(src: &str) -> (String, String, bool) {
         &mut err,
         bp::eval::Options::default(),
         false,
+        None,
     );
     (
         out.text(),

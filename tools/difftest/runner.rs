@@ -42,6 +42,7 @@ fn main() {
             &mut err,
             bp::eval::Options::default(),
             false,
+            None,
         );
         let text = String::from_utf8_lossy(&out.0.borrow()).into_owned();
         let err = String::from_utf8_lossy(&err).replace('\n', " ");
