@@ -35,57 +35,33 @@ pub struct OperatorRule {
     pub local: &'static [&'static str],
 }
 
+/// One row of [`OPERATOR_RULES`]: description, operator, rule, inputs, locals.
+const fn rule(
+    describe: &'static str,
+    operator: &'static str,
+    rule: &'static str,
+    inputs: &'static [&'static str],
+    local: &'static [&'static str],
+) -> OperatorRule {
+    OperatorRule {
+        describe,
+        operator,
+        rule,
+        inputs,
+        local,
+    }
+}
+
 /// The operators' rules.
+#[rustfmt::skip]
 pub const OPERATOR_RULES: &[OperatorRule] = &[
-    OperatorRule {
-        describe: "addition",
-        operator: "+",
-        rule: "d(u + v)/du = 1, d(u + v)/dv = 1",
-        inputs: &["u", "v"],
-        local: &["1", "1"],
-    },
-    OperatorRule {
-        describe: "subtraction",
-        operator: "-",
-        rule: "d(u - v)/du = 1, d(u - v)/dv = -1",
-        inputs: &["u", "v"],
-        local: &["1", "-1"],
-    },
-    OperatorRule {
-        describe: "multiplication",
-        operator: "*",
-        rule: "d(u * v)/du = v, d(u * v)/dv = u",
-        inputs: &["u", "v"],
-        local: &["v", "u"],
-    },
-    OperatorRule {
-        describe: "division",
-        operator: "/",
-        rule: "d(u / v)/du = 1/v, d(u / v)/dv = -u/v^2",
-        inputs: &["u", "v"],
-        local: &["1 / v", "-u / v**2"],
-    },
-    OperatorRule {
-        describe: "power",
-        operator: "**",
-        rule: "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x",
-        inputs: &["x", "p"],
-        local: &["p * x**(p - 1)", "x**p * log(x)"],
-    },
-    OperatorRule {
-        describe: "negation",
-        operator: "-",
-        rule: "d(-x)/dx = -1",
-        inputs: &["x"],
-        local: &["-1"],
-    },
-    OperatorRule {
-        describe: "matmul",
-        operator: "@",
-        rule: "d(A @ B)/dA = g @ B^T, d(A @ B)/dB = A^T @ g",
-        inputs: &["A", "B"],
-        local: &[],
-    },
+    rule("addition", "+", "d(u + v)/du = 1, d(u + v)/dv = 1", &["u", "v"], &["1", "1"]),
+    rule("subtraction", "-", "d(u - v)/du = 1, d(u - v)/dv = -1", &["u", "v"], &["1", "-1"]),
+    rule("multiplication", "*", "d(u * v)/du = v, d(u * v)/dv = u", &["u", "v"], &["v", "u"]),
+    rule("division", "/", "d(u / v)/du = 1/v, d(u / v)/dv = -u/v^2", &["u", "v"], &["1 / v", "-u / v**2"]),
+    rule("power", "**", "d/dx x^p = p x^(p-1); d/dp x^p = x^p ln x", &["x", "p"], &["p * x**(p - 1)", "x**p * log(x)"]),
+    rule("negation", "-", "d(-x)/dx = -1", &["x"], &["-1"]),
+    rule("matmul", "@", "d(A @ B)/dA = g @ B^T, d(A @ B)/dB = A^T @ g", &["A", "B"], &[]),
 ];
 
 /// The rule of an operation in words, and each input's local derivative as an

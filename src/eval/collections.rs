@@ -1,7 +1,7 @@
 //! Strings and dicts (SPEC §19): dict values and their keys, membership (`in`),
 //! indexing and iterating strings and dicts, and their methods.
 
-use super::errors::{closest, wrong_type};
+use super::errors::{closest, needs, wrong_type};
 use super::value::{values_equal, List};
 use super::{Eval, Flow, Interpreter, Value};
 use crate::autodiff::op::IndexItem;
@@ -349,12 +349,8 @@ impl Interpreter {
             Value::Str(s) => match item {
                 Value::Str(sub) => Ok(s.contains(&**sub)),
                 other => Err(Flow::from(
-                    Diagnostic::error(format!(
-                        "'in <string>' needs a string on the left; found a {}",
-                        other.type_name()
-                    ))
-                    .with_label(lspan, format!("this is a {}", other.type_name()))
-                    .with_label(rspan, "this is a string"),
+                    needs("'in <string>' needs a string on the left", other, lspan)
+                        .with_label(rspan, "this is a string"),
                 )),
             },
             Value::List(l) => Ok(l.items().iter().any(|v| values_equal(v, item))),
@@ -366,21 +362,26 @@ impl Interpreter {
             Value::Range(a, b, s) => Ok(match item {
                 Value::Num(n) => {
                     let steps = (n - a) / s;
-                    steps.fract() == 0.0 && steps >= 0.0 && (steps as usize) < Value::range_len(*a, *b, *s)
+                    steps.fract() == 0.0
+                        && steps >= 0.0
+                        && (steps as usize) < Value::range_len(*a, *b, *s)
                 }
                 _ => false,
             }),
             Value::Tensor(t) => match crate::eval::args::to_number(item) {
                 Some(n) => Ok(t.data_ref().iter().any(|&x| x == n)),
-                None => Err(wrong_type("'in <tensor>'", "a number on the left", item, lspan)),
+                None => Err(wrong_type(
+                    "'in <tensor>'",
+                    "a number on the left",
+                    item,
+                    lspan,
+                )),
             },
-            other => Err(Flow::from(
-                Diagnostic::error(format!(
-                    "'in' needs a string, a list, a tuple, a dict, a range or a tensor on the right; found a {}",
-                    other.type_name()
-                ))
-                .with_label(rspan, format!("this is a {}", other.type_name())),
-            )),
+            other => Err(Flow::from(needs(
+                "'in' needs a string, a list, a tuple, a dict, a range or a tensor on the right",
+                other,
+                rspan,
+            ))),
         }
     }
 
@@ -423,8 +424,7 @@ impl Interpreter {
                             .with_label(obj_span, "this is a dict"),
                     ));
                 };
-                let k = self.eval(e, scope)?;
-                let key = key_of(&k, e.span)?;
+                let (k, key) = self.eval_key(e, scope)?;
                 let found = d.0.borrow().get(&key).cloned();
                 match found {
                     Some(v) => Ok(v),
@@ -433,6 +433,13 @@ impl Interpreter {
             }
             _ => Ok(Value::None),
         }
+    }
+
+    /// A dict key: the value of `e` and its hashable form.
+    fn eval_key(&mut self, e: &crate::syntax::ast::Expr, scope: &Scope) -> Eval<(Value, Key)> {
+        let k = self.eval(e, scope)?;
+        let key = key_of(&k, e.span)?;
+        Ok((k, key))
     }
 
     /// `d[k] = v` and `d[k] op= v`.
@@ -454,8 +461,7 @@ impl Interpreter {
                     .with_label(target_span, "this is a dict"),
             ));
         };
-        let k = self.eval(e, scope)?;
-        let key = key_of(&k, e.span)?;
+        let (k, key) = self.eval_key(e, scope)?;
         let mut v = self.eval(value, scope)?;
         if let Some((op, _)) = op {
             let current = d.0.borrow().get(&key).cloned();
@@ -481,9 +487,17 @@ impl Interpreter {
         kw: Vec<(Rc<str>, Value, Span)>,
         span: Span,
     ) -> Option<Eval<Value>> {
+        let call = MethodCall {
+            recv_span,
+            name,
+            name_span,
+            pos,
+            kw,
+            span,
+        };
         match recv {
-            Value::Str(s) => Some(string_method(s, recv_span, name, name_span, pos, kw, span)),
-            Value::Dict(d) => Some(dict_method(d, recv_span, name, name_span, pos, kw, span)),
+            Value::Str(s) => Some(string_method(s, call)),
+            Value::Dict(d) => Some(dict_method(d, call)),
             _ => None,
         }
     }
@@ -519,23 +533,35 @@ fn missing_key(d: &Dict, k: &Value, key_span: Span, obj_span: Span) -> Flow {
     Flow::from(diag)
 }
 
-fn string_method(
-    s: &Rc<str>,
+/// A method call on a string or dict: the receiver's span, the method's name and
+/// span, the arguments by position and by keyword, and the whole call's span.
+struct MethodCall<'a> {
     recv_span: Span,
-    name: &str,
+    name: &'a str,
     name_span: Span,
     pos: Vec<(Value, Span)>,
     kw: Vec<(Rc<str>, Value, Span)>,
     span: Span,
-) -> Eval<Value> {
+}
+
+impl MethodCall<'_> {
+    /// The arguments, one per name of `params` (the first `required` must be
+    /// given); they are taken, so this is called once.
+    fn args(&mut self, params: &[&str], required: usize) -> Eval<Vec<Option<(Value, Span)>>> {
+        let (pos, kw) = (std::mem::take(&mut self.pos), std::mem::take(&mut self.kw));
+        method_args(self.name, params, required, pos, kw, self.span)
+    }
+}
+
+fn string_method(s: &Rc<str>, mut c: MethodCall) -> Eval<Value> {
     let text = |v: String| Ok(Value::Str(v.into()));
-    match name {
+    match c.name {
         "split" => {
-            let a = method_args("split", &["sep"], 0, pos, kw, span)?;
+            let a = c.args(&["sep"], 0)?;
             let parts: Vec<Value> = match string_arg("split() argument 'sep'", &a[0])? {
                 None => s.split_whitespace().map(|p| Value::Str(p.into())).collect(),
                 Some(sep) if sep.is_empty() => {
-                    let span = a[0].as_ref().map_or(span, |(_, s)| *s);
+                    let span = a[0].as_ref().map_or(c.span, |(_, s)| *s);
                     return Err(Flow::from(
                         Diagnostic::error("split() of an empty separator")
                             .with_label(span, "this string is empty"),
@@ -546,7 +572,7 @@ fn string_method(
             Ok(Value::List(List::new(parts)))
         }
         "join" => {
-            let a = method_args("join", &["xs"], 1, pos, kw, span)?;
+            let a = c.args(&["xs"], 1)?;
             let Some((xs, xs_span)) = &a[0] else {
                 return Ok(Value::None);
             };
@@ -577,24 +603,24 @@ fn string_method(
             text(parts.join(s))
         }
         "strip" | "lower" | "upper" => {
-            method_args(name, &[], 0, pos, kw, span)?;
-            text(match name {
+            c.args(&[], 0)?;
+            text(match c.name {
                 "strip" => s.trim().to_string(),
                 "lower" => s.to_lowercase(),
                 _ => s.to_uppercase(),
             })
         }
         "startswith" | "endswith" => {
-            let a = method_args(name, &["prefix"], 1, pos, kw, span)?;
-            let p = string_arg(&format!("{name}() argument"), &a[0])?.unwrap_or_default();
-            Ok(Value::Bool(if name == "startswith" {
+            let a = c.args(&["prefix"], 1)?;
+            let p = string_arg(&format!("{}() argument", c.name), &a[0])?.unwrap_or_default();
+            Ok(Value::Bool(if c.name == "startswith" {
                 s.starts_with(&*p)
             } else {
                 s.ends_with(&*p)
             }))
         }
         "replace" => {
-            let a = method_args("replace", &["old", "new"], 2, pos, kw, span)?;
+            let a = c.args(&["old", "new"], 2)?;
             let old = string_arg("replace() argument 'old'", &a[0])?.unwrap_or_default();
             let new = string_arg("replace() argument 'new'", &a[1])?.unwrap_or_default();
             text(s.replace(&*old, &new))
@@ -602,25 +628,17 @@ fn string_method(
         _ => Err(unknown_method(
             "string",
             STRING_METHODS,
-            name,
-            name_span,
-            recv_span,
+            c.name,
+            c.name_span,
+            c.recv_span,
         )),
     }
 }
 
-fn dict_method(
-    d: &Dict,
-    recv_span: Span,
-    name: &str,
-    name_span: Span,
-    pos: Vec<(Value, Span)>,
-    kw: Vec<(Rc<str>, Value, Span)>,
-    span: Span,
-) -> Eval<Value> {
-    match name {
+fn dict_method(d: &Dict, mut c: MethodCall) -> Eval<Value> {
+    match c.name {
         "get" => {
-            let mut a = method_args("get", &["key", "default"], 1, pos, kw, span)?;
+            let mut a = c.args(&["key", "default"], 1)?;
             let default = a[1].take().map_or(Value::None, |(v, _)| v);
             let Some((k, kspan)) = &a[0] else {
                 return Ok(default);
@@ -629,15 +647,15 @@ fn dict_method(
             Ok(d.0.borrow().get(&key).cloned().unwrap_or(default))
         }
         "keys" | "values" | "items" => {
-            method_args(name, &[], 0, pos, kw, span)?;
-            Ok(Value::List(List::new(match name {
+            c.args(&[], 0)?;
+            Ok(Value::List(List::new(match c.name {
                 "keys" => d.keys(),
                 "values" => d.values(),
                 _ => d.items(),
             })))
         }
         "pop" => {
-            let mut a = method_args("pop", &["key", "default"], 1, pos, kw, span)?;
+            let mut a = c.args(&["key", "default"], 1)?;
             let default = a[1].take();
             let Some((k, kspan)) = &a[0] else {
                 return Ok(Value::None);
@@ -647,15 +665,15 @@ fn dict_method(
             match (removed, default) {
                 (Some(v), _) => Ok(v),
                 (None, Some((v, _))) => Ok(v),
-                (None, None) => Err(missing_key(d, k, *kspan, recv_span)),
+                (None, None) => Err(missing_key(d, k, *kspan, c.recv_span)),
             }
         }
         _ => Err(unknown_method(
             "dict",
             DICT_METHODS,
-            name,
-            name_span,
-            recv_span,
+            c.name,
+            c.name_span,
+            c.recv_span,
         )),
     }
 }

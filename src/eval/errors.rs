@@ -44,6 +44,19 @@ pub fn wrong_type(what: &str, expected: &str, found: &Value, span: Span) -> Flow
     Flow::from(type_error(what, expected, found.type_name(), span))
 }
 
+/// "`message`; found a T" under `span` labelled "this is a T", T the type of `found`.
+pub fn needs(message: &str, found: &Value, span: Span) -> Diagnostic {
+    let t = found.type_name();
+    Diagnostic::error(format!("{message}; found a {t}")).with_label(span, format!("this is a {t}"))
+}
+
+/// `message` under two labels, "this has shape ..." for each of two operands.
+pub fn two_shapes(message: String, a: (Span, &[usize]), b: (Span, &[usize])) -> Diagnostic {
+    Diagnostic::error(message)
+        .with_label(a.0, format!("this has shape {}", fmt_shape(a.1)))
+        .with_label(b.0, format!("this has shape {}", fmt_shape(b.1)))
+}
+
 /// The closest of `candidates` to `name`, for "did you mean" hints.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;

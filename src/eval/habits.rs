@@ -3,7 +3,7 @@
 //! `p.data -= lr * p.grad`, which change `p`'s values in place without recording.
 
 use super::args::to_tensor;
-use super::errors::wrong_type;
+use super::errors::{two_shapes, wrong_type};
 use super::{Eval, Flow, Interpreter, Value};
 use crate::autodiff::Tensor;
 use crate::diagnostic::Diagnostic;
@@ -141,15 +141,16 @@ impl Interpreter {
                 }
                 Value::Tensor(g) => {
                     if g.shape() != t.shape() {
+                        let (gs, ts) = (g.shape(), t.shape());
+                        let message = format!(
+                            "a gradient of shape {} cannot be the .grad of a tensor of shape {}",
+                            fmt_shape(&gs),
+                            fmt_shape(&ts)
+                        );
                         return Err(Flow::from(
-                            Diagnostic::error(format!(
-                                "a gradient of shape {} cannot be the .grad of a tensor of shape {}",
-                                fmt_shape(&g.shape()),
-                                fmt_shape(&t.shape())
-                            ))
-                            .with_label(value_span, format!("this has shape {}", fmt_shape(&g.shape())))
-                            .with_label(obj_span, format!("this has shape {}", fmt_shape(&t.shape())))
-                            .with_hint("a .grad has its tensor's shape; `p.grad = none` clears it"),
+                            two_shapes(message, (value_span, &gs), (obj_span, &ts)).with_hint(
+                                "a .grad has its tensor's shape; `p.grad = none` clears it",
+                            ),
                         ));
                     }
                     t.set_grad(Some(g));
@@ -163,21 +164,15 @@ impl Interpreter {
                     other => return Err(wrong_type(".data", "a tensor", other, value_span)),
                 };
                 if new.shape() != t.shape() {
+                    let (ns, ts) = (new.shape(), t.shape());
+                    let message = format!(
+                        "the .data of a tensor of shape {} cannot become a tensor of shape {}",
+                        fmt_shape(&ts),
+                        fmt_shape(&ns)
+                    );
                     return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "the .data of a tensor of shape {} cannot become a tensor of shape {}",
-                            fmt_shape(&t.shape()),
-                            fmt_shape(&new.shape())
-                        ))
-                        .with_label(
-                            value_span,
-                            format!("this has shape {}", fmt_shape(&new.shape())),
-                        )
-                        .with_label(
-                            obj_span,
-                            format!("this has shape {}", fmt_shape(&t.shape())),
-                        )
-                        .with_hint("p.data takes new values of p's own shape"),
+                        two_shapes(message, (value_span, &ns), (obj_span, &ts))
+                            .with_hint("p.data takes new values of p's own shape"),
                     ));
                 }
                 // The values only: nothing is recorded, and what saved the old

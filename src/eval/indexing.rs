@@ -10,7 +10,7 @@
 //! of them was when they are next to each other, else first.
 
 use super::args::{as_integer, to_tensor};
-use super::errors::tensor_error;
+use super::errors::{needs, tensor_error};
 use super::{Eval, Flow, Interpreter, Value};
 use crate::autodiff::op::IndexItem;
 use crate::autodiff::{shape_ops, span_scope, Tensor};
@@ -182,13 +182,11 @@ impl Interpreter {
                     .map_err(|e| Flow::from(tensor_error(e, span, &[])))?;
                 whole_numbers("a list", &t)
             }
-            other => Err(Flow::from(
-                Diagnostic::error(format!(
-                    "an index must be a whole number, a slice, none, a bool tensor, or a tensor, list or range of whole numbers; found a {}",
-                    other.type_name()
-                ))
-                .with_label(span, format!("this is a {}", other.type_name())),
-            )),
+            other => Err(Flow::from(needs(
+                "an index must be a whole number, a slice, none, a bool tensor, or a tensor, list or range of whole numbers",
+                &other,
+                span,
+            ))),
         }
     }
 
@@ -236,18 +234,8 @@ impl Interpreter {
         for raw in raws {
             match raw {
                 Raw::Int(i, e_span) => {
-                    let size = shape[axis];
-                    let n = size as i64;
-                    let k = if i < 0 { i + n } else { i };
-                    if k < 0 || k >= n {
-                        return Err(Flow::from(
-                            Diagnostic::error(format!(
-                                "index {i} is out of range for axis {axis} of size {size}"
-                            ))
-                            .with_label(e_span, format!("axis {axis} has size {size}")),
-                        ));
-                    }
-                    placed.push(Placed::Fixed(k as usize * strides[axis]));
+                    let k = wrap_index(i, shape[axis], axis, e_span)?;
+                    placed.push(Placed::Fixed(k * strides[axis]));
                     basic.push(IndexItem::Single(k as usize));
                     axis += 1;
                 }
@@ -545,6 +533,22 @@ fn single<'a>(n: f64, span: Span) -> Eval<Raw<'a>> {
             .with_label(span, "not a whole number"),
         )),
     }
+}
+
+/// Index `i` of an axis of `size` (negative counts from the end), or the error
+/// under `span`.
+pub(crate) fn wrap_index(i: i64, size: usize, axis: usize, span: Span) -> Eval<usize> {
+    let n = size as i64;
+    let k = if i < 0 { i + n } else { i };
+    if k < 0 || k >= n {
+        return Err(Flow::from(
+            Diagnostic::error(format!(
+                "index {i} is out of range for axis {axis} of size {size}"
+            ))
+            .with_label(span, format!("axis {axis} has size {size}")),
+        ));
+    }
+    Ok(k as usize)
 }
 
 #[cfg(test)]

@@ -154,17 +154,8 @@ impl Interpreter {
                     Some(v) => index_value(&v, e)?,
                     None => self.index_number(e, scope)?,
                 };
-                let n = size as i64;
-                let k = if i < 0 { i + n } else { i };
-                if k < 0 || k >= n {
-                    return Err(Flow::from(
-                        Diagnostic::error(format!(
-                            "index {i} is out of range for axis {axis} of size {size}"
-                        ))
-                        .with_label(e.span, format!("axis {axis} has size {size}")),
-                    ));
-                }
-                Ok(IndexItem::Single(k as usize))
+                let k = crate::eval::indexing::wrap_index(i, size, axis, e.span)?;
+                Ok(IndexItem::Single(k))
             }
             slice => self.slice_item(slice, size, scope),
         }

@@ -357,21 +357,16 @@ impl Interpreter {
             return Ok(());
         };
         if r.shape() != leaf.shape() {
-            return Err(Flow::from(
-                Diagnostic::error(format!(
-                    "an in-place update cannot change the shape of a tensor from {} to {}",
-                    fmt_shape(&leaf.shape()),
-                    fmt_shape(&r.shape())
-                ))
-                .with_label(
-                    value_span,
-                    format!("this has shape {}", fmt_shape(&value_shape(rhs))),
-                )
-                .with_label(
-                    target_span,
-                    format!("this has shape {}", fmt_shape(&leaf.shape())),
-                ),
-            ));
+            let message = format!(
+                "an in-place update cannot change the shape of a tensor from {} to {}",
+                fmt_shape(&leaf.shape()),
+                fmt_shape(&r.shape())
+            );
+            return Err(Flow::from(crate::eval::errors::two_shapes(
+                message,
+                (value_span, &value_shape(rhs)),
+                (target_span, &leaf.shape()),
+            )));
         }
         leaf.replace_data(r.data().as_ref().clone());
         Ok(())
