@@ -120,21 +120,15 @@ pub fn line_chart(
         let line = format!("{:>label_width$} {tick}{cells}", label.unwrap_or(""));
         lines.push(line.trim_end().to_string());
     }
-    lines.push(format!("{:label_width$} └{}", "", "─".repeat(width)));
-
-    let x_line = if x_range.is_constant() {
+    if x_range.is_constant() {
+        lines.push(format!("{:label_width$} └{}", "", "─".repeat(width)));
         let label = compact(x_range.min);
         let column = plot_start + width / 2;
         let start = column.saturating_sub(label.chars().count() / 2);
-        format!("{}{label}", " ".repeat(start))
+        lines.push(format!("{}{label}", " ".repeat(start)));
     } else {
-        let left = compact(x_range.min);
-        let right = compact(x_range.max);
-        let used = left.chars().count() + right.chars().count();
-        let gap = width.saturating_sub(used).max(1);
-        format!("{}{left}{}{right}", " ".repeat(plot_start), " ".repeat(gap))
-    };
-    lines.push(x_line);
+        x_axis(&mut lines, label_width, width, (x_range.min, x_range.max));
+    }
 
     if skipped > 0 {
         lines.push(format!(
@@ -265,6 +259,20 @@ impl Canvas {
             })
             .collect()
     }
+}
+
+/// The x axis under a terminal chart whose rows start with labels `label_width`
+/// wide: the line, then the range's two ends under its ends.
+pub(crate) fn x_axis(lines: &mut Vec<String>, label_width: usize, width: usize, xr: (f64, f64)) {
+    lines.push(format!("{:label_width$} └{}", "", "─".repeat(width)));
+    let (left, right) = (compact(xr.0), compact(xr.1));
+    let used = left.chars().count() + right.chars().count();
+    let gap = width.saturating_sub(used).max(1);
+    lines.push(format!(
+        "{}{left}{}{right}",
+        " ".repeat(label_width + 2),
+        " ".repeat(gap)
+    ));
 }
 
 /// A short label for an axis: at most 4 significant digits in positional notation for

@@ -113,17 +113,7 @@ pub fn scatter_text(s: &ScatterPlot, width: usize, height: usize) -> String {
                 .to_string(),
         );
     }
-    lines.push(format!("{:label_width$} └{}", "", "─".repeat(width)));
-    let left = super::chart::compact(xr.0);
-    let right = super::chart::compact(xr.1);
-    let gap = width
-        .saturating_sub(left.chars().count() + right.chars().count())
-        .max(1);
-    lines.push(format!(
-        "{}{left}{}{right}",
-        " ".repeat(label_width + 2),
-        " ".repeat(gap)
-    ));
+    super::chart::x_axis(&mut lines, label_width, width, xr);
     if classes.len() > 1 {
         let legend: Vec<String> = classes
             .iter()

@@ -115,6 +115,33 @@ pub(super) fn title_text(out: &mut String, x: f64, title: &str) {
 }
 
 /// The finite extent of `values`, widened when empty or a single value.
+/// One polyline of a series for each run of placed points (`None` breaks a run: a
+/// point that is nan or infinite).
+pub(crate) fn polylines(
+    out: &mut String,
+    colour: &str,
+    points: impl Iterator<Item = Option<(f64, f64)>>,
+) {
+    let mut run: Vec<String> = Vec::new();
+    let flush = |run: &mut Vec<String>, out: &mut String| {
+        if !run.is_empty() {
+            let _ = writeln!(
+                out,
+                "<polyline class=\"series\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>",
+                run.join(" ")
+            );
+            run.clear();
+        }
+    };
+    for p in points {
+        match p {
+            Some((x, y)) => run.push(format!("{x:.2},{y:.2}")),
+            None => flush(&mut run, out),
+        }
+    }
+    flush(&mut run, out);
+}
+
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
@@ -137,26 +164,10 @@ pub fn line_plot(p: &LinePlot) -> String {
     let frame = Frame::new(finite.clone().map(|p| p.0), finite.map(|p| p.1));
     let mut out = header(PLOT_W, PLOT_H, p.title.as_deref().unwrap_or("plot"));
     frame.draw(&mut out, p.title.as_deref());
-    let mut run: Vec<String> = Vec::new();
-    let flush = |run: &mut Vec<String>, out: &mut String| {
-        if !run.is_empty() {
-            let _ = writeln!(
-                out,
-                "<polyline class=\"series\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>",
-                PALETTE[0],
-                run.join(" ")
-            );
-            run.clear();
-        }
-    };
-    for &(x, y) in &pts {
-        if x.is_finite() && y.is_finite() {
-            run.push(format!("{:.2},{:.2}", frame.px(x), frame.py(y)));
-        } else {
-            flush(&mut run, &mut out);
-        }
-    }
-    flush(&mut run, &mut out);
+    let placed = pts
+        .iter()
+        .map(|&(x, y)| (x.is_finite() && y.is_finite()).then(|| (frame.px(x), frame.py(y))));
+    polylines(&mut out, PALETTE[0], placed);
     out.push_str("</svg>\n");
     out
 }

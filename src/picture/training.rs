@@ -181,16 +181,7 @@ impl MultiPlot {
             let cells: String = row.iter().collect();
             lines.push(format!("{label:>lw$} {tick}{cells}").trim_end().to_string());
         }
-        lines.push(format!("{:lw$} └{}", "", "─".repeat(WIDTH)));
-        let (left, right) = (compact(xr.0), compact(xr.1));
-        let gap = WIDTH
-            .saturating_sub(left.chars().count() + right.chars().count())
-            .max(1);
-        lines.push(format!(
-            "{}{left}{}{right}",
-            " ".repeat(lw + 2),
-            " ".repeat(gap)
-        ));
+        super::chart::x_axis(&mut lines, lw, WIDTH, xr);
         let legend: Vec<String> = (0..self.series.len())
             .map(|i| format!("{} {}", MARKS[i % MARKS.len()], self.label(i)))
             .collect();
@@ -241,24 +232,8 @@ impl MultiPlot {
         }
         for (i, points) in drawn.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
-            let mut run: Vec<String> = Vec::new();
-            let flush = |run: &mut Vec<String>, out: &mut String| {
-                if !run.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "<polyline class=\"series\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>",
-                        run.join(" ")
-                    );
-                    run.clear();
-                }
-            };
-            for p in points {
-                match p {
-                    Some((x, y)) => run.push(format!("{:.2},{:.2}", px(*x), py(*y))),
-                    None => flush(&mut run, &mut out),
-                }
-            }
-            flush(&mut run, &mut out);
+            let placed = points.iter().map(|p| p.map(|(x, y)| (px(x), py(y))));
+            super::svg::polylines(&mut out, colour, placed);
         }
         for i in 0..self.series.len() {
             let y = top + 10.0 + 18.0 * i as f64;
