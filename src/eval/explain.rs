@@ -133,19 +133,27 @@ fn line_of(interp: &Interpreter, span: Span) -> String {
 
 /// The recorded results that `root` depends on, inputs first (iterative DFS).
 fn recorded_order(root: &Tensor) -> Vec<Tensor> {
-    let mut order = Vec::new();
     if root.node().is_none() {
-        return order;
+        return Vec::new();
     }
     let mut visited = HashSet::new();
     visited.insert(root.id());
+    post_order(root, |input, _| {
+        input.node().is_some() && visited.insert(input.id())
+    })
+}
+
+/// `root` and the inputs `admit` lets in (it is given each input once per edge, and
+/// how many tensors are placed or waiting), inputs first, with an explicit stack.
+fn post_order(root: &Tensor, mut admit: impl FnMut(&Tensor, usize) -> bool) -> Vec<Tensor> {
+    let mut order = Vec::new();
     let mut stack: Vec<(Tensor, usize)> = vec![(root.clone(), 0)];
     while let Some((t, next)) = stack.last_mut() {
         let input = t.node().and_then(|n| n.inputs.get(*next).cloned());
         match input {
             Some(input) => {
                 *next += 1;
-                if input.node().is_some() && visited.insert(input.id()) {
+                if admit(&input, order.len() + stack.len()) {
                     stack.push((input, 0));
                 }
             }
@@ -405,35 +413,20 @@ pub fn drawing_with(
     let names = names_by_id(interp);
     // Post-order (inputs first) over every tensor reachable from the root, with an
     // explicit stack; past MAX_BOXES, further inputs are left out and counted.
-    let mut index: HashMap<usize, usize> = HashMap::new();
-    let mut order: Vec<Tensor> = Vec::new();
     let mut omitted: HashSet<usize> = HashSet::new();
-    let mut visiting: HashSet<usize> = HashSet::new();
-    visiting.insert(root.id());
-    let mut stack: Vec<(Tensor, usize)> = vec![(root.clone(), 0)];
-    while let Some((t, next)) = stack.last_mut() {
-        let input = t.node().and_then(|n| n.inputs.get(*next).cloned());
-        match input {
-            Some(input) => {
-                *next += 1;
-                if visiting.contains(&input.id()) || index.contains_key(&input.id()) {
-                    continue;
-                }
-                if order.len() + stack.len() >= MAX_BOXES {
-                    omitted.insert(input.id());
-                    continue;
-                }
-                visiting.insert(input.id());
-                stack.push((input, 0));
-            }
-            None => {
-                if let Some((t, _)) = stack.pop() {
-                    index.insert(t.id(), order.len());
-                    order.push(t);
-                }
-            }
+    let mut seen: HashSet<usize> = HashSet::new();
+    seen.insert(root.id());
+    let order = post_order(root, |input, placed| {
+        if seen.contains(&input.id()) {
+            return false;
         }
-    }
+        if placed >= MAX_BOXES {
+            omitted.insert(input.id());
+            return false;
+        }
+        seen.insert(input.id())
+    });
+    let index: HashMap<usize, usize> = order.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
     let boxes = order
         .iter()
         .map(|t| {

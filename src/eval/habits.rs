@@ -140,19 +140,14 @@ impl Interpreter {
                     Ok(())
                 }
                 Value::Tensor(g) => {
-                    if g.shape() != t.shape() {
-                        let (gs, ts) = (g.shape(), t.shape());
-                        let message = format!(
-                            "a gradient of shape {} cannot be the .grad of a tensor of shape {}",
-                            fmt_shape(&gs),
-                            fmt_shape(&ts)
-                        );
-                        return Err(Flow::from(
-                            two_shapes(message, (value_span, &gs), (obj_span, &ts)).with_hint(
-                                "a .grad has its tensor's shape; `p.grad = none` clears it",
-                            ),
-                        ));
-                    }
+                    same_shape(
+                        (&g, value_span),
+                        (t, obj_span),
+                        |new, old| {
+                            format!("a gradient of shape {new} cannot be the .grad of a tensor of shape {old}")
+                        },
+                        "a .grad has its tensor's shape; `p.grad = none` clears it",
+                    )?;
                     t.set_grad(Some(g));
                     Ok(())
                 }
@@ -163,18 +158,14 @@ impl Interpreter {
                     Value::Tensor(v) => v.clone(),
                     other => return Err(wrong_type(".data", "a tensor", other, value_span)),
                 };
-                if new.shape() != t.shape() {
-                    let (ns, ts) = (new.shape(), t.shape());
-                    let message = format!(
-                        "the .data of a tensor of shape {} cannot become a tensor of shape {}",
-                        fmt_shape(&ts),
-                        fmt_shape(&ns)
-                    );
-                    return Err(Flow::from(
-                        two_shapes(message, (value_span, &ns), (obj_span, &ts))
-                            .with_hint("p.data takes new values of p's own shape"),
-                    ));
-                }
+                same_shape(
+                    (&new, value_span),
+                    (t, obj_span),
+                    |new, old| {
+                        format!("the .data of a tensor of shape {old} cannot become a tensor of shape {new}")
+                    },
+                    "p.data takes new values of p's own shape",
+                )?;
                 // The values only: nothing is recorded, and what saved the old
                 // values keeps them.
                 let data = to_tensor(&value).map(|v| v.data().as_ref().clone());
@@ -258,4 +249,22 @@ fn data_update_in_place(t: &Tensor, op: BinOp, value: &Value) -> bool {
     // `zip_in_place` refuses a `b` that does not broadcast to `p`'s own shape (a
     // larger one would change the shape): the general path reports it.
     t.update_data(|a| zip_in_place(a, &b, f))
+}
+
+/// An error unless `new` has the shape of `old`: `message` of the two shapes (new,
+/// old), each labelled under its span, with `hint`.
+fn same_shape(
+    new: (&Tensor, Span),
+    old: (&Tensor, Span),
+    message: impl Fn(&str, &str) -> String,
+    hint: &str,
+) -> Eval<()> {
+    let (ns, os) = (new.0.shape(), old.0.shape());
+    if ns == os {
+        return Ok(());
+    }
+    let message = message(&fmt_shape(&ns), &fmt_shape(&os));
+    Err(Flow::from(
+        two_shapes(message, (new.1, &ns), (old.1, &os)).with_hint(hint),
+    ))
 }
