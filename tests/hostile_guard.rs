@@ -95,3 +95,25 @@ fn a_recursive_function_past_its_timeout_stops_too() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("time limit"), "{err}");
 }
+
+#[test]
+fn a_numeric_function_looping_forever_stops_with_the_loop_and_its_call() {
+    // `spin` runs as number code (the numeric tier): the time limit still stops
+    // it, and the report is the general code's (the loop, then the call).
+    let (code, out, err) = bp(
+        &["run", "--timeout", "0.5", "-"],
+        "fn spin(n) {\n    while n > -1 { n = n + 1 }\n    return n\n}\nprint(\"start\")\nprint(spin(0))\n",
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, "start\n");
+    assert!(err.contains("time limit"), "{err}");
+    assert!(
+        err.contains("while n > -1"),
+        "the report points at the loop:\n{err}"
+    );
+    assert!(
+        err.contains("<stdin>:6:7  spin(0)"),
+        "and at the call:\n{err}"
+    );
+}

@@ -55,6 +55,15 @@ impl Globals {
         }
     }
 
+    /// The user function in slot `slot`, if it holds one, borrowed.
+    #[inline]
+    pub fn func_ref(&self, slot: u32) -> Option<&Closure> {
+        match self.values.get(slot as usize) {
+            Some(Some(Value::Func(c))) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The number in slot `slot`, if it holds one.
     #[inline]
     pub fn num(&self, slot: u32) -> Option<f64> {

@@ -37,6 +37,7 @@ use std::rc::Rc;
 
 mod comprehension;
 mod numeric;
+mod tier;
 
 /// Compiled code giving a `T`: a value, nothing (a statement), a truth.
 type Code<T> = Box<dyn Fn(&mut Interpreter, &Scope) -> Eval<T>>;
@@ -61,6 +62,8 @@ pub(crate) struct FnCode {
     tail: Option<ExprCode>,
     /// The layout of a call's frame.
     pub(crate) frame: Rc<Frame>,
+    /// The body as `f64` code, when it is number code (`compile/tier.rs`).
+    pub(crate) num: Option<tier::NumFn>,
 }
 
 /// One statement of a function's body.
@@ -214,7 +217,13 @@ impl<'r> Compiler<'r> {
         let steps = rest.iter().map(|s| self.step(s)).collect();
         self.in_fn = outer;
         let frame = self.resolved.frame(decl.span);
-        Rc::new(FnCode { steps, tail, frame })
+        let num = self.tier(decl, &frame);
+        Rc::new(FnCode {
+            steps,
+            tail,
+            frame,
+            num,
+        })
     }
 
     /// `fn (…) { … }` defined where it runs: a closure of the compiled body and the
@@ -710,6 +719,7 @@ impl<'r> Compiler<'r> {
             {
                 let cspan = callee.span;
                 let f = self.expr(callee);
+                let callee_args = args;
                 let args: Rc<[(ExprCode, Span)]> = args
                     .iter()
                     .filter_map(|a| match a {
@@ -727,12 +737,25 @@ impl<'r> Compiler<'r> {
                 };
                 if let Some(slot) = global {
                     // `f(x)` of a function defined at top level: the function is
-                    // looked at in its slot, without a `Value` made and dropped.
+                    // looked at in its slot, without a `Value` made and dropped;
+                    // with number arguments, in the numeric tier when it is in it.
                     let checked = Cell::new(0);
+                    let nums: Option<Box<[numeric::NumCode]>> = callee_args
+                        .iter()
+                        .map(|a| match a {
+                            Arg::Positional(x) => self.num_arg(x),
+                            Arg::Keyword { .. } => None,
+                        })
+                        .collect();
                     return Box::new(move |i, s| {
                         if let Some(c) = i.globals.func(slot) {
                             if c.code.frame.params_in_order && args.len() == c.decl.params.len() {
-                                return i.call_positional(&c, &args, s, span);
+                                return match &nums {
+                                    Some(nums) => tier::call(i, &c, nums, s, span, |i| {
+                                        i.call_positional(&c, &args, s, span)
+                                    }),
+                                    None => i.call_positional(&c, &args, s, span),
+                                };
                             }
                         }
                         call_value(&f, &args, cspan, i, s, span, &checked)
@@ -936,6 +959,18 @@ fn too_deep(span: Span) -> Flow {
     )
 }
 
+/// The error of the call at `span` that goes past `max` nested calls.
+fn too_many_calls(max: usize, span: Span) -> Diagnostic {
+    Diagnostic::error(format!("recursion too deep: more than {max} nested calls"))
+        .with_label(span, "this call goes one level too deep")
+        .with_hint("check that the recursion reaches its base case")
+}
+
+/// The name a traceback gives a call of `c`.
+fn call_name(c: &Closure) -> &str {
+    c.decl.name.as_ref().map_or("fn", |n| &*n.name)
+}
+
 /// Whether `lhs`, the left operand of an arithmetic operator, starts a left-leaning
 /// chain long enough to be folded without recursion (see [`Compiler::chain`]).
 fn long_chain(mut lhs: &Expr) -> bool {
@@ -1102,8 +1137,7 @@ impl Interpreter {
         r.map_err(|e| match e {
             // The traceback (SPEC §21): each call the error leaves adds its site.
             Flow::Error(mut d) => {
-                let name = c.decl.name.as_ref().map_or("fn", |n| &*n.name);
-                d.called_from(span, name);
+                d.called_from(span, call_name(c));
                 Flow::Error(d)
             }
             other => other,
@@ -1113,14 +1147,10 @@ impl Interpreter {
     /// Runs the body of `c` in `env` (its arguments bound): the call itself.
     pub(super) fn run_frame_body(&mut self, c: &Closure, env: Rc<Env>, span: Span) -> Eval<Value> {
         if self.depth >= self.options.max_call_depth {
-            return Err(Flow::from(
-                Diagnostic::error(format!(
-                    "recursion too deep: more than {} nested calls",
-                    self.options.max_call_depth
-                ))
-                .with_label(span, "this call goes one level too deep")
-                .with_hint("check that the recursion reaches its base case"),
-            ));
+            return Err(Flow::from(too_many_calls(
+                self.options.max_call_depth,
+                span,
+            )));
         }
         self.depth += 1;
         let scope = Some(env);

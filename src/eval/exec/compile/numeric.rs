@@ -165,6 +165,17 @@ impl Compiler<'_> {
         }
     }
 
+    /// The numeric code of `e`, a literal, a variable or arithmetic (a call's
+    /// argument).
+    pub(super) fn num_arg(&mut self, e: &Expr) -> Option<NumCode> {
+        Some(match self.num(e, NUM_DEPTH)? {
+            Num::Local(x) => Box::new(move |i, s| LocalNum(x).num(i, s)),
+            Num::Global(x) => Box::new(move |i, s| GlobalNum(x).num(i, s)),
+            Num::Const(x) => Box::new(move |_, _| Some(x)),
+            Num::Tree(code) => code,
+        })
+    }
+
     /// `lhs op rhs` (an arithmetic or comparison operator) whose `generic` code is
     /// compiled: on numbers read in place when both operands are such.
     pub(super) fn fast_binary(
