@@ -94,8 +94,38 @@ impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for EmptyE
 
 const UNTERMINATED_STRING: &str = "unterminated string";
 
+thread_local! {
+    /// The `Rc` each name read shares while one text is parsed ([`shared_name`]).
+    static SHARED_NAMES: std::cell::RefCell<std::collections::HashMap<Name, Rc<Name>>> =
+        Default::default();
+}
+
+/// The one `Rc<Name>` of `name` in this parse: an `ExprKind::Name` holds a thin
+/// pointer (8 bytes, not 16), shared by every read of the name.
+pub(super) fn shared_name(name: Name) -> Rc<Name> {
+    SHARED_NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(shared) = names.get(&name) {
+            return shared.clone();
+        }
+        let shared = Rc::new(name.clone());
+        names.insert(name, shared.clone());
+        shared
+    })
+}
+
+/// Empties the table of [`shared_name`] when a parse ends (on every path).
+struct SharedNames;
+
+impl Drop for SharedNames {
+    fn drop(&mut self) {
+        SHARED_NAMES.with(|names| names.borrow_mut().clear());
+    }
+}
+
 /// Parses one source text (a file or a REPL entry).
 pub fn parse(src: &str, source: SourceId) -> ParseOutput {
+    let _names = SharedNames;
     if let Some(program) = parse_lazily(src, source) {
         return ParseOutput {
             program: Some(program),
@@ -559,22 +589,20 @@ mod tests {
                 let op = if *op == UnOp::Neg { "neg" } else { "not" };
                 format!("({op} {})", sexp(operand))
             }
-            ExprKind::Binary { op, lhs, rhs } => {
+            ExprKind::Binary { op, operands } => {
+                let [lhs, rhs] = &**operands;
                 format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs))
             }
-            ExprKind::Call { callee, args } => format!("(call {} {})", sexp(callee), arglist(args)),
-            ExprKind::Method {
-                receiver,
-                name,
-                args,
-            } => format!(
+            ExprKind::Call(c) => format!("(call {} {})", sexp(&c.callee), arglist(&c.args)),
+            ExprKind::Method(m) => format!(
                 "(method {} {} {})",
-                sexp(receiver),
-                name.name,
-                arglist(args)
+                sexp(&m.receiver),
+                m.name.name,
+                arglist(&m.args)
             ),
-            ExprKind::Attr { object, name } => format!("(attr {} {})", sexp(object), name.name),
-            ExprKind::Index { object, indices } => {
+            ExprKind::Attr(a) => format!("(attr {} {})", sexp(&a.object), a.name.name),
+            ExprKind::Index(x) => {
+                let (object, indices) = (&x.object, &x.indices);
                 let ix: Vec<String> = indices
                     .iter()
                     .map(|i| match i {
@@ -630,11 +658,12 @@ mod tests {
                     ),
                 }
             }
-            ExprKind::IfElse {
-                cond,
-                then,
-                otherwise,
-            } => format!("(if {} {} {})", sexp(cond), sexp(then), sexp(otherwise)),
+            ExprKind::IfElse(c) => format!(
+                "(if {} {} {})",
+                sexp(&c.cond),
+                sexp(&c.then),
+                sexp(&c.otherwise)
+            ),
         }
     }
 
@@ -890,10 +919,10 @@ mod tests {
     #[test]
     fn grad_flag_span_is_the_word() {
         let e = expr("ones(3, grad)");
-        let ExprKind::Call { args, .. } = &e.kind else {
+        let ExprKind::Call(call) = &e.kind else {
             panic!()
         };
-        let Arg::Keyword { name, value } = &args[1] else {
+        let Arg::Keyword { name, value } = &call.args[1] else {
             panic!()
         };
         assert_eq!(name.span.range(), 8..12);
@@ -939,15 +968,16 @@ mod tests {
         assert_eq!(&src[target.span.range()], "y");
         assert_eq!(&src[value.span.range()], "(a + b) * f(x, 2).T[0]");
         assert_eq!(&src[p[0].span.range()], src);
-        let ExprKind::Binary { lhs, rhs, .. } = &value.kind else {
+        let ExprKind::Binary { operands, .. } = &value.kind else {
             panic!()
         };
+        let [lhs, rhs] = &**operands;
         assert_eq!(&src[lhs.span.range()], "(a + b)");
         assert_eq!(&src[rhs.span.range()], "f(x, 2).T[0]");
-        let ExprKind::Index { object, .. } = &rhs.kind else {
+        let ExprKind::Index(x) = &rhs.kind else {
             panic!()
         };
-        assert_eq!(&src[object.span.range()], "f(x, 2).T");
+        assert_eq!(&src[x.object.span.range()], "f(x, 2).T");
 
         let src = "x -= 0.1 * g";
         let p = program(src);
@@ -1014,13 +1044,13 @@ mod tests {
         let StmtKind::Assign { value, .. } = &p[0].kind else {
             panic!()
         };
-        let ExprKind::Call { args, .. } = &value.kind else {
+        let ExprKind::Call(call) = &value.kind else {
             panic!()
         };
         let Arg::Positional(Expr {
             kind: ExprKind::Lambda(f),
             ..
-        }) = &args[0]
+        }) = &call.args[0]
         else {
             panic!()
         };
