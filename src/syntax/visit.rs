@@ -272,7 +272,10 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
 /// operand, then every right operand from the innermost out), with no stack per
 /// link. The inner links themselves are not visited (see [`Visit::visit_expr`]).
 fn walk_chain<'a, V: Visit<'a> + ?Sized>(v: &mut V, lhs: &'a Expr, rhs: &'a Expr) {
-    let mut rights = vec![rhs];
+    // Sized first: a chain of a million links holds a million right operands, with
+    // no room to spare.
+    let mut rights = Vec::with_capacity(chain_len(lhs) + 1);
+    rights.push(rhs);
     let mut left = lhs;
     while let ExprKind::Binary { operands, .. } = &left.kind {
         let [lhs, rhs] = &**operands;
@@ -283,6 +286,16 @@ fn walk_chain<'a, V: Visit<'a> + ?Sized>(v: &mut V, lhs: &'a Expr, rhs: &'a Expr
     for r in rights.into_iter().rev() {
         v.visit_expr(r);
     }
+}
+
+/// How many links of a chain of binary operations nested on the left `e` starts.
+fn chain_len(mut e: &Expr) -> usize {
+    let mut n = 0;
+    while let ExprKind::Binary { operands, .. } = &e.kind {
+        n += 1;
+        e = &operands[0];
+    }
+    n
 }
 
 /// A pass that may change the AST in place (a function shared by an `Rc` is
@@ -444,7 +457,8 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
         ExprKind::Binary { operands, .. } => {
             // A chain nested on the left, in a loop (as `walk_chain`).
             let [lhs, rhs] = &mut **operands;
-            let mut rights = vec![rhs];
+            let mut rights = Vec::with_capacity(chain_len(lhs) + 1);
+            rights.push(rhs);
             let mut left = lhs;
             while matches!(left.kind, ExprKind::Binary { .. }) {
                 let ExprKind::Binary { operands, .. } = &mut left.kind else {
