@@ -272,21 +272,39 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
 /// operand, then every right operand from the innermost out), with no stack per
 /// link. The inner links themselves are not visited (see [`Visit::visit_expr`]).
 fn walk_chain<'a, V: Visit<'a> + ?Sized>(v: &mut V, lhs: &'a Expr, rhs: &'a Expr) {
-    // Sized first: a chain of a million links holds a million right operands, with
-    // no room to spare.
-    let mut rights = Vec::with_capacity(chain_len(lhs) + 1);
-    rights.push(rhs);
+    // The right operands, numbered from the outermost (`rhs`, 0) in: visited from
+    // the innermost out, a slice of `CHAIN_SLICE` at a time, each found by going
+    // down the chain again. A chain of a million links (a 10 MB sum) is gone down
+    // a few dozen times instead of its million operands being held at once.
+    let count = chain_len(lhs) + 1;
     let mut left = lhs;
     while let ExprKind::Binary { operands, .. } = &left.kind {
-        let [lhs, rhs] = &**operands;
-        rights.push(rhs);
-        left = lhs;
+        left = &operands[0];
     }
     v.visit_expr(left);
-    for r in rights.into_iter().rev() {
-        v.visit_expr(r);
+    let mut end = count;
+    while end > 0 {
+        let start = end.saturating_sub(CHAIN_SLICE);
+        let mut slice = Vec::with_capacity(end - start);
+        let (mut right, mut inner) = (rhs, lhs);
+        for k in 0..end {
+            if k >= start {
+                slice.push(right);
+            }
+            if let ExprKind::Binary { operands, .. } = &inner.kind {
+                let [l, r] = &**operands;
+                (right, inner) = (r, l);
+            }
+        }
+        for r in slice.into_iter().rev() {
+            v.visit_expr(r);
+        }
+        end = start;
     }
 }
+
+/// How many right operands of a chain [`walk_chain`] holds at once.
+const CHAIN_SLICE: usize = 1 << 16;
 
 /// How many links of a chain of binary operations nested on the left `e` starts.
 fn chain_len(mut e: &Expr) -> usize {
@@ -650,10 +668,14 @@ mod tests {
 
     #[test]
     fn a_long_operator_chain_is_walked_without_overflow() {
-        let text = format!("x = {}\n", vec!["y"; 200_000].join("+"));
+        // Longer than `CHAIN_SLICE`: the operands are met in order across slices.
+        let operands: Vec<String> = (0..200_000).map(|k| format!("y{k}")).collect();
+        let text = format!("x = {}\n", operands.join("+"));
         let p = program(&text);
         let mut names = Names::default();
         names.visit_stmt(&p[0]);
         assert_eq!(names.0.len(), 200_001);
+        assert!(names.0[..200_000] == operands[..], "out of order");
+        assert_eq!(names.0[200_000], "=x");
     }
 }
