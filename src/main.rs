@@ -270,6 +270,12 @@ fn main_inner() -> Exit {
         (Some(Command::Check { file }), _) => match read_script(&file) {
             // `--timeout` bounds the check too (parsing a huge file).
             Ok(text) => {
+                // A check runs no training loop: what parsing frees (a large list's
+                // buffers as it grows) goes back to the OS at once, so the process
+                // peaks near what is allocated at once. (With a delay, mimalloc
+                // purges only when it next asks its arenas for memory, which a
+                // parse that has stopped growing never does.)
+                set_purge_delay(0);
                 let _deadline = cli.timeout.map(bp::limits::Deadline::start);
                 bp::check(
                     &text,
@@ -338,12 +344,19 @@ fn main_inner() -> Exit {
 /// mimalloc's `mi_option_purge_delay` (its position in `mi_option_e`, mimalloc.h v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// Sets how long mimalloc keeps freed pages before returning them to the OS, in
+/// milliseconds (0: at once; -1: never).
+fn set_purge_delay(ms: std::ffi::c_long) {
+    // SAFETY: setting an option is a plain store, valid at any time.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms) };
+}
+
 fn main() -> ExitCode {
     // Keep freed pages for reuse instead of returning them to the OS after 10 ms:
     // a training loop frees and re-allocates the same large buffers every step, and
-    // re-faulting them in cost a quarter of the elementwise workload's time.
-    // SAFETY: setting an option is a plain store, valid at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // re-faulting them in cost a quarter of the elementwise workload's time
+    // (`bp check` sets the default back: it runs nothing).
+    set_purge_delay(-1);
     // Deeply nested scripts recurse in the parser and the evaluator; run on a
     // thread with a large stack (reserved, not committed) so that they end in
     // a result or a clean error rather than a stack overflow.

@@ -144,7 +144,7 @@ impl Emitter {
             ExprKind::Name(n) => {
                 if self.is_user(n) {
                     Py::atom(self.name(n), ty)
-                } else if n.as_ref() == "assert" {
+                } else if &***n == "assert" {
                     Py::atom("bp.assert_", Ty::Func)
                 } else if mapping(n).is_some() {
                     Py::atom(format!("bp.{n}"), Ty::Func)
@@ -191,22 +191,22 @@ impl Emitter {
                     },
                 }
             }
-            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, ty)?,
-            ExprKind::Call { callee, args } => match &callee.kind {
+            ExprKind::Binary { op, operands } => {
+                let [lhs, rhs] = &**operands;
+                self.binary(*op, lhs, rhs, ty)?
+            }
+            ExprKind::Call(call) => match &call.callee.kind {
                 ExprKind::Name(n) if !self.is_user(n) && mapping(n).is_some() => {
-                    self.builtin(n, &CallArgs::new(None, args))?
+                    self.builtin(n, &CallArgs::new(None, &call.args))?
                 }
                 _ => {
-                    let f = self.expr(callee)?;
-                    let a = self.user_args(&CallArgs::new(None, args))?;
+                    let f = self.expr(&call.callee)?;
+                    let a = self.user_args(&CallArgs::new(None, &call.args))?;
                     Py::atom(format!("{}({a})", f.at(P_ATOM)), ty)
                 }
             },
-            ExprKind::Method {
-                receiver,
-                name,
-                args,
-            } => {
+            ExprKind::Method(m) => {
+                let (receiver, name, args) = (&m.receiver, &m.name, &m.args);
                 let a = CallArgs::new(Some(receiver), args);
                 if self.ty(receiver) == Ty::Module {
                     let r = self.expr(receiver)?;
@@ -252,7 +252,8 @@ impl Emitter {
                     )
                 }
             }
-            ExprKind::Attr { object, name } => {
+            ExprKind::Attr(a) => {
+                let (object, name) = (&a.object, &a.name);
                 let o = self.expr(object)?;
                 let attr = match &*name.name {
                     _ if o.ty == Ty::Module => python_name(&name.name),
@@ -261,15 +262,11 @@ impl Emitter {
                 };
                 Py::atom(format!("{}.{attr}", o.at(P_ATOM)), ty)
             }
-            ExprKind::Index { object, indices } => self.index_expr(object, indices, ty)?,
+            ExprKind::Index(x) => self.index_expr(&x.object, &x.indices, ty)?,
             ExprKind::Lambda(decl) => self.lambda(decl)?,
             ExprKind::FString(parts) => self.fstring(parts)?,
             ExprKind::Comprehension(comp) => self.comprehension(comp)?,
-            ExprKind::IfElse {
-                cond,
-                then,
-                otherwise,
-            } => self.if_else(cond, then, otherwise)?,
+            ExprKind::IfElse(c) => self.if_else(&c.cond, &c.then, &c.otherwise)?,
         })
     }
 

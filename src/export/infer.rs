@@ -109,9 +109,10 @@ impl Emitter {
 
     /// The type of the loop variable of `for v in iter`.
     pub(super) fn element_ty(&self, iter: &Expr) -> Ty {
-        if let ExprKind::Call { callee, args } = &iter.kind {
+        if let ExprKind::Call(call) = &iter.kind {
+            let (callee, args) = (&call.callee, &call.args);
             if let ExprKind::Name(n) = &callee.kind {
-                if &**n == "range" && !self.is_user(n) {
+                if &***n == "range" && !self.is_user(n) {
                     let all_int = args.iter().all(|a| match a {
                         Arg::Positional(e) => self.ty(e) == Ty::Int,
                         Arg::Keyword { .. } => false,
@@ -166,7 +167,8 @@ impl Emitter {
                     _ => Ty::Unknown,
                 },
             },
-            ExprKind::Binary { op, lhs, rhs } => {
+            ExprKind::Binary { op, operands } => {
+                let [lhs, rhs] = &**operands;
                 let (a, b) = (self.ty(lhs), self.ty(rhs));
                 match op {
                     BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Rem => Ty::arith(a, b, true),
@@ -179,44 +181,36 @@ impl Emitter {
                     _ => Ty::Unknown,
                 }
             }
-            ExprKind::Call { callee, args } => match &callee.kind {
+            ExprKind::Call(call) => match &call.callee.kind {
                 ExprKind::Name(n) if !self.is_user(n) => {
-                    self.builtin_ty(n, &CallArgs::new(None, args))
+                    self.builtin_ty(n, &CallArgs::new(None, &call.args))
                 }
                 _ => Ty::Unknown,
             },
-            ExprKind::Method {
-                receiver,
-                name,
-                args,
-            } => {
+            ExprKind::Method(m) => {
+                let (receiver, name, args) = (&m.receiver, &m.name, &m.args);
                 if self.is_user(&name.name) {
                     Ty::Unknown
                 } else {
                     self.builtin_ty(&name.name, &CallArgs::new(Some(receiver), args))
                 }
             }
-            ExprKind::Attr { object, name } => match &*name.name {
+            ExprKind::Attr(a) => match &*a.name.name {
                 "grad" | "T" | "data" => Ty::Tensor,
                 "shape" => Ty::Tuple,
                 "requires_grad" | "is_leaf" => Ty::Bool,
                 "ndim" => Ty::Int,
-                _ => {
-                    let _ = object;
-                    Ty::Unknown
-                }
+                _ => Ty::Unknown,
             },
-            ExprKind::Index { object, .. } => match (&object.kind, self.ty(object)) {
+            ExprKind::Index(x) => match (&x.object.kind, self.ty(&x.object)) {
                 (_, Ty::Tensor) => Ty::Tensor,
-                (ExprKind::Attr { name, .. }, _) if &*name.name == "shape" => Ty::Int,
+                (ExprKind::Attr(a), _) if &*a.name.name == "shape" => Ty::Int,
                 _ => Ty::Unknown,
             },
             ExprKind::Lambda(_) => Ty::Func,
             ExprKind::Comprehension(c) if c.value.is_none() => Ty::List,
             ExprKind::Comprehension(_) => Ty::Unknown,
-            ExprKind::IfElse {
-                then, otherwise, ..
-            } => self.ty(then).join(self.ty(otherwise)),
+            ExprKind::IfElse(c) => self.ty(&c.then).join(self.ty(&c.otherwise)),
         }
     }
 

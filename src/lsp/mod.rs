@@ -726,11 +726,11 @@ fn held_by(r: &Resolution, text: &str, name: &str, offset: usize, depth: usize) 
         ExprKind::Comprehension(_) => Some(Held::List),
         ExprKind::TensorLit(_) => Some(Held::Tensor),
         ExprKind::Name(other) => held_by(r, text, other, def.statement.start as usize, depth + 1),
-        ExprKind::Call { callee, .. } => {
-            let ExprKind::Name(f) = &callee.kind else {
+        ExprKind::Call(call) => {
+            let ExprKind::Name(f) = &call.callee.kind else {
                 return None;
             };
-            if let Some(c) = r.classes.iter().find(|c| c.name == *f) {
+            if let Some(c) = r.classes.iter().find(|c| c.name == **f) {
                 return Some(Held::Object(c.name.clone()));
             }
             let b = builtins::info(f)?;

@@ -163,6 +163,9 @@ pub struct ClassDecl {
     pub span: Span,
 }
 
+/// An expression: 32 bytes (a 10 MB script holds millions of them). Every variant's
+/// payload is one pointer at most (the operator of `Unary`/`Binary` sits beside the
+/// tag): the rare and the large ones are boxed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -182,62 +185,66 @@ impl Drop for Expr {
     }
 }
 
-/// Moves the sub-expressions of `kind` onto `out`, leaving leaves behind.
+/// Moves the sub-expressions of `kind` that have children of their own onto `out`
+/// (a leaf is dropped where it is: a list of millions of numbers is not copied).
 fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
-    fn unbox(b: &mut Expr) -> Expr {
-        let span = b.span;
-        std::mem::replace(
-            b,
-            Expr {
-                kind: ExprKind::None,
-                span,
-            },
-        )
+    fn take(e: &mut Expr, out: &mut Vec<Expr>) {
+        if e.kind.has_children() {
+            let span = e.span;
+            out.push(std::mem::replace(
+                e,
+                Expr {
+                    kind: ExprKind::None,
+                    span,
+                },
+            ));
+        }
     }
-    fn args(a: &mut Vec<Arg>, out: &mut Vec<Expr>) {
-        for arg in a.drain(..) {
+    fn args(a: &mut [Arg], out: &mut Vec<Expr>) {
+        for arg in a {
             match arg {
-                Arg::Positional(e) | Arg::Keyword { value: e, .. } => out.push(e),
+                Arg::Positional(e) | Arg::Keyword { value: e, .. } => take(e, out),
             }
         }
     }
     match kind {
         ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
-            out.append(items)
+            for e in items.iter_mut() {
+                take(e, out);
+            }
         }
-        ExprKind::Unary { operand, .. } => out.push(unbox(operand)),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            out.push(unbox(lhs));
-            out.push(unbox(rhs));
+        ExprKind::Unary { operand, .. } => take(operand, out),
+        ExprKind::Binary { operands, .. } => {
+            let [lhs, rhs] = &mut **operands;
+            take(lhs, out);
+            take(rhs, out);
         }
-        ExprKind::Call { callee, args: a } => {
-            out.push(unbox(callee));
-            args(a, out);
+        ExprKind::Call(call) => {
+            take(&mut call.callee, out);
+            args(&mut call.args, out);
         }
-        ExprKind::Method {
-            receiver, args: a, ..
-        } => {
-            out.push(unbox(receiver));
-            args(a, out);
+        ExprKind::Method(m) => {
+            take(&mut m.receiver, out);
+            args(&mut m.args, out);
         }
-        ExprKind::Attr { object, .. } => out.push(unbox(object)),
-        ExprKind::IfElse {
-            cond,
-            then,
-            otherwise,
-        } => {
-            out.push(unbox(cond));
-            out.push(unbox(then));
-            out.push(unbox(otherwise));
+        ExprKind::Attr(a) => take(&mut a.object, out),
+        ExprKind::IfElse(c) => {
+            take(&mut c.cond, out);
+            take(&mut c.then, out);
+            take(&mut c.otherwise, out);
         }
-        ExprKind::Index { object, indices } => {
-            out.push(unbox(object));
-            for ix in indices.drain(..) {
+        ExprKind::Index(x) => {
+            take(&mut x.object, out);
+            for ix in x.indices.iter_mut() {
                 match ix {
-                    Index::Single(e) => out.push(e),
+                    Index::Single(e) => take(e, out),
                     Index::Slice {
                         start, end, step, ..
-                    } => out.extend([start, end, step].into_iter().flatten()),
+                    } => {
+                        for e in [start, end, step].into_iter().flatten() {
+                            take(e, out);
+                        }
+                    }
                 }
             }
         }
@@ -245,64 +252,106 @@ fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
     }
 }
 
+impl ExprKind {
+    /// True when dropping this expression drops sub-expressions held in the tree
+    /// itself (not behind an `Rc` or a box of its own kind).
+    fn has_children(&self) -> bool {
+        !matches!(
+            self,
+            ExprKind::Number(_)
+                | ExprKind::Str(_)
+                | ExprKind::Bool(_)
+                | ExprKind::None
+                | ExprKind::Name(_)
+                | ExprKind::Lambda(_)
+                | ExprKind::FString(_)
+                | ExprKind::Comprehension(_)
+        )
+    }
+}
+
+/// The items of a list, tuple or dict literal: boxed, so that the expression stays
+/// one pointer wide, and without room to spare.
+pub type Items = Box<Vec<Expr>>;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Number(f64),
-    Str(Rc<str>),
+    Str(Box<Rc<str>>),
     Bool(bool),
     None,
-    Name(Name),
+    /// A name read; the parser shares one `Rc` between the reads of one name.
+    Name(Rc<Name>),
     /// `[a, b, c]`: stacks its elements along a new first axis.
-    TensorLit(Vec<Expr>),
+    TensorLit(Items),
     /// `(a, b)`, `(a,)`, `()`
-    Tuple(Vec<Expr>),
+    Tuple(Items),
     /// `{k: v, ...}` in expression position: keys and values alternate
     /// (`[k0, v0, k1, v1, ...]`).
-    Dict(Vec<Expr>),
+    Dict(Items),
     Unary {
         op: UnOp,
         operand: Box<Expr>,
     },
-    /// Every binary operator, `and`/`or` included (they short-circuit).
+    /// Every binary operator, `and`/`or` included (they short-circuit): the left
+    /// and the right operand in one box.
     Binary {
         op: BinOp,
-        lhs: Box<Expr>,
-        rhs: Box<Expr>,
+        operands: Box<[Expr; 2]>,
     },
     /// `f(args)`
-    Call {
-        callee: Box<Expr>,
-        args: Vec<Arg>,
-    },
-    /// `x.f(args)`, which means `f(x, args)`. The name is boxed to keep every
-    /// expression small (64 bytes, not 88): a 10 MB script holds millions of them.
-    Method {
-        receiver: Box<Expr>,
-        name: Box<Ident>,
-        args: Vec<Arg>,
-    },
+    Call(Box<Call>),
+    /// `x.f(args)`, which means `f(x, args)`.
+    Method(Box<Method>),
     /// `x.name`
-    Attr {
-        object: Box<Expr>,
-        name: Ident,
-    },
+    Attr(Box<Attr>),
     /// `x[i, a:b, ::s]`
-    Index {
-        object: Box<Expr>,
-        indices: Vec<Index>,
-    },
+    Index(Box<Subscript>),
     /// `fn(x) { ... }`
     Lambda(Rc<FnDecl>),
     /// `f"text {expr:spec} text"`
-    FString(Rc<[FPart]>),
+    FString(Box<Rc<[FPart]>>),
     /// `[e for x in xs if c]` (a list) and `{k: v for x in xs}` (a dict): SPEC §19.
     Comprehension(Box<Comprehension>),
     /// `a if cond else b` (SPEC §23: binds loosest).
-    IfElse {
-        cond: Box<Expr>,
-        then: Box<Expr>,
-        otherwise: Box<Expr>,
-    },
+    IfElse(Box<IfElse>),
+}
+
+/// `f(args)`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub callee: Expr,
+    pub args: Box<[Arg]>,
+}
+
+/// `x.f(args)`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Method {
+    pub receiver: Expr,
+    pub name: Ident,
+    pub args: Box<[Arg]>,
+}
+
+/// `x.name`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attr {
+    pub object: Expr,
+    pub name: Ident,
+}
+
+/// `x[i, a:b, ::s]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscript {
+    pub object: Expr,
+    pub indices: Box<[Index]>,
+}
+
+/// `a if cond else b`
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfElse {
+    pub cond: Expr,
+    pub then: Expr,
+    pub otherwise: Expr,
 }
 
 /// A list or dict comprehension. Its variables are its own (as in Python 3): the
@@ -390,7 +439,11 @@ impl BinOp {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Arg {
     Positional(Expr),
-    Keyword { name: Ident, value: Expr },
+    /// The name is boxed: an argument is 40 bytes, not 64.
+    Keyword {
+        name: Box<Ident>,
+        value: Expr,
+    },
 }
 
 /// One entry between `[` and `]` of an index expression.

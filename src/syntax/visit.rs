@@ -216,32 +216,33 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
         ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
         ExprKind::Name(_) => v.visit_read(expr),
         ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
-            for e in items {
+            for e in items.iter() {
                 v.visit_expr(e);
             }
         }
         ExprKind::Unary { operand, .. } => v.visit_expr(operand),
-        ExprKind::Binary { lhs, rhs, .. } => match &lhs.kind {
-            ExprKind::Binary { .. } => walk_chain(v, lhs, rhs),
-            _ => {
-                v.visit_expr(lhs);
-                v.visit_expr(rhs);
+        ExprKind::Binary { operands, .. } => {
+            let [lhs, rhs] = &**operands;
+            match &lhs.kind {
+                ExprKind::Binary { .. } => walk_chain(v, lhs, rhs),
+                _ => {
+                    v.visit_expr(lhs);
+                    v.visit_expr(rhs);
+                }
             }
-        },
-        ExprKind::Call { callee, args: a } => {
-            v.visit_expr(callee);
-            args(v, a);
         }
-        ExprKind::Method {
-            receiver, args: a, ..
-        } => {
-            v.visit_expr(receiver);
-            args(v, a);
+        ExprKind::Call(call) => {
+            v.visit_expr(&call.callee);
+            args(v, &call.args);
         }
-        ExprKind::Attr { object, .. } => v.visit_expr(object),
-        ExprKind::Index { object, indices } => {
-            v.visit_expr(object);
-            for ix in indices {
+        ExprKind::Method(m) => {
+            v.visit_expr(&m.receiver);
+            args(v, &m.args);
+        }
+        ExprKind::Attr(a) => v.visit_expr(&a.object),
+        ExprKind::Index(x) => {
+            v.visit_expr(&x.object);
+            for ix in x.indices.iter() {
                 v.visit_index(ix);
             }
         }
@@ -257,14 +258,10 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
             }
         }
         ExprKind::Comprehension(comp) => v.visit_comprehension(comp),
-        ExprKind::IfElse {
-            cond,
-            then,
-            otherwise,
-        } => {
-            v.visit_expr(cond);
-            v.visit_expr(then);
-            v.visit_expr(otherwise);
+        ExprKind::IfElse(c) => {
+            v.visit_expr(&c.cond);
+            v.visit_expr(&c.then);
+            v.visit_expr(&c.otherwise);
         }
     }
 }
@@ -275,16 +272,48 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
 /// operand, then every right operand from the innermost out), with no stack per
 /// link. The inner links themselves are not visited (see [`Visit::visit_expr`]).
 fn walk_chain<'a, V: Visit<'a> + ?Sized>(v: &mut V, lhs: &'a Expr, rhs: &'a Expr) {
-    let mut rights = vec![rhs];
+    // The right operands, numbered from the outermost (`rhs`, 0) in: visited from
+    // the innermost out, a slice of `CHAIN_SLICE` at a time, each found by going
+    // down the chain again. A chain of a million links (a 10 MB sum) is gone down
+    // a few dozen times instead of its million operands being held at once.
+    let count = chain_len(lhs) + 1;
     let mut left = lhs;
-    while let ExprKind::Binary { lhs, rhs, .. } = &left.kind {
-        rights.push(rhs);
-        left = lhs;
+    while let ExprKind::Binary { operands, .. } = &left.kind {
+        left = &operands[0];
     }
     v.visit_expr(left);
-    for r in rights.into_iter().rev() {
-        v.visit_expr(r);
+    let mut end = count;
+    while end > 0 {
+        let start = end.saturating_sub(CHAIN_SLICE);
+        let mut slice = Vec::with_capacity(end - start);
+        let (mut right, mut inner) = (rhs, lhs);
+        for k in 0..end {
+            if k >= start {
+                slice.push(right);
+            }
+            if let ExprKind::Binary { operands, .. } = &inner.kind {
+                let [l, r] = &**operands;
+                (right, inner) = (r, l);
+            }
+        }
+        for r in slice.into_iter().rev() {
+            v.visit_expr(r);
+        }
+        end = start;
     }
+}
+
+/// How many right operands of a chain [`walk_chain`] holds at once.
+const CHAIN_SLICE: usize = 1 << 16;
+
+/// How many links of a chain of binary operations nested on the left `e` starts.
+fn chain_len(mut e: &Expr) -> usize {
+    let mut n = 0;
+    while let ExprKind::Binary { operands, .. } = &e.kind {
+        n += 1;
+        e = &operands[0];
+    }
+    n
 }
 
 /// A pass that may change the AST in place (a function shared by an `Rc` is
@@ -431,26 +460,29 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
         | ExprKind::None
         | ExprKind::Name(_) => {}
         ExprKind::FString(parts) => {
-            for p in std::rc::Rc::get_mut(parts).into_iter().flatten() {
+            for p in std::rc::Rc::get_mut(&mut **parts).into_iter().flatten() {
                 if let FPart::Value { expr, .. } = p {
                     v.visit_expr_mut(expr);
                 }
             }
         }
         ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
-            for e in items {
+            for e in items.iter_mut() {
                 v.visit_expr_mut(e);
             }
         }
         ExprKind::Unary { operand, .. } => v.visit_expr_mut(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
+        ExprKind::Binary { operands, .. } => {
             // A chain nested on the left, in a loop (as `walk_chain`).
-            let mut rights = vec![rhs];
+            let [lhs, rhs] = &mut **operands;
+            let mut rights = Vec::with_capacity(chain_len(lhs) + 1);
+            rights.push(rhs);
             let mut left = lhs;
             while matches!(left.kind, ExprKind::Binary { .. }) {
-                let ExprKind::Binary { lhs, rhs, .. } = &mut left.kind else {
+                let ExprKind::Binary { operands, .. } = &mut left.kind else {
                     unreachable!("a binary operation, checked above")
                 };
+                let [lhs, rhs] = &mut **operands;
                 rights.push(rhs);
                 left = lhs;
             }
@@ -459,21 +491,28 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
                 v.visit_expr_mut(r);
             }
         }
-        ExprKind::Call { callee: x, args }
-        | ExprKind::Method {
-            receiver: x, args, ..
-        } => {
+        ExprKind::Call(call) => {
+            let (x, args) = (&mut call.callee, &mut call.args);
             v.visit_expr_mut(x);
-            for a in args {
+            for a in args.iter_mut() {
                 match a {
                     Arg::Positional(e) | Arg::Keyword { value: e, .. } => v.visit_expr_mut(e),
                 }
             }
         }
-        ExprKind::Attr { object, .. } => v.visit_expr_mut(object),
-        ExprKind::Index { object, indices } => {
-            v.visit_expr_mut(object);
-            for ix in indices {
+        ExprKind::Method(m) => {
+            let (x, args) = (&mut m.receiver, &mut m.args);
+            v.visit_expr_mut(x);
+            for a in args.iter_mut() {
+                match a {
+                    Arg::Positional(e) | Arg::Keyword { value: e, .. } => v.visit_expr_mut(e),
+                }
+            }
+        }
+        ExprKind::Attr(a) => v.visit_expr_mut(&mut a.object),
+        ExprKind::Index(x) => {
+            v.visit_expr_mut(&mut x.object);
+            for ix in x.indices.iter_mut() {
                 v.visit_index_mut(ix);
             }
         }
@@ -500,14 +539,10 @@ pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
                 v.visit_expr_mut(value);
             }
         }
-        ExprKind::IfElse {
-            cond,
-            then,
-            otherwise,
-        } => {
-            v.visit_expr_mut(cond);
-            v.visit_expr_mut(then);
-            v.visit_expr_mut(otherwise);
+        ExprKind::IfElse(c) => {
+            v.visit_expr_mut(&mut c.cond);
+            v.visit_expr_mut(&mut c.then);
+            v.visit_expr_mut(&mut c.otherwise);
         }
     })
 }
@@ -563,7 +598,7 @@ mod tests {
     impl VisitMut for Upper {
         fn visit_expr_mut(&mut self, expr: &mut Expr) {
             if let ExprKind::Name(n) = &expr.kind {
-                expr.kind = ExprKind::Name(n.to_uppercase().into());
+                expr.kind = ExprKind::Name(std::rc::Rc::new(n.to_uppercase().into()));
             }
             walk_expr_mut(self, expr);
         }
@@ -633,10 +668,14 @@ mod tests {
 
     #[test]
     fn a_long_operator_chain_is_walked_without_overflow() {
-        let text = format!("x = {}\n", vec!["y"; 200_000].join("+"));
+        // Longer than `CHAIN_SLICE`: the operands are met in order across slices.
+        let operands: Vec<String> = (0..200_000).map(|k| format!("y{k}")).collect();
+        let text = format!("x = {}\n", operands.join("+"));
         let p = program(&text);
         let mut names = Names::default();
         names.visit_stmt(&p[0]);
         assert_eq!(names.0.len(), 200_001);
+        assert!(names.0[..200_000] == operands[..], "out of order");
+        assert_eq!(names.0[200_000], "=x");
     }
 }

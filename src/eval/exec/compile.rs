@@ -482,11 +482,8 @@ impl<'r> Compiler<'r> {
                 value,
             } => {
                 // `p.data[i] = v`: a write into p's own values, not recorded.
-                if let ExprKind::Attr {
-                    object: inner,
-                    name,
-                } = &object.kind
-                {
+                if let ExprKind::Attr(attr) = &object.kind {
+                    let (inner, name) = (&attr.object, &attr.name);
                     if &*name.name == "data" && foreign_name(inner).is_none() {
                         let o = self.expr(inner);
                         let side = Rc::new(self.side_codes(indices, Some(value)));
@@ -610,12 +607,12 @@ impl<'r> Compiler<'r> {
             }
             ExprKind::None => Box::new(|_, _| Ok(Value::None)),
             ExprKind::Str(text) => {
-                let text = text.clone();
+                let text: Rc<str> = (**text).clone();
                 Box::new(move |_, _| Ok(Value::Str(text.clone())))
             }
             ExprKind::Name(n) => {
                 let v = Var {
-                    name: n.clone(),
+                    name: (**n).clone(),
                     place: self.place(span, n),
                 };
                 let (name, place) = (v.name.clone(), v.place);
@@ -692,9 +689,9 @@ impl<'r> Compiler<'r> {
             }
             ExprKind::Binary {
                 op: op @ (BinOp::And | BinOp::Or),
-                lhs,
-                rhs,
+                operands,
             } => {
+                let [lhs, rhs] = &**operands;
                 // `and` stops at a false left side, `or` at a true one.
                 let stop_at = matches!(op, BinOp::Or);
                 let (lspan, rspan) = (lhs.span, rhs.span);
@@ -709,14 +706,17 @@ impl<'r> Compiler<'r> {
                     Ok(Value::Bool(truthy(&b, rspan)?))
                 })
             }
-            ExprKind::Binary { op, lhs, rhs } if long_chain(lhs) => self.chain(*op, lhs, rhs, span),
-            ExprKind::Binary { op, lhs, rhs } => {
+            ExprKind::Binary { op, operands } if long_chain(&operands[0]) => {
+                let [lhs, rhs] = &**operands;
+                self.chain(*op, lhs, rhs, span)
+            }
+            ExprKind::Binary { op, operands } => {
+                let [lhs, rhs] = &**operands;
                 let generic = self.binary(*op, lhs, rhs, span);
                 self.fast_binary(*op, lhs, rhs, generic)
             }
-            ExprKind::Call { callee, args }
-                if args.iter().all(|a| matches!(a, Arg::Positional(_))) =>
-            {
+            ExprKind::Call(call) if call.args.iter().all(|a| matches!(a, Arg::Positional(_))) => {
+                let (callee, args) = (&call.callee, &call.args);
                 let cspan = callee.span;
                 let f = self.expr(callee);
                 let callee_args = args;
@@ -764,7 +764,8 @@ impl<'r> Compiler<'r> {
                 let checked = Cell::new(0);
                 Box::new(move |i, s| call_value(&f, &args, cspan, i, s, span, &checked))
             }
-            ExprKind::Call { callee, args } => {
+            ExprKind::Call(call) => {
+                let (callee, args) = (&call.callee, &call.args);
                 let cspan = callee.span;
                 let f = self.expr(callee);
                 let args = self.args(args);
@@ -774,11 +775,8 @@ impl<'r> Compiler<'r> {
                     i.call(&f, pos, kw, span, cspan)
                 })
             }
-            ExprKind::Method {
-                receiver,
-                name,
-                args,
-            } => {
+            ExprKind::Method(m) => {
+                let (receiver, name, args) = (&m.receiver, &m.name, &m.args);
                 let foreign = foreign_name(receiver);
                 let r = self.expr(receiver);
                 let args = self.args(args);
@@ -791,7 +789,8 @@ impl<'r> Compiler<'r> {
                     i.method(recv, rspan, &name, &args, s, span)
                 })
             }
-            ExprKind::Attr { object, name } => {
+            ExprKind::Attr(a) => {
+                let (object, name) = (&a.object, &a.name);
                 let foreign = foreign_name(object);
                 let o = self.expr(object);
                 let (name, ospan) = (name.clone(), object.span);
@@ -806,7 +805,8 @@ impl<'r> Compiler<'r> {
                     i.attribute(&v, &name.name, name.span, ospan, span)
                 })
             }
-            ExprKind::Index { object, indices } => {
+            ExprKind::Index(x) => {
+                let (object, indices) = (&x.object, &x.indices);
                 let o = self.expr(object);
                 let side = Rc::new(self.side_codes(indices, None));
                 let (indices, ospan) = (skeleton(indices), object.span);
@@ -847,11 +847,7 @@ impl<'r> Compiler<'r> {
                 })
             }
             ExprKind::Comprehension(comp) => self.comprehension(comp, span),
-            ExprKind::IfElse {
-                cond,
-                then,
-                otherwise,
-            } => self.if_else(cond, then, otherwise),
+            ExprKind::IfElse(c) => self.if_else(&c.cond, &c.then, &c.otherwise),
         }
     }
 
@@ -860,11 +856,12 @@ impl<'r> Compiler<'r> {
     fn chain(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> ExprCode {
         let mut spine = vec![(op, lhs.span, rhs, span)];
         let mut leftmost: &Expr = lhs;
-        while let ExprKind::Binary { op, lhs, rhs } = &leftmost.kind {
+        while let ExprKind::Binary { op, operands } = &leftmost.kind {
+            let [lhs, rhs] = &**operands;
             if matches!(op, BinOp::And | BinOp::Or) {
                 break;
             }
-            spine.push((*op, lhs.span, &**rhs, leftmost.span));
+            spine.push((*op, lhs.span, rhs, leftmost.span));
             leftmost = lhs;
         }
         let first = self.expr(leftmost);
@@ -913,9 +910,10 @@ impl<'r> Compiler<'r> {
     /// product (`Interpreter::scaled_update_in_place`); anything else forms the
     /// product as `a * b` would and goes on as any compound assignment.
     fn scaled_update(&mut self, target: &Ident, op: BinOp, value: &Expr, span: Span) -> StmtCode {
-        let ExprKind::Binary { lhs, rhs, .. } = &value.kind else {
+        let ExprKind::Binary { operands, .. } = &value.kind else {
             return Box::new(|_, _| Ok(()));
         };
+        let [lhs, rhs] = &**operands;
         // The nesting counted as `self.expr(value)` would count it.
         self.depth += 1;
         let (lspan, rspan, vspan) = (lhs.span, rhs.span, value.span);
@@ -977,7 +975,9 @@ fn long_chain(mut lhs: &Expr) -> bool {
     const SHORT: usize = 16;
     for _ in 0..SHORT {
         match &lhs.kind {
-            ExprKind::Binary { op, lhs: l, .. } if !matches!(op, BinOp::And | BinOp::Or) => lhs = l,
+            ExprKind::Binary { op, operands } if !matches!(op, BinOp::And | BinOp::Or) => {
+                lhs = &operands[0]
+            }
             _ => return false,
         }
     }

@@ -181,7 +181,7 @@ impl ClassMembers {
         impl<'a> Visit<'a> for Fields<'_> {
             fn visit_stmt(&mut self, stmt: &'a Stmt) {
                 if let StmtKind::AttrAssign { object, name, .. } = &stmt.kind {
-                    if matches!(&object.kind, ExprKind::Name(n) if **n == *self.this)
+                    if matches!(&object.kind, ExprKind::Name(n) if ***n == *self.this)
                         && !self.out.contains(&name.name)
                     {
                         self.out.push(name.name.clone());

@@ -563,7 +563,8 @@ impl Resolver {
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Call { callee, args } => {
+            ExprKind::Call(call) => {
+                let (callee, args) = (&call.callee, &call.args);
                 let target = match &callee.kind {
                     ExprKind::Name(n) => self.read(n, callee.span, Read::Name),
                     _ => {
@@ -579,11 +580,8 @@ impl Resolver {
                     self.check_user_call(d, e.span, args);
                 }
             }
-            ExprKind::Method {
-                receiver,
-                name,
-                args,
-            } => {
+            ExprKind::Method(m) => {
+                let (receiver, name, args) = (&m.receiver, &m.name, &m.args);
                 if self.receiver(receiver, name) {
                     // `nn.linear(x)`: a function of the module, not a method.
                     self.args(args);
@@ -601,7 +599,8 @@ impl Resolver {
                     self.check_call(b, e.span, Some(receiver.span), args);
                 }
             }
-            ExprKind::Attr { object, name } => {
+            ExprKind::Attr(a) => {
+                let (object, name) = (&a.object, &a.name);
                 self.receiver(object, name);
                 if self.collecting {
                     self.res.attributes.push((object.span, name.clone()));

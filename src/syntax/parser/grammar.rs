@@ -17,9 +17,9 @@ enum DictTail {
 
 /// What follows an expression at the highest precedence level.
 enum Postfix {
-    Call(Vec<Arg>),
-    Index(Vec<Index>),
-    Member(Ident, Option<Vec<Arg>>),
+    Call(Box<[Arg]>),
+    Index(Box<[Index]>),
+    Member(Ident, Option<Box<[Arg]>>),
 }
 
 /// `v` without room to spare: most lists of a tree are short (the arguments of a
@@ -41,8 +41,7 @@ fn binary(op: BinOp, lhs: Expr, rhs: Expr, span: Span) -> Expr {
     Expr {
         kind: ExprKind::Binary {
             op,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
+            operands: Box::new([lhs, rhs]),
         },
         span,
     }
@@ -404,28 +403,31 @@ where
     let expr_stmt = expr
         .clone()
         .then(assign_op.then(expr.clone()).or_not())
-        .validate(|(target, rest), _, emitter| match rest {
+        .validate(|(mut target, rest), _, emitter| match rest {
             None => StmtKind::Expr(target),
-            Some((op, value)) => match target.kind {
-                ExprKind::Index {
-                    ref object,
-                    ref indices,
-                } => StmtKind::IndexAssign {
-                    object: object.clone(),
-                    indices: indices.clone(),
-                    op,
-                    value: Box::new(value),
-                },
-                ExprKind::Attr {
-                    ref object,
-                    ref name,
-                } => StmtKind::AttrAssign {
-                    object: object.clone(),
-                    name: name.clone(),
-                    op,
-                    value: Box::new(value),
-                },
-                _ => {
+            // The target's parts are moved out (an `Expr` is `Drop`, so its kind is
+            // swapped for a placeholder first).
+            Some((op, value)) => match std::mem::replace(&mut target.kind, ExprKind::None) {
+                ExprKind::Index(x) => {
+                    let Subscript { object, indices } = *x;
+                    StmtKind::IndexAssign {
+                        object: Box::new(object),
+                        indices: indices.into_vec(),
+                        op,
+                        value: Box::new(value),
+                    }
+                }
+                ExprKind::Attr(a) => {
+                    let Attr { object, name } = *a;
+                    StmtKind::AttrAssign {
+                        object: Box::new(object),
+                        name,
+                        op,
+                        value: Box::new(value),
+                    }
+                }
+                kind => {
+                    target.kind = kind;
                     emitter.emit(X::custom(
                         target.span,
                         "cannot assign to this; assign to a name (`x = v`) or an index (`x[i] = v`)",
@@ -506,11 +508,11 @@ where
         .map_with(|(then, rest), e| match rest {
             None => then,
             Some((cond, otherwise)) => Expr {
-                kind: ExprKind::IfElse {
-                    cond: Box::new(cond),
-                    then: Box::new(then),
-                    otherwise: Box::new(otherwise),
-                },
+                kind: ExprKind::IfElse(Box::new(IfElse {
+                    cond,
+                    then,
+                    otherwise,
+                })),
                 span: e.span(),
             },
         })
@@ -627,16 +629,16 @@ where
     // literal = NUMBER | STRING | "true" | "false" | "none" | IDENT | "grad"
     let literal = select! {
         Token::Number(n) => ExprKind::Number(n),
-        Token::Str(s) => ExprKind::Str(s),
-        Token::FString(parts) => ExprKind::FString(parts),
+        Token::Str(s) => ExprKind::Str(Box::new(s)),
+        Token::FString(parts) => ExprKind::FString(Box::new(parts)),
         Token::True => ExprKind::Bool(true),
         Token::False => ExprKind::Bool(false),
         Token::None => ExprKind::None,
         Token::Ident(name) => match constant(&name) {
             Some(n) => ExprKind::Number(n),
-            None => ExprKind::Name(name),
+            None => ExprKind::Name(shared_name(name)),
         },
-        Token::Grad => ExprKind::Name("grad".into()),
+        Token::Grad => ExprKind::Name(shared_name("grad".into())),
         // Already reported by the lexer; parse on as a placeholder.
         Token::Error => ExprKind::None,
     }
@@ -666,7 +668,7 @@ where
                 }
             }
             Expr {
-                kind: ExprKind::Tuple(items),
+                kind: ExprKind::Tuple(Box::new(items)),
                 span,
             }
         });
@@ -689,7 +691,7 @@ where
         .delimited_by(just(Token::LBracket), just(Token::RBracket))
         .map_with(|items, e| {
             let kind = match items {
-                None => ExprKind::TensorLit(Vec::new()),
+                None => ExprKind::TensorLit(Box::default()),
                 Some((element, Tail::Comp(clauses))) => {
                     ExprKind::Comprehension(Box::new(Comprehension {
                         element,
@@ -700,7 +702,7 @@ where
                 Some((first, Tail::Items(mut items))) => {
                     // In place: a literal of millions of items is not copied.
                     items.insert(0, first);
-                    ExprKind::TensorLit(exact(items))
+                    ExprKind::TensorLit(Box::new(exact(items)))
                 }
             };
             Expr {
@@ -736,7 +738,7 @@ where
         .delimited_by(just(Token::LBrace), just(Token::RBrace))
         .map_with(|entries, e| {
             let kind = match entries {
-                None => ExprKind::Dict(Vec::new()),
+                None => ExprKind::Dict(Box::default()),
                 Some(((key, value), DictTail::Comp(clauses))) => {
                     ExprKind::Comprehension(Box::new(Comprehension {
                         element: key,
@@ -744,12 +746,12 @@ where
                         clauses,
                     }))
                 }
-                Some((first, DictTail::Items(rest))) => ExprKind::Dict(exact(
+                Some((first, DictTail::Items(rest))) => ExprKind::Dict(Box::new(exact(
                     std::iter::once(first)
                         .chain(rest)
                         .flat_map(|(k, v)| [k, v])
                         .collect(),
-                )),
+                ))),
             };
             Expr {
                 kind,
@@ -801,13 +803,16 @@ where
         .clone()
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
-        .map(|(name, value)| Arg::Keyword { name, value });
+        .map(|(name, value)| Arg::Keyword {
+            name: Box::new(name),
+            value,
+        });
     let grad_flag = just(Token::Grad)
         .then_ignore(just(Token::Comma).or(just(Token::RParen)).rewind())
         .map_with(|_, e| {
             let span: Span = e.span();
             Arg::Keyword {
-                name: Ident::new("grad".into(), span),
+                name: Box::new(Ident::new("grad".into(), span)),
                 value: Expr {
                     kind: ExprKind::Bool(true),
                     span,
@@ -819,7 +824,7 @@ where
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
-        .map(exact)
+        .map(Vec::into_boxed_slice)
         .delimited_by(just(Token::LParen), just(Token::RParen))
         .boxed();
 
@@ -858,7 +863,7 @@ where
         .at_least(1)
         .allow_trailing()
         .collect::<Vec<_>>()
-        .map(exact)
+        .map(Vec::into_boxed_slice)
         .delimited_by(just(Token::LBracket), just(Token::RBracket));
 
     let postfix_op = choice((
@@ -906,19 +911,19 @@ where
 
     atom.pratt((
         postfix(9, postfix_op, |lhs: Expr, post, e| {
-            let object = Box::new(lhs);
+            let object = lhs;
             let kind = match post {
-                Postfix::Call(args) => ExprKind::Call {
+                Postfix::Call(args) => ExprKind::Call(Box::new(Call {
                     callee: object,
                     args,
-                },
-                Postfix::Index(indices) => ExprKind::Index { object, indices },
-                Postfix::Member(name, None) => ExprKind::Attr { object, name },
-                Postfix::Member(name, Some(args)) => ExprKind::Method {
+                })),
+                Postfix::Index(indices) => ExprKind::Index(Box::new(Subscript { object, indices })),
+                Postfix::Member(name, None) => ExprKind::Attr(Box::new(Attr { object, name })),
+                Postfix::Member(name, Some(args)) => ExprKind::Method(Box::new(Method {
                     receiver: object,
-                    name: Box::new(name),
+                    name,
                     args,
-                },
+                })),
             };
             Expr {
                 kind,
@@ -944,11 +949,10 @@ where
             // starts at the parenthesis, before its own left operand.
             if let ExprKind::Binary {
                 op: inner,
-                lhs: ref first,
-                ..
+                ref operands,
             } = lhs.kind
             {
-                if is_comparison(inner) && first.span.start == lhs.span.start {
+                if is_comparison(inner) && operands[0].span.start == lhs.span.start {
                     let span = e.span();
                     e.emit(X::custom(span, "comparisons cannot be chained; use `and`"));
                 }

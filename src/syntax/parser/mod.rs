@@ -94,8 +94,38 @@ impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for EmptyE
 
 const UNTERMINATED_STRING: &str = "unterminated string";
 
+thread_local! {
+    /// The `Rc` each name read shares while one text is parsed ([`shared_name`]).
+    static SHARED_NAMES: std::cell::RefCell<std::collections::HashMap<Name, Rc<Name>>> =
+        Default::default();
+}
+
+/// The one `Rc<Name>` of `name` in this parse: an `ExprKind::Name` holds a thin
+/// pointer (8 bytes, not 16), shared by every read of the name.
+pub(super) fn shared_name(name: Name) -> Rc<Name> {
+    SHARED_NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(shared) = names.get(&name) {
+            return shared.clone();
+        }
+        let shared = Rc::new(name.clone());
+        names.insert(name, shared.clone());
+        shared
+    })
+}
+
+/// Empties the table of [`shared_name`] when a parse ends (on every path).
+struct SharedNames;
+
+impl Drop for SharedNames {
+    fn drop(&mut self) {
+        SHARED_NAMES.with(|names| names.borrow_mut().clear());
+    }
+}
+
 /// Parses one source text (a file or a REPL entry).
 pub fn parse(src: &str, source: SourceId) -> ParseOutput {
+    let _names = SharedNames;
     if let Some(program) = parse_lazily(src, source) {
         return ParseOutput {
             program: Some(program),
@@ -150,7 +180,7 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
     }
 
     let program = match program {
-        Some(stmts) if diagnostics.is_empty() => Some(stmts.into_iter().flatten().collect()),
+        Some(stmts) if diagnostics.is_empty() => Some(program_of(stmts)),
         _ => None,
     };
     ParseOutput {
@@ -158,6 +188,14 @@ pub fn parse(src: &str, source: SourceId) -> ParseOutput {
         diagnostics,
         incomplete,
     }
+}
+
+/// The statements of a program (`None` for a skipped `}`), without room to spare
+/// (collected in place: `Option<Stmt>` is a `Stmt` wide).
+fn program_of(stmts: Vec<Option<Stmt>>) -> Program {
+    let mut program: Program = stmts.into_iter().flatten().collect();
+    program.shrink_to_fit();
+    program
 }
 
 /// The first pass, without error details, reading the tokens from the text as it
@@ -182,7 +220,7 @@ fn parse_lazily(src: &str, source: SourceId) -> Option<Program> {
         .parse(input)
         .into_output_errors();
     match (program, errors.is_empty()) {
-        (Some(stmts), true) => Some(stmts.into_iter().flatten().collect()),
+        (Some(stmts), true) => Some(program_of(stmts)),
         _ => None,
     }
 }
@@ -501,7 +539,7 @@ mod tests {
             .parse(tokens.as_slice().split_token_span(eoi))
             .into_output_errors();
         match (program, errors.is_empty()) {
-            (Some(stmts), true) => Some(stmts.into_iter().flatten().collect()),
+            (Some(stmts), true) => Some(program_of(stmts)),
             _ => None,
         }
     }
@@ -559,22 +597,20 @@ mod tests {
                 let op = if *op == UnOp::Neg { "neg" } else { "not" };
                 format!("({op} {})", sexp(operand))
             }
-            ExprKind::Binary { op, lhs, rhs } => {
+            ExprKind::Binary { op, operands } => {
+                let [lhs, rhs] = &**operands;
                 format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs))
             }
-            ExprKind::Call { callee, args } => format!("(call {} {})", sexp(callee), arglist(args)),
-            ExprKind::Method {
-                receiver,
-                name,
-                args,
-            } => format!(
+            ExprKind::Call(c) => format!("(call {} {})", sexp(&c.callee), arglist(&c.args)),
+            ExprKind::Method(m) => format!(
                 "(method {} {} {})",
-                sexp(receiver),
-                name.name,
-                arglist(args)
+                sexp(&m.receiver),
+                m.name.name,
+                arglist(&m.args)
             ),
-            ExprKind::Attr { object, name } => format!("(attr {} {})", sexp(object), name.name),
-            ExprKind::Index { object, indices } => {
+            ExprKind::Attr(a) => format!("(attr {} {})", sexp(&a.object), a.name.name),
+            ExprKind::Index(x) => {
+                let (object, indices) = (&x.object, &x.indices);
                 let ix: Vec<String> = indices
                     .iter()
                     .map(|i| match i {
@@ -630,11 +666,12 @@ mod tests {
                     ),
                 }
             }
-            ExprKind::IfElse {
-                cond,
-                then,
-                otherwise,
-            } => format!("(if {} {} {})", sexp(cond), sexp(then), sexp(otherwise)),
+            ExprKind::IfElse(c) => format!(
+                "(if {} {} {})",
+                sexp(&c.cond),
+                sexp(&c.then),
+                sexp(&c.otherwise)
+            ),
         }
     }
 
@@ -686,14 +723,11 @@ mod tests {
         // A 10 MB script holds millions of tokens and expressions (SPEC §22: memory a
         // small multiple of the file): keep them small.
         if std::mem::size_of::<usize>() == 8 {
-            assert!(
-                std::mem::size_of::<Expr>() <= 64,
-                "{}",
-                std::mem::size_of::<Expr>()
-            );
+            assert_eq!(std::mem::size_of::<Expr>(), 32);
+            assert_eq!(std::mem::size_of::<Arg>(), 40);
             assert!(std::mem::size_of::<(Token, Span)>() <= 40);
             assert!(
-                std::mem::size_of::<Stmt>() <= 120,
+                std::mem::size_of::<Stmt>() <= 112,
                 "{}",
                 std::mem::size_of::<Stmt>()
             );
@@ -709,6 +743,18 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 3);
         assert!(Rc::ptr_eq(names[0], names[1]) && Rc::ptr_eq(names[1], names[2]));
+        // Every read of one name in the tree shares one thin `Rc`.
+        let p = program("ab = 1\nab = ab + ab\n");
+        let StmtKind::Assign { value, .. } = &p[1].kind else {
+            panic!()
+        };
+        let ExprKind::Binary { operands, .. } = &value.kind else {
+            panic!()
+        };
+        let (ExprKind::Name(a), ExprKind::Name(b)) = (&operands[0].kind, &operands[1].kind) else {
+            panic!()
+        };
+        assert!(Rc::ptr_eq(a, b) && &***a == "ab");
     }
 
     #[test]
@@ -890,10 +936,10 @@ mod tests {
     #[test]
     fn grad_flag_span_is_the_word() {
         let e = expr("ones(3, grad)");
-        let ExprKind::Call { args, .. } = &e.kind else {
+        let ExprKind::Call(call) = &e.kind else {
             panic!()
         };
-        let Arg::Keyword { name, value } = &args[1] else {
+        let Arg::Keyword { name, value } = &call.args[1] else {
             panic!()
         };
         assert_eq!(name.span.range(), 8..12);
@@ -939,15 +985,16 @@ mod tests {
         assert_eq!(&src[target.span.range()], "y");
         assert_eq!(&src[value.span.range()], "(a + b) * f(x, 2).T[0]");
         assert_eq!(&src[p[0].span.range()], src);
-        let ExprKind::Binary { lhs, rhs, .. } = &value.kind else {
+        let ExprKind::Binary { operands, .. } = &value.kind else {
             panic!()
         };
+        let [lhs, rhs] = &**operands;
         assert_eq!(&src[lhs.span.range()], "(a + b)");
         assert_eq!(&src[rhs.span.range()], "f(x, 2).T[0]");
-        let ExprKind::Index { object, .. } = &rhs.kind else {
+        let ExprKind::Index(x) = &rhs.kind else {
             panic!()
         };
-        assert_eq!(&src[object.span.range()], "f(x, 2).T");
+        assert_eq!(&src[x.object.span.range()], "f(x, 2).T");
 
         let src = "x -= 0.1 * g";
         let p = program(src);
@@ -1014,13 +1061,13 @@ mod tests {
         let StmtKind::Assign { value, .. } = &p[0].kind else {
             panic!()
         };
-        let ExprKind::Call { args, .. } = &value.kind else {
+        let ExprKind::Call(call) = &value.kind else {
             panic!()
         };
         let Arg::Positional(Expr {
             kind: ExprKind::Lambda(f),
             ..
-        }) = &args[0]
+        }) = &call.args[0]
         else {
             panic!()
         };

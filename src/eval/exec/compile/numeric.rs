@@ -143,9 +143,10 @@ impl Compiler<'_> {
                     Num::Tree(x) => Box::new(move |i, s| Some(-x(i, s)?)),
                 }))
             }
-            ExprKind::Binary { op, lhs, rhs }
+            ExprKind::Binary { op, operands }
                 if depth > 0 && num_arith(*op, 0.0, 0.0).is_some() =>
             {
+                let [lhs, rhs] = &**operands;
                 let op = *op;
                 let l = self.num(lhs, depth - 1)?;
                 let r = self.num(rhs, depth - 1)?;
@@ -209,7 +210,8 @@ impl Compiler<'_> {
     /// read in place when it is one.
     pub(super) fn cond(&mut self, e: &Expr) -> CondCode {
         let span = e.span;
-        if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
+        if let ExprKind::Binary { op, operands } = &e.kind {
+            let [lhs, rhs] = &**operands;
             if num_compare(*op, 0.0, 0.0).is_some() {
                 if let Some((l, r)) = self.num_pair(lhs, rhs) {
                     let op = *op;
