@@ -112,36 +112,30 @@ pub(super) fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions
     stack.push((root.clone(), 0));
     positions.visit(root);
     while let Some((t, next)) = stack.last_mut() {
-        // The next input of the operation on top of the stack, if any is left.
-        let input = match t.node() {
-            Some(node) if *next < node.inputs.len() => {
-                if let Some(by) = node.freed_by() {
-                    return Err(TensorError::Freed {
-                        freed_by: by,
-                        node_span: node.span,
-                    });
-                }
-                node.input(*next)
+        // The next input of the operation on top of the stack that is to be
+        // visited (a new handle only for it), if any is left; the inputs
+        // before it are passed over under one borrow of the node.
+        let mut found = None;
+        if let Some(node) = t.node() {
+            if let Some(by) = node.freed_by() {
+                return Err(TensorError::Freed {
+                    freed_by: by,
+                    node_span: node.span,
+                });
             }
-            _ => None,
-        };
-        match input {
-            Some(input) => {
+            while found.is_none() && *next < node.inputs.len() {
+                found = node
+                    .with_input(*next, |input| {
+                        (input.requires_grad() && positions.visit(input)).then(|| input.clone())
+                    })
+                    .flatten();
                 *next += 1;
-                if input.requires_grad() && positions.visit(&input) {
-                    stack.push((input, 0));
-                }
             }
-            _ => {
+        }
+        match found {
+            Some(input) => stack.push((input, 0)),
+            None => {
                 if let Some((t, _)) = stack.pop() {
-                    if let Some(node) = t.node() {
-                        if let Some(by) = node.freed_by() {
-                            return Err(TensorError::Freed {
-                                freed_by: by,
-                                node_span: node.span,
-                            });
-                        }
-                    }
                     positions.place(&t, order.len());
                     order.push(t);
                 }
@@ -157,7 +151,8 @@ pub(super) fn topological_order(root: &Tensor) -> Result<(Vec<Tensor>, Positions
 /// running sums of `v · 0` (0 for finite `v`, NaN otherwise): no branch, so the
 /// loop vectorises.
 pub(super) fn has_non_finite(a: &Array) -> bool {
-    let Some(xs) = a.as_slice_memory_order() else {
+    // Row-major (nearly always) read without ndarray's general layout test.
+    let Some(xs) = ew::std_slice(a).or_else(|| a.as_slice_memory_order()) else {
         return a.iter().any(|v| !v.is_finite());
     };
     let mut acc = [0.0f64; 8];
@@ -251,7 +246,8 @@ fn pass<R: Gradients>(
     check: bool,
     user: &mut dyn UserCode,
 ) -> Result<PassResult<R::G>, TensorError> {
-    let mut grads: Vec<Option<R::G>> = vec![None; order.len()];
+    let mut grads: Vec<Option<R::G>> = Vec::with_capacity(order.len());
+    grads.resize_with(order.len(), || None);
     if let Some(last) = grads.last_mut() {
         *last = Some(seed);
     }
@@ -280,13 +276,13 @@ fn pass<R: Gradients>(
         }?;
         for (j, ig) in input_grads.iter_mut().enumerate() {
             let Some(ig) = ig.take() else { continue };
-            let Some(input) = node.input(j) else {
+            let Some(k) = node.with_input(j, |input| index.get(input)) else {
                 continue;
             };
             if check && anomaly.is_none() {
                 anomaly = anomaly_at(&node, j, &R::values(&ig), || g_finite);
             }
-            let Some(k) = index.get(&input) else {
+            let Some(k) = k else {
                 continue;
             };
             grads[k] = Some(match grads[k].take() {

@@ -8,6 +8,57 @@ use rayon::prelude::*;
 use std::mem::MaybeUninit;
 use std::rc::Rc;
 
+/// `a.as_slice()`: the elements when `a` is in standard (row-major) layout. Up
+/// to two axes, the layout is tested here on the shape and strides directly,
+/// with ndarray's rule (an axis of length 1 may have any stride; an empty array
+/// is contiguous), which costs a fraction of ndarray's general test; more axes
+/// go to ndarray.
+#[inline]
+pub(crate) fn std_slice(a: &Array) -> Option<&[f64]> {
+    match std_len(a.shape(), a.strides()) {
+        // SAFETY: `a` is in standard layout with `n` elements from its first one.
+        Some(Some(n)) => Some(unsafe { std::slice::from_raw_parts(a.as_ptr(), n) }),
+        Some(None) => None,
+        None => a.as_slice(),
+    }
+}
+
+/// `a.as_slice_mut()`, tested as [`std_slice`].
+#[inline]
+pub(crate) fn std_slice_mut(a: &mut Array) -> Option<&mut [f64]> {
+    match std_len(a.shape(), a.strides()) {
+        // SAFETY: as in `std_slice`; the array owns its data, so nothing else
+        // sees the elements while the slice lives.
+        Some(Some(n)) => Some(unsafe { std::slice::from_raw_parts_mut(a.as_mut_ptr(), n) }),
+        Some(None) => None,
+        None => a.as_slice_mut(),
+    }
+}
+
+/// `a == b` for two shapes, element by element: shapes have a few axes, and
+/// this is much cheaper than the slice comparison (a call to `memcmp`).
+#[inline]
+pub(crate) fn same_shape(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && (0..a.len()).all(|i| a[i] == b[i])
+}
+
+/// For up to two axes, `Some(Some(n))` when an array of `shape` and `strides`
+/// is in standard layout (`n` elements) and `Some(None)` when it is not; `None`
+/// for more axes (left to ndarray).
+#[inline]
+fn std_len(shape: &[usize], strides: &[isize]) -> Option<Option<usize>> {
+    Some(match (shape, strides) {
+        ([], _) => Some(1),
+        (&[n], &[s]) => (s == 1 || n <= 1).then_some(n),
+        (&[r, c], &[sr, sc]) => {
+            let n = r * c;
+            let ok = n == 0 || ((c == 1 || sc == 1) && (r == 1 || sr == c as isize));
+            ok.then_some(n)
+        }
+        _ => return None,
+    })
+}
+
 /// Arrays at least this large are mapped on every core (rayon, in chunks of
 /// `PARALLEL_CHUNK`); below it, spreading the work costs more than it saves.
 pub const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
@@ -56,7 +107,7 @@ pub fn map(a: &Array, f: impl Fn(f64) -> f64 + Sync + Send) -> Array {
         // building them again), then one pass in place; the layout is tested
         // once, on the copy.
         let mut out = a.clone();
-        if let Some(os) = out.as_slice_mut() {
+        if let Some(os) = std_slice_mut(&mut out) {
             for o in os {
                 *o = f(*o);
             }
@@ -80,7 +131,7 @@ pub fn map(a: &Array, f: impl Fn(f64) -> f64 + Sync + Send) -> Array {
 fn map_kernel(a: &Array, kernel: fn(&mut [f64]), f: fn(f64) -> f64) -> Array {
     if a.len() < PARALLEL_MIN_ELEMENTS {
         let mut out = a.clone();
-        if let Some(os) = out.as_slice_mut() {
+        if let Some(os) = std_slice_mut(&mut out) {
             kernel(os);
             return out;
         }
@@ -105,7 +156,7 @@ fn map2(a: &Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> Arra
     if a.len() < PARALLEL_MIN_ELEMENTS {
         // As in `map`: a copy of `a`, its layout tested once.
         let mut out = a.clone();
-        if let (Some(os), Some(ys)) = (out.as_slice_mut(), b.as_slice()) {
+        if let (Some(os), Some(ys)) = (std_slice_mut(&mut out), std_slice(b)) {
             for (o, &y) in os.iter_mut().zip(ys) {
                 *o = f(*o, y);
             }
@@ -131,7 +182,7 @@ pub fn zip_with(
     name: &'static str,
     f: impl Fn(f64, f64) -> f64 + Sync + Send,
 ) -> Result<Array, TensorError> {
-    if a.shape() == b.shape() {
+    if same_shape(a.shape(), b.shape()) {
         return Ok(map2(a, b, f));
     }
     if b.ndim() == 0 {
@@ -185,8 +236,8 @@ pub fn zip_slices_in_place(xs: &mut [f64], ys: &[f64], f: impl Fn(f64, f64) -> f
 /// `a[i] = f(a[i], b[i])` with `b` broadcast to `a`'s shape; `false` (and `a`
 /// untouched) when `b` does not broadcast to it.
 pub fn zip_in_place(a: &mut Array, b: &Array, f: impl Fn(f64, f64) -> f64 + Sync + Send) -> bool {
-    if a.shape() == b.shape() {
-        if let (Some(xs), Some(ys)) = (a.as_slice_mut(), b.as_slice()) {
+    if same_shape(a.shape(), b.shape()) {
+        if let (Some(xs), Some(ys)) = (std_slice_mut(a), std_slice(b)) {
             zip_slices_in_place(xs, ys, f);
             return true;
         }

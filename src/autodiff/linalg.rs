@@ -1,5 +1,6 @@
 //! Matrix products with `torch.matmul`'s rules.
 
+use super::elementwise::std_slice;
 use super::shape::{broadcast_shape, checked_numel};
 use super::shape_ops::reshape;
 use super::{Array, Op, Tensor, TensorError};
@@ -95,7 +96,7 @@ fn small_product_of_slices(
     if sa.len() != 2 || sb.len() != 2 {
         return None;
     }
-    let (xs, ys) = (a.as_slice()?, b.as_slice()?);
+    let (xs, ys) = (std_slice(a)?, std_slice(b)?);
     let (n, k) = if transpose_a {
         (sa[1], sa[0])
     } else {

@@ -51,16 +51,19 @@ thread_local! {
 }
 
 /// Whether operations are being recorded (false inside `no_grad`).
+#[inline]
 pub fn grad_enabled() -> bool {
     GRAD_ENABLED.with(|g| g.get())
 }
 
 /// Sets whether operations are recorded; returns the previous setting.
+#[inline]
 pub fn set_grad_enabled(enabled: bool) -> bool {
     GRAD_ENABLED.with(|g| g.replace(enabled))
 }
 
 /// Runs `f` with recording switched off (or on), restoring the previous mode after.
+#[inline]
 pub fn with_grad_mode<T>(enabled: bool, f: impl FnOnce() -> T) -> T {
     let previous = set_grad_enabled(enabled);
     let result = f();
@@ -69,12 +72,14 @@ pub fn with_grad_mode<T>(enabled: bool, f: impl FnOnce() -> T) -> T {
 }
 
 /// The span that newly recorded operations are attributed to.
+#[inline]
 pub fn current_span() -> Span {
     CURRENT_SPAN.with(|s| s.get())
 }
 
 /// Sets the span of the expression being evaluated; returns the previous one.
 /// The evaluator uses `span_scope` instead, which restores it.
+#[inline]
 pub fn set_current_span(span: Span) -> Span {
     CURRENT_SPAN.with(|s| s.replace(span))
 }
@@ -93,6 +98,7 @@ pub struct SpanScope {
 }
 
 /// Attributes the operations recorded until the returned scope drops to `span`.
+#[inline]
 pub fn span_scope(span: Span) -> SpanScope {
     LAST_ENTERED.with(|s| s.set(span));
     SpanScope {
@@ -101,6 +107,7 @@ pub fn span_scope(span: Span) -> SpanScope {
 }
 
 impl Drop for SpanScope {
+    #[inline]
     fn drop(&mut self) {
         set_current_span(self.previous);
     }
@@ -111,10 +118,12 @@ pub fn live_nodes() -> usize {
     LIVE_NODES.with(|n| n.get())
 }
 
+#[inline]
 pub(crate) fn node_created() {
     LIVE_NODES.with(|n| n.set(n.get() + 1));
 }
 
+#[inline]
 pub(crate) fn node_dropped() {
     LIVE_NODES.with(|n| n.set(n.get().saturating_sub(1)));
 }

@@ -6,7 +6,7 @@
 //! it is not shared, and with the gradient of a full sum kept as one number
 //! ([`Values::Filled`]) until an operation needs it as an array.
 
-use super::elementwise::{self as ew, zip_with, PARALLEL_MIN_ELEMENTS};
+use super::elementwise::{self as ew, same_shape, zip_with, PARALLEL_MIN_ELEMENTS};
 use super::linalg::{matmul_transposed, product_transposed};
 use super::scalar;
 use super::shape_ops::sum_to_array;
@@ -63,7 +63,7 @@ pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
         // One value (a scalar's gradient): no test of the layout.
         return a.first().and_then(|v| found((0, v)));
     }
-    match a.as_slice() {
+    match ew::std_slice(a) {
         // Contiguous (nearly always): a plain scan, no n-d iterator.
         Some(xs) => xs.iter().enumerate().find_map(found),
         None => a.iter().enumerate().find_map(found),
@@ -73,7 +73,7 @@ pub(super) fn first_non_finite(a: &Array) -> Option<(usize, f64)> {
 /// `f` of each element of `g`, in `g`'s own buffer when nothing else shares it
 /// (and it is in standard layout), else in a new array as `ew::map`.
 fn map_owned(mut g: Rc<Array>, f: impl Fn(f64) -> f64 + Sync + Send) -> Rc<Array> {
-    if let Some(xs) = Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()) {
+    if let Some(xs) = Rc::get_mut(&mut g).and_then(ew::std_slice_mut) {
         ew::map_slice_in_place(xs, f);
         return g;
     }
@@ -90,8 +90,8 @@ fn zip_owned(
 ) -> Result<Rc<Array>, TensorError> {
     if same_shape(g.shape(), d.shape()) {
         if let (Some(xs), Some(ys)) = (
-            Rc::get_mut(&mut g).and_then(|a| a.as_slice_mut()),
-            d.as_slice(),
+            Rc::get_mut(&mut g).and_then(ew::std_slice_mut),
+            ew::std_slice(d),
         ) {
             ew::zip_slices_in_place(xs, ys, &f);
             return Ok(g);
@@ -105,7 +105,7 @@ fn zip_owned(
 fn filled_like(x: &Array, v: f64) -> Array {
     if x.len() < PARALLEL_MIN_ELEMENTS {
         let mut out = x.clone();
-        if let Some(xs) = out.as_slice_mut() {
+        if let Some(xs) = ew::std_slice_mut(&mut out) {
             xs.fill(v);
             return out;
         }
@@ -136,13 +136,6 @@ fn sum_to(g: Rc<Array>, shape: &[usize]) -> Result<Rc<Array>, TensorError> {
         return Ok(Rc::new(zero_d(super::reduce::sum_all(&g))));
     }
     Ok(Rc::new(sum_to_array(&g, shape)?))
-}
-
-/// `a == b` for two shapes, element by element: shapes have a few axes, and
-/// this is much cheaper than the slice comparison (a call to `memcmp`).
-#[inline]
-fn same_shape(a: &[usize], b: &[usize]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Gradients as plain data (recording off, no `create_graph`).

@@ -7,7 +7,7 @@ use ndarray::{Axis, Dimension, IxDyn};
 /// same partial sums): for an array in standard layout, its eightfold unrolled
 /// fold over the slice, written out here to skip ndarray's costlier layout test.
 pub fn sum_all(data: &Array) -> f64 {
-    let Some(mut xs) = data.as_slice() else {
+    let Some(mut xs) = super::elementwise::std_slice(data) else {
         return data.sum();
     };
     let mut acc = 0.0;

@@ -89,9 +89,27 @@ pub struct Released {
 impl Node {
     /// Input `i` as this operation saw it: the tensor, or the version it had
     /// before a later recorded index assignment changed it.
+    #[inline]
     pub fn input(&self, i: usize) -> Option<Tensor> {
         let t = self.inputs.get(i)?;
         Some(t.version_at(self.seq).unwrap_or_else(|| t.clone()))
+    }
+
+    /// `f` of input `i` as this operation saw it ([`Node::input`]), without a
+    /// new handle when it was not written since.
+    #[inline]
+    pub(crate) fn with_input<T>(&self, i: usize, f: impl FnOnce(&Tensor) -> T) -> Option<T> {
+        let t = self.inputs.get(i)?;
+        match t.version_at(self.seq) {
+            Some(old) => Some(f(&old)),
+            None => Some(f(t)),
+        }
+    }
+
+    /// Whether input `i`, as this operation saw it, requires grad.
+    #[inline]
+    pub(crate) fn input_requires_grad(&self, i: usize) -> bool {
+        self.with_input(i, Tensor::requires_grad).unwrap_or(false)
     }
 
     pub fn name(&self) -> &'static str {
@@ -99,6 +117,7 @@ impl Node {
     }
 
     /// The saved data of input `i`, or `None` once the graph was freed.
+    #[inline]
     pub fn saved(&self, i: usize) -> Option<Rc<Array>> {
         self.saved.borrow().get(i).cloned()
     }
@@ -134,7 +153,10 @@ impl Drop for Node {
     // them one by one.
     fn drop(&mut self) {
         node_dropped();
-        let mut stack: Vec<Tensor> = Vec::new();
+        // The stack of the last drop, empty, is reused (a graph's drop allocates
+        // nothing); a drop nested in this one (a hook's captured values) finds
+        // none there and makes its own.
+        let mut stack: Vec<Tensor> = UNLINK_STACK.try_with(Cell::take).unwrap_or_default();
         // Only tensors that this node owned last are pushed (so a node whose
         // inputs live on elsewhere allocates nothing here).
         // The tensor is emptied in place (not moved out of its `Rc`, a copy of
@@ -147,8 +169,9 @@ impl Drop for Node {
                 if let Some(node) = inner.node.get_mut() {
                     std::mem::take(&mut node.inputs).move_into(stack);
                 }
-                for (_, old) in inner.past.get_mut().drain(..) {
-                    stack.push(old);
+                let past = inner.past.get_mut();
+                if !past.is_empty() {
+                    stack.extend(past.drain(..).map(|(_, old)| old));
                 }
             }
         };
@@ -168,7 +191,18 @@ impl Drop for Node {
         while let Some(t) = stack.pop() {
             unlink(t, &mut stack);
         }
+        if stack.capacity() > 0 && stack.capacity() <= MAX_UNLINK_STACK {
+            let _ = UNLINK_STACK.try_with(|s| s.set(stack));
+        }
     }
+}
+
+/// The largest stack [`Node`]'s drop keeps for the next one (a long chain's
+/// is given back).
+const MAX_UNLINK_STACK: usize = 64;
+
+thread_local! {
+    static UNLINK_STACK: Cell<Vec<Tensor>> = const { Cell::new(Vec::new()) };
 }
 
 thread_local! {
@@ -176,6 +210,7 @@ thread_local! {
 }
 
 /// The next node's sequence number.
+#[inline]
 fn next_seq() -> u64 {
     NODE_SEQ.with(|n| {
         let v = n.get() + 1;
@@ -297,11 +332,13 @@ impl Tensor {
         self
     }
 
+    #[inline]
     pub fn data(&self) -> Rc<Array> {
         self.0.data.borrow().clone()
     }
 
     /// Borrows the data without touching its reference count.
+    #[inline]
     pub fn data_ref(&self) -> Ref<'_, Rc<Array>> {
         self.0.data.borrow()
     }
@@ -310,10 +347,12 @@ impl Tensor {
         self.0.data.borrow().shape().to_vec()
     }
 
+    #[inline]
     pub fn ndim(&self) -> usize {
         self.0.data.borrow().ndim()
     }
 
+    #[inline]
     pub fn numel(&self) -> usize {
         self.0.data.borrow().len()
     }
@@ -329,6 +368,7 @@ impl Tensor {
         }
     }
 
+    #[inline]
     pub fn requires_grad(&self) -> bool {
         self.0.requires_grad.get()
     }
@@ -340,6 +380,7 @@ impl Tensor {
     }
 
     /// Whether this is a bool tensor (made by a comparison or a logical builtin).
+    #[inline]
     pub fn is_bool(&self) -> bool {
         self.0.is_bool.get()
     }
@@ -350,10 +391,12 @@ impl Tensor {
         self
     }
 
+    #[inline]
     pub fn is_leaf(&self) -> bool {
         self.0.node.borrow().is_none()
     }
 
+    #[inline]
     pub fn node(&self) -> Option<Ref<'_, Node>> {
         Ref::filter_map(self.0.node.borrow(), Option::as_ref).ok()
     }
@@ -361,8 +404,12 @@ impl Tensor {
     /// The version of this tensor that an operation recorded as number `seq`
     /// saw, when a recorded index assignment changed it since; `None` when it
     /// is this tensor as it is now.
+    #[inline]
     pub(crate) fn version_at(&self, seq: u64) -> Option<Tensor> {
         let past = self.0.past.borrow();
+        if past.is_empty() {
+            return None;
+        }
         past.iter()
             .find(|(written, _)| *written > seq)
             .map(|(_, old)| old.clone())
@@ -420,18 +467,22 @@ impl Tensor {
     }
 
     /// Where this tensor was made.
+    #[inline]
     pub fn span(&self) -> Span {
         self.0.span
     }
 
+    #[inline]
     pub fn grad(&self) -> Option<Tensor> {
         self.0.grad.borrow().clone()
     }
 
+    #[inline]
     pub fn set_grad(&self, grad: Option<Tensor>) {
         *self.0.grad.borrow_mut() = grad;
     }
 
+    #[inline]
     pub fn retains_grad(&self) -> bool {
         self.0.retains_grad.get()
     }
@@ -458,11 +509,13 @@ impl Tensor {
     /// Whether this handle is the only way to reach the tensor, and the tensor is
     /// a constant outside any graph: changing its data in place is then invisible
     /// to everything else (a gradient being summed in backward).
+    #[inline]
     pub(crate) fn is_private_constant(&self) -> bool {
         Rc::strong_count(&self.0) == 1 && !self.requires_grad() && self.is_leaf()
     }
 
     /// How many handles share this tensor.
+    #[inline]
     pub(crate) fn handle_count(&self) -> usize {
         Rc::strong_count(&self.0)
     }
@@ -502,6 +555,7 @@ impl Tensor {
     }
 
     /// Why this tensor is (or is not) part of a graph.
+    #[inline]
     pub fn origin(&self) -> Origin {
         self.0.origin.get()
     }
@@ -509,10 +563,12 @@ impl Tensor {
     /// Identity of the underlying tensor, for maps keyed by tensor.
     /// The mark a backward pass left on this tensor while ordering the graph:
     /// marks replace a hash map from tensor to position (see `backward`).
+    #[inline]
     pub(crate) fn sort_mark(&self) -> (u64, usize) {
         self.0.sort_mark.get()
     }
 
+    #[inline]
     pub(crate) fn set_sort_mark(&self, mark: (u64, usize)) {
         self.0.sort_mark.set(mark);
     }
@@ -539,6 +595,7 @@ impl Tensor {
         self.0.hooks.borrow().clone()
     }
 
+    #[inline]
     pub(crate) fn has_hooks(&self) -> bool {
         !self.0.hooks.borrow().is_empty()
     }
@@ -548,10 +605,12 @@ impl Tensor {
         WeakTensor(Rc::downgrade(&self.0))
     }
 
+    #[inline]
     pub fn id(&self) -> usize {
         Rc::as_ptr(&self.0) as usize
     }
 
+    #[inline]
     pub fn ptr_eq(&self, other: &Tensor) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }

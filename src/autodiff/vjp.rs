@@ -122,7 +122,7 @@ pub(super) fn vjp<R: Gradients>(
     };
     let data = |i: usize| -> Result<Rc<Array>, TensorError> { node.saved(i).ok_or_else(freed) };
     let input = |i: usize| R::input(node, i, create_graph);
-    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
+    let needs = |i: usize| node.input_requires_grad(i);
     Ok(match &node.op {
         // d(a+b)/da = 1, d(a+b)/db = 1, each summed back to its input's shape;
         // d(a-b)/db = -1
@@ -222,7 +222,7 @@ fn vjp_tensors(
     let shape = |i: usize| -> Result<Vec<usize>, TensorError> { Ok(data(i)?.shape().to_vec()) };
     // The result itself (with recording off, operations on it are not recorded).
     let output = || -> Result<Tensor, TensorError> { Ok(out.clone()) };
-    let needs = |i: usize| node.input(i).is_some_and(|t| t.requires_grad());
+    let needs = |i: usize| node.input_requires_grad(i);
     let scalar = Tensor::scalar;
     let one = |r: Result<Tensor, TensorError>| r.map(Some);
     // The gradient `grad()` of input `i`, summed back to the input's shape (it

@@ -186,25 +186,35 @@ impl Interpreter {
             let _span = span_scope(span);
             return Ok(Value::Tensor(f(t, n)));
         }
-        let (Some(a), Some(b)) = (to_tensor(&l), to_tensor(&r)) else {
-            return Ok(Value::None);
+        // Two tensors are used as they are (no new handles); a number or a
+        // bool beside a tensor becomes a 0-d tensor.
+        let (owned_a, owned_b);
+        let (a, b) = match (&l, &r) {
+            (Value::Tensor(a), Value::Tensor(b)) => (a, b),
+            _ => {
+                let (Some(a), Some(b)) = (to_tensor(&l), to_tensor(&r)) else {
+                    return Ok(Value::None);
+                };
+                (owned_a, owned_b) = (a, b);
+                (&owned_a, &owned_b)
+            }
         };
         let _span = span_scope(span);
         let result = match op {
-            BinOp::Add => ew::add(&a, &b),
-            BinOp::Sub => ew::sub(&a, &b),
-            BinOp::Mul => ew::mul(&a, &b),
-            BinOp::Div => ew::div(&a, &b),
-            BinOp::Rem => ew::rem(&a, &b),
-            BinOp::FloorDiv => ew::floor_divide(&a, &b),
-            BinOp::Pow => ew::pow(&a, &b),
-            BinOp::MatMul => linalg::matmul(&a, &b),
-            BinOp::Eq => ew::compare(&a, &b, "==", |x, y| x == y),
-            BinOp::Ne => ew::compare(&a, &b, "!=", |x, y| x != y),
-            BinOp::Lt => ew::compare(&a, &b, "<", |x, y| x < y),
-            BinOp::Le => ew::compare(&a, &b, "<=", |x, y| x <= y),
-            BinOp::Gt => ew::compare(&a, &b, ">", |x, y| x > y),
-            BinOp::Ge => ew::compare(&a, &b, ">=", |x, y| x >= y),
+            BinOp::Add => ew::add(a, b),
+            BinOp::Sub => ew::sub(a, b),
+            BinOp::Mul => ew::mul(a, b),
+            BinOp::Div => ew::div(a, b),
+            BinOp::Rem => ew::rem(a, b),
+            BinOp::FloorDiv => ew::floor_divide(a, b),
+            BinOp::Pow => ew::pow(a, b),
+            BinOp::MatMul => linalg::matmul(a, b),
+            BinOp::Eq => ew::compare(a, b, "==", |x, y| x == y),
+            BinOp::Ne => ew::compare(a, b, "!=", |x, y| x != y),
+            BinOp::Lt => ew::compare(a, b, "<", |x, y| x < y),
+            BinOp::Le => ew::compare(a, b, "<=", |x, y| x <= y),
+            BinOp::Gt => ew::compare(a, b, ">", |x, y| x > y),
+            BinOp::Ge => ew::compare(a, b, ">=", |x, y| x >= y),
             BinOp::And | BinOp::Or | BinOp::In | BinOp::NotIn | BinOp::Is | BinOp::IsNot => {
                 return Ok(Value::None)
             }

@@ -277,14 +277,14 @@ impl Interpreter {
             _ => return false,
         };
         let g = t.data();
-        let Some(ys) = g.as_slice() else {
+        let Some(ys) = ew::std_slice(&g) else {
             return false;
         };
-        if leaf.data_ref().shape() != g.shape() {
+        if !ew::same_shape(leaf.data_ref().shape(), g.shape()) {
             return false;
         }
         leaf.update_data(|a| {
-            let Some(xs) = a.as_slice_mut() else {
+            let Some(xs) = ew::std_slice_mut(a) else {
                 return false;
             };
             // `n * t` is `t`'s elements times `n` (as `ew::mul_scalar`).
