@@ -549,16 +549,14 @@ impl Compiler<'_> {
                 let x = self.n_expr(operand, bound, depth)?;
                 Some(Leaf::Code(Box::new(move |t, f| Some(-x(t, f)?))))
             }
-            ExprKind::Binary { op, lhs, rhs } if num_arith(*op, 0.0, 0.0).is_some() => {
+            ExprKind::Binary { op, operands } if num_arith(*op, 0.0, 0.0).is_some() => {
+                let [lhs, rhs] = &**operands;
                 let l = self.n_leaf(lhs, bound, depth)?;
                 let r = self.n_leaf(rhs, bound, depth)?;
                 Some(Leaf::Code(arith(*op, l, r)?))
             }
-            ExprKind::IfElse {
-                cond,
-                then,
-                otherwise,
-            } => {
+            ExprKind::IfElse(ie) => {
+                let (cond, then, otherwise) = (&ie.cond, &ie.then, &ie.otherwise);
                 let c = self.n_cond(cond, bound, depth)?;
                 let a = self.n_expr(then, bound, depth)?;
                 let b = self.n_expr(otherwise, bound, depth)?;
@@ -570,7 +568,8 @@ impl Compiler<'_> {
                     }
                 })))
             }
-            ExprKind::Call { callee, args } => {
+            ExprKind::Call(call) => {
+                let (callee, args) = (&call.callee, &call.args);
                 let ExprKind::Name(n) = &callee.kind else {
                     return None;
                 };
@@ -581,7 +580,7 @@ impl Compiler<'_> {
                     return None;
                 }
                 let mut codes = Vec::with_capacity(args.len());
-                for a in args {
+                for a in args.iter() {
                     let crate::syntax::ast::Arg::Positional(a) = a else {
                         return None;
                     };
@@ -635,9 +634,9 @@ impl Compiler<'_> {
             }
             ExprKind::Binary {
                 op: op @ (BinOp::And | BinOp::Or),
-                lhs,
-                rhs,
+                operands,
             } => {
+                let [lhs, rhs] = &**operands;
                 // `and` stops at a false left side, `or` at a true one.
                 let stop_at = matches!(op, BinOp::Or);
                 let a = self.n_cond(lhs, bound, depth)?;
@@ -649,7 +648,8 @@ impl Compiler<'_> {
                     b(t, f)
                 }))
             }
-            ExprKind::Binary { op, lhs, rhs } if compare(*op, 0.0, 0.0).is_some() => {
+            ExprKind::Binary { op, operands } if compare(*op, 0.0, 0.0).is_some() => {
+                let [lhs, rhs] = &**operands;
                 let l = self.n_leaf(lhs, bound, depth)?;
                 let r = self.n_leaf(rhs, bound, depth)?;
                 comparison(*op, l, r)
