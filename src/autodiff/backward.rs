@@ -371,18 +371,7 @@ pub fn backward(
     targets: Option<&[Tensor]>,
     options: BackwardOptions,
 ) -> Result<BackwardOutcome, TensorError> {
-    run(root, Some(seed), targets, options, &mut NoUserCode)
-}
-
-/// [`backward`] that runs user code (custom backward clauses, hooks) through `user`.
-pub fn backward_with(
-    root: &Tensor,
-    seed: Option<&Tensor>,
-    targets: Option<&[Tensor]>,
-    options: BackwardOptions,
-    user: &mut dyn UserCode,
-) -> Result<BackwardOutcome, TensorError> {
-    run(root, seed, targets, options, user)
+    backward_with(root, Some(seed), targets, options, &mut NoUserCode)
 }
 
 /// [`backward`] from a starting gradient of ones of `root`'s shape (`backward(y)`
@@ -392,7 +381,7 @@ pub fn backward_from_ones(
     targets: Option<&[Tensor]>,
     options: BackwardOptions,
 ) -> Result<BackwardOutcome, TensorError> {
-    run(root, None, targets, options, &mut NoUserCode)
+    backward_with(root, None, targets, options, &mut NoUserCode)
 }
 
 /// Ones of `a`'s shape, in standard layout (as `Array::ones`); a one-element
@@ -422,8 +411,9 @@ fn plain_ones_like(a: &Array) -> Rc<Array> {
     Rc::new(ones_like(a))
 }
 
-/// `backward` from `seed`, or from ones when it is `None`.
-fn run(
+/// `backward` from `seed`, or from ones when it is `None`, running user code
+/// (custom backward clauses, hooks) through `user`.
+pub fn backward_with(
     root: &Tensor,
     seed: Option<&Tensor>,
     targets: Option<&[Tensor]>,

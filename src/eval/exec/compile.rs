@@ -277,20 +277,8 @@ impl<'r> Compiler<'r> {
 
     /// A statement of a function's body: `if c { return e }` as a step of its own.
     fn step(&mut self, stmt: &Stmt) -> Step {
-        if let StmtKind::If {
-            branches,
-            else_block: None,
-        } = &stmt.kind
-        {
-            if let [(cond, block)] = &branches[..] {
-                if let [Stmt {
-                    kind: StmtKind::Return(Some(e)),
-                    ..
-                }] = &block.stmts[..]
-                {
-                    return Step::ReturnIf(self.cond(cond), self.expr(e));
-                }
-            }
+        if let Some((cond, e)) = return_if(stmt) {
+            return Step::ReturnIf(self.cond(cond), self.expr(e));
         }
         Step::Run(self.stmt(stmt))
     }
@@ -955,6 +943,29 @@ fn too_deep(span: Span) -> Flow {
         .with_label(span, "this expression is nested too deeply")
         .with_hint("split the expression with intermediate variables"),
     )
+}
+
+/// `c` and `e` of a statement `if c { return e }` (no `else`), which function
+/// bodies run as a step of its own.
+fn return_if(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
+    let StmtKind::If {
+        branches,
+        else_block: None,
+    } = &stmt.kind
+    else {
+        return None;
+    };
+    let [(cond, block)] = &branches[..] else {
+        return None;
+    };
+    let [Stmt {
+        kind: StmtKind::Return(Some(e)),
+        ..
+    }] = &block.stmts[..]
+    else {
+        return None;
+    };
+    Some((cond, e))
 }
 
 /// The error of the call at `span` that goes past `max` nested calls.

@@ -106,7 +106,7 @@ impl NumLeaf for TreeNum {
 
 /// `a op b` for a comparison of two numbers; `None` for other operators.
 #[inline(always)]
-fn num_compare(op: BinOp, a: f64, b: f64) -> Option<bool> {
+pub(super) fn num_compare(op: BinOp, a: f64, b: f64) -> Option<bool> {
     Some(match op {
         BinOp::Eq => a == b,
         BinOp::Ne => a != b,

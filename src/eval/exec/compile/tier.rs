@@ -17,8 +17,8 @@
 //! the tier gives up (`None`) and the outermost call runs again through the
 //! general code, which gives exactly what it always gave.
 
-use super::numeric::NumCode;
-use super::{call_name, too_many_calls, Compiler};
+use super::numeric::{num_compare, NumCode};
+use super::{call_name, return_if, too_many_calls, Compiler};
 use crate::diagnostic::Diagnostic;
 use crate::eval::exec::operators::num_arith;
 use crate::eval::exec::{check_interrupt, Place, Scope, STACK_GROWTH, STACK_RED_ZONE};
@@ -276,20 +276,6 @@ impl Leaf {
     }
 }
 
-/// `a op b` for a comparison; `None` for other operators.
-#[inline(always)]
-fn compare(op: BinOp, a: f64, b: f64) -> Option<bool> {
-    Some(match op {
-        BinOp::Eq => a == b,
-        BinOp::Ne => a != b,
-        BinOp::Lt => a < b,
-        BinOp::Le => a <= b,
-        BinOp::Gt => a > b,
-        BinOp::Ge => a >= b,
-        _ => return None,
-    })
-}
-
 /// Code applying `g` to two [`Leaf`]s, made for the kinds of the common pairs.
 fn pair<T: 'static>(
     l: Leaf,
@@ -332,7 +318,7 @@ fn comparison(op: BinOp, l: Leaf, r: Leaf) -> Option<NCond> {
     macro_rules! each {
         ($($o:ident),*) => {
             match op {
-                $(BinOp::$o => pair(l, r, |a, b| compare(BinOp::$o, a, b)),)*
+                $(BinOp::$o => pair(l, r, |a, b| num_compare(BinOp::$o, a, b)),)*
                 _ => return None,
             }
         };
@@ -385,23 +371,11 @@ impl Compiler<'_> {
     }
 
     fn n_step(&mut self, stmt: &Stmt, bound: &mut Bound) -> Option<Step> {
-        if let StmtKind::If {
-            branches,
-            else_block: None,
-        } = &stmt.kind
-        {
-            if let [(cond, block)] = &branches[..] {
-                if let [Stmt {
-                    kind: StmtKind::Return(Some(e)),
-                    ..
-                }] = &block.stmts[..]
-                {
-                    return Some(Step::ReturnIf(
-                        self.n_cond(cond, *bound, DEPTH)?,
-                        self.n_expr(e, *bound, DEPTH)?,
-                    ));
-                }
-            }
+        if let Some((cond, e)) = return_if(stmt) {
+            return Some(Step::ReturnIf(
+                self.n_cond(cond, *bound, DEPTH)?,
+                self.n_expr(e, *bound, DEPTH)?,
+            ));
         }
         Some(Step::Run(self.n_stmt(stmt, bound, DEPTH)?))
     }
@@ -648,7 +622,7 @@ impl Compiler<'_> {
                     b(t, f)
                 }))
             }
-            ExprKind::Binary { op, operands } if compare(*op, 0.0, 0.0).is_some() => {
+            ExprKind::Binary { op, operands } if num_compare(*op, 0.0, 0.0).is_some() => {
                 let [lhs, rhs] = &**operands;
                 let l = self.n_leaf(lhs, bound, depth)?;
                 let r = self.n_leaf(rhs, bound, depth)?;
