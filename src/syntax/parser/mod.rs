@@ -758,6 +758,24 @@ mod tests {
     }
 
     #[test]
+    fn a_long_list_is_collected_in_order_without_room_to_spare() {
+        let n = 3 * grammar::CHUNK + 5;
+        let c: Chunked<usize> = (0..n).collect();
+        assert_eq!(c.0, (0..n).collect::<Vec<_>>());
+        assert!(c.0.capacity() <= n + 1, "{}", c.0.capacity());
+        let items: Vec<String> = (0..n).map(|k| k.to_string()).collect();
+        let e = expr(&format!("[{}]", items.join(", ")));
+        let ExprKind::TensorLit(items) = &e.kind else {
+            panic!()
+        };
+        assert_eq!(items.len(), n);
+        assert!(items
+            .iter()
+            .enumerate()
+            .all(|(k, x)| x.kind == ExprKind::Number(k as f64)));
+    }
+
+    #[test]
     fn precedence_follows_spec() {
         assert_eq!(shape("-x ** 2"), "(neg (** x 2))");
         assert_eq!(shape("2 ** -1"), "(** 2 (neg 1))");
