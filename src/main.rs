@@ -216,6 +216,10 @@ fn read_script(path: &str) -> Result<String, String> {
 }
 
 fn run_file(path: &str, flags: RunFlags, timeout: Option<f64>) -> Exit {
+    // While the script is parsed, what parsing frees goes back to the OS at once;
+    // once it is parsed, freed pages are kept for reuse (see `main`).
+    set_purge_delay(0);
+    bp::syntax::on_parsed(|| set_purge_delay(-1));
     let (text, name) = match load_script(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,

@@ -97,12 +97,13 @@ fn parsing_and_checking_take_memory_linear_in_the_file() {
     let size = 200_000;
     let mut report = Vec::new();
     // The ceilings (bytes allocated at the peak per byte of source, parsing and
-    // checking) pin today's figures; SPEC §22 aims at 10. P3 is within it; P1's
-    // peak is a list's room to spare as it grows (allocated, never touched: the
-    // whole process stays near 10x); the tree of short statements (P2) is what
-    // remains above it.
+    // checking) pin today's figures; SPEC §22 aims at 10. P3 is within it. P1's
+    // peak is a long list's chunks and the vector they are moved into, allocated
+    // at once but touched one chunk at a time as each chunk is freed (so the whole
+    // process stays within 10x: a doubling vector touched its old buffer and its
+    // copy at once); the tree of short statements (P2) is what remains above it.
     for (shape, text, ceiling) in [
-        ("P1", one_line(size), 11.0),
+        ("P1", one_line(size), 15.0),
         ("P2", many_lines(size), 25.0),
         ("P3", long_sum(size), 10.0),
     ] {

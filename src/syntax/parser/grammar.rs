@@ -30,6 +30,39 @@ fn exact<T>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
+/// A long list collected without copying it as it grows: items go into chunks of
+/// [`CHUNK`], moved into one vector of the exact length at the end, each chunk freed
+/// as soon as it is moved. A vector that doubles holds the old buffer and its copy at
+/// once (a literal of 2M numbers peaked 32 MB above its size); a short list is one
+/// vector as before.
+pub(super) struct Chunked<T>(pub Vec<T>);
+
+/// Items per chunk of [`Chunked`].
+pub(super) const CHUNK: usize = 1 << 14;
+
+impl<T> FromIterator<T> for Chunked<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Chunked<T> {
+        let mut full: Vec<Vec<T>> = Vec::new();
+        let mut current = Vec::new();
+        for item in items {
+            if current.len() == CHUNK {
+                full.push(std::mem::replace(&mut current, Vec::with_capacity(CHUNK)));
+            }
+            current.push(item);
+        }
+        if full.is_empty() {
+            return Chunked(current);
+        }
+        // Room for one more: a list literal's first item is put in front after.
+        let mut out = Vec::with_capacity(full.len() * CHUNK + current.len() + 1);
+        for chunk in full {
+            out.extend(chunk);
+        }
+        out.extend(current);
+        Chunked(out)
+    }
+}
+
 fn placeholder(span: Span) -> Expr {
     Expr {
         kind: ExprKind::None,
@@ -85,7 +118,8 @@ where
                 .or(stray_rbrace)
                 .then_ignore(sep.repeated())
                 .repeated()
-                .collect::<Vec<_>>(),
+                .collect::<Chunked<_>>()
+                .map(|c| c.0),
         )
         .then_ignore(end())
 }
@@ -683,9 +717,9 @@ where
             just(Token::Comma)
                 .ignore_then(expr.clone())
                 .repeated()
-                .collect::<Vec<_>>()
+                .collect::<Chunked<_>>()
                 .then_ignore(just(Token::Comma).or_not())
-                .map(Tail::Items),
+                .map(|c| Tail::Items(c.0)),
         )))
         .or_not()
         .delimited_by(just(Token::LBracket), just(Token::RBracket))

@@ -125,6 +125,26 @@ impl Drop for SharedNames {
 
 /// Parses one source text (a file or a REPL entry).
 pub fn parse(src: &str, source: SourceId) -> ParseOutput {
+    let out = parse_text(src, source);
+    if let Some(hook) = ON_PARSED.get() {
+        hook();
+    }
+    out
+}
+
+/// What runs each time a parse ends ([`on_parsed`]).
+static ON_PARSED: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets what runs each time a parse ends (the first call only): `bp run` returns
+/// what parsing frees to the OS while the script is parsed (a long list's chunks),
+/// and keeps freed pages for reuse once it is parsed (a training loop reallocates
+/// the same buffers every step). An f-string's expressions are parsed on their own
+/// first, so a script with f-strings switches a little early.
+pub fn on_parsed(hook: fn()) {
+    let _ = ON_PARSED.set(hook);
+}
+
+fn parse_text(src: &str, source: SourceId) -> ParseOutput {
     let _names = SharedNames;
     if let Some(program) = parse_lazily(src, source) {
         return ParseOutput {
@@ -755,6 +775,24 @@ mod tests {
             panic!()
         };
         assert!(Rc::ptr_eq(a, b) && &***a == "ab");
+    }
+
+    #[test]
+    fn a_long_list_is_collected_in_order_without_room_to_spare() {
+        let n = 3 * grammar::CHUNK + 5;
+        let c: Chunked<usize> = (0..n).collect();
+        assert_eq!(c.0, (0..n).collect::<Vec<_>>());
+        assert!(c.0.capacity() <= n + 1, "{}", c.0.capacity());
+        let items: Vec<String> = (0..n).map(|k| k.to_string()).collect();
+        let e = expr(&format!("[{}]", items.join(", ")));
+        let ExprKind::TensorLit(items) = &e.kind else {
+            panic!()
+        };
+        assert_eq!(items.len(), n);
+        assert!(items
+            .iter()
+            .enumerate()
+            .all(|(k, x)| x.kind == ExprKind::Number(k as f64)));
     }
 
     #[test]
