@@ -147,15 +147,11 @@ pub(super) fn serve(requests: Receiver<Request>, queue: UnboundedSender<Outgoing
             Request::Shell(msg) => *msg,
             Request::Stop => break,
         };
-        let failed = session.handle(msg);
+        let queued = session.handle(msg, Some(&requests));
         if shutting_down() {
             break;
         }
-        if let Some(stop_on_error) = failed {
-            if stop_on_error {
-                session.abort_queued(&requests);
-            }
-        }
+        session.abort(queued);
     }
 }
 
@@ -191,16 +187,23 @@ impl Session {
     }
 
     /// Answers one shell request. For a cell that failed, gives its `stop_on_error`.
-    fn handle(&mut self, msg: JupyterMessage) -> Option<bool> {
+    /// Answers one request. After a cell that failed with `stop_on_error`, gives the
+    /// requests that were queued behind it before its reply went out, to be aborted
+    /// (those sent after the client saw the error run as usual).
+    fn handle(
+        &mut self,
+        msg: JupyterMessage,
+        requests: Option<&Receiver<Request>>,
+    ) -> Vec<Request> {
         let msg = Arc::new(msg);
         self.iopub_status(Status::busy(), Some(&msg));
-        let mut failed = None;
+        let mut queued = Vec::new();
         let answer: Option<JupyterMessageContent> = match &msg.content {
             JupyterMessageContent::KernelInfoRequest(_) => Some(kernel_info().into()),
             JupyterMessageContent::ExecuteRequest(req) => {
                 let (answer, ok) = self.execute(req, &msg);
-                if !ok {
-                    failed = Some(req.stop_on_error);
+                if let (false, true, Some(requests)) = (ok, req.stop_on_error, requests) {
+                    queued = requests.try_iter().collect();
                 }
                 Some(answer.into())
             }
@@ -228,7 +231,7 @@ impl Session {
             self.send(Outgoing::Shell(reply(content, &msg)));
         }
         self.iopub_status(Status::idle(), Some(&msg));
-        failed
+        queued
     }
 
     /// Runs a cell: `execute_input`, then its output as it comes, then its result
@@ -309,10 +312,9 @@ impl Session {
         (answer, true)
     }
 
-    /// After a failed cell with `stop_on_error`, the cells already queued behind it
-    /// are not run ("Run All" stops at the first error): they are answered `aborted`.
-    fn abort_queued(&mut self, requests: &Receiver<Request>) {
-        let queued: Vec<Request> = requests.try_iter().collect();
+    /// After a failed cell with `stop_on_error`, the cells queued behind it are not
+    /// run ("Run All" stops at the first error): they are answered `aborted`.
+    fn abort(&mut self, queued: Vec<Request>) {
         for request in queued {
             match request {
                 Request::Shell(msg)
@@ -328,7 +330,7 @@ impl Session {
                     self.iopub_status(Status::idle(), Some(&msg));
                 }
                 Request::Shell(msg) => {
-                    self.handle(*msg);
+                    self.handle(*msg, None);
                 }
                 Request::Stop => {
                     super::SHUTTING_DOWN.store(true, std::sync::atomic::Ordering::SeqCst);
