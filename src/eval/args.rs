@@ -212,29 +212,34 @@ impl Args {
         })
     }
 
-    /// A tensor argument; a number is taken as a 0-d tensor.
-    pub fn tensor(&self, i: usize, name: &str) -> Eval<Tensor> {
+    /// A required argument that `pick` takes (with its span), or the error that it
+    /// expects `expected` ("a tensor", "a string", ...).
+    pub fn typed<'a, T>(
+        &'a self,
+        i: usize,
+        name: &str,
+        expected: &str,
+        pick: impl FnOnce(&'a Value) -> Option<T>,
+    ) -> Eval<(T, Span)> {
         let (v, span) = self.required(i, name)?;
-        to_tensor(v).ok_or_else(|| {
-            wrong_type(
+        match pick(v) {
+            Some(t) => Ok((t, span)),
+            None => Err(wrong_type(
                 &format!("{}() argument '{name}'", self.name),
-                "a tensor or a number",
+                expected,
                 v,
                 span,
-            )
-        })
+            )),
+        }
+    }
+
+    /// A tensor argument; a number is taken as a 0-d tensor.
+    pub fn tensor(&self, i: usize, name: &str) -> Eval<Tensor> {
+        Ok(self.typed(i, name, "a tensor or a number", to_tensor)?.0)
     }
 
     pub fn number(&self, i: usize, name: &str) -> Eval<f64> {
-        let (v, span) = self.required(i, name)?;
-        to_number(v).ok_or_else(|| {
-            wrong_type(
-                &format!("{}() argument '{name}'", self.name),
-                "a number",
-                v,
-                span,
-            )
-        })
+        Ok(self.typed(i, name, "a number", to_number)?.0)
     }
 
     /// A number, or the row's default when left out.

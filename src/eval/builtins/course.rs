@@ -765,10 +765,10 @@ pub fn cross_entropy_any_batch(logits: &Tensor, targets: &Tensor) -> Result<Tens
 // ---- env, multinomial, randint ----
 
 pub fn env(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (name, span) = a.required(0, "name")?;
-    let Value::Str(name) = name else {
-        return Err(wrong_type("env() argument 'name'", "a string", name, span));
-    };
+    let (name, span) = a.typed(0, "name", "a string", |v| match v {
+        Value::Str(s) => Some(s.clone()),
+        _ => None,
+    })?;
     let default = a.get(1, "default").map_or(Value::None, |(v, _)| v.clone());
     if name.is_empty() || name.contains(['=', '\0']) {
         return Ok(default);

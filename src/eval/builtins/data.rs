@@ -85,16 +85,10 @@ pub fn make_spirals(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn load_csv(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (v, path_span) = a.required(0, "path")?;
-    let Value::Str(path) = v else {
-        return Err(wrong_type(
-            "load_csv() argument 'path'",
-            "a path (a string)",
-            v,
-            path_span,
-        ));
-    };
-    let path = path.to_string();
+    let (path, path_span) = a.typed(0, "path", "a path (a string)", |v| match v {
+        Value::Str(p) => Some(p.to_string()),
+        _ => None,
+    })?;
     let header = a.flag("header")?;
     let base = it.base_dir(a.call);
     let bytes = it

@@ -28,16 +28,10 @@ thread_local! {
 /// `register_hook(t, f)`: calls `f(g)` with `t`'s gradient when backward computes
 /// it; a returned tensor replaces the gradient. Returns the hook's number.
 pub fn register_hook(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (tv, t_span) = a.required(0, "t")?;
-    let Value::Tensor(t) = tv else {
-        return Err(wrong_type(
-            "register_hook() argument 't'",
-            "a tensor",
-            tv,
-            t_span,
-        ));
-    };
-    let t = t.clone();
+    let (t, t_span) = a.typed(0, "t", "a tensor", |v| match v {
+        Value::Tensor(t) => Some(t.clone()),
+        _ => None,
+    })?;
     let (f, f_span) = a.required(1, "hook")?;
     if !matches!(f, Value::Func(_) | Value::Builtin(_)) {
         return Err(wrong_type(

@@ -23,6 +23,19 @@ fn operand(args: &Args, i: usize, t: &Tensor) -> (Span, Vec<usize>) {
     (args.pos.get(i).map(|p| p.1).unwrap_or(args.call), t.shape())
 }
 
+/// `f` of the two tensor arguments named `names`, its error shown under both with
+/// their shapes.
+fn two_tensors(
+    a: &Args,
+    names: [&str; 2],
+    f: impl FnOnce(&Tensor, &Tensor) -> Result<Tensor, TensorError>,
+) -> Eval<Value> {
+    let (x, y) = (a.tensor(0, names[0])?, a.tensor(1, names[1])?);
+    f(&x, &y)
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+}
+
 /// The body of every [`Unary`] builtin (`unary!(Exp)` in the table): its kernel on a
 /// number, the recorded operation on a tensor.
 pub fn unary(a: &Args, u: Unary) -> Eval<Value> {
@@ -56,12 +69,7 @@ pub fn pow(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     match (a.required(0, "x")?, a.required(1, "p")?) {
         ((Value::Num(x), _), (Value::Num(p), _)) => Ok(Value::Num(scalar::pow_scalar(*x, *p))),
         (_, (Value::Num(p), _)) => Ok(Value::Tensor(ew::pow_scalar(&a.tensor(0, "x")?, *p))),
-        _ => {
-            let (x, p) = (a.tensor(0, "x")?, a.tensor(1, "p")?);
-            ew::pow(&x, &p)
-                .map(Value::Tensor)
-                .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &p)]))
-        }
+        _ => two_tensors(a, ["x", "p"], ew::pow),
     }
 }
 
@@ -130,10 +138,7 @@ pub fn logical_or(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 fn logical(a: &Args, f: fn(f64, f64) -> bool) -> Eval<Value> {
-    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
-    ew::compare(&x, &y, a.name, f)
-        .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+    two_tensors(a, ["a", "b"], |x, y| ew::compare(x, y, a.name, f))
 }
 
 /// `logical_not(x)`: a bool tensor, true where x is 0.
@@ -319,17 +324,11 @@ pub fn argmin(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn matmul(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
-    linalg::matmul(&x, &y)
-        .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+    two_tensors(a, ["a", "b"], linalg::matmul)
 }
 
 pub fn outer(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (x, y) = (a.tensor(0, "a")?, a.tensor(1, "b")?);
-    linalg::outer(&x, &y)
-        .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[operand(a, 0, &x), operand(a, 1, &y)]))
+    two_tensors(a, ["a", "b"], linalg::outer)
 }
 
 pub fn transpose(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
@@ -539,10 +538,7 @@ pub fn log_softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (p, t) = (a.tensor(0, "pred")?, a.tensor(1, "target")?);
-    nn::mse_loss(&p, &t)
-        .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[operand(a, 0, &p), operand(a, 1, &t)]))
+    two_tensors(a, ["pred", "target"], nn::mse_loss)
 }
 
 pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
@@ -571,23 +567,16 @@ pub fn cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn binary_cross_entropy(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (p, t) = (a.tensor(0, "p")?, a.tensor(1, "target")?);
-    if p.shape() != t.shape() {
-        return Err(fail(
-            a,
-            TensorError::Shapes {
-                message: format!(
-                    "binary_cross_entropy: p has shape {} but target has shape {}",
-                    fmt_shape(&p.shape()),
-                    fmt_shape(&t.shape())
-                ),
-            },
-            &[operand(a, 0, &p), operand(a, 1, &t)],
-        ));
-    }
-    nn::binary_cross_entropy(&p, &t)
-        .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[operand(a, 0, &p), operand(a, 1, &t)]))
+    two_tensors(a, ["p", "target"], |p, t| {
+        let (ps, ts) = (p.shape(), t.shape());
+        if ps != ts {
+            let (ps, ts) = (fmt_shape(&ps), fmt_shape(&ts));
+            let message =
+                format!("binary_cross_entropy: p has shape {ps} but target has shape {ts}");
+            return Err(TensorError::Shapes { message });
+        }
+        nn::binary_cross_entropy(p, t)
+    })
 }
 
 pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {

@@ -3,7 +3,7 @@
 //! are dispatched on the optimizer value (see `eval::exec`).
 
 use crate::eval::args::Args;
-use crate::eval::errors::{type_error, wrong_type};
+use crate::eval::errors::type_error;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::optim::{Algorithm, Optimizer};
 use std::cell::RefCell;
@@ -151,15 +151,10 @@ pub fn adamw(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn set_lr(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (v, span) = a.required(0, "opt")?;
-    let Value::Optimizer(opt) = v else {
-        return Err(wrong_type(
-            "set_lr() argument 'opt'",
-            "an optimizer",
-            v,
-            span,
-        ));
-    };
+    let (opt, _) = a.typed(0, "opt", "an optimizer", |v| match v {
+        Value::Optimizer(o) => Some(o.clone()),
+        _ => None,
+    })?;
     let lr = non_negative(a, 1, "lr", None)?;
     opt.borrow_mut().lr = lr;
     Ok(Value::None)
