@@ -260,36 +260,25 @@ fn binary(
     Ok(Tensor::record(data, op, &[a, b]))
 }
 
-pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Add, "+", scalar::add)
+/// The recorded binary operations of two broadcast tensors: `name: Op, symbol (in
+/// a shape error), the function of two numbers ([`scalar`])`, one row each.
+macro_rules! binary_ops {
+    ($($name:ident: $op:ident, $symbol:literal, $f:ident;)*) => {$(
+        pub fn $name(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
+            binary(a, b, Op::$op, $symbol, scalar::$f)
+        }
+    )*};
 }
 
-pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Sub, "-", scalar::sub)
-}
-
-pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Mul, "*", scalar::mul)
-}
-
-pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Div, "/", scalar::div)
-}
-
-pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Pow, "**", scalar::pow)
-}
-
-pub fn rem(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Rem, "%", scalar::rem)
-}
-
-pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Maximum, "maximum", scalar::maximum)
-}
-
-pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    binary(a, b, Op::Minimum, "minimum", scalar::minimum)
+binary_ops! {
+    add: Add, "+", add;
+    sub: Sub, "-", sub;
+    mul: Mul, "*", mul;
+    div: Div, "/", div;
+    pow: Pow, "**", pow;
+    rem: Rem, "%", rem;
+    maximum: Maximum, "maximum", maximum;
+    minimum: Minimum, "minimum", minimum;
 }
 
 /// Comparisons give bool tensors (0/1 data) that do not require grad.
@@ -313,8 +302,7 @@ pub fn compare(
 /// inputs that require grad is recorded (shown `grad_fn=<NotImplemented>`), and a
 /// backward pass through it is an error: floor division has no derivative there.
 pub fn floor_divide(a: &Tensor, b: &Tensor) -> Result<Tensor, TensorError> {
-    let data = zip_with(&a.data_ref(), &b.data_ref(), "//", scalar::floor_div)?;
-    Ok(Tensor::record(data, Op::FloorDivide, &[a, b]))
+    binary(a, b, Op::FloorDivide, "//", scalar::floor_div)
 }
 
 /// `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`, all broadcast.
@@ -368,36 +356,27 @@ pub fn neg(x: &Tensor) -> Tensor {
     unary(x, Op::Neg, scalar::neg)
 }
 
-pub fn exp(x: &Tensor) -> Tensor {
-    apply(x, Unary::Exp)
+/// The recorded unary functions of [`Unary`]: `name: Unary`, one row each.
+macro_rules! unary_ops {
+    ($($name:ident: $u:ident;)*) => {$(
+        pub fn $name(x: &Tensor) -> Tensor {
+            apply(x, Unary::$u)
+        }
+    )*};
 }
 
-pub fn log(x: &Tensor) -> Tensor {
-    apply(x, Unary::Log)
-}
-
-pub fn sqrt(x: &Tensor) -> Tensor {
-    apply(x, Unary::Sqrt)
-}
-
-pub fn abs(x: &Tensor) -> Tensor {
-    apply(x, Unary::Abs)
-}
-
-pub fn sin(x: &Tensor) -> Tensor {
-    apply(x, Unary::Sin)
-}
-
-pub fn cos(x: &Tensor) -> Tensor {
-    apply(x, Unary::Cos)
-}
-
-pub fn tanh(x: &Tensor) -> Tensor {
-    apply(x, Unary::Tanh)
-}
-
-pub fn sigmoid(x: &Tensor) -> Tensor {
-    apply(x, Unary::Sigmoid)
+unary_ops! {
+    exp: Exp;
+    log: Log;
+    sqrt: Sqrt;
+    abs: Abs;
+    sin: Sin;
+    cos: Cos;
+    tanh: Tanh;
+    sigmoid: Sigmoid;
+    relu: Relu;
+    softplus: Softplus;
+    sign: Sign;
 }
 
 /// `g * (1 - y²)`, the gradient through `y = tanh(x)` in one pass, rounded as PyTorch's
@@ -418,10 +397,6 @@ pub fn sigmoid_grad(g: &Tensor, y: &Tensor) -> Result<Tensor, TensorError> {
     )
 }
 
-pub fn relu(x: &Tensor) -> Tensor {
-    apply(x, Unary::Relu)
-}
-
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
     unary(x, Op::LeakyRelu(slope), move |v| {
         scalar::leaky_relu(v, slope)
@@ -429,16 +404,8 @@ pub fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
 }
 
 /// `log(1 + exp(x))`, linear above 20 as in PyTorch.
-pub fn softplus(x: &Tensor) -> Tensor {
-    apply(x, Unary::Softplus)
-}
-
 pub fn clamp(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Tensor {
     unary(x, Op::Clamp(min, max), move |v| scalar::clamp(v, min, max))
-}
-
-pub fn sign(x: &Tensor) -> Tensor {
-    apply(x, Unary::Sign)
 }
 
 /// `x ** p` for a number `p`, element by element by [`scalar::pow_scalar`]

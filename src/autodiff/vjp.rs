@@ -225,15 +225,22 @@ fn vjp_tensors(
     let needs = |i: usize| node.input_requires_grad(i);
     let scalar = Tensor::scalar;
     let one = |r: Result<Tensor, TensorError>| r.map(Some);
+    // The gradient `grad()` of input `i`, computed only if the input needs it.
+    let if_needed = |i: usize,
+                     grad: &dyn Fn() -> Result<Tensor, TensorError>|
+     -> Result<Option<Tensor>, TensorError> {
+        if needs(i) {
+            grad().map(Some)
+        } else {
+            Ok(None)
+        }
+    };
     // The gradient `grad()` of input `i`, summed back to the input's shape (it
     // was broadcast on the way forward), computed only if the input needs it.
     let to_input = |i: usize,
                     grad: &dyn Fn() -> Result<Tensor, TensorError>|
      -> Result<Option<Tensor>, TensorError> {
-        if !needs(i) {
-            return Ok(None);
-        }
-        Ok(Some(sum_to(&grad()?, data(i)?.shape())?))
+        if_needed(i, &|| sum_to(&grad()?, data(i)?.shape()))
     };
 
     Ok(match &node.op {
@@ -243,12 +250,10 @@ fn vjp_tensors(
             let b = input(1)?;
             few![
                 to_input(0, &|| ew::div(g, &b))?,
-                if needs(1) {
+                to_input(1, &|| {
                     let q = ew::mul(g, &ew::div(&ew::div(&input(0)?, &b)?, &b)?)?;
-                    Some(sum_to(&ew::neg(&q), data(1)?.shape())?)
-                } else {
-                    None
-                },
+                    Ok(ew::neg(&q))
+                })?,
             ]
         }
         // d(a^b)/da = b·a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b·ln a, taken
@@ -258,7 +263,7 @@ fn vjp_tensors(
         Op::Pow => {
             let (a, b) = (input(0)?, input(1)?);
             few![
-                if needs(0) {
+                to_input(0, &|| {
                     let bm1 = ew::sub(&b, &scalar(1.0))?;
                     let d = ew::mul(&b, &ew::pow(&a, &bm1)?)?;
                     let nonzero_b = zip_with(&*data(0)?, &*data(1)?, "**", |_, y| {
@@ -268,12 +273,9 @@ fn vjp_tensors(
                             1.0
                         }
                     })?;
-                    let r = select(&ew::mul(g, &d)?, nonzero_b)?;
-                    Some(sum_to(&r, data(0)?.shape())?)
-                } else {
-                    None
-                },
-                if needs(1) {
+                    select(&ew::mul(g, &d)?, nonzero_b)
+                })?,
+                to_input(1, &|| {
                     let keep = zip_with(&*data(0)?, &*data(1)?, "**", |x, y| {
                         if x == 0.0 && y >= 0.0 {
                             0.0
@@ -282,28 +284,21 @@ fn vjp_tensors(
                         }
                     })?;
                     let d = select(&ew::mul(&output()?, &ew::log(&a))?, keep)?;
-                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
-                } else {
-                    None
-                },
+                    ew::mul(g, &d)
+                })?,
             ]
         }
         // remainder(a, b) = a - floor(a/b)·b: d/da = 1, d/db = -floor(a/b) (PyTorch's
         // floor division: -1 // inf is -1)
         Op::Rem => few![
             to_input(0, &|| Ok(g.clone()))?,
-            if needs(1) {
+            to_input(1, &|| {
                 let fl = zip_with(&*data(0)?, &*data(1)?, "%", |x, y| {
                     -super::scalar::floor_div(x, y)
                 })?;
                 let deps = [input(0)?, input(1)?];
-                Some(sum_to(
-                    &times_derivative(g, fl, &deps, create_graph)?,
-                    data(1)?.shape(),
-                )?)
-            } else {
-                None
-            },
+                times_derivative(g, fl, &deps, create_graph)
+            })?,
         ],
         // The larger (smaller) input gets the gradient; ties share it equally.
         Op::Maximum | Op::Minimum => {
@@ -320,21 +315,14 @@ fn vjp_tensors(
                     1.0
                 }
             };
+            // The gradient of the input `x` whose rival is `y`.
+            let wins = |x: &Array, y: &Array| {
+                let m = zip_with(x, y, "maximum", share)?;
+                select(&ew::mul(g, &Tensor::constant(m.clone()))?, m)
+            };
             few![
-                if needs(0) {
-                    let m = zip_with(&a, &b, "maximum", share)?;
-                    let r = select(&ew::mul(g, &Tensor::constant(m.clone()))?, m)?;
-                    Some(sum_to(&r, data(0)?.shape())?)
-                } else {
-                    None
-                },
-                if needs(1) {
-                    let m = zip_with(&b, &a, "maximum", share)?;
-                    let r = select(&ew::mul(g, &Tensor::constant(m.clone()))?, m)?;
-                    Some(sum_to(&r, data(1)?.shape())?)
-                } else {
-                    None
-                },
+                to_input(0, &|| wins(&a, &b))?,
+                to_input(1, &|| wins(&b, &a))?,
             ]
         }
         // where(c, a, b): the gradient goes to a where c holds, to b elsewhere.
@@ -362,35 +350,23 @@ fn vjp_tensors(
         Op::TanhGrad => {
             let (gi, y) = (input(0)?, input(1)?);
             few![
-                if needs(0) {
-                    Some(ew::tanh_grad(g, &y)?)
-                } else {
-                    None
-                },
-                if needs(1) {
+                if_needed(0, &|| ew::tanh_grad(g, &y))?,
+                to_input(1, &|| {
                     let d = ew::mul(&ew::mul(&gi, &y)?, &scalar(-2.0))?;
-                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
-                } else {
-                    None
-                },
+                    ew::mul(g, &d)
+                })?,
             ]
         }
         // s = g·y(1 - y): ds/dg = y(1 - y), ds/dy = g(1 - 2y)
         Op::SigmoidGrad => {
             let (gi, y) = (input(0)?, input(1)?);
             few![
-                if needs(0) {
-                    Some(ew::sigmoid_grad(g, &y)?)
-                } else {
-                    None
-                },
-                if needs(1) {
+                if_needed(0, &|| ew::sigmoid_grad(g, &y))?,
+                to_input(1, &|| {
                     let one_minus_2y = ew::sub(&scalar(1.0), &ew::mul(&y, &scalar(2.0))?)?;
                     let d = ew::mul(&gi, &one_minus_2y)?;
-                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
-                } else {
-                    None
-                },
+                    ew::mul(g, &d)
+                })?,
             ]
         }
         // d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
@@ -549,7 +525,7 @@ fn vjp_tensors(
             shape: sel,
         } => {
             let xs = shape(0)?;
-            let gx = if needs(0) {
+            let gx = if_needed(0, &|| {
                 let mut keep = ew::filled(&xs, 1.0);
                 if let Some(flat) = keep.as_slice_mut() {
                     for &p in positions.iter() {
@@ -558,18 +534,13 @@ fn vjp_tensors(
                         }
                     }
                 }
-                Some(ew::mul(g, &Tensor::constant(keep))?)
-            } else {
-                None
-            };
-            let gv = if needs(1) {
+                ew::mul(g, &Tensor::constant(keep))
+            })?;
+            let gv = to_input(1, &|| {
                 let n: usize = xs.iter().product();
                 let flat = reshape(g, &[n])?;
-                let picked = reshape(&gather_rows(&flat, positions.clone())?, sel)?;
-                Some(sum_to(&picked, &shape(1)?)?)
-            } else {
-                None
-            };
+                reshape(&gather_rows(&flat, positions.clone())?, sel)
+            })?;
             few![gx, gv]
         }
         // Each input gets its own slice of the gradient along the axis.
@@ -593,11 +564,7 @@ fn vjp_tensors(
                     step: 1,
                 });
                 offset += len;
-                out.push(if needs(i) {
-                    Some(index(g, items.into())?)
-                } else {
-                    None
-                });
+                out.push(if_needed(i, &|| index(g, items.clone().into()))?);
             }
             Few::from(out)
         }
@@ -607,18 +574,9 @@ fn vjp_tensors(
                 .filter_map(|i| node.input(i))
                 .collect();
             let mut out = Vec::with_capacity(node.inputs.len());
-            out.push(if needs(0) {
-                let gd = ew::scale_by(g, d.clone(), &deps)?;
-                Some(sum_to(&gd, data(0)?.shape())?)
-            } else {
-                None
-            });
+            out.push(to_input(0, &|| ew::scale_by(g, d.clone(), &deps))?);
             for i in 1..node.inputs.len() {
-                out.push(if needs(i) {
-                    Some(ew::full(&shape(i)?, 0.0)?)
-                } else {
-                    None
-                });
+                out.push(if_needed(i, &|| ew::full(&shape(i)?, 0.0))?);
             }
             Few::from(out)
         }
@@ -627,21 +585,17 @@ fn vjp_tensors(
         Op::BinaryCrossEntropy => {
             let (p, t) = (input(0)?, input(1)?);
             few![
-                if needs(0) {
+                to_input(0, &|| {
                     let q = ew::mul(&p, &ew::sub(&scalar(1.0), &p)?)?;
                     // PyTorch's EPSILON is the float 1e-12 (9.99999996e-13 as f64).
                     let q = ew::clamp(&q, Some(f64::from(1e-12_f32)), None);
                     let d = ew::div(&ew::sub(&p, &t)?, &q)?;
-                    Some(sum_to(&ew::mul(g, &d)?, data(0)?.shape())?)
-                } else {
-                    None
-                },
-                if needs(1) {
+                    ew::mul(g, &d)
+                })?,
+                to_input(1, &|| {
                     let d = ew::sub(&ew::log(&ew::sub(&scalar(1.0), &p)?), &ew::log(&p))?;
-                    Some(sum_to(&ew::mul(g, &d)?, data(1)?.shape())?)
-                } else {
-                    None
-                },
+                    ew::mul(g, &d)
+                })?,
             ]
         }
         // The user's own backward runs in the engine (`backward::node_vjp`),
