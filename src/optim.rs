@@ -13,21 +13,28 @@ use crate::display::format_number;
 /// Which algorithm, with its hyper-parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Algorithm {
-    Sgd {
-        momentum: f64,
-        dampening: f64,
-        weight_decay: f64,
-        nesterov: bool,
-    },
-    /// Adam, or AdamW when `decoupled` (weight decay applied to the parameter,
-    /// not added to the gradient).
-    Adam {
-        beta1: f64,
-        beta2: f64,
-        eps: f64,
-        weight_decay: f64,
-        decoupled: bool,
-    },
+    Sgd(Sgd),
+    Adam(Adam),
+}
+
+/// `torch.optim.SGD`'s settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sgd {
+    pub momentum: f64,
+    pub dampening: f64,
+    pub weight_decay: f64,
+    pub nesterov: bool,
+}
+
+/// Adam's settings, or AdamW's when `decoupled` (weight decay applied to the
+/// parameter, not added to the gradient).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adam {
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub decoupled: bool,
 }
 
 /// The state one parameter carries between steps.
@@ -75,13 +82,13 @@ impl Optimizer {
     /// `sgd`, `adam` or `adamw`.
     pub fn name(&self) -> &'static str {
         match self.algorithm {
-            Algorithm::Sgd { .. } => "sgd",
-            Algorithm::Adam {
+            Algorithm::Sgd(_) => "sgd",
+            Algorithm::Adam(Adam {
                 decoupled: false, ..
-            } => "adam",
-            Algorithm::Adam {
+            }) => "adam",
+            Algorithm::Adam(Adam {
                 decoupled: true, ..
-            } => "adamw",
+            }) => "adamw",
         }
     }
 
@@ -125,74 +132,40 @@ impl Optimizer {
                 continue;
             }
             match &self.algorithm {
-                Algorithm::Sgd {
-                    momentum,
-                    dampening,
-                    weight_decay,
-                    nesterov,
-                } => sgd_step(
-                    p,
-                    &g,
-                    state,
-                    lr,
-                    *momentum,
-                    *dampening,
-                    *weight_decay,
-                    *nesterov,
-                ),
-                Algorithm::Adam {
-                    beta1,
-                    beta2,
-                    eps,
-                    weight_decay,
-                    decoupled,
-                } => adam_step(
-                    p,
-                    &g,
-                    state,
-                    lr,
-                    (*beta1, *beta2),
-                    *eps,
-                    *weight_decay,
-                    *decoupled,
-                ),
+                Algorithm::Sgd(sgd) => sgd_step(p, &g, state, lr, sgd),
+                Algorithm::Adam(adam) => adam_step(p, &g, state, lr, adam),
             }
         }
     }
 }
 
+/// The gradient `g` plus `weight_decay·p` (L2 weight decay, PyTorch's `g.add(p,
+/// alpha=weight_decay)`), or `g` itself when the decay is 0.
+fn plus_decay(g: &Array, p: &Tensor, weight_decay: f64) -> Array {
+    let mut d = g.clone();
+    if weight_decay != 0.0 {
+        d.zip_mut_with(&p.data(), |di, &pi| *di += weight_decay * pi);
+    }
+    d
+}
+
 /// `torch.optim.SGD` for one parameter:
 /// `d = g + wd·p`; with momentum `b = d` at first, then `b = μ·b + (1 − τ)·d`, and
 /// `d = d + μ·b` (Nesterov) or `d = b`; finally `p = p − lr·d`.
-#[allow(clippy::too_many_arguments)]
-fn sgd_step(
-    p: &Tensor,
-    g: &Array,
-    state: &mut State,
-    lr: f64,
-    momentum: f64,
-    dampening: f64,
-    weight_decay: f64,
-    nesterov: bool,
-) {
-    let mut d = if weight_decay != 0.0 {
-        let data = p.data();
-        let mut d = g.clone();
-        d.zip_mut_with(&data, |di, &pi| *di += weight_decay * pi);
-        d
-    } else {
-        g.clone()
-    };
-    if momentum != 0.0 {
+fn sgd_step(p: &Tensor, g: &Array, state: &mut State, lr: f64, sgd: &Sgd) {
+    let mut d = plus_decay(g, p, sgd.weight_decay);
+    if sgd.momentum != 0.0 {
         let buf = match state.momentum_buffer.take() {
             None => d.clone(),
             Some(mut b) => {
-                b.zip_mut_with(&d, |bi, &di| *bi = *bi * momentum + (1.0 - dampening) * di);
+                b.zip_mut_with(&d, |bi, &di| {
+                    *bi = *bi * sgd.momentum + (1.0 - sgd.dampening) * di
+                });
                 b
             }
         };
-        if nesterov {
-            d.zip_mut_with(&buf, |di, &bi| *di += momentum * bi);
+        if sgd.nesterov {
+            d.zip_mut_with(&buf, |di, &bi| *di += sgd.momentum * bi);
         } else {
             d = buf.clone();
         }
@@ -205,29 +178,17 @@ fn sgd_step(
 /// AdamW first scales `p` by `1 − lr·wd`; Adam adds `wd·p` to the gradient. Then
 /// `m = lerp(m, g, 1 − β1)`, `v = β2·v + (1 − β2)·g²`,
 /// `p = p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)`.
-#[allow(clippy::too_many_arguments)]
-fn adam_step(
-    p: &Tensor,
-    g: &Array,
-    state: &mut State,
-    lr: f64,
-    (beta1, beta2): (f64, f64),
-    eps: f64,
-    weight_decay: f64,
-    decoupled: bool,
-) {
+fn adam_step(p: &Tensor, g: &Array, state: &mut State, lr: f64, adam: &Adam) {
     state.step += 1;
     let step = state.step as f64;
-    let grad = if weight_decay != 0.0 && !decoupled {
-        let data = p.data();
-        let mut d = g.clone();
-        d.zip_mut_with(&data, |di, &pi| *di += weight_decay * pi);
-        d
+    let coupled = if adam.decoupled {
+        0.0
     } else {
-        g.clone()
+        adam.weight_decay
     };
-    if weight_decay != 0.0 && decoupled {
-        let factor = 1.0 - lr * weight_decay;
+    let grad = plus_decay(g, p, coupled);
+    if adam.weight_decay != 0.0 && adam.decoupled {
+        let factor = 1.0 - lr * adam.weight_decay;
         p.update_data(|a| a.mapv_inplace(|x| x * factor));
     }
     let mut m = state
@@ -238,10 +199,12 @@ fn adam_step(
         .exp_avg_sq
         .take()
         .unwrap_or_else(|| Array::zeros(grad.raw_dim()));
-    m.zip_mut_with(&grad, |mi, &gi| *mi = lerp(*mi, gi, 1.0 - beta1));
-    v.zip_mut_with(&grad, |vi, &gi| *vi = *vi * beta2 + (1.0 - beta2) * gi * gi);
-    let bias_correction1 = 1.0 - beta1.powf(step);
-    let bias_correction2 = 1.0 - beta2.powf(step);
+    m.zip_mut_with(&grad, |mi, &gi| *mi = lerp(*mi, gi, 1.0 - adam.beta1));
+    v.zip_mut_with(&grad, |vi, &gi| {
+        *vi = *vi * adam.beta2 + (1.0 - adam.beta2) * gi * gi
+    });
+    let bias_correction1 = 1.0 - adam.beta1.powf(step);
+    let bias_correction2 = 1.0 - adam.beta2.powf(step);
     let step_size = lr / bias_correction1;
     let bias_correction2_sqrt = bias_correction2.sqrt();
     p.update_data(|a| {
@@ -249,7 +212,7 @@ fn adam_step(
             .and(&m)
             .and(&v)
             .for_each(|pi, &mi, &vi| {
-                let denom = vi.sqrt() / bias_correction2_sqrt + eps;
+                let denom = vi.sqrt() / bias_correction2_sqrt + adam.eps;
                 *pi += -step_size * mi / denom;
             })
     });

@@ -5,7 +5,7 @@
 use crate::eval::args::Args;
 use crate::eval::errors::type_error;
 use crate::eval::{Eval, Flow, Interpreter, Value};
-use crate::optim::{Algorithm, Optimizer};
+use crate::optim::{Adam, Algorithm, Optimizer, Sgd};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -87,12 +87,12 @@ pub fn sgd(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         ));
     }
     Ok(make(Optimizer::new(
-        Algorithm::Sgd {
+        Algorithm::Sgd(Sgd {
             momentum,
             dampening,
             weight_decay,
             nesterov,
-        },
+        }),
         lr,
         p,
     )))
@@ -130,13 +130,13 @@ fn adam_like(a: &Args, decoupled: bool) -> Eval<Value> {
     let default_wd = if decoupled { 0.01 } else { 0.0 };
     let weight_decay = non_negative(a, usize::MAX, "weight_decay", Some(default_wd))?;
     Ok(make(Optimizer::new(
-        Algorithm::Adam {
+        Algorithm::Adam(Adam {
             beta1,
             beta2,
             eps,
             weight_decay,
             decoupled,
-        },
+        }),
         lr,
         p,
     )))
