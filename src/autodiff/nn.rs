@@ -11,39 +11,45 @@ use ndarray::{ArrayD, IxDyn};
 /// `log(softmax(x))` along `axis`, computed as `x - m - log(sum(exp(x - m)))` with
 /// `m` the (detached) max, for stability.
 pub fn log_softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
+    along(x, axis, "LogSoftmaxBackward", &|x, axis| {
+        let shifted = sub(x, &shift(x, axis)?)?;
+        let lse = log(&sum(&exp(&shifted), Some(vec![axis]), true));
+        sub(&shifted, &lse)
+    })
+}
+
+pub fn softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
+    along(x, axis, "SoftmaxBackward", &|x, axis| {
+        let e = exp(&sub(x, &shift(x, axis)?)?);
+        let s = sum(&e, Some(vec![axis]), true);
+        super::elementwise::div(&e, &s)
+    })
+}
+
+/// `f(x)` of a function along `axis` (softmax and its log), shown as `name`. As in
+/// PyTorch, an empty tensor gives an empty result (summing an empty axis of a tensor
+/// with huge other axes would allocate them), and a 0-d tensor is one element along
+/// its one (implicit) axis.
+fn along(
+    x: &Tensor,
+    axis: usize,
+    name: &'static str,
+    f: &dyn Fn(&Tensor, usize) -> Result<Tensor, TensorError>,
+) -> Result<Tensor, TensorError> {
     if x.numel() == 0 {
-        // Empty in, empty out, as PyTorch (summing an empty axis of a tensor with
-        // huge other axes would allocate them).
-        return Ok(super::elementwise::mul_scalar(x, 1.0).renamed("LogSoftmaxBackward"));
+        return Ok(super::elementwise::mul_scalar(x, 1.0).renamed(name));
     }
-    if x.ndim() == 0 {
-        // One element along its one (implicit) axis: as PyTorch, the result is 0.
-        let r = log_softmax(&reshape(x, &[1])?, 0)?;
-        return Ok(reshape(&r, &[])?.renamed("LogSoftmaxBackward"));
-    }
-    let m = shift(x, axis)?;
-    let shifted = sub(x, &m)?;
-    let lse = log(&sum(&exp(&shifted), Some(vec![axis]), true));
-    Ok(sub(&shifted, &lse)?.renamed("LogSoftmaxBackward"))
+    let r = if x.ndim() == 0 {
+        reshape(&along(&reshape(x, &[1])?, 0, name, f)?, &[])?
+    } else {
+        f(x, axis)?
+    };
+    Ok(r.renamed(name))
 }
 
 /// The (detached) max along `axis`, kept as size 1.
 fn shift(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
     extreme_axis(&x.detach(), axis, true, true)
-}
-
-pub fn softmax(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
-    if x.numel() == 0 {
-        return Ok(super::elementwise::mul_scalar(x, 1.0).renamed("SoftmaxBackward"));
-    }
-    if x.ndim() == 0 {
-        let r = softmax(&reshape(x, &[1])?, 0)?;
-        return Ok(reshape(&r, &[])?.renamed("SoftmaxBackward"));
-    }
-    let m = shift(x, axis)?;
-    let e = exp(&sub(x, &m)?);
-    let s = sum(&e, Some(vec![axis]), true);
-    Ok(super::elementwise::div(&e, &s)?.renamed("SoftmaxBackward"))
 }
 
 /// The mean over rows of `-log_softmax(logits)[i, targets[i]]`.

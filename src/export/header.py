@@ -286,20 +286,22 @@ class bp:
         return bp._reduce(torch.mean, x, axis, keepdim)
 
     @staticmethod
-    def max(x, axis=None, keepdim=False):
+    def _extreme(x, axis, keepdim, of_numbers, of_two, reduce):
+        """bp's max or min: of a list of numbers, of two values (`max(a, b)`, as
+        bp's), or a reduction of a tensor."""
         if axis is None and bp._numbers(x):
-            return max(x)
+            return of_numbers(x)
         if axis is not None and (isinstance(axis, torch.Tensor) or isinstance(x, (int, float))):
-            return bp.maximum(x, axis)  # max(a, b) of two values, as bp's
-        return bp._reduce(torch.amax, x, axis, keepdim)
+            return of_two(x, axis)
+        return bp._reduce(reduce, x, axis, keepdim)
+
+    @staticmethod
+    def max(x, axis=None, keepdim=False):
+        return bp._extreme(x, axis, keepdim, max, bp.maximum, torch.amax)
 
     @staticmethod
     def min(x, axis=None, keepdim=False):
-        if axis is None and bp._numbers(x):
-            return min(x)
-        if axis is not None and (isinstance(axis, torch.Tensor) or isinstance(x, (int, float))):
-            return bp.minimum(x, axis)  # min(a, b) of two values, as bp's
-        return bp._reduce(torch.amin, x, axis, keepdim)
+        return bp._extreme(x, axis, keepdim, min, bp.minimum, torch.amin)
 
     @staticmethod
     def prod(x, axis=None, keepdim=False):

@@ -516,25 +516,21 @@ pub fn len(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     }
 }
 
-fn nn_axis(a: &Args, x: &Tensor) -> Eval<usize> {
-    Ok(a.axis(1, "axis", x.ndim())?
-        .unwrap_or(x.ndim().saturating_sub(1)))
+/// `f(x, axis)` along `axis`, the last axis when left out (`softmax`, `log_softmax`).
+fn along_axis(a: &Args, f: fn(&Tensor, usize) -> Result<Tensor, TensorError>) -> Eval<Value> {
+    let x = a.tensor(0, "x")?;
+    let ax = a.axis(1, "axis", x.ndim())?;
+    f(&x, ax.unwrap_or(x.ndim().saturating_sub(1)))
+        .map(Value::Tensor)
+        .map_err(|e| fail(a, e, &[]))
 }
 
 pub fn softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let x = a.tensor(0, "x")?;
-    let ax = nn_axis(a, &x)?;
-    nn::softmax(&x, ax)
-        .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[]))
+    along_axis(a, nn::softmax)
 }
 
 pub fn log_softmax(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let x = a.tensor(0, "x")?;
-    let ax = nn_axis(a, &x)?;
-    nn::log_softmax(&x, ax)
-        .map(Value::Tensor)
-        .map_err(|e| fail(a, e, &[]))
+    along_axis(a, nn::log_softmax)
 }
 
 pub fn mse_loss(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
