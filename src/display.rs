@@ -338,12 +338,12 @@ fn add_suffixes(mut text: String, suffixes: &[String], indent: usize) -> String 
     text
 }
 
-/// `1 point`, `3 points`: a count with its noun, singular for one.
+/// `1 point`, `3 points`, `2 classes`: a count with its noun, singular for one.
 pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+    match n {
+        1 => format!("1 {noun}"),
+        _ if noun.ends_with('s') => format!("{n} {noun}es"),
+        _ => format!("{n} {noun}s"),
     }
 }
 
@@ -573,5 +573,13 @@ mod tests {
             format_tensor(&ArrayD::zeros(IxDyn(&[100, 100])), ""),
             format!("tensor([{}])", rows.join(",\n        "))
         );
+    }
+
+    #[test]
+    fn counts_with_their_noun() {
+        assert_eq!(count(1, "point"), "1 point");
+        assert_eq!(count(0, "point"), "0 points");
+        assert_eq!(count(3, "class"), "3 classes");
+        assert_eq!(count(1, "class"), "1 class");
     }
 }

@@ -8,7 +8,7 @@
 //! backward computes with the values it recorded (copy on write).
 
 use crate::autodiff::{Array, Tensor};
-use crate::display::format_number;
+use crate::display::{count, format_number};
 
 /// Which algorithm, with its hyper-parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,12 +105,11 @@ impl Optimizer {
     pub fn display(&self) -> String {
         let n = self.params.len();
         format!(
-            "<{} lr={}, {n} parameter{}, {} step{}>",
+            "<{} lr={}, {}, {}>",
             self.name(),
             format_number(self.lr),
-            if n == 1 { "" } else { "s" },
-            self.steps,
-            if self.steps == 1 { "" } else { "s" }
+            count(n, "parameter"),
+            count(self.steps as usize, "step")
         )
     }
 

@@ -104,8 +104,8 @@ pub fn normalize_axis(axis: i64, ndim: usize) -> Result<usize, TensorError> {
     };
     if a < 0 || a >= n {
         return Err(TensorError::invalid(format!(
-            "axis {axis} is out of range for a tensor of {ndim} dimension{}",
-            if ndim == 1 { "" } else { "s" }
+            "axis {axis} is out of range for a tensor of {}",
+            crate::display::count(ndim, "dimension")
         )));
     }
     Ok(a as usize)

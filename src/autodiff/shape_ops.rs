@@ -13,10 +13,9 @@ use std::rc::Rc;
 pub fn reshape_array(data: &Array, shape: &[usize]) -> Result<Array, TensorError> {
     if checked_numel(shape)? != data.len() {
         return Err(TensorError::invalid(format!(
-            "cannot reshape a tensor of shape {} ({} element{}) into shape {}",
+            "cannot reshape a tensor of shape {} ({}) into shape {}",
             fmt_shape(data.shape()),
-            data.len(),
-            if data.len() == 1 { "" } else { "s" },
+            crate::display::count(data.len(), "element"),
             fmt_shape(shape)
         )));
     }

@@ -7,6 +7,7 @@ use super::{Eval, Flow, Value};
 use crate::autodiff::shape::normalize_axis;
 use crate::autodiff::Tensor;
 use crate::diagnostic::Diagnostic;
+use crate::display::count;
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -53,9 +54,9 @@ impl Args {
             let span = self.pos[positional].1;
             return Err(Flow::from(
                 Diagnostic::error(format!(
-                    "{}() takes at most {positional} positional argument{}; found {}",
+                    "{}() takes at most {}; found {}",
                     self.name,
-                    if positional == 1 { "" } else { "s" },
+                    count(positional, "positional argument"),
                     self.pos.len()
                 ))
                 .with_label(span, "unexpected argument")
@@ -123,9 +124,9 @@ impl Args {
                 };
                 return Err(Flow::from(
                     Diagnostic::error(format!(
-                        "{}() takes {what} argument{}; found {}",
+                        "{}() takes {what} {}; found {}",
                         self.name,
-                        if min == 1 { "" } else { "s" },
+                        if min == 1 { "argument" } else { "arguments" },
                         self.pos.len()
                     ))
                     .with_label(self.call, format!("argument '{}' is missing", p.name))

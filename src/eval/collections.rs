@@ -252,9 +252,8 @@ fn method_args(
     if pos.len() > names.len() {
         return Err(Flow::from(
             Diagnostic::error(format!(
-                "{what}() takes at most {} argument{}; found {}",
-                names.len(),
-                if names.len() == 1 { "" } else { "s" },
+                "{what}() takes at most {}; found {}",
+                crate::display::count(names.len(), "argument"),
                 pos.len()
             ))
             .with_label(pos[names.len()].1, "one too many")

@@ -279,9 +279,8 @@ pub fn tape(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
         ]);
     }
     let mut out = format!(
-        "tape of {name}: {} recorded operation{}, inputs first\n",
-        order.len(),
-        if order.len() == 1 { "" } else { "s" }
+        "tape of {name}: {}, inputs first\n",
+        crate::display::count(order.len(), "recorded operation")
     );
     out.push_str(&columns(&rows, "  "));
     Ok(out)
@@ -780,10 +779,9 @@ pub fn why(interp: &Interpreter, name: &str) -> Result<String, Diagnostic> {
         ]);
     }
     let mut out = format!(
-        "{name}.grad comes from the backward of '{root_text}' ({}) through {} operation{}:\n",
+        "{name}.grad comes from the backward of '{root_text}' ({}) through {}:\n",
         line_of(interp, last.span),
-        path.len() - 1,
-        if path.len() == 2 { "" } else { "s" }
+        crate::display::count(path.len() - 1, "operation")
     );
     out.push_str(&columns(&rows, "  "));
     if path

@@ -192,8 +192,8 @@ impl MultiPlot {
         lines.push(last);
         if skipped > 0 {
             lines.push(format!(
-                "({skipped} point{} skipped: nan or inf{})",
-                if skipped == 1 { "" } else { "s" },
+                "({} skipped: nan or inf{})",
+                crate::display::count(skipped, "point"),
                 if self.logy {
                     ", or not positive on the log scale"
                 } else {

@@ -159,8 +159,8 @@ fn csv_error(
         } => {
             let id = it.sources.add(path, text);
             Diagnostic::error(format!(
-                "'{path}' line {line} has {found} cell{}; the first row has {expected}",
-                if found == 1 { "" } else { "s" }
+                "'{path}' line {line} has {}; the first row has {expected}",
+                crate::display::count(found, "cell")
             ))
             .with_label(
                 Span::new(id, range.start, range.end),

@@ -2,6 +2,7 @@
 //! arguments and hands it to the interpreter, which writes it to `file=`, gives it
 //! to the front end's picture sink or prints it; the pictures live in `crate::picture`.
 
+use crate::display::count;
 use crate::eval::args::{to_tensor, Args};
 use crate::eval::errors::{type_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
@@ -213,9 +214,8 @@ pub fn plot(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             if l.len() != all.len() {
                 return Err(a.err(
                     format!(
-                        "plot(): {} label{} for {} series",
-                        l.len(),
-                        if l.len() == 1 { "" } else { "s" },
+                        "plot(): {} for {} series",
+                        count(l.len(), "label"),
                         all.len()
                     ),
                     lspan,
@@ -308,9 +308,8 @@ fn plot_one(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         if xs.len() != ys.len() {
             return Err(a.err(
                 format!(
-                    "plot(): xs has {} value{} but ys has {}",
-                    xs.len(),
-                    if xs.len() == 1 { "" } else { "s" },
+                    "plot(): xs has {} but ys has {}",
+                    count(xs.len(), "value"),
                     ys.len()
                 ),
                 a.call,
@@ -353,17 +352,12 @@ pub fn scatter(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             if y.len() != n {
                 return Err(a.err(
                     format!(
-                        "scatter(): X has {n} point{} but y has {} class{}",
-                        if n == 1 { "" } else { "s" },
-                        y.len(),
-                        if y.len() == 1 { "" } else { "es" }
+                        "scatter(): X has {} but y has {}",
+                        count(n, "point"),
+                        count(y.len(), "class")
                     ),
                     span,
-                    format!(
-                        "this has {} value{}",
-                        y.len(),
-                        if y.len() == 1 { "" } else { "s" }
-                    ),
+                    format!("this has {}", count(y.len(), "value")),
                 ));
             }
             let mut out = Vec::with_capacity(n);

@@ -45,10 +45,6 @@ fn def_span(c: &Closure) -> Span {
     c.decl.name.as_ref().map_or(c.decl.span, |n| n.span)
 }
 
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
 /// The value of each parameter of `c` for a call with `pos` and `kw`.
 pub(crate) fn bind(
     c: &Rc<Closure>,
@@ -64,7 +60,7 @@ pub(crate) fn bind(
             Diagnostic::error(format!(
                 "{}() takes {}; found {}",
                 fn_name(c),
-                plural(params.len(), "argument"),
+                crate::display::count(params.len(), "argument"),
                 pos.len()
             ))
             .with_label(extra, "too many arguments")
