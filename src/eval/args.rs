@@ -243,6 +243,17 @@ impl Args {
         Ok(self.typed(i, name, "a number", to_number)?.0)
     }
 
+    /// `(start, end, step)` of `range` and `arange`: `f(end)`, `f(start, end)` or
+    /// `f(start, end, step)`, `start` 0 and `step` the row's default when left out.
+    pub fn range(&self) -> Eval<(f64, f64, f64)> {
+        let (start, end) = if self.pos.len() == 1 {
+            (0.0, self.number(0, "end")?)
+        } else {
+            (self.number(0, "start")?, self.number(1, "end")?)
+        };
+        Ok((start, end, self.number_or(2, "step")?))
+    }
+
     /// A number, or the row's default when left out.
     pub fn number_or(&self, i: usize, name: &str) -> Eval<f64> {
         match self.get(i, name) {

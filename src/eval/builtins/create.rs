@@ -87,12 +87,7 @@ fn count_checked(args: &Args, n: f64) -> Eval<usize> {
 }
 
 pub fn arange(_: &mut Interpreter, args: &mut Args) -> Eval<Value> {
-    let (start, end) = if args.pos.len() == 1 {
-        (0.0, args.number(0, "end")?)
-    } else {
-        (args.number(0, "start")?, args.number(1, "end")?)
-    };
-    let step = args.number_or(2, "step")?;
+    let (start, end, step) = args.range()?;
     if step == 0.0 || !step.is_finite() {
         return Err(args.err(
             "arange(): step must be a non-zero number",

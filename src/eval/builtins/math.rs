@@ -151,23 +151,29 @@ pub fn logical_not(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 
 /// `any(x)`: a 0-d bool tensor, true when some element is non-zero.
 pub fn any(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    if let Some(v) = super::collections::of_sequence(it, a)? {
-        return Ok(v);
-    }
-    let found = a.tensor(0, "x")?.data_ref().iter().any(|&v| v != 0.0);
-    Ok(Value::Tensor(
-        Tensor::scalar(f64::from(u8::from(found))).into_bool(),
-    ))
+    truth_of(it, a, false)
 }
 
 /// `all(x)`: a 0-d bool tensor, true when every element is non-zero.
 pub fn all(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
+    truth_of(it, a, true)
+}
+
+/// `all(x)` when `every`, else `any(x)`: of a list or tuple as Python's, of a
+/// tensor's elements as PyTorch's.
+fn truth_of(it: &mut Interpreter, a: &mut Args, every: bool) -> Eval<Value> {
     if let Some(v) = super::collections::of_sequence(it, a)? {
         return Ok(v);
     }
-    let every = a.tensor(0, "x")?.data_ref().iter().all(|&v| v != 0.0);
+    let x = a.tensor(0, "x")?;
+    let data = x.data_ref();
+    let found = if every {
+        data.iter().all(|&v| v != 0.0)
+    } else {
+        data.iter().any(|&v| v != 0.0)
+    };
     Ok(Value::Tensor(
-        Tensor::scalar(f64::from(u8::from(every))).into_bool(),
+        Tensor::scalar(f64::from(u8::from(found))).into_bool(),
     ))
 }
 
@@ -593,12 +599,7 @@ pub fn item(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 }
 
 pub fn range(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
-    let (start, end) = if a.pos.len() == 1 {
-        (0.0, a.number(0, "end")?)
-    } else {
-        (a.number(0, "start")?, a.number(1, "end")?)
-    };
-    let step = a.number_or(2, "step")?;
+    let (start, end, step) = a.range()?;
     if step == 0.0 || !step.is_finite() || !start.is_finite() {
         return Err(a.err(
             "range(): step must be a non-zero finite number",
