@@ -48,7 +48,7 @@ fn expect_with(args: &[&str], script: &str, code: i32, message: &str) -> String 
 fn hundred_thousand_nested_parentheses_are_a_clean_syntax_error() {
     let n = 100_000;
     let script = format!("x = {}1{}\nprint(x)\n", "(".repeat(n), ")".repeat(n));
-    expect(&script, 2, "nesting too deep");
+    expect(&script, 2, "nested too deeply");
 }
 
 #[test]
@@ -57,12 +57,12 @@ fn nested_brackets_and_blocks_are_limited_too() {
     expect(
         &format!("x = {}1{}\n", "[".repeat(n), "]".repeat(n)),
         2,
-        "nesting too deep",
+        "nested too deeply",
     );
     expect(
         &format!("{}{}\n", "if true {".repeat(n), "}".repeat(n)),
         2,
-        "nesting too deep",
+        "nested too deeply",
     );
 }
 
@@ -84,6 +84,17 @@ fn long_prefix_attribute_and_power_chains_run() {
     assert_eq!(out.trim(), "2");
     let out = expect(&format!("print(true{})\n", " and true".repeat(n)), 0, "");
     assert_eq!(out.trim(), "true");
+}
+
+#[test]
+fn a_postfix_chain_past_the_compile_limit_is_the_same_message() {
+    // Calls, indexings and attributes are not limited before parsing; past 100,000
+    // levels the compiler refuses the expression with the parser's message.
+    let n = 150_000;
+    for chain in [".T", "[0:2]"] {
+        let script = format!("x = ones(2, 2)\ny = x{}\n", chain.repeat(n));
+        expect(&script, 1, "expression nested too deeply");
+    }
 }
 
 #[test]

@@ -937,11 +937,9 @@ impl<'r> Compiler<'r> {
 /// The error of an expression nested past [`MAX_EVAL_DEPTH`] levels.
 fn too_deep(span: Span) -> Flow {
     Flow::from(
-        Diagnostic::error(format!(
-            "expression nesting too deep: more than {MAX_EVAL_DEPTH} levels"
-        ))
-        .with_label(span, "this expression is nested too deeply")
-        .with_hint("split the expression with intermediate variables"),
+        Diagnostic::error("expression nested too deeply")
+            .with_label(span, format!("more than {MAX_EVAL_DEPTH} levels"))
+            .with_hint("split the expression with intermediate variables"),
     )
 }
 

@@ -471,7 +471,7 @@ impl Nesting {
                 levels.push(0);
                 if levels.len() > MAX_NESTING + 1 {
                     return Some(
-                        Diagnostic::error("nesting too deep")
+                        Diagnostic::error("nested too deeply")
                             .with_label(span, format!("more than {MAX_NESTING} levels of brackets"))
                             .with_hint("split the expression with intermediate variables"),
                     );
@@ -1229,7 +1229,7 @@ mod tests {
         let src = format!("{}1{}", "(".repeat(n), ")".repeat(n));
         let out = parse(&src, SourceId(0));
         assert_eq!(out.diagnostics.len(), 1);
-        assert_eq!(out.diagnostics[0].message, "nesting too deep");
+        assert_eq!(out.diagnostics[0].message, "nested too deeply");
         // Nesting just under the limit parses.
         let n = MAX_NESTING - 1;
         let src = format!("x = {}1{}", "[".repeat(n), "]".repeat(n));
