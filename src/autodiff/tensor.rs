@@ -221,19 +221,13 @@ fn next_seq() -> u64 {
 
 impl Tensor {
     fn from_parts(data: Rc<Array>, requires_grad: bool, span: Span) -> Tensor {
-        Tensor::with_node(data, requires_grad, span, None)
-    }
-
-    /// A new tensor: a leaf, or the result of `node`'s operation.
-    #[inline]
-    fn with_node(data: Rc<Array>, requires_grad: bool, span: Span, node: Option<Node>) -> Tensor {
         Tensor(Rc::new(TensorInner {
             data: RefCell::new(data),
             requires_grad: Cell::new(requires_grad),
             is_bool: Cell::new(false),
             grad: RefCell::new(None),
             retains_grad: Cell::new(false),
-            node: RefCell::new(node),
+            node: RefCell::new(None),
             past: RefCell::new(Vec::new()),
             span,
             origin: Cell::new(Origin::Created),
@@ -305,18 +299,29 @@ impl Tensor {
         };
         let span = current_span();
         node_created();
-        let node = Node {
-            op: op(),
-            seq: next_seq(),
-            inputs,
-            saved: RefCell::new(saved),
+        Tensor(Rc::new(TensorInner {
+            data: RefCell::new(Rc::new(data)),
+            requires_grad: Cell::new(true),
+            is_bool: Cell::new(false),
+            grad: RefCell::new(None),
+            retains_grad: Cell::new(false),
+            node: RefCell::new(Some(Node {
+                op: op(),
+                seq: next_seq(),
+                inputs,
+                saved: RefCell::new(saved),
+                span,
+                name: Cell::new(None),
+                freed_by: Cell::new(None),
+                last_grad: RefCell::new(None),
+                released: RefCell::new(None),
+            })),
+            past: RefCell::new(Vec::new()),
             span,
-            name: Cell::new(None),
-            freed_by: Cell::new(None),
-            last_grad: RefCell::new(None),
-            released: RefCell::new(None),
-        };
-        Tensor::with_node(Rc::new(data), true, span, Some(node))
+            origin: Cell::new(Origin::Created),
+            sort_mark: Cell::new((0, 0)),
+            hooks: RefCell::new(Vec::new()),
+        }))
     }
 
     /// Shows a composite operation under one name (e.g. `SoftmaxBackward`).
