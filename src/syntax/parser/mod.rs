@@ -497,16 +497,7 @@ impl Nesting {
                     );
                 }
             }
-            Token::Number(_)
-            | Token::Str(_)
-            | Token::FStr(_)
-            | Token::FString(_)
-            | Token::Ident(_)
-            | Token::True
-            | Token::False
-            | Token::None
-            | Token::Grad
-            | Token::Dot => {}
+            t if is_atom(t) || *t == Token::Dot => {}
             _ => end_chain(levels, total),
         }
         None
@@ -524,6 +515,11 @@ fn end_chain(levels: &mut [usize], total: &mut usize) {
 
 /// Whether `tok` can end an operand (so that `(` or `[` after it is a call or an index).
 fn ends_operand(tok: &Token) -> bool {
+    is_atom(tok) || matches!(tok, Token::RParen | Token::RBracket | Token::RBrace)
+}
+
+/// Whether `tok` is an operand by itself: a literal or a name.
+fn is_atom(tok: &Token) -> bool {
     matches!(
         tok,
         Token::Number(_)
@@ -535,9 +531,6 @@ fn ends_operand(tok: &Token) -> bool {
             | Token::False
             | Token::None
             | Token::Grad
-            | Token::RParen
-            | Token::RBracket
-            | Token::RBrace
     )
 }
 
