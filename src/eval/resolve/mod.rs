@@ -400,9 +400,11 @@ impl Checker {
 
     /// Takes the next top-level statement.
     pub fn feed(&mut self, stmt: Stmt) {
-        let scopes = self.r.res.scopes.len();
+        let (scopes, imports) = (self.r.res.scopes.len(), self.r.res.imports.len());
         self.r.collect(&stmt);
-        self.paths.visit_stmt(&stmt);
+        if self.r.res.imports.len() > imports {
+            self.paths.visit_stmt(&stmt);
+        }
         if self.r.res.scopes.len() > scopes {
             self.deferred.push(stmt);
         } else {
@@ -440,15 +442,15 @@ pub fn check_in(text: &str, source: SourceId, dir: &std::path::Path) -> Vec<Diag
             c.feed(stmt);
         }
     });
-    let failed = crate::syntax::parse_each(text, source, each);
+    let parsed = crate::syntax::parse_each(text, source, each);
     let checker = checker.borrow_mut().take();
-    match (failed, checker) {
-        (None, Some(checker)) => checker.finish(dir),
-        // A syntax error (or, rarely, a text only the second pass parses): what
-        // `analyze_in` reports.
-        (Some(parsed), _) => after_parse(parsed, text.len(), source, dir).diagnostics,
-        (None, None) => Vec::new(),
+    if let (true, Some(checker)) = (parsed, checker) {
+        return checker.finish(dir);
     }
+    // A syntax error (or, rarely, a text only the second pass parses): what
+    // `analyze_in` reports (the checker's tables are freed by now).
+    let parsed = crate::syntax::parse_reported(text, source);
+    after_parse(parsed, text.len(), source, dir).diagnostics
 }
 
 impl Resolver {

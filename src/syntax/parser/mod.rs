@@ -156,24 +156,30 @@ fn parse_text(src: &str, source: SourceId) -> ParseOutput {
     parse_reporting(src, source)
 }
 
-/// Parses `src` as [`parse`] does, handing each top-level statement to `each` as soon
-/// as it is parsed, so that the tree of a large file is never held whole (`bp check`).
-/// `None` when the text has no errors: every statement went to `each`, in order.
-/// Otherwise [`parse`]'s output (its errors, or in a rare case its program), and what
-/// went to `each` is to be thrown away (a part of the statements, some of them
-/// recovered from an error).
-pub fn parse_each(src: &str, source: SourceId, each: Each) -> Option<ParseOutput> {
-    let streamed = {
+/// The first pass of [`parse`] over `src`, handing each top-level statement to `each`
+/// as soon as it is parsed, so that the tree of a large file is never held whole (`bp
+/// check`). True when the text has no errors: every statement went to `each`, in
+/// order. Otherwise what went to `each` is to be thrown away (a part of the
+/// statements, some recovered from an error), and [`parse_reported`] gives
+/// [`parse`]'s output.
+pub fn parse_each(src: &str, source: SourceId, each: Each) -> bool {
+    let parsed = {
         let _names = SharedNames;
         let _sink = Sink::set(each);
         parse_lazily::<Streamed>(src, source).is_some()
     };
-    let out = match streamed {
-        true => None,
-        false => {
-            let _names = SharedNames;
-            Some(parse_reporting(src, source))
-        }
+    if let (true, Some(hook)) = (parsed, ON_PARSED.get()) {
+        hook();
+    }
+    parsed
+}
+
+/// [`parse`] of a text in which [`parse_each`] found errors: its second pass alone,
+/// which reports them.
+pub fn parse_reported(src: &str, source: SourceId) -> ParseOutput {
+    let out = {
+        let _names = SharedNames;
+        parse_reporting(src, source)
     };
     if let Some(hook) = ON_PARSED.get() {
         hook();
