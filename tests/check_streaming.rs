@@ -88,3 +88,46 @@ fn reports_that_depend_on_later_bindings_are_the_same() {
     assert!(calls.contains("h() takes 1 argument"), "{calls}");
     assert!(!calls.contains("f() takes"), "{calls}");
 }
+
+#[test]
+fn a_read_of_a_name_bound_many_times_finds_the_binding_before_it() {
+    // Bindings are found by binary search when they are in the order of their
+    // spans; the reads in a loop still see the loop's later bindings.
+    let mut src = String::from("x = 0\n");
+    for _ in 0..1000 {
+        src += "x = x + 1\n";
+    }
+    src += "for i in range(2) { print(y); y = x; x = i }\n";
+    let analysis = bp::eval::resolve::analyze(&src, SourceId(0));
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    let res = analysis.resolution.expect("resolved");
+    let line_of = |offset: u32| src[..offset as usize].matches('\n').count();
+    let mut reads = 0;
+    for u in res.uses.iter().filter(|u| &*u.name == "x") {
+        let bp::eval::resolve::Target::Def(d) = u.target else {
+            panic!("x at {} unresolved", u.span.start);
+        };
+        let (read, bound) = (line_of(u.span.start), line_of(res.defs[d].span.start));
+        if read <= 1000 {
+            // The latest binding written before the read: the resolver orders by
+            // position, so `x = x + 1` finds its own target (as before).
+            assert_eq!(bound, read, "the read on line {read}");
+        } else {
+            // `y = x` in the loop reads the last `x = x + 1`.
+            assert_eq!(bound, 1000);
+        }
+        reads += 1;
+    }
+    assert_eq!(reads, 1001);
+    // `print(y)` reads the `y` bound later in the same loop.
+    let y = res
+        .uses
+        .iter()
+        .find(|u| &*u.name == "y")
+        .expect("a read of y");
+    assert!(matches!(y.target, bp::eval::resolve::Target::Def(_)));
+}
