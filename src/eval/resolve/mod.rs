@@ -513,24 +513,43 @@ impl Resolver {
     /// The resolution, with what waited for every binding: the hints of unknown
     /// names, and the reports of calls whose callee may be bound twice dropped.
     fn finish(mut self) -> Resolution {
-        for u in std::mem::take(&mut self.unknown) {
+        let unknown = std::mem::take(&mut self.unknown);
+        // Where a comprehension first binds each name (`comprehension_binding`), and
+        // the hint of each misspelling by scope: found once, however many reads.
+        let mut in_comprehensions: FastMap<Name, Span> = FastMap::default();
+        if !unknown.is_empty() {
+            for d in &self.res.defs {
+                if self.res.scopes[d.scope].comprehension {
+                    in_comprehensions.entry(d.name.clone()).or_insert(d.span);
+                }
+            }
+        }
+        let mut meant: FastMap<(ScopeId, Name), Option<String>> = FastMap::default();
+        for u in unknown {
             let d = std::mem::replace(
                 &mut self.res.diagnostics[u.diagnostic],
                 Diagnostic::error(""),
             );
             let d = match u.misspelt {
-                true => match closest(&u.name, self.candidates(u.scope).into_iter()) {
-                    Some(c) => d.with_hint(format!("did you mean '{c}'?")),
-                    None => d,
-                },
+                true => {
+                    let key = (u.scope, u.name.clone());
+                    let hint = meant.entry(key).or_insert_with(|| {
+                        closest(&u.name, self.candidates(u.scope).into_iter())
+                            .map(|c| format!("did you mean '{c}'?"))
+                    });
+                    match hint {
+                        Some(h) => d.with_hint(h.clone()),
+                        None => d,
+                    }
+                }
                 false => d,
             };
             let d = match d.hint.as_deref() {
                 Some("") => Diagnostic { hint: None, ..d },
                 _ => d,
             };
-            let d = match self.res.comprehension_binding(&u.name) {
-                Some(bound) => comprehension_hint(d, bound),
+            let d = match in_comprehensions.get(&u.name) {
+                Some(&bound) => comprehension_hint(d, bound),
                 None => d,
             };
             self.res.diagnostics[u.diagnostic] = d;
