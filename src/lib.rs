@@ -128,16 +128,14 @@ pub fn check_in(
     // The text is registered for the reports only after the checks (the first text
     // of a registry is `SourceId(0)`), so that a large file is not held twice while
     // it is parsed and resolved.
-    let analysis = eval::resolve::analyze_in(text, source::SourceId(0), dir);
-    if analysis.diagnostics.is_empty() {
+    let diagnostics = eval::resolve::check_in(text, source::SourceId(0), dir);
+    if diagnostics.is_empty() {
         return Exit::Success;
     }
-    drop(analysis.program);
-    drop(analysis.resolution);
     let mut sources = source::Sources::new();
     let id = sources.add(name, text);
     debug_assert_eq!(id, source::SourceId(0));
-    for d in &analysis.diagnostics {
+    for d in &diagnostics {
         let _ = render(d, &sources, color, err);
     }
     Exit::SyntaxError

@@ -137,6 +137,10 @@ pub struct Scope {
     params_in_order: bool,
     /// A comprehension's scope (not a function body's).
     pub comprehension: bool,
+    /// Whether the bindings of each name are in the order of their spans (as the
+    /// walk binds them): a read then finds its binding by binary search (a script
+    /// that binds one name 100,000 times was quadratic to check).
+    in_order: bool,
 }
 
 impl Scope {
@@ -321,53 +325,31 @@ pub fn resolve_with(
     top: TopLevel,
     checks: bool,
 ) -> Resolution {
-    let mut r = Resolver {
-        res: Resolution {
-            scopes: vec![Scope {
-                parent: None,
-                span: Span::new(source, 0, len),
-                names: HashMap::new(),
-                slots: Vec::new(),
-                slot_of: FastMap::default(),
-                params_in_order: true,
-                comprehension: false,
-            }],
-            top_level: top,
-            ..Resolution::default()
-        },
-        collecting: true,
-        checks,
-        scope: GLOBAL,
-        loop_region: None,
-        loop_depth: 0,
-        fn_depth: 0,
-        fn_scopes: FastMap::default(),
-        context: (DefKind::Variable, Span::EMPTY),
-        signatures: FastMap::default(),
-    };
+    let mut r = Resolver::new(source, len, top, checks, false);
     for s in program {
-        r.visit_stmt(s);
+        r.collect(s);
     }
-    for (&span, &id) in &r.fn_scopes {
-        let scope = &r.res.scopes[id];
-        r.res.frames.insert(span, scope.frame());
-    }
-    r.res.top = r.res.scopes[GLOBAL].frame();
-    r.collecting = false;
+    r.lay_out_frames();
     for s in program {
-        r.visit_stmt(s);
+        r.resolve(s);
     }
-    r.res
+    r.finish()
 }
 
 /// Walks the program twice: first collecting every binding of every scope (and
 /// the layout of every frame), then resolving reads (a function may read a global
-/// bound further down the file).
+/// bound further down the file). What depends on every binding of a scope (the
+/// hints of an unknown name, whether a called function is bound only once) is
+/// settled by [`Resolver::finish`], so that `bp check` can resolve a top-level
+/// statement without a function body as soon as it is collected ([`Checker`]).
 struct Resolver {
     res: Resolution,
     collecting: bool,
     /// Whether to report what the static checks find.
     checks: bool,
+    /// Only the diagnostics and what the checks of imports read are wanted (`bp
+    /// check`): no `uses` (nor their places), no `attributes`.
+    lean: bool,
     scope: ScopeId,
     loop_region: Option<Span>,
     loop_depth: usize,
@@ -379,6 +361,214 @@ struct Resolver {
     context: (DefKind, Span),
     /// The parameters of each named function and class, by its binding.
     signatures: FastMap<DefId, calls::Signature>,
+    /// The unknown names reported (by their index in `res.diagnostics`) whose hints
+    /// [`Resolver::finish`] adds, once every name is bound.
+    unknown: Vec<Unknown>,
+    /// The calls of user functions with the wrong arguments (by their index in
+    /// `res.diagnostics`, and the callee's binding): [`Resolver::finish`] keeps those
+    /// whose callee's name is bound only once in its scope (so the call surely
+    /// calls it).
+    user_calls: Vec<(usize, DefId)>,
+}
+
+/// An unknown name reported, whose hints wait for every binding.
+struct Unknown {
+    diagnostic: usize,
+    name: Name,
+    scope: ScopeId,
+    /// Whether a did-you-mean hint is looked for among the names in scope.
+    misspelt: bool,
+}
+
+/// `bp check`'s resolution of a script fed one top-level statement at a time as it
+/// is parsed ([`crate::syntax::parse_each`]): a statement is collected at once, and
+/// resolved at once unless it holds a function, class, lambda or comprehension body
+/// (whose reads may find globals bound further down the file), which is kept and
+/// resolved at the end. The one [`Resolver`] does both: the same scope rules, the
+/// same diagnostics, without the tree of the whole file.
+pub struct Checker {
+    r: Resolver,
+    deferred: Vec<Stmt>,
+    paths: modules::ImportPaths,
+}
+
+impl Checker {
+    /// A script's check (its top level is its globals) of a source of `len` bytes.
+    pub fn new(source: SourceId, len: usize) -> Checker {
+        Checker {
+            r: Resolver::new(source, len, TopLevel::Globals, true, true),
+            deferred: Vec::new(),
+            paths: modules::ImportPaths::default(),
+        }
+    }
+
+    /// Takes the next top-level statement.
+    pub fn feed(&mut self, stmt: Stmt) {
+        let (scopes, imports) = (self.r.res.scopes.len(), self.r.res.imports.len());
+        self.r.collect(&stmt);
+        if self.r.res.imports.len() > imports {
+            self.paths.visit_stmt(&stmt);
+        }
+        if self.r.res.scopes.len() > scopes {
+            self.deferred.push(stmt);
+        } else {
+            self.r.resolve(&stmt);
+        }
+    }
+
+    /// The diagnostics of the script (in `dir`, where its imports are read), in
+    /// the order of [`analyze_in`].
+    pub fn finish(mut self, dir: &std::path::Path) -> Vec<Diagnostic> {
+        self.r.lay_out_frames();
+        for stmt in std::mem::take(&mut self.deferred) {
+            self.r.resolve(&stmt);
+        }
+        let res = self.r.finish();
+        let mut diagnostics = res.diagnostics.clone();
+        diagnostics.sort_by_key(|d| d.primary_span().map(|s| s.start));
+        diagnostics.extend(modules::check_imports(&self.paths, &res, dir));
+        diagnostics.sort_by_key(|d| d.primary_span().map(|s| s.start));
+        diagnostics
+    }
+}
+
+/// `bp check` of `text` (registered as `source`) in folder `dir`: [`analyze_in`]'s
+/// diagnostics, from a parse that hands each statement to a [`Checker`] as it goes,
+/// so that memory is not the whole tree and its tables (P2 of `bench/run.py`).
+pub fn check_in(text: &str, source: SourceId, dir: &std::path::Path) -> Vec<Diagnostic> {
+    let checker = Rc::new(std::cell::RefCell::new(Some(Checker::new(
+        source,
+        text.len(),
+    ))));
+    let sink = checker.clone();
+    let each = Box::new(move |stmt: Stmt| {
+        if let Some(c) = sink.borrow_mut().as_mut() {
+            c.feed(stmt);
+        }
+    });
+    let parsed = crate::syntax::parse_each(text, source, each);
+    let checker = checker.borrow_mut().take();
+    if let (true, Some(checker)) = (parsed, checker) {
+        return checker.finish(dir);
+    }
+    // A syntax error (or, rarely, a text only the second pass parses): what
+    // `analyze_in` reports (the checker's tables are freed by now).
+    let parsed = crate::syntax::parse_reported(text, source);
+    after_parse(parsed, text.len(), source, dir).diagnostics
+}
+
+impl Resolver {
+    fn new(source: SourceId, len: usize, top: TopLevel, checks: bool, lean: bool) -> Resolver {
+        Resolver {
+            res: Resolution {
+                scopes: vec![Scope {
+                    parent: None,
+                    span: Span::new(source, 0, len),
+                    names: HashMap::new(),
+                    slots: Vec::new(),
+                    slot_of: FastMap::default(),
+                    params_in_order: true,
+                    comprehension: false,
+                    in_order: true,
+                }],
+                top_level: top,
+                ..Resolution::default()
+            },
+            collecting: true,
+            checks,
+            lean,
+            scope: GLOBAL,
+            loop_region: None,
+            loop_depth: 0,
+            fn_depth: 0,
+            fn_scopes: FastMap::default(),
+            context: (DefKind::Variable, Span::EMPTY),
+            signatures: FastMap::default(),
+            unknown: Vec::new(),
+            user_calls: Vec::new(),
+        }
+    }
+
+    /// The first walk of a top-level statement: its bindings.
+    fn collect(&mut self, stmt: &Stmt) {
+        self.collecting = true;
+        self.visit_stmt(stmt);
+    }
+
+    /// The second walk of a top-level statement: its reads.
+    fn resolve(&mut self, stmt: &Stmt) {
+        self.collecting = false;
+        self.visit_stmt(stmt);
+    }
+
+    /// The layout of every frame, once every binding is collected.
+    fn lay_out_frames(&mut self) {
+        for (&span, &id) in &self.fn_scopes {
+            let scope = &self.res.scopes[id];
+            self.res.frames.insert(span, scope.frame());
+        }
+        self.res.top = self.res.scopes[GLOBAL].frame();
+    }
+
+    /// The resolution, with what waited for every binding: the hints of unknown
+    /// names, and the reports of calls whose callee may be bound twice dropped.
+    fn finish(mut self) -> Resolution {
+        let unknown = std::mem::take(&mut self.unknown);
+        // Where a comprehension first binds each name (`comprehension_binding`), and
+        // the hint of each misspelling by scope: found once, however many reads.
+        let mut in_comprehensions: FastMap<Name, Span> = FastMap::default();
+        if !unknown.is_empty() {
+            for d in &self.res.defs {
+                if self.res.scopes[d.scope].comprehension {
+                    in_comprehensions.entry(d.name.clone()).or_insert(d.span);
+                }
+            }
+        }
+        let mut meant: FastMap<(ScopeId, Name), Option<String>> = FastMap::default();
+        for u in unknown {
+            let d = std::mem::replace(
+                &mut self.res.diagnostics[u.diagnostic],
+                Diagnostic::error(""),
+            );
+            let d = match u.misspelt {
+                true => {
+                    let key = (u.scope, u.name.clone());
+                    let hint = meant.entry(key).or_insert_with(|| {
+                        closest(&u.name, self.candidates(u.scope).into_iter())
+                            .map(|c| format!("did you mean '{c}'?"))
+                    });
+                    match hint {
+                        Some(h) => d.with_hint(h.clone()),
+                        None => d,
+                    }
+                }
+                false => d,
+            };
+            let d = match d.hint.as_deref() {
+                Some("") => Diagnostic { hint: None, ..d },
+                _ => d,
+            };
+            let d = match in_comprehensions.get(&u.name) {
+                Some(&bound) => comprehension_hint(d, bound),
+                None => d,
+            };
+            self.res.diagnostics[u.diagnostic] = d;
+        }
+        let mut dropped = vec![false; self.res.diagnostics.len()];
+        for &(i, d) in &self.user_calls {
+            let def = &self.res.defs[d];
+            dropped[i] = self.res.scopes[def.scope]
+                .names
+                .get(&def.name)
+                .is_none_or(|ids| ids.len() != 1);
+        }
+        let mut i = 0;
+        self.res.diagnostics.retain(|_| {
+            i += 1;
+            !dropped[i - 1]
+        });
+        self.res
+    }
 }
 
 impl<'a> Visit<'a> for Resolver {
@@ -476,6 +666,7 @@ impl Resolver {
             slot_of: FastMap::default(),
             params_in_order: true,
             comprehension,
+            in_order: true,
         });
         let id = self.res.scopes.len() - 1;
         self.fn_scopes.insert(key, id);
@@ -602,7 +793,7 @@ impl Resolver {
             ExprKind::Attr(a) => {
                 let (object, name) = (&a.object, &a.name);
                 self.receiver(object, name);
-                if self.collecting {
+                if self.collecting && !self.lean {
                     self.res.attributes.push((object.span, name.clone()));
                 }
             }
@@ -621,8 +812,8 @@ impl Resolver {
         }
     }
 
-    /// Checks a call of the user function or class bound by `d`, when its name is
-    /// bound only there in its scope (so the call surely calls it).
+    /// Checks a call of the user function or class bound by `d` (reported when its
+    /// name is bound only there in its scope, see [`Resolver::finish`]).
     fn check_user_call(&mut self, d: DefId, call: Span, args: &[Arg]) {
         if !self.reporting() {
             return;
@@ -630,15 +821,8 @@ impl Resolver {
         let Some(sig) = self.signatures.get(&d) else {
             return;
         };
-        let def = &self.res.defs[d];
-        let bound_once = self.res.scopes[def.scope]
-            .names
-            .get(&def.name)
-            .is_some_and(|ids| ids.len() == 1);
-        if !bound_once {
-            return;
-        }
         if let Some(diag) = sig.check(call, args) {
+            self.user_calls.push((self.res.diagnostics.len(), d));
             self.res.diagnostics.push(diag);
         }
     }
@@ -694,7 +878,11 @@ impl Resolver {
             loop_region: self.loop_region,
         });
         let scope = &mut self.res.scopes[self.scope];
-        scope.names.entry(name.name.clone()).or_default().push(id);
+        let ids = scope.names.entry(name.name.clone()).or_default();
+        if let Some(&last) = ids.last() {
+            scope.in_order &= self.res.defs[last].span.start < name.span.start;
+        }
+        ids.push(id);
         if !scope.slot_of.contains_key(&name.name) {
             scope
                 .slot_of
@@ -731,60 +919,58 @@ impl Resolver {
         if self.collecting {
             return Target::Unknown;
         }
-        let place = self.place(name);
         if !self.checks {
             // The evaluator wants places only.
+            let place = self.place(name);
             self.res.places.insert(span, place);
             return Target::Unknown;
         }
         let target = self.lookup(name, span.start);
-        self.res.uses.push(Use {
-            name: name.clone(),
-            span,
-            scope: self.scope,
-            target,
-            place,
-        });
+        if !self.lean {
+            let place = self.place(name);
+            self.res.uses.push(Use {
+                name: name.clone(),
+                span,
+                scope: self.scope,
+                target,
+                place,
+            });
+        }
         if target == Target::Unknown {
-            // The same messages and hints as the evaluator's.
-            let d = match how {
+            // The same messages and hints as the evaluator's; a did-you-mean hint
+            // and a comprehension's binding are added by `finish`.
+            let d =
+                Diagnostic::error(format!("unknown name '{name}'")).with_label(span, "not defined");
+            let (d, misspelt) = match how {
                 // Values may have methods that are not functions (an optimizer's
                 // `opt.step()`), so an unknown method name is left to the run.
                 Read::Method => return target,
                 Read::Receiver(member) if pytorch::is_foreign_module(name) => {
                     let has = builtins::info(member).is_some();
-                    Diagnostic::error(format!("unknown name '{name}'"))
-                        .with_label(span, "not defined")
-                        .with_hint(pytorch::foreign_member_hint(name, member, has))
+                    let hint = pytorch::foreign_member_hint(name, member, has);
+                    (d.with_hint(hint), false)
                 }
-                _ => Diagnostic::error(format!("unknown name '{name}'"))
-                    .with_label(span, "not defined")
-                    .with_hint(match pytorch::name_hint(name) {
-                        Some(h) => h.to_string(),
-                        None => match closest(name, self.candidates().into_iter()) {
-                            Some(c) => format!("did you mean '{c}'?"),
-                            None => String::new(),
-                        },
-                    }),
+                _ => match pytorch::name_hint(name) {
+                    Some(h) => (d.with_hint(h.to_string()), false),
+                    None => (d, true),
+                },
             };
-            let d = match d.hint.as_deref() {
-                Some("") => Diagnostic { hint: None, ..d },
-                _ => d,
-            };
-            let d = match self.res.comprehension_binding(name) {
-                Some(bound) => comprehension_hint(d, bound),
-                None => d,
-            };
+            self.unknown.push(Unknown {
+                diagnostic: self.res.diagnostics.len(),
+                name: name.clone(),
+                scope: self.scope,
+                misspelt,
+            });
             self.res.diagnostics.push(d);
         }
         target
     }
 
-    /// The names a misspelt read may have meant: every name of this scope and the
-    /// enclosing ones, and every builtin.
-    fn candidates(&self) -> Vec<&str> {
+    /// The names a misspelt read in `scope` may have meant: every name of the scope
+    /// and the enclosing ones, and every builtin.
+    fn candidates(&self, scope: ScopeId) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        let mut scope = Some(self.scope);
+        let mut scope = Some(scope);
         while let Some(s) = scope {
             out.extend(self.res.scopes[s].names.keys().map(|k| &**k));
             scope = self.res.scopes[s].parent;
@@ -799,7 +985,14 @@ impl Resolver {
         let defs = &self.res.defs;
         // The latest binding before `at`, or else the first one (bound later in a loop
         // or, for an enclosing scope, before the function runs).
-        let pick = |ids: &[DefId], visible: &dyn Fn(&Def) -> bool| -> Option<DefId> {
+        let pick = |ids: &[DefId], visible: &dyn Fn(&Def) -> bool, in_order: bool| {
+            if in_order {
+                // The same as the scan below, for bindings in the order of their spans.
+                let n = ids.partition_point(|&id| defs[id].span.start < at);
+                let before = ids[..n].iter().rev().find(|&&id| visible(&defs[id]));
+                let any = || ids[n..].iter().find(|&&id| visible(&defs[id]));
+                return before.or_else(any).copied();
+            }
             let mut before = None;
             let mut any = None;
             for &id in ids {
@@ -818,7 +1011,7 @@ impl Resolver {
         if let Some(ids) = scopes[self.scope].names.get(name) {
             let region = self.loop_region;
             let own = |d: &Def| d.span.start < at || (region.is_some() && d.loop_region == region);
-            if let Some(id) = pick(ids, &own) {
+            if let Some(id) = pick(ids, &own, scopes[self.scope].in_order) {
                 return Target::Def(id);
             }
         }
@@ -827,7 +1020,7 @@ impl Resolver {
             if let Some(id) = scopes[s]
                 .names
                 .get(name)
-                .and_then(|ids| pick(ids, &|_| true))
+                .and_then(|ids| pick(ids, &|_| true, scopes[s].in_order))
             {
                 return Target::Def(id);
             }
@@ -906,7 +1099,18 @@ pub struct Analysis {
 /// [`analyze`], then the checks of the files it imports ([`modules`]), read
 /// from `dir`, the script's folder.
 pub fn analyze_in(text: &str, source: SourceId, dir: &std::path::Path) -> Analysis {
-    let mut analysis = analyze(text, source);
+    let parsed = crate::syntax::parse(text, source);
+    after_parse(parsed, text.len(), source, dir)
+}
+
+/// [`analyze_in`] of a parsed text of `len` bytes.
+fn after_parse(
+    parsed: crate::syntax::ParseOutput,
+    len: usize,
+    source: SourceId,
+    dir: &std::path::Path,
+) -> Analysis {
+    let mut analysis = analyzed(parsed, len, source);
     if let (Some(program), Some(res)) = (&analysis.program, &analysis.resolution) {
         analysis
             .diagnostics
@@ -920,10 +1124,14 @@ pub fn analyze_in(text: &str, source: SourceId, dir: &std::path::Path) -> Analys
 
 /// Parses `text` (registered as `source`) and runs the static checks on it.
 pub fn analyze(text: &str, source: SourceId) -> Analysis {
-    let parsed = crate::syntax::parse(text, source);
+    analyzed(crate::syntax::parse(text, source), text.len(), source)
+}
+
+/// [`analyze`] of a parsed text of `len` bytes.
+fn analyzed(parsed: crate::syntax::ParseOutput, len: usize, source: SourceId) -> Analysis {
     match parsed.program {
         Some(program) if parsed.diagnostics.is_empty() => {
-            let resolution = resolve(&program, source, text.len());
+            let resolution = resolve(&program, source, len);
             let mut diagnostics = resolution.diagnostics.clone();
             diagnostics.sort_by_key(|d| d.primary_span().map(|s| s.start));
             Analysis {

@@ -16,9 +16,10 @@ use std::path::Path;
 /// (`None`: unreadable, reported once at its `import`).
 type Modules = HashMap<usize, Option<Vec<String>>>;
 
-/// The span of each `import`'s path, by the span of the name it binds.
+/// The span of each `import`'s path, by the span of the name it binds (gathered
+/// by visiting the statements).
 #[derive(Default)]
-struct ImportPaths(HashMap<Span, Span>);
+pub struct ImportPaths(HashMap<Span, Span>);
 
 impl<'a> Visit<'a> for ImportPaths {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -39,6 +40,11 @@ pub fn check_modules(program: &Program, res: &Resolution, dir: &Path) -> Vec<Dia
     for stmt in program {
         paths.visit_stmt(stmt);
     }
+    check_imports(&paths, res, dir)
+}
+
+/// [`check_modules`] with the spans of the program's import paths.
+pub fn check_imports(paths: &ImportPaths, res: &Resolution, dir: &Path) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut modules: Modules = HashMap::new();
     for (d, rel) in &res.imports {

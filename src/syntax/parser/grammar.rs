@@ -99,11 +99,13 @@ fn is_comparison(op: BinOp) -> bool {
 }
 
 /// `program = sep* (statement_line sep*)* EOF`; a stray `}` is reported and skipped.
-/// Items are `None` for a skipped `}`.
-pub(super) fn program_parser<'t, I, X>() -> impl Parser<'t, I, Vec<Option<Stmt>>, extra::Err<X>>
+/// Items are `None` for a skipped `}`. They are collected into `C` one by one as they
+/// are parsed (a [`Chunked`] vector, or `bp check`'s consumer of each statement).
+pub(super) fn program_parser<'t, I, X, C>() -> impl Parser<'t, I, C, extra::Err<X>>
 where
     I: ValueInput<'t, Token = Token, Span = Span>,
     X: SyntaxError<'t, I>,
+    C: FromIterator<Option<Stmt>>,
 {
     let sep = just(Token::Newline).or(just(Token::Semi)).ignored();
     let stray_rbrace = just(Token::RBrace).validate(|_, e, emitter| {
@@ -118,8 +120,7 @@ where
                 .or(stray_rbrace)
                 .then_ignore(sep.repeated())
                 .repeated()
-                .collect::<Chunked<_>>()
-                .map(|c| c.0),
+                .collect::<C>(),
         )
         .then_ignore(end())
 }

@@ -146,13 +146,93 @@ pub fn on_parsed(hook: fn()) {
 
 fn parse_text(src: &str, source: SourceId) -> ParseOutput {
     let _names = SharedNames;
-    if let Some(program) = parse_lazily(src, source) {
+    if let Some(Chunked(stmts)) = parse_lazily(src, source) {
         return ParseOutput {
-            program: Some(program),
+            program: Some(program_of(stmts)),
             diagnostics: Vec::new(),
             incomplete: false,
         };
     }
+    parse_reporting(src, source)
+}
+
+/// The first pass of [`parse`] over `src`, handing each top-level statement to `each`
+/// as soon as it is parsed, so that the tree of a large file is never held whole (`bp
+/// check`). True when the text has no errors: every statement went to `each`, in
+/// order. Otherwise what went to `each` is to be thrown away (a part of the
+/// statements, some recovered from an error), and [`parse_reported`] gives
+/// [`parse`]'s output.
+pub fn parse_each(src: &str, source: SourceId, each: Each) -> bool {
+    let parsed = {
+        let _names = SharedNames;
+        let _sink = Sink::set(each);
+        parse_lazily::<Streamed>(src, source).is_some()
+    };
+    if let (true, Some(hook)) = (parsed, ON_PARSED.get()) {
+        hook();
+    }
+    parsed
+}
+
+/// [`parse`] of a text in which [`parse_each`] found errors: its second pass alone,
+/// which reports them.
+pub fn parse_reported(src: &str, source: SourceId) -> ParseOutput {
+    let out = {
+        let _names = SharedNames;
+        parse_reporting(src, source)
+    };
+    if let Some(hook) = ON_PARSED.get() {
+        hook();
+    }
+    out
+}
+
+/// What [`parse_each`] hands each statement to.
+pub type Each = Box<dyn FnMut(Stmt)>;
+
+thread_local! {
+    /// Where [`parse_each`] sends each statement.
+    static SINK: std::cell::RefCell<Option<Each>> = Default::default();
+}
+
+/// Sets [`SINK`] for one parse, and empties it when the parse ends (on every path).
+struct Sink;
+
+impl Sink {
+    fn set(each: Each) -> Sink {
+        SINK.with(|sink| *sink.borrow_mut() = Some(each));
+        Sink
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let each = SINK.with(|sink| sink.borrow_mut().take());
+        drop(each);
+    }
+}
+
+/// The program parser's collection for [`parse_each`]: each statement goes to the
+/// sink as it is parsed, and nothing is kept. (The sink is taken out while it runs, so
+/// that it may parse, as an f-string's code is parsed, without finding itself.)
+struct Streamed;
+
+impl FromIterator<Option<Stmt>> for Streamed {
+    fn from_iter<I: IntoIterator<Item = Option<Stmt>>>(items: I) -> Streamed {
+        let mut each = SINK.with(|sink| sink.borrow_mut().take());
+        for stmt in items.into_iter().flatten() {
+            if let Some(each) = each.as_mut() {
+                each(stmt);
+            }
+        }
+        SINK.with(|sink| *sink.borrow_mut() = each);
+        Streamed
+    }
+}
+
+/// The second pass, for a text with errors: lexes it into tokens and parses them
+/// with `Rich` errors, reporting every error.
+fn parse_reporting(src: &str, source: SourceId) -> ParseOutput {
     let (mut tokens, mut diagnostics) = token::lex(src, source);
     resolve_fstrings(&mut tokens, src, source, &mut diagnostics);
     let lex_incomplete =
@@ -169,7 +249,7 @@ fn parse_text(src: &str, source: SourceId) -> ParseOutput {
 
     let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
     let eoi = Span::new(source, end, end);
-    let (program, errors) = program_parser::<_, Rich<Token, Span>>()
+    let (program, errors) = program_parser::<_, Rich<Token, Span>, Chunked<_>>()
         .parse(tokens.as_slice().split_token_span(eoi))
         .into_output_errors();
 
@@ -200,7 +280,7 @@ fn parse_text(src: &str, source: SourceId) -> ParseOutput {
     }
 
     let program = match program {
-        Some(stmts) if diagnostics.is_empty() => Some(program_of(stmts)),
+        Some(Chunked(stmts)) if diagnostics.is_empty() => Some(program_of(stmts)),
         _ => None,
     };
     ParseOutput {
@@ -222,8 +302,9 @@ fn program_of(stmts: Vec<Option<Stmt>>) -> Program {
 /// goes ([`token::LazyTokens`]): a text without errors (nearly every one) is lexed and
 /// parsed with no vector of its tokens, in time and memory linear in its size.
 /// `None` when the text has any error: [`parse`] then lexes it into tokens and parses
-/// them with `Rich` errors, so reports do not depend on this pass.
-fn parse_lazily(src: &str, source: SourceId) -> Option<Program> {
+/// them with `Rich` errors, so reports do not depend on this pass. The statements are
+/// collected into `C` as they are parsed.
+fn parse_lazily<C: FromIterator<Option<Stmt>>>(src: &str, source: SourceId) -> Option<C> {
     let mut nesting = Nesting::default();
     let mut scan = token::scan(src, source, |tok, span| nesting.step(tok, span).is_none())?;
     let mut diagnostics = Vec::new();
@@ -236,11 +317,11 @@ fn parse_lazily(src: &str, source: SourceId) -> Option<Program> {
         tokens: token::LazyTokens::new(src, scan),
         eoi,
     };
-    let (program, errors) = program_parser::<_, EmptyErr>()
+    let (program, errors) = program_parser::<_, EmptyErr, C>()
         .parse(input)
         .into_output_errors();
     match (program, errors.is_empty()) {
-        (Some(stmts), true) => Some(program_of(stmts)),
+        (Some(stmts), true) => Some(stmts),
         _ => None,
     }
 }
@@ -548,11 +629,11 @@ mod tests {
         }
         let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
         let eoi = Span::new(SourceId(0), end, end);
-        let (program, errors) = program_parser::<_, EmptyErr>()
+        let (program, errors) = program_parser::<_, EmptyErr, Chunked<_>>()
             .parse(tokens.as_slice().split_token_span(eoi))
             .into_output_errors();
         match (program, errors.is_empty()) {
-            (Some(stmts), true) => Some(program_of(stmts)),
+            (Some(Chunked(stmts)), true) => Some(program_of(stmts)),
             _ => None,
         }
     }
@@ -588,7 +669,7 @@ mod tests {
         assert!(texts.len() > 50, "{}", texts.len());
         let mut parsed = 0;
         for text in &texts {
-            let lazily = parse_lazily(text, SourceId(0));
+            let lazily = parse_lazily(text, SourceId(0)).map(|Chunked(s)| program_of(s));
             assert_eq!(lazily, parse_tokens(text), "{text}");
             parsed += lazily.is_some() as usize;
         }
