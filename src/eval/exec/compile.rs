@@ -664,6 +664,17 @@ impl<'r> Compiler<'r> {
                     i.tensor_literal(vals, span)
                 })
             }
+            ExprKind::Numbers(list) => {
+                // As `TensorLit` of its items: each item's code would be too deep
+                // where the literal stands at the last level, the first one failing.
+                if self.depth >= MAX_EVAL_DEPTH {
+                    let first = list.first;
+                    return Box::new(move |_, _| Err(too_deep(first)));
+                }
+                // The values are shared with the tree, not copied.
+                let list = list.clone();
+                Box::new(move |_, _| number_tensor(&list.values, span))
+            }
             ExprKind::Unary { op, operand } => {
                 let (op, ospan) = (*op, operand.span);
                 let c = self.expr(operand);
@@ -932,6 +943,14 @@ impl<'r> Compiler<'r> {
             i.compound_assign(&target, op, current, product, span, vspan, s)
         })
     }
+}
+
+/// The value of a literal of numbers: a new constant tensor of them, as
+/// `tensor_literal` makes of a bracket literal whose items are numbers.
+fn number_tensor(values: &[f64], span: Span) -> Eval<Value> {
+    let arr = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[values.len()]), values.to_vec())
+        .map_err(|e| Flow::from(Diagnostic::error(e.to_string()).with_label(span, "here")))?;
+    Ok(Value::Tensor(crate::autodiff::Tensor::constant(arr)))
 }
 
 /// The error of an expression nested past [`MAX_EVAL_DEPTH`] levels.
