@@ -14,6 +14,9 @@ use common::Shared;
 
 const COMPACT: &str = "[1, -2.5, 3, -0, 4]";
 const GENERAL: &str = "[1, -2.5, 3, -0, 4 * 1]";
+/// Rows of one shape: one compact literal; general when one row is.
+const MATRIX: &str = "[[1, -2.5], [3, -0], [4, 5]]";
+const MATRIX_GENERAL: &str = "[[1, -2.5], [3, -0], [4, 5 * 1]]";
 
 /// Output, error output and exit status of running `src` (in memory, as `bp run`).
 fn run(src: &str) -> (String, String, bp::Exit) {
@@ -59,6 +62,8 @@ fn literal_kind(src: &str) -> &'static str {
 fn the_compact_literal_behaves_as_the_general_one() {
     assert_eq!(literal_kind(&format!("x = {COMPACT}")), "numbers");
     assert_eq!(literal_kind(&format!("x = {GENERAL}")), "general");
+    assert_eq!(literal_kind(&format!("x = {MATRIX}")), "numbers");
+    assert_eq!(literal_kind(&format!("x = {MATRIX_GENERAL}")), "general");
     // `L` is the literal; it stands on a line of its own where a report could
     // quote its line.
     let cases = [
@@ -83,10 +88,11 @@ fn the_compact_literal_behaves_as_the_general_one() {
         "x = L\nx.requires_grad = true\n(x ** 2).sum().backward()\nprint(x.grad)",
     ];
     for case in cases {
-        let compact = case.replace('L', COMPACT);
-        let general = case.replace('L', GENERAL);
-        assert_eq!(run(&compact), run(&general), "{case}");
-        assert_eq!(check(&compact), check(&general), "{case}");
+        for (compact, general) in [(COMPACT, GENERAL), (MATRIX, MATRIX_GENERAL)] {
+            let (compact, general) = (case.replace('L', compact), case.replace('L', general));
+            assert_eq!(run(&compact), run(&general), "{compact}");
+            assert_eq!(check(&compact), check(&general), "{compact}");
+        }
     }
     // Something above printed and something failed: the cases test both ways.
     let (out, _, _) = run(&cases[0].replace('L', COMPACT));
@@ -185,11 +191,26 @@ fn a_literal_at_the_deepest_level_names_its_first_item() {
     // One level less: both run.
     let shallower = |items: &str| format!("x = {items}{}\nprint(x)\n", ".T".repeat(99_997));
     assert_eq!(run(&shallower("[1, 2]")).0, "tensor([1., 2.])\n");
+    // Rows: the first row, or its first number, as deep as each stands.
+    let at = |items: &str, n: usize| format!("x = {items}{}\nprint(x)\n", ".T".repeat(n));
+    let mut failed = Vec::new();
+    for n in 99_995..99_999 {
+        let compact = run(&at("[[1, 2], [3, 4]]", n));
+        let general = run(&at("[[1, 2], [3, 4 * 1]]", n));
+        assert_eq!(head(&compact.1), head(&general.1), "{n}");
+        assert_eq!((&compact.0, compact.2), (&general.0, general.2), "{n}");
+        failed.push(head(&compact.1));
+    }
+    assert!(failed[0].is_empty(), "{failed:?}");
+    assert!(failed[1].is_empty(), "{failed:?}");
+    // The number `1`, then the row `[1, 2]`.
+    assert!(failed[2].ends_with("<script>:1:7 ]"), "{failed:?}");
+    assert!(failed[3].ends_with("<script>:1:6 ]"), "{failed:?}");
 }
 
 #[test]
 fn export_writes_a_literal_of_numbers_as_before() {
-    let src = "x = [1, -2.5, -0, pi, 1e-3, 2 ** 0.5]\ny = tensor([[1, 2], [3, -4]], grad)\nz = tensor([1.5, 2])\nw = [x[0:2], [5, 6]]\nv = [7, -8] + 1\n";
+    let src = "x = [1, -2.5, -0, pi, 1e-3, 2 ** 0.5]\ny = tensor([[1, 2], [3, -4]], grad)\nz = tensor([1.5, 2])\nw = [x[0:2], [5, 6]]\nv = [7, -8] + 1\nu = [[[1], [2]], [[3], [-4]]]\n";
     let Ok(python) = bp::export::export(src, SourceId(0), None) else {
         panic!("it does not export")
     };
@@ -204,6 +225,7 @@ y = torch.tensor([[1.0, 2.0], [3.0, -4.0]], requires_grad=True)
 z = torch.tensor([1.5, 2.0])
 w = bp.lit([x[0:2], torch.tensor([5.0, 6.0])])
 v = torch.tensor([7.0, -8.0]) + 1
+u = torch.tensor([[[1.0], [2.0]], [[3.0], [-4.0]]])
 "
     );
 }

@@ -192,10 +192,19 @@ pub(super) fn numeric_literal(e: &Expr) -> Option<String> {
     }
 }
 
-/// The items of a literal of numbers, as a Python list of floats.
+/// A literal of numbers, as a nested Python list of floats.
 pub(super) fn number_list(list: &NumberList) -> String {
-    let parts: Vec<String> = list.values.iter().map(|n| py_float(*n)).collect();
-    format!("[{}]", parts.join(", "))
+    fn nested(shape: &[usize], values: &[f64]) -> String {
+        let parts: Vec<String> = match shape {
+            [] | [_] => values.iter().map(|n| py_float(*n)).collect(),
+            [_, inner @ ..] => {
+                let row = inner.iter().product::<usize>().max(1);
+                values.chunks(row).map(|r| nested(inner, r)).collect()
+            }
+        };
+        format!("[{}]", parts.join(", "))
+    }
+    nested(&list.shape, &list.values)
 }
 
 pub(super) fn binop_prec(op: BinOp) -> u8 {

@@ -288,11 +288,13 @@ pub enum ExprKind {
     /// `[1, -2.5, 3]`: a tensor literal whose every item is a number literal or a
     /// minus before one, held as the items' values (8 bytes an item, not an
     /// expression of 32): a script's data (a list of millions of numbers) is
-    /// compact in the tree and shared with the compiled code. It means what the
-    /// same [`ExprKind::TensorLit`] of `Number` and `-Number` items means; the
-    /// items' spans are not kept (nothing reads them: a tensor of numbers has no
-    /// error to report at an item), only the first item's, for the one report that
-    /// names it ([`NumberList::first`]).
+    /// compact in the tree and shared with the compiled code. Also `[[1, 2], [3,
+    /// 4]]`: a literal whose items are such literals of one shape, to any depth. It
+    /// means what the same [`ExprKind::TensorLit`] of `Number` and `-Number` items
+    /// (and of such literals) means; the items' spans are not kept (nothing reads
+    /// them: a tensor of numbers has no error to report at an item), only the first
+    /// item's at each level, for the one report that names it
+    /// ([`NumberList::firsts`]).
     Numbers(Rc<NumberList>),
     /// `(a, b)`, `(a,)`, `()`
     Tuple(Items),
@@ -330,10 +332,14 @@ pub enum ExprKind {
 /// The items of an [`ExprKind::Numbers`] literal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumberList {
-    /// Each item's value (`-2.5` for the item `-2.5`), at least one.
+    /// Each number's value (`-2.5` for the item `-2.5`), in the order written
+    /// (`[[1, 2], [3, 4]]`: 1, 2, 3, 4); at least one.
     pub values: Box<[f64]>,
-    /// The span of the first item.
-    pub first: Span,
+    /// The literal's shape: `[3]` for `[1, 2, 3]`, `[2, 2]` for `[[1, 2], [3, 4]]`.
+    pub shape: Box<[usize]>,
+    /// The span of the first item, of the first item's first item, and so on: one
+    /// per axis.
+    pub firsts: Box<[Span]>,
 }
 
 /// `f(args)`

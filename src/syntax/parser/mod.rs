@@ -611,16 +611,25 @@ mod tests {
             ExprKind::None => "none".into(),
             ExprKind::Name(n) => n.to_string(),
             ExprKind::TensorLit(xs) => format!("[{}]", list(xs)),
-            // As the items `n` and `-n` read as expressions.
+            // As the items `n` and `-n` (and rows of them) read as expressions.
             ExprKind::Numbers(xs) => {
-                let item = |n: &f64| match n.is_sign_negative() {
-                    true => format!("(neg {})", -n),
-                    false => format!("{n}"),
-                };
-                format!(
-                    "[{}]",
-                    xs.values.iter().map(item).collect::<Vec<_>>().join(" ")
-                )
+                fn nested(shape: &[usize], values: &[f64]) -> String {
+                    let parts: Vec<String> = match shape {
+                        [] | [_] => values
+                            .iter()
+                            .map(|n| match n.is_sign_negative() {
+                                true => format!("(neg {})", -n),
+                                false => format!("{n}"),
+                            })
+                            .collect(),
+                        [_, inner @ ..] => {
+                            let row = inner.iter().product::<usize>().max(1);
+                            values.chunks(row).map(|r| nested(inner, r)).collect()
+                        }
+                    };
+                    format!("[{}]", parts.join(" "))
+                }
+                nested(&xs.shape, &xs.values)
             }
             ExprKind::Tuple(xs) => format!("(tuple {})", list(xs)),
             ExprKind::Dict(xs) => format!("(dict {})", list(xs)),

@@ -109,8 +109,9 @@ impl FromIterator<Expr> for ListItems {
 }
 
 /// The literal `[first, items...]`: [`ExprKind::Numbers`] when every item is a
-/// number, else [`ExprKind::TensorLit`] of the items as the parser gave them. Each
-/// chunk is freed as soon as it is moved.
+/// number, or when every item is such a literal of one shape (rows of a matrix),
+/// else [`ExprKind::TensorLit`] of the items as the parser gave them. Each chunk is
+/// freed as soon as it is moved.
 pub(in crate::syntax::parser) fn bracket_literal(
     first: Expr,
     items: ListItems,
@@ -125,7 +126,31 @@ pub(in crate::syntax::parser) fn bracket_literal(
         }
         return ExprKind::Numbers(Rc::new(NumberList {
             values: values.into_boxed_slice(),
-            first: first.span,
+            shape: Box::new([len]),
+            firsts: Box::new([first.span]),
+        }));
+    }
+    if let Some(rows) = rows_of_one_shape(&first, &items) {
+        let mut values = Vec::with_capacity(len * rows.values.len());
+        let mut shape = Vec::with_capacity(1 + rows.shape.len());
+        shape.push(len);
+        shape.extend_from_slice(&rows.shape);
+        let mut firsts = Vec::with_capacity(1 + rows.firsts.len());
+        firsts.push(first.span);
+        firsts.extend_from_slice(&rows.firsts);
+        values.extend_from_slice(&rows.values);
+        drop(first);
+        for chunk in items.rest {
+            for row in chunk {
+                if let ExprKind::Numbers(row) = &row.kind {
+                    values.extend_from_slice(&row.values);
+                }
+            }
+        }
+        return ExprKind::Numbers(Rc::new(NumberList {
+            values: values.into_boxed_slice(),
+            shape: shape.into_boxed_slice(),
+            firsts: firsts.into_boxed_slice(),
         }));
     }
     let mut all = Vec::with_capacity(len);
@@ -145,6 +170,17 @@ pub(in crate::syntax::parser) fn bracket_literal(
         all.extend(chunk);
     }
     ExprKind::TensorLit(Box::new(all))
+}
+
+/// The first item's [`NumberList`] when every item is a literal of numbers of
+/// its shape.
+fn rows_of_one_shape(first: &Expr, items: &ListItems) -> Option<Rc<NumberList>> {
+    let ExprKind::Numbers(rows) = &first.kind else {
+        return None;
+    };
+    let same = |e: &Expr| matches!(&e.kind, ExprKind::Numbers(r) if r.shape == rows.shape);
+    let all = items.count == 0 && items.rest.iter().flatten().all(same);
+    all.then(|| rows.clone())
 }
 
 #[cfg(test)]
@@ -176,7 +212,8 @@ mod tests {
         for (got, want) in list.values.iter().zip(want) {
             assert_eq!(got.to_bits(), want.to_bits());
         }
-        assert_eq!(list.first, span(2, 6));
+        assert_eq!(list.firsts[..], [span(2, 6)]);
+        assert_eq!(list.shape[..], [6]);
         assert_eq!(e.span, span(0, 28));
     }
 
@@ -253,8 +290,28 @@ mod tests {
             panic!()
         };
         assert_eq!((items[2].span, operand.span), (span(7, 9), span(8, 9)));
-        // Nested rows of numbers are compact each.
-        let e = value_of("[[1, 2], [3, 4]]");
+        // Rows of one shape are one literal; of two shapes, compact each.
+        let e = value_of("[[[1, 2], [3, 4]], [[5, 6], [7, -8]]]");
+        let ExprKind::Numbers(list) = &e.kind else {
+            panic!("{e:?}")
+        };
+        assert_eq!(list.shape[..], [2, 2, 2]);
+        assert_eq!(list.values[..], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, -8.0]);
+        assert_eq!(list.firsts[..], [span(1, 17), span(2, 8), span(3, 4)]);
+        for general in [
+            "[[1, 2], [3]]",
+            "[[1, 2], 3]",
+            "[1, [2]]",
+            "[[1], [x]]",
+            "[[], []]",
+        ] {
+            let e = value_of(general);
+            let ExprKind::TensorLit(rows) = &e.kind else {
+                panic!("{general}: {e:?}")
+            };
+            assert_eq!(rows.len(), 2, "{general}");
+        }
+        let e = value_of("[[1, 2], [3]]");
         let ExprKind::TensorLit(rows) = &e.kind else {
             panic!("{e:?}")
         };
