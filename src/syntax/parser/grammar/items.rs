@@ -58,8 +58,8 @@ impl NumberItem {
 
 /// The items after the first of a bracket literal: the leading number items in
 /// chunks of [`CHUNK`] (a vector that doubles would hold its old buffer and its copy
-/// at once), then, from the first item that is not a number on, every other item as
-/// it is.
+/// at once), or the leading literals of numbers of one shape (rows), then, from the
+/// first item that is neither on, every other item as it is.
 #[derive(Default)]
 pub(in crate::syntax::parser) struct ListItems {
     numbers: Vec<Vec<NumberItem>>,
@@ -67,7 +67,68 @@ pub(in crate::syntax::parser) struct ListItems {
     count: usize,
     /// The index among `numbers` of each item `-n`, with the start of its `n`.
     negated: Vec<(usize, u32)>,
+    rows: Option<Rows>,
     rest: Vec<Vec<Expr>>,
+}
+
+/// Literals of numbers of one shape, each a row of a matrix (or a slice of a
+/// tensor of more axes), held as their values and spans, not as expressions (a
+/// literal of a million pairs is a million of them).
+struct Rows {
+    /// The shape of each.
+    shape: Box<[usize]>,
+    /// Their values, one after the other.
+    values: Vec<Vec<f64>>,
+    /// The span (start, end) of each, then its `firsts` (one per axis).
+    spans: Vec<Vec<(u32, u32)>>,
+    count: usize,
+}
+
+impl Rows {
+    /// Takes the literal of numbers `item` when it has the shape of the rows.
+    fn take(rows: &mut Option<Rows>, item: &Expr) -> bool {
+        let ExprKind::Numbers(list) = &item.kind else {
+            return false;
+        };
+        let rows = rows.get_or_insert_with(|| Rows {
+            shape: list.shape.clone(),
+            values: Vec::new(),
+            spans: Vec::new(),
+            count: 0,
+        });
+        if rows.shape != list.shape {
+            return false;
+        }
+        for v in list.values.iter() {
+            push_chunked(&mut rows.values, *v);
+        }
+        let spans = std::iter::once(item.span).chain(list.firsts.iter().copied());
+        for s in spans {
+            push_chunked(&mut rows.spans, (s.start, s.end));
+        }
+        rows.count += 1;
+        true
+    }
+
+    /// The expressions the parser gave, again, in order.
+    fn exprs(self, source: SourceId) -> impl Iterator<Item = Expr> {
+        let span = move |(start, end): (u32, u32)| Span::new(source, start as usize, end as usize);
+        let (per_row, axes) = (self.shape.iter().product::<usize>(), self.shape.len());
+        let mut values = self.values.into_iter().flatten();
+        let mut spans = self.spans.into_iter().flatten();
+        let shape = self.shape;
+        (0..self.count).map(move |_| {
+            let at = span(spans.next().unwrap_or_default());
+            Expr {
+                kind: ExprKind::Numbers(Rc::new(NumberList {
+                    values: values.by_ref().take(per_row).collect(),
+                    shape: shape.clone(),
+                    firsts: spans.by_ref().take(axes).map(span).collect(),
+                })),
+                span: at,
+            }
+        })
+    }
 }
 
 /// Appends `item` to the chunks `into`.
@@ -87,7 +148,7 @@ impl FromIterator<Expr> for ListItems {
         let mut out = ListItems::default();
         for item in items {
             match number(&item) {
-                Some((value, operand)) if out.rest.is_empty() => {
+                Some((value, operand)) if out.rest.is_empty() && out.rows.is_none() => {
                     if let Some(start) = operand {
                         out.negated.push((out.count, start));
                     }
@@ -101,6 +162,9 @@ impl FromIterator<Expr> for ListItems {
                     );
                     out.count += 1;
                 }
+                None if out.count == 0
+                    && out.rest.is_empty()
+                    && Rows::take(&mut out.rows, &item) => {}
                 _ => push_chunked(&mut out.rest, item),
             }
         }
@@ -117,8 +181,11 @@ pub(in crate::syntax::parser) fn bracket_literal(
     items: ListItems,
     source: SourceId,
 ) -> ExprKind {
-    let len = 1 + items.count + items.rest.iter().map(Vec::len).sum::<usize>();
-    if let (Some((value, _)), true) = (number(&first), items.rest.is_empty()) {
+    let rows = items.rows.as_ref().map_or(0, |r| r.count);
+    let len = 1 + items.count + rows + items.rest.iter().map(Vec::len).sum::<usize>();
+    let only_numbers = items.rows.is_none() && items.rest.is_empty();
+    let only_rows = items.count == 0 && items.rest.is_empty();
+    if let (Some((value, _)), true) = (number(&first), only_numbers) {
         let mut values = Vec::with_capacity(len);
         values.push(value);
         for chunk in items.numbers {
@@ -130,28 +197,22 @@ pub(in crate::syntax::parser) fn bracket_literal(
             firsts: Box::new([first.span]),
         }));
     }
-    if let Some(rows) = rows_of_one_shape(&first, &items) {
-        let mut values = Vec::with_capacity(len * rows.values.len());
-        let mut shape = Vec::with_capacity(1 + rows.shape.len());
-        shape.push(len);
-        shape.extend_from_slice(&rows.shape);
-        let mut firsts = Vec::with_capacity(1 + rows.firsts.len());
-        firsts.push(first.span);
-        firsts.extend_from_slice(&rows.firsts);
-        values.extend_from_slice(&rows.values);
-        drop(first);
-        for chunk in items.rest {
-            for row in chunk {
-                if let ExprKind::Numbers(row) = &row.kind {
-                    values.extend_from_slice(&row.values);
-                }
+    if let ExprKind::Numbers(row) = &first.kind {
+        let same = items.rows.as_ref().is_none_or(|r| r.shape == row.shape);
+        if same && only_rows {
+            let mut values = Vec::with_capacity(len * row.values.len());
+            values.extend_from_slice(&row.values);
+            if let Some(rows) = items.rows {
+                values.extend(rows.values.into_iter().flatten());
             }
+            let shape = std::iter::once(len).chain(row.shape.iter().copied());
+            let firsts = std::iter::once(first.span).chain(row.firsts.iter().copied());
+            return ExprKind::Numbers(Rc::new(NumberList {
+                values: values.into_boxed_slice(),
+                shape: shape.collect(),
+                firsts: firsts.collect(),
+            }));
         }
-        return ExprKind::Numbers(Rc::new(NumberList {
-            values: values.into_boxed_slice(),
-            shape: shape.into_boxed_slice(),
-            firsts: firsts.into_boxed_slice(),
-        }));
     }
     let mut all = Vec::with_capacity(len);
     all.push(first);
@@ -166,21 +227,13 @@ pub(in crate::syntax::parser) fn bracket_literal(
             index += 1;
         }
     }
+    if let Some(rows) = items.rows {
+        all.extend(rows.exprs(source));
+    }
     for chunk in items.rest {
         all.extend(chunk);
     }
     ExprKind::TensorLit(Box::new(all))
-}
-
-/// The first item's [`NumberList`] when every item is a literal of numbers of
-/// its shape.
-fn rows_of_one_shape(first: &Expr, items: &ListItems) -> Option<Rc<NumberList>> {
-    let ExprKind::Numbers(rows) = &first.kind else {
-        return None;
-    };
-    let same = |e: &Expr| matches!(&e.kind, ExprKind::Numbers(r) if r.shape == rows.shape);
-    let all = items.count == 0 && items.rest.iter().flatten().all(same);
-    all.then(|| rows.clone())
 }
 
 #[cfg(test)]
@@ -270,6 +323,85 @@ mod tests {
                         assert_eq!(got.span, *at, "{bad}");
                         let kind = std::mem::discriminant(&value_of(bad).kind);
                         assert_eq!(std::mem::discriminant(&got.kind), kind, "{bad}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A long literal of rows (`[k, -k.5]`, or `[[k, -k.5]]` with `deep`) whose item
+    /// `bad` (after `CHUNK + 3` rows) is not a row of their shape: every row is the
+    /// literal the parser gave, span for span.
+    #[test]
+    fn a_literal_of_rows_with_another_item_keeps_every_row_as_parsed() {
+        for deep in [false, true] {
+            for bad in ["x", "3", "[1]", "[[1, 2, 3]]", "[1, 2]", "[[1, 2]]"] {
+                let n = CHUNK + 3;
+                let mut src = String::from("[");
+                let mut want = Vec::new();
+                for k in 0..=n + 1 {
+                    if k > 0 {
+                        src.push_str(if k % 5 == 0 { ",\n  " } else { ", " });
+                    }
+                    let start = src.len();
+                    if k == n {
+                        src.push_str(bad);
+                        want.push(Err(span(start, src.len())));
+                        continue;
+                    }
+                    let mut firsts = Vec::new();
+                    if deep {
+                        firsts.push(start + 1);
+                        src.push('[');
+                    }
+                    src.push('[');
+                    firsts.push(src.len());
+                    src.push_str(&format!("{k}, -{k}.5]"));
+                    let first_end = firsts[firsts.len() - 1] + format!("{k}").len();
+                    if deep {
+                        src.push(']');
+                    }
+                    let end = src.len();
+                    let firsts: Vec<Span> = match deep {
+                        true => vec![span(firsts[0], end - 1), span(firsts[1], first_end)],
+                        false => vec![span(firsts[0], first_end)],
+                    };
+                    let shape: Box<[usize]> = if deep {
+                        Box::new([1, 2])
+                    } else {
+                        Box::new([2])
+                    };
+                    want.push(Ok(Expr {
+                        kind: ExprKind::Numbers(Rc::new(NumberList {
+                            values: Box::new([k as f64, -(k as f64 + 0.5)]),
+                            shape,
+                            firsts: firsts.into(),
+                        })),
+                        span: span(start, end),
+                    }));
+                }
+                src.push(']');
+                let e = value_of(&src);
+                let ExprKind::TensorLit(items) = &e.kind else {
+                    // Only a row of the rows' shape makes one literal of them all.
+                    assert!(bad == if deep { "[[1, 2]]" } else { "[1, 2]" }, "{bad}");
+                    let ExprKind::Numbers(list) = &e.kind else {
+                        panic!("{bad}: {:?}", e.kind)
+                    };
+                    let shape = if deep {
+                        vec![n + 2, 1, 2]
+                    } else {
+                        vec![n + 2, 2]
+                    };
+                    assert_eq!(list.shape[..], shape, "{bad}");
+                    assert_eq!(list.values.len(), 2 * (n + 2), "{bad}");
+                    continue;
+                };
+                assert_eq!(items.len(), want.len(), "{bad}");
+                for (k, (got, want)) in items.iter().zip(&want).enumerate() {
+                    match want {
+                        Ok(want) => assert_eq!(got, want, "{bad}: item {k}"),
+                        Err(at) => assert_eq!(got.span, *at, "{bad}"),
                     }
                 }
             }
