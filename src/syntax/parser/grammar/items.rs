@@ -1,7 +1,8 @@
 //! The items of a bracket literal `[a, b, c]`, collected compactly while every item
-//! is a number: a literal of numbers only (a script's data: millions of them on one
-//! line) becomes [`ExprKind::Numbers`], 8 bytes an item, and never a vector of
-//! expressions (32 bytes an item).
+//! is a number, or a literal of numbers of one shape: a literal of numbers only (a
+//! script's data: millions of them on one line), or of rows of them, becomes
+//! [`ExprKind::Numbers`], 8 bytes a number, and never a vector of expressions (32
+//! bytes an item, and a row's own allocations).
 
 use super::super::*;
 use super::CHUNK;
