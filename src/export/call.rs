@@ -288,7 +288,7 @@ impl Emitter {
             "tensor" if a.only(1, &["grad", "requires_grad"]) => {
                 if let Some(x) = a.pos.first() {
                     let lit = match &x.kind {
-                        ExprKind::TensorLit(_) => numeric_literal(x),
+                        ExprKind::TensorLit(_) | ExprKind::Numbers(_) => numeric_literal(x),
                         ExprKind::Number(n) => Some(py_float(*n)),
                         ExprKind::Unary { .. } => numeric_literal(x),
                         _ => None,

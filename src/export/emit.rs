@@ -5,7 +5,7 @@ use super::names::python_name;
 use super::types::Ty;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use crate::syntax::ast::{Arg, BinOp, Expr, ExprKind, Program, UnOp};
+use crate::syntax::ast::{Arg, BinOp, Expr, ExprKind, NumberList, Program, UnOp};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -187,8 +187,24 @@ pub(super) fn numeric_literal(e: &Expr) -> Option<String> {
             let parts: Option<Vec<String>> = items.iter().map(numeric_literal).collect();
             Some(format!("[{}]", parts?.join(", ")))
         }
+        ExprKind::Numbers(list) => Some(number_list(list)),
         _ => None,
     }
+}
+
+/// A literal of numbers, as a nested Python list of floats.
+pub(super) fn number_list(list: &NumberList) -> String {
+    fn nested(shape: &[usize], values: &[f64]) -> String {
+        let parts: Vec<String> = match shape {
+            [] | [_] => values.iter().map(|n| py_float(*n)).collect(),
+            [_, inner @ ..] => {
+                let row = inner.iter().product::<usize>().max(1);
+                values.chunks(row).map(|r| nested(inner, r)).collect()
+            }
+        };
+        format!("[{}]", parts.join(", "))
+    }
+    nested(&list.shape, &list.values)
 }
 
 pub(super) fn binop_prec(op: BinOp) -> u8 {

@@ -3,8 +3,8 @@
 
 use super::builtins::mapping;
 use super::emit::{
-    binop_prec, numeric_literal, py_number, py_str, CallArgs, Emitter, Py, P_ADD, P_ATOM, P_CMP,
-    P_LAMBDA, P_NOT, P_POW, P_UNARY, R,
+    binop_prec, number_list, numeric_literal, py_number, py_str, CallArgs, Emitter, Py, P_ADD,
+    P_ATOM, P_CMP, P_LAMBDA, P_NOT, P_POW, P_UNARY, R,
 };
 use super::names::python_name;
 use super::types::Ty;
@@ -156,6 +156,9 @@ impl Emitter {
                 Some(list) => Py::atom(format!("torch.tensor({list})"), Ty::Tensor),
                 None => Py::atom(format!("bp.lit({})", self.lit_items(items)?), Ty::Tensor),
             },
+            ExprKind::Numbers(list) => {
+                Py::atom(format!("torch.tensor({})", number_list(list)), Ty::Tensor)
+            }
             ExprKind::Tuple(items) => {
                 let parts = items
                     .iter()

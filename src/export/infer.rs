@@ -157,7 +157,7 @@ impl Emitter {
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::None => Ty::None,
             ExprKind::Name(n) => self.name_ty(n),
-            ExprKind::TensorLit(_) => Ty::Tensor,
+            ExprKind::TensorLit(_) | ExprKind::Numbers(_) => Ty::Tensor,
             ExprKind::Tuple(_) => Ty::Tuple,
             ExprKind::Dict(_) => Ty::Unknown,
             ExprKind::Unary { op, operand } => match op {

@@ -724,7 +724,7 @@ fn held_by(r: &Resolution, text: &str, name: &str, offset: usize, depth: usize) 
         ExprKind::Dict(_) => Some(Held::Dict),
         ExprKind::Comprehension(c) if c.value.is_some() => Some(Held::Dict),
         ExprKind::Comprehension(_) => Some(Held::List),
-        ExprKind::TensorLit(_) => Some(Held::Tensor),
+        ExprKind::TensorLit(_) | ExprKind::Numbers(_) => Some(Held::Tensor),
         ExprKind::Name(other) => held_by(r, text, other, def.statement.start as usize, depth + 1),
         ExprKind::Call(call) => {
             let ExprKind::Name(f) = &call.callee.kind else {

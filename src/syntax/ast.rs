@@ -259,6 +259,7 @@ impl ExprKind {
         !matches!(
             self,
             ExprKind::Number(_)
+                | ExprKind::Numbers(_)
                 | ExprKind::Str(_)
                 | ExprKind::Bool(_)
                 | ExprKind::None
@@ -284,6 +285,17 @@ pub enum ExprKind {
     Name(Rc<Name>),
     /// `[a, b, c]`: stacks its elements along a new first axis.
     TensorLit(Items),
+    /// `[1, -2.5, 3]`: a tensor literal whose every item is a number literal or a
+    /// minus before one, held as the items' values (8 bytes an item, not an
+    /// expression of 32): a script's data (a list of millions of numbers) is
+    /// compact in the tree and shared with the compiled code. Also `[[1, 2], [3,
+    /// 4]]`: a literal whose items are such literals of one shape, to any depth. It
+    /// means what the same [`ExprKind::TensorLit`] of `Number` and `-Number` items
+    /// (and of such literals) means; the items' spans are not kept (nothing reads
+    /// them: a tensor of numbers has no error to report at an item), only the first
+    /// item's at each level, for the one report that names it
+    /// ([`NumberList::firsts`]).
+    Numbers(Rc<NumberList>),
     /// `(a, b)`, `(a,)`, `()`
     Tuple(Items),
     /// `{k: v, ...}` in expression position: keys and values alternate
@@ -315,6 +327,19 @@ pub enum ExprKind {
     Comprehension(Box<Comprehension>),
     /// `a if cond else b` (SPEC §23: binds loosest).
     IfElse(Box<IfElse>),
+}
+
+/// The items of an [`ExprKind::Numbers`] literal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberList {
+    /// Each number's value (`-2.5` for the item `-2.5`), in the order written
+    /// (`[[1, 2], [3, 4]]`: 1, 2, 3, 4); at least one.
+    pub values: Box<[f64]>,
+    /// The literal's shape: `[3]` for `[1, 2, 3]`, `[2, 2]` for `[[1, 2], [3, 4]]`.
+    pub shape: Box<[usize]>,
+    /// The span of the first item, of the first item's first item, and so on: one
+    /// per axis.
+    pub firsts: Box<[Span]>,
 }
 
 /// `f(args)`

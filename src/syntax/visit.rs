@@ -213,7 +213,11 @@ fn walk_expr_inner<'a, V: Visit<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
         }
     };
     match &expr.kind {
-        ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
+        ExprKind::Number(_)
+        | ExprKind::Numbers(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None => {}
         ExprKind::Name(_) => v.visit_read(expr),
         ExprKind::TensorLit(items) | ExprKind::Tuple(items) | ExprKind::Dict(items) => {
             for e in items.iter() {
@@ -455,6 +459,7 @@ pub fn walk_stmt_mut<V: VisitMut + ?Sized>(v: &mut V, stmt: &mut Stmt) {
 pub fn walk_expr_mut<V: VisitMut + ?Sized>(v: &mut V, expr: &mut Expr) {
     stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match &mut expr.kind {
         ExprKind::Number(_)
+        | ExprKind::Numbers(_)
         | ExprKind::Str(_)
         | ExprKind::Bool(_)
         | ExprKind::None

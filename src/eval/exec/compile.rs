@@ -30,7 +30,8 @@ use crate::eval::value::{truthy, Closure, Env};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use crate::syntax::ast::{
-    Arg, BinOp, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Name, Stmt, StmtKind, UnOp,
+    Arg, BinOp, Block, Expr, ExprKind, FPart, FnDecl, Ident, Index, Name, NumberList, Stmt,
+    StmtKind, UnOp,
 };
 use std::cell::Cell;
 use std::rc::Rc;
@@ -664,6 +665,18 @@ impl<'r> Compiler<'r> {
                     i.tensor_literal(vals, span)
                 })
             }
+            ExprKind::Numbers(list) => {
+                // As `TensorLit` of its items: the items of axis `k` stand `k` levels
+                // below the literal, and where they would be too deep the first of
+                // them fails.
+                let too_deep_at = MAX_EVAL_DEPTH.saturating_sub(self.depth);
+                if let Some(&first) = list.firsts.get(too_deep_at) {
+                    return Box::new(move |_, _| Err(too_deep(first)));
+                }
+                // The values are shared with the tree, not copied.
+                let list = list.clone();
+                Box::new(move |_, _| number_tensor(&list, span))
+            }
             ExprKind::Unary { op, operand } => {
                 let (op, ospan) = (*op, operand.span);
                 let c = self.expr(operand);
@@ -932,6 +945,16 @@ impl<'r> Compiler<'r> {
             i.compound_assign(&target, op, current, product, span, vspan, s)
         })
     }
+}
+
+/// The value of a literal of numbers: a new constant tensor of them, as
+/// `tensor_literal` makes of a bracket literal whose items are numbers (or stacks
+/// of the rows it makes of them).
+fn number_tensor(list: &NumberList, span: Span) -> Eval<Value> {
+    let shape = ndarray::IxDyn(&list.shape);
+    let arr = ndarray::ArrayD::from_shape_vec(shape, list.values.to_vec())
+        .map_err(|e| Flow::from(Diagnostic::error(e.to_string()).with_label(span, "here")))?;
+    Ok(Value::Tensor(crate::autodiff::Tensor::constant(arr)))
 }
 
 /// The error of an expression nested past [`MAX_EVAL_DEPTH`] levels.

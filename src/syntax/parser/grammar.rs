@@ -3,10 +3,14 @@
 
 use super::*;
 
+mod items;
+
+use items::{bracket_literal, ListItems};
+
 /// What follows the first element of `[...]`: comprehension clauses or more items.
 enum Tail {
     Comp(Vec<CompFor>),
-    Items(Vec<Expr>),
+    Items(ListItems),
 }
 
 /// What follows the first entry of `{...}`.
@@ -718,9 +722,9 @@ where
             just(Token::Comma)
                 .ignore_then(expr.clone())
                 .repeated()
-                .collect::<Chunked<_>>()
+                .collect::<ListItems>()
                 .then_ignore(just(Token::Comma).or_not())
-                .map(|c| Tail::Items(c.0)),
+                .map(Tail::Items),
         )))
         .or_not()
         .delimited_by(just(Token::LBracket), just(Token::RBracket))
@@ -734,11 +738,7 @@ where
                         clauses,
                     }))
                 }
-                Some((first, Tail::Items(mut items))) => {
-                    // In place: a literal of millions of items is not copied.
-                    items.insert(0, first);
-                    ExprKind::TensorLit(Box::new(exact(items)))
-                }
+                Some((first, Tail::Items(items))) => bracket_literal(first, items, e.span().source),
             };
             Expr {
                 kind,

@@ -685,6 +685,26 @@ mod tests {
             ExprKind::None => "none".into(),
             ExprKind::Name(n) => n.to_string(),
             ExprKind::TensorLit(xs) => format!("[{}]", list(xs)),
+            // As the items `n` and `-n` (and rows of them) read as expressions.
+            ExprKind::Numbers(xs) => {
+                fn nested(shape: &[usize], values: &[f64]) -> String {
+                    let parts: Vec<String> = match shape {
+                        [] | [_] => values
+                            .iter()
+                            .map(|n| match n.is_sign_negative() {
+                                true => format!("(neg {})", -n),
+                                false => format!("{n}"),
+                            })
+                            .collect(),
+                        [_, inner @ ..] => {
+                            let row = inner.iter().product::<usize>().max(1);
+                            values.chunks(row).map(|r| nested(inner, r)).collect()
+                        }
+                    };
+                    format!("[{}]", parts.join(" "))
+                }
+                nested(&xs.shape, &xs.values)
+            }
             ExprKind::Tuple(xs) => format!("(tuple {})", list(xs)),
             ExprKind::Dict(xs) => format!("(dict {})", list(xs)),
             ExprKind::Unary { op, operand } => {
@@ -859,14 +879,11 @@ mod tests {
         assert!(c.0.capacity() <= n + 1, "{}", c.0.capacity());
         let items: Vec<String> = (0..n).map(|k| k.to_string()).collect();
         let e = expr(&format!("[{}]", items.join(", ")));
-        let ExprKind::TensorLit(items) = &e.kind else {
+        let ExprKind::Numbers(list) = &e.kind else {
             panic!()
         };
-        assert_eq!(items.len(), n);
-        assert!(items
-            .iter()
-            .enumerate()
-            .all(|(k, x)| x.kind == ExprKind::Number(k as f64)));
+        assert_eq!(list.values.len(), n);
+        assert!(list.values.iter().enumerate().all(|(k, x)| *x == k as f64));
     }
 
     #[test]
