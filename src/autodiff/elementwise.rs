@@ -64,7 +64,7 @@ fn std_len(shape: &[usize], strides: &[isize]) -> Option<Option<usize>> {
 pub const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 
 /// Elements per task when a large array is mapped on every core.
-const PARALLEL_CHUNK: usize = 1 << 14;
+pub const PARALLEL_CHUNK: usize = 1 << 14;
 
 // The two parallel drivers. Every large elementwise operation goes through one of
 // them: the loop over a chunk is generic (inlined and vectorised for each
