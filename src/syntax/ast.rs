@@ -433,6 +433,16 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// For `and` and `or`, the truth of the left side that decides the result without
+    /// the right side: `and` stops at a false left side, `or` at a true one.
+    pub fn stops_at(self) -> Option<bool> {
+        match self {
+            BinOp::And => Some(false),
+            BinOp::Or => Some(true),
+            _ => None,
+        }
+    }
+
     /// The operator as written in source.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -688,13 +688,9 @@ impl<'r> Compiler<'r> {
                     }
                 })
             }
-            ExprKind::Binary {
-                op: op @ (BinOp::And | BinOp::Or),
-                operands,
-            } => {
+            ExprKind::Binary { op, operands } if op.stops_at().is_some() => {
                 let [lhs, rhs] = &**operands;
-                // `and` stops at a false left side, `or` at a true one.
-                let stop_at = matches!(op, BinOp::Or);
+                let stop_at = op.stops_at() == Some(true);
                 let (lspan, rspan) = (lhs.span, rhs.span);
                 let l = self.expr(lhs);
                 let r = self.expr(rhs);

@@ -606,13 +606,9 @@ impl Compiler<'_> {
                 let c = self.n_cond(operand, bound, depth)?;
                 Some(Box::new(move |t, f| Some(!c(t, f)?)))
             }
-            ExprKind::Binary {
-                op: op @ (BinOp::And | BinOp::Or),
-                operands,
-            } => {
+            ExprKind::Binary { op, operands } if op.stops_at().is_some() => {
                 let [lhs, rhs] = &**operands;
-                // `and` stops at a false left side, `or` at a true one.
-                let stop_at = matches!(op, BinOp::Or);
+                let stop_at = op.stops_at() == Some(true);
                 let a = self.n_cond(lhs, bound, depth)?;
                 let b = self.n_cond(rhs, bound, depth)?;
                 Some(Box::new(move |t, f| {
