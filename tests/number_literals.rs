@@ -10,8 +10,6 @@ use bp::syntax::ast::{ExprKind, StmtKind};
 
 mod common;
 
-use common::Shared;
-
 const COMPACT: &str = "[1, -2.5, 3, -0, 4]";
 const GENERAL: &str = "[1, -2.5, 3, -0, 4 * 1]";
 /// Rows of one shape: one compact literal; general when one row is.
@@ -20,18 +18,7 @@ const MATRIX_GENERAL: &str = "[[1, -2.5], [3, -0], [4, 5 * 1]]";
 
 /// Output, error output and exit status of running `src` (in memory, as `bp run`).
 fn run(src: &str) -> (String, String, bp::Exit) {
-    let out = Shared::default();
-    let mut err = Vec::new();
-    let code = bp::run(
-        src,
-        "<script>",
-        Box::new(out.clone()),
-        &mut err,
-        bp::eval::Options::default(),
-        false,
-        None,
-    );
-    (out.text(), String::from_utf8_lossy(&err).into_owned(), code)
+    common::run_named(src, "<script>")
 }
 
 /// The report and exit status of `bp check` on `src`.

@@ -190,25 +190,27 @@ pub fn run_source(src: &str, files: &[(&str, &str)]) -> Result<(), String> {
 /// Runs `src` through the library as `test.bp` with the default options: (standard
 /// output, the colourless error report, whether it succeeded).
 pub fn run_in_process(src: &str) -> (String, String, bool) {
+    let (out, err, code) = run_named(src, "test.bp");
+    (out, err, code == bp::Exit::Success)
+}
+
+/// Runs `src` through the library as the file `name` with the default options:
+/// (standard output, the colourless error report, the exit status).
+pub fn run_named(src: &str, name: &str) -> (String, String, bp::Exit) {
     let out = Shared::default();
     let mut err = Vec::new();
     let code = bp::run(
         src,
-        "test.bp",
+        name,
         Box::new(out.clone()),
         &mut err,
         bp::eval::Options::default(),
         false,
         None,
     );
-    (
-        out.text(),
-        String::from_utf8_lossy(&err).into_owned(),
-        code == bp::Exit::Success,
-    )
+    (out.text(), String::from_utf8_lossy(&err).into_owned(), code)
 }
 
-/// The standard output of a script that must succeed.
 pub fn output_of(src: &str) -> String {
     let (out, err, ok) = run_in_process(src);
     assert!(ok, "{src} failed: {err}");
