@@ -34,11 +34,10 @@ fn exact<T>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
-/// A long list collected without copying it as it grows: items go into chunks of
-/// [`CHUNK`], moved into one vector of the exact length at the end, each chunk freed
-/// as soon as it is moved. A vector that doubles holds the old buffer and its copy at
-/// once (a literal of 2M numbers peaked 32 MB above its size); a short list is one
-/// vector as before.
+/// A long sequence (a program's statements) collected without copying it as it
+/// grows: items go into chunks of [`CHUNK`], moved into one vector of the exact length
+/// at the end, each chunk freed as soon as it is moved. A vector that doubles holds the
+/// old buffer and its copy at once; a short sequence is one vector.
 pub(super) struct Chunked<T>(pub Vec<T>);
 
 /// Items per chunk of [`Chunked`].
@@ -57,8 +56,7 @@ impl<T> FromIterator<T> for Chunked<T> {
         if full.is_empty() {
             return Chunked(current);
         }
-        // Room for one more: a list literal's first item is put in front after.
-        let mut out = Vec::with_capacity(full.len() * CHUNK + current.len() + 1);
+        let mut out = Vec::with_capacity(full.len() * CHUNK + current.len());
         for chunk in full {
             out.extend(chunk);
         }
