@@ -154,6 +154,32 @@ fn parsing_and_checking_take_memory_linear_in_the_file() {
             per(check)
         ));
     }
+    // With syntax errors: the reports come from parsing again only the statements
+    // around each error, with no vector of the tokens.
+    let lines = many_lines(size);
+    let middle = lines[..size / 2].rfind('\n').unwrap_or(0) + 1;
+    let list = one_line(size);
+    for (shape, text) in [
+        ("P2, an error at the end", lines.clone() + "y = (1 +\n"),
+        (
+            "P2, an error at the start",
+            "y = (1 +\n".to_string() + &lines,
+        ),
+        (
+            "P2, an error in the middle",
+            format!("{}y = = 1\n{}", &lines[..middle], &lines[middle..]),
+        ),
+        ("P1, an error at the end", list.replace("]\n", ", ]]\n")),
+        ("P3, an error at the end", long_sum(size) + "y = x + * 2\n"),
+    ] {
+        let dir = std::env::temp_dir();
+        let (diagnostics, check) =
+            peak_of(|| bp::eval::resolve::check_in(&text, SourceId(0), &dir));
+        assert_eq!(diagnostics.len(), 1, "{shape}: {diagnostics:?}");
+        let per = check as f64 / text.len() as f64;
+        assert!(per <= 10.0, "{shape}: check peaks at {per:.1}x the file");
+        report.push(format!("{shape}: check {per:.1}x the file"));
+    }
     use bp::syntax::ast::*;
     use std::mem::size_of;
     report.push(format!(

@@ -448,12 +448,13 @@ pub fn check_in(text: &str, source: SourceId, dir: &std::path::Path) -> Vec<Diag
     });
     let parsed = crate::syntax::parse_each(text, source, each);
     let checker = checker.borrow_mut().take();
-    if let (true, Some(checker)) = (parsed, checker) {
-        return checker.finish(dir);
-    }
-    // A syntax error (or, rarely, a text only the second pass parses): what
-    // `analyze_in` reports (the checker's tables are freed by now).
-    let parsed = crate::syntax::parse_reported(text, source);
+    let parsed = match (parsed, checker) {
+        (Ok(()), Some(checker)) => return checker.finish(dir),
+        (Ok(()), None) => crate::syntax::parse(text, source),
+        // A syntax error: what `analyze_in` reports (the checker's tables are freed
+        // by now).
+        (Err(unparsed), _) => crate::syntax::parse_reported(text, source, unparsed),
+    };
     after_parse(parsed, text.len(), source, dir).diagnostics
 }
 

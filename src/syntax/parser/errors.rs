@@ -2,12 +2,19 @@
 
 use super::*;
 
-/// Turns one chumsky error into a short lowercase diagnostic.
+/// Turns one chumsky error into a short lowercase diagnostic, with a hint where the
+/// line is written the way Python spells it; `before` is what the tokens before the
+/// error show ([`Scanner`]).
 pub(super) fn error_to_diagnostic(
     err: &Rich<Token, Span>,
     src: &str,
-    tokens: &[(Token, Span)],
+    before: &Before,
 ) -> Diagnostic {
+    foreign_syntax_hint(diagnostic_of(err, src, before), before)
+}
+
+/// [`error_to_diagnostic`] without the hint for Python's spelling.
+fn diagnostic_of(err: &Rich<Token, Span>, src: &str, before: &Before) -> Diagnostic {
     let span = *err.span();
     match err.reason() {
         RichReason::Custom(msg) => Diagnostic::error(msg.clone()).with_label(span, msg.clone()),
@@ -34,12 +41,7 @@ pub(super) fn error_to_diagnostic(
                 )
             };
             let mut diag = Diagnostic::error(message).with_label(span, label);
-            let before: Vec<(Token, Span)> = tokens
-                .iter()
-                .take_while(|(_, s)| s.end <= span.start)
-                .cloned()
-                .collect();
-            if let Some((open, open_span)) = innermost_unclosed(&before) {
+            if let Some((open, open_span)) = before.unclosed.clone() {
                 let closer = match open {
                     Token::LParen => Token::RParen,
                     Token::LBracket => Token::RBracket,
@@ -67,19 +69,133 @@ pub(super) fn error_to_diagnostic(
     }
 }
 
-/// The innermost bracket still open at the end of the tokens.
-fn innermost_unclosed(tokens: &[(Token, Span)]) -> Option<(Token, Span)> {
-    let mut stack: Vec<(Token, Span)> = Vec::new();
-    for (tok, span) in tokens {
+/// What a report looks at in the tokens before its error.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Before {
+    /// The innermost bracket still open (among the tokens that end before the error).
+    unclosed: Option<(Token, Span)>,
+    /// Whether the error is at a `(` just after `for`.
+    for_paren: bool,
+    /// The first token of the statement the error is in, and the token after it.
+    first: Option<(Token, Option<Token>)>,
+}
+
+/// Reads tokens in order, once, and gives the [`Before`] of places asked about in
+/// increasing order: the reports of a large text cost one reading of its tokens.
+pub(super) struct Scanner<I: Iterator<Item = (Token, Span)>> {
+    tokens: std::iter::Peekable<I>,
+    /// The brackets open.
+    stack: Vec<(Token, Span)>,
+    /// The last token read, when it ends after the place last asked about (its
+    /// bracket is not on the stack yet).
+    pending: Option<(Token, Span)>,
+    /// The last token read, and the one before it.
+    last: Option<(Token, Span)>,
+    previous: Option<Token>,
+    /// The first token of the statement read so far, and the token after it once read.
+    first: Option<Token>,
+    after_first: Option<Token>,
+    /// Whether the last token read is `first`.
+    first_is_last: bool,
+}
+
+impl<I: Iterator<Item = (Token, Span)>> Scanner<I> {
+    pub(super) fn new(tokens: I) -> Scanner<I> {
+        Scanner {
+            tokens: tokens.peekable(),
+            stack: Vec::new(),
+            pending: None,
+            last: None,
+            previous: None,
+            first: None,
+            after_first: None,
+            first_is_last: false,
+        }
+    }
+
+    /// What the tokens before `at` show (`at` no smaller than the last place asked).
+    pub(super) fn before(&mut self, at: u32) -> Before {
+        if let Some((tok, span)) = self.pending.take() {
+            self.read(tok, span, at);
+        }
+        while let Some((tok, span)) = self.tokens.next_if(|(_, s)| s.start <= at) {
+            if std::mem::take(&mut self.first_is_last) {
+                self.after_first = Some(tok.clone());
+            }
+            if matches!(
+                tok,
+                Token::Newline | Token::Semi | Token::LBrace | Token::RBrace
+            ) {
+                self.first = None;
+            } else if self.first.is_none() {
+                self.first = Some(tok.clone());
+                self.after_first = None;
+                self.first_is_last = true;
+            }
+            self.previous = self.last.take().map(|(t, _)| t);
+            self.last = Some((tok.clone(), span));
+            self.read(tok, span, at);
+        }
+        let at_token = self.last.as_ref().filter(|(_, s)| s.start == at);
+        let for_paren =
+            at_token.is_some_and(|(t, _)| *t == Token::LParen) && self.previous == Some(Token::For);
+        let after_first = match self.first_is_last {
+            true => self.tokens.peek().map(|(t, _)| t.clone()),
+            false => self.after_first.clone(),
+        };
+        Before {
+            unclosed: self.stack.last().cloned(),
+            for_paren,
+            first: self.first.clone().map(|first| (first, after_first)),
+        }
+    }
+
+    /// Counts the bracket of a token read, or keeps it for later when it ends after
+    /// `at`.
+    fn read(&mut self, tok: Token, span: Span, at: u32) {
+        if span.end > at {
+            self.pending = Some((tok, span));
+            return;
+        }
         match tok {
-            Token::LParen | Token::LBracket | Token::LBrace => stack.push((tok.clone(), *span)),
+            Token::LParen | Token::LBracket | Token::LBrace => self.stack.push((tok, span)),
             Token::RParen | Token::RBracket | Token::RBrace => {
-                stack.pop();
+                self.stack.pop();
             }
             _ => {}
         }
     }
-    stack.pop()
+}
+
+/// Adds a hint to a syntax error on a line written the way Python spells it
+/// (`with torch.no_grad():`, `def f(x):`, `import torch`).
+fn foreign_syntax_hint(d: Diagnostic, before: &Before) -> Diagnostic {
+    if d.hint.is_some() {
+        return d;
+    }
+    // `for (i, c) in ...` (statement or comprehension): Python allows the parentheses.
+    if before.for_paren {
+        return d.with_hint(
+            "bp's `for` takes its names without parentheses: `for i, c in enumerate(s)`",
+        );
+    }
+    let Some((first, next)) = &before.first else {
+        return d;
+    };
+    let hint = match (first, next) {
+        (Token::Ident(w), _) if &**w == "with" => {
+            "bp writes `with torch.no_grad():` as `no_grad { ... }`"
+        }
+        (Token::Ident(w), _) if &**w == "def" => "bp defines functions as `fn name(x) { ... }`",
+        (Token::Import, Some(Token::Ident(_))) => {
+            "bp needs no `import torch`: its builtins are always there; `import \"file.bp\" as name` imports a bp file"
+        }
+        (Token::Ident(w), _) if &**w == "from" => {
+            "bp needs no imports for its builtins; `import \"file.bp\" as name` imports a bp file"
+        }
+        _ => return d,
+    };
+    d.with_hint(hint)
 }
 
 /// "expression, `)` or end of line": deduplicated, operators folded into "operator",

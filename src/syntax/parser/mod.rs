@@ -22,6 +22,7 @@ pub use super::token::{highlight, lex, Highlight};
 
 mod errors;
 mod grammar;
+mod report;
 
 use errors::*;
 use grammar::*;
@@ -67,9 +68,10 @@ impl chumsky::span::Span for Span {
 
 /// The error type of one pass of the grammar (`grammar.rs` is generic over it):
 /// chumsky's `Rich` errors, with what was expected and found, for the pass that
-/// reports; `EmptyErr` for the first pass, where a failed alternative (every
-/// operator tried after every operand) costs nothing. A text with any error is
-/// parsed again with `Rich` errors, so reports do not depend on the first pass.
+/// reports; [`report::Spot`] (only where it is) for the first pass, where a failed
+/// alternative (every operator tried after every operand) costs next to nothing. A
+/// text with errors is parsed again with `Rich` errors around each error the first
+/// pass located ([`report`]).
 pub(super) trait SyntaxError<'t, I: Input<'t, Token = Token, Span = Span>>:
     chumsky::error::Error<'t, I>
     + chumsky::label::LabelError<'t, I, chumsky::DefaultExpected<'t, Token>>
@@ -86,9 +88,9 @@ impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for Rich<'
     }
 }
 
-impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for EmptyErr {
-    fn custom(_: Span, _: impl ToString) -> Self {
-        EmptyErr::default()
+impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for report::Spot {
+    fn custom(span: Span, _: impl ToString) -> Self {
+        chumsky::error::Cheap::new(span)
     }
 }
 
@@ -146,40 +148,40 @@ pub fn on_parsed(hook: fn()) {
 
 fn parse_text(src: &str, source: SourceId) -> ParseOutput {
     let _names = SharedNames;
-    if let Some(Chunked(stmts)) = parse_lazily(src, source) {
-        return ParseOutput {
+    match parse_lazily(src, source) {
+        Ok(Chunked(stmts)) => ParseOutput {
             program: Some(program_of(stmts)),
             diagnostics: Vec::new(),
             incomplete: false,
-        };
+        },
+        Err(unparsed) => report::parse_reporting(src, source, unparsed),
     }
-    parse_reporting(src, source)
 }
 
 /// The first pass of [`parse`] over `src`, handing each top-level statement to `each`
 /// as soon as it is parsed, so that the tree of a large file is never held whole (`bp
-/// check`). True when the text has no errors: every statement went to `each`, in
+/// check`). `Ok` when the text has no errors: every statement went to `each`, in
 /// order. Otherwise what went to `each` is to be thrown away (a part of the
 /// statements, some recovered from an error), and [`parse_reported`] gives
-/// [`parse`]'s output.
-pub fn parse_each(src: &str, source: SourceId, each: Each) -> bool {
+/// [`parse`]'s output from what this pass found.
+pub fn parse_each<'s>(src: &'s str, source: SourceId, each: Each) -> Result<(), Unparsed<'s>> {
     let parsed = {
         let _names = SharedNames;
         let _sink = Sink::set(each);
-        parse_lazily::<Streamed>(src, source).is_some()
+        parse_lazily::<Streamed>(src, source).map(|_| ())
     };
-    if let (true, Some(hook)) = (parsed, ON_PARSED.get()) {
+    if let (Ok(()), Some(hook)) = (&parsed, ON_PARSED.get()) {
         hook();
     }
     parsed
 }
 
-/// [`parse`] of a text in which [`parse_each`] found errors: its second pass alone,
-/// which reports them.
-pub fn parse_reported(src: &str, source: SourceId) -> ParseOutput {
+/// [`parse`] of a text in which [`parse_each`] found errors: the second pass, which
+/// reports them.
+pub fn parse_reported(src: &str, source: SourceId, unparsed: Unparsed) -> ParseOutput {
     let out = {
         let _names = SharedNames;
-        parse_reporting(src, source)
+        report::parse_reporting(src, source, unparsed)
     };
     if let Some(hook) = ON_PARSED.get() {
         hook();
@@ -230,66 +232,6 @@ impl FromIterator<Option<Stmt>> for Streamed {
     }
 }
 
-/// The second pass, for a text with errors: lexes it into tokens and parses them
-/// with `Rich` errors, reporting every error.
-fn parse_reporting(src: &str, source: SourceId) -> ParseOutput {
-    let (mut tokens, mut diagnostics) = token::lex(src, source);
-    resolve_fstrings(&mut tokens, src, source, &mut diagnostics);
-    let lex_incomplete =
-        !diagnostics.is_empty() && diagnostics.iter().all(|d| d.message == UNTERMINATED_STRING);
-
-    if let Some(diag) = check_nesting(&tokens) {
-        diagnostics.push(diag);
-        return ParseOutput {
-            program: None,
-            diagnostics,
-            incomplete: false,
-        };
-    }
-
-    let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
-    let eoi = Span::new(source, end, end);
-    let (program, errors) = program_parser::<_, Rich<Token, Span>, Chunked<_>>()
-        .parse(tokens.as_slice().split_token_span(eoi))
-        .into_output_errors();
-
-    // An error at an `Error` token repeats a lexical diagnostic already reported.
-    let errors: Vec<_> = errors
-        .into_iter()
-        .filter(|e| e.found() != Some(&Token::Error))
-        .collect();
-    let at_end =
-        |e: &Rich<Token, Span>| matches!(e.reason(), RichReason::ExpectedFound { found: None, .. });
-    // Only end-of-input errors (and unterminated strings): more input may complete it.
-    let something_open = lex_incomplete || (diagnostics.is_empty() && !errors.is_empty());
-    let incomplete = something_open && errors.iter().all(at_end);
-
-    for err in &errors {
-        let d = error_to_diagnostic(err, src, &tokens);
-        diagnostics.push(foreign_syntax_hint(d, &tokens));
-    }
-    diagnostics.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
-    if diagnostics.len() > MAX_REPORTED {
-        let more = diagnostics.len() - MAX_REPORTED;
-        diagnostics.truncate(MAX_REPORTED);
-        let errors = if more == 1 { "error" } else { "errors" };
-        diagnostics.push(
-            Diagnostic::error(format!("{more} more syntax {errors} not shown"))
-                .with_hint("fix the ones above first"),
-        );
-    }
-
-    let program = match program {
-        Some(Chunked(stmts)) if diagnostics.is_empty() => Some(program_of(stmts)),
-        _ => None,
-    };
-    ParseOutput {
-        program,
-        diagnostics,
-        incomplete,
-    }
-}
-
 /// The statements of a program (`None` for a skipped `}`), without room to spare
 /// (collected in place: `Option<Stmt>` is a `Stmt` wide).
 fn program_of(stmts: Vec<Option<Stmt>>) -> Program {
@@ -298,44 +240,78 @@ fn program_of(stmts: Vec<Option<Stmt>>) -> Program {
     program
 }
 
-/// The first pass, without error details, reading the tokens from the text as it
-/// goes ([`token::LazyTokens`]): a text without errors (nearly every one) is lexed and
-/// parsed with no vector of its tokens, in time and memory linear in its size.
-/// `None` when the text has any error: [`parse`] then lexes it into tokens and parses
-/// them with `Rich` errors, so reports do not depend on this pass. The statements are
-/// collected into `C` as they are parsed.
-fn parse_lazily<C: FromIterator<Option<Stmt>>>(src: &str, source: SourceId) -> Option<C> {
+/// The first pass, locating errors but without their details, reading the tokens
+/// from the text as it goes ([`token::LazyTokens`]): a text without errors (nearly
+/// every one) is lexed and parsed with no vector of its tokens, in time and memory
+/// linear in its size. The statements are collected into `C` as they are parsed. A
+/// text with errors gives what [`report`] needs to report them: where they are, and
+/// where each top-level statement starts.
+fn parse_lazily<C: FromIterator<Option<Stmt>>>(
+    src: &str,
+    source: SourceId,
+) -> Result<C, Unparsed<'_>> {
     let mut nesting = Nesting::default();
-    let mut scan = token::scan(src, source, |tok, span| nesting.step(tok, span).is_none())?;
+    let Some(mut scan) = token::scan(src, source, |tok, span| nesting.step(tok, span).is_none())
+    else {
+        return Err(Unparsed { located: None });
+    };
     let mut diagnostics = Vec::new();
     resolve_fstrings(&mut scan.fstrings, src, source, &mut diagnostics);
     if !diagnostics.is_empty() {
-        return None;
+        return Err(Unparsed { located: None });
     }
     let eoi = Span::new(source, scan.end, scan.end);
+    let mut tokens = token::LazyTokens::new(src, scan);
     let input = LazyInput {
-        tokens: token::LazyTokens::new(src, scan),
+        start: tokens.begin,
+        tokens: &mut tokens,
         eoi,
+        limit: usize::MAX,
     };
-    let (program, errors) = program_parser::<_, EmptyErr, C>()
+    let (program, errors) = program_parser::<_, report::Spot, report::Tracked<C>>()
         .parse(input)
         .into_output_errors();
-    match (program, errors.is_empty()) {
-        (Some(stmts), true) => Some(stmts),
-        _ => None,
+    let starts = report::take_starts();
+    match program {
+        Some(report::Tracked(items)) if errors.is_empty() => Ok(items),
+        _ => Err(Unparsed {
+            located: Some(Box::new(report::Located::found(
+                tokens, eoi, errors, starts,
+            ))),
+        }),
     }
+}
+
+/// What the first pass found in a text with errors, for [`parse_reported`].
+pub struct Unparsed<'s> {
+    /// The errors' places; `None` when the text does not lex (the second pass lexes
+    /// it again and reports why).
+    located: Option<Box<report::Located<'s>>>,
 }
 
 /// [`token::LazyTokens`] as chumsky's input: the tokens and spans that
 /// `split_token_span` gives over the slice of [`lex`]'s tokens, and the same spans
 /// for a range of them (from the start of its first token to the end of the last one
 /// read, or the end of input).
-struct LazyInput<'t> {
-    tokens: token::LazyTokens<'t>,
+struct LazyInput<'a, 's> {
+    tokens: &'a mut token::LazyTokens<'s>,
     eoi: Span,
+    /// Where to read the first token.
+    start: usize,
+    /// Tokens that start here or later are not read (the end of input).
+    limit: usize,
 }
 
-impl<'t> Input<'t> for LazyInput<'t> {
+impl LazyInput<'_, '_> {
+    /// The token that starts at or after `at`, before [`LazyInput::limit`].
+    fn next_at(&mut self, at: usize) -> Option<(Token, usize, usize)> {
+        self.tokens
+            .next_at(at)
+            .filter(|(_, start, _)| *start < self.limit)
+    }
+}
+
+impl<'a, 's: 'a> Input<'a> for LazyInput<'a, 's> {
     type Span = Span;
     type Token = Token;
     type MaybeToken = Token;
@@ -345,7 +321,7 @@ impl<'t> Input<'t> for LazyInput<'t> {
     type Cache = Self;
 
     fn begin(self) -> (Self::Cursor, Self::Cache) {
-        ((self.tokens.begin, None), self)
+        ((self.start, None), self)
     }
 
     fn cursor_location(cursor: &Self::Cursor) -> usize {
@@ -360,7 +336,7 @@ impl<'t> Input<'t> for LazyInput<'t> {
     unsafe fn span(cache: &mut Self, range: std::ops::Range<&Self::Cursor>) -> Span {
         let eoi = cache.eoi;
         let end = eoi.end as usize;
-        let range = match cache.tokens.next_at(range.start.0) {
+        let range = match cache.next_at(range.start.0) {
             Some((_, start, _)) => start..range.end.1.unwrap_or(end),
             None => end..end,
         };
@@ -368,9 +344,9 @@ impl<'t> Input<'t> for LazyInput<'t> {
     }
 }
 
-impl<'t> ValueInput<'t> for LazyInput<'t> {
+impl<'a, 's: 'a> ValueInput<'a> for LazyInput<'a, 's> {
     unsafe fn next(cache: &mut Self, cursor: &mut Self::Cursor) -> Option<Token> {
-        let (token, _, end) = cache.tokens.next_at(cursor.0)?;
+        let (token, _, end) = cache.next_at(cursor.0)?;
         *cursor = (end, Some(end));
         Some(token)
     }
@@ -454,54 +430,6 @@ fn resolve_fstrings(
             Token::Error
         };
     }
-}
-
-/// Adds a hint to a syntax error on a line written the way Python spells it
-/// (`with torch.no_grad():`, `def f(x):`, `import torch`).
-fn foreign_syntax_hint(d: Diagnostic, tokens: &[(Token, Span)]) -> Diagnostic {
-    if d.hint.is_some() {
-        return d;
-    }
-    let Some(at) = d.primary_span() else { return d };
-    // `for (i, c) in ...` (statement or comprehension): Python allows the parentheses.
-    if let Some(j) = tokens.iter().position(|(_, s)| s.start == at.start) {
-        if j > 0 && tokens[j].0 == Token::LParen && tokens[j - 1].0 == Token::For {
-            return d.with_hint(
-                "bp's `for` takes its names without parentheses: `for i, c in enumerate(s)`",
-            );
-        }
-    }
-    // The first token of the statement the error is in.
-    let mut first: Option<usize> = None;
-    for (i, (tok, span)) in tokens.iter().enumerate() {
-        if span.start > at.start {
-            break;
-        }
-        if matches!(
-            tok,
-            Token::Newline | Token::Semi | Token::LBrace | Token::RBrace
-        ) {
-            first = None;
-        } else if first.is_none() {
-            first = Some(i);
-        }
-    }
-    let Some(i) = first else { return d };
-    let next = tokens.get(i + 1).map(|(t, _)| t);
-    let hint = match (&tokens[i].0, next) {
-        (Token::Ident(w), _) if &**w == "with" => {
-            "bp writes `with torch.no_grad():` as `no_grad { ... }`"
-        }
-        (Token::Ident(w), _) if &**w == "def" => "bp defines functions as `fn name(x) { ... }`",
-        (Token::Import, Some(Token::Ident(_))) => {
-            "bp needs no `import torch`: its builtins are always there; `import \"file.bp\" as name` imports a bp file"
-        }
-        (Token::Ident(w), _) if &**w == "from" => {
-            "bp needs no imports for its builtins; `import \"file.bp\" as name` imports a bp file"
-        }
-        _ => return d,
-    };
-    d.with_hint(hint)
 }
 
 /// How deeply prefix operators and `**` may nest in one expression (`- - - x`,
@@ -629,7 +557,7 @@ mod tests {
         }
         let end = tokens.last().map_or(0, |(_, s)| s.end as usize);
         let eoi = Span::new(SourceId(0), end, end);
-        let (program, errors) = program_parser::<_, EmptyErr, Chunked<_>>()
+        let (program, errors) = program_parser::<_, report::Spot, Chunked<_>>()
             .parse(tokens.as_slice().split_token_span(eoi))
             .into_output_errors();
         match (program, errors.is_empty()) {
@@ -653,7 +581,21 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        // Every script of the repository's examples and tests.
+        texts.extend(repository_scripts());
+        let mut parsed = 0;
+        for text in &texts {
+            let lazily = parse_lazily(text, SourceId(0))
+                .ok()
+                .map(|Chunked(s)| program_of(s));
+            assert_eq!(lazily, parse_tokens(text), "{text}");
+            parsed += lazily.is_some() as usize;
+        }
+        assert!(parsed > 50, "{parsed}");
+    }
+
+    /// Every script of the repository's examples and tests.
+    fn repository_scripts() -> Vec<String> {
+        let mut texts = Vec::new();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut dirs = vec![root.join("examples"), root.join("tests")];
         while let Some(dir) = dirs.pop() {
@@ -667,13 +609,75 @@ mod tests {
             }
         }
         assert!(texts.len() > 50, "{}", texts.len());
-        let mut parsed = 0;
+        texts
+    }
+
+    /// The reports of a text with errors, from the regions around them, are those of
+    /// the whole text parsed again (what `parse` did before): on every script of the
+    /// repository (those with errors among them) and on each with errors put in.
+    #[test]
+    fn reports_from_regions_are_the_reports_of_the_whole_text() {
+        let mut texts = repository_scripts();
+        let edits: [(&str, usize); 8] = [
+            ("= ", 0),
+            (")", 0),
+            ("(", 0),
+            ("}", 0),
+            ("\nif x\n", 0),
+            ("def f(x):", 0),
+            (" = = ", 0),
+            ("", 1),
+        ];
+        let mut mutated = Vec::new();
         for text in &texts {
-            let lazily = parse_lazily(text, SourceId(0)).map(|Chunked(s)| program_of(s));
-            assert_eq!(lazily, parse_tokens(text), "{text}");
-            parsed += lazily.is_some() as usize;
+            for k in 1..6 {
+                let mut at = text.len() * k / 6;
+                while !text.is_char_boundary(at) {
+                    at += 1;
+                }
+                for (insert, delete) in edits {
+                    let mut cut = (at + delete).min(text.len());
+                    while !text.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    mutated.push(format!("{}{insert}{}", &text[..at], &text[cut..]));
+                }
+            }
         }
-        assert!(parsed > 50, "{parsed}");
+        texts.extend(mutated);
+        // Many errors: more than are shown.
+        texts.push("x = = 1\n".repeat(150));
+        texts.push("y = 1\n".repeat(50) + &"x = (\n".repeat(3));
+        // Statements longer than a region's first try: an unclosed `(` and the rest of
+        // the text; an error inside a long class.
+        texts.push("x = (1 +\ny = 2\n".to_string() + &"y = 2\n".repeat(500));
+        let methods = "    fn f(self) { return 1 }\n".repeat(100);
+        texts.push(format!(
+            "class C {{\n{methods}    fn g(self, = ) {{ }}\n{methods}}}\nx = ="
+        ));
+        let (mut by_regions, mut with_errors) = (0, 0);
+        for text in &texts {
+            let _names = SharedNames;
+            let Err(unparsed) = parse_lazily::<Chunked<_>>(text, SourceId(0)) else {
+                continue;
+            };
+            let whole = report::parse_whole(text, SourceId(0));
+            with_errors += 1;
+            let Some(located) = unparsed.located else {
+                continue;
+            };
+            let regions = report::by_regions(text, SourceId(0), *located)
+                .unwrap_or_else(|| panic!("no reports from regions of {text}"));
+            by_regions += 1;
+            assert_eq!(
+                format!("{:?}", regions.diagnostics),
+                format!("{:?}", whole.diagnostics),
+                "{text}"
+            );
+            assert_eq!(regions.incomplete, whole.incomplete, "{text}");
+            assert!(whole.program.is_none());
+        }
+        assert!(by_regions > 1500, "{by_regions} of {with_errors}");
     }
 
     /// A compact rendering of an expression, to test structure.
