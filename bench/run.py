@@ -20,20 +20,20 @@ BENCH = ROOT / "bench"
 BP = None  # target/<profile>/bp, set by main() once built
 
 
-def run(cmd):
-    """Runs cmd; returns (wall seconds, stdout, stderr)."""
+def run(cmd, status=0):
+    """Runs cmd, which must exit with `status`; returns (wall seconds, stdout, stderr)."""
     start = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     out, err = p.communicate()
     wall = time.perf_counter() - start
     # wait4 is not available after communicate(); ru_maxrss of RUSAGE_CHILDREN is the
     # largest child so far, so measure peak memory separately with its own process.
-    if p.returncode != 0:
+    if p.returncode != status:
         sys.exit(f"failed: {' '.join(map(str, cmd))}\n{err.decode()}")
     return wall, out.decode(), err.decode()
 
 
-def peak_rss_mib(cmd):
+def peak_rss_mib(cmd, status=0):
     pid = os.fork()
     if pid == 0:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -41,8 +41,8 @@ def peak_rss_mib(cmd):
         os.dup2(devnull, 2)
         os.chdir(ROOT)
         os.execv(cmd[0], [str(c) for c in cmd])
-    _, status, usage = os.wait4(pid, 0)
-    if status != 0:
+    _, wait_status, usage = os.wait4(pid, 0)
+    if os.waitstatus_to_exitcode(wait_status) != status:
         sys.exit(f"failed: {' '.join(map(str, cmd))}")
     return usage.ru_maxrss / 1024.0
 
@@ -303,18 +303,27 @@ def long_sum_script(path, size=10_000_000):
 def parse_scripts(n, row, only):
     # P2 and P3: the other shapes of a 10 MB script (SPEC §22: linear time and memory
     # in the file's size), checked (lex, parse, resolve), whole process; the same
-    # budgets as P1.
+    # budgets as P1. P2e: P2 with a syntax error at the end (`bp check` exits 2).
     import tempfile
-    shapes = [("P2", "P2 10 MB of lines", many_lines_script), ("P3", "P3 10 MB sum", long_sum_script)]
+
+    def with_error(path):
+        many_lines_script(path)
+        path.write_text(path.read_text() + "y = (1 +\n")
+
+    shapes = [
+        ("P2", "P2 10 MB of lines", many_lines_script, 0),
+        ("P2", "P2e with error", with_error, 2),
+        ("P3", "P3 10 MB sum", long_sum_script, 0),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        for key, name, make in shapes:
+        for key, name, make, status in shapes:
             if only and key not in only:
                 continue
             path = Path(tmp) / f"{key}.bp"
             make(path)
             mib = path.stat().st_size / 2**20
-            wall = median_of(n, lambda: run([BP, "check", path])[0])
-            peak = max(peak_rss_mib([BP, "check", path]) for _ in range(3))
+            wall = median_of(n, lambda: run([BP, "check", path], status)[0])
+            peak = max(peak_rss_mib([BP, "check", path], status) for _ in range(3))
             row(name, "check s", wall, "budget", 10.0, "<= 10 s", 1.0)
             row(name, "check peak MiB", peak, "budget", 10 * mib, "<= 10x file", 1.0)
 
