@@ -45,7 +45,7 @@ pub enum Exit {
 /// (rendered, coloured when `color`) to `err`. With a time limit in seconds (`bp run
 /// --timeout`), a script that runs longer stops with an error report (exit 1).
 pub fn run(
-    text: &str,
+    text: impl Into<std::rc::Rc<str>>,
     name: &str,
     out: Box<dyn Write>,
     err: &mut dyn Write,
@@ -53,6 +53,8 @@ pub fn run(
     color: bool,
     timeout: Option<f64>,
 ) -> Exit {
+    // Held once: the text given (a file read by `bp run`) is moved in, not copied.
+    let text: std::rc::Rc<str> = text.into();
     let deadline = timeout.map(limits::Deadline::start);
     let script_dir = options.script_dir.clone();
     let mut interp = Interpreter::new(out, options);
@@ -60,7 +62,7 @@ pub fn run(
         let result = match script_dir {
             Some(dir) => {
                 interp.set_script_dir(&dir);
-                interp.run_source_at(name, text, &dir)
+                interp.run_source_at(name, text.clone(), &dir)
             }
             None => {
                 if !name.starts_with('<') {
@@ -70,10 +72,10 @@ pub fn run(
                     };
                     interp.set_script_dir(&dir);
                 }
-                interp.run_source(name, text)
+                interp.run_source(name, text.clone())
             }
         };
-        guard::debug_panic(text);
+        guard::debug_panic(&text);
         result
     });
     for w in interp.take_warnings() {

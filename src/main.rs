@@ -219,7 +219,6 @@ fn run_file(path: &str, flags: RunFlags, timeout: Option<f64>) -> Exit {
     // While the script is parsed, what parsing frees goes back to the OS at once;
     // once it is parsed, freed pages are kept for reuse (see `main`).
     set_purge_delay(0);
-    bp::syntax::on_parsed(|| set_purge_delay(-1));
     let (text, name) = match load_script(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -235,10 +234,11 @@ fn run_file(path: &str, flags: RunFlags, timeout: Option<f64>) -> Exit {
         // A script cannot ask `:why`, so the per-operation gradients are not kept.
         record_grads: false,
         allow_paths: flags.allow_path,
+        after_parse: Some(|| set_purge_delay(-1)),
         ..Options::default()
     };
     let mut err = std::io::stderr();
-    let code = bp::run(&text, name, out, &mut err, options, color, timeout);
+    let code = bp::run(text, name, out, &mut err, options, color, timeout);
     let _ = err.flush();
     code
 }

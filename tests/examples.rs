@@ -81,7 +81,7 @@ fn zero_to_hero() {
             ..bp::eval::Options::default()
         };
         let exit = bp::run(
-            &source,
+            source.as_str(),
             &name,
             Box::new(out.clone()),
             &mut err,

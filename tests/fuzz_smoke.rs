@@ -362,7 +362,7 @@ fn run_one(text: &str, dir: &Path, epoch: Instant) -> Result<(), String> {
             STARTED.store(1 + epoch.elapsed().as_millis() as u64, Ordering::SeqCst);
             let mut err = Vec::new();
             let _ = bp::run(
-                &text,
+                text.as_str(),
                 "fuzz.bp",
                 Box::new(std::io::sink()),
                 &mut err,

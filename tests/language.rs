@@ -10,7 +10,7 @@ fn run(path: &str) -> (String, String, bp::Exit) {
     let out = Shared::default();
     let mut err = Vec::new();
     let code = bp::run(
-        &src,
+        src.as_str(),
         path,
         Box::new(out.clone()),
         &mut err,

@@ -66,7 +66,7 @@ fn check_script(path: &Path, tally: &mut Tally) {
     let name = path.to_string_lossy().into_owned();
     // Errors are part of some scripts (`# expect: error`): the reads made before
     // are checked all the same.
-    let _ = interp.run_source(&name, &text);
+    let _ = interp.run_source(&name, text.as_str());
     let mut resolutions: Vec<(SourceId, resolve::Resolution)> = Vec::new();
     for (span, name, found) in interp.place_trace().to_vec() {
         let id = span.source;

@@ -248,7 +248,7 @@ fn no_false_positives_on_any_script() {
         flagged += 1;
         let mut interp = Interpreter::new(Box::new(std::io::sink()), Options::default());
         let name = path.to_string_lossy();
-        let run = match interp.run_source(&name, &src) {
+        let run = match interp.run_source(&name, src.as_str()) {
             Err(RunError::Syntax(d)) => d.into_iter().next(),
             Err(RunError::Runtime(d)) => Some(*d),
             Ok(()) => None,

@@ -69,6 +69,11 @@ pub struct Options {
     /// is not the folder of the script's name (tests run examples in a temporary
     /// folder); `None` takes it from the name.
     pub script_dir: Option<PathBuf>,
+    /// What runs once the first text is parsed (the script, before it runs): `bp
+    /// run` returns what parsing frees to the OS while the script is parsed (a long
+    /// list's chunks), and keeps freed pages for reuse once it is parsed (a training
+    /// loop reallocates the same buffers every step).
+    pub after_parse: Option<fn()>,
 }
 
 impl Default for Options {
@@ -81,6 +86,7 @@ impl Default for Options {
             record_grads: true,
             allow_paths: Vec::new(),
             script_dir: None,
+            after_parse: None,
         }
     }
 }
@@ -238,10 +244,16 @@ impl Interpreter {
     }
 
     /// Runs a source whose relative paths start from `dir` (whatever its name).
-    pub fn run_source_at(&mut self, name: &str, text: &str, dir: &Path) -> Result<(), RunError> {
-        let id = self.sources.add(name, text);
+    pub fn run_source_at(
+        &mut self,
+        name: &str,
+        text: impl Into<Rc<str>>,
+        dir: &Path,
+    ) -> Result<(), RunError> {
+        let text: Rc<str> = text.into();
+        let id = self.sources.add(name, text.clone());
         self.source_dirs.insert(id, dir.to_path_buf());
-        self.run_parsed(id, text)
+        self.run_parsed(id, &text)
     }
 
     /// The folder that relative paths written at `span` start from: the folder of
@@ -268,9 +280,10 @@ impl Interpreter {
     }
 
     /// Parses and runs one source text (a file, or one REPL entry).
-    pub fn run_source(&mut self, name: &str, text: &str) -> Result<(), RunError> {
-        let id = self.sources.add(name, text);
-        self.run_parsed(id, text)
+    pub fn run_source(&mut self, name: &str, text: impl Into<Rc<str>>) -> Result<(), RunError> {
+        let text: Rc<str> = text.into();
+        let id = self.sources.add(name, text.clone());
+        self.run_parsed(id, &text)
     }
 
     /// Parses and runs a notebook cell: as [`Interpreter::run_source`], and gives the
@@ -291,6 +304,9 @@ impl Interpreter {
         want_value: bool,
     ) -> Result<Option<Value>, RunError> {
         let parsed = parse(text, id);
+        if let Some(hook) = self.options.after_parse.take() {
+            hook();
+        }
         if !parsed.diagnostics.is_empty() {
             return Err(RunError::Syntax(parsed.diagnostics));
         }

@@ -9,5 +9,5 @@ pub mod token;
 pub mod visit;
 
 pub use keywords::KEYWORDS;
-pub use parser::{on_parsed, parse, parse_each, parse_reported, ParseOutput, Unparsed};
+pub use parser::{parse, parse_each, parse_reported, ParseOutput, Unparsed};
 pub use token::{highlight, lex, Highlight, Token};

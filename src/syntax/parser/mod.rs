@@ -127,23 +127,7 @@ impl Drop for SharedNames {
 
 /// Parses one source text (a file or a REPL entry).
 pub fn parse(src: &str, source: SourceId) -> ParseOutput {
-    let out = parse_text(src, source);
-    if let Some(hook) = ON_PARSED.get() {
-        hook();
-    }
-    out
-}
-
-/// What runs each time a parse ends ([`on_parsed`]).
-static ON_PARSED: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
-
-/// Sets what runs each time a parse ends (the first call only): `bp run` returns
-/// what parsing frees to the OS while the script is parsed (a long list's chunks),
-/// and keeps freed pages for reuse once it is parsed (a training loop reallocates
-/// the same buffers every step). An f-string's expressions are parsed on their own
-/// first, so a script with f-strings switches a little early.
-pub fn on_parsed(hook: fn()) {
-    let _ = ON_PARSED.set(hook);
+    parse_text(src, source)
 }
 
 fn parse_text(src: &str, source: SourceId) -> ParseOutput {
@@ -165,28 +149,16 @@ fn parse_text(src: &str, source: SourceId) -> ParseOutput {
 /// statements, some recovered from an error), and [`parse_reported`] gives
 /// [`parse`]'s output from what this pass found.
 pub fn parse_each<'s>(src: &'s str, source: SourceId, each: Each) -> Result<(), Unparsed<'s>> {
-    let parsed = {
-        let _names = SharedNames;
-        let _sink = Sink::set(each);
-        parse_lazily::<Streamed>(src, source).map(|_| ())
-    };
-    if let (Ok(()), Some(hook)) = (&parsed, ON_PARSED.get()) {
-        hook();
-    }
-    parsed
+    let _names = SharedNames;
+    let _sink = Sink::set(each);
+    parse_lazily::<Streamed>(src, source).map(|_| ())
 }
 
 /// [`parse`] of a text in which [`parse_each`] found errors: the second pass, which
 /// reports them.
 pub fn parse_reported(src: &str, source: SourceId, unparsed: Unparsed) -> ParseOutput {
-    let out = {
-        let _names = SharedNames;
-        report::parse_reporting(src, source, unparsed)
-    };
-    if let Some(hook) = ON_PARSED.get() {
-        hook();
-    }
-    out
+    let _names = SharedNames;
+    report::parse_reporting(src, source, unparsed)
 }
 
 /// What [`parse_each`] hands each statement to.
