@@ -9,7 +9,8 @@
 //! top-level statement starts. A statement's parse does not depend on what comes
 //! before it, so each error is parsed again from a few statements before it to the
 //! start of the statement after it, or first only a little past the error
-//! ([`by_regions`]), reading the tokens from the text again. Up to the region's end
+//! ([`by_regions`]), reading the tokens from the text again, with [`Hybrid`] errors
+//! (`Rich` only at the places reported). Up to the region's end
 //! that parse sees the tokens the whole text has, so an error it finds before the end
 //! is the one the whole text gives there. It may miss one (an error inside a block
 //! that closes after the region's end goes with the block's failed parse), so the
@@ -23,6 +24,154 @@ use chumsky::error::Cheap;
 
 /// The first pass's error: its span, nothing more.
 pub(super) type Spot = Cheap<Span>;
+
+/// The error of a region's parse: `Rich` at the places whose reports are wanted
+/// ([`WANTED`]), a [`Spot`] elsewhere, so that the alternatives that fail at every
+/// token of a long statement cost no allocation. chumsky picks and merges errors by
+/// their place alone, so a wanted place gets the error `Rich` errors give there.
+#[derive(Clone, Debug)]
+pub(super) enum Hybrid<'t> {
+    Spot(Span),
+    Rich(Rich<'t, Token, Span>),
+}
+
+thread_local! {
+    /// Where [`Hybrid`] errors are `Rich`, sorted.
+    static WANTED: std::cell::RefCell<Vec<u32>> = Default::default();
+}
+
+/// Whether a report of an error at `span` is wanted.
+fn wanted(span: &Span) -> bool {
+    WANTED.with(|w| w.borrow().binary_search(&span.start).is_ok())
+}
+
+/// Sets [`WANTED`] for one parse, and empties it when the parse ends.
+struct Wanted;
+
+impl Wanted {
+    fn set(places: &[u32]) -> Wanted {
+        WANTED.with(|w| *w.borrow_mut() = places.to_vec());
+        Wanted
+    }
+}
+
+impl Drop for Wanted {
+    fn drop(&mut self) {
+        WANTED.with(|w| w.borrow_mut().clear());
+    }
+}
+
+impl<'t, I: Input<'t, Token = Token, Span = Span>> chumsky::error::Error<'t, I> for Hybrid<'t> {
+    fn merge(self, other: Self) -> Self {
+        match (self, other) {
+            (Hybrid::Rich(a), Hybrid::Rich(b)) => {
+                Hybrid::Rich(<Rich<'t, Token, Span> as chumsky::error::Error<'t, I>>::merge(a, b))
+            }
+            (Hybrid::Spot(_), rich @ Hybrid::Rich(_)) => rich,
+            (first, _) => first,
+        }
+    }
+}
+
+impl<'t, I, L> chumsky::label::LabelError<'t, I, L> for Hybrid<'t>
+where
+    I: Input<'t, Token = Token, Span = Span>,
+    Rich<'t, Token, Span>: chumsky::label::LabelError<'t, I, L>,
+{
+    fn expected_found<E: IntoIterator<Item = L>>(
+        expected: E,
+        found: Option<chumsky::util::MaybeRef<'t, Token>>,
+        span: Span,
+    ) -> Self {
+        match wanted(&span) {
+            true => Hybrid::Rich(<Rich<'t, Token, Span> as chumsky::label::LabelError<
+                't,
+                I,
+                L,
+            >>::expected_found(expected, found, span)),
+            false => Hybrid::Spot(span),
+        }
+    }
+
+    fn merge_expected_found<E: IntoIterator<Item = L>>(
+        self,
+        expected: E,
+        found: Option<chumsky::util::MaybeRef<'t, Token>>,
+        span: Span,
+    ) -> Self
+    where
+        Self: chumsky::error::Error<'t, I>,
+    {
+        match self {
+            Hybrid::Rich(rich) => {
+                Hybrid::Rich(<Rich<'t, Token, Span> as chumsky::label::LabelError<
+                    't,
+                    I,
+                    L,
+                >>::merge_expected_found(
+                    rich, expected, found, span
+                ))
+            }
+            spot => spot,
+        }
+    }
+
+    fn replace_expected_found<E: IntoIterator<Item = L>>(
+        self,
+        expected: E,
+        found: Option<chumsky::util::MaybeRef<'t, Token>>,
+        span: Span,
+    ) -> Self {
+        match self {
+            Hybrid::Rich(rich) if wanted(&span) => {
+                Hybrid::Rich(<Rich<'t, Token, Span> as chumsky::label::LabelError<
+                    't,
+                    I,
+                    L,
+                >>::replace_expected_found(
+                    rich, expected, found, span
+                ))
+            }
+            _ => <Self as chumsky::label::LabelError<'t, I, L>>::expected_found(
+                expected, found, span,
+            ),
+        }
+    }
+
+    fn label_with(&mut self, label: L) {
+        if let Hybrid::Rich(rich) = self {
+            <Rich<'t, Token, Span> as chumsky::label::LabelError<'t, I, L>>::label_with(
+                rich, label,
+            );
+        }
+    }
+
+    fn in_context(&mut self, label: L, span: Span) {
+        if let Hybrid::Rich(rich) = self {
+            <Rich<'t, Token, Span> as chumsky::label::LabelError<'t, I, L>>::in_context(
+                rich, label, span,
+            );
+        }
+    }
+}
+
+impl<'t, I: Input<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for Hybrid<'t> {
+    fn custom(span: Span, message: impl ToString) -> Self {
+        match wanted(&span) {
+            true => Hybrid::Rich(Rich::custom(span, message.to_string())),
+            false => Hybrid::Spot(span),
+        }
+    }
+}
+
+impl Hybrid<'_> {
+    fn start(&self) -> u32 {
+        match self {
+            Hybrid::Spot(span) => span.start,
+            Hybrid::Rich(rich) => rich.span().start,
+        }
+    }
+}
 
 /// The first pass's statements collected into `C`; where each starts goes to
 /// [`STARTS`], kept when the parse stops at an error after them.
@@ -147,6 +296,7 @@ pub(super) fn by_regions(src: &str, source: SourceId, located: Located) -> Optio
             eoi,
             from,
             to,
+            wanted: &errors[..shown],
         };
         let first = errors.partition_point(|&at| at < from);
         let last = errors.partition_point(|&at| to.is_none_or(|to| at < to));
@@ -201,12 +351,14 @@ struct Region<'s> {
     eoi: Span,
     from: u32,
     to: Option<u32>,
+    /// The places of the errors whose reports are wanted (sorted).
+    wanted: &'s [u32],
 }
 
 impl Region<'_> {
-    /// Parses the region and adds the reports of its errors before `to` to
-    /// `reports`, if they are at the places in `located` (sorted); false otherwise,
-    /// adding nothing.
+    /// Parses the region and adds the reports of its wanted errors before `to` to
+    /// `reports`, if its errors are at the places in `located` (sorted); false
+    /// otherwise, adding nothing.
     fn report(
         &self,
         tokens: &mut token::LazyTokens,
@@ -221,20 +373,29 @@ impl Region<'_> {
             start: self.from as usize,
             limit,
         };
-        let (_, errs) = program_parser::<_, Rich<Token, Span>, Discard>()
-            .parse(input)
-            .into_output_errors();
+        let (_, errs) = {
+            let _wanted = Wanted::set(self.wanted);
+            program_parser::<_, Hybrid, Discard>()
+                .parse(input)
+                .into_output_errors()
+        };
         // Errors at the region's end are not the text's.
-        let mut errs: Vec<Rich<Token, Span>> = errs
+        let errs: Vec<Hybrid> = errs
             .into_iter()
-            .filter(|e| (e.span().start as usize) < limit)
-            .map(Rich::into_owned)
+            .filter(|e| (e.start() as usize) < limit)
             .collect();
-        let mut found: Vec<u32> = errs.iter().map(|e| e.span().start).collect();
+        let mut found: Vec<u32> = errs.iter().map(Hybrid::start).collect();
         found.sort_unstable();
         if found != located {
             return false;
         }
+        let mut errs: Vec<Rich<Token, Span>> = errs
+            .into_iter()
+            .filter_map(|e| match e {
+                Hybrid::Rich(rich) => Some(rich.into_owned()),
+                Hybrid::Spot(_) => None,
+            })
+            .collect();
         let mut at = self.from as usize;
         let region = std::iter::from_fn(|| {
             let (tok, start, end) = tokens.next_at(at).filter(|(_, s, _)| *s < limit)?;
