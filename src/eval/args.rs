@@ -41,6 +41,15 @@ impl Args {
         Flow::from(Diagnostic::error(message).with_label(span, label))
     }
 
+    /// An error whose message ends with a tensor's shape: `message` then ` [2, 3]`.
+    pub fn shape_err(&self, message: &str, shape: &[usize], span: Span, label: &str) -> Flow {
+        self.err(
+            format!("{message} {}", crate::display::fmt_shape(shape)),
+            span,
+            label,
+        )
+    }
+
     /// Checks the call against the builtin's row: the number of positional
     /// arguments, the keyword names, and that every required parameter has a value.
     pub fn check(&self) -> Eval<()> {

@@ -223,11 +223,9 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let seed = match a.get(2, "v") {
         Some((Value::None, _)) | None => {
             if y.numel() != 1 {
-                return Err(a.err(
-                    format!(
-                        "grad() needs a scalar output or v=; the output has shape {}",
-                        fmt_shape(&y.shape())
-                    ),
+                return Err(a.shape_err(
+                    "grad() needs a scalar output or v=; the output has shape",
+                    &y.shape(),
                     y_span,
                     "more than one element",
                 ));

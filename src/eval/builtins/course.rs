@@ -151,11 +151,9 @@ pub fn meshgrid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let ts = a.tensor_list()?;
     for (t, s) in &ts {
         if t.ndim() > 1 {
-            return Err(a.err(
-                format!(
-                    "meshgrid(): each argument must be 0-d or 1-d; found shape {}",
-                    fmt_shape(&t.shape())
-                ),
+            return Err(a.shape_err(
+                "meshgrid(): each argument must be 0-d or 1-d; found shape",
+                &t.shape(),
                 *s,
                 "not a vector",
             ));
@@ -820,11 +818,9 @@ pub fn multinomial(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let replacement = a.flag("replacement")?;
     let shape = probs.shape();
     if shape.is_empty() || shape.len() > 2 {
-        return Err(a.err(
-            format!(
-                "multinomial(): probs must be 1-d or 2-d; found shape {}",
-                fmt_shape(&shape)
-            ),
+        return Err(a.shape_err(
+            "multinomial(): probs must be 1-d or 2-d; found shape",
+            &shape,
             pspan,
             "not 1-d or 2-d",
         ));

@@ -268,11 +268,9 @@ pub fn imshow(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         [0] => (0, 0),
         [n] => (1, *n),
         _ => {
-            return Err(a.err(
-                format!(
-                    "imshow() takes a matrix (2-d); found shape {}",
-                    crate::display::fmt_shape(&shape)
-                ),
+            return Err(a.shape_err(
+                "imshow() takes a matrix (2-d); found shape",
+                &shape,
                 a.pos[0].1,
                 "not a matrix",
             ))
@@ -329,11 +327,9 @@ pub fn scatter(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let x = a.tensor(0, "X")?;
     let shape = x.shape();
     if shape.len() != 2 || shape[1] != 2 {
-        return Err(a.err(
-            format!(
-                "scatter() takes points X of shape [n, 2]; found {}",
-                crate::display::fmt_shape(&shape)
-            ),
+        return Err(a.shape_err(
+            "scatter() takes points X of shape [n, 2]; found",
+            &shape,
             a.pos[0].1,
             "not [n, 2]",
         ));

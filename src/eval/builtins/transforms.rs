@@ -7,7 +7,7 @@ use crate::autodiff::{
     backward::backward_with, with_grad_mode, BackwardOptions, Tensor, TensorError,
 };
 use crate::diagnostic::Diagnostic;
-use crate::display::{fmt_shape, format_number};
+use crate::display::format_number;
 use crate::eval::args::{to_tensor, Args};
 use crate::eval::errors::{tensor_error, type_error};
 use crate::eval::{Eval, Flow, Interpreter, Value};
@@ -103,11 +103,9 @@ pub fn hessian(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let x_span = a.get(1, "x").map_or(a.call, |p| p.1);
     let y = apply(it, a, &f, f_span, std::slice::from_ref(&x), &[x_span])?;
     if y.numel() != 1 {
-        return Err(a.err(
-            format!(
-                "hessian(): the function must return one element; it returned shape {}",
-                fmt_shape(&y.shape())
-            ),
+        return Err(a.shape_err(
+            "hessian(): the function must return one element; it returned shape",
+            &y.shape(),
             f_span,
             "not a scalar function",
         ));
