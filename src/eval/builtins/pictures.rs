@@ -4,8 +4,8 @@
 
 use crate::display::count;
 use crate::eval::args::{to_tensor, Args};
-use crate::eval::errors::{type_error, wrong_type};
-use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::eval::errors::wrong_type;
+use crate::eval::{Eval, Interpreter, Value};
 use crate::picture::{HeatMap, Histogram, LinePlot, MultiPlot, Picture, ScatterPlot};
 use crate::source::Span;
 
@@ -48,12 +48,12 @@ fn title(a: &Args) -> Eval<Option<String>> {
     match a.keyword("title") {
         None | Some((Value::None, _)) => Ok(None),
         Some((Value::Str(s), _)) => Ok(Some(s.to_string())),
-        Some((v, span)) => Err(Flow::from(type_error(
+        Some((v, span)) => Err(wrong_type(
             &format!("{}() argument 'title'", a.name),
             "a string",
-            v.type_name(),
+            v,
             span,
-        ))),
+        )),
     }
 }
 
@@ -62,12 +62,12 @@ fn file(a: &Args) -> Eval<Option<(String, Span)>> {
     match a.keyword("file") {
         None | Some((Value::None, _)) => Ok(None),
         Some((Value::Str(s), span)) => Ok(Some((s.to_string(), span))),
-        Some((v, span)) => Err(Flow::from(type_error(
+        Some((v, span)) => Err(wrong_type(
             &format!("{}() argument 'file'", a.name),
             "a path (a string)",
-            v.type_name(),
+            v,
             span,
-        ))),
+        )),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::autodiff::{
 use crate::diagnostic::Diagnostic;
 use crate::display::format_number;
 use crate::eval::args::{to_tensor, Args};
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use ndarray::{ArrayD, IxDyn};
@@ -18,12 +18,7 @@ use ndarray::{ArrayD, IxDyn};
 fn function(a: &Args) -> Eval<(Value, Span)> {
     let (f, span) = a.required(0, "f")?;
     if !matches!(f, Value::Func(_) | Value::Builtin(_)) {
-        return Err(Flow::from(type_error(
-            &format!("{}()", a.name),
-            "a function",
-            f.type_name(),
-            span,
-        )));
+        return Err(wrong_type(&format!("{}()", a.name), "a function", f, span));
     }
     Ok((f.clone(), span))
 }
@@ -75,14 +70,8 @@ fn options(a: &Args, create_graph: bool) -> BackwardOptions {
 
 fn input(a: &Args) -> Eval<Tensor> {
     let (v, span) = a.required(1, "x")?;
-    let x = to_tensor(v).ok_or_else(|| {
-        Flow::from(type_error(
-            &format!("{}() argument 'x'", a.name),
-            "a tensor",
-            v.type_name(),
-            span,
-        ))
-    })?;
+    let x = to_tensor(v)
+        .ok_or_else(|| wrong_type(&format!("{}() argument 'x'", a.name), "a tensor", v, span))?;
     Ok(Tensor::leaf(x.data().as_ref().clone(), true))
 }
 
@@ -127,14 +116,10 @@ fn check_arguments(a: &Args) -> Eval<Checked> {
     let (f, f_span) = function(a)?;
     let mut inputs = Vec::new();
     for (v, s) in a.pos.iter().skip(1) {
-        inputs.push(to_tensor(v).ok_or_else(|| {
-            Flow::from(type_error(
-                &format!("{}() inputs", a.name),
-                "tensors",
-                v.type_name(),
-                *s,
-            ))
-        })?);
+        inputs.push(
+            to_tensor(v)
+                .ok_or_else(|| wrong_type(&format!("{}() inputs", a.name), "tensors", v, *s))?,
+        );
     }
     let spans: Vec<Span> = a.pos.iter().skip(1).map(|p| p.1).collect();
     let eps = a.number_or(usize::MAX, "eps")?;
