@@ -4,7 +4,6 @@
 //! `randint`. The differentiable ones are made of recorded operations, so that
 //! derivatives of every order follow without new backward rules.
 
-use crate::autodiff::op::IndexItem;
 use crate::autodiff::shape::{checked_numel, normalize_axis};
 use crate::autodiff::{elementwise as ew, nn, reduce, shape_ops, Array, Tensor, TensorError};
 use crate::display::fmt_shape;
@@ -13,7 +12,6 @@ use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::{ArrayD, IxDyn};
 use std::cmp::Ordering;
-use std::rc::Rc;
 
 fn fail(a: &Args, e: TensorError) -> Flow {
     let mut d = tensor_error(e, a.call, &[]);
@@ -66,29 +64,6 @@ fn count(a: &Args, i: usize, name: &str) -> Eval<usize> {
             "not a count",
         )),
     }
-}
-
-/// Full slices of every axis before `axis`, then `start..end` of `axis`.
-fn slice_items(axis: usize, shape: &[usize], start: usize, end: usize) -> Rc<[IndexItem]> {
-    let mut items: Vec<IndexItem> = shape[..axis]
-        .iter()
-        .map(|&n| IndexItem::Slice {
-            start: 0,
-            end: n,
-            step: 1,
-        })
-        .collect();
-    items.push(IndexItem::Slice {
-        start,
-        end,
-        step: 1,
-    });
-    items.into()
-}
-
-/// `x[..., start:end, ...]` along `axis`, recorded.
-fn narrow(x: &Tensor, axis: usize, start: usize, end: usize) -> Result<Tensor, TensorError> {
-    shape_ops::index(x, slice_items(axis, &x.shape(), start, end))
 }
 
 // ---- one_hot, eye's companions, meshgrid, dot ----
@@ -245,7 +220,7 @@ fn cumsum_tensor(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
         let mut pad = shape.clone();
         pad[axis] = s;
         let zeros = Tensor::constant(ArrayD::zeros(IxDyn(&pad)));
-        let shifted = shape_ops::concat(&[zeros, narrow(&y, axis, 0, n - s)?], axis)?;
+        let shifted = shape_ops::concat(&[zeros, shape_ops::narrow(&y, axis, 0, n - s)?], axis)?;
         y = ew::add(&y, &shifted)?;
         s *= 2;
     }
@@ -548,7 +523,7 @@ fn pieces(a: &Args, x: &Tensor, axis: usize, sizes: &[usize]) -> Eval<Value> {
     let mut out = Vec::with_capacity(sizes.len());
     let mut start = 0;
     for &s in sizes {
-        let t = narrow(x, axis, start, start + s).map_err(|e| fail(a, e))?;
+        let t = shape_ops::narrow(x, axis, start, start + s).map_err(|e| fail(a, e))?;
         out.push(Value::Tensor(t.renamed("SplitBackward")));
         start += s;
     }
