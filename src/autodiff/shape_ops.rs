@@ -208,6 +208,22 @@ pub fn index(x: &Tensor, items: Rc<[IndexItem]>) -> Result<Tensor, TensorError> 
     Ok(Tensor::record(data, Op::Index(items), &[x]))
 }
 
+/// `x[..., start:end]` along `axis` (full slices of the axes before it), recorded.
+pub fn narrow(x: &Tensor, axis: usize, start: usize, end: usize) -> Result<Tensor, TensorError> {
+    let full = |n| IndexItem::Slice {
+        start: 0,
+        end: n,
+        step: 1,
+    };
+    let mut items: Vec<IndexItem> = x.shape()[..axis].iter().map(|&n| full(n)).collect();
+    items.push(IndexItem::Slice {
+        start,
+        end,
+        step: 1,
+    });
+    index(x, items.into())
+}
+
 /// Zeros of `shape` with `g` written at the index `items`: the gradient of `index`.
 pub fn index_backward(
     g: &Tensor,

@@ -220,14 +220,17 @@ fn next_seq() -> u64 {
 }
 
 impl Tensor {
-    fn from_parts(data: Rc<Array>, requires_grad: bool, span: Span) -> Tensor {
+    /// A tensor of `data`, the result of `node` (`None` for a leaf), as created: no
+    /// grad, hooks or past versions.
+    #[inline]
+    fn from_parts(data: Rc<Array>, requires_grad: bool, span: Span, node: Option<Node>) -> Tensor {
         Tensor(Rc::new(TensorInner {
             data: RefCell::new(data),
             requires_grad: Cell::new(requires_grad),
             is_bool: Cell::new(false),
             grad: RefCell::new(None),
             retains_grad: Cell::new(false),
-            node: RefCell::new(None),
+            node: RefCell::new(node),
             past: RefCell::new(Vec::new()),
             span,
             origin: Cell::new(Origin::Created),
@@ -238,22 +241,22 @@ impl Tensor {
 
     /// A leaf sharing already-shared data, attributed to `span`.
     pub(crate) fn constant_rc_at(data: Rc<Array>, span: Span) -> Tensor {
-        Tensor::from_parts(data, false, span)
+        Tensor::from_parts(data, false, span, None)
     }
 
     /// A leaf that does not require grad.
     pub fn constant(data: Array) -> Tensor {
-        Tensor::from_parts(Rc::new(data), false, current_span())
+        Tensor::from_parts(Rc::new(data), false, current_span(), None)
     }
 
     /// A leaf sharing already-shared data.
     pub fn constant_rc(data: Rc<Array>) -> Tensor {
-        Tensor::from_parts(data, false, current_span())
+        Tensor::from_parts(data, false, current_span(), None)
     }
 
     /// A leaf; `requires_grad` makes `backward` fill its `.grad`.
     pub fn leaf(data: Array, requires_grad: bool) -> Tensor {
-        Tensor::from_parts(Rc::new(data), requires_grad, current_span())
+        Tensor::from_parts(Rc::new(data), requires_grad, current_span(), None)
     }
 
     pub fn scalar(value: f64) -> Tensor {
@@ -299,29 +302,18 @@ impl Tensor {
         };
         let span = current_span();
         node_created();
-        Tensor(Rc::new(TensorInner {
-            data: RefCell::new(Rc::new(data)),
-            requires_grad: Cell::new(true),
-            is_bool: Cell::new(false),
-            grad: RefCell::new(None),
-            retains_grad: Cell::new(false),
-            node: RefCell::new(Some(Node {
-                op: op(),
-                seq: next_seq(),
-                inputs,
-                saved: RefCell::new(saved),
-                span,
-                name: Cell::new(None),
-                freed_by: Cell::new(None),
-                last_grad: RefCell::new(None),
-                released: RefCell::new(None),
-            })),
-            past: RefCell::new(Vec::new()),
+        let node = Node {
+            op: op(),
+            seq: next_seq(),
+            inputs,
+            saved: RefCell::new(saved),
             span,
-            origin: Cell::new(Origin::Created),
-            sort_mark: Cell::new((0, 0)),
-            hooks: RefCell::new(Vec::new()),
-        }))
+            name: Cell::new(None),
+            freed_by: Cell::new(None),
+            last_grad: RefCell::new(None),
+            released: RefCell::new(None),
+        };
+        Tensor::from_parts(Rc::new(data), true, span, Some(node))
     }
 
     /// Shows a composite operation under one name (e.g. `SoftmaxBackward`).
@@ -421,19 +413,9 @@ impl Tensor {
     /// Returns the old version.
     pub(crate) fn record_write(&self, data: Array, op: Op, others: &[&Tensor]) -> Tensor {
         let old_node = self.0.node.borrow_mut().take();
-        let old = Tensor(Rc::new(TensorInner {
-            data: RefCell::new(self.data()),
-            requires_grad: Cell::new(self.requires_grad()),
-            is_bool: Cell::new(self.is_bool()),
-            grad: RefCell::new(None),
-            retains_grad: Cell::new(false),
-            node: RefCell::new(old_node),
-            past: RefCell::new(Vec::new()),
-            span: self.0.span,
-            origin: Cell::new(self.origin()),
-            sort_mark: Cell::new((0, 0)),
-            hooks: RefCell::new(Vec::new()),
-        }));
+        let old = Tensor::from_parts(self.data(), self.requires_grad(), self.0.span, old_node);
+        old.0.is_bool.set(self.is_bool());
+        old.0.origin.set(self.origin());
         let mut inputs: Vec<Tensor> = vec![old.clone()];
         // `x[i] = x` writes x's old values.
         inputs.extend(others.iter().map(|&t| {

@@ -9,11 +9,11 @@
 
 use super::elementwise::{self as ew, zip_with};
 use super::few::{few, Few};
-use super::op::IndexItem;
 use super::reduce::arg_extreme;
 use super::shape::reduced_shape;
 use super::shape_ops::{
-    broadcast_to, gather_rows, index, index_backward, permute, reshape, scatter_rows, sum_to,
+    broadcast_to, gather_rows, index, index_backward, narrow, permute, reshape, scatter_rows,
+    sum_to,
 };
 use super::{Array, Node, Op, Tensor, TensorError, Unary};
 use ndarray::{Axis, Dimension, IxDyn};
@@ -549,22 +549,9 @@ fn vjp_tensors(
             let mut offset = 0;
             for i in 0..node.inputs.len() {
                 let s = shape(i)?;
-                let len = s.get(*axis).copied().unwrap_or(0);
-                let mut items: Vec<IndexItem> = s[..*axis]
-                    .iter()
-                    .map(|&d| IndexItem::Slice {
-                        start: 0,
-                        end: d,
-                        step: 1,
-                    })
-                    .collect();
-                items.push(IndexItem::Slice {
-                    start: offset,
-                    end: offset + len,
-                    step: 1,
-                });
-                offset += len;
-                out.push(if_needed(i, &|| index(g, items.clone().into()))?);
+                let (start, end) = (offset, offset + s.get(*axis).copied().unwrap_or(0));
+                offset = end;
+                out.push(if_needed(i, &|| narrow(g, *axis, start, end))?);
             }
             Few::from(out)
         }

@@ -1,7 +1,7 @@
 //! The arguments of a builtin call, with checked accessors whose errors name the
 //! builtin, the argument and what it accepts.
 
-use super::errors::{closest, type_error, wrong_type};
+use super::errors::{closest, wrong_type};
 use super::value::{Builtin, Param, ParamDefault, Pass};
 use super::{Eval, Flow, Value};
 use crate::autodiff::shape::normalize_axis;
@@ -39,6 +39,15 @@ impl Args {
 
     pub fn err(&self, message: impl Into<String>, span: Span, label: impl Into<String>) -> Flow {
         Flow::from(Diagnostic::error(message).with_label(span, label))
+    }
+
+    /// An error whose message ends with a tensor's shape: `message` then ` [2, 3]`.
+    pub fn shape_err(&self, message: &str, shape: &[usize], span: Span, label: &str) -> Flow {
+        self.err(
+            format!("{message} {}", crate::display::fmt_shape(shape)),
+            span,
+            label,
+        )
     }
 
     /// Checks the call against the builtin's row: the number of positional
@@ -333,12 +342,7 @@ impl Args {
             .iter()
             .map(|(v, s)| {
                 let n = to_number(v).ok_or_else(|| {
-                    Flow::from(type_error(
-                        &format!("{}() shape", self.name),
-                        "whole numbers",
-                        v.type_name(),
-                        *s,
-                    ))
+                    wrong_type(&format!("{}() shape", self.name), "whole numbers", v, *s)
                 })?;
                 match as_integer(n) {
                     Some(k) if k >= 0 => Ok(k as usize),
@@ -365,12 +369,7 @@ impl Args {
             .into_iter()
             .map(|(v, s)| match to_tensor(&v) {
                 Some(t) => Ok((t, s)),
-                None => Err(Flow::from(type_error(
-                    &format!("{}()", self.name),
-                    "tensors",
-                    v.type_name(),
-                    s,
-                ))),
+                None => Err(wrong_type(&format!("{}()", self.name), "tensors", &v, s)),
             })
             .collect()
     }

@@ -214,12 +214,7 @@ impl Interpreter {
     ) -> Eval<()> {
         if let Some((path, span)) = file {
             let svg = picture.to_svg();
-            let base = self.base_dir(span);
-            return self
-                .files
-                .write(&base, path, svg.as_bytes())
-                .map(|_| ())
-                .map_err(|e| Flow::from(errors::file_error(&e, span)));
+            return self.write_file(span, path, svg.as_bytes(), span);
         }
         if let Some(sink) = self.picture_sink.as_mut() {
             sink(&picture);
@@ -269,6 +264,23 @@ impl Interpreter {
             },
             _ => self.home.clone(),
         }
+    }
+
+    /// The bytes of the file `path`, relative to the folder of `at` (SPEC §14's file
+    /// rules); a file error is labelled at `span`.
+    pub(crate) fn read_file(&self, at: Span, path: &str, span: Span) -> Eval<Vec<u8>> {
+        self.files
+            .read(&self.base_dir(at), path)
+            .map_err(|e| Flow::from(errors::file_error(&e, span)))
+    }
+
+    /// Writes `bytes` to the file `path`, relative to the folder of `at`; a file error
+    /// is labelled at `span`.
+    pub(crate) fn write_file(&self, at: Span, path: &str, bytes: &[u8], span: Span) -> Eval<()> {
+        self.files
+            .write(&self.base_dir(at), path, bytes)
+            .map(|_| ())
+            .map_err(|e| Flow::from(errors::file_error(&e, span)))
     }
 
     /// Puts the interpreter back in a usable state after a panic caught by

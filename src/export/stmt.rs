@@ -25,6 +25,17 @@ impl Emitter {
         r
     }
 
+    /// A loop: its `header` line (after the lines its parts needed), then `body`
+    /// indented, inside which `break` and `continue` may be written.
+    fn loop_block(&mut self, header: &str, body: &Block) -> R<()> {
+        self.flush_pending();
+        self.line(header);
+        self.loops += 1;
+        let r = self.block(body);
+        self.loops -= 1;
+        r
+    }
+
     pub(super) fn stmt(&mut self, s: &Stmt) -> R<()> {
         match &s.kind {
             StmtKind::Expr(e) => {
@@ -106,12 +117,7 @@ impl Emitter {
             }
             StmtKind::While { cond, body } => {
                 let c = self.expr(cond)?.code;
-                self.flush_pending();
-                self.line(&format!("while {c}:"));
-                self.loops += 1;
-                let r = self.block(body);
-                self.loops -= 1;
-                r?;
+                self.loop_block(&format!("while {c}:"), body)?;
             }
             StmtKind::For {
                 targets,
@@ -121,12 +127,7 @@ impl Emitter {
                 let it = self.iterable(iter)?;
                 let v: Vec<String> = targets.iter().map(|t| self.name(&t.name)).collect();
                 let v = v.join(", ");
-                self.flush_pending();
-                self.line(&format!("for {v} in {it}:"));
-                self.loops += 1;
-                let r = self.block(body);
-                self.loops -= 1;
-                r?;
+                self.loop_block(&format!("for {v} in {it}:"), body)?;
             }
             StmtKind::Break | StmtKind::Continue => {
                 if self.loops == 0 {

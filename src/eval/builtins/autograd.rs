@@ -6,7 +6,7 @@ use crate::autodiff::{
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::Args;
-use crate::eval::errors::{tensor_error, type_error, wrong_type};
+use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, LastBackward, Value};
 use crate::source::Span;
 
@@ -223,11 +223,9 @@ pub fn grad(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let seed = match a.get(2, "v") {
         Some((Value::None, _)) | None => {
             if y.numel() != 1 {
-                return Err(a.err(
-                    format!(
-                        "grad() needs a scalar output or v=; the output has shape {}",
-                        fmt_shape(&y.shape())
-                    ),
+                return Err(a.shape_err(
+                    "grad() needs a scalar output or v=; the output has shape",
+                    &y.shape(),
                     y_span,
                     "more than one element",
                 ));
@@ -284,12 +282,12 @@ fn params(a: &Args, count: usize) -> Eval<Vec<Tensor>> {
     for (v, span) in a.pos.iter().take(count) {
         let found = crate::eval::params::tensors(v);
         if found.is_empty() && !matches!(v, Value::Tuple(_) | Value::List(_)) {
-            return Err(Flow::from(type_error(
+            return Err(wrong_type(
                 &format!("{}()", a.name),
                 "tensors, or a value holding them",
-                v.type_name(),
+                v,
                 *span,
-            )));
+            ));
         }
         out.extend(
             found

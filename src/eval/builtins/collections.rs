@@ -6,7 +6,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
 use crate::eval::collections::{items_of, key_of, Dict};
-use crate::eval::errors::{file_error, type_error};
+use crate::eval::errors::{type_error, wrong_type};
 use crate::eval::value::{truthy, List};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -29,24 +29,24 @@ fn items(a: &Args, i: usize, name: &str) -> Eval<(Vec<Value>, Span)> {
     }
     match items_of(v) {
         Some(items) => Ok((items, span)),
-        None => Err(Flow::from(type_error(
+        None => Err(wrong_type(
             &format!("{}()", a.name),
             "a list, a tuple, a string, a dict, a range or a tensor",
-            v.type_name(),
+            v,
             span,
-        ))),
+        )),
     }
 }
 
 fn the_string(a: &Args, i: usize, name: &str) -> Eval<(std::rc::Rc<str>, Span)> {
     match a.required(i, name)? {
         (Value::Str(s), span) => Ok((s.clone(), span)),
-        (other, span) => Err(Flow::from(type_error(
+        (other, span) => Err(wrong_type(
             &format!("{}() argument '{name}'", a.name),
             "a string",
-            other.type_name(),
+            other,
             span,
-        ))),
+        )),
     }
 }
 
@@ -118,12 +118,12 @@ fn number_of(a: &Args, v: &Value, span: Span) -> Eval<f64> {
         Value::Num(n) => Ok(*n),
         Value::Bool(b) => Ok(f64::from(u8::from(*b))),
         Value::Tensor(t) if t.numel() == 1 => Ok(t.item().unwrap_or(f64::NAN)),
-        other => Err(Flow::from(type_error(
+        other => Err(wrong_type(
             &format!("{}()", a.name),
             "a number, a string or a one-element tensor",
-            other.type_name(),
+            other,
             span,
-        ))),
+        )),
     }
 }
 
@@ -184,11 +184,7 @@ pub fn ceil(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 /// The text of the UTF-8 file at argument `path`, under the file rules (SPEC §14).
 fn read_file_text(it: &mut Interpreter, a: &Args) -> Eval<String> {
     let (path, span) = the_string(a, 0, "path")?;
-    let base = it.base_dir(a.call);
-    let bytes = it
-        .files
-        .read(&base, &path)
-        .map_err(|e| Flow::from(file_error(&e, span)))?;
+    let bytes = it.read_file(a.call, &path, span)?;
     let text = String::from_utf8(bytes).map_err(|_| {
         a.err(
             format!("{}(): {path} is not UTF-8 text", a.name),

@@ -4,7 +4,6 @@
 //! `randint`. The differentiable ones are made of recorded operations, so that
 //! derivatives of every order follow without new backward rules.
 
-use crate::autodiff::op::IndexItem;
 use crate::autodiff::shape::{checked_numel, normalize_axis};
 use crate::autodiff::{elementwise as ew, nn, reduce, shape_ops, Array, Tensor, TensorError};
 use crate::display::fmt_shape;
@@ -13,7 +12,6 @@ use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use ndarray::{ArrayD, IxDyn};
 use std::cmp::Ordering;
-use std::rc::Rc;
 
 fn fail(a: &Args, e: TensorError) -> Flow {
     let mut d = tensor_error(e, a.call, &[]);
@@ -66,29 +64,6 @@ fn count(a: &Args, i: usize, name: &str) -> Eval<usize> {
             "not a count",
         )),
     }
-}
-
-/// Full slices of every axis before `axis`, then `start..end` of `axis`.
-fn slice_items(axis: usize, shape: &[usize], start: usize, end: usize) -> Rc<[IndexItem]> {
-    let mut items: Vec<IndexItem> = shape[..axis]
-        .iter()
-        .map(|&n| IndexItem::Slice {
-            start: 0,
-            end: n,
-            step: 1,
-        })
-        .collect();
-    items.push(IndexItem::Slice {
-        start,
-        end,
-        step: 1,
-    });
-    items.into()
-}
-
-/// `x[..., start:end, ...]` along `axis`, recorded.
-fn narrow(x: &Tensor, axis: usize, start: usize, end: usize) -> Result<Tensor, TensorError> {
-    shape_ops::index(x, slice_items(axis, &x.shape(), start, end))
 }
 
 // ---- one_hot, eye's companions, meshgrid, dot ----
@@ -151,11 +126,9 @@ pub fn meshgrid(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let ts = a.tensor_list()?;
     for (t, s) in &ts {
         if t.ndim() > 1 {
-            return Err(a.err(
-                format!(
-                    "meshgrid(): each argument must be 0-d or 1-d; found shape {}",
-                    fmt_shape(&t.shape())
-                ),
+            return Err(a.shape_err(
+                "meshgrid(): each argument must be 0-d or 1-d; found shape",
+                &t.shape(),
                 *s,
                 "not a vector",
             ));
@@ -247,7 +220,7 @@ fn cumsum_tensor(x: &Tensor, axis: usize) -> Result<Tensor, TensorError> {
         let mut pad = shape.clone();
         pad[axis] = s;
         let zeros = Tensor::constant(ArrayD::zeros(IxDyn(&pad)));
-        let shifted = shape_ops::concat(&[zeros, narrow(&y, axis, 0, n - s)?], axis)?;
+        let shifted = shape_ops::concat(&[zeros, shape_ops::narrow(&y, axis, 0, n - s)?], axis)?;
         y = ew::add(&y, &shifted)?;
         s *= 2;
     }
@@ -550,7 +523,7 @@ fn pieces(a: &Args, x: &Tensor, axis: usize, sizes: &[usize]) -> Eval<Value> {
     let mut out = Vec::with_capacity(sizes.len());
     let mut start = 0;
     for &s in sizes {
-        let t = narrow(x, axis, start, start + s).map_err(|e| fail(a, e))?;
+        let t = shape_ops::narrow(x, axis, start, start + s).map_err(|e| fail(a, e))?;
         out.push(Value::Tensor(t.renamed("SplitBackward")));
         start += s;
     }
@@ -820,11 +793,9 @@ pub fn multinomial(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let replacement = a.flag("replacement")?;
     let shape = probs.shape();
     if shape.is_empty() || shape.len() > 2 {
-        return Err(a.err(
-            format!(
-                "multinomial(): probs must be 1-d or 2-d; found shape {}",
-                fmt_shape(&shape)
-            ),
+        return Err(a.shape_err(
+            "multinomial(): probs must be 1-d or 2-d; found shape",
+            &shape,
             pspan,
             "not 1-d or 2-d",
         ));

@@ -5,7 +5,7 @@ use crate::autodiff::Tensor;
 use crate::data::{self, CsvError};
 use crate::diagnostic::Diagnostic;
 use crate::eval::args::Args;
-use crate::eval::errors::{file_error, type_error, wrong_type};
+use crate::eval::errors::wrong_type;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use ndarray::{ArrayD, IxDyn};
@@ -90,11 +90,7 @@ pub fn load_csv(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         _ => None,
     })?;
     let header = a.flag("header")?;
-    let base = it.base_dir(a.call);
-    let bytes = it
-        .files
-        .read(&base, &path)
-        .map_err(|e| Flow::from(file_error(&e, path_span)))?;
+    let bytes = it.read_file(a.call, &path, path_span)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         a.err(
             format!(
@@ -186,12 +182,12 @@ fn path_arg(a: &Args) -> Eval<(String, Span)> {
     let (v, span) = a.required(0, "path")?;
     match v {
         Value::Str(s) => Ok((s.to_string(), span)),
-        other => Err(Flow::from(type_error(
+        other => Err(wrong_type(
             &format!("{}() argument 'path'", a.name),
             "a path (a string)",
-            other.type_name(),
+            other,
             span,
-        ))),
+        )),
     }
 }
 
@@ -248,10 +244,7 @@ pub fn save(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         .collect();
     let bytes = crate::weights::to_bytes(&refs)
         .map_err(|e| a.err(e.message(&path), a.call, "could not encode"))?;
-    let base = it.base_dir(a.call);
-    it.files
-        .write(&base, &path, &bytes)
-        .map_err(|e| Flow::from(file_error(&e, path_span)))?;
+    it.write_file(a.call, &path, &bytes, path_span)?;
     Ok(Value::None)
 }
 
@@ -271,11 +264,7 @@ pub fn load(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
             other => return Err(wrong_type("load() names", "strings", other, *span)),
         }
     }
-    let base = it.base_dir(a.call);
-    let bytes = it
-        .files
-        .read(&base, &path)
-        .map_err(|e| Flow::from(file_error(&e, path_span)))?;
+    let bytes = it.read_file(a.call, &path, path_span)?;
     let all = crate::weights::from_bytes(&bytes)
         .map_err(|e| a.err(e.message(&path), path_span, "this file"))?;
     if let Some((model, span)) = into {

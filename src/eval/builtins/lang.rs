@@ -2,7 +2,6 @@
 
 use crate::autodiff::op::IndexItem;
 use crate::autodiff::{shape_ops, span_scope, Tensor};
-use crate::display::fmt_shape;
 use crate::eval::args::Args;
 use crate::eval::errors::{tensor_error, type_error, wrong_type};
 use crate::eval::value::List;
@@ -160,11 +159,9 @@ pub fn nonzero(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let t = a.tensor(0, "m")?;
     if t.ndim() != 1 {
         let span = a.get(0, "m").map_or(a.call, |(_, s)| s);
-        return Err(a.err(
-            format!(
-                "nonzero() takes a 1-d tensor; found shape {}",
-                fmt_shape(&t.shape())
-            ),
+        return Err(a.shape_err(
+            "nonzero() takes a 1-d tensor; found shape",
+            &t.shape(),
             span,
             "not 1-d",
         ));

@@ -6,7 +6,7 @@ use crate::autodiff::{
 };
 use crate::display::fmt_shape;
 use crate::eval::args::{as_integer, to_tensor, Args};
-use crate::eval::errors::{tensor_error, type_error, wrong_type};
+use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::value::shape_value;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -95,12 +95,12 @@ fn binary_values(
     }
     let operand_tensor = |v: &Value, span: Span| {
         to_tensor(v).ok_or_else(|| {
-            Flow::from(type_error(
+            wrong_type(
                 &format!("{}() argument", a.name),
                 "a tensor or a number",
-                v.type_name(),
+                v,
                 span,
-            ))
+            )
         })
     };
     let (x, y) = (operand_tensor(l, lspan)?, operand_tensor(r, rspan)?);
@@ -446,23 +446,20 @@ pub fn unsqueeze(_: &mut Interpreter, a: &mut Args) -> Eval<Value> {
 fn tensors_and_axis(a: &Args, extra_dim: usize) -> Eval<(Vec<Tensor>, usize)> {
     let (first, span) = a.required(0, "tensors")?;
     let Value::Tuple(items) = first else {
-        return Err(Flow::from(type_error(
+        return Err(wrong_type(
             &format!("{}()", a.name),
             "a tuple of tensors",
-            first.type_name(),
+            first,
             span,
-        )));
+        ));
     };
     let mut ts = Vec::with_capacity(items.len());
     for v in items.iter() {
-        ts.push(to_tensor(v).ok_or_else(|| {
-            Flow::from(type_error(
-                &format!("{}()", a.name),
-                "a tuple of tensors",
-                v.type_name(),
-                span,
-            ))
-        })?);
+        ts.push(
+            to_tensor(v).ok_or_else(|| {
+                wrong_type(&format!("{}()", a.name), "a tuple of tensors", v, span)
+            })?,
+        );
     }
     if ts.is_empty() {
         return Err(a.err(

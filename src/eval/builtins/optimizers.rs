@@ -3,7 +3,7 @@
 //! are dispatched on the optimizer value (see `eval::exec`).
 
 use crate::eval::args::Args;
-use crate::eval::errors::type_error;
+use crate::eval::errors::wrong_type;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::optim::{Adam, Algorithm, Optimizer, Sgd};
 use std::cell::RefCell;
@@ -37,12 +37,12 @@ fn params(a: &Args) -> Eval<Vec<crate::autodiff::Tensor>> {
         out.push(f.tensor);
     }
     if out.is_empty() && !matches!(v, Value::Tuple(_) | Value::List(_)) {
-        return Err(Flow::from(type_error(
+        return Err(wrong_type(
             &format!("{}() argument 'params'", a.name),
             "tensors, or a value holding tensors that require grad",
-            v.type_name(),
+            v,
             span,
-        )));
+        ));
     }
     Ok(out)
 }
@@ -118,12 +118,12 @@ fn adam_like(a: &Args, decoupled: bool) -> Eval<Value> {
             }
         },
         Some((v, span)) => {
-            return Err(Flow::from(type_error(
+            return Err(wrong_type(
                 &format!("{}() argument 'betas'", a.name),
                 "a tuple of two numbers",
-                v.type_name(),
+                v,
                 span,
-            )))
+            ))
         }
     };
     let eps = non_negative(a, usize::MAX, "eps", Some(1e-8))?;

@@ -4,8 +4,8 @@
 
 use crate::display::count;
 use crate::eval::args::{to_tensor, Args};
-use crate::eval::errors::{type_error, wrong_type};
-use crate::eval::{Eval, Flow, Interpreter, Value};
+use crate::eval::errors::wrong_type;
+use crate::eval::{Eval, Interpreter, Value};
 use crate::picture::{HeatMap, Histogram, LinePlot, MultiPlot, Picture, ScatterPlot};
 use crate::source::Span;
 
@@ -48,12 +48,12 @@ fn title(a: &Args) -> Eval<Option<String>> {
     match a.keyword("title") {
         None | Some((Value::None, _)) => Ok(None),
         Some((Value::Str(s), _)) => Ok(Some(s.to_string())),
-        Some((v, span)) => Err(Flow::from(type_error(
+        Some((v, span)) => Err(wrong_type(
             &format!("{}() argument 'title'", a.name),
             "a string",
-            v.type_name(),
+            v,
             span,
-        ))),
+        )),
     }
 }
 
@@ -62,12 +62,12 @@ fn file(a: &Args) -> Eval<Option<(String, Span)>> {
     match a.keyword("file") {
         None | Some((Value::None, _)) => Ok(None),
         Some((Value::Str(s), span)) => Ok(Some((s.to_string(), span))),
-        Some((v, span)) => Err(Flow::from(type_error(
+        Some((v, span)) => Err(wrong_type(
             &format!("{}() argument 'file'", a.name),
             "a path (a string)",
-            v.type_name(),
+            v,
             span,
-        ))),
+        )),
     }
 }
 
@@ -268,11 +268,9 @@ pub fn imshow(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
         [0] => (0, 0),
         [n] => (1, *n),
         _ => {
-            return Err(a.err(
-                format!(
-                    "imshow() takes a matrix (2-d); found shape {}",
-                    crate::display::fmt_shape(&shape)
-                ),
+            return Err(a.shape_err(
+                "imshow() takes a matrix (2-d); found shape",
+                &shape,
                 a.pos[0].1,
                 "not a matrix",
             ))
@@ -329,11 +327,9 @@ pub fn scatter(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let x = a.tensor(0, "X")?;
     let shape = x.shape();
     if shape.len() != 2 || shape[1] != 2 {
-        return Err(a.err(
-            format!(
-                "scatter() takes points X of shape [n, 2]; found {}",
-                crate::display::fmt_shape(&shape)
-            ),
+        return Err(a.shape_err(
+            "scatter() takes points X of shape [n, 2]; found",
+            &shape,
             a.pos[0].1,
             "not [n, 2]",
         ));

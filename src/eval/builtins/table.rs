@@ -34,85 +34,53 @@ use crate::autodiff::scalar::Unary;
 use crate::eval::value::{Builtin, Group, Inline, Param, ParamDefault, Pass, Returns};
 use crate::syntax::ast::BinOp;
 
-/// A required parameter, by position or name.
-const fn p(name: &'static str) -> Param {
+/// A parameter passed as `pass`, worth `default` when left out.
+const fn param(name: &'static str, pass: Pass, default: ParamDefault) -> Param {
     Param {
         name,
-        pass: Pass::Positional,
-        default: ParamDefault::Required,
+        pass,
+        default,
     }
+}
+/// A required parameter, by position or name.
+const fn p(name: &'static str) -> Param {
+    param(name, Pass::Positional, ParamDefault::Required)
 }
 /// An optional parameter, `none` when left out.
 const fn opt(name: &'static str) -> Param {
-    Param {
-        name,
-        pass: Pass::Positional,
-        default: ParamDefault::Nothing,
-    }
+    param(name, Pass::Positional, ParamDefault::Nothing)
 }
 /// An optional number, by position or name.
 const fn num(name: &'static str, value: f64) -> Param {
-    Param {
-        name,
-        pass: Pass::Positional,
-        default: ParamDefault::Num(value),
-    }
+    param(name, Pass::Positional, ParamDefault::Num(value))
 }
 /// Every remaining positional argument, none or more.
 const fn rest(name: &'static str) -> Param {
-    Param {
-        name,
-        pass: Pass::Rest,
-        default: ParamDefault::Nothing,
-    }
+    param(name, Pass::Rest, ParamDefault::Nothing)
 }
 /// Every remaining positional argument, at least one.
 const fn rest1(name: &'static str) -> Param {
-    Param {
-        name,
-        pass: Pass::Rest,
-        default: ParamDefault::Required,
-    }
+    param(name, Pass::Rest, ParamDefault::Required)
 }
 /// A keyword-only value, `none` when left out.
 const fn kw(name: &'static str) -> Param {
-    Param {
-        name,
-        pass: Pass::Keyword,
-        default: ParamDefault::Nothing,
-    }
+    param(name, Pass::Keyword, ParamDefault::Nothing)
 }
 /// A keyword-only number.
 const fn kw_num(name: &'static str, value: f64) -> Param {
-    Param {
-        name,
-        pass: Pass::Keyword,
-        default: ParamDefault::Num(value),
-    }
+    param(name, Pass::Keyword, ParamDefault::Num(value))
 }
 /// Every other keyword argument (`**tensors`).
 const fn kw_rest(name: &'static str) -> Param {
-    Param {
-        name,
-        pass: Pass::KeywordRest,
-        default: ParamDefault::Nothing,
-    }
+    param(name, Pass::KeywordRest, ParamDefault::Nothing)
 }
 /// A keyword-only string with a default shown as written (`sep=" "`).
 const fn kw_text(name: &'static str, shown: &'static str) -> Param {
-    Param {
-        name,
-        pass: Pass::Keyword,
-        default: ParamDefault::Same(shown),
-    }
+    param(name, Pass::Keyword, ParamDefault::Same(shown))
 }
 /// A keyword-only flag, false when left out.
 const fn flag(name: &'static str) -> Param {
-    Param {
-        name,
-        pass: Pass::Keyword,
-        default: ParamDefault::Bool(false),
-    }
+    param(name, Pass::Keyword, ParamDefault::Bool(false))
 }
 
 use Group::*;

@@ -7,9 +7,9 @@ use crate::autodiff::{
     backward::backward_with, with_grad_mode, BackwardOptions, Tensor, TensorError,
 };
 use crate::diagnostic::Diagnostic;
-use crate::display::{fmt_shape, format_number};
+use crate::display::format_number;
 use crate::eval::args::{to_tensor, Args};
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
 use ndarray::{ArrayD, IxDyn};
@@ -18,12 +18,7 @@ use ndarray::{ArrayD, IxDyn};
 fn function(a: &Args) -> Eval<(Value, Span)> {
     let (f, span) = a.required(0, "f")?;
     if !matches!(f, Value::Func(_) | Value::Builtin(_)) {
-        return Err(Flow::from(type_error(
-            &format!("{}()", a.name),
-            "a function",
-            f.type_name(),
-            span,
-        )));
+        return Err(wrong_type(&format!("{}()", a.name), "a function", f, span));
     }
     Ok((f.clone(), span))
 }
@@ -75,14 +70,8 @@ fn options(a: &Args, create_graph: bool) -> BackwardOptions {
 
 fn input(a: &Args) -> Eval<Tensor> {
     let (v, span) = a.required(1, "x")?;
-    let x = to_tensor(v).ok_or_else(|| {
-        Flow::from(type_error(
-            &format!("{}() argument 'x'", a.name),
-            "a tensor",
-            v.type_name(),
-            span,
-        ))
-    })?;
+    let x = to_tensor(v)
+        .ok_or_else(|| wrong_type(&format!("{}() argument 'x'", a.name), "a tensor", v, span))?;
     Ok(Tensor::leaf(x.data().as_ref().clone(), true))
 }
 
@@ -103,11 +92,9 @@ pub fn hessian(it: &mut Interpreter, a: &mut Args) -> Eval<Value> {
     let x_span = a.get(1, "x").map_or(a.call, |p| p.1);
     let y = apply(it, a, &f, f_span, std::slice::from_ref(&x), &[x_span])?;
     if y.numel() != 1 {
-        return Err(a.err(
-            format!(
-                "hessian(): the function must return one element; it returned shape {}",
-                fmt_shape(&y.shape())
-            ),
+        return Err(a.shape_err(
+            "hessian(): the function must return one element; it returned shape",
+            &y.shape(),
             f_span,
             "not a scalar function",
         ));
@@ -129,14 +116,10 @@ fn check_arguments(a: &Args) -> Eval<Checked> {
     let (f, f_span) = function(a)?;
     let mut inputs = Vec::new();
     for (v, s) in a.pos.iter().skip(1) {
-        inputs.push(to_tensor(v).ok_or_else(|| {
-            Flow::from(type_error(
-                &format!("{}() inputs", a.name),
-                "tensors",
-                v.type_name(),
-                *s,
-            ))
-        })?);
+        inputs.push(
+            to_tensor(v)
+                .ok_or_else(|| wrong_type(&format!("{}() inputs", a.name), "tensors", v, *s))?,
+        );
     }
     let spans: Vec<Span> = a.pos.iter().skip(1).map(|p| p.1).collect();
     let eps = a.number_or(usize::MAX, "eps")?;

@@ -6,7 +6,7 @@ use crate::autodiff::{shape_ops, span_scope};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::as_integer;
-use crate::eval::errors::{closest, tensor_error, type_error};
+use crate::eval::errors::{closest, tensor_error, wrong_type};
 use crate::eval::value::shape_value;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -168,14 +168,7 @@ fn index_value(v: &Value, e: &Expr) -> Eval<i64> {
         let n = match v {
             Value::Num(n) => *n,
             Value::Tensor(t) if t.ndim() == 0 && !t.is_bool() => t.item().unwrap_or(f64::NAN),
-            other => {
-                return Err(Flow::from(type_error(
-                    "an index",
-                    "a whole number",
-                    other.type_name(),
-                    e.span,
-                )))
-            }
+            other => return Err(wrong_type("an index", "a whole number", other, e.span)),
         };
         as_integer(n).ok_or_else(|| {
             Flow::from(

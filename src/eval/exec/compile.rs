@@ -570,6 +570,24 @@ impl<'r> Compiler<'r> {
         self.nested(|c| c.expr_inner(e))
     }
 
+    /// The code of `object` in `object.name` and `object.name(...)`: where `object`
+    /// names a module this file does not import, `name` is checked against it first.
+    fn member_object(
+        &mut self,
+        object: &Expr,
+        name: &Ident,
+    ) -> impl Fn(&mut Interpreter, &Scope) -> Eval<Value> {
+        let foreign = foreign_name(object);
+        let o = self.expr(object);
+        let name = name.clone();
+        move |i, s| {
+            if let Some(f) = &foreign {
+                i.foreign_module_check(f, &name, s)?;
+            }
+            o(i, s)
+        }
+    }
+
     fn args(&mut self, args: &[Arg]) -> Rc<[ArgCode]> {
         args.iter()
             .map(|a| match a {
@@ -774,27 +792,19 @@ impl<'r> Compiler<'r> {
             }
             ExprKind::Method(m) => {
                 let (receiver, name, args) = (&m.receiver, &m.name, &m.args);
-                let foreign = foreign_name(receiver);
-                let r = self.expr(receiver);
+                let r = self.member_object(receiver, name);
                 let args = self.args(args);
                 let (name, rspan) = (name.clone(), receiver.span);
                 Box::new(move |i, s| {
-                    if let Some(o) = &foreign {
-                        i.foreign_module_check(o, &name, s)?;
-                    }
                     let recv = r(i, s)?;
                     i.method(recv, rspan, &name, &args, s, span)
                 })
             }
             ExprKind::Attr(a) => {
                 let (object, name) = (&a.object, &a.name);
-                let foreign = foreign_name(object);
-                let o = self.expr(object);
+                let o = self.member_object(object, name);
                 let (name, ospan) = (name.clone(), object.span);
                 Box::new(move |i, s| {
-                    if let Some(f) = &foreign {
-                        i.foreign_module_check(f, &name, s)?;
-                    }
                     let v = o(i, s)?;
                     if let Value::Module(m) = &v {
                         return i.module_attribute(m, &name, ospan);

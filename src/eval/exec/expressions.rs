@@ -6,7 +6,7 @@ use crate::autodiff::{shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
 use crate::eval::args::to_tensor;
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, type_error, wrong_type};
 use crate::eval::value::truthy;
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -25,12 +25,12 @@ impl Interpreter {
                     Value::Tensor(ew::neg(&t))
                 }
                 other => {
-                    return Err(Flow::from(type_error(
+                    return Err(wrong_type(
                         "negation",
                         "a number or a tensor",
-                        other.type_name(),
+                        &other,
                         operand,
-                    )))
+                    ))
                 }
             },
         })

@@ -7,7 +7,7 @@ use crate::autodiff::op::IndexItem;
 use crate::autodiff::{grad_enabled, set_grad_enabled, shape_ops, span_scope, Tensor};
 use crate::diagnostic::Diagnostic;
 use crate::display::fmt_shape;
-use crate::eval::errors::{tensor_error, type_error};
+use crate::eval::errors::{tensor_error, wrong_type};
 use crate::eval::value::{truthy, value_shape};
 use crate::eval::{Eval, Flow, Interpreter, Value};
 use crate::source::Span;
@@ -27,12 +27,12 @@ impl Interpreter {
             Value::Tuple(t) => t.to_vec(),
             Value::List(l) => l.items(),
             other => {
-                return Err(Flow::from(type_error(
+                return Err(wrong_type(
                     "unpacking",
                     "a tuple or a list",
-                    other.type_name(),
+                    other,
                     value_span,
-                )))
+                ))
             }
         };
         if items.len() != targets.len() {
@@ -180,12 +180,12 @@ impl Interpreter {
                 t.shape()[0]
             }
             other => {
-                return Err(Flow::from(type_error(
+                return Err(wrong_type(
                     "a for loop",
                     "a range, a tuple, a list, a string, a dict or a tensor",
-                    other.type_name(),
+                    other,
                     iter_span,
-                )))
+                ))
             }
         };
         for i in 0..len {
