@@ -160,14 +160,15 @@ def w2(n, pn, w, p, row, rows, PEER_PY, peers):
             sys.exit(f"W2: bp ended on loss {loss}, expected 2.86511e-05")
         return number(r"us/step ([0-9.e+-]+)", out)
 
-    bp_step, torch_step = interleaved(
-        n,
+    # micrograd runs in the same rounds as bp and PyTorch: these VMs have slow and fast
+    # phases lasting several runs, and a ratio is only fair when both saw the same.
+    bp_step, torch_step, mg_step = interleaved_many(n, [
         bp_w2,
         (lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_torch.py")])[2])) if peers else None,
-    )
-    mg_step = median_of(pn, lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_micrograd.py")])[2])) if peers else None
+        (lambda: number(r"([0-9.]+) us/step", run([PEER_PY, p("tiny_steps_micrograd.py")])[2])) if peers else None,
+    ])
     row("W2 tiny steps", "us/step", bp_step, "PyTorch", torch_step, "<= 1/10", 0.1)
-    row("W2 tiny steps", "us/step", bp_step, "micrograd", mg_step, "<= 1/20", 1 / 20)
+    row("W2 tiny steps", "us/step", bp_step, "micrograd", mg_step, "<= 1/25", 1 / 25)
     rss10 = max(peak_rss_mib([BP, "run", w("tiny_steps.bp")]) for _ in range(3))
     rss100 = max(peak_rss_mib([BP, "run", w("tiny_steps_100k.bp")]) for _ in range(3))
     rows.append(("W2 tiny steps", "peak MiB 100k", rss100, "bp at 10k", rss10, rss100 / rss10, "same", rss100 <= rss10 * 1.1))
@@ -211,9 +212,10 @@ def w5(n, w, p, row):
             (lambda: timed([lua, p(name + ".lua")])) if lua else None,
         ])
         label = "W5a fib(27)" if name == "fib" else "W5b loop 3M"
-        row(label, "ms", bp_ms, "CPython", py_ms, "<= 1.0x", 1.0)
-        row(label, "ms", bp_ms, "CPython", py_ms, "aim 0.5x", 0.5)
-        row(label, "ms", bp_ms, "Lua 5.4", lua_ms, "report", None)
+        # Issue 26's targets: fib within 0.6x CPython, the loop within 0.25x; aim: Lua.
+        target = 0.6 if name == "fib" else 0.25
+        row(label, "ms", bp_ms, "CPython", py_ms, f"<= {target}x", target)
+        row(label, "ms", bp_ms, "Lua 5.4", lua_ms, "aim 1.0x", 1.0)
 
 
 def w6(n, w, p, row, rows, PEER_PY, peers):
