@@ -91,7 +91,7 @@ def interleaved(n, f, g):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--peer-runs", type=int, default=3, help="runs of W1 and micrograd")
+    ap.add_argument("--peer-runs", type=int, default=3, help="runs of PyTorch in W1")
     ap.add_argument("--peers", default=os.environ.get("BP_PEERS", str(Path.home() / ".cache" / "bp-peers")),
                     help="virtualenv with torch and micrograd")
     ap.add_argument("--only", action="append", help="run only these workloads (W1 ... W6, P1 ... P3; repeatable)")
