@@ -70,7 +70,7 @@ fn diagnostic_of(err: &Rich<Token, Span>, src: &str, before: &Before) -> Diagnos
 }
 
 /// What a report looks at in the tokens before its error.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Before {
     /// The innermost bracket still open (among the tokens that end before the error).
     unclosed: Option<(Token, Span)>,

@@ -70,8 +70,8 @@ impl chumsky::span::Span for Span {
 /// chumsky's `Rich` errors, with what was expected and found, for the pass that
 /// reports; [`report::Spot`] (only where it is) for the first pass, where a failed
 /// alternative (every operator tried after every operand) costs next to nothing. A
-/// text with errors is parsed again with `Rich` errors around each error the first
-/// pass located ([`report`]).
+/// text with errors is parsed again around each error the first pass located, with
+/// errors that are `Rich` at the places reported ([`report::Hybrid`]).
 pub(super) trait SyntaxError<'t, I: Input<'t, Token = Token, Span = Span>>:
     chumsky::error::Error<'t, I>
     + chumsky::label::LabelError<'t, I, chumsky::DefaultExpected<'t, Token>>

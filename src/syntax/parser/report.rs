@@ -389,7 +389,7 @@ impl Region<'_> {
         if found != located {
             return false;
         }
-        let mut errs: Vec<Rich<Token, Span>> = errs
+        let errs: Vec<Rich<Token, Span>> = errs
             .into_iter()
             .filter_map(|e| match e {
                 Hybrid::Rich(rich) => Some(rich.into_owned()),
@@ -402,7 +402,7 @@ impl Region<'_> {
             at = end;
             Some((tok, Span::new(self.source, start, end)))
         });
-        reports.add(&mut errs, self.src, Scanner::new(region));
+        reports.add(&errs, self.src, Scanner::new(region));
         true
     }
 }
@@ -410,7 +410,7 @@ impl Region<'_> {
 impl Reports {
     /// Adds the reports of `errs` (of one parse), reading the tokens before them from
     /// `scanner`.
-    fn add<I>(&mut self, errs: &mut [Rich<Token, Span>], src: &str, mut scanner: Scanner<I>)
+    fn add<I>(&mut self, errs: &[Rich<Token, Span>], src: &str, mut scanner: Scanner<I>)
     where
         I: Iterator<Item = (Token, Span)>,
     {
@@ -471,7 +471,7 @@ pub(super) fn parse_whole(src: &str, source: SourceId) -> ParseOutput {
         .into_output_errors();
 
     // An error at an `Error` token repeats a lexical diagnostic already reported.
-    let mut errors: Vec<_> = errors
+    let errors: Vec<_> = errors
         .into_iter()
         .filter(|e| e.found() != Some(&Token::Error))
         .collect();
@@ -483,7 +483,7 @@ pub(super) fn parse_whole(src: &str, source: SourceId) -> ParseOutput {
         diagnostics,
         all_at_end: true,
     };
-    reports.add(&mut errors, src, Scanner::new(tokens.iter().cloned()));
+    reports.add(&errors, src, Scanner::new(tokens.iter().cloned()));
     let mut diagnostics = reports.diagnostics;
     diagnostics.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
     let total = diagnostics.len();
